@@ -1,0 +1,11 @@
+"""The Chalice app: it registers the blueprints in functions/ and nothing else."""
+
+from chalice import Chalice
+
+from functions import admin_api, event_worker
+
+app = Chalice(app_name="wechat-scrm")
+app.experimental_feature_flags.update(["BLUEPRINTS"])
+
+for module in (admin_api, event_worker):
+    app.register_blueprint(module.bp)

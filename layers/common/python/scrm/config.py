@@ -1,0 +1,104 @@
+"""Typed configuration, parsed once from the environment.
+
+Every function reads its settings through `settings()`; a missing or malformed variable raises
+ConfigError naming the variable, instead of failing later somewhere deep.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from .errors import ConfigError
+
+OA_PRODUCTION_BASE = "https://api.weixin.qq.com"
+WECOM_PRODUCTION_BASE = "https://qyapi.weixin.qq.com"
+
+
+def _url(name: str, default: str) -> str:
+    value = os.environ.get(name, default).rstrip("/")
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"{name} must be an http(s) URL, got {value!r}")
+    return value
+
+
+def _int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be >= {minimum}, got {value}")
+    return value
+
+
+def _float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    region: str
+    table_prefix: str
+    secrets_prefix: str
+    queue_prefix: str
+    oa_base_url: str
+    wecom_base_url: str
+    http_timeout: float
+    retry_backoff: float
+    token_lock_seconds: int
+    service: str = "wechat-scrm"
+    extra: dict = field(default_factory=dict)
+
+    def table_name(self, name: str) -> str:
+        return f"{self.table_prefix}-{name}"
+
+    def queue_name(self, name: str) -> str:
+        return f"{self.queue_prefix}-{name}"
+
+    def secret_path(self, *parts: str) -> str:
+        return "/".join([self.secrets_prefix.rstrip("/"), *parts])
+
+
+def load_settings() -> Settings:
+    stage = os.environ.get("SCRM_STAGE", "dev")
+    if not stage.replace("-", "").isalnum():
+        raise ConfigError(f"SCRM_STAGE must be alphanumeric (dashes allowed), got {stage!r}")
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "ap-east-1"
+    prefix = os.environ.get("SCRM_TABLE_PREFIX", f"scrm-{stage}")
+    secrets_prefix = os.environ.get("SCRM_SECRETS_PREFIX", f"/scrm/{stage}")
+    if not secrets_prefix.startswith("/"):
+        raise ConfigError(f"SCRM_SECRETS_PREFIX must start with '/', got {secrets_prefix!r}")
+    return Settings(
+        stage=stage,
+        region=region,
+        table_prefix=prefix,
+        secrets_prefix=secrets_prefix,
+        queue_prefix=os.environ.get("SCRM_QUEUE_PREFIX", f"scrm-{stage}"),
+        oa_base_url=_url("WECHAT_OA_BASE_URL", OA_PRODUCTION_BASE),
+        wecom_base_url=_url("WECOM_BASE_URL", WECOM_PRODUCTION_BASE),
+        http_timeout=_float("WECHAT_HTTP_TIMEOUT", 4.0),
+        retry_backoff=_float("WECHAT_RETRY_BACKOFF", 0.5),
+        token_lock_seconds=_int("WECHAT_TOKEN_LOCK_SECONDS", 10, minimum=1),
+    )
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return load_settings()
+
+
+def reset_settings() -> None:
+    """Tests change the environment; this forgets the parsed copy."""
+    settings.cache_clear()

@@ -1,0 +1,89 @@
+"""Typed errors. Each names what is wrong so operators never have to read a traceback."""
+
+
+class ScrmError(Exception):
+    """Base of every error this project raises on purpose."""
+
+    code = "error"
+
+
+class ConfigError(ScrmError):
+    """The environment or an account's configuration is missing or malformed."""
+
+    code = "config_error"
+
+
+class UnknownAccount(ScrmError):
+    code = "unknown_account"
+
+    def __init__(self, account_id: str):
+        super().__init__(f"unknown account {account_id!r}: register it with the admin API first")
+        self.account_id = account_id
+
+
+class AccountDisabled(ScrmError):
+    code = "account_disabled"
+
+    def __init__(self, account_id: str):
+        super().__init__(f"account {account_id!r} is disabled")
+        self.account_id = account_id
+
+
+class WeChatError(ScrmError):
+    """A WeChat/WeCom API answered with a non-zero errcode (after any retries we allow)."""
+
+    code = "wechat_error"
+
+    def __init__(self, errcode, errmsg: str, endpoint: str = ""):
+        self.errcode = errcode
+        self.errmsg = errmsg
+        self.endpoint = endpoint
+        super().__init__(f"WeChat API {endpoint or '?'} failed: errcode={errcode} errmsg={errmsg}")
+
+
+class WeChatRateLimited(WeChatError):
+    code = "wechat_rate_limited"
+
+
+class WeChatBusy(WeChatError):
+    code = "wechat_busy"
+
+
+class WeChatTokenInvalid(WeChatError):
+    code = "wechat_token_invalid"
+
+
+class WeChatUnavailable(ScrmError):
+    """The WeChat endpoint could not be reached (connection refused, DNS, timeout)."""
+
+    code = "wechat_unavailable"
+
+
+# --- errors the admin API turns into JSON responses (code, message, field details)
+
+
+class ValidationError(ScrmError):
+    """Bad input from a client: the admin API answers 400 naming the field."""
+
+    code = "validation_error"
+
+    def __init__(self, message: str, field: str | None = None, details: dict | None = None):
+        super().__init__(message)
+        self.field = field
+        self.details = details or {}
+
+
+class NotFound(ScrmError):
+    code = "not_found"
+
+
+class Conflict(ScrmError):
+    code = "conflict"
+
+
+class Forbidden(ScrmError):
+    code = "forbidden"
+
+
+class RateLimited(ScrmError):
+    code = "rate_limited"

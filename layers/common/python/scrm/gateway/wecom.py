@@ -1,0 +1,74 @@
+"""WeCom (企业微信) gateway: customer contact APIs, including those wechatpy lacks."""
+
+from __future__ import annotations
+
+from .base import Gateway, _install_policy
+
+
+class WeComGateway(Gateway):
+    platform = "wecom"
+
+    def default_base_url(self, cfg) -> str:
+        return cfg.wecom_base_url
+
+    def token_key(self) -> str:
+        # WeCom tokens are per secret; the corp's customer-contact secret is the one we hold.
+        return f"wecom:{self.account.app_id}:{self.account.app_secret[:10]}"
+
+    def fetch_token(self) -> tuple[str, int]:
+        data = self._token_request("get", "gettoken", params={
+            "corpid": self.account.app_id, "corpsecret": self.account.app_secret})
+        return data["access_token"], int(data.get("expires_in", 7200))
+
+    def make_client(self):
+        from wechatpy.enterprise import WeChatClient
+
+        return _install_policy(WeChatClient)(self, self.account.app_id, self.account.app_secret)
+
+    # --- APIs wechatpy lacks (plain POSTs through the same policy)
+    def transfer_customers(self, handover: str, takeover: str, external_userids: list[str], *,
+                           resigned: bool, transfer_success_msg: str | None = None) -> dict:
+        if len(external_userids) > 100:
+            raise ValueError("at most 100 customers per transfer call")
+        body = {"handover_userid": handover, "takeover_userid": takeover, "external_userid": external_userids}
+        if not resigned and transfer_success_msg:
+            body["transfer_success_msg"] = transfer_success_msg
+        path = "externalcontact/resigned/transfer_customer" if resigned else "externalcontact/transfer_customer"
+        return self.post(path, body)
+
+    def transfer_result(self, handover: str, takeover: str, cursor: str = "", *, resigned: bool) -> dict:
+        path = "externalcontact/resigned/transfer_result" if resigned else "externalcontact/transfer_result"
+        return self.post(path, {"handover_userid": handover, "takeover_userid": takeover, "cursor": cursor})
+
+    def transfer_group_chats(self, chat_ids: list[str], new_owner: str, *, resigned: bool) -> dict:
+        if len(chat_ids) > 100:
+            raise ValueError("at most 100 group chats per transfer call")
+        path = "externalcontact/groupchat/transfer" if resigned else "externalcontact/groupchat/onjob_transfer"
+        return self.post(path, {"chat_id_list": chat_ids, "new_owner": new_owner})
+
+    def unassigned_customers(self, cursor: str = "", page_size: int = 1000) -> dict:
+        return self.post("externalcontact/get_unassigned_list", {"cursor": cursor, "page_size": page_size})
+
+    def send_welcome(self, welcome_code: str, message: dict) -> dict:
+        return self.post("externalcontact/send_welcome_msg", {"welcome_code": welcome_code, **message})
+
+    def add_msg_template(self, sender: str, external_userids: list[str], message: dict) -> dict:
+        if len(external_userids) > 10000:
+            raise ValueError("at most 10,000 customers per message template")
+        return self.post("externalcontact/add_msg_template", {
+            "chat_type": "single", "sender": sender, "external_userid": external_userids, **message})
+
+    def groupmsg_list(self, start_time: int, end_time: int, cursor: str = "") -> dict:
+        return self.post("externalcontact/get_groupmsg_list_v2", {
+            "chat_type": "single", "start_time": start_time, "end_time": end_time, "cursor": cursor, "limit": 100})
+
+    def groupmsg_task(self, msgid: str, cursor: str = "") -> dict:
+        return self.post("externalcontact/get_groupmsg_task", {"msgid": msgid, "cursor": cursor, "limit": 1000})
+
+    def groupmsg_send_result(self, msgid: str, userid: str, cursor: str = "") -> dict:
+        return self.post("externalcontact/get_groupmsg_send_result", {
+            "msgid": msgid, "userid": userid, "cursor": cursor, "limit": 1000})
+
+    def mark_tag(self, userid: str, external_userid: str, add: list[str], remove: list[str] | None = None) -> dict:
+        return self.post("externalcontact/mark_tag", {
+            "userid": userid, "external_userid": external_userid, "add_tag": add, "remove_tag": remove or []})

@@ -1,0 +1,54 @@
+"""Account secrets in SSM Parameter Store (SecureString), cached per container for a short time."""
+
+from __future__ import annotations
+
+import time
+
+from .aws import client
+from .config import settings
+from .errors import ConfigError
+
+_CACHE: dict[str, tuple[float, dict[str, str]]] = {}
+CACHE_SECONDS = 300
+
+
+def _path(account_id: str) -> str:
+    return settings().secret_path("accounts", account_id)
+
+
+def put_account_secrets(account_id: str, secrets: dict[str, str]) -> None:
+    ssm = client("ssm")
+    for name, value in secrets.items():
+        if value is None:
+            continue
+        ssm.put_parameter(Name=f"{_path(account_id)}/{name}", Value=value, Type="SecureString", Overwrite=True)
+    _CACHE.pop(account_id, None)
+
+
+def account_secrets(account_id: str) -> dict[str, str]:
+    hit = _CACHE.get(account_id)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+    prefix = _path(account_id)
+    values: dict[str, str] = {}
+    try:
+        for page in client("ssm").get_paginator("get_parameters_by_path").paginate(
+            Path=prefix, WithDecryption=True
+        ):
+            for p in page["Parameters"]:
+                values[p["Name"].rsplit("/", 1)[-1]] = p["Value"]
+    except Exception as exc:  # botocore errors carry the reason; we add where we looked
+        raise ConfigError(f"cannot read secrets for account {account_id!r} at {prefix}: {exc}") from exc
+    _CACHE[account_id] = (time.monotonic() + CACHE_SECONDS, values)
+    return values
+
+
+def delete_account_secrets(account_id: str) -> None:
+    ssm = client("ssm")
+    for name in account_secrets(account_id):
+        ssm.delete_parameter(Name=f"{_path(account_id)}/{name}")
+    _CACHE.pop(account_id, None)
+
+
+def forget_cache() -> None:
+    _CACHE.clear()

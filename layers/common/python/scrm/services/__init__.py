@@ -1,0 +1,1 @@
+"""Use cases: what the functions call. Each module owns one area of the business."""

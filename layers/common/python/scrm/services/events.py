@@ -1,0 +1,85 @@
+"""Applying callback events in the workers, exactly once per event.
+
+A queued event is `{"account_id", "platform": "oa"|"wecom", "kind", "dedupe_key", "event": {...}}`,
+where `kind` is e.g. "oa.subscribe" or "wecom.change_external_contact.add_external_contact".
+Feature modules register handlers with `@on("kind")`; `process_batch` runs each record's handlers
+once per dedupe key (Powertools idempotency) and reports failed records for redelivery.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections import defaultdict
+from collections.abc import Callable
+
+from ..idempotency import once
+from ..observability import bind_context, flush_metrics, logger
+
+# Modules that register handlers; imported on first use so a cold start pays only for what runs.
+HANDLER_MODULES: list[str] = []
+
+_HANDLERS: dict[str, list[Callable[[dict], object]]] = defaultdict(list)
+_loaded = False
+
+
+def on(*kinds: str):
+    def register(fn):
+        for kind in kinds:
+            if fn not in _HANDLERS[kind]:
+                _HANDLERS[kind].append(fn)
+        return fn
+
+    return register
+
+
+def _load() -> None:
+    global _loaded
+    if not _loaded:
+        for module in HANDLER_MODULES:
+            importlib.import_module(module)
+        _loaded = True
+
+
+def handlers_for(kind: str) -> list[Callable[[dict], object]]:
+    _load()
+    found = list(_HANDLERS.get(kind, []))
+    # A handler may subscribe to a family: "wecom.change_external_contact" sees every change type.
+    family = kind.rsplit(".", 1)[0]
+    while family and family != kind:
+        found += [h for h in _HANDLERS.get(family, []) if h not in found]
+        if "." not in family:
+            break
+        family = family.rsplit(".", 1)[0]
+    return found
+
+
+@once("apply_event", key="dedupe_key")
+def apply_event(payload: dict) -> dict:
+    results = {}
+    for handler in handlers_for(payload["kind"]):
+        results[handler.__module__ + "." + handler.__name__] = handler(payload)
+    return {"handled": len(results)}
+
+
+def apply(payload: dict) -> dict:
+    if not payload.get("dedupe_key"):
+        raise ValueError("queued event without dedupe_key")
+    return apply_event(payload)
+
+
+def process_batch(event: dict, context=None) -> dict:
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    bind_context("event_worker", context)
+
+    def record_handler(record):
+        payload = json.loads(record.body)
+        logger().append_keys(account_id=payload.get("account_id"), kind=payload.get("kind"))
+        return apply(payload)
+
+    try:
+        return process_partial_response(event=event, record_handler=record_handler,
+                                        processor=BatchProcessor(event_type=EventType.SQS), context=context)
+    finally:
+        flush_metrics()

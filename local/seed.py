@@ -1,0 +1,46 @@
+"""Demo data for the local stack: one Official Account and one WeCom corp, registered on both sides.
+
+Secrets are generated at every start (nothing secret lives in the repo) and handed to the sandbox,
+which plays WeChat with the same Token and EncodingAESKey.
+"""
+
+from __future__ import annotations
+
+import requests
+
+DEMO_OA = {"account_id": "demo-oa", "app_id": "wx0000000000demo01", "original_id": "gh_demo000000001",
+           "name": "Demo Official Account", "account_type": "service"}
+DEMO_WECOM = {"account_id": "demo-wecom", "app_id": "ww0000000000demo01", "name": "Demo WeCom corp"}
+
+
+def seed(stack) -> dict:
+    from scrm import accounts
+
+    from local.stack import demo_secrets
+
+    oa_secrets, wecom_secrets = demo_secrets(), demo_secrets()
+    accounts.register(kind="oa", **DEMO_OA, **oa_secrets)
+    accounts.register(kind="wecom", **DEMO_WECOM, **wecom_secrets)
+    oa_callback = f"{stack.api_url}/wechat/oa/{DEMO_OA['account_id']}"
+    wecom_callback = f"{stack.api_url}/wechat/wecom/{DEMO_WECOM['account_id']}"
+    sb = stack.sandbox_url
+    requests.post(f"{sb}/_sandbox/oa/apps", json={
+        "appid": DEMO_OA["app_id"], "secret": oa_secrets["app_secret"], "token": oa_secrets["token"],
+        "aes_key": oa_secrets["aes_key"], "original_id": DEMO_OA["original_id"], "callback_url": oa_callback,
+        "encrypt_mode": "aes", "account_type": "service"}, timeout=5).raise_for_status()
+    requests.post(f"{sb}/_sandbox/wecom/corps", json={
+        "corpid": DEMO_WECOM["app_id"], "secret": wecom_secrets["app_secret"], "token": wecom_secrets["token"],
+        "aes_key": wecom_secrets["aes_key"], "callback_url": wecom_callback}, timeout=5).raise_for_status()
+    info = {"demo OA appid": DEMO_OA["app_id"], "demo OA callback": oa_callback,
+            "demo WeCom corpid": DEMO_WECOM["app_id"], "demo WeCom callback": wecom_callback}
+    info.update(seed_admin())
+    return info
+
+
+def seed_admin() -> dict:
+    """The first admin key (created once per start). Filled in by the admin API's bootstrap."""
+    try:
+        from scrm.services.admin_keys import bootstrap_local_key
+    except ImportError:
+        return {}
+    return bootstrap_local_key()

@@ -1,0 +1,201 @@
+"""One command for the whole system on this machine: `python -m local.stack` (or `make run`).
+
+Starts moto in server mode (DynamoDB, SQS, SSM, EventBridge), creates the tables and queues from the
+same definitions infra/ deploys, starts the WeChat sandbox, serves the Chalice app over HTTP, runs the
+dispatcher that plays Lambda's event sources, and seeds a demo Official Account and WeCom corp.
+Ctrl-C stops everything; starting again starts clean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+REGION = "ap-east-1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_http(url: str, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError(f"{url} did not come up within {timeout:.0f}s")
+
+
+def demo_secrets() -> dict:
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    return {"app_secret": secrets.token_hex(16), "token": secrets.token_hex(8),
+            "aes_key": "".join(secrets.choice(alphabet) for _ in range(43))}
+
+
+class LocalStack:
+    def __init__(self, *, moto_port: int = 4566, sandbox_port: int = 8089, api_port: int = 8000,
+                 control_port: int = 8001, schedules: bool = True, schedule_speedup: float = 1.0, quiet=False):
+        self.moto_port, self.sandbox_port = moto_port, sandbox_port
+        self.api_port, self.control_port = api_port, control_port
+        self.schedules, self.speedup, self.quiet = schedules, schedule_speedup, quiet
+        self.procs: list[subprocess.Popen] = []
+        self.servers = []
+        self.dispatcher = None
+        self.info: dict = {}
+
+    @property
+    def api_url(self):
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def sandbox_url(self):
+        return f"http://127.0.0.1:{self.sandbox_port}"
+
+    @property
+    def moto_url(self):
+        return f"http://127.0.0.1:{self.moto_port}"
+
+    def environment(self) -> dict:
+        return {
+            "AWS_ENDPOINT_URL": self.moto_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "SCRM_STAGE": "local",
+            "WECHAT_OA_BASE_URL": f"{self.sandbox_url}/oa", "WECOM_BASE_URL": f"{self.sandbox_url}/wecom",
+            "WECHAT_RETRY_BACKOFF": "0.05", "POWERTOOLS_METRICS_NAMESPACE": "WeChatSCRM",
+            "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        }
+
+    def _spawn(self, args: list[str], name: str):
+        out = subprocess.DEVNULL if self.quiet else None
+        proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, stdout=out, stderr=out,
+                                env={**os.environ, **self.environment()})
+        self.procs.append(proc)
+        return proc
+
+    def start(self) -> LocalStack:
+        for port, what in ((self.moto_port, "moto"), (self.sandbox_port, "sandbox"), (self.api_port, "API"),
+                           (self.control_port, "dispatcher control")):
+            if port_in_use(port):
+                raise SystemExit(f"port {port} for the {what} is already in use: is another local stack running?")
+        os.environ.update(self.environment())
+        sys.path[:0] = [str(ROOT / "layers/common/python"), str(ROOT)]
+        self._spawn(["-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.moto_port)], "moto")
+        self._spawn(["-m", "local.sandbox", "--host", "127.0.0.1", "--port", str(self.sandbox_port)], "sandbox")
+        wait_http(f"{self.moto_url}/moto-api/")
+        wait_http(f"{self.sandbox_url}/_sandbox/clock")
+
+        from scrm.data.registry import ensure_tables
+        from scrm.queues import ensure_queues
+
+        ensure_tables()
+        ensure_queues()
+
+        from chalice.config import Config
+        from chalice.local import create_local_server
+
+        from app import app  # imported after the environment is set: config is parsed once
+        from local.dispatcher import Dispatcher, control_handler
+        from local.seed import seed
+
+        self.info = seed(self)
+        config = Config.create(chalice_stage="local", app_name="wechat-scrm", project_dir=str(ROOT))
+        server = create_local_server(app, config, "127.0.0.1", self.api_port)
+        threading.Thread(target=server.serve_forever, daemon=True, name="api").start()
+        self.servers.append(server)
+        self.dispatcher = Dispatcher(app, REGION, self.speedup).start(run_schedules=self.schedules)
+        from http.server import ThreadingHTTPServer
+
+        control = ThreadingHTTPServer(("127.0.0.1", self.control_port), control_handler(self.dispatcher))
+        threading.Thread(target=control.serve_forever, daemon=True, name="control").start()
+        self.servers.append(control)
+        wait_http(f"{self.api_url}/health")
+        return self
+
+    def stop(self) -> None:
+        if self.dispatcher:
+            self.dispatcher.stop()
+        for server in self.servers:
+            try:
+                server.shutdown()
+            except Exception:
+                pass
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def banner(self) -> str:
+        lines = ["", "WeChat SCRM local stack is up.",
+                 f"  API (Chalice):        {self.api_url}",
+                 f"  WeChat sandbox:       {self.sandbox_url}",
+                 f"  moto (AWS):           {self.moto_url}",
+                 f"  dispatcher control:   http://127.0.0.1:{self.control_port}/status"]
+        for key, value in self.info.items():
+            lines.append(f"  {key + ':':<21} {value}")
+        lines += ["", "Try:",
+                  f"  curl {self.api_url}/health",
+                  f"  curl -XPOST {self.sandbox_url}/_sandbox/oa/{self.info.get('demo OA appid', 'APPID')}/events "
+                  "-H 'Content-Type: application/json' -d '{\"type\": \"subscribe\", \"openid\": \"o-demo-1\"}'",
+                  f"  curl -XPOST http://127.0.0.1:{self.control_port}/drain",
+                  "Ctrl-C stops everything.", ""]
+        return "\n".join(lines)
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--moto-port", type=int, default=4566)
+    parser.add_argument("--sandbox-port", type=int, default=8089)
+    parser.add_argument("--api-port", type=int, default=8000)
+    parser.add_argument("--control-port", type=int, default=8001)
+    parser.add_argument("--no-schedules", action="store_true", help="fire scheduled functions only on request")
+    parser.add_argument("--schedule-speedup", type=float, default=1.0)
+    parser.add_argument("--info-file", help="write URLs and credentials as JSON here once up (for tests)")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    stack = LocalStack(moto_port=args.moto_port, sandbox_port=args.sandbox_port, api_port=args.api_port,
+                       control_port=args.control_port, schedules=not args.no_schedules,
+                       schedule_speedup=args.schedule_speedup, quiet=args.quiet)
+    stopping = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopping.set())
+    try:
+        stack.start()
+        if args.info_file:
+            Path(args.info_file).write_text(json.dumps({
+                "api_url": stack.api_url, "sandbox_url": stack.sandbox_url, "moto_url": stack.moto_url,
+                "control_url": f"http://127.0.0.1:{stack.control_port}", **stack.info}))
+        print(stack.banner(), flush=True)
+        while not stopping.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        print("stopping local stack ...", flush=True)
+        stack.stop()
+
+
+if __name__ == "__main__":
+    main()

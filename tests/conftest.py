@@ -1,0 +1,57 @@
+"""Shared fixtures. Unit tests need none; integration tests get in-process moto with every table and queue."""
+
+from __future__ import annotations
+
+import os
+
+# Set before any scrm import: config is parsed once. Never point tests at real AWS.
+os.environ.setdefault("AWS_DEFAULT_REGION", "ap-east-1")
+os.environ["AWS_REGION"] = os.environ["AWS_DEFAULT_REGION"]
+os.environ["AWS_ACCESS_KEY_ID"] = "testing"
+os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.setdefault("SCRM_STAGE", "test")
+os.environ.setdefault("WECHAT_RETRY_BACKOFF", "0.01")
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "WeChatSCRM")
+
+import pytest  # noqa: E402
+
+
+def reset_layer_caches() -> None:
+    from scrm import accounts, aws, queues
+    from scrm.gateway import tokens
+
+    accounts.forget_cache()
+    aws.reset_clients()
+    queues.queue_url.cache_clear()
+    tokens.forget_memory()
+    from scrm import idempotency
+
+    idempotency.persistence_layer.cache_clear()
+
+
+@pytest.fixture
+def aws():
+    """Fresh in-process moto with every table and queue created from the shared definitions."""
+    from moto import mock_aws
+
+    with mock_aws():
+        reset_layer_caches()
+        from scrm.data.registry import ensure_tables
+        from scrm.queues import ensure_queues
+
+        ensure_tables()
+        ensure_queues()
+        yield
+        reset_layer_caches()
+
+
+@pytest.fixture
+def sandbox():
+    """A WeChat sandbox on a free port, in this process."""
+    from local.sandbox import SandboxServer
+
+    server = SandboxServer(port=0).start()
+    yield server
+    server.stop()
