@@ -100,7 +100,7 @@ class LocalStack:
                 raise SystemExit(f"port {port} for the {what} is already in use: is another local stack running?")
         os.environ.update(self.environment())
         sys.path[:0] = [str(ROOT / "layers/common/python"), str(ROOT)]
-        self._spawn(["-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.moto_port)], "moto")
+        self._spawn(["-m", "local.moto_atomic", "-H", "127.0.0.1", "-p", str(self.moto_port)], "moto")
         self._spawn(["-m", "local.sandbox", "--host", "127.0.0.1", "--port", str(self.sandbox_port)], "sandbox")
         wait_http(f"{self.moto_url}/moto-api/")
         wait_http(f"{self.sandbox_url}/_sandbox/clock")

@@ -36,6 +36,9 @@ def aws():
     """Fresh in-process moto with every table and queue created from the shared definitions."""
     from moto import mock_aws
 
+    from local.moto_atomic import install
+
+    install()
     with mock_aws():
         reset_layer_caches()
         from scrm.data.registry import ensure_tables

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import datetime, timezone
 from collections.abc import Callable
 
 from pynamodb.exceptions import UpdateError
@@ -85,7 +86,7 @@ class TokenCache:
             TokenRecord.fetches.add(1),
             TokenRecord.lock_owner.remove(),
             TokenRecord.lock_until.remove(),
-            TokenRecord.ttl.set(int(expires_at) + 86400),
+            TokenRecord.ttl.set(datetime.fromtimestamp(int(expires_at) + 86400, tz=timezone.utc)),
         ])
         _MEMORY[key] = (token, expires_at)
         return token
