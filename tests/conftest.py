@@ -58,3 +58,46 @@ def sandbox():
     server = SandboxServer(port=0).start()
     yield server
     server.stop()
+
+
+def _point_gateways_at(monkeypatch, url: str) -> None:
+    from scrm.config import reset_settings
+
+    monkeypatch.setenv("WECHAT_OA_BASE_URL", f"{url}/oa")
+    monkeypatch.setenv("WECOM_BASE_URL", f"{url}/wecom")
+    reset_settings()
+
+
+@pytest.fixture
+def oa_account(aws, sandbox, monkeypatch):
+    """A service OA registered in our registry (secrets in moto SSM) and in the sandbox, gateways pointed there."""
+    from local.sandbox import SandboxClient
+    from local.stack import demo_secrets
+    from scrm import accounts
+
+    _point_gateways_at(monkeypatch, sandbox.url)
+    s = demo_secrets()
+    account = accounts.register("test-oa", "oa", "wx00000000test0001", "Test OA", original_id="gh_test00000001",
+                                account_type="service", **s)
+    SandboxClient(sandbox.url).register_oa(account.app_id, s["app_secret"], s["token"], s["aes_key"],
+                                           original_id="gh_test00000001", account_type="service")
+    yield account
+    from scrm.config import reset_settings
+
+    reset_settings()
+
+
+@pytest.fixture
+def wecom_account(aws, sandbox, monkeypatch):
+    from local.sandbox import SandboxClient
+    from local.stack import demo_secrets
+    from scrm import accounts
+
+    _point_gateways_at(monkeypatch, sandbox.url)
+    s = demo_secrets()
+    account = accounts.register("test-wecom", "wecom", "ww00000000test0001", "Test corp", **s)
+    SandboxClient(sandbox.url).register_wecom(account.app_id, s["app_secret"], s["token"], s["aes_key"])
+    yield account
+    from scrm.config import reset_settings
+
+    reset_settings()

@@ -1,0 +1,92 @@
+"""The real gateway code against the sandbox: token sharing, retries on faults, typed errors."""
+
+import pytest
+
+from local.sandbox import SandboxClient
+from scrm import accounts
+from scrm.errors import (
+    AccountDisabled,
+    ConfigError,
+    UnknownAccount,
+    WeChatBusy,
+    WeChatError,
+    WeChatRateLimited,
+    WeChatUnavailable,
+)
+from scrm.gateway import gateway_for
+
+
+def test_oa_calls_share_one_token_and_survive_a_token_fault(oa_account, sandbox):
+    sb = SandboxClient(sandbox.url)
+    gw = gateway_for(oa_account)
+    ticket = gw.client.qrcode.create({"action_name": "QR_LIMIT_STR_SCENE",
+                                      "action_info": {"scene": {"scene_str": "poster-1"}}})
+    assert ticket["ticket"]
+    sb.fault("qrcode/create", errcode=40001, platform="oa", times=1)
+    assert gw.client.qrcode.create({"action_name": "QR_LIMIT_SCENE",
+                                    "action_info": {"scene": {"scene_id": 7}}})["ticket"]
+    # a second gateway (another container) reuses the token from DynamoDB
+    from scrm.gateway.tokens import forget_memory
+
+    forget_memory()
+    gateway_for(oa_account).client.tag.create("vip")
+    assert sb.stats()["token_fetches"][oa_account.app_id] == 2  # the first, and the one after 40001
+
+
+def test_busy_is_retried_and_rate_limit_is_typed(oa_account, sandbox):
+    sb = SandboxClient(sandbox.url)
+    gw = gateway_for(oa_account)
+    sb.fault("tags/create", errcode=-1, platform="oa", times=2)
+    assert gw.client.tag.create("retried")["name"] == "retried"
+    sb.fault("tags/create", errcode=45009, platform="oa", times=10)
+    with pytest.raises(WeChatRateLimited):
+        gw.client.tag.create("limited")
+    sb.clear_faults()
+    sb.fault("tags/create", errcode=-1, platform="oa", times=10)
+    with pytest.raises(WeChatBusy):
+        gw.client.tag.create("busy")
+
+
+def test_wecom_missing_api_through_post(wecom_account, sandbox):
+    sb = SandboxClient(sandbox.url)
+    sb.wecom_staff(wecom_account.app_id, "alice")
+    sb.wecom_staff(wecom_account.app_id, "bob")
+    gw = gateway_for(wecom_account)
+    with pytest.raises(WeChatError) as info:  # alice has not left: resigned transfer is refused
+        gw.transfer_customers("alice", "bob", ["wmx"], resigned=True)
+    assert info.value.errcode == 40097
+
+
+def test_unreachable_wechat_is_a_clear_error(oa_account):
+    gw = gateway_for(oa_account, base_url="http://127.0.0.1:9")
+    with pytest.raises(WeChatUnavailable, match="unreachable"):
+        gw.client.tag.get()
+
+
+def test_unknown_disabled_and_broken_accounts(aws):
+    with pytest.raises(UnknownAccount, match="nope"):
+        accounts.get("nope")
+    with pytest.raises(ConfigError, match="aes_key"):
+        accounts.register("bad", "oa", "wx1", "Bad", app_secret="s", token="tok", aes_key="short")
+    with pytest.raises(ConfigError, match="kind"):
+        accounts.register("bad", "qq", "wx1", "Bad", app_secret="s", token="tok", aes_key="a" * 43)
+    accounts.register("off", "oa", "wx2", "Off", app_secret="s", token="tok", aes_key="a" * 43)
+    from scrm.data.accounts import AccountRecord
+
+    rec = AccountRecord.get("off")
+    rec.update(actions=[AccountRecord.status.set("disabled")])
+    accounts.forget_cache()
+    with pytest.raises(AccountDisabled):
+        accounts.get("off")
+
+
+def test_account_without_secrets_names_what_is_missing(aws):
+    from scrm import secrets
+
+    accounts.register("half", "oa", "wx3", "Half", app_secret="s", token="tok", aes_key="a" * 43)
+    from scrm.aws import client
+
+    client("ssm").delete_parameter(Name=secrets._path("half") + "/token")
+    accounts.forget_cache()
+    with pytest.raises(ConfigError, match="token"):
+        accounts.get("half")
