@@ -52,6 +52,7 @@ def schedule_seconds(expression: str) -> int:
 class Dispatcher:
     def __init__(self, app, region: str, schedule_speedup: float = 1.0):
         import boto3
+
         from scrm.config import settings
 
         self.app = app

@@ -14,9 +14,8 @@ DEMO_WECOM = {"account_id": "demo-wecom", "app_id": "ww0000000000demo01", "name"
 
 
 def seed(stack) -> dict:
-    from scrm import accounts
-
     from local.stack import demo_secrets
+    from scrm import accounts
 
     oa_secrets, wecom_secrets = demo_secrets(), demo_secrets()
     accounts.register(kind="oa", **DEMO_OA, **oa_secrets)

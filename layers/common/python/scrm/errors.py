@@ -87,3 +87,9 @@ class Forbidden(ScrmError):
 
 class RateLimited(ScrmError):
     code = "rate_limited"
+
+
+class Unauthorized(ScrmError):
+    """No, a malformed, unknown, expired or revoked credential: the admin API answers 401."""
+
+    code = "unauthorized"
