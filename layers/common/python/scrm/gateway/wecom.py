@@ -46,6 +46,34 @@ class WeComGateway(Gateway):
         path = "externalcontact/groupchat/transfer" if resigned else "externalcontact/groupchat/onjob_transfer"
         return self.post(path, {"chat_id_list": chat_ids, "new_owner": new_owner})
 
+    def user(self, userid: str) -> dict:
+        return self.get("user/get", userid=userid)
+
+    def customer_contact_staff(self) -> list[str]:
+        return self.get("externalcontact/get_follow_user_list").get("follow_user", [])
+
+    def customer_ids(self, userid: str) -> list[str]:
+        """A member's customers; WeCom answers 84061 when there are none."""
+        from ..errors import WeChatError
+
+        try:
+            return self.get("externalcontact/list", userid=userid).get("external_userid", [])
+        except WeChatError as exc:
+            if exc.errcode == 84061:
+                return []
+            raise
+
+    def group_chats_of(self, owner: str, cursor: str = "", limit: int = 1000) -> dict:
+        return self.post("externalcontact/groupchat/list", {
+            "status_filter": 0, "owner_filter": {"userid_list": [owner]}, "cursor": cursor, "limit": limit})
+
+    def group_chat(self, chat_id: str) -> dict:
+        return self.post("externalcontact/groupchat/get", {"chat_id": chat_id, "need_name": 0})
+
+    def send_app_text(self, agentid: int, touser: list[str], content: str) -> dict:
+        return self.post("message/send", {"touser": "|".join(touser), "msgtype": "text", "agentid": agentid,
+                                          "text": {"content": content}})
+
     def unassigned_customers(self, cursor: str = "", page_size: int = 1000) -> dict:
         return self.post("externalcontact/get_unassigned_list", {"cursor": cursor, "page_size": page_size})
 
