@@ -80,13 +80,13 @@ class SandboxClient:
         return self._call("GET", "/state")
 
     # ---- OA
-    def register_oa(self, appid: str, secret: str, token: str, aes_key: str = "", original_id: str | None = None,
-                    callback_url: str = "", encrypt_mode: str = "aes", account_type: str = "service", **extra) -> dict:
-        body = {"appid": appid, "secret": secret, "token": token, "aes_key": aes_key, "callback_url": callback_url,
-                "encrypt_mode": encrypt_mode, "account_type": account_type, **extra}
-        if original_id:
-            body["original_id"] = original_id
-        return self._call("POST", "/oa/apps", body)
+    def register_oa(self, appid: str, secret: str, token: str | None = None, aes_key: str | None = None,
+                    original_id: str | None = None, callback_url: str | None = None, encrypt_mode: str | None = None,
+                    account_type: str | None = None, **extra) -> dict:
+        """Register or update an OA app; omitted (None) settings keep their current value."""
+        body = {"appid": appid, "secret": secret, "token": token, "aes_key": aes_key, "original_id": original_id,
+                "callback_url": callback_url, "encrypt_mode": encrypt_mode, "account_type": account_type, **extra}
+        return self._call("POST", "/oa/apps", {k: v for k, v in body.items() if v is not None})
 
     def oa_followers(self, appid: str, count: int = 0, prefix: str = "o", openids: list[str] | None = None,
                      unionids: dict | None = None, **extra) -> dict:
@@ -112,10 +112,11 @@ class SandboxClient:
         return self._call("POST", f"/oa/{appid}/mass/{msg_id}/finish", {"status": status, **kw})
 
     # ---- WeCom
-    def register_wecom(self, corpid: str, secret: str, token: str, aes_key: str, callback_url: str = "",
-                       **extra) -> dict:
-        return self._call("POST", "/wecom/corps", {"corpid": corpid, "secret": secret, "token": token,
-                                                   "aes_key": aes_key, "callback_url": callback_url, **extra})
+    def register_wecom(self, corpid: str, secret: str, token: str | None = None, aes_key: str | None = None,
+                       callback_url: str | None = None, **extra) -> dict:
+        body = {"corpid": corpid, "secret": secret, "token": token, "aes_key": aes_key,
+                "callback_url": callback_url, **extra}
+        return self._call("POST", "/wecom/corps", {k: v for k, v in body.items() if v is not None})
 
     def wecom_settings(self, corpid: str, **settings) -> dict:
         return self._call("POST", f"/wecom/{corpid}/settings", settings)
