@@ -32,7 +32,10 @@ def install() -> None:
 
 def main() -> None:
     """`python -m local.moto_atomic -p PORT`: moto in server mode with atomic DynamoDB."""
+    import logging
+
     install()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one log line per AWS call drowns the banner
     from moto.server import main as moto_main
 
     moto_main()
