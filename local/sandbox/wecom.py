@@ -58,6 +58,7 @@ class WeComCorp:
         self.receipts: dict[tuple[str, int], int] = {}  # (external_userid or chat_id, day) -> group messages received
         self.transfers: list[dict] = []
         self.groupchats: dict[str, dict] = {}
+        self.app_messages: list[dict] = []
 
     def configure(self, cfg: dict) -> None:
         merged = {**DEFAULT_SETTINGS, "token": "", "aes_key": "", "callback_url": "", "agentid": "",
@@ -176,6 +177,19 @@ class WeComPlatform:
     def user_get(self, corp, q, body):
         s = self._staff(corp, q.get("userid"))
         return {"userid": s["userid"], "name": s["name"], "department": s["department"], "status": 1}
+
+    @api("POST", "message/send")
+    def app_message(self, corp, q, body):
+        """App message to members (used to tell a takeover about inherited customers)."""
+        if not body.get("msgtype") or not isinstance(body.get(body["msgtype"]), dict):
+            raise ApiError(40008, "invalid message type")
+        users = [u for u in str(body.get("touser") or "").split("|") if u]
+        if not users and not body.get("toparty") and not body.get("totag"):
+            raise ApiError(40058, "invalid parameter, touser, toparty and totag are all empty")
+        invalid = [u for u in users if corp.staff.get(u, {}).get("status") != "active"]
+        corp.app_messages.append({"touser": users, "msgtype": body["msgtype"], "agentid": body.get("agentid"),
+                                  "body": body, "at": self.now})
+        return {"invaliduser": "|".join(invalid), "msgid": "sbx" + rand_id(20)}
 
     # ------------------------------------------------------------------ customers
     @api("GET", EC + "get_follow_user_list")
