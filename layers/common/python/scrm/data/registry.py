@@ -79,18 +79,20 @@ def cloudformation_table(model: type[Model]) -> dict:
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
         "SSESpecification": {"SSEEnabled": True},
     }
-    gsis = schema.get("global_secondary_indexes") or []
-    if gsis:
-        props["GlobalSecondaryIndexes"] = [
-            {
-                "IndexName": g["IndexName"],
-                "KeySchema": [
-                    {"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in g["KeySchema"]
-                ],
-                "Projection": g["Projection"],
-            }
-            for g in gsis
-        ]
+    def index(i: dict) -> dict:
+        # PynamoDB 6 describes indexes in snake_case (index_name, key_schema, projection); HASH must come first.
+        keys = i.get("key_schema") or i.get("KeySchema")
+        return {
+            "IndexName": i.get("index_name") or i.get("IndexName"),
+            "KeySchema": [{"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]}
+                          for k in sorted(keys, key=lambda k: k["KeyType"] != "HASH")],
+            "Projection": i.get("projection") or i.get("Projection"),
+        }
+
+    for key, prop in (("global_secondary_indexes", "GlobalSecondaryIndexes"),
+                      ("local_secondary_indexes", "LocalSecondaryIndexes")):
+        if schema.get(key):
+            props[prop] = [index(i) for i in schema[key]]
     ttl = ttl_attribute(model)
     if ttl:
         props["TimeToLiveSpecification"] = {"AttributeName": ttl, "Enabled": True}
