@@ -74,7 +74,8 @@ def cloudformation_table(model: type[Model]) -> dict:
             for a in schema["attribute_definitions"]
         ],
         "KeySchema": [
-            {"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in schema["key_schema"]
+            {"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]}
+            for k in sorted(schema["key_schema"], key=lambda k: k["KeyType"] != "HASH")  # HASH first
         ],
         "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
         "SSESpecification": {"SSEEnabled": True},
