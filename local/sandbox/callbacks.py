@@ -29,6 +29,15 @@ def cdata(value: Any) -> str:
     return "<![CDATA[" + str(value).replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
+def _bare_number(key: str, value: Any) -> bool:
+    """Numbers go out without CDATA, as WeChat sends CreateTime, MsgId, counts and coordinates."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    return key in INT_FIELDS and str(value).lstrip("-").isdigit()
+
+
 def build_xml(fields: dict[str, Any]) -> str:
     """Render a flat WeChat event dict as XML (ints bare, strings in CDATA, lists as <Item>)."""
     parts = ["<xml>"]
@@ -38,8 +47,7 @@ def build_xml(fields: dict[str, Any]) -> str:
         if isinstance(value, (list, tuple)):
             inner = "".join(f"<Item>{cdata(v)}</Item>" for v in value)
             parts.append(f"<{key}>{inner}</{key}>")
-        elif isinstance(value, (int, float)) and not isinstance(value, bool) or key in INT_FIELDS and \
-                str(value).lstrip("-").replace(".", "", 1).isdigit():
+        elif _bare_number(key, value):
             parts.append(f"<{key}>{value}</{key}>")
         else:
             parts.append(f"<{key}>{cdata(value)}</{key}>")
@@ -124,14 +132,22 @@ def post(url: str, query: dict, body: str, timeout: float) -> dict:
 
 
 def deliver(url: str, query: dict, body: str, deliveries: int = 1, concurrent: bool = False,
-            timeout: float = 5.0) -> dict:
-    """Send the identical request `deliveries` times (WeChat's retries) and summarise."""
+            timeout: float = 5.0, retry_on_failure: int = 0) -> dict:
+    """Send the identical request `deliveries` times (forced retries) and summarise.
+
+    With `retry_on_failure=3` a delivery that times out or fails is re-sent up to 3 more times,
+    which is WeChat's behaviour when our handler misses the 5-second deadline.
+    """
     n = max(1, int(deliveries or 1))
     if concurrent and n > 1:
         with ThreadPoolExecutor(max_workers=n) as pool:
             results = list(pool.map(lambda _: post(url, query, body, timeout), range(n)))
     else:
         results = [post(url, query, body, timeout) for _ in range(n)]
+    for _ in range(int(retry_on_failure or 0)):
+        if results[-1]["status"] == 200:
+            break
+        results.append(post(url, query, body, timeout))
     first = results[0]
     return {"status": first["status"], "body": first["body"], "elapsed_ms": first["elapsed_ms"],
             "error": first.get("error"), "deliveries": results, "query": query, "request_body": body}

@@ -129,7 +129,8 @@ class Sandbox:
         query, body = callbacks.oa_request(app_cfg, xml, openid, spec.get("encrypt"), spec.get("timestamp"))
         query.update(spec.get("query_overrides") or {})
         out = callbacks.deliver(app_cfg["callback_url"], query, body, spec.get("deliveries", 1),
-                                bool(spec.get("concurrent")), float(spec.get("timeout", self.callback_timeout)))
+                                bool(spec.get("concurrent")), float(spec.get("timeout", self.callback_timeout)),
+                                int(spec.get("retry_on_failure", 0)))
         out.update(callbacks.open_reply(out["body"], app_cfg["token"], app_cfg.get("aes_key", ""), app_cfg["appid"]))
         out["xml"] = xml
         return out
@@ -141,7 +142,8 @@ class Sandbox:
         query, body = callbacks.wecom_request(corp_cfg, xml, spec.get("timestamp"))
         query.update(spec.get("query_overrides") or {})
         out = callbacks.deliver(corp_cfg["callback_url"], query, body, spec.get("deliveries", 1),
-                                bool(spec.get("concurrent")), float(spec.get("timeout", self.callback_timeout)))
+                                bool(spec.get("concurrent")), float(spec.get("timeout", self.callback_timeout)),
+                                int(spec.get("retry_on_failure", 0)))
         out.update(callbacks.open_reply(out["body"], corp_cfg["token"], corp_cfg["aes_key"], corp_cfg["corpid"],
                                         wecom=True))
         out["xml"] = xml

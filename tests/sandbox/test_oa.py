@@ -294,3 +294,11 @@ def test_plain_mode_verify_and_raw(server, client, receiver):
     bad = client.oa_raw(APPID, "<xml><MsgType>text</MsgType></xml>", query_overrides={"signature": "0" * 40})
     assert bad["status"] == 403
     assert client.oa_follower(APPID, "o_plain_user_000000000000000")["subscribe"] == 1
+
+
+def test_slow_handler_gets_retried_like_wechat(server, client, receiver):
+    receiver.delay = 0.4
+    res = client.oa_event(APPID, "text", openid="o_slow_user_0000000000000000", content="x", timeout=0.2,
+                          retry_on_failure=3)
+    assert [d["status"] for d in res["deliveries"]] == [None] * 4
+    assert len({e["data"]["MsgId"] for e in receiver.events}) == 1
