@@ -20,6 +20,16 @@ def persistence_layer():
     return DynamoDBPersistenceLayer(table_name=settings().table_name("idempotency"))
 
 
+_CONFIGS: list = []
+
+
+def register_lambda_context(context) -> None:
+    """Let idempotency records expire with the invocation (Powertools needs the remaining time)."""
+    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
+        for config in _CONFIGS:
+            config.register_lambda_context(context)
+
+
 def once(name: str, *, key: str | None = None, expires_after_seconds: int = 7 * 86400):
     """Decorator for `fn(payload: dict) -> JSON-serialisable`; `key` is a JMESPath into payload."""
 
@@ -34,6 +44,7 @@ def once(name: str, *, key: str | None = None, expires_after_seconds: int = 7 * 
 
                 config = IdempotencyConfig(event_key_jmespath=key, expires_after_seconds=expires_after_seconds,
                                            raise_on_no_idempotency_key=bool(key))
+                _CONFIGS.append(config)
 
                 def body(payload: dict):
                     return fn(payload)

@@ -38,7 +38,11 @@ def count(name: str, value: float = 1, **dimensions) -> None:
 
 
 def flush_metrics() -> None:
+    import warnings
+
     try:
-        metrics().flush_metrics()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "no metrics to publish" is normal for many invocations
+            metrics().flush_metrics()
     except Exception:  # metrics must never break a handler
         logger().exception("metrics flush failed")

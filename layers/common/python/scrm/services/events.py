@@ -13,7 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 
-from ..idempotency import once
+from ..idempotency import once, register_lambda_context
 from ..observability import bind_context, flush_metrics, logger
 
 # Modules that register handlers; imported on first use so a cold start pays only for what runs.
@@ -72,6 +72,7 @@ def process_batch(event: dict, context=None) -> dict:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     bind_context("event_worker", context)
+    register_lambda_context(context)
 
     def record_handler(record):
         payload = json.loads(record.body)
@@ -80,6 +81,8 @@ def process_batch(event: dict, context=None) -> dict:
 
     try:
         return process_partial_response(event=event, record_handler=record_handler,
-                                        processor=BatchProcessor(event_type=EventType.SQS), context=context)
+                                        processor=BatchProcessor(event_type=EventType.SQS,
+                                                                  raise_on_entire_batch_failure=False),
+                                        context=context)
     finally:
         flush_metrics()
