@@ -2,10 +2,10 @@
 
 from chalice import Chalice
 
-from functions import admin_api, event_worker
+from functions import admin_api, event_worker, wechat_callback
 
 app = Chalice(app_name="wechat-scrm")
 app.experimental_feature_flags.update(["BLUEPRINTS"])
 
-for module in (admin_api, event_worker):
+for module in (admin_api, event_worker, wechat_callback):
     app.register_blueprint(module.bp)

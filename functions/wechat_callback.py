@@ -1,0 +1,34 @@
+"""WeChat callback function: the URLs WeChat's servers call for each Official Account and WeCom corp.
+
+OA `/wechat/oa/{account_id}`: GET URL verification (plaintext echostr), POST plaintext or AES safe mode.
+WeCom `/wechat/wecom/{account_id}`: GET verification (encrypted echostr), POST encrypted events.
+`content_types=['*/*']`: the GET has no Content-Type (Chalice would check it as JSON and answer 415)
+and WeChat POSTs text/xml. Everything else is `scrm.services.callbacks`.
+"""
+
+from chalice import Blueprint, Response
+
+bp = Blueprint(__name__)
+ANY_CONTENT = ["*/*"]
+
+
+def _answer(platform: str, account_id: str) -> Response:
+    from scrm.services.callbacks import handle
+
+    request = bp.current_request
+    try:
+        body = request.raw_body if request.method == "POST" else b""
+    except Exception:  # a body Chalice cannot decode (bad base64 from API Gateway)
+        return Response(body="malformed", status_code=400, headers={"Content-Type": "text/plain"})
+    answer = handle(platform, account_id, request.method, request.query_params, body)
+    return Response(body=answer.body, status_code=answer.status, headers={"Content-Type": answer.content_type})
+
+
+@bp.route("/wechat/oa/{account_id}", methods=["GET", "POST"], content_types=ANY_CONTENT, authorizer=None)
+def official_account_callback(account_id):
+    return _answer("oa", account_id)
+
+
+@bp.route("/wechat/wecom/{account_id}", methods=["GET", "POST"], content_types=ANY_CONTENT, authorizer=None)
+def wecom_callback(account_id):
+    return _answer("wecom", account_id)

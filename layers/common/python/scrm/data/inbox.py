@@ -1,0 +1,209 @@
+"""Table `inbox`: every accepted callback event, written before we answer WeChat, keyed for dedupe.
+
+One item per (account, dedupe key): the queued payload, the passive reply we answered (so WeChat's
+retries get the same answer), whether it reached the events queue, and the WeCom welcome outcome.
+Items expire (TTL) after RETENTION_SECONDS; reads ignore expired items themselves (TTL deletes late).
+
+`Inbox.claim` is one conditional PutItem with ReturnValuesOnConditionCheckFailure=ALL_OLD, so a retry
+learns the first attempt's reply in the same round trip. `MemoryInbox` is the in-memory fake with the
+same interface (unit tests, benchmarks).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from ..tenancy import Scope
+from .registry import table
+
+RETENTION_SECONDS = 3 * 86400
+
+
+@table("inbox")
+class InboxRecord(Model):
+    class Meta:
+        pass
+
+    key = UnicodeAttribute(hash_key=True)  # "<account_id>#<dedupe_key>"
+    account_id = UnicodeAttribute()
+    dedupe_key = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    payload = UnicodeAttribute()  # the JSON message put on the events queue
+    reply = UnicodeAttribute(null=True)  # the plaintext passive reply ("success" when none)
+    received_at = NumberAttribute()
+    enqueued = BooleanAttribute(default=False)
+    enqueued_at = NumberAttribute(null=True)
+    attempts = NumberAttribute(default=1)
+    welcome_status = UnicodeAttribute(null=True)  # sending | sent | missed | failed | no_content
+    welcome_sent_at = NumberAttribute(null=True)
+    welcome_detail = UnicodeAttribute(null=True)
+    expires_at = TTLAttribute()
+
+
+@dataclass
+class Entry:
+    account_id: str
+    dedupe_key: str
+    kind: str
+    payload: dict
+    reply: str | None
+    received_at: float
+    enqueued: bool = False
+    welcome_status: str | None = None
+    welcome_sent_at: float | None = None
+    welcome_detail: str | None = None
+
+
+def item_key(account_id: str, dedupe_key: str) -> str:
+    return f"{account_id}#{dedupe_key}"
+
+
+def _entry(raw: dict) -> Entry:
+    def s(name):
+        v = raw.get(name)
+        return None if v is None else v.get("S")
+
+    def n(name):
+        v = raw.get(name)
+        return None if v is None or "N" not in v else float(v["N"])
+
+    return Entry(account_id=s("account_id"), dedupe_key=s("dedupe_key"), kind=s("kind"),
+                 payload=json.loads(s("payload") or "{}"), reply=s("reply"), received_at=n("received_at") or 0.0,
+                 enqueued=bool(raw.get("enqueued", {}).get("BOOL")), welcome_status=s("welcome_status"),
+                 welcome_sent_at=n("welcome_sent_at"), welcome_detail=s("welcome_detail"))
+
+
+class Inbox:
+    """The DynamoDB inbox (low-level client: PynamoDB cannot return the old item of a failed put)."""
+
+    def __init__(self, clock=time.time):
+        self.clock = clock
+
+    @property
+    def _db(self):
+        from ..aws import client
+
+        return client("dynamodb")
+
+    @property
+    def _table(self) -> str:
+        return InboxRecord.Meta.table_name
+
+    def claim(self, scope: Scope, entry: Entry) -> Entry | None:
+        """Store a new event; None if it is new, else the stored entry of the earlier attempt."""
+        scope.check(entry.account_id)
+        now = self.clock()
+        item = {
+            "key": {"S": item_key(entry.account_id, entry.dedupe_key)},
+            "account_id": {"S": entry.account_id}, "dedupe_key": {"S": entry.dedupe_key},
+            "kind": {"S": entry.kind}, "payload": {"S": json.dumps(entry.payload, ensure_ascii=False)},
+            "received_at": {"N": repr(entry.received_at)}, "enqueued": {"BOOL": False}, "attempts": {"N": "1"},
+            "expires_at": {"N": str(int(now) + RETENTION_SECONDS)},
+        }
+        if entry.reply is not None:
+            item["reply"] = {"S": entry.reply}
+        db = self._db
+        try:
+            db.put_item(TableName=self._table, Item=item,
+                        ConditionExpression="attribute_not_exists(#k) OR #e < :now",
+                        ExpressionAttributeNames={"#k": "key", "#e": "expires_at"},
+                        ExpressionAttributeValues={":now": {"N": str(int(now))}},
+                        ReturnValuesOnConditionCheckFailure="ALL_OLD")
+            return None
+        except db.exceptions.ConditionalCheckFailedException as exc:
+            old = exc.response.get("Item")
+            if not old:  # very old DynamoDB clients/emulators: read it
+                return self.get(scope, entry.account_id, entry.dedupe_key) or entry
+            return _entry(old)
+
+    def mark_enqueued(self, scope: Scope, account_id: str, dedupe_key: str) -> None:
+        scope.check(account_id)
+        self._db.update_item(TableName=self._table, Key={"key": {"S": item_key(account_id, dedupe_key)}},
+                             UpdateExpression="SET enqueued = :t, enqueued_at = :now",
+                             ExpressionAttributeValues={":t": {"BOOL": True}, ":now": {"N": repr(self.clock())}})
+
+    def get(self, scope: Scope, account_id: str, dedupe_key: str) -> Entry | None:
+        scope.check(account_id)
+        res = self._db.get_item(TableName=self._table, Key={"key": {"S": item_key(account_id, dedupe_key)}},
+                                ConsistentRead=True)
+        raw = res.get("Item")
+        if not raw or float(raw.get("expires_at", {}).get("N", "0")) < self.clock():
+            return None
+        return _entry(raw)
+
+    def start_welcome(self, scope: Scope, account_id: str, dedupe_key: str) -> bool:
+        """Claim the one welcome send of this event; False if some attempt already claimed it."""
+        scope.check(account_id)
+        db = self._db
+        try:
+            db.update_item(TableName=self._table, Key={"key": {"S": item_key(account_id, dedupe_key)}},
+                           UpdateExpression="SET welcome_status = :s",
+                           ConditionExpression="attribute_exists(#k) AND attribute_not_exists(welcome_status)",
+                           ExpressionAttributeNames={"#k": "key"},
+                           ExpressionAttributeValues={":s": {"S": "sending"}})
+            return True
+        except db.exceptions.ConditionalCheckFailedException:
+            return False
+
+    def finish_welcome(self, scope: Scope, account_id: str, dedupe_key: str, status: str,
+                       sent_at: float | None = None, detail: str | None = None) -> None:
+        scope.check(account_id)
+        names = {"#s": "welcome_status"}
+        values = {":s": {"S": status}}
+        sets = ["#s = :s"]
+        if sent_at is not None:
+            sets.append("welcome_sent_at = :at")
+            values[":at"] = {"N": repr(sent_at)}
+        if detail:
+            sets.append("welcome_detail = :d")
+            values[":d"] = {"S": detail[:500]}
+        self._db.update_item(TableName=self._table, Key={"key": {"S": item_key(account_id, dedupe_key)}},
+                             UpdateExpression="SET " + ", ".join(sets), ExpressionAttributeNames=names,
+                             ExpressionAttributeValues=values)
+
+
+class MemoryInbox:
+    """In-memory inbox with the same behaviour (one lock stands in for DynamoDB's per-item atomicity)."""
+
+    def __init__(self):
+        self.items: dict[str, Entry] = {}
+        self.lock = threading.Lock()
+
+    def claim(self, scope: Scope, entry: Entry) -> Entry | None:
+        scope.check(entry.account_id)
+        with self.lock:
+            key = item_key(entry.account_id, entry.dedupe_key)
+            if key in self.items:
+                old = self.items[key]
+                return Entry(**vars(old))
+            self.items[key] = Entry(**vars(entry))
+            return None
+
+    def mark_enqueued(self, scope: Scope, account_id: str, dedupe_key: str) -> None:
+        with self.lock:
+            self.items[item_key(account_id, dedupe_key)].enqueued = True
+
+    def get(self, scope: Scope, account_id: str, dedupe_key: str) -> Entry | None:
+        with self.lock:
+            hit = self.items.get(item_key(account_id, dedupe_key))
+            return Entry(**vars(hit)) if hit else None
+
+    def start_welcome(self, scope: Scope, account_id: str, dedupe_key: str) -> bool:
+        with self.lock:
+            hit = self.items.get(item_key(account_id, dedupe_key))
+            if hit is None or hit.welcome_status is not None:
+                return False
+            hit.welcome_status = "sending"
+            return True
+
+    def finish_welcome(self, scope: Scope, account_id: str, dedupe_key: str, status: str,
+                       sent_at: float | None = None, detail: str | None = None) -> None:
+        with self.lock:
+            hit = self.items[item_key(account_id, dedupe_key)]
+            hit.welcome_status, hit.welcome_sent_at, hit.welcome_detail = status, sent_at, detail

@@ -1,0 +1,153 @@
+"""Callback events, as rules: what a safe body is, how XML becomes a flat event, its kind and dedupe key.
+
+Pure (no I/O). Kinds follow the project convention: OA events `oa.<Event lowercased>` (`oa.subscribe`,
+`oa.scan`, `oa.click`, `oa.masssendjobfinish`, ...), OA messages `oa.<MsgType>` (`oa.text`, `oa.image`,
+...; a *location message* is `oa.location_msg` so it does not collide with the LOCATION event
+`oa.location`), WeCom `wecom.<Event>.<ChangeType>` (`wecom.change_external_contact.add_external_contact`).
+Types not listed here are answered `success` and have no effect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from .wechat_crypto import Malformed, TooLarge
+
+MAX_BODY_BYTES = 64 * 1024
+# Any markup declaration other than CDATA sections and comments: <!DOCTYPE, <!ENTITY, <!ATTLIST, ...
+_DECLARATION = re.compile(rb"<!(?!\[CDATA\[|--)", re.IGNORECASE)
+_PROCESSING = re.compile(rb"<\?(?!xml[\s?])", re.IGNORECASE)  # <?xml ...?> is fine, other PIs are not
+
+OA_EVENTS = frozenset({"subscribe", "unsubscribe", "scan", "click", "view", "location", "templatesendjobfinish",
+                       "masssendjobfinish", "view_miniprogram", "scancode_push", "scancode_waitmsg",
+                       "pic_sysphoto", "pic_photo_or_album", "pic_weixin", "location_select"})
+OA_MESSAGES = frozenset({"text", "image", "voice", "video", "shortvideo", "location", "link", "file"})
+WECOM_EVENTS = {
+    "change_external_contact": frozenset({"add_external_contact", "add_half_external_contact",
+                                          "edit_external_contact", "del_external_contact", "del_follow_user",
+                                          "transfer_fail", "msg_audit_approved"}),
+    "change_contact": frozenset({"create_user", "update_user", "delete_user", "create_party", "update_party",
+                                 "delete_party", "update_tag"}),
+    "change_external_chat": frozenset({"create", "update", "dismiss"}),
+    "change_external_tag": frozenset({"create", "update", "delete", "shuffle"}),
+}
+# Fields that are lists in WeChat's XML (<MemChangeList><Item>a</Item></MemChangeList>); one item parses
+# to a string and several to a list, so they are always made lists.
+LIST_FIELDS = frozenset({"MemChangeList", "TagList", "DelTagList", "AddTagList"})
+# Fields the kind and dedupe key are made of: a repeated one is refused rather than guessed.
+KEY_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType", "Event", "EventKey", "MsgId", "MsgID",
+              "ChangeType", "UserID", "ExternalUserID", "ChatId", "UpdateDetail", "Id", "TagType", "Encrypt")
+
+
+def check_body(body: bytes) -> None:
+    """Refuse oversized bodies and any DTD, entity or processing instruction before parsing."""
+    if len(body) > MAX_BODY_BYTES:
+        raise TooLarge(f"body over {MAX_BODY_BYTES} bytes")
+    if _DECLARATION.search(body) or _PROCESSING.search(body):
+        raise Malformed("markup declarations are not accepted")
+
+
+def _normalise(value):
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        if set(value) == {"Item"}:
+            items = value["Item"]
+            return [_normalise(i) for i in (items if isinstance(items, list) else [items])]
+        return {k: _normalise(v) for k, v in value.items() if not k.startswith(("@", "#"))}
+    if isinstance(value, list):
+        return [_normalise(v) for v in value]
+    return value
+
+
+def parse(body: bytes | str) -> dict:
+    """A WeChat XML document as a flat dict of its fields (strings, lists for list fields)."""
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    check_body(raw)
+    from xml.parsers.expat import ExpatError
+
+    import xmltodict
+
+    try:
+        doc = xmltodict.parse(raw, disable_entities=True)
+    except (ExpatError, ValueError, TypeError, AttributeError) as exc:
+        raise Malformed(f"not XML: {exc.__class__.__name__}") from None
+    root = doc.get("xml") if isinstance(doc, dict) else None
+    if not isinstance(root, dict):
+        raise Malformed("no <xml> root")
+    out = {}
+    for key, value in root.items():
+        if key.startswith(("@", "#")):
+            continue
+        value = _normalise(value)
+        if key in LIST_FIELDS:
+            if isinstance(value, str):
+                value = [value] if value else []
+            elif isinstance(value, dict):
+                value = []
+        elif isinstance(value, list) and key in KEY_FIELDS:
+            raise Malformed(f"field {key} repeated")
+        out[key] = value
+    return out
+
+
+def _text(event: dict, name: str) -> str:
+    value = event.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def kind_of(platform: str, event: dict) -> str | None:
+    """The event's kind, or None when we do not handle this type (answered `success`, no effect)."""
+    msg_type = _text(event, "MsgType").strip().lower()
+    name = _text(event, "Event").strip().lower()
+    if platform == "oa":
+        if msg_type == "event":
+            return f"oa.{name}" if name in OA_EVENTS else None
+        if msg_type in OA_MESSAGES:
+            return "oa.location_msg" if msg_type == "location" else f"oa.{msg_type}"
+        return None
+    if msg_type != "event" or name not in WECOM_EVENTS:
+        return None
+    change = _text(event, "ChangeType").strip().lower()
+    return f"wecom.{name}.{change}" if change in WECOM_EVENTS[name] else None
+
+
+def _bounded(key: str) -> str:
+    # DynamoDB keys stay small and predictable: long keys (VIEW urls, odd EventKeys) are hashed.
+    if len(key) <= 200:
+        return key
+    return key[:64] + "#" + hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def dedupe_key(platform: str, event: dict) -> str:
+    """WeChat's retry-dedupe identity: MsgId for messages; sender+time+event(+key) for events."""
+    if platform == "oa":
+        if _text(event, "MsgType").lower() != "event":
+            msg_id = _text(event, "MsgId") or _text(event, "MsgID")
+            if msg_id:
+                return _bounded(f"msg:{msg_id}")
+            return _bounded("msg:" + "|".join(_text(event, f) for f in ("FromUserName", "CreateTime", "MsgType")))
+        parts = [_text(event, f) for f in ("FromUserName", "CreateTime", "Event", "EventKey")]
+        msg_id = _text(event, "MsgID") or _text(event, "MsgId")  # the *JOBFINISH events carry MsgID
+        if msg_id:
+            parts.append(msg_id)
+        return _bounded("evt:" + "|".join(parts))
+    fields = ("Event", "ChangeType", "UserID", "ExternalUserID", "ChatId", "UpdateDetail", "Id", "TagType",
+              "CreateTime")
+    return _bounded("wecom:" + "|".join(_text(event, f) for f in fields))
+
+
+def scene_of(event: dict) -> str | None:
+    """The QR scene of a subscribe-from-QR (EventKey `qrscene_<scene>`) or SCAN event, else None."""
+    name = _text(event, "Event").lower()
+    key = _text(event, "EventKey")
+    if name == "subscribe" and key.startswith("qrscene_"):
+        return key[len("qrscene_"):] or None
+    if name == "scan" and key:
+        return key
+    return None
+
+
+def is_message(event: dict) -> bool:
+    return _text(event, "MsgType").lower() not in ("event", "")

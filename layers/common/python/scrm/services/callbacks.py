@@ -1,0 +1,314 @@
+"""WeChat callbacks (OA and WeCom): verify, decrypt, record once, hand to the workers, answer in time.
+
+The synchronous path per event: the account (cached per container) → timestamp, signature, body checks
+→ decrypt and parse → kind and dedupe key → the passive reply (rules cached per container) → ONE
+conditional PutItem into the inbox carrying the payload and the reply → SQS send → ONE UpdateItem marking
+it enqueued → the reply (encrypted when the request was). A retry of the same event fails the put, gets
+the first attempt's item back in that same round trip (ALL_OLD) and answers its stored reply; it enqueues
+again only if the first attempt never marked the item enqueued (workers dedupe by dedupe_key anyway).
+
+Refusals (`Rejected`) have no side effect: nothing is written before every check has passed.
+If the inbox or the queue is unavailable we answer 503 so WeChat retries; a retry finds the item and
+finishes the hand-off.
+
+Channel-specific welcomes: modules listed in WELCOME_PROVIDER_MODULES (or anything calling
+`register_welcome_provider`) add functions `provider(account, event) -> content | None` to
+`welcome_providers`. The first content returned wins over the account's default welcome. For OA
+subscribe/SCAN events the content is a reply (`{"type": "text"|"news", ...}`, see scrm.domain.replies);
+for WeCom add_external_contact it is the welcome message content (`{"type": "text", "content",
+"attachments"}`) sent by scrm.services.welcome.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ..domain import callbacks as rules
+from ..domain.wechat_crypto import (
+    Forged,
+    Malformed,
+    Rejected,
+    check_nonce,
+    check_timestamp,
+    cipher_for,
+    envelope,
+    verify,
+)
+from ..errors import AccountDisabled, ConfigError, UnknownAccount
+from ..tenancy import Scope
+
+SUCCESS = "success"
+PLATFORMS = ("oa", "wecom")
+NEGATIVE_CACHE_SECONDS = 5
+
+welcome_providers: list[Callable] = []
+WELCOME_PROVIDER_MODULES: list[str] = []
+_providers_loaded = False
+
+
+def register_welcome_provider(fn: Callable) -> Callable:
+    if fn not in welcome_providers:
+        welcome_providers.append(fn)
+    return fn
+
+
+def channel_welcome(account, event: dict) -> dict | None:
+    """Content from the first welcome provider that has one for this event (errors are logged, skipped)."""
+    global _providers_loaded
+    if not _providers_loaded:
+        for module in WELCOME_PROVIDER_MODULES:
+            importlib.import_module(module)
+        _providers_loaded = True
+    for provider in list(welcome_providers):
+        try:
+            content = provider(account, event)
+        except Exception:
+            _log().exception("welcome provider failed", extra={"provider": getattr(provider, "__name__", "?")})
+            continue
+        if content:
+            return content
+    return None
+
+
+def _log():
+    from ..observability import logger
+
+    return logger()
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: str
+    content_type: str = "text/plain; charset=utf-8"
+
+
+class NotFoundAnswer(Rejected):
+    status = 404
+    reason = "unknown account"
+
+
+class Unavailable(Rejected):
+    status = 503
+    reason = "temporarily unavailable"
+
+
+def _default_enqueue(payload: dict) -> None:
+    from ..queues import EVENTS, send
+
+    send(EVENTS, payload)
+
+
+def _default_account(account_id: str):
+    from .. import accounts
+
+    return accounts.get(account_id)
+
+
+def _default_settings(account_id: str):
+    from .replies import settings_for
+
+    return settings_for(account_id)
+
+
+class CallbackService:
+    def __init__(self, inbox=None, enqueue: Callable[[dict], None] | None = None,
+                 clock: Callable[[], float] = time.time, get_account: Callable | None = None,
+                 reply_settings: Callable | None = None):
+        if inbox is None:
+            from ..data.inbox import Inbox
+
+            inbox = Inbox(clock=clock)
+        self.inbox = inbox
+        self.enqueue = enqueue or _default_enqueue
+        self.clock = clock
+        self.get_account = get_account or _default_account
+        self.reply_settings = reply_settings or _default_settings
+        self._unknown: dict[str, float] = {}
+
+    # ---------------------------------------------------------------- entry point
+    def handle(self, platform: str, account_id: str, method: str, query: dict | None, body: bytes | str | None
+               ) -> Answer:
+        try:
+            account = self._account(platform, account_id)
+            query = query or {}
+            if isinstance(body, str):
+                body = body.encode("utf-8")
+            body = body or b""
+            if method == "GET":
+                return self._verify_url(platform, account, query)
+            if method == "POST":
+                return self._receive(platform, account, query, body)
+            return Answer(405, "method not allowed")
+        except Rejected as exc:
+            if exc.status >= 500:
+                _log().warning("callback not accepted", extra={"account_id": account_id, "reason": exc.detail})
+            return Answer(exc.status, exc.reason)
+
+    def _account(self, platform: str, account_id: str):
+        from ..accounts import ACCOUNT_ID
+
+        if platform not in PLATFORMS or not ACCOUNT_ID.match(account_id or ""):
+            raise NotFoundAnswer()
+        now = time.monotonic()
+        if self._unknown.get(account_id, 0) > now:
+            raise NotFoundAnswer()
+        try:
+            account = self.get_account(account_id)
+        except (UnknownAccount, AccountDisabled):
+            if len(self._unknown) > 4096:
+                self._unknown.clear()
+            self._unknown[account_id] = now + NEGATIVE_CACHE_SECONDS
+            raise NotFoundAnswer() from None
+        except ConfigError as exc:
+            raise Unavailable(str(exc)) from None
+        if account.kind != platform:
+            raise NotFoundAnswer()
+        return account
+
+    # ---------------------------------------------------------------- GET: URL verification
+    def _verify_url(self, platform: str, account, q: dict) -> Answer:
+        timestamp = q.get("timestamp")
+        check_timestamp(timestamp, self.clock())
+        nonce = check_nonce(q.get("nonce"))
+        echostr = (q.get("echostr") or "").replace(" ", "+")  # '+' arrives as ' ' if the sender did not escape it
+        if not echostr or len(echostr) > 1024:
+            raise Malformed("missing echostr")
+        if platform == "oa":
+            verify(q.get("signature"), account.token, timestamp, nonce)
+            if not echostr.isascii() or not echostr.isprintable():
+                raise Malformed("bad echostr")
+            return Answer(200, echostr)
+        verify(q.get("msg_signature"), account.token, timestamp, nonce, echostr)
+        return Answer(200, cipher_for(account.aes_key, account.app_id).decrypt(echostr))
+
+    # ---------------------------------------------------------------- POST: events
+    def _open(self, platform: str, account, q: dict, body: bytes) -> tuple[dict, bool, str, int]:
+        """Checks and decryption; returns (event fields, was encrypted, nonce, timestamp)."""
+        timestamp = q.get("timestamp")
+        ts = check_timestamp(timestamp, self.clock())
+        nonce = check_nonce(q.get("nonce"))
+        rules.check_body(body)
+        mode = (q.get("encrypt_type") or "raw").lower()
+        if mode not in ("raw", "aes"):
+            raise Malformed("unknown encrypt_type")
+        encrypted = platform == "wecom" or mode == "aes"
+        if not encrypted:
+            verify(q.get("signature"), account.token, timestamp, nonce)
+            return rules.parse(body), False, nonce, ts
+        outer = rules.parse(body)
+        encrypt = outer.get("Encrypt")
+        if not isinstance(encrypt, str) or not encrypt:
+            raise Malformed("no Encrypt")
+        verify(q.get("msg_signature"), account.token, timestamp, nonce, encrypt)
+        plain = cipher_for(account.aes_key, account.app_id).decrypt(encrypt)
+        return rules.parse(plain.encode("utf-8")), True, nonce, ts
+
+    def _receive(self, platform: str, account, q: dict, body: bytes) -> Answer:
+        event, encrypted, nonce, _ = self._open(platform, account, q, body)
+        kind = rules.kind_of(platform, event)
+        if kind is None:
+            return Answer(200, SUCCESS)  # a type we do not handle: acknowledged, no effect
+        create_time = event.get("CreateTime")
+        if not isinstance(create_time, str) or not create_time.isdigit() or len(create_time) > 12:
+            raise Malformed("bad CreateTime")
+        if platform == "oa" and not (isinstance(event.get("FromUserName"), str) and event["FromUserName"]):
+            raise Malformed("no FromUserName")
+        now = self.clock()
+        dedupe = rules.dedupe_key(platform, event)
+        payload = {"account_id": account.account_id, "platform": platform, "kind": kind, "dedupe_key": dedupe,
+                   "event": {**event, "received_at": round(now, 3)}}
+        reply = self._reply(account, kind, event, now) if platform == "oa" else None
+        from ..data.inbox import Entry
+
+        scope = Scope.system(account.account_id)
+        entry = Entry(account_id=account.account_id, dedupe_key=dedupe, kind=kind, payload=payload, reply=reply,
+                      received_at=now)
+        try:
+            old = self.inbox.claim(scope, entry)
+        except Exception as exc:
+            _log().exception("inbox write failed", extra={"account_id": account.account_id, "kind": kind})
+            raise Unavailable("inbox unavailable") from exc
+        if old is None:
+            self._hand_off(scope, account.account_id, dedupe, payload)
+        else:
+            if not old.enqueued:  # the first attempt never got it onto the queue (or is still trying)
+                self._hand_off(scope, account.account_id, dedupe, old.payload or payload)
+            reply = old.reply
+        return self._answer(account, reply, encrypted, nonce, now)
+
+    def _hand_off(self, scope: Scope, account_id: str, dedupe: str, payload: dict) -> None:
+        try:
+            self.enqueue(payload)
+        except Exception as exc:
+            _log().exception("enqueue failed", extra={"account_id": account_id, "kind": payload.get("kind")})
+            raise Unavailable("queue unavailable") from exc  # WeChat retries; the retry enqueues
+        try:
+            self.inbox.mark_enqueued(scope, account_id, dedupe)
+        except Exception:  # the message is queued; a retry would only queue a harmless duplicate
+            _log().exception("marking enqueued failed", extra={"account_id": account_id})
+
+    # ---------------------------------------------------------------- replies
+    def _reply(self, account, kind: str, event: dict, now: float) -> str | None:
+        from ..domain import replies
+
+        try:
+            content = self._reply_content(account, kind, event)
+        except Exception:  # a broken rule store must not stop events from being recorded
+            _log().exception("reply rules unavailable", extra={"account_id": account.account_id})
+            content = None
+        if not content:
+            return None
+        return replies.render(content, to_user=event.get("FromUserName", ""), from_user=event.get("ToUserName", ""),
+                              create_time=int(now), replying_to_message=rules.is_message(event))
+
+    def _reply_content(self, account, kind: str, event: dict) -> dict | None:
+        from ..domain import replies
+
+        if kind in ("oa.subscribe", "oa.scan"):
+            content = channel_welcome(account, event)
+            if content or kind == "oa.scan":
+                return content
+            return self.reply_settings(account.account_id).welcome
+        if kind == "oa.click":
+            rule = replies.choose_click(self.reply_settings(account.account_id).rules, event.get("EventKey") or "")
+            return rule.reply if rule else None
+        if not rules.is_message(event):
+            return None
+        settings = self.reply_settings(account.account_id)
+        if kind == "oa.text":
+            text = event.get("Content")
+            rule = replies.choose(settings.rules, text if isinstance(text, str) else "")
+            if rule:
+                return rule.reply
+        return settings.default
+
+    def _answer(self, account, reply: str | None, encrypted: bool, nonce: str, now: float) -> Answer:
+        if not reply or reply == SUCCESS:
+            return Answer(200, SUCCESS)
+        if encrypted:
+            cipher = cipher_for(account.aes_key, account.app_id)
+            return Answer(200, envelope(cipher, account.token, reply, nonce, int(now)), "application/xml")
+        return Answer(200, reply, "application/xml")
+
+
+_SERVICE: CallbackService | None = None
+
+
+def service() -> CallbackService:
+    global _SERVICE
+    if _SERVICE is None:
+        _SERVICE = CallbackService()
+    return _SERVICE
+
+
+def handle(platform: str, account_id: str, method: str, query: dict | None, body) -> Answer:
+    """The use case the HTTP function calls."""
+    return service().handle(platform, account_id, method, query, body)
+
+
+__all__ = ["Answer", "CallbackService", "Forged", "Malformed", "Rejected", "SUCCESS", "channel_welcome", "handle",
+           "register_welcome_provider", "welcome_providers", "WELCOME_PROVIDER_MODULES"]

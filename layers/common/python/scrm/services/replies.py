@@ -1,0 +1,137 @@
+"""Passive-reply rules and welcome settings: admin use cases, and the cached view the callback path reads.
+
+`settings_for(account_id)` answers from a per-container cache (CACHE_SECONDS), so the callback path pays
+one Query per account per container per half-minute, not one per event. Writes through this module
+forget the local copy at once; other containers see a change within CACHE_SECONDS.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from ..domain.replies import ReplySettings, Rule, validate_reply, validate_rule
+from ..errors import NotFound, ValidationError
+from ..tenancy import Scope
+
+CACHE_SECONDS = 30
+SETTING_NAMES = ("welcome", "default")
+
+_CACHE: dict[str, tuple[float, ReplySettings]] = {}
+
+
+def _repo():
+    from ..data import reply_rules
+
+    return reply_rules
+
+
+def settings_for(account_id: str) -> ReplySettings:
+    hit = _CACHE.get(account_id)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+    import json
+
+    repo = _repo()
+    rules, settings = [], {}
+    for rec in repo.load_all(Scope.system(account_id), account_id):
+        if rec.item_id.startswith(repo.RULE):
+            rules.append(Rule(rule_id=rec.item_id[len(repo.RULE):], match=rec.match or "",
+                              keywords=tuple(rec.keywords or ()), reply=json.loads(rec.content),
+                              priority=int(rec.priority or 0), enabled=bool(rec.enabled), name=rec.name or ""))
+        elif rec.item_id.startswith(repo.SETTINGS):
+            settings[rec.item_id[len(repo.SETTINGS):]] = json.loads(rec.content)
+    value = ReplySettings(rules=tuple(rules), welcome=settings.get("welcome"), default=settings.get("default"))
+    _CACHE[account_id] = (time.monotonic() + CACHE_SECONDS, value)
+    return value
+
+
+def forget_cache(account_id: str | None = None) -> None:
+    if account_id is None:
+        _CACHE.clear()
+    else:
+        _CACHE.pop(account_id, None)
+
+
+# ---------------------------------------------------------------- admin use cases
+
+
+def _platform(account_id: str) -> str:
+    from .. import accounts
+
+    return accounts.get(account_id, allow_disabled=True).kind
+
+
+def list_rules(scope: Scope, account_id: str) -> dict:
+    rules = sorted(_repo().list_rules(scope, account_id), key=lambda r: (-r["priority"], r["rule_id"]))
+    return {"rules": rules}
+
+
+def get_rule(scope: Scope, account_id: str, rule_id: str) -> dict:
+    rule = _repo().get_rule(scope, account_id, rule_id)
+    if rule is None:
+        raise NotFound(f"no reply rule {rule_id!r} in account {account_id!r}")
+    return rule
+
+
+def create_rule(scope: Scope, account_id: str, body: dict) -> dict:
+    scope.check(account_id)
+    rule = validate_rule(body)
+    if _platform(account_id) != "oa":
+        raise ValidationError("reply rules apply to Official Accounts only", field="account_id")
+    rule_id = time.strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex[:6]
+    stored = _repo().put_rule(scope, account_id, rule_id, rule, create=True)
+    forget_cache(account_id)
+    return stored
+
+
+def update_rule(scope: Scope, account_id: str, rule_id: str, body: dict) -> dict:
+    from pynamodb.exceptions import PutError
+
+    rule = validate_rule(body)
+    try:
+        stored = _repo().put_rule(scope, account_id, rule_id, rule, create=False)
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise NotFound(f"no reply rule {rule_id!r} in account {account_id!r}") from None
+        raise
+    forget_cache(account_id)
+    return stored
+
+
+def delete_rule(scope: Scope, account_id: str, rule_id: str) -> None:
+    if not _repo().delete_rule(scope, account_id, rule_id):
+        raise NotFound(f"no reply rule {rule_id!r} in account {account_id!r}")
+    forget_cache(account_id)
+
+
+def get_welcome(scope: Scope, account_id: str) -> dict:
+    repo = _repo()
+    return {"welcome": repo.get_setting(scope, account_id, "welcome"),
+            "default_reply": repo.get_setting(scope, account_id, "default")}
+
+
+def put_welcome(scope: Scope, account_id: str, body: dict) -> dict:
+    """Replace the welcome (and, for OAs, the default reply); null or absent removes one."""
+    scope.check(account_id)
+    if not isinstance(body, dict):
+        raise ValidationError("body must be a JSON object")
+    unknown = set(body) - {"welcome", "default_reply"}
+    if unknown:
+        raise ValidationError(f"unknown field {sorted(unknown)[0]}", field=sorted(unknown)[0])
+    platform = _platform(account_id)
+    welcome = body.get("welcome")
+    default = body.get("default_reply")
+    if welcome is not None:
+        welcome = validate_reply(welcome, "welcome", platform)
+    if default is not None:
+        if platform != "oa":
+            raise ValidationError("a default reply applies to Official Accounts only", field="default_reply")
+        default = validate_reply(default, "default_reply", platform)
+    repo = _repo()
+    repo.put_setting(scope, account_id, "welcome", welcome)
+    repo.put_setting(scope, account_id, "default", default)
+    forget_cache(account_id)
+    return {"welcome": welcome, "default_reply": default}
+
+
