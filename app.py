@@ -2,10 +2,10 @@
 
 from chalice import Chalice
 
-from functions import admin_api, event_worker, wechat_callback
+from functions import admin_api, event_worker, replies_api, wechat_callback
 
 app = Chalice(app_name="wechat-scrm")
 app.experimental_feature_flags.update(["BLUEPRINTS"])
 
-for module in (admin_api, event_worker, wechat_callback):
+for module in (admin_api, event_worker, wechat_callback, replies_api):
     app.register_blueprint(module.bp)

@@ -15,6 +15,7 @@ from ..errors import NotFound, ValidationError
 from ..tenancy import Scope
 
 CACHE_SECONDS = 30
+MAX_RULES = 200
 SETTING_NAMES = ("welcome", "default")
 
 _CACHE: dict[str, tuple[float, ReplySettings]] = {}
@@ -64,7 +65,7 @@ def _platform(account_id: str) -> str:
 
 def list_rules(scope: Scope, account_id: str) -> dict:
     rules = sorted(_repo().list_rules(scope, account_id), key=lambda r: (-r["priority"], r["rule_id"]))
-    return {"rules": rules}
+    return {"items": rules, "next_cursor": None}  # the admin Page shape; an account has at most MAX_RULES
 
 
 def get_rule(scope: Scope, account_id: str, rule_id: str) -> dict:
@@ -79,6 +80,8 @@ def create_rule(scope: Scope, account_id: str, body: dict) -> dict:
     rule = validate_rule(body)
     if _platform(account_id) != "oa":
         raise ValidationError("reply rules apply to Official Accounts only", field="account_id")
+    if len(_repo().list_rules(scope, account_id)) >= MAX_RULES:
+        raise ValidationError(f"an account has at most {MAX_RULES} reply rules", field="account_id")
     rule_id = time.strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex[:6]
     stored = _repo().put_rule(scope, account_id, rule_id, rule, create=True)
     forget_cache(account_id)

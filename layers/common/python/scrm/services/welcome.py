@@ -1,0 +1,89 @@
+"""WeCom welcome messages: a new customer's first words, sent with the event's WelcomeCode in time.
+
+WeCom accepts `send_welcome_msg` once per code and only within 20 s of the add event, so this worker
+handler sends at once, skips (and records "missed") when the code is older than MAX_CODE_AGE_SECONDS,
+and never retries after a failure (a second send cannot succeed). The outcome is stored on the event's
+inbox item: `welcome_status` (sent | missed | failed | no_content), `welcome_sent_at`, and the detail
+(code age at send, error). Content: a channel-specific welcome from `scrm.services.callbacks`'s welcome
+providers, else the account's welcome setting (`/accounts/{account_id}/welcome`).
+"""
+
+from __future__ import annotations
+
+import time
+
+from ..observability import logger
+from ..tenancy import Scope
+from .events import on
+
+MAX_CODE_AGE_SECONDS = 18.0  # WeCom's window is 20 s; leave room for the call itself
+CLOCK = time.time
+_INBOX = None
+
+
+def _inbox():
+    global _INBOX
+    if _INBOX is None:
+        from ..data.inbox import Inbox
+
+        _INBOX = Inbox()
+    return _INBOX
+
+
+def code_started_at(event: dict) -> float:
+    """When the code's 20 s began: the earlier of our receipt and WeChat's CreateTime (if plausible)."""
+    received = float(event.get("received_at") or CLOCK())
+    try:
+        created = float(event.get("CreateTime"))
+    except (TypeError, ValueError):
+        return received
+    return created if received - 300 <= created <= received else received
+
+
+def welcome_content(account, event: dict) -> dict | None:
+    from .callbacks import channel_welcome
+    from .replies import settings_for
+
+    return channel_welcome(account, event) or settings_for(account.account_id).welcome
+
+
+@on("wecom.change_external_contact.add_external_contact",
+    "wecom.change_external_contact.add_half_external_contact")
+def send_welcome(payload: dict) -> dict:
+    event = payload.get("event") or {}
+    code = event.get("WelcomeCode")
+    if not code:  # WeCom sends none when the admin console has its own welcome, or the code went to add_half
+        return {"welcome": "no_code"}
+    account_id = payload["account_id"]
+    scope = Scope.system(account_id)
+    inbox = _inbox()
+    if not inbox.start_welcome(scope, account_id, payload["dedupe_key"]):
+        return {"welcome": "already_handled"}
+    started = code_started_at(event)
+    age = CLOCK() - started
+    if age > MAX_CODE_AGE_SECONDS:
+        inbox.finish_welcome(scope, account_id, payload["dedupe_key"], "missed", detail=f"code age {age:.1f}s")
+        logger().warning("welcome code too old", extra={"account_id": account_id, "age_seconds": round(age, 1)})
+        return {"welcome": "missed", "age": age}
+    from .. import accounts
+    from ..domain.replies import welcome_message
+
+    account = accounts.get(account_id)
+    content = welcome_content(account, event)
+    message = welcome_message(content) if content else {}
+    if not message:
+        inbox.finish_welcome(scope, account_id, payload["dedupe_key"], "no_content")
+        return {"welcome": "no_content"}
+    from ..errors import WeChatError, WeChatUnavailable
+    from ..gateway import gateway_for
+
+    try:
+        gateway_for(account).send_welcome(code, message)
+    except (WeChatError, WeChatUnavailable) as exc:
+        inbox.finish_welcome(scope, account_id, payload["dedupe_key"], "failed", detail=str(exc))
+        logger().warning("welcome send failed", extra={"account_id": account_id, "error": str(exc)})
+        return {"welcome": "failed"}
+    sent_at = CLOCK()
+    inbox.finish_welcome(scope, account_id, payload["dedupe_key"], "sent", sent_at=sent_at,
+                         detail=f"code age {sent_at - started:.3f}s")
+    return {"welcome": "sent", "latency": sent_at - started}
