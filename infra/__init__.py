@@ -1,0 +1,1 @@
+"""What Chalice does not create: the layer build, tables, queues, alarms, merged into `chalice package` output."""
