@@ -30,3 +30,17 @@ lint: setup
 
 clean:
 	rm -rf build .pytest_cache .hypothesis
+
+# ---- deployable artifact (infra/) ----
+STAGE ?= dev
+
+build: setup  ## build/package/{sam.json,deployment.zip,layer.zip} for $(STAGE): make build STAGE=prod
+	$(BIN)/python -m infra.build --stage $(STAGE) --out build/
+
+lint-cfn: build  ## cfn-lint on the merged SAM template
+	$(BIN)/cfn-lint build/package/sam.json
+
+package: build  ## upload the zips to S3 and write build/package/packaged.json: make package STAGE=prod S3_BUCKET=...
+	@test -n "$(S3_BUCKET)" || { echo "set S3_BUCKET=<an S3 bucket for deployment artifacts>" >&2; exit 2; }
+	aws cloudformation package --template-file build/package/sam.json --s3-bucket $(S3_BUCKET) \
+		--s3-prefix wechat-scrm/$(STAGE) --use-json --output-template-file build/package/packaged.json
