@@ -94,7 +94,7 @@ class LocalStack:
         return proc
 
     def start(self) -> LocalStack:
-        for port, what in ((self.moto_port, "moto"), (self.sandbox_port, "sandbox"), (self.api_port, "API"),
+        for port, what in ((self.moto_port, "moto server"), (self.sandbox_port, "sandbox"), (self.api_port, "API"),
                            (self.control_port, "dispatcher control")):
             if port_in_use(port):
                 raise SystemExit(f"port {port} for the {what} is already in use: is another local stack running?")
@@ -182,7 +182,14 @@ def main(argv=None) -> None:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
-        stack.start()
+        try:
+            stack.start()
+        except (RuntimeError, OSError, requests.RequestException) as exc:
+            raise SystemExit(f"local stack failed to start: {exc}") from None
+        except Exception as exc:  # a ScrmError names what is wrong (config, account); say it plainly
+            if type(exc).__module__.startswith("scrm"):
+                raise SystemExit(f"local stack failed to start: {exc}") from None
+            raise
         if args.info_file:
             Path(args.info_file).write_text(json.dumps({
                 "api_url": stack.api_url, "sandbox_url": stack.sandbox_url, "moto_url": stack.moto_url,
