@@ -1,0 +1,917 @@
+"""Campaign use cases: admin management, user draws and shares, the end-of-campaign lottery, reports.
+
+Admin calls take a Scope (tenancy is checked on every repository access); user calls take the openid a
+signed user token vouched for (see `authenticate`). Exactness lives in scrm.data.draw_ledger.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import time
+from datetime import UTC, datetime
+
+from ..domain import campaigns as rules
+from ..domain import lottery, user_tokens
+from ..errors import Conflict, NotFound, RateLimited, ValidationError
+from ..tenancy import Scope
+
+TOKEN_SECRET = "campaign_token_key"
+MAX_CODES_PER_UPLOAD = 5000
+CODE = re.compile(r"^[\x21-\x7e]{1,64}$")
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+LINK_TTL_DEFAULT = 7 * 86400
+OAUTH_TTL = 2 * 3600
+NOTIFY_MAX_ATTEMPTS = 5
+PUBLISH_PARTICIPANTS_MAX = 5000
+
+_rng = random.SystemRandom()
+
+
+class DrawRefused(Exception):
+    """A user request the campaign rules refuse; `reason` is a stable code, nothing was written."""
+
+    def __init__(self, reason: str, message: str = "", status: int = 403):
+        super().__init__(message or reason)
+        self.reason = reason
+        self.status = status
+
+
+def _now(now: float | None) -> float:
+    return time.time() if now is None else now
+
+
+def _models():
+    from ..data import campaigns, coupon_codes, draws, participants, prizes, shares
+
+    return campaigns, prizes, coupon_codes, draws, participants, shares
+
+
+# ---------------------------------------------------------------------------------------------- campaigns
+
+
+def _to_domain(record) -> rules.Campaign:
+    config = dict(record.config)
+    campaign = rules.parse_campaign(record.account_id, config, campaign_id=record.campaign_id)
+    stocks = config.get("_coupon_stock") or {}
+    if stocks:
+        prizes = tuple(rules.Prize(**{**p.__dict__, "stock": int(stocks.get(p.prize_id, 0))})
+                       if p.kind == "coupon" else p for p in campaign.prizes)
+        campaign = rules.Campaign(**{**campaign.__dict__, "prizes": prizes})
+    return campaign
+
+
+def _load(account_id: str, campaign_id: str):
+    campaigns = _models()[0]
+    try:
+        return campaigns.CampaignRecord.get(account_id, campaign_id, consistent_read=True)
+    except campaigns.CampaignRecord.DoesNotExist:
+        raise NotFound(f"campaign {campaign_id!r} not found") from None
+
+
+def _seed_path(account_id: str, campaign_id: str) -> str:
+    from ..config import settings
+
+    return settings().secret_path("campaigns", account_id, campaign_id, "lottery_seed")
+
+
+def _store_seed(account_id: str, campaign_id: str) -> str:
+    """A fresh secret seed in SSM (kept there until the draw); returns its published commitment."""
+    from ..aws import client
+
+    seed = lottery.new_seed()
+    client("ssm").put_parameter(Name=_seed_path(account_id, campaign_id), Value=seed, Type="SecureString",
+                                Overwrite=True)
+    return lottery.commitment(seed)
+
+
+def _read_seed(account_id: str, campaign_id: str) -> str:
+    from ..aws import client
+
+    return client("ssm").get_parameter(Name=_seed_path(account_id, campaign_id), WithDecryption=True)[
+        "Parameter"]["Value"]
+
+
+def _layout_stock(campaign: rules.Campaign, old: rules.Campaign | None) -> None:
+    """Create shard items for new prizes; grow the stock of existing ones (stock never shrinks)."""
+    _, prizes, *_ = _models()
+    key = prizes_key = _campaign_key(campaign.account_id, campaign.campaign_id)
+    previous = {p.prize_id: p for p in old.prizes} if old else {}
+    for prize in campaign.prizes:
+        if prize.is_thanks or prize.kind == "coupon":
+            if prize.kind == "coupon" and prize.prize_id not in previous:
+                for shard in range(prize.shards):
+                    prizes.PrizeShard(key, prizes.shard_key(prize.prize_id, shard), prize_id=prize.prize_id,
+                                      shard=shard, kind=prize.kind, stock=0, issued=0).save(
+                        condition=prizes.PrizeShard.shard_key.does_not_exist())
+            continue
+        before = previous.get(prize.prize_id)
+        if before is None:
+            for shard, size in enumerate(rules.split_stock(prize.stock, prize.shards)):
+                prizes.PrizeShard(prizes_key, prizes.shard_key(prize.prize_id, shard), prize_id=prize.prize_id,
+                                  shard=shard, kind=prize.kind, stock=size, issued=0).save(
+                    condition=prizes.PrizeShard.shard_key.does_not_exist())
+        elif prize.stock > before.stock:
+            for shard, size in enumerate(rules.split_stock(prize.stock - before.stock, prize.shards)):
+                if size:
+                    prizes.PrizeShard(key, prizes.shard_key(prize.prize_id, shard)).update(
+                        actions=[prizes.PrizeShard.stock.add(size)])
+
+
+def _campaign_key(account_id: str, campaign_id: str) -> str:
+    from ..data.campaigns import campaign_key
+
+    return campaign_key(account_id, campaign_id)
+
+
+def view(record) -> dict:
+    campaign = _to_domain(record)
+    out = campaign.to_dict()
+    out["lottery_state"] = record.lottery_state
+    if record.lottery_commitment:
+        out.setdefault("lottery", {})["commitment"] = record.lottery_commitment
+        out["lottery"]["algorithm"] = lottery.ALGORITHM
+    out["version"] = int(record.version)
+    return out
+
+
+def create_campaign(scope: Scope, account_id: str, body: dict, now: float | None = None) -> dict:
+    scope.check(account_id)
+    campaigns = _models()[0]
+    campaign = rules.parse_campaign(account_id, body)
+    config = campaign.to_dict()
+    stamp = datetime.fromtimestamp(_now(now), UTC)
+    record = campaigns.CampaignRecord(account_id, campaign.campaign_id, config=config, status=campaign.status,
+                                      starts_at=campaign.starts_at, ends_at=campaign.ends_at, version=1,
+                                      created_at=stamp, updated_at=stamp)
+    if campaign.lottery_prize_id:
+        record.lottery_state = "pending"
+        record.lottery_commitment = _store_seed(account_id, campaign.campaign_id)
+    try:
+        record.save(condition=campaigns.CampaignRecord.campaign_id.does_not_exist())
+    except Exception as exc:
+        if type(exc).__name__ == "PutError" and "ConditionalCheckFailed" in str(exc):
+            raise Conflict(f"campaign {campaign.campaign_id!r} already exists") from None
+        raise
+    _layout_stock(campaign, None)
+    return view(record)
+
+
+def update_campaign(scope: Scope, account_id: str, campaign_id: str, body: dict,
+                    now: float | None = None) -> dict:
+    """Replace the configuration (optimistic: `version` in the body must match when given)."""
+    scope.check(account_id)
+    campaigns = _models()[0]
+    record = _load(account_id, campaign_id)
+    old = _to_domain(record)
+    if record.lottery_state in ("drawing", "drawn"):
+        raise Conflict("the lottery has been drawn; the campaign can no longer change")
+    campaign = rules.parse_campaign(account_id, body, campaign_id=campaign_id, existing=old)
+    for prize in campaign.prizes:
+        before = next((p for p in old.prizes if p.prize_id == prize.prize_id), None)
+        if before and before.kind != prize.kind:
+            raise ValidationError(f"prize {prize.prize_id!r} cannot change kind", field="prizes")
+        if before and prize.kind not in ("coupon", "thanks") and prize.stock < before.stock:
+            raise ValidationError(f"prize {prize.prize_id!r}: stock can only grow (set its weight to 0 to stop it)",
+                                  field="prizes")
+    if old.lottery_prize_id and campaign.lottery_prize_id != old.lottery_prize_id:
+        raise ValidationError("the lottery prize cannot change once the seed is committed", field="lottery.prize_id")
+    expected = body.get("version")
+    version = int(record.version)
+    if expected is not None and expected != version:
+        raise Conflict(f"campaign changed since version {expected} (now {version}); reload and retry")
+    config = campaign.to_dict()
+    config["_coupon_stock"] = dict(record.config).get("_coupon_stock") or {}
+    actions = [campaigns.CampaignRecord.config.set(config), campaigns.CampaignRecord.status.set(campaign.status),
+               campaigns.CampaignRecord.starts_at.set(campaign.starts_at),
+               campaigns.CampaignRecord.ends_at.set(campaign.ends_at),
+               campaigns.CampaignRecord.version.set(version + 1),
+               campaigns.CampaignRecord.updated_at.set(datetime.fromtimestamp(_now(now), UTC))]
+    if campaign.lottery_prize_id and not record.lottery_commitment:
+        actions += [campaigns.CampaignRecord.lottery_state.set("pending"),
+                    campaigns.CampaignRecord.lottery_commitment.set(_store_seed(account_id, campaign_id))]
+    _layout_stock(campaign, old)
+    try:
+        record.update(actions=actions, condition=campaigns.CampaignRecord.version == version)
+    except Exception as exc:
+        if "ConditionalCheckFailed" in str(exc):
+            raise Conflict("campaign changed concurrently; reload and retry") from None
+        raise
+    return view(record)
+
+
+def get_campaign(scope: Scope, account_id: str, campaign_id: str) -> dict:
+    scope.check(account_id)
+    return view(_load(account_id, campaign_id))
+
+
+def list_campaigns(scope: Scope, account_id: str) -> list[dict]:
+    scope.check(account_id)
+    campaigns = _models()[0]
+    return [view(r) for r in campaigns.CampaignRecord.query(account_id)]
+
+
+def upload_codes(scope: Scope, account_id: str, campaign_id: str, prize_id: str, codes) -> dict:
+    """Add redemption codes to a coupon prize's pool: each code once, spread over the stock shards.
+
+    Per shard: code slots are written first, then the shard's `stock` moves to cover them with a
+    condition on the stock seen, so a draw never sees stock without its code. Concurrent uploads to
+    the same prize get Conflict (retry them; duplicates are skipped).
+    """
+    scope.check(account_id)
+    campaigns, prizes, coupon_codes, *_ = _models()
+    record = _load(account_id, campaign_id)
+    campaign = _to_domain(record)
+    try:
+        prize = campaign.prize(prize_id)
+    except KeyError:
+        raise NotFound(f"prize {prize_id!r} not found in campaign {campaign_id!r}") from None
+    if prize.kind != "coupon":
+        raise ValidationError(f"prize {prize_id!r} is a {prize.kind} prize; codes go to coupon prizes",
+                              field="prize_id")
+    if not isinstance(codes, list) or not codes:
+        raise ValidationError("codes must be a non-empty list of strings", field="codes")
+    if len(codes) > MAX_CODES_PER_UPLOAD:
+        raise ValidationError(f"at most {MAX_CODES_PER_UPLOAD} codes per upload", field="codes")
+    bad = [c for c in codes if not isinstance(c, str) or not CODE.match(c)]
+    if bad:
+        raise ValidationError("codes must be 1-64 printable ASCII characters without spaces", field="codes",
+                              details={"invalid": [str(b)[:80] for b in bad[:10]]})
+    pool = coupon_codes.pool_key(account_id, campaign_id, prize_id)
+    fresh, duplicates = [], []
+    for code in dict.fromkeys(codes):
+        try:
+            coupon_codes.CouponCode(pool, coupon_codes.code_sk(code), code=code).save(
+                condition=coupon_codes.CouponCode.sk.does_not_exist())
+            fresh.append(code)
+        except Exception as exc:
+            if "ConditionalCheckFailed" not in str(exc):
+                raise
+            duplicates.append(code)
+    duplicates += [c for c in codes[len(dict.fromkeys(codes)):]] if len(codes) != len(set(codes)) else []
+    key = _campaign_key(account_id, campaign_id)
+    added = 0
+    for shard in range(prize.shards):
+        mine = fresh[shard::prize.shards]
+        if not mine:
+            continue
+        item = prizes.PrizeShard.get(key, prizes.shard_key(prize_id, shard), consistent_read=True)
+        start = int(item.stock)
+        for i, code in enumerate(mine):
+            slot = coupon_codes.slot_sk(shard, start + i)
+            coupon_codes.CouponCode(pool, slot, code=code).save(condition=coupon_codes.CouponCode.sk.does_not_exist())
+            coupon_codes.CouponCode(pool, coupon_codes.code_sk(code)).update(
+                actions=[coupon_codes.CouponCode.slot.set(slot)])
+        try:
+            item.update(actions=[prizes.PrizeShard.stock.set(start + len(mine))],
+                        condition=prizes.PrizeShard.stock == start)
+        except Exception as exc:
+            if "ConditionalCheckFailed" in str(exc):
+                raise Conflict("another upload to this prize is running; retry (duplicates are skipped)") from None
+            raise
+        added += len(mine)
+    total = sum(int(s.stock) for s in prizes.PrizeShard.query(key, prizes.PrizeShard.shard_key.startswith(
+        f"{prize_id}#")))
+    config = dict(record.config)
+    config.setdefault("_coupon_stock", {})[prize_id] = total
+    record.update(actions=[campaigns.CampaignRecord.config.set(config)])
+    return {"prize_id": prize_id, "added": added, "duplicates": len(duplicates), "stock": total}
+
+
+# ---------------------------------------------------------------------------------------------- user identity
+
+
+def _token_key(account_id: str, create: bool = False) -> bytes:
+    from .. import secrets as secret_store
+
+    value = secret_store.account_secrets(account_id).get(TOKEN_SECRET)
+    if value:
+        return value.encode()
+    if not create:
+        raise DrawRefused("unknown_account", "this account issues no user tokens", status=401)
+    from ..aws import client
+    from ..config import settings
+
+    try:
+        client("ssm").put_parameter(Name=settings().secret_path("accounts", account_id, TOKEN_SECRET),
+                                    Value=lottery.new_seed(), Type="SecureString", Overwrite=False)
+    except Exception as exc:
+        if "ParameterAlreadyExists" not in str(exc):
+            raise
+    secret_store.forget_cache()
+    return secret_store.account_secrets(account_id)[TOKEN_SECRET].encode()
+
+
+def issue_user_token(account_id: str, openid: str, *, kind: str = "oauth", campaign_id: str | None = None,
+                     ttl: int | None = None, now: float | None = None) -> dict:
+    """A signed token for an OA user (after OAuth, or for a link put in a message)."""
+    from .. import accounts
+
+    accounts.get(account_id)  # the account must exist and be active before it gets a key
+    ttl = ttl or (OAUTH_TTL if kind == "oauth" else LINK_TTL_DEFAULT)
+    try:
+        token = user_tokens.issue(_token_key(account_id, create=True), account_id, openid, now=_now(now), ttl=ttl,
+                                  kind=kind, campaign_id=campaign_id)
+    except ValueError as exc:
+        raise ValidationError(str(exc), field="ttl") from None
+    return {"token": token, "expires_at": int(_now(now)) + ttl}
+
+
+def issue_link(scope: Scope, account_id: str, campaign_id: str, openid: str, ttl: int | None = None,
+               now: float | None = None) -> dict:
+    scope.check(account_id)
+    if not isinstance(openid, str) or not openid:
+        raise ValidationError("openid is required", field="openid")
+    _load(account_id, campaign_id)
+    issued = issue_user_token(account_id, openid, kind="link", campaign_id=campaign_id, ttl=ttl, now=now)
+    issued["path"] = f"/u/{account_id}/campaigns/{campaign_id}?t={issued['token']}"
+    return issued
+
+
+def login_with_oauth_code(account_id: str, code: str, now: float | None = None) -> dict:
+    """Exchange a WeChat web-OAuth code (snsapi_base) for the user's openid, and sign a token for it."""
+    from .. import accounts
+    from ..gateway import gateway_for
+
+    if not code:
+        raise DrawRefused("missing_code", "the OAuth code is required", status=400)
+    account = accounts.get(account_id)
+    openid = gateway_for(account).oauth_openid(code)
+    return {"openid": openid, **issue_user_token(account_id, openid, kind="oauth", now=now)}
+
+
+def authenticate(account_id: str, campaign_id: str | None, token: str | None, now: float | None = None) -> str:
+    """The openid a user token vouches for, or DrawRefused(401) naming why not."""
+    if not token:
+        raise DrawRefused("missing_token", "sign in through WeChat first", status=401)
+    try:
+        key = _token_key(account_id)
+        return user_tokens.verify(key, token, account_id=account_id, now=_now(now), campaign_id=campaign_id)
+    except user_tokens.TokenRefused as exc:
+        raise DrawRefused(exc.reason, f"token refused: {exc.reason}", status=401) from None
+
+
+# ---------------------------------------------------------------------------------------------- eligibility
+
+
+def contact_facts(account_id: str, openid: str, need_tags: bool = False) -> rules.ContactFacts:
+    """What we know about an OA user, for eligibility.
+
+    The contact book (scrm.services.attribution, fed by callbacks) says whether the user follows the OA
+    now, whether the same person (by unionid) is a WeCom customer now, and every channel that brought
+    them. Tags (OA tag ids, as strings) and, for people not in the contact book yet, the follow state
+    come from the OA `user/info` API.
+    """
+    from .. import accounts
+    from ..errors import NotFound as NoContact
+    from ..errors import WeChatError
+    from ..gateway import gateway_for
+
+    follows = is_customer = known = False
+    channels: set[str] = set()
+    try:
+        from .attribution import find_contact
+
+        contact = find_contact(Scope.system(account_id), account_id, openid=openid)
+    except (ImportError, NoContact):
+        contact = None
+    if contact is not None:
+        known = True
+        for rel, state in (contact.get("relations") or {}).items():
+            parts = rel.split("|")
+            if not state.get("active"):
+                continue
+            if parts[0] == account_id and parts[1] == openid:
+                follows = True
+            elif len(parts) == 3:  # account|external_userid|staff: a WeCom customer relation
+                is_customer = True
+        channels = {t["channel"] for t in contact.get("touches") or () if t.get("channel")}
+    tags: frozenset[str] = frozenset()
+    if need_tags or contact is None:
+        try:
+            info = gateway_for(accounts.get(account_id)).get("user/info", openid=openid, lang="zh_CN")
+        except WeChatError:
+            info = None
+        if info is not None:
+            known = True
+            tags = frozenset(str(t) for t in info.get("tagid_list") or ())
+            if contact is None:
+                follows = bool(info.get("subscribe"))
+    return rules.ContactFacts(known=known, follows=follows, is_customer=is_customer,
+                              channels=frozenset(channels), tags=tags)
+
+
+def _active_campaign(account_id: str, campaign_id: str, openid: str, now: float) -> rules.Campaign:
+    try:
+        record = _load(account_id, campaign_id)
+    except NotFound:
+        raise DrawRefused("unknown_campaign", f"campaign {campaign_id!r} not found", status=404) from None
+    campaign = _to_domain(record)
+    refusal = rules.window_refusal(campaign, now)
+    if refusal:
+        raise DrawRefused(refusal, "the campaign is not running" if refusal == rules.NOT_ACTIVE
+                          else "the campaign is not open at this time")
+    if campaign.has_eligibility_rules:
+        refusal = rules.eligibility_refusal(campaign, contact_facts(account_id, openid, bool(campaign.tags)))
+        if refusal:
+            raise DrawRefused(refusal, f"not eligible: {refusal}")
+    return campaign
+
+
+# ---------------------------------------------------------------------------------------------- draws
+
+
+def _draw_view(record, replayed: bool = False) -> dict:
+    out = {"draw_id": record.draw_id.split("#", 2)[-1], "outcome": record.outcome, "replayed": replayed,
+           "prize": None}
+    if record.outcome == "win":
+        out["prize"] = {"prize_id": record.prize_id, "name": record.prize_name, "kind": record.prize_kind}
+        if record.code:
+            out["prize"]["code"] = record.code
+        if record.points:
+            out["prize"]["points"] = int(record.points)
+    if record.fallback:
+        out["fallback"] = record.fallback
+    return out
+
+
+def _bonus(campaign_key: str, openid: str) -> int:
+    from ..data.participants import ParticipantRecord, user_sk
+
+    try:
+        item = ParticipantRecord.get(campaign_key, user_sk(openid), consistent_read=True)
+    except ParticipantRecord.DoesNotExist:
+        return 0
+    return int(item.bonus_draws or 0)
+
+
+def draw(account_id: str, campaign_id: str, openid: str, request_id: str, now: float | None = None,
+         rng=None) -> dict:
+    """One spin of the wheel for an authenticated user. Retrying the same request id returns the same draw."""
+    from ..data import draw_ledger, draws
+
+    now = _now(now)
+    if not isinstance(request_id, str) or not REQUEST_ID.match(request_id):
+        raise DrawRefused("bad_request_id", "request_id must be 8-64 letters, digits or ._:-", status=400)
+    key = _campaign_key(account_id, campaign_id)
+    draw_id = draws.instant_id(openid, request_id)
+    try:  # a retry of a finished draw answers from the record, whatever the campaign state is now
+        return _draw_view(draws.DrawRecord.get(key, draw_id, consistent_read=True), replayed=True)
+    except draws.DrawRecord.DoesNotExist:
+        pass
+    campaign = _active_campaign(account_id, campaign_id, openid, now)
+    rng = rng or _rng
+    total_cap = rules.draw_cap(campaign, _bonus(key, openid)) if campaign.draws_total is not None else None
+    plan = draw_ledger.DrawPlan(
+        account_id=account_id, campaign_id=campaign_id, campaign_key=key, draw_id=draw_id, openid=openid,
+        source="instant", now=now, prize=rules.pick_prize(campaign, rng), day=rules.local_day(campaign, now),
+        daily_cap=campaign.draws_per_day, total_cap=total_cap, wins_cap=campaign.wins_total,
+        notify=bool(campaign.notify_template_id or campaign.notify_text),
+        enter_lottery=bool(campaign.lottery_prize_id))
+    try:
+        record = draw_ledger.commit_draw(plan, rng=rng)
+    except draw_ledger.DuplicateDraw as dup:
+        return _draw_view(dup.record, replayed=True)
+    except draw_ledger.LimitReached as limit:
+        raise DrawRefused(limit.reason, "you have no draws left" + (" today" if limit.reason == rules.DAILY_LIMIT
+                                                                      else ""), status=429) from None
+    except draw_ledger.LedgerBusy:
+        raise RateLimited("too many draws at once; retry with the same request_id") from None
+    return _draw_view(record)
+
+
+def enter(account_id: str, campaign_id: str, openid: str, now: float | None = None) -> dict:
+    """Join the end-of-campaign lottery (eligibility checked now and again at the draw)."""
+    from ..data.participants import ParticipantRecord, user_sk
+
+    now = _now(now)
+    campaign = _active_campaign(account_id, campaign_id, openid, now)
+    if not campaign.lottery_prize_id:
+        raise DrawRefused("no_lottery", "this campaign has no lottery", status=400)
+    ParticipantRecord(_campaign_key(account_id, campaign_id), user_sk(openid)).update(actions=[
+        ParticipantRecord.openid.set(openid), ParticipantRecord.entered_at.set(ParticipantRecord.entered_at | int(now)),
+        ParticipantRecord.first_seen_at.set(ParticipantRecord.first_seen_at | int(now))])
+    return {"entered": True}
+
+
+def my_status(account_id: str, campaign_id: str, openid: str, now: float | None = None) -> dict:
+    from ..data.draws import DrawRecord
+    from ..data.participants import ParticipantRecord, day_sk, user_sk
+
+    now = _now(now)
+    record = _load(account_id, campaign_id)
+    campaign = _to_domain(record)
+    key = _campaign_key(account_id, campaign_id)
+
+    def counter(sk):
+        try:
+            return ParticipantRecord.get(key, sk, consistent_read=True)
+        except ParticipantRecord.DoesNotExist:
+            return None
+
+    user, day = counter(user_sk(openid)), counter(day_sk(openid, rules.local_day(campaign, now)))
+    drawn, today = int(user.draws or 0) if user else 0, int(day.draws or 0) if day else 0
+    cap = rules.draw_cap(campaign, int(user.bonus_draws or 0) if user else 0)
+    left = [x for x in (None if cap is None else cap - drawn,
+                        None if campaign.draws_per_day is None else campaign.draws_per_day - today) if x is not None]
+    wins = [_draw_view(d) for d in DrawRecord.query(key, DrawRecord.draw_id.startswith(f"i#{openid}#"),
+                                                    filter_condition=DrawRecord.outcome == "win")]
+    for prefix in (f"l#{openid}", "s#"):
+        wins += [_draw_view(d) for d in DrawRecord.query(key, DrawRecord.draw_id.startswith(prefix),
+                                                         filter_condition=(DrawRecord.outcome == "win")
+                                                         & (DrawRecord.openid == openid))]
+    return {"campaign": {"campaign_id": campaign_id, "name": campaign.name, "starts_at": rules.iso(campaign.starts_at),
+                         "ends_at": rules.iso(campaign.ends_at), "status": campaign.status},
+            "draws": drawn, "draws_today": today, "draws_left": max(0, min(left)) if left else None,
+            "entered": bool(user and user.entered_at), "wins": wins,
+            "share_id": share_id_for(account_id, campaign_id, openid)}
+
+
+# ---------------------------------------------------------------------------------------------- shares
+
+
+def share_id_for(account_id: str, campaign_id: str, openid: str) -> str:
+    return hashlib.sha256(f"{account_id}|{campaign_id}|{openid}".encode()).hexdigest()[:20]
+
+
+def _share_item(key: str, share_id: str):
+    from ..data.shares import ShareRecord, link_sk
+
+    try:
+        return ShareRecord.get(key, link_sk(share_id), consistent_read=True)
+    except ShareRecord.DoesNotExist:
+        return None
+
+
+def create_share(account_id: str, campaign_id: str, openid: str, parent: str | None = None,
+                 now: float | None = None) -> dict:
+    """The user's own share link; sharing onward from someone else's link counts for that link once."""
+    from ..data.shares import ShareRecord, forward_sk, link_sk
+
+    now = _now(now)
+    campaign = _active_campaign(account_id, campaign_id, openid, now)
+    key = _campaign_key(account_id, campaign_id)
+    sid = share_id_for(account_id, campaign_id, openid)
+    try:
+        ShareRecord(key, link_sk(sid), share_id=sid, owner=openid, parent=parent, views=0, shares=0,
+                    created_at=int(now)).save(condition=ShareRecord.sk.does_not_exist())
+    except Exception as exc:
+        if "ConditionalCheckFailed" not in str(exc):
+            raise
+    granted = []
+    if parent and parent != sid:
+        parent_item = _share_item(key, parent)
+        if parent_item is None:
+            raise DrawRefused("unknown_share", "the share link does not exist", status=404)
+        if parent_item.owner != openid and _first(key, forward_sk(parent, openid), now):
+            parent_item.update(actions=[ShareRecord.shares.add(1)])
+            granted = _grant_thresholds(campaign, key, parent, now)
+    return {"share_id": sid, "path": f"/u/{account_id}/campaigns/{campaign_id}/shares/{sid}", "granted": granted}
+
+
+def _first(key: str, sk: str, now: float) -> bool:
+    """Put a marker once; True only for the first call (distinct viewers / sharers count once)."""
+    from ..data.shares import ShareRecord
+
+    try:
+        ShareRecord(key, sk, created_at=int(now)).save(condition=ShareRecord.sk.does_not_exist())
+        return True
+    except Exception as exc:
+        if "ConditionalCheckFailed" in str(exc):
+            return False
+        raise
+
+
+def view_share(account_id: str, campaign_id: str, share_id: str, viewer: str, now: float | None = None) -> dict:
+    """A person opened a share link. Counts once per distinct viewer; the owner's own views never count."""
+    from ..data.shares import ShareRecord, view_sk
+
+    now = _now(now)
+    key = _campaign_key(account_id, campaign_id)
+    try:
+        campaign = _to_domain(_load(account_id, campaign_id))
+    except NotFound:
+        raise DrawRefused("unknown_campaign", "campaign not found", status=404) from None
+    item = _share_item(key, share_id)
+    if item is None:
+        raise DrawRefused("unknown_share", "the share link does not exist", status=404)
+    counted = False
+    granted = []
+    open_now = rules.window_refusal(campaign, now) is None
+    if open_now and item.owner != viewer and _first(key, view_sk(share_id, viewer), now):
+        item.update(actions=[ShareRecord.views.add(1)])
+        counted = True
+        granted = _grant_thresholds(campaign, key, share_id, now)
+    return {"counted": counted, "granted": granted,
+            "campaign": {"campaign_id": campaign_id, "name": campaign.name}}
+
+
+def _grant_thresholds(campaign: rules.Campaign, key: str, share_id: str, now: float) -> list[str]:
+    from ..data import draw_ledger, draws
+    from ..data.shares import ShareRecord, link_sk
+
+    item = _share_item(key, share_id)
+    granted = []
+    for threshold in rules.newly_reached(campaign.thresholds, int(item.views or 0), int(item.shares or 0),
+                                         item.granted):
+        if threshold.extra_draws:
+            if draw_ledger.grant_bonus_draws(key, link_sk(share_id), item.owner, threshold.threshold_id,
+                                             threshold.extra_draws, now):
+                granted.append(threshold.threshold_id)
+            continue
+        plan = draw_ledger.DrawPlan(
+            account_id=campaign.account_id, campaign_id=campaign.campaign_id, campaign_key=key,
+            draw_id=draws.share_reward_id(share_id, threshold.threshold_id), openid=item.owner, source="share",
+            now=now, prize=campaign.prize(threshold.prize_id), counts_as_draw=False, notify=True)
+        try:
+            draw_ledger.commit_draw(plan)
+            granted.append(threshold.threshold_id)
+        except draw_ledger.DuplicateDraw:
+            pass
+        item.update(actions=[ShareRecord.granted.add({threshold.threshold_id})])
+    return granted
+
+
+# ---------------------------------------------------------------------------------------------- admin: wins
+
+
+def list_draws(scope: Scope, account_id: str, campaign_id: str, outcome: str | None = "win",
+               limit: int = 100, cursor: str | None = None) -> dict:
+    scope.check(account_id)
+    from ..data.draws import DrawRecord
+
+    _load(account_id, campaign_id)
+    key = _campaign_key(account_id, campaign_id)
+    cond = DrawRecord.outcome == outcome if outcome else None
+    start = {"campaign_key": {"S": key}, "draw_id": {"S": cursor}} if cursor else None
+    results = DrawRecord.query(key, filter_condition=cond, limit=max(1, min(limit, 500)),
+                               last_evaluated_key=start)
+    items = []
+    for r in results:
+        v = _draw_view(r)
+        v.update(draw_id=r.draw_id, openid=r.openid, source=r.source, created_at=int(r.created_at),
+                 redeemed_at=int(r.redeemed_at) if r.redeemed_at else None, notified_at=int(r.notified_at)
+                 if r.notified_at else None, notify_error=r.notify_error)
+        items.append(v)
+    last = results.last_evaluated_key
+    return {"items": items, "cursor": last["draw_id"]["S"] if last else None}
+
+
+def redeem(scope: Scope, account_id: str, campaign_id: str, body: dict, now: float | None = None) -> dict:
+    """Record that a prize was handed over (by draw_id, or by coupon code). Once."""
+    scope.check(account_id)
+    from ..data.coupon_codes import CouponCode, code_sk, pool_key
+    from ..data.draws import DrawRecord
+
+    campaign = _to_domain(_load(account_id, campaign_id))
+    key = _campaign_key(account_id, campaign_id)
+    draw_id = body.get("draw_id")
+    code = body.get("code")
+    if not draw_id and not code:
+        raise ValidationError("give draw_id or code", field="draw_id")
+    if code and not draw_id:
+        for prize in campaign.prizes:
+            if prize.kind != "coupon":
+                continue
+            try:
+                marker = CouponCode.get(pool_key(account_id, campaign_id, prize.prize_id), code_sk(code))
+            except CouponCode.DoesNotExist:
+                continue
+            if marker.slot:
+                slot = CouponCode.get(marker.pool_key, marker.slot, consistent_read=True)
+                draw_id = slot.draw_id
+            if not draw_id:
+                raise Conflict(f"code {code!r} was never handed out")
+            break
+        if not draw_id:
+            raise NotFound(f"code {code!r} is not one of this campaign's codes")
+    try:
+        record = DrawRecord.get(key, draw_id, consistent_read=True)
+    except DrawRecord.DoesNotExist:
+        raise NotFound(f"draw {draw_id!r} not found") from None
+    if record.outcome != "win":
+        raise Conflict("this draw won nothing to redeem")
+    note = body.get("note")
+    if note is not None and (not isinstance(note, str) or len(note) > 500):
+        raise ValidationError("note must be a string of at most 500 characters", field="note")
+    actions = [DrawRecord.redeemed_at.set(int(_now(now))), DrawRecord.redeemed_by.set(scope.key_id)]
+    if note:
+        actions.append(DrawRecord.redemption_note.set(note))
+    try:
+        record.update(actions=actions, condition=DrawRecord.redeemed_at.does_not_exist())
+    except Exception as exc:
+        if "ConditionalCheckFailed" in str(exc):
+            raise Conflict(f"already redeemed at {rules.iso(int(_load_draw(key, draw_id).redeemed_at))}") from None
+        raise
+    out = _draw_view(record)
+    out.update(draw_id=draw_id, openid=record.openid, redeemed_at=int(record.redeemed_at))
+    return out
+
+
+def _load_draw(key: str, draw_id: str):
+    from ..data.draws import DrawRecord
+
+    return DrawRecord.get(key, draw_id, consistent_read=True)
+
+
+def report(scope: Scope, account_id: str, campaign_id: str) -> dict:
+    """Participants, draws, wins/redemptions per prize, stock left, shares and views (exact counts)."""
+    scope.check(account_id)
+    from ..data.draws import DrawRecord
+    from ..data.participants import ParticipantRecord
+    from ..data.prizes import PrizeShard
+    from ..data.shares import ShareRecord
+
+    record = _load(account_id, campaign_id)
+    campaign = _to_domain(record)
+    key = _campaign_key(account_id, campaign_id)
+    participants = entered = draws_total = 0
+    for p in ParticipantRecord.query(key, ParticipantRecord.sk.startswith("u#")):
+        participants += 1
+        entered += 1 if p.entered_at else 0
+        draws_total += int(p.draws or 0)
+    per_prize = {p.prize_id: {"prize_id": p.prize_id, "name": p.name, "kind": p.kind, "wins": 0, "redeemed": 0,
+                              "stock": None if p.is_thanks else 0, "issued": 0, "stock_left": None}
+                 for p in campaign.prizes}
+    by_source = {"instant": 0, "lottery": 0, "share": 0}
+    thanks = fallbacks = 0
+    for d in DrawRecord.query(key):
+        if d.outcome == "win":
+            by_source[d.source] = by_source.get(d.source, 0) + 1
+            entry = per_prize.setdefault(d.prize_id, {"prize_id": d.prize_id, "wins": 0, "redeemed": 0})
+            entry["wins"] += 1
+            entry["redeemed"] += 1 if d.redeemed_at else 0
+        else:
+            thanks += 1
+            fallbacks += 1 if d.fallback else 0
+    for shard in PrizeShard.query(key):
+        entry = per_prize.get(shard.prize_id)
+        if entry is not None and entry["stock"] is not None:
+            entry["stock"] += int(shard.stock)
+            entry["issued"] += int(shard.issued)
+    for entry in per_prize.values():
+        if entry.get("stock") is not None:
+            entry["stock_left"] = entry["stock"] - entry["issued"]
+    links = views = onward = 0
+    for s in ShareRecord.query(key, ShareRecord.sk.startswith("s#")):
+        links += 1
+        views += int(s.views or 0)
+        onward += int(s.shares or 0)
+    return {"campaign_id": campaign_id, "name": campaign.name, "status": campaign.status,
+            "participants": participants, "lottery_entries": entered, "draws": draws_total,
+            "wins": sum(by_source.values()), "wins_by_source": by_source, "thanks": thanks,
+            "fell_back_to_thanks": fallbacks, "prizes": list(per_prize.values()),
+            "shares": {"links": links, "distinct_views": views, "onward_shares": onward},
+            "lottery": lottery_view(record)}
+
+
+def lottery_view(record) -> dict | None:
+    if not record.lottery_commitment:
+        return None
+    out = {"state": record.lottery_state, "commitment": record.lottery_commitment, "algorithm": lottery.ALGORITHM}
+    if record.lottery_result:
+        out.update(dict(record.lottery_result))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------- schedule
+
+
+def _eligible_entrants(campaign: rules.Campaign, key: str) -> list[str]:
+    from ..data.participants import ParticipantRecord
+
+    people = [p.openid for p in ParticipantRecord.query(key, ParticipantRecord.sk.startswith("u#"),
+                                                        filter_condition=ParticipantRecord.entered_at.exists())]
+    if not campaign.has_eligibility_rules:
+        return people
+    return [o for o in people
+            if rules.eligibility_refusal(campaign, contact_facts(campaign.account_id, o, bool(campaign.tags))) is None]
+
+
+def run_lottery(account_id: str, campaign_id: str, now: float | None = None) -> dict:
+    """Draw the lottery of an ended campaign: freeze the winners, award each (idempotent), reveal the seed.
+
+    Safe to re-run after a crash: the frozen winner list is reused and each award is keyed by winner.
+    """
+    from ..data import draw_ledger, draws
+    from ..data.campaigns import CampaignRecord
+
+    now = _now(now)
+    record = _load(account_id, campaign_id)
+    campaign = _to_domain(record)
+    if record.lottery_state == "drawn":
+        return lottery_view(record)
+    if record.lottery_state not in ("pending", "drawing") or not campaign.lottery_prize_id:
+        raise Conflict("this campaign has no pending lottery")
+    if now < campaign.ends_at:
+        raise Conflict(f"the lottery is drawn after the campaign ends ({rules.iso(campaign.ends_at)})")
+    key = _campaign_key(account_id, campaign_id)
+    seed = _read_seed(account_id, campaign_id)
+    if record.lottery_state == "pending":
+        people = lottery.canonical(_eligible_entrants(campaign, key))
+        winners = lottery.select_winners(seed, people, campaign.lottery_winners)
+        result = {"participants_count": len(people), "participants_digest": lottery.participants_digest(people),
+                  "winners_requested": campaign.lottery_winners, "winners": winners, "drawn_at": int(now)}
+        if len(people) <= PUBLISH_PARTICIPANTS_MAX:
+            result["participants"] = people
+        try:
+            record.update(actions=[CampaignRecord.lottery_state.set("drawing"),
+                                   CampaignRecord.lottery_result.set(result)],
+                          condition=CampaignRecord.lottery_state == "pending")
+        except Exception as exc:
+            if "ConditionalCheckFailed" not in str(exc):
+                raise
+            record = _load(account_id, campaign_id)
+    winners = list(dict(record.lottery_result)["winners"])
+    prize = campaign.prize(campaign.lottery_prize_id)
+    awarded = unfulfilled = 0
+    for openid in winners:
+        plan = draw_ledger.DrawPlan(account_id=account_id, campaign_id=campaign_id, campaign_key=key,
+                                    draw_id=draws.lottery_id(openid), openid=openid, source="lottery", now=now,
+                                    prize=prize, counts_as_draw=False, notify=True)
+        try:
+            rec = draw_ledger.commit_draw(plan)
+        except draw_ledger.DuplicateDraw as dup:
+            rec = dup.record
+        if rec.outcome == "win":
+            awarded += 1
+        else:
+            unfulfilled += 1
+    result = {**dict(record.lottery_result), "seed": seed, "awarded": awarded, "unfulfilled": unfulfilled}
+    record.update(actions=[CampaignRecord.lottery_state.set("drawn"), CampaignRecord.lottery_result.set(result)])
+    return lottery_view(record)
+
+
+def _notify_text(campaign: rules.Campaign, rec) -> str:
+    base = campaign.notify_text or "Congratulations! You won {prize} in {campaign}."
+    text = base.replace("{prize}", rec.prize_name or "").replace("{campaign}", campaign.name)
+    if rec.code:
+        text += f" Code: {rec.code}"
+    return text
+
+
+def notify_winners(account_id: str, campaign_id: str, now: float | None = None, limit: int = 200) -> dict:
+    """Tell pending winners (template message when configured, else a customer-service text)."""
+    from .. import accounts
+    from ..data.draws import DrawRecord
+    from ..errors import ScrmError
+    from ..gateway import gateway_for
+
+    campaign = _to_domain(_load(account_id, campaign_id))
+    key = _campaign_key(account_id, campaign_id)
+    pending = list(DrawRecord.notify_index.query(key, limit=limit))
+    if not pending:
+        return {"sent": 0, "failed": 0}
+    gateway = gateway_for(accounts.get(account_id))
+    sent = failed = 0
+    for rec in pending:
+        rec = DrawRecord.get(key, rec.draw_id, consistent_read=True)
+        if rec.notify_campaign is None:
+            continue
+        try:
+            if campaign.notify_template_id:
+                gateway.send_template(rec.openid, campaign.notify_template_id, {
+                    "prize": {"value": rec.prize_name or ""}, "campaign": {"value": campaign.name},
+                    "code": {"value": rec.code or ""}},
+                    client_msg_id=hashlib.sha256(f"{key}|{rec.draw_id}".encode()).hexdigest()[:32])
+            else:
+                gateway.post("message/custom/send", {"touser": rec.openid, "msgtype": "text",
+                                                     "text": {"content": _notify_text(campaign, rec)}})
+            rec.update(actions=[DrawRecord.notify_campaign.remove(), DrawRecord.notified_at.set(int(_now(now))),
+                                DrawRecord.notify_error.remove()])
+            sent += 1
+        except ScrmError as exc:
+            attempts = int(rec.notify_attempts or 0) + 1
+            actions = [DrawRecord.notify_attempts.set(attempts), DrawRecord.notify_error.set(str(exc)[:300])]
+            if attempts >= NOTIFY_MAX_ATTEMPTS:
+                actions.append(DrawRecord.notify_campaign.remove())
+            rec.update(actions=actions)
+            failed += 1
+    return {"sent": sent, "failed": failed}
+
+
+def run_schedule(now: float | None = None) -> dict:
+    """The campaign_draw schedule: draw due lotteries, then notify pending winners of recent campaigns.
+
+    Campaigns are few (a handful per account), so this scans the campaigns table.
+    """
+    from ..data.campaigns import CampaignRecord
+    from ..observability import logger
+
+    now = _now(now)
+    summary = {"lotteries": 0, "notified": 0, "notify_failed": 0, "errors": 0}
+    for record in CampaignRecord.scan():
+        try:
+            if record.lottery_state in ("pending", "drawing") and record.ends_at <= now:
+                run_lottery(record.account_id, record.campaign_id, now)
+                summary["lotteries"] += 1
+            if record.starts_at <= now <= record.ends_at + 30 * 86400:
+                result = notify_winners(record.account_id, record.campaign_id, now)
+                summary["notified"] += result["sent"]
+                summary["notify_failed"] += result["failed"]
+        except Exception:
+            summary["errors"] += 1
+            logger().exception("campaign schedule failed", extra={"account_id": record.account_id,
+                                                                   "campaign_id": record.campaign_id})
+    return summary
