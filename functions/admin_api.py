@@ -1,10 +1,185 @@
-"""Admin API function: the HTTP API the marketing team uses."""
+"""Admin API function: accounts, API keys, the audit log, and the OpenAPI document.
 
-from chalice import Blueprint
+Every route goes through `admin_route` (functions/admin_common.py): API key, role, tenancy, JSON errors, audit.
+The contract is functions/openapi.yaml.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from chalice import Blueprint, Response
+
+from functions.admin_common import admin_route, page
 
 bp = Blueprint(__name__)
+OPENAPI = Path(__file__).with_name("openapi.yaml")
 
 
 @bp.route("/health", methods=["GET"], authorizer=None)
 def health():
     return {"status": "ok"}
+
+
+@cache
+def _openapi_text() -> str:
+    return OPENAPI.read_text()
+
+
+@cache
+def _openapi_dict() -> dict:
+    import yaml
+
+    return yaml.safe_load(_openapi_text())
+
+
+@bp.route("/openapi.json", methods=["GET"], authorizer=None)
+def openapi_json():
+    return _openapi_dict()
+
+
+@bp.route("/openapi.yaml", methods=["GET"], authorizer=None)
+def openapi_yaml():
+    return Response(body=_openapi_text(), status_code=200, headers={"Content-Type": "application/yaml"})
+
+
+# --- accounts
+
+ACCOUNT_FIELDS = ("account_id", "kind", "app_id", "name", "app_secret", "token", "aes_key", "original_id",
+                  "account_type", "options")
+UPDATABLE = ("name", "app_secret", "token", "aes_key", "original_id", "account_type", "options")
+
+
+@admin_route(bp, "/accounts")
+def list_accounts(ctx):
+    from scrm.services import admin_accounts as svc
+
+    return page(lambda limit, start: svc.query(ctx.scope, limit=limit, start=start), ctx,
+                view=lambda rec: svc.view(rec, ctx.base_url))
+
+
+@admin_route(bp, "/accounts", methods=("POST",), role="platform", audit="account.create", status=201,
+             idempotent_create=True)
+def create_account(ctx):
+    from scrm.services import admin_accounts as svc
+
+    ctx.allow_only(*ACCOUNT_FIELDS)
+    return svc.create(
+        ctx.scope, ctx.base_url,
+        account_id=ctx.field("account_id", max_length=63),
+        kind=ctx.field("kind", choices=("oa", "wecom")),
+        app_id=ctx.field("app_id", min_length=1, max_length=64),
+        name=ctx.field("name", min_length=1, max_length=100),
+        app_secret=ctx.field("app_secret", min_length=1, max_length=256),
+        token=ctx.field("token", required=False, max_length=32),
+        aes_key=ctx.field("aes_key", required=False, max_length=43),
+        original_id=ctx.field("original_id", required=False, max_length=64),
+        account_type=ctx.field("account_type", required=False),
+        options=ctx.field("options", dict, required=False),
+    )
+
+
+@admin_route(bp, "/accounts/{account_id}")
+def show_account(ctx, account_id):
+    from scrm.services import admin_accounts as svc
+
+    return svc.show(ctx.scope, account_id, ctx.base_url)
+
+
+@admin_route(bp, "/accounts/{account_id}", methods=("PATCH",), role="admin", audit="account.update")
+def update_account(ctx, account_id):
+    from scrm.services import admin_accounts as svc
+
+    ctx.allow_only(*UPDATABLE)
+    changes = {
+        "name": ctx.field("name", required=False, min_length=1, max_length=100),
+        "app_secret": ctx.field("app_secret", required=False, min_length=1, max_length=256),
+        "token": ctx.field("token", required=False, max_length=32),
+        "aes_key": ctx.field("aes_key", required=False, max_length=43),
+        "original_id": ctx.field("original_id", required=False, max_length=64),
+        "account_type": ctx.field("account_type", required=False),
+        "options": ctx.field("options", dict, required=False),
+    }
+    return svc.update(ctx.scope, account_id, ctx.base_url, **changes)
+
+
+@admin_route(bp, "/accounts/{account_id}/setup", role="admin", audit="account.setup_view")
+def account_setup(ctx, account_id):
+    from scrm.services import admin_accounts as svc
+
+    return svc.setup(ctx.scope, account_id, ctx.base_url)
+
+
+@admin_route(bp, "/accounts/{account_id}/disable", methods=("POST",), role="admin", audit="account.disable")
+def disable_account(ctx, account_id):
+    from scrm.services import admin_accounts as svc
+
+    ctx.allow_only()
+    return svc.set_status(ctx.scope, account_id, "disabled", ctx.base_url)
+
+
+@admin_route(bp, "/accounts/{account_id}/enable", methods=("POST",), role="platform", audit="account.enable")
+def enable_account(ctx, account_id):
+    from scrm.services import admin_accounts as svc
+
+    ctx.allow_only()
+    return svc.set_status(ctx.scope, account_id, "active", ctx.base_url)
+
+
+# --- keys
+
+
+@admin_route(bp, "/accounts/{account_id}/keys", role="admin")
+def list_keys(ctx, account_id):
+    from scrm.services import admin_keys as svc
+
+    return page(lambda limit, start: svc.list_keys(ctx.scope, account_id, limit=limit, start=start), ctx,
+                view=svc.view)
+
+
+@admin_route(bp, "/accounts/{account_id}/keys", methods=("POST",), role="admin", audit="key.create", status=201,
+             idempotent_create=True)
+def create_key(ctx, account_id):
+    from scrm.services import admin_keys as svc
+
+    _require_account(ctx, account_id)
+    ctx.allow_only("role", "name", "expires_in_days")
+    public, key = svc.issue(ctx.scope, account_id, role=ctx.field("role", choices=("read-only", "operator", "admin")),
+                            name=ctx.field("name", required=False, default="", max_length=100),
+                            expires_in_days=ctx.field("expires_in_days", (int, float), required=False))
+    return {**public, "key": key}
+
+
+@admin_route(bp, "/accounts/{account_id}/keys/{key_id}", role="admin")
+def show_key(ctx, account_id, key_id):
+    from scrm.services import admin_keys as svc
+
+    return svc.get_key(ctx.scope, account_id, key_id)
+
+
+@admin_route(bp, "/accounts/{account_id}/keys/{key_id}", methods=("DELETE",), role="admin", audit="key.revoke")
+def revoke_key(ctx, account_id, key_id):
+    from scrm.services import admin_keys as svc
+
+    return svc.revoke(ctx.scope, account_id, key_id)
+
+
+def _require_account(ctx, account_id):
+    from scrm.services import admin_accounts as svc
+
+    svc.require(ctx.scope, account_id)  # 404 for an unknown account
+
+
+# --- audit
+
+
+@admin_route(bp, "/accounts/{account_id}/audit", role="admin")
+def audit_log(ctx, account_id):
+    from scrm.services import audit as svc
+
+    ctx.body = {k: ctx.query.get(k) for k in ("action", "key_id") if ctx.query.get(k)}
+    action = ctx.field("action", required=False, max_length=100)
+    key_id = ctx.field("key_id", required=False, max_length=100)
+    return page(lambda limit, start: svc.entries(ctx.scope, account_id, limit=limit, start=start, action=action,
+                                                 key_id=key_id), ctx, view=svc.view)

@@ -44,6 +44,7 @@ from dataclasses import dataclass, field
 from chalice import Blueprint, Response
 
 from scrm import errors
+from scrm.accounts import ACCOUNT_ID
 from scrm.tenancy import ROLES, Scope
 
 bp = Blueprint(__name__)
@@ -93,6 +94,20 @@ class AdminContext:
     def platform(self) -> bool:
         """True for platform keys (may act on every account and register accounts)."""
         return bool(self.key and self.key.platform)
+
+    @property
+    def base_url(self) -> str:
+        """Where this API is reached from outside (for callback URLs): SCRM_PUBLIC_BASE_URL, else the request."""
+        import os
+
+        configured = os.environ.get("SCRM_PUBLIC_BASE_URL")
+        if configured:
+            return configured.rstrip("/")
+        headers = self.request.headers
+        host = headers.get("host") or "localhost"
+        proto = headers.get("x-forwarded-proto") or ("https" if ".amazonaws.com" in host else "http")
+        stage = (self.request.context or {}).get("stage") if "execute-api" in host else None
+        return f"{proto}://{host}" + (f"/{stage}" if stage else "")
 
     def allow_only(self, *names: str) -> None:
         extra = sorted(set(self.body) - set(names))
@@ -209,12 +224,16 @@ def _parse_body(request) -> dict:
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
+        body = json.loads(raw, parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise errors.ValidationError(f"malformed JSON body: {exc}", field="body") from None
     if not isinstance(body, dict):
         raise errors.ValidationError("the JSON body must be an object", field="body")
     return body
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
 
 
 def _actual_path(request) -> str:
@@ -255,6 +274,8 @@ def admin_route(bp, path: str, methods=("GET",), role: str = "read-only", audit:
                     raise errors.Forbidden(f"this needs the {role} role; key {key.key_id} is {key.role}")
                 if account_id is not None:
                     scope.check(account_id)
+                    if not ACCOUNT_ID.match(account_id):  # only platform keys get here with one
+                        raise errors.NotFound(f"no account {account_id[:70]!r}")
                 ctx = AdminContext(scope=scope, body=_parse_body(request) if request.method in BODY_METHODS else {},
                                    query=dict(request.query_params or {}), idempotency_key=None, request=request,
                                    key=key, path_params=params)
@@ -321,6 +342,9 @@ def _created_account(response) -> str | None:
 def _audit(action, key, account_id, request, status, outcome, detail, request_id):
     from scrm.services import audit
 
+    if account_id is not None and not ACCOUNT_ID.match(account_id):
+        account_id = None  # not an account: file it under the platform
+
     audit.record(account_id if account_id is not None else (None if key.platform else key.account_id),
                  key_id=key.key_id, action=action, object=_actual_path(request), outcome=outcome, status=status,
                  method=request.method, detail=detail, request_id=request_id)
@@ -329,24 +353,32 @@ def _audit(action, key, account_id, request, status, outcome, detail, request_id
 # --- cursor pagination
 
 
-def encode_cursor(last_key: dict | None) -> str | None:
+def _cursor_scope(path: str) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.encode()).hexdigest()[:12]
+
+
+def encode_cursor(last_key: dict | None, path: str = "") -> str | None:
+    """Opaque cursor: the last key, bound to the listing's path (a cursor of one account fails on another)."""
     if not last_key:
         return None
-    raw = json.dumps(last_key, sort_keys=True, separators=(",", ":")).encode()
+    raw = json.dumps({"k": last_key, "p": _cursor_scope(path)}, sort_keys=True, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> dict | None:
+def decode_cursor(cursor: str | None, path: str = "") -> dict | None:
     if not cursor:
         return None
+    bad = errors.ValidationError("cursor is not one this listing returned", field="cursor")
     try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        value = json.loads(raw)
+        value = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (ValueError, TypeError):
-        raise errors.ValidationError("cursor is not one this API returned", field="cursor") from None
-    if not isinstance(value, dict) or not value:
-        raise errors.ValidationError("cursor is not one this API returned", field="cursor")
-    return value
+        raise bad from None
+    if (not isinstance(value, dict) or value.get("p") != _cursor_scope(path) or not isinstance(value.get("k"), dict)
+            or not value["k"]):
+        raise bad
+    return value["k"]
 
 
 def page(items_query, ctx: AdminContext, *, view=None, default_limit: int = DEFAULT_LIMIT,
@@ -357,7 +389,8 @@ def page(items_query, ctx: AdminContext, *, view=None, default_limit: int = DEFA
     `limit=` and `last_evaluated_key=`) or a tuple (items, last_key). `view` maps each item to JSON.
     """
     limit = ctx.limit(default_limit, max_limit)
-    start = decode_cursor(ctx.query.get("cursor"))
+    path = _actual_path(ctx.request)
+    start = decode_cursor(ctx.query.get("cursor"), path)
     try:
         result = items_query(limit=limit, start=start)
         if isinstance(result, tuple):
@@ -371,5 +404,5 @@ def page(items_query, ctx: AdminContext, *, view=None, default_limit: int = DEFA
     except Exception:
         if start is None:
             raise
-        raise errors.ValidationError("cursor is not one this API returned", field="cursor") from None
-    return {"items": [view(i) for i in items] if view else items, "next_cursor": encode_cursor(last)}
+        raise errors.ValidationError("cursor is not one this listing returned", field="cursor") from None
+    return {"items": [view(i) for i in items] if view else items, "next_cursor": encode_cursor(last, path)}

@@ -65,7 +65,7 @@ def save(scope: Scope, record: AdminKeyRecord) -> AdminKeyRecord:
 
 def get(scope: Scope, account_id: str, key_id: str) -> AdminKeyRecord:
     scope.check(account_id)
-    rec = lookup(account_id, key_id)
+    rec = lookup(account_id, key_id) if key_id.startswith(f"{account_id}.") and len(key_id) <= 200 else None
     if rec is None:
         raise NotFound(f"no key {key_id!r} in account {account_id!r}")
     return rec
