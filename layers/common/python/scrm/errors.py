@@ -38,6 +38,7 @@ class WeChatError(ScrmError):
         self.errcode = errcode
         self.errmsg = errmsg
         self.endpoint = endpoint
+        self.data: dict = {}  # the JSON body WeChat answered, when it carries more than errcode/errmsg
         super().__init__(f"WeChat API {endpoint or '?'} failed: errcode={errcode} errmsg={errmsg}")
 
 

@@ -52,6 +52,7 @@ def call_with_policy(send: Callable[[dict], dict], kwargs: dict, endpoint: str, 
                 status = getattr(getattr(exc, "response", None), "status_code", "?")
                 raise WeChatUnavailable(f"WeChat API {endpoint} answered HTTP {status}") from None
             error = classify(exc.errcode, exc.errmsg, endpoint)
+            error.data = _body(exc)  # e.g. 45065 carries the msgid of the earlier mass send
         except requests.Timeout:
             raise WeChatUnavailable(f"WeChat API {endpoint} timed out") from None
         except requests.ConnectionError as exc:
@@ -65,6 +66,15 @@ def call_with_policy(send: Callable[[dict], dict], kwargs: dict, endpoint: str, 
             busy_tries += 1
             continue
         raise error
+
+
+def _body(exc) -> dict:
+    """The JSON body of a failed call (some errors carry data: 45065 msgid, add_msg_template fail_list)."""
+    try:
+        data = exc.response.json()
+    except Exception:
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 class Gateway:

@@ -34,6 +34,11 @@ class OfficialAccountGateway(Gateway):
                 "send_ignore_reprint": 0}
         return self.post("message/mass/sendall", body)
 
+    def mass_send_to_all(self, message: dict, client_msg_id: str) -> dict:
+        """sendall to every follower (subscription accounts: their 1-a-day quota is per account)."""
+        return self.post("message/mass/sendall", {"filter": {"is_to_all": True}, **message,
+                                                  "clientmsgid": client_msg_id, "send_ignore_reprint": 0})
+
     def mass_send_to_openids(self, openids: list[str], message: dict, client_msg_id: str) -> dict:
         return self.post("message/mass/send", {"touser": openids, **message, "clientmsgid": client_msg_id,
                                                "send_ignore_reprint": 0})

@@ -1,0 +1,30 @@
+"""Content push scheduler: every minute, claim due pushes (a lease), plan them and send their batches.
+
+Thin: binds logging context and calls one use case, scrm.services.pushes.run_scheduled. Stops starting
+batches well before the Lambda timeout; an unfinished run keeps its plan and resumes on the next tick.
+"""
+
+from chalice import Blueprint, Rate
+
+bp = Blueprint(__name__)
+
+SAFETY_MS = 30_000
+
+
+@bp.schedule(Rate(1, unit=Rate.MINUTES))
+def content_push(event):
+    from scrm.observability import bind_context, flush_metrics
+    from scrm.services.pushes import run_scheduled
+
+    context = getattr(event, "context", None)
+    bind_context("content_push", context)
+
+    def time_left() -> float:
+        if context is None or not hasattr(context, "get_remaining_time_in_millis"):
+            return 600.0
+        return (context.get_remaining_time_in_millis() - SAFETY_MS) / 1000
+
+    try:
+        return run_scheduled(time_left)
+    finally:
+        flush_metrics()

@@ -1,0 +1,379 @@
+"""Content pushes: the pure rules (validation, schedule, recurrence, batching, message ids).
+
+A push is planned content for an audience at a time. Each occurrence of it is a *run* (run 1, 2, ...
+for a recurring push). A run snapshots its audience into *batches* (deterministic, written before any
+send); each batch is one WeChat call (OA mass send, WeCom add_msg_template) or a group of per-user
+calls (template / customer-service messages), identified by a deterministic client message id.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..errors import ValidationError
+from .quotas import DEFAULT_TZ
+
+# ---------------------------------------------------------------- content
+
+CONTENT_TYPES = ("text", "image", "news", "template", "wecom")
+OA_DELIVERIES = ("mass", "custom", "template")
+MASS_MIN, MASS_MAX = 2, 10_000  # message/mass/send touser
+WECOM_MAX = 10_000  # add_msg_template external_userid
+TEMPLATE_BATCH = 500  # per-user sends grouped per batch (one state record per group)
+CUSTOM_BATCH = 100
+TEXT_MAX_CHARS = 2000
+WECOM_TEXT_MAX_BYTES = 4000
+WECOM_ATTACHMENTS_MAX = 9
+WECOM_ATTACHMENT_TYPES = ("image", "link", "miniprogram", "video", "file")
+STATUSES = ("draft", "scheduled", "running", "completed", "failed", "cancelled")
+CANCELLABLE = ("draft", "scheduled")
+TERMINAL_BATCH = ("sent", "failed", "skipped")
+CUSTOM_WINDOW_SECONDS = 48 * 3600
+
+
+def _str(value, field: str, max_len: int | None = None) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{field} must be a non-empty string", field=field)
+    if max_len and len(value) > max_len:
+        raise ValidationError(f"{field} must be at most {max_len} characters", field=field)
+    return value
+
+
+def validate_content(raw, platform: str) -> tuple[dict, str]:
+    """Return (normalised content, delivery). Raises ValidationError naming the field."""
+    if not isinstance(raw, dict):
+        raise ValidationError("content must be an object", field="content")
+    ctype = raw.get("type")
+    if ctype not in CONTENT_TYPES:
+        raise ValidationError(f"content.type must be one of {CONTENT_TYPES}", field="content.type")
+    if platform == "wecom" and ctype != "wecom":
+        raise ValidationError("a WeCom account sends content of type 'wecom'", field="content.type")
+    if platform == "oa" and ctype == "wecom":
+        raise ValidationError("content of type 'wecom' needs a WeCom account", field="content.type")
+    if ctype == "text":
+        out = {"type": "text", "text": _str(raw.get("text"), "content.text", TEXT_MAX_CHARS)}
+    elif ctype in ("image", "news"):
+        out = {"type": ctype, "media_id": _str(raw.get("media_id"), "content.media_id", 128)}
+    elif ctype == "template":
+        data = raw.get("data")
+        if not isinstance(data, dict) or not data:
+            raise ValidationError("content.data must be a non-empty object of {key: {value}}", field="content.data")
+        norm = {}
+        for key, item in data.items():
+            if isinstance(item, str):
+                item = {"value": item}
+            if not isinstance(item, dict) or not isinstance(item.get("value"), str):
+                raise ValidationError(f"content.data.{key} must be {{'value': str}}", field=f"content.data.{key}")
+            norm[str(key)] = {k: v for k, v in item.items() if k in ("value", "color")}
+        out = {"type": "template", "template_id": _str(raw.get("template_id"), "content.template_id", 128),
+               "data": norm}
+        if raw.get("url") is not None:
+            url = _str(raw["url"], "content.url", 1024)
+            if not url.startswith(("http://", "https://")):
+                raise ValidationError("content.url must be an http(s) URL", field="content.url")
+            out["url"] = url
+    else:  # wecom
+        text = raw.get("text")
+        attachments = raw.get("attachments") or []
+        if text is not None and (not isinstance(text, str) or len(text.encode("utf-8")) > WECOM_TEXT_MAX_BYTES):
+            raise ValidationError(f"content.text must be a string of at most {WECOM_TEXT_MAX_BYTES} bytes",
+                                  field="content.text")
+        if not isinstance(attachments, list) or len(attachments) > WECOM_ATTACHMENTS_MAX:
+            raise ValidationError(f"content.attachments must be a list of at most {WECOM_ATTACHMENTS_MAX}",
+                                  field="content.attachments")
+        for i, att in enumerate(attachments):
+            kind = att.get("msgtype") if isinstance(att, dict) else None
+            if kind not in WECOM_ATTACHMENT_TYPES or not isinstance(att.get(kind), dict):
+                raise ValidationError(f"content.attachments[{i}] must be {{'msgtype': one of "
+                                      f"{WECOM_ATTACHMENT_TYPES}, <msgtype>: {{...}}}}",
+                                      field=f"content.attachments[{i}]")
+        if not (text and text.strip()) and not attachments:
+            raise ValidationError("content needs text or attachments", field="content.text")
+        out = {"type": "wecom", "text": text or "", "attachments": attachments}
+    # how it goes out
+    if ctype == "template":
+        delivery = "template"
+    elif ctype == "wecom":
+        delivery = "groupmsg"
+    else:
+        delivery = raw.get("delivery", "mass")
+        if delivery not in ("mass", "custom"):
+            raise ValidationError("content.delivery must be 'mass' or 'custom' (customer-service, 48-hour window)",
+                                  field="content.delivery")
+        if delivery == "custom" and ctype == "news":
+            raise ValidationError("customer-service messages send text or image", field="content.type")
+    return out, delivery
+
+
+def mass_message(content: dict) -> dict:
+    """The msgtype part of an OA mass send (sendall / send) body."""
+    if content["type"] == "text":
+        return {"msgtype": "text", "text": {"content": content["text"]}}
+    if content["type"] == "image":
+        return {"msgtype": "image", "image": {"media_id": content["media_id"]}}
+    if content["type"] == "news":
+        return {"msgtype": "mpnews", "mpnews": {"media_id": content["media_id"]}}
+    raise ValueError(f"no mass message for content type {content['type']!r}")
+
+
+def custom_message(content: dict, openid: str) -> dict:
+    msg = mass_message(content)
+    return {"touser": openid, **msg}
+
+
+def wecom_message(content: dict) -> dict:
+    body: dict = {}
+    if content.get("text"):
+        body["text"] = {"content": content["text"]}
+    if content.get("attachments"):
+        body["attachments"] = content["attachments"]
+    return body
+
+
+# ---------------------------------------------------------------- audience
+
+AUDIENCE_TYPES = ("all", "tags", "channel", "channel_group", "segment", "list", "staff")
+LIST_MAX = 1_000_000
+
+
+def validate_audience(raw, platform: str, *, nested: bool = False) -> dict:
+    if not isinstance(raw, dict):
+        raise ValidationError("audience must be an object", field="audience")
+    atype = raw.get("type")
+    if atype not in AUDIENCE_TYPES:
+        raise ValidationError(f"audience.type must be one of {AUDIENCE_TYPES}", field="audience.type")
+    if atype == "all":
+        return {"type": "all"}
+    if atype == "tags":
+        tags = raw.get("tag_ids")
+        if not isinstance(tags, list) or not tags:
+            raise ValidationError("audience.tag_ids must be a non-empty list", field="audience.tag_ids")
+        if platform == "oa" and not all(isinstance(t, int) and not isinstance(t, bool) for t in tags):
+            raise ValidationError("OA tag ids are integers", field="audience.tag_ids")
+        return {"type": "tags", "tag_ids": sorted(set(tags), key=str)}
+    if atype in ("channel", "channel_group"):
+        key = "channel_ids" if atype == "channel" else "group"
+        value = raw.get(key)
+        if atype == "channel" and (not isinstance(value, list) or not value
+                                   or not all(isinstance(c, str) and c for c in value)):
+            raise ValidationError("audience.channel_ids must be a non-empty list of channel ids",
+                                  field="audience.channel_ids")
+        if atype == "channel_group":
+            _str(value, "audience.group", 128)
+        return {"type": atype, key: sorted(set(value)) if isinstance(value, list) else value}
+    if atype == "segment":
+        if nested:
+            raise ValidationError("a segment cannot refer to another segment", field="audience.segment_id")
+        return {"type": "segment", "segment_id": _str(raw.get("segment_id"), "audience.segment_id", 64)}
+    if atype == "staff":
+        if platform != "wecom":
+            raise ValidationError("a staff audience needs a WeCom account", field="audience.type")
+        users = raw.get("userids")
+        if not isinstance(users, list) or not users or not all(isinstance(u, str) and u for u in users):
+            raise ValidationError("audience.userids must be a non-empty list", field="audience.userids")
+        return {"type": "staff", "userids": sorted(set(users))}
+    recipients = raw.get("recipients")
+    if not isinstance(recipients, list) or not recipients:
+        raise ValidationError("audience.recipients must be a non-empty list (the audience is empty)",
+                              field="audience.recipients")
+    if len(recipients) > LIST_MAX:
+        raise ValidationError(f"audience.recipients holds at most {LIST_MAX}", field="audience.recipients")
+    bad = [r for r in recipients if not isinstance(r, str) or not r or len(r) > 64 or "\n" in r]
+    if bad:
+        raise ValidationError(f"audience.recipients must be ids (strings of 1..64), e.g. not {bad[0]!r}",
+                              field="audience.recipients")
+    return {"type": "list", "recipients": list(dict.fromkeys(recipients))}
+
+
+# ---------------------------------------------------------------- schedule
+
+FREQS = ("daily", "weekly", "monthly")
+PAST_GRACE_SECONDS = 60
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or DEFAULT_TZ)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"unknown time zone {name!r} (use an IANA name like Asia/Shanghai)",
+                              field="timezone") from None
+
+
+def parse_send_at(value, tz_name: str | None, now: float) -> tuple[float, str]:
+    """ISO 8601 time; without an offset it is read in `tz_name` (Asia/Shanghai by default). Not in the past."""
+    tz = zone(tz_name)
+    if not isinstance(value, str):
+        raise ValidationError("send_at must be an ISO 8601 date-time", field="send_at")
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(f"send_at {value!r} is not an ISO 8601 date-time", field="send_at") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=tz)
+    epoch = when.timestamp()
+    if epoch < now - PAST_GRACE_SECONDS:
+        raise ValidationError("send_at is in the past", field="send_at")
+    return epoch, tz.key
+
+
+def validate_recurrence(raw) -> dict | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or raw.get("freq") not in FREQS:
+        raise ValidationError(f"recurrence.freq must be one of {FREQS}", field="recurrence.freq")
+    interval = raw.get("interval", 1)
+    if not isinstance(interval, int) or isinstance(interval, bool) or not 1 <= interval <= 366:
+        raise ValidationError("recurrence.interval must be an integer 1..366", field="recurrence.interval")
+    count = raw.get("count")
+    if count is not None and (not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 1000):
+        raise ValidationError("recurrence.count must be an integer 1..1000", field="recurrence.count")
+    until = raw.get("until")
+    if until is not None and not isinstance(until, str):
+        raise ValidationError("recurrence.until must be an ISO 8601 date-time", field="recurrence.until")
+    if count is None and until is None:
+        count = 1000  # never unbounded
+    return {"freq": raw["freq"], "interval": interval, "count": count, "until": until}
+
+
+def _add_months(local: datetime, months: int) -> datetime:
+    month0 = local.month - 1 + months
+    year, month = local.year + month0 // 12, month0 % 12 + 1
+    day = min(local.day, calendar.monthrange(year, month)[1])
+    return local.replace(year=year, month=month, day=day)
+
+
+def occurrence(first_at: float, tz_name: str, recurrence: dict | None, run_no: int) -> float | None:
+    """When run `run_no` (1-based) happens, in wall-clock time of the push's zone; None when past the end."""
+    if run_no == 1:
+        return first_at
+    if not recurrence:
+        return None
+    if recurrence.get("count") is not None and run_no > recurrence["count"]:
+        return None
+    tz = zone(tz_name)
+    local = datetime.fromtimestamp(first_at, tz)
+    steps = (run_no - 1) * recurrence["interval"]
+    if recurrence["freq"] == "daily":
+        nxt = local.replace(tzinfo=None) + timedelta(days=steps)
+    elif recurrence["freq"] == "weekly":
+        nxt = local.replace(tzinfo=None) + timedelta(weeks=steps)
+    else:
+        nxt = _add_months(local.replace(tzinfo=None), steps)
+    epoch = nxt.replace(tzinfo=tz).timestamp()
+    if recurrence.get("until"):
+        until = datetime.fromisoformat(recurrence["until"].replace("Z", "+00:00"))
+        if until.tzinfo is None:
+            until = until.replace(tzinfo=tz)
+        if epoch > until.timestamp():
+            return None
+    return epoch
+
+
+# ---------------------------------------------------------------- batching and ids
+
+
+@dataclass(frozen=True)
+class PlannedBatch:
+    no: int  # 1-based, stable
+    sender: str | None  # WeCom staff member who sends; None for OA
+    recipients: tuple[str, ...]
+
+
+def batch_size(delivery: str, configured: int | None = None) -> int:
+    if delivery == "mass":
+        limit = MASS_MAX
+    elif delivery == "groupmsg":
+        limit = WECOM_MAX
+    elif delivery == "template":
+        limit = TEMPLATE_BATCH
+    else:
+        limit = CUSTOM_BATCH
+    # at least 2 * MASS_MIN - 1, so a last batch of 1 can borrow from the one before and both keep >= 2
+    return max(2 * MASS_MIN - 1, min(configured or limit, limit))
+
+
+def split(recipients: list[str], size: int, minimum: int = 1) -> list[list[str]]:
+    """Deterministic split into consecutive groups of at most `size`, none smaller than `minimum` when
+    the total allows it (the OA mass API takes 2..10,000 openids: a last group of 1 borrows one)."""
+    groups = [recipients[i:i + size] for i in range(0, len(recipients), size)]
+    if len(groups) >= 2 and len(groups[-1]) < minimum:
+        need = minimum - len(groups[-1])
+        groups[-1] = groups[-2][-need:] + groups[-1]
+        groups[-2] = groups[-2][:-need]
+    return groups
+
+
+def plan_batches(recipients: list[tuple[str | None, str]], delivery: str, size: int | None = None
+                 ) -> list[PlannedBatch]:
+    """Group (sender, recipient) pairs into batches: by sender (WeCom staff; sorted), then in order.
+
+    Deterministic for the same input; a recipient appears once (first sender wins)."""
+    size = batch_size(delivery, size)
+    minimum = MASS_MIN if delivery == "mass" else 1
+    seen: set[str] = set()
+    by_sender: dict[str | None, list[str]] = {}
+    for sender, rid in recipients:
+        if rid in seen:
+            continue
+        seen.add(rid)
+        by_sender.setdefault(sender, []).append(rid)
+    out: list[PlannedBatch] = []
+    for sender in sorted(by_sender, key=lambda s: (s is not None, s or "")):
+        for group in split(by_sender[sender], size, minimum):
+            out.append(PlannedBatch(len(out) + 1, sender, tuple(group)))
+    return out
+
+
+def client_msg_id(account_id: str, push_id: str, run_no: int, batch_no: int, recipient: str | None = None) -> str:
+    """Deterministic per (push, run, batch[, recipient]); at most 64 bytes; ASCII only."""
+    base = f"p{push_id}-r{run_no}-b{batch_no}"
+    if recipient is not None:
+        base += "-" + hashlib.sha1(recipient.encode()).hexdigest()[:12]
+    if len(base) <= 48:
+        digest = hashlib.sha1(f"{account_id}|{base}".encode()).hexdigest()[:12]
+        return f"{base}-{digest}"
+    return "h" + hashlib.sha256(f"{account_id}|{base}".encode()).hexdigest()[:63]
+
+
+PUSH_ID = re.compile(r"^[a-z0-9]{8,32}$")
+
+
+def new_push_id(now: float, entropy: bytes) -> str:
+    """Time-ordered, short (it is part of client message ids): 8 hex of seconds + 8 hex random."""
+    return f"{int(now):08x}{entropy.hex()[:8]}"
+
+
+# ---------------------------------------------------------------- figures
+
+
+def summarise(batches: list[dict]) -> dict:
+    """Delivery figures of one run from its batch records."""
+    keys = ("recipients", "eligible", "over_quota", "outside_window", "sent", "failed", "platform_total",
+            "platform_to_send", "delivered", "errors", "not_friend", "over_quota_platform", "pending_results")
+    out = {k: 0 for k in keys}
+    states: dict[str, int] = {}
+    for b in batches:
+        states[b.get("state", "pending")] = states.get(b.get("state", "pending"), 0) + 1
+        for k in keys:
+            out[k] += int(b.get(k) or 0)
+    out["batches"] = len(batches)
+    out["batch_states"] = states
+    return out
+
+
+def run_outcome(batches: list[dict]) -> str | None:
+    """None while a batch is unfinished; else 'completed' or 'failed' (nothing at all went out)."""
+    if any(b.get("state") not in TERMINAL_BATCH for b in batches):
+        return None
+    if batches and all(b.get("state") == "failed" for b in batches):
+        return "failed"
+    return "completed"
+
+
+def retry_delay(attempt: int, base: float = 30.0, cap: float = 900.0) -> float:
+    return min(cap, base * (2 ** max(0, attempt - 1)))
