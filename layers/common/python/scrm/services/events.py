@@ -17,7 +17,9 @@ from ..idempotency import once, register_lambda_context
 from ..observability import bind_context, flush_metrics, logger
 
 # Modules that register handlers; imported on first use so a cold start pays only for what runs.
-HANDLER_MODULES: list[str] = []
+HANDLER_MODULES: list[str] = [
+    "scrm.services.pushes",
+]
 
 _HANDLERS: dict[str, list[Callable[[dict], object]]] = defaultdict(list)
 _loaded = False
