@@ -11,7 +11,8 @@ from .config import settings
 # Logical queues. infra/ creates each with a dead-letter queue; the local stack creates them too.
 EVENTS = "events"  # callback events -> attribution / reassignment workers
 WORK = "work"  # slow jobs: tagging batches, transfer batches, push batches
-ALL_QUEUES = (EVENTS, WORK)
+REASSIGNMENT = "reassignment"  # plans of staff-departure reassignment to advance
+ALL_QUEUES = (EVENTS, WORK, REASSIGNMENT)
 
 
 @cache

@@ -18,6 +18,7 @@ from ..observability import bind_context, flush_metrics, logger
 
 # Modules that register handlers; imported on first use so a cold start pays only for what runs.
 HANDLER_MODULES: list[str] = [
+    "scrm.services.reassignment",
     "scrm.services.pushes",
 ]
 
