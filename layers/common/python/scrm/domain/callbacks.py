@@ -52,10 +52,11 @@ def _normalise(value):
     if value is None:
         return ""
     if isinstance(value, dict):
+        value = {k: v for k, v in value.items() if not k.startswith(("@", "#"))}  # attributes, layout text
         if set(value) == {"Item"}:
             items = value["Item"]
             return [_normalise(i) for i in (items if isinstance(items, list) else [items])]
-        return {k: _normalise(v) for k, v in value.items() if not k.startswith(("@", "#"))}
+        return {k: _normalise(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_normalise(v) for v in value]
     return value
@@ -70,7 +71,7 @@ def parse(body: bytes | str) -> dict:
     import xmltodict
 
     try:
-        doc = xmltodict.parse(raw, disable_entities=True)
+        doc = xmltodict.parse(raw, disable_entities=True, strip_whitespace=False)  # keep user text as sent
     except (ExpatError, ValueError, TypeError, AttributeError) as exc:
         raise Malformed(f"not XML: {exc.__class__.__name__}") from None
     root = doc.get("xml") if isinstance(doc, dict) else None

@@ -45,7 +45,7 @@ PLATFORMS = ("oa", "wecom")
 NEGATIVE_CACHE_SECONDS = 5
 
 welcome_providers: list[Callable] = []
-WELCOME_PROVIDER_MODULES: list[str] = []
+WELCOME_PROVIDER_MODULES: list[str] = ["scrm.services.channels"]
 _providers_loaded = False
 
 
@@ -60,7 +60,10 @@ def channel_welcome(account, event: dict) -> dict | None:
     global _providers_loaded
     if not _providers_loaded:
         for module in WELCOME_PROVIDER_MODULES:
-            importlib.import_module(module)
+            try:
+                importlib.import_module(module)
+            except ImportError:  # a missing feature module must not take the callback path down
+                _log().exception("welcome provider module missing", extra={"module": module})
         _providers_loaded = True
     for provider in list(welcome_providers):
         try:
@@ -117,7 +120,7 @@ def _default_settings(account_id: str):
 class CallbackService:
     def __init__(self, inbox=None, enqueue: Callable[[dict], None] | None = None,
                  clock: Callable[[], float] = time.time, get_account: Callable | None = None,
-                 reply_settings: Callable | None = None):
+                 reply_settings: Callable | None = None, welcome: Callable | None = None):
         if inbox is None:
             from ..data.inbox import Inbox
 
@@ -127,6 +130,7 @@ class CallbackService:
         self.clock = clock
         self.get_account = get_account or _default_account
         self.reply_settings = reply_settings or _default_settings
+        self.welcome = welcome or channel_welcome
         self._unknown: dict[str, float] = {}
 
     # ---------------------------------------------------------------- entry point
@@ -269,7 +273,7 @@ class CallbackService:
         from ..domain import replies
 
         if kind in ("oa.subscribe", "oa.scan"):
-            content = channel_welcome(account, event)
+            content = self.welcome(account, event)
             if content or kind == "oa.scan":
                 return content
             return self.reply_settings(account.account_id).welcome
