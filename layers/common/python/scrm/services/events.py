@@ -19,6 +19,8 @@ from ..observability import bind_context, flush_metrics, logger
 # Modules that register handlers; imported on first use so a cold start pays only for what runs.
 HANDLER_MODULES: list[str] = [
     "scrm.services.reassignment",
+    "scrm.services.welcome",
+    "scrm.services.attribution",
     "scrm.services.pushes",
 ]
 
