@@ -1,0 +1,33 @@
+"""Table `channel_stats`: sharded per-channel daily counters.
+
+Hash `pk` = `<account_id>#<shard>` (shard 00..SHARDS-1, chosen at random per write), range
+`sk` = `<day>#<channel_id>`. Each item holds every metric of one (channel, day, shard); readers query
+each shard for a day range and sum. No single item or partition key takes more than 1/SHARDS of an
+account's attribution writes.
+"""
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from .registry import table
+
+
+@table("channel_stats")
+class ChannelStatItem(Model):
+    class Meta:
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    account_id = UnicodeAttribute(null=True)
+    channel_id = UnicodeAttribute(null=True)
+    day = UnicodeAttribute(null=True)
+    scans = NumberAttribute(null=True)
+    new_follows = NumberAttribute(null=True)
+    refollows = NumberAttribute(null=True)
+    unfollows = NumberAttribute(null=True)
+    customers_added = NumberAttribute(null=True)
+    customers_lost = NumberAttribute(null=True)
+    lost_d1 = NumberAttribute(null=True)
+    lost_d7 = NumberAttribute(null=True)
+    lost_d30 = NumberAttribute(null=True)

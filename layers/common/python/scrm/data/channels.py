@@ -1,0 +1,52 @@
+"""Table `channels`: per account, its channels and the lookups that resolve a scene or state to one.
+
+Items (hash `account_id`, range `sk`):
+- `ch#<channel_id>`: the channel definition (`definition`, JSON), WeChat handles (ticket/url or config_id),
+  the contact way's users in effect, status.
+- `sc#<scene>` / `st#<state>`: pointer from an OA scene (as it arrives in EventKey) or a WeCom state to the
+  channel id, created with a condition so a scene or state belongs to one channel only.
+- `meta#permanent`: how many permanent OA codes the account holds (WeChat allows 100,000).
+- `cap#<channel_id>#<day>#<userid>`: adds a staff member received through a channel on a day (China
+  time); the rotation's daily cap reads it. Expires after a few days.
+"""
+
+from pynamodb.attributes import (
+    ListAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UTCDateTimeAttribute,
+)
+from pynamodb.models import Model
+
+from .registry import table
+
+
+@table("channels")
+class ChannelItem(Model):
+    class Meta:
+        pass
+
+    account_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    # channel items
+    channel_id = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)
+    name = UnicodeAttribute(null=True)
+    group = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)  # active | archived
+    definition = UnicodeAttribute(null=True)  # JSON of the validated definition
+    scene = UnicodeAttribute(null=True)  # OA: EventKey value; WeCom: state
+    ticket = UnicodeAttribute(null=True)
+    url = UnicodeAttribute(null=True)  # OA: content of the QR code
+    expires_at = NumberAttribute(null=True)  # temporary OA code
+    config_id = UnicodeAttribute(null=True)  # WeCom contact way
+    qr_code = UnicodeAttribute(null=True)  # WeCom: image URL of the contact way
+    users = ListAttribute(null=True)  # WeCom: users currently on the contact way
+    users_updated_at = NumberAttribute(null=True)
+    version = NumberAttribute(null=True)
+    created_at = UTCDateTimeAttribute(null=True)
+    updated_at = UTCDateTimeAttribute(null=True)
+    # counters (meta#permanent, cap#...)
+    n = NumberAttribute(null=True)
+    ttl = TTLAttribute(null=True)

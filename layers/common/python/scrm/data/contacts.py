@@ -1,0 +1,33 @@
+"""Table `contacts`: one record per person in a contact book, and the identities that point to it.
+
+A contact book is an account's (or several accounts' sharing `options.contact_book`, e.g. an OA and the
+WeCom corp of the same company, so a unionid joins a follower and a customer into one person).
+Items (hash `book`, range `sk`):
+- `c#<contact_id>`: the contact: unionid, identities, touches (JSON list; see scrm.domain.attribution),
+  first/last touch, `version` for optimistic concurrency.
+- `i#oa:<account_id>:<openid>`, `i#wecom:<account_id>:<external_userid>`, `i#u:<unionid>`: pointers to
+  the contact id, each created once with a condition.
+"""
+
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from .registry import table
+
+
+@table("contacts")
+class ContactItem(Model):
+    class Meta:
+        pass
+
+    book = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    contact_id = UnicodeAttribute(null=True)
+    unionid = UnicodeAttribute(null=True)
+    identities = ListAttribute(null=True)
+    touches = UnicodeAttribute(null=True)  # JSON list of touches
+    first_touch = MapAttribute(null=True)
+    last_touch = MapAttribute(null=True)
+    version = NumberAttribute(null=True)
+    created_at = NumberAttribute(null=True)
+    updated_at = NumberAttribute(null=True)
