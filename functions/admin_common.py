@@ -316,6 +316,8 @@ def admin_route(bp, path: str, methods=("GET",), role: str = "read-only", audit:
 
                     admin_requests.abandon(item)
                 raise
+            if isinstance(result, Response) and item is None:
+                return result  # a view that shapes its own response (binary image, CSV download)
             code, body = result if isinstance(result, tuple) else (status, result)
             if item:
                 from scrm.services import admin_requests
