@@ -1,0 +1,104 @@
+"""Cold import time of every function module and of `app`, as a ratio to `import boto3`.
+
+Each figure is the median over N fresh interpreters of the time `import <module>` takes inside that
+interpreter (perf_counter around the import; interpreter start-up excluded), after one warm-up run so the
+byte-code cache is in place, as on Lambda where the zips carry it. The budget is 1.5x `import boto3`.
+For each module it also names the packages that cost most at import (`python -X importtime`, self
+times summed per top-level package), which is where to make an import lazy.
+
+    PYTHONPATH=layers/common/python:. .venv/bin/python bench/imports.py [-n 7] [--top 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pkgutil
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUDGET = 1.5
+BASELINE = "boto3"
+STDLIB = set(sys.stdlib_module_names) | set(sys.builtin_module_names)  # not ours to make lazy
+TIMER = "import time, sys; t = time.perf_counter(); import {m}; sys.stdout.write(repr(time.perf_counter() - t))"
+
+
+def environment() -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCRM_", "AWS_ENDPOINT"))}
+    env.update({"PYTHONPATH": f"{ROOT / 'layers/common/python'}{os.pathsep}{ROOT}", "SCRM_STAGE": "dev",
+                "AWS_DEFAULT_REGION": "ap-east-1", "AWS_REGION": "ap-east-1"})
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def modules() -> list[str]:
+    names = [f"functions.{m.name}" for m in pkgutil.iter_modules([str(ROOT / "functions")])]
+    return [*sorted(names), "app"]
+
+
+def once(module: str, env: dict) -> float:
+    out = subprocess.run([sys.executable, "-c", TIMER.format(m=module)], env=env, cwd=ROOT, capture_output=True,
+                         text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"import {module} failed:\n{out.stderr[-2000:]}")
+    return float(out.stdout)
+
+
+def median_import(module: str, runs: int, env: dict) -> float:
+    once(module, env)  # warm-up: writes __pycache__ like the build does
+    return statistics.median(once(module, env) for _ in range(runs))
+
+
+def import_times(statement: str, env: dict) -> dict[str, float]:
+    """{top-level package: ms} for `python -X importtime -c statement`, self times summed per package."""
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", statement], env=env, cwd=ROOT,
+                         capture_output=True, text=True)
+    cost: dict[str, float] = defaultdict(float)
+    for line in out.stderr.splitlines():
+        if not line.startswith("import time:") or "imported package" in line:
+            continue
+        own, _cumulative, name = (part.strip() for part in line[len("import time:"):].split("|"))
+        cost[name.split(".")[0]] += int(own) / 1000
+    return cost
+
+
+def heaviest(module: str, env: dict, top: int, startup: set[str]) -> list[tuple[str, float]]:
+    """The non-stdlib packages that cost most when importing `module` (start-up imports and itself excluded)."""
+    skip = STDLIB | startup | {module.split(".")[0]}
+    cost = import_times(f"import {module}", env)
+    return sorted(((p, ms) for p, ms in cost.items() if p not in skip and ms >= 1), key=lambda x: -x[1])[:top]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", "--runs", type=int, default=7)
+    parser.add_argument("--top", type=int, default=3)
+    args = parser.parse_args()
+    if args.runs < 5:
+        parser.error("use at least 5 runs")
+    env = environment()
+    baseline = median_import(BASELINE, args.runs, env)
+    print(f"median of {args.runs} fresh interpreters, Python {sys.version.split()[0]}; "
+          f"import {BASELINE} = {baseline * 1000:.0f} ms; budget {BUDGET}x\n")
+    print(f"| module | import ms | x {BASELINE} | verdict | heaviest non-stdlib packages (self ms) |")
+    print("|---|---:|---:|---|---|")
+    over = []
+    startup = set(import_times("pass", env))  # site hooks (.pth files) run in every interpreter
+    for module in modules():
+        seconds = median_import(module, args.runs, env)
+        ratio = seconds / baseline
+        verdict = "ok" if ratio <= BUDGET else "OVER"
+        if ratio > BUDGET:
+            over.append(module)
+        heavy = ", ".join(f"{p} {ms:.0f}" for p, ms in heaviest(module, env, args.top, startup))
+        print(f"| {module} | {seconds * 1000:.0f} | {ratio:.2f} | {verdict} | {heavy} |")
+    print(f"\n{len(over)} module(s) over {BUDGET}x: {', '.join(over) or 'none'}")
+    return 1 if over else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
