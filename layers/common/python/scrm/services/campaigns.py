@@ -337,8 +337,39 @@ def login_with_oauth_code(account_id: str, code: str, now: float | None = None) 
     if not code:
         raise DrawRefused("missing_code", "the OAuth code is required", status=400)
     account = accounts.get(account_id)
-    openid = gateway_for(account).oauth_openid(code)
+    if not account.is_oa:
+        raise DrawRefused("not_an_official_account", "OAuth sign-in is for Official Accounts", status=400)
+    openid = _oauth_openid(gateway_for(account), code)
     return {"openid": openid, **issue_user_token(account_id, openid, kind="oauth", now=now)}
+
+
+def _oauth_openid(gateway, code: str) -> str:
+    """sns/oauth2/access_token (web OAuth, not the API token): appid + secret + code -> openid.
+
+    Kept here rather than on OfficialAccountGateway while that file has other pending edits; it uses the
+    gateway's base URL and error classification, so it moves there unchanged.
+    """
+    import requests
+
+    from ..errors import WeChatUnavailable
+    from ..gateway.base import classify
+
+    url = f"{gateway.base_url}/sns/oauth2/access_token"
+    try:
+        res = requests.get(url, timeout=gateway.timeout, params={
+            "appid": gateway.account.app_id, "secret": gateway.account.app_secret, "code": code,
+            "grant_type": "authorization_code"})
+        data = res.json()
+    except (requests.RequestException, ValueError):
+        raise WeChatUnavailable(f"WeChat OAuth endpoint {url} unreachable or not JSON") from None
+    if data.get("errcode"):
+        if int(data["errcode"]) in (40029, 40163, 41008):  # invalid / used / missing code
+            raise DrawRefused("bad_oauth_code", "the OAuth code is invalid or was already used", status=401)
+        raise classify(int(data["errcode"]), data.get("errmsg", ""), "sns/oauth2/access_token")
+    openid = data.get("openid")
+    if not openid:
+        raise WeChatUnavailable("WeChat OAuth answered without an openid")
+    return openid
 
 
 def authenticate(account_id: str, campaign_id: str | None, token: str | None, now: float | None = None) -> str:
@@ -764,6 +795,12 @@ def report(scope: Scope, account_id: str, campaign_id: str) -> dict:
             "fell_back_to_thanks": fallbacks, "prizes": list(per_prize.values()),
             "shares": {"links": links, "distinct_views": views, "onward_shares": onward},
             "lottery": lottery_view(record)}
+
+
+def get_lottery(scope: Scope, account_id: str, campaign_id: str) -> dict:
+    """The published lottery facts: commitment before the draw; winners, digest and seed after."""
+    scope.check(account_id)
+    return lottery_view(_load(account_id, campaign_id)) or {"state": None}
 
 
 def lottery_view(record) -> dict | None:
