@@ -2,10 +2,10 @@
 
 from chalice import Chalice
 
-from functions import admin_api, event_worker, replies_api, wechat_callback
+from functions import admin_api, campaign_draw, campaigns_api, event_worker, replies_api, wechat_callback
 
 app = Chalice(app_name="wechat-scrm")
 app.experimental_feature_flags.update(["BLUEPRINTS"])
 
-for module in (admin_api, event_worker, wechat_callback, replies_api):
+for module in (admin_api, event_worker, wechat_callback, replies_api, campaigns_api, campaign_draw):
     app.register_blueprint(module.bp)
