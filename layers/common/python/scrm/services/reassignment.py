@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections import defaultdict
+from datetime import UTC, datetime
 
 from ..domain import reassignment as rules
 from ..errors import Conflict, NotFound, ValidationError, WeChatError, WeChatUnavailable
@@ -397,7 +398,8 @@ def _ledger_write(plan, item, now: float) -> None:
     at = int(item.submitted_at or now)
     Ledger(customer_key=f"{plan.account_id}#{item.target_id}",
            entry=f"{at:010d}#{plan.plan_id}#{item.takeover_userid}", at=at, plan_id=plan.plan_id,
-           takeover_userid=item.takeover_userid, mode=plan.mode, expires=int(now) + 100 * 86400).save()
+           takeover_userid=item.takeover_userid, mode=plan.mode,
+           expires=datetime.fromtimestamp(int(now) + 100 * 86400, UTC)).save()
 
 
 def _ledger_void(plan, item) -> None:
@@ -423,11 +425,17 @@ def _send_batch(run: _Run, batch, items: dict) -> str:
     if resumed and todo:
         run.stats["reconciled_batches"] += 1
         still = []
+        if batch.kind == "customer":
+            try:
+                known = run.results_for(batch.takeover_userid, refresh=True)
+            except (WeChatError, WeChatUnavailable) as exc:
+                _release_batch(batch, f"reconcile: {exc}")
+                return "retry"
         for it in todo:
             outcome = None
             try:
                 if batch.kind == "customer":
-                    row = run.results_for(batch.takeover_userid, refresh=True).get(it.target_id)
+                    row = known.get(it.target_id)
                     outcome = rules.result_outcome(row["status"]) if row else None
                 else:
                     owner = run.gw.group_chat(it.target_id).get("group_chat", {}).get("owner")

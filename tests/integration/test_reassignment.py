@@ -1,0 +1,223 @@
+"""Reassignment against the WeChat sandbox: callback to final state, faults and crashes, re-offers, bad input."""
+
+from collections import Counter
+
+import pytest
+
+from local.sandbox import SandboxClient
+from scrm import errors
+from scrm.domain import reassignment as rules
+from scrm.services import reassignment as svc
+from scrm.tenancy import Scope
+
+ACC = "test-wecom"
+SYS = Scope.system(ACC)
+
+
+@pytest.fixture
+def corp(wecom_account, sandbox):
+    sb = SandboxClient(sandbox.url)
+    for u in ("t1", "t2", "t3"):
+        sb.wecom_staff(wecom_account.app_id, u)
+    return sb, wecom_account.app_id
+
+
+def leave(sb, corpid, userid, customers, chats=0):
+    ids = sb.wecom_customers(corpid, userid, count=customers)["external_userids"]
+    if chats:
+        sb.wecom_groupchats(corpid, userid, count=chats)
+    sb.wecom_event(corpid, "delete_user", userid=userid)
+    return ids
+
+
+def final_states(plan_id):
+    from scrm.data.transfers import TransferItem
+
+    return {i.target_id: i.state for i in TransferItem.query(f"{ACC}#{plan_id}")}
+
+
+def accepted_per_customer(sb):
+    """How many transfer calls WeCom accepted (errcode 0) for each customer: must be exactly one."""
+    n = Counter()
+    for call in sb.calls(path_contains="transfer_customer"):
+        for row in (call["response"] or {}).get("customer") or []:
+            if row["errcode"] == 0:
+                n[row["external_userid"]] += 1
+    return n
+
+
+def test_departure_callback_runs_to_every_customer_done(corp):
+    sb, corpid = corp
+    ids = leave(sb, corpid, "leaver", 230, chats=2)
+    from scrm.services.events import handlers_for
+
+    payload = {"account_id": ACC, "platform": "wecom", "kind": "wecom.change_contact.delete_user",
+               "dedupe_key": "d1", "event": {"UserID": "leaver", "ChangeType": "delete_user"}}
+    for handler in handlers_for(payload["kind"]):
+        handler(payload)
+    plan = svc.staff_history(SYS, ACC, "leaver")[0]
+    assert plan["trigger"] == "callback" and plan["counts"]["total"] == 232
+    first = svc.advance(ACC, plan["plan_id"])
+    assert first["more"] and first["counts"]["waiting"] == 230 and first["counts"]["done"] == 2
+    # 230 customers over 3 takeovers: 77/77/76 -> one call each; 2 chats -> one call each
+    assert first["transfer_calls"] == 5
+    sb.advance(86400 + 60)
+    last = svc.advance(ACC, plan["plan_id"])
+    assert last["status"] == "done" and not last["more"]
+    states = final_states(plan["plan_id"])
+    assert set(states) >= set(ids) and set(states.values()) == {rules.DONE}
+    assert all(n == 1 for n in accepted_per_customer(sb).values()) and len(accepted_per_customer(sb)) == 230
+    view = svc.get_plan(SYS, ACC, plan["plan_id"])
+    assert sorted(n["customers"] for n in view["notices"]) == [76, 77, 77]
+    assert sb.wecom_customer(corpid, ids[0])["owners"] != ["leaver"]
+    # the redelivered callback does not start a second plan
+    for handler in handlers_for(payload["kind"]):
+        handler(payload)
+    assert len(svc.staff_history(SYS, ACC, "leaver")) == 1
+
+
+def test_faults_and_crashes_mid_plan_resume_without_double_sends(corp, monkeypatch):
+    sb, corpid = corp
+    ids = leave(sb, corpid, "leaver", 210)
+    plan = svc.create_plan(SYS, ACC, "leaver", include_chats=False)
+    from scrm import accounts
+    from scrm.gateway import gateway_for
+
+    gw = gateway_for(accounts.get(ACC))
+    gw.timeout = 0.4
+    clock = [1_000_000.0]
+    monkeypatch.setattr(svc, "_now", lambda: clock[0])
+    path = "externalcontact/resigned/transfer_customer"
+    crashes = {"after_call": 2, "before_call": 1, "after_store": 1}
+
+    def crash(point, **info):
+        if crashes.get(point):
+            crashes[point] -= 1
+            raise svc.SimulatedCrash(point)
+
+    monkeypatch.setattr(svc, "crash_hook", crash)
+    sb.fault(path, errcode=-1, times=3)  # the gateway retries twice, then gives up: batch left `sending`
+    sb.fault(path, delay_ms=1200, times=1)  # a timeout: WeCom does the transfer after we gave up
+    sb.fault(path, errcode=45009, times=3)
+    runs = 0
+    while True:
+        runs += 1
+        assert runs < 40
+        try:
+            out = svc.advance(ACC, plan["plan_id"], gw=gw, poll=False)
+        except svc.SimulatedCrash:
+            clock[0] += svc.PLAN_LEASE_SECONDS + 1  # the function died; its leases run out
+            continue
+        if out["counts"]["planned"] == 0:
+            break
+        clock[0] += svc.LEASE_SECONDS + 1
+    assert not any(crashes.values())  # every crash point was hit
+    assert sb.faults() == []  # and every injected fault
+    import time
+
+    time.sleep(1.5)  # let the delayed call land
+    sb.clear_faults()
+    sb.advance(86400 + 60)
+    clock[0] += 10
+    out = svc.advance(ACC, plan["plan_id"], gw=gw)
+    states = final_states(plan["plan_id"])
+    assert sorted(states) == sorted(ids)  # none forgotten
+    assert Counter(states.values()) == {rules.DONE: 210}, Counter(states.values())  # exactly one final state
+    assert out["status"] == "done"
+    accepted = accepted_per_customer(sb)
+    assert set(accepted) == set(ids) and set(accepted.values()) == {1}  # none sent twice
+    transfers = Counter(t["external_userid"] for t in sb.wecom_transfers(corpid))
+    assert set(transfers.values()) == {1}
+
+
+def test_refused_and_over_limit_customers_go_to_the_next_takeover(corp):
+    sb, corpid = corp
+    ids = leave(sb, corpid, "leaver", 9)
+    svc.set_policy(SYS, ACC, {"strategy": "round_robin", "max_offers": 2})
+    plan = svc.create_plan(SYS, ACC, "leaver")
+    svc.advance(ACC, plan["plan_id"])
+    refused, limited, stubborn = ids[0], ids[1], ids[2]
+    for ext, status in ((refused, 3), (limited, 4), (stubborn, 3)):
+        sb.wecom_transfer_outcome(corpid, ext, status)
+    # one of them also arrives as a transfer_fail callback
+    item = next(i for i in svc.customer_status(SYS, ACC, limited))
+    from scrm.services.events import handlers_for
+
+    payload = {"account_id": ACC, "platform": "wecom", "kind": "wecom.change_external_contact.transfer_fail",
+               "dedupe_key": "f1", "event": {"UserID": item["takeover_userid"], "ExternalUserID": limited,
+                                             "FailReason": "customer_limit_exceed"}}
+    assert [h(payload) for h in handlers_for(payload["kind"])] == [{"applied": 1}]
+    out = svc.advance(ACC, plan["plan_id"])  # poll: refusals seen, re-offered, re-sent
+    assert out["counts"]["waiting"] == 9
+    sb.wecom_transfer_outcome(corpid, stubborn, 3)  # refuses the second takeover too
+    sb.advance(86400 + 60)
+    out = svc.advance(ACC, plan["plan_id"])
+    assert out["status"] == "done"
+    states = final_states(plan["plan_id"])
+    assert states[stubborn] == rules.REFUSED and states[refused] == rules.DONE and states[limited] == rules.DONE
+    hist = svc.customer_status(SYS, ACC, refused)[0]
+    assert len(hist["tried"]) == 2 and hist["tried"][0] != hist["tried"][1]
+    assert sb.wecom_customer(corpid, refused)["owners"] == [hist["tried"][1]]
+    page = svc.list_items(SYS, ACC, plan["plan_id"], status="refused")
+    assert [i["id"] for i in page["items"]] == [stubborn] and page["items"][0]["reason"]
+
+
+def test_staff_who_has_not_left_or_does_not_exist_is_a_clear_error(corp):
+    sb, corpid = corp
+    sb.wecom_customers(corpid, "still_here", count=3)
+    with pytest.raises(errors.ValidationError, match="40097"):
+        svc.create_plan(SYS, ACC, "still_here", mode="resigned")
+    with pytest.raises(errors.NotFound, match="nobody"):
+        svc.preview(SYS, ACC, "nobody", mode="resigned")
+    with pytest.raises(errors.NotFound):
+        svc.preview(SYS, ACC, "nobody", mode="onjob")
+    with pytest.raises(errors.ValidationError):
+        svc.preview(SYS, ACC, "still_here", mode="onjob", customers=["wm-not-theirs"])
+
+
+def test_onjob_transfer_checks_our_90_day_ledger_first(corp):
+    sb, corpid = corp
+    ids = sb.wecom_customers(corpid, "mover", count=4)["external_userids"]
+    from scrm.data.transfer_ledger import TransferLedgerEntry
+
+    now = int(svc._now())
+    for k in range(2):
+        TransferLedgerEntry(customer_key=f"{ACC}#{ids[0]}", entry=f"{now - 1000 * (k + 1):010d}#old#x",
+                            at=now - 1000 * (k + 1), plan_id="old", takeover_userid="x", mode="onjob").save()
+    pv = svc.preview(SYS, ACC, "mover", mode="onjob", customers=ids[:3], include_chats=False)
+    assert pv["blocked_by_90_day_rule"] == [ids[0]] and pv["customers"] == 2
+    plan = svc.create_plan(SYS, ACC, "mover", mode="onjob", customers=ids[:3], include_chats=False)
+    svc.advance(ACC, plan["plan_id"])
+    calls = sb.calls(path_contains="externalcontact/transfer_customer")
+    sent = {e for c in calls for e in c["body"]["external_userid"]}
+    assert sent == set(ids[1:3])  # the blocked customer was never sent, the 4th was not chosen
+    sb.advance(86400 + 60)
+    svc.advance(ACC, plan["plan_id"])
+    states = final_states(plan["plan_id"])
+    assert states == {ids[0]: rules.FAILED, ids[1]: rules.DONE, ids[2]: rules.DONE}
+    assert len(list(TransferLedgerEntry.query(f"{ACC}#{ids[1]}"))) == 1  # our ledger counts it now
+
+
+def test_sweep_catches_a_departure_without_callback_once(corp):
+    sb, corpid = corp
+    sb.wecom_customers(corpid, "quiet", count=5)
+    sb.wecom_staff(corpid, "quiet", status="resigned")  # no callback was ever sent
+    made = svc.sweep(ACC)
+    assert [p["handover_userid"] for p in made] == ["quiet"] and made[0]["trigger"] == "sweep"
+    assert svc.sweep(ACC) == []  # the running plan covers them
+    assert svc.active_plans() == [(ACC, made[0]["plan_id"])]
+
+
+def test_least_loaded_policy_and_history(corp):
+    sb, corpid = corp
+    sb.wecom_customers(corpid, "t1", count=6)
+    sb.wecom_customers(corpid, "t2", count=2)
+    leave(sb, corpid, "leaver", 6)
+    svc.set_policy(SYS, ACC, {"strategy": "least_loaded"})
+    pv = svc.preview(SYS, ACC, "leaver")
+    got = {k: v["customers"] for k, v in pv["per_takeover"].items()}
+    assert got == {"t3": 4, "t2": 2}  # loads end 4/4 and t1 (6) gets none
+    with pytest.raises(errors.ValidationError):
+        svc.set_policy(SYS, ACC, {"strategy": "coin_flip"})
+    with pytest.raises(errors.Forbidden):
+        svc.staff_history(Scope(account_id="other", key_id="k1", role="admin"), ACC, "leaver")
