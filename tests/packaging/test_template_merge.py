@@ -1,0 +1,68 @@
+"""infra.template.merge on small hand-made Chalice templates (no build, no AWS)."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.template import merge
+
+pytestmark = pytest.mark.packaging
+
+
+class Settings:
+    secrets_prefix = "/scrm/prod"
+
+    @staticmethod
+    def queue_name(name: str) -> str:
+        return f"scrm-prod-{name}"
+
+
+CONFIG = {"lambda_timeout": 60, "stages": {"prod": {"environment_variables": {"SCRM_STAGE": "prod"}}}}
+
+
+def function(handler: str, timeout: int | None = None, queue: str | None = None, stage: str = "prod") -> dict:
+    props = {"Runtime": "python3.11", "Handler": handler, "CodeUri": "./deployment.zip",
+             "Environment": {"Variables": {"SCRM_STAGE": stage}}, "Role": {"Fn::GetAtt": ["DefaultRole", "Arn"]}}
+    if timeout:
+        props["Timeout"] = timeout
+    if queue:
+        props["Events"] = {"Src": {"Type": "SQS", "Properties": {
+            "Queue": {"Fn::Sub": f"arn:${{AWS::Partition}}:sqs:${{AWS::Region}}:${{AWS::AccountId}}:{queue}"},
+            "BatchSize": 10}}}
+    return {"Type": "AWS::Serverless::Function", "Properties": props}
+
+
+def chalice(**functions) -> dict:
+    return {"Resources": {"DefaultRole": {"Type": "AWS::IAM::Role", "Properties": {"Policies": []}}, **functions}}
+
+
+def run(template: dict, queues=("events", "work"), config=CONFIG) -> dict:
+    return merge(template, stage="prod", settings=Settings(), tables={}, queues=queues, chalice_config=config,
+                 runtime="python3.12", layer_uri="./layer.zip")
+
+
+def test_queue_visibility_is_six_times_its_consumers_timeout_and_the_default_for_queues_without_one():
+    out = run(chalice(Worker=function("functions.w.handle", timeout=90, queue="scrm-prod-events")))
+    resources = out["Resources"]
+    assert resources["QueueEvents"]["Properties"]["VisibilityTimeout"] == 540
+    assert resources["QueueWork"]["Properties"]["VisibilityTimeout"] == 360  # stage default 60 s
+    event = resources["Worker"]["Properties"]["Events"]["Src"]["Properties"]
+    assert event["Queue"] == {"Fn::GetAtt": ["QueueEvents", "Arn"]}
+    assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert resources["Worker"]["Properties"]["Runtime"] == "python3.12"
+    assert resources["Worker"]["Properties"]["Layers"] == [{"Ref": "CommonLayer"}]
+
+
+def test_a_function_consuming_a_queue_infra_does_not_create_fails_the_build():
+    with pytest.raises(SystemExit, match="ALL_QUEUES"):
+        run(chalice(Worker=function("functions.w.handle", queue="scrm-prod-elsewhere")))
+
+
+def test_a_function_configured_for_another_stage_fails_the_build():
+    with pytest.raises(SystemExit, match="SCRM_STAGE"):
+        run(chalice(Api=function("app.app", stage="dev")))
+
+
+def test_a_function_without_scrm_stage_gets_the_build_stage():
+    out = run(chalice(Api={"Type": "AWS::Serverless::Function", "Properties": {"Handler": "app.app"}}))
+    assert out["Resources"]["Api"]["Properties"]["Environment"]["Variables"]["SCRM_STAGE"] == "prod"
