@@ -1,0 +1,359 @@
+"""WeChat callbacks through the Chalice app (chalice.test.Client) on in-process moto and the sandbox.
+
+Covers: URL verification for both platforms, safe-mode follow welcome, the events queue payload, DynamoDB
+round trips per event (counted with a botocore hook), concurrent retries with one effect, refusals without
+side effects, the WeCom welcome worker against the sandbox, and the reply-rules admin API.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import urllib.parse
+
+import botocore.client
+import pytest
+from chalice.test import Client
+
+from local.sandbox import SandboxClient
+from local.sandbox import callbacks as wx
+from tests.integration.admin_helpers import make_api
+
+
+@pytest.fixture
+def fresh():
+    from scrm.services import callbacks, replies
+
+    callbacks._SERVICE = None
+    replies.forget_cache()
+    yield
+    callbacks._SERVICE = None
+    replies.forget_cache()
+
+
+@pytest.fixture
+def client(fresh):
+    from app import app
+
+    with Client(app) as c:
+        yield c
+
+
+def secrets_of(account):
+    return {"token": account.token, "aes_key": account.aes_key}
+
+
+def oa_cfg(account):
+    return {**secrets_of(account), "appid": account.app_id, "original_id": account.original_id,
+            "encrypt_mode": "aes"}
+
+
+def wecom_cfg(account):
+    return {**secrets_of(account), "corpid": account.app_id}
+
+
+def oa_event(account, **fields):
+    base = {"ToUserName": account.original_id, "FromUserName": "o-fan-1", "CreateTime": int(time.time()),
+            "MsgType": "event", "Event": "subscribe", "EventKey": ""}
+    base.update(fields)
+    return wx.build_xml({k: v for k, v in base.items() if v is not None})
+
+
+def post(client, path, query, body):
+    return client.http.post(f"{path}?{urllib.parse.urlencode(query)}", body=body.encode() if isinstance(body, str)
+                            else body, headers={"Content-Type": "text/xml"})
+
+
+def queued():
+    from scrm.aws import client as aws_client
+    from scrm.queues import EVENTS, queue_url
+
+    sqs = aws_client("sqs")
+    out = []
+    while True:
+        res = sqs.receive_message(QueueUrl=queue_url(EVENTS), MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        msgs = res.get("Messages", [])
+        if not msgs:
+            return out
+        for m in msgs:
+            out.append(json.loads(m["Body"]))
+            sqs.delete_message(QueueUrl=queue_url(EVENTS), ReceiptHandle=m["ReceiptHandle"])
+
+
+def inbox_items():
+    from scrm.data.inbox import InboxRecord
+
+    return list(InboxRecord.scan())
+
+
+class DynamoCalls:
+    def __init__(self, monkeypatch):
+        self.calls = []
+        original = botocore.client.BaseClient._make_api_call
+        outer = self
+
+        def counting(self, operation, params):
+            if self.meta.service_model.service_name == "dynamodb":
+                outer.calls.append(operation)
+            return original(self, operation, params)
+
+        monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", counting)
+
+
+def set_welcome(account, body):
+    from scrm.services import replies
+    from scrm.tenancy import Scope
+
+    return replies.put_welcome(Scope.system(account.account_id), account.account_id, body)
+
+
+# ---------------------------------------------------------------------------------------------- OA
+
+def test_oa_url_verification(oa_account, client):
+    ts, nonce = str(int(time.time())), "98765"
+    sig = wx.sha1_sign(oa_account.token, ts, nonce)
+    q = urllib.parse.urlencode({"signature": sig, "timestamp": ts, "nonce": nonce, "echostr": "hello123"})
+    res = client.http.get(f"/wechat/oa/{oa_account.account_id}?{q}")  # no Content-Type: must not be 415
+    assert (res.status_code, res.body) == (200, b"hello123")
+    assert client.http.get(f"/wechat/oa/{oa_account.account_id}").status_code == 403  # query_params None
+    stale = urllib.parse.urlencode({"signature": wx.sha1_sign(oa_account.token, "1409304348", nonce),
+                                    "timestamp": "1409304348", "nonce": nonce, "echostr": "x"})
+    assert client.http.get(f"/wechat/oa/{oa_account.account_id}?{stale}").status_code == 403
+    assert client.http.get(f"/wechat/oa/nobody-here?{q}").status_code == 404
+
+
+def test_oa_safe_mode_follow_gets_the_welcome_and_is_queued(oa_account, client):
+    set_welcome(oa_account, {"welcome": {"type": "text", "content": "Welcome ]]> aboard"}})
+    query, body = wx.oa_request(oa_cfg(oa_account), oa_event(oa_account, EventKey="qrscene_42", Ticket="TK"),
+                                "o-fan-1")
+    res = post(client, f"/wechat/oa/{oa_account.account_id}", query, body)
+    assert res.status_code == 200
+    opened = wx.open_reply(res.body.decode(), oa_account.token, oa_account.aes_key, oa_account.app_id)
+    assert opened["reply_signature_ok"]
+    reply = wx.xmltodict.parse(opened["reply"])["xml"]
+    assert reply["Content"] == "Welcome ]]> aboard" and reply["ToUserName"] == "o-fan-1"
+    (msg,) = queued()
+    assert msg["kind"] == "oa.subscribe" and msg["account_id"] == oa_account.account_id
+    assert msg["event"]["EventKey"] == "qrscene_42" and msg["event"]["Ticket"] == "TK"
+    assert msg["dedupe_key"].startswith("evt:o-fan-1|")
+    (item,) = inbox_items()
+    assert item.enqueued and item.reply == opened["reply"] and item.expires_at
+
+
+def test_oa_event_kinds_are_queued(oa_account, client):
+    events = [dict(Event="unsubscribe"), dict(Event="SCAN", EventKey="poster", Ticket="T"),
+              dict(Event="CLICK", EventKey="MENU_A"), dict(Event="VIEW", EventKey="https://x.test/"),
+              dict(Event="LOCATION", Latitude="23.1", Longitude="113.3", Precision="119.3"),
+              dict(MsgType="text", Event=None, EventKey=None, Content="yo", MsgId=11),
+              dict(MsgType="image", Event=None, EventKey=None, PicUrl="http://x", MediaId="m", MsgId=12),
+              dict(Event="TEMPLATESENDJOBFINISH", EventKey=None, MsgID=200163836, Status="failed: system failed"),
+              dict(Event="MASSSENDJOBFINISH", EventKey=None, MsgID=1000001625, Status="send success",
+                   TotalCount=3, FilterCount=3, SentCount=3, ErrorCount=0, FromUserName="mphelper")]
+    for fields in events:
+        query, body = wx.oa_request(oa_cfg(oa_account), oa_event(oa_account, **fields), "o-fan-1")
+        assert post(client, f"/wechat/oa/{oa_account.account_id}", query, body).status_code == 200
+    kinds = sorted(m["kind"] for m in queued())
+    assert kinds == sorted(["oa.unsubscribe", "oa.scan", "oa.click", "oa.view", "oa.location", "oa.text", "oa.image",
+                            "oa.templatesendjobfinish", "oa.masssendjobfinish"])
+
+
+def test_round_trips_per_event_and_per_retry(oa_account, client, monkeypatch):
+    set_welcome(oa_account, {"welcome": {"type": "text", "content": "hi"}})
+    path = f"/wechat/oa/{oa_account.account_id}"
+    warm_q, warm_b = wx.oa_request(oa_cfg(oa_account), oa_event(oa_account, FromUserName="o-warm"), "o-warm")
+    post(client, path, warm_q, warm_b)  # account, secrets and rules now cached in this container
+    counter = DynamoCalls(monkeypatch)
+    query, body = wx.oa_request(oa_cfg(oa_account), oa_event(oa_account, MsgType="text", Event=None, EventKey=None,
+                                                             Content="hello", MsgId=99), "o-fan-1")
+    first = post(client, path, query, body)
+    assert first.status_code == 200
+    assert counter.calls == ["PutItem", "UpdateItem"]  # the conditional put, then "enqueued"
+    counter.calls.clear()
+    retry = post(client, path, query, body)
+    assert retry.status_code == 200 and counter.calls == ["PutItem"]  # the failed put returns the old item
+    assert len([m for m in queued() if m["kind"] == "oa.text"]) == 1
+
+
+def test_four_concurrent_retries_have_one_effect(oa_account, fresh):
+    from scrm.services.callbacks import handle
+
+    set_welcome(oa_account, {"welcome": {"type": "text", "content": "once"}})
+    query, body = wx.oa_request(oa_cfg(oa_account), oa_event(oa_account), "o-fan-1")
+    handle("oa", oa_account.account_id, "POST", {"timestamp": "0"}, b"")  # warm the account cache
+    barrier, answers = threading.Barrier(4), []
+
+    def deliver():
+        barrier.wait()
+        answers.append(handle("oa", oa_account.account_id, "POST", dict(query), body.encode()))
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    replies = {wx.open_reply(a.body, oa_account.token, oa_account.aes_key, oa_account.app_id)["reply"]
+               for a in answers}
+    assert [a.status for a in answers] == [200] * 4 and len(replies) == 1 and "once" in replies.pop()
+    # One inbox item; a delivery racing the first attempt (not yet marked enqueued) may queue the event again,
+    # always under the same dedupe key, which the worker applies once (tests/integration/test_event_worker.py).
+    msgs = queued()
+    assert 1 <= len(msgs) <= 4 and {m["dedupe_key"] for m in msgs} == {msgs[0]["dedupe_key"]}
+    assert len(inbox_items()) == 1
+
+
+def _hostile(account, kind):
+    cfg = oa_cfg(account)
+    query, body = wx.oa_request(cfg, oa_event(account), "o-fan-1")
+    enc = wx.xmltodict.parse(body)["xml"]["Encrypt"]
+    if kind == "forged":
+        query["msg_signature"] = "0" * 40
+    elif kind == "stale":
+        query["timestamp"] = str(int(time.time()) - 301)
+        query["msg_signature"] = wx.sha1_sign(account.token, query["timestamp"], query["nonce"], enc)
+    elif kind == "future":
+        query["timestamp"] = str(int(time.time()) + 3600)
+        query["msg_signature"] = wx.sha1_sign(account.token, query["timestamp"], query["nonce"], enc)
+    elif kind == "wrong_appid":
+        enc = wx.encrypt(account.aes_key, oa_event(account), "wxffffffffffffffff")
+        query["msg_signature"] = wx.sha1_sign(account.token, query["timestamp"], query["nonce"], enc)
+        body = wx.build_xml({"ToUserName": "gh", "Encrypt": enc})
+    elif kind == "truncated":
+        enc = enc[:len(enc) // 2]
+        query["msg_signature"] = wx.sha1_sign(account.token, query["timestamp"], query["nonce"], enc)
+        body = wx.build_xml({"ToUserName": "gh", "Encrypt": enc})
+    elif kind == "xxe":
+        body = '<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><xml><Encrypt>&e;</Encrypt></xml>'
+    elif kind == "laughs_inside":
+        inner = '<!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;&a;">]><xml><Content>&b;</Content></xml>'
+        enc = wx.encrypt(account.aes_key, inner, account.app_id)
+        query["msg_signature"] = wx.sha1_sign(account.token, query["timestamp"], query["nonce"], enc)
+        body = wx.build_xml({"ToUserName": "gh", "Encrypt": enc})
+    elif kind == "oversized":
+        body = body[:-6] + "<Pad>" + "a" * 70000 + "</Pad></xml>"
+    elif kind == "plaintext_forged":
+        query = {"signature": "f" * 40, "timestamp": query["timestamp"], "nonce": query["nonce"]}
+        body = oa_event(account)
+    return query, body
+
+
+@pytest.mark.parametrize("kind,status", [("forged", 403), ("stale", 403), ("future", 403), ("wrong_appid", 403),
+                                         ("truncated", 400), ("xxe", 400), ("laughs_inside", 400),
+                                         ("oversized", 413), ("plaintext_forged", 403)])
+def test_refused_requests_have_no_side_effect(oa_account, client, kind, status):
+    query, body = _hostile(oa_account, kind)
+    res = post(client, f"/wechat/oa/{oa_account.account_id}", query, body)
+    assert res.status_code == status
+    assert not queued() and not inbox_items()
+
+
+# ---------------------------------------------------------------------------------------------- WeCom
+
+def test_wecom_verification_and_events(wecom_account, client):
+    cfg = wecom_cfg(wecom_account)
+    ts, nonce = str(int(time.time())), "4242"
+    echostr = wx.encrypt(wecom_account.aes_key, "5927782489442352469", wecom_account.app_id, wecom=True)
+    q = urllib.parse.urlencode({"msg_signature": wx.sha1_sign(wecom_account.token, ts, nonce, echostr),
+                                "timestamp": ts, "nonce": nonce, "echostr": echostr})
+    res = client.http.get(f"/wechat/wecom/{wecom_account.account_id}?{q}")
+    assert (res.status_code, res.body) == (200, b"5927782489442352469")
+    head = {"ToUserName": wecom_account.app_id, "FromUserName": "sys", "CreateTime": int(time.time()),
+            "MsgType": "event"}
+    events = [
+        {"Event": "change_external_contact", "ChangeType": "add_external_contact", "UserID": "zhangsan",
+         "ExternalUserID": "wm1", "State": "st", "WelcomeCode": "W"},
+        {"Event": "change_external_contact", "ChangeType": "add_half_external_contact", "UserID": "zhangsan",
+         "ExternalUserID": "wm2", "State": "", "WelcomeCode": "W2"},
+        {"Event": "change_external_contact", "ChangeType": "edit_external_contact", "UserID": "z",
+         "ExternalUserID": "wm1"},
+        {"Event": "change_external_contact", "ChangeType": "del_external_contact", "UserID": "z",
+         "ExternalUserID": "wm1", "Source": "DELETE_BY_TRANSFER"},
+        {"Event": "change_external_contact", "ChangeType": "del_follow_user", "UserID": "z", "ExternalUserID": "wm3"},
+        {"Event": "change_external_contact", "ChangeType": "transfer_fail", "UserID": "lisi", "ExternalUserID": "wm4",
+         "FailReason": "customer_refused"},
+        {"Event": "change_contact", "ChangeType": "delete_user", "UserID": "z"},
+        {"Event": "change_contact", "ChangeType": "update_user", "UserID": "y", "NewUserID": "y2", "Status": "1"},
+        {"Event": "change_external_chat", "ChangeType": "update", "ChatId": "wr1", "UpdateDetail": "add_member",
+         "MemChangeList": ["Jack", "Rose"]},
+    ]
+    for fields in events:
+        query, body = wx.wecom_request(cfg, wx.build_xml({**head, **fields}))
+        res = post(client, f"/wechat/wecom/{wecom_account.account_id}", query, body)
+        assert (res.status_code, res.body) == (200, b"success")
+    msgs = {m["kind"]: m for m in queued()}
+    assert set(msgs) == {"wecom.change_external_contact." + c for c in (
+        "add_external_contact", "add_half_external_contact", "edit_external_contact", "del_external_contact",
+        "del_follow_user", "transfer_fail")} | {"wecom.change_contact.delete_user", "wecom.change_contact.update_user",
+                                                 "wecom.change_external_chat.update"}
+    assert msgs["wecom.change_external_contact.transfer_fail"]["event"]["FailReason"] == "customer_refused"
+    assert msgs["wecom.change_external_chat.update"]["event"]["MemChangeList"] == ["Jack", "Rose"]
+
+
+def _deliver_add_event(wecom_account, client, sandbox):
+    sb = SandboxClient(sandbox.url)
+    out = sb.wecom_event(wecom_account.app_id, "add_external_contact", userid="zhangsan")  # no callback url: xml only
+    query, body = wx.wecom_request(wecom_cfg(wecom_account), out["xml"])
+    assert post(client, f"/wechat/wecom/{wecom_account.account_id}", query, body).status_code == 200
+    (msg,) = queued()
+    return sb, out, msg
+
+
+def _run_worker(msg):
+    from scrm.services.events import process_batch
+
+    event = {"Records": [{"messageId": "m1", "receiptHandle": "r", "body": json.dumps(msg), "attributes": {},
+                          "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                          "eventSourceARN": "arn:aws:sqs:ap-east-1:123456789012:q", "awsRegion": "ap-east-1"}]}
+    return process_batch(event)
+
+
+def test_wecom_welcome_is_sent_once_with_the_code(wecom_account, client, sandbox):
+    set_welcome(wecom_account, {"welcome": {"type": "text", "content": "Hi from corp", "attachments": [
+        {"msgtype": "link", "link": {"title": "Start", "url": "https://x.test/"}}]}})
+    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox)
+    assert msg["event"]["WelcomeCode"] == out["welcome_code"]
+    assert _run_worker(msg) == {"batchItemFailures": []}
+    sent = sb.calls(path_contains="send_welcome_msg")
+    assert len(sent) == 1
+    view = sb.wecom_customer(wecom_account.app_id, out["external_userid"])
+    assert [w["used"] for w in view["welcome_codes"]] == [True]
+    (item,) = inbox_items()
+    assert item.welcome_status == "sent" and item.welcome_sent_at >= item.received_at
+    _run_worker(msg)  # a redelivery sends nothing more
+    assert len(sb.calls(path_contains="send_welcome_msg")) == 1
+
+
+def test_wecom_welcome_skipped_when_the_code_is_too_old(wecom_account, client, sandbox):
+    set_welcome(wecom_account, {"welcome": {"type": "text", "content": "late"}})
+    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox)
+    msg["event"]["received_at"] -= 19
+    msg["event"]["CreateTime"] = str(int(msg["event"]["received_at"]))
+    _run_worker(msg)
+    assert not sb.calls(path_contains="send_welcome_msg")
+    (item,) = inbox_items()
+    assert item.welcome_status == "missed"
+
+
+# ---------------------------------------------------------------------------------------------- admin API
+
+def test_reply_rules_admin_api(aws, client, fresh):
+    api = make_api(client, ("acct-a",))
+    op, ro = api.key("acct-a", "operator"), api.key("acct-a", "read-only")
+    base = "/accounts/acct-a/reply-rules"
+    rule = {"match": "contains", "keywords": ["price"], "reply": {"type": "text", "content": "9.99"}, "priority": 2}
+    assert api.call("POST", base, ro, rule).status_code == 403
+    created = api.call("POST", base, op, rule)
+    assert created.status_code == 201, created.body
+    rule_id = created.json_body["rule_id"]
+    assert api.call("GET", base, ro).json_body["items"][0]["rule_id"] == rule_id
+    bad = api.call("POST", base, op, {**rule, "match": "regex", "keywords": ["(a+)+"]})
+    assert bad.status_code == 400 and bad.json_body["error"]["field"] == "keywords[0]"
+    updated = api.call("PUT", f"{base}/{rule_id}", op, {**rule, "keywords": ["cost"]})
+    assert updated.json_body["keywords"] == ["cost"]
+    assert api.call("PUT", f"{base}/nope", op, rule).status_code == 404
+    welcome = {"welcome": {"type": "text", "content": "hello"}, "default_reply": {"type": "text", "content": "?"}}
+    assert api.call("PUT", "/accounts/acct-a/welcome", op, welcome).json_body == welcome
+    assert api.call("GET", "/accounts/acct-a/welcome", ro).json_body == welcome
+    assert api.call("DELETE", f"{base}/{rule_id}", op).status_code == 200
+    assert api.call("GET", f"{base}/{rule_id}", ro).status_code == 404
+    from scrm.services.replies import settings_for
+
+    assert settings_for("acct-a").welcome == welcome["welcome"] and settings_for("acct-a").rules == ()
