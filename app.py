@@ -2,10 +2,36 @@
 
 from chalice import Chalice
 
-from functions import admin_api, campaign_draw, campaigns_api, event_worker, replies_api, wechat_callback
+from functions import (
+    admin_api,
+    campaign_draw,
+    campaigns_api,
+    channel_upkeep,
+    channels_api,
+    content_push,
+    event_worker,
+    pushes_api,
+    reassignment,
+    reassignment_api,
+    replies_api,
+    wechat_callback,
+)
 
 app = Chalice(app_name="wechat-scrm")
 app.experimental_feature_flags.update(["BLUEPRINTS"])
 
-for module in (admin_api, event_worker, wechat_callback, replies_api, campaigns_api, campaign_draw):
+for module in (
+    admin_api,
+    event_worker,
+    wechat_callback,
+    replies_api,
+    campaigns_api,
+    campaign_draw,
+    content_push,
+    pushes_api,
+    channels_api,
+    channel_upkeep,
+    reassignment,
+    reassignment_api,
+):
     app.register_blueprint(module.bp)

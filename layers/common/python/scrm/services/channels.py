@@ -248,8 +248,9 @@ def archive_channel(scope: Scope, account_id: str, channel_id: str) -> dict:
     return view(_load(account_id, channel_id))
 
 
-def qr_image(scope: Scope, account_id: str, channel_id: str, fmt: str, scale: int = 10) -> tuple[bytes, str]:
-    """The channel's QR code for print, rendered from the code's content with segno."""
+def qr_image(scope: Scope, account_id: str, channel_id: str, fmt: str, scale: int = 10) -> tuple[bytes | str, str]:
+    """The channel's QR code for print, rendered from the code's content with segno: PNG as bytes (a
+    binary media type for API Gateway), SVG as text."""
     scope.check(account_id)
     if fmt not in ("png", "svg"):
         raise ValidationError("format: must be png or svg", field="format")
@@ -268,7 +269,7 @@ def qr_image(scope: Scope, account_id: str, channel_id: str, fmt: str, scale: in
         qr.save(buf, kind="png", scale=scale, border=4)
         return buf.getvalue(), "image/png"
     qr.save(buf, kind="svg", scale=scale, border=4, xmldecl=True)
-    return buf.getvalue(), "image/svg+xml"
+    return buf.getvalue().decode("utf-8"), "image/svg+xml"
 
 
 # --- resolving events to channels (worker and callback paths)

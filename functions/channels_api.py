@@ -1,0 +1,103 @@
+"""Admin API for channels (OA parametric QR codes, WeCom contact ways), their QR images, contacts and
+per-channel statistics."""
+
+from chalice import Blueprint
+
+from functions.admin_common import admin_route
+
+bp = Blueprint(__name__)
+
+
+@admin_route(bp, "/accounts/{account_id}/channels")
+def list_channels(ctx, account_id):
+    from scrm.services.channels import list_channels
+
+    archived = ctx.query.get("include_archived") in ("1", "true")
+    items = list_channels(ctx.scope, account_id, group=ctx.query.get("group") or None,
+                          kind=ctx.query.get("kind") or None, include_archived=archived)
+    return {"items": items, "next_cursor": None}
+
+
+@admin_route(bp, "/accounts/{account_id}/channels", methods=("POST",), role="operator", audit="channel.create",
+             status=201, idempotent_create=True)
+def create_channel(ctx, account_id):
+    from scrm.services.channels import create_channel
+
+    return create_channel(ctx.scope, account_id, ctx.body)
+
+
+@admin_route(bp, "/accounts/{account_id}/channels/{channel_id}")
+def get_channel(ctx, account_id, channel_id):
+    from scrm.services.channels import get_channel
+
+    return get_channel(ctx.scope, account_id, channel_id)
+
+
+@admin_route(bp, "/accounts/{account_id}/channels/{channel_id}", methods=("PATCH",), role="operator",
+             audit="channel.update")
+def update_channel(ctx, account_id, channel_id):
+    from scrm.services.channels import update_channel
+
+    return update_channel(ctx.scope, account_id, channel_id, ctx.body)
+
+
+@admin_route(bp, "/accounts/{account_id}/channels/{channel_id}", methods=("DELETE",), role="operator",
+             audit="channel.archive")
+def archive_channel(ctx, account_id, channel_id):
+    from scrm.services.channels import archive_channel
+
+    return archive_channel(ctx.scope, account_id, channel_id)
+
+
+@admin_route(bp, "/accounts/{account_id}/channels/{channel_id}/qrcode")
+def channel_qrcode(ctx, account_id, channel_id):
+    """?format=png (default) | svg; ?scale=1..40 (pixels per module)."""
+    from chalice import Response
+
+    from scrm.errors import ValidationError
+    from scrm.services.channels import qr_image
+
+    raw_scale = ctx.query.get("scale", "10")
+    try:
+        scale = int(raw_scale)
+    except ValueError:
+        raise ValidationError("scale: must be an integer in 1..40", field="scale") from None
+    fmt = ctx.query.get("format", "png")
+    body, content_type = qr_image(ctx.scope, account_id, channel_id, fmt, scale)
+    return Response(body=body, status_code=200, headers={
+        "Content-Type": content_type, "Cache-Control": "private, max-age=300",
+        "Content-Disposition": f'inline; filename="channel-{channel_id}.{fmt}"'})
+
+
+@admin_route(bp, "/accounts/{account_id}/channel-stats")
+def channel_stats(ctx, account_id):
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD (China days; default the last 30), ?channel_id=, ?group="""
+    import time
+
+    from scrm.services.channel_stats import report
+
+    return report(ctx.scope, account_id, ctx.query, time.time())
+
+
+@admin_route(bp, "/accounts/{account_id}/channel-stats.csv")
+def channel_stats_csv(ctx, account_id):
+    import time
+
+    from chalice import Response
+
+    from scrm.services.channel_stats import report_csv
+
+    text = report_csv(ctx.scope, account_id, ctx.query, time.time())
+    return Response(body=text, status_code=200, headers={
+        "Content-Type": "text/csv; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="channel-stats-{account_id}.csv"'})
+
+
+@admin_route(bp, "/accounts/{account_id}/contacts")
+def find_contact(ctx, account_id):
+    """One contact by ?openid= | ?external_userid= | ?unionid=, with first/last touch and its touches."""
+    from scrm.services.attribution import find_contact
+
+    q = ctx.query
+    return find_contact(ctx.scope, account_id, openid=q.get("openid") or None,
+                        external_userid=q.get("external_userid") or None, unionid=q.get("unionid") or None)

@@ -1,0 +1,114 @@
+"""Channels through the admin API (chalice test client, moto, sandbox): create, validate, QR images,
+statistics and CSV, 400 naming the field, 404 for unknown channels."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from scrm.services import channels, events
+from scrm.tenancy import Scope
+
+
+@pytest.fixture
+def api(oa_account):
+    from chalice.test import Client
+
+    from app import app
+    from scrm.services import admin_keys
+
+    channels.forget_cache()
+    _, key = admin_keys.issue(Scope.system(oa_account.account_id), oa_account.account_id, role="operator",
+                              name="channels test")
+    with Client(app) as client:
+        def call(method, path, body=None, headers=None):
+            h = {"Authorization": f"Bearer {key}", "Content-Type": "application/json", **(headers or {})}
+            return getattr(client.http, method.lower())(
+                f"/accounts/{oa_account.account_id}{path}", headers=h,
+                body=None if body is None else json.dumps(body))
+        yield call
+
+
+def test_create_get_list_update_archive(api):
+    r = api("POST", "/channels", {"kind": "oa_qr", "name": "Poster B", "group": "posters",
+                                   "welcome": {"text": "Welcome, poster fan"}, "tags": [101]})
+    assert r.status_code == 201, r.body
+    ch = r.json_body
+    assert ch["url"].startswith("http://weixin.qq.com/q/") and ch["qr_type"] == "permanent"
+    assert api("GET", f"/channels/{ch['channel_id']}").json_body["name"] == "Poster B"
+    assert [c["channel_id"] for c in api("GET", "/channels?group=posters").json_body["items"]] == [ch["channel_id"]]
+    r = api("PATCH", f"/channels/{ch['channel_id']}", {"name": "Poster B2", "group": "stores"})
+    assert r.status_code == 200 and r.json_body["group"] == "stores"
+    r = api("PATCH", f"/channels/{ch['channel_id']}", {"scene_str": "other"})
+    assert r.status_code == 400 and r.json_body["error"]["field"] == "scene_str"
+    assert api("DELETE", f"/channels/{ch['channel_id']}").json_body["status"] == "archived"
+    assert api("GET", "/channels").json_body["items"] == []
+
+
+INVALID = [
+    ({"kind": "poster", "name": "x"}, "kind"),
+    ({"kind": "oa_qr"}, "name"),
+    ({"kind": "oa_qr", "name": "x", "qr_type": "permanent", "scene_id": 100001}, "scene_id"),
+    ({"kind": "oa_qr", "name": "x", "qr_type": "temporary", "expire_seconds": 2592001}, "expire_seconds"),
+    ({"kind": "oa_qr", "name": "x", "scene_str": "s" * 65}, "scene_str"),
+    ({"kind": "oa_qr", "name": "x", "staff": ["alice"]}, "staff"),
+    ({"kind": "oa_qr", "name": "x", "colour": "red"}, "colour"),
+    ({"kind": "wecom_contact_way", "name": "x", "staff": ["a"]}, "kind"),  # an OA account holds no contact ways
+]
+
+
+def test_invalid_definitions_answer_400_naming_the_field(api):
+    for body, field in INVALID:
+        r = api("POST", "/channels", body)
+        assert r.status_code == 400, r.body
+        assert r.json_body["error"]["field"] == field
+
+
+def test_unknown_channel_is_404(api):
+    assert api("GET", "/channels/nope").status_code == 404
+    assert api("PATCH", "/channels/nope", {"name": "x"}).status_code == 404
+    assert api("GET", "/channels/nope/qrcode").status_code == 404
+    assert api("GET", "/channel-stats?channel_id=nope").status_code == 404
+
+
+def test_scene_belongs_to_one_channel(api):
+    assert api("POST", "/channels", {"kind": "oa_qr", "name": "a", "scene_id": 7}).status_code == 201
+    r = api("POST", "/channels", {"kind": "oa_qr", "name": "b", "scene_id": 7})
+    assert r.status_code == 409
+
+
+def test_qr_images_png_and_svg(api):
+    ch = api("POST", "/channels", {"kind": "oa_qr", "name": "Print me"}).json_body
+    png = api("GET", f"/channels/{ch['channel_id']}/qrcode?format=png&scale=4", headers={"Accept": "image/png"})
+    assert png.status_code == 200 and png.headers["Content-Type"] == "image/png"
+    assert png.body[:8] == b"\x89PNG\r\n\x1a\n"
+    svg = api("GET", f"/channels/{ch['channel_id']}/qrcode?format=svg")
+    assert svg.status_code == 200 and svg.headers["Content-Type"] == "image/svg+xml"
+    assert b"<svg" in svg.body
+    assert api("GET", f"/channels/{ch['channel_id']}/qrcode?format=gif").json_body["error"]["field"] == "format"
+
+
+def test_stats_and_csv_through_the_api(api, oa_account):
+    ch = api("POST", "/channels", {"kind": "oa_qr", "name": "=Formula", "group": "ads"}).json_body
+    now = time.time()
+    a = oa_account.account_id
+    for i, openid in enumerate(("o-a", "o-b", "o-c")):
+        events.apply({"account_id": a, "platform": "oa", "kind": "oa.subscribe", "dedupe_key": f"k{i}",
+                      "event": {"FromUserName": openid, "CreateTime": int(now), "Event": "subscribe",
+                                "EventKey": f"qrscene_{ch['scene']}"}})
+    events.apply({"account_id": a, "platform": "oa", "kind": "oa.unsubscribe", "dedupe_key": "k9",
+                  "event": {"FromUserName": "o-a", "CreateTime": int(now) + 5, "Event": "unsubscribe"}})
+    body = api("GET", "/channel-stats").json_body
+    [row] = [c for c in body["channels"] if c["channel_id"] == ch["channel_id"]]
+    assert (row["new_follows"], row["unfollows"], row["net_growth"], row["lost_d1"]) == (3, 1, 2, 1)
+    assert [g for g in body["groups"] if g["group"] == "ads"][0]["new_follows"] == 3
+    csv = api("GET", "/channel-stats.csv")
+    assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
+    lines = csv.body.decode().splitlines()
+    assert lines[0].startswith("day,channel_id,name,group,scans")
+    assert any("'=Formula" in line for line in lines)  # no spreadsheet formula injection
+    contact = api("GET", "/contacts?openid=o-b").json_body
+    assert contact["first_touch"]["channel"] == ch["channel_id"]
+    assert api("GET", "/contacts?openid=o-zzz").status_code == 404
