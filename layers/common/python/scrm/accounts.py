@@ -95,11 +95,18 @@ def get(account_id: str, *, allow_disabled: bool = False) -> Account:
             raise ConfigError(f"account {account_id!r} has no {', '.join(missing)} in SSM")
         account = Account(account_id=rec.account_id, kind=rec.kind, app_id=rec.app_id, name=rec.name,
                           original_id=rec.original_id, account_type=rec.account_type, status=rec.status,
-                          options=dict(rec.options or {}), **{n: secrets[n] for n in SECRET_NAMES})
+                          options=_plain(rec.options), **{n: secrets[n] for n in SECRET_NAMES})
         _CACHE[account_id] = (time.monotonic() + CACHE_SECONDS, account)
     if account.status != "active" and not allow_disabled:
         raise AccountDisabled(account_id)
     return account
+
+
+def _plain(options) -> dict:
+    """A stored options map as a plain dict (a raw PynamoDB MapAttribute is not a mapping)."""
+    if options is None:
+        return {}
+    return options.as_dict() if hasattr(options, "as_dict") else dict(options)
 
 
 def forget_cache() -> None:

@@ -178,10 +178,9 @@ class PushService:
             # explicit lists can be long: they live chunked beside the push, never in its item
             self.store.put_batches(account_id, push_id, 0, [{"no": 0, "recipients": audience["recipients"]}])
             audience = {"type": "list", "count": len(audience["recipients"])}
-        pairs = self._resolve(scope, account, audience, spec["strategy"], push_id=push_id)
-        if not pairs:
-            raise errors.ValidationError("the audience is empty: nobody would receive this push", field="audience")
-        preview = self._preview(account, spec, pairs)
+        preview = None
+        if confirm:  # resolving the audience calls WeChat; a draft is previewed on request instead
+            preview = self._preview(account, spec, self._nonempty(scope, account, audience, spec, push_id))
         push = {"account_id": account_id, "push_id": push_id, "name": spec["name"], "platform": account.kind,
                 "delivery": spec["delivery"], "status": "scheduled" if confirm else "draft",
                 "content": {**spec["content"], "strategy": spec["strategy"]}, "audience": audience,
@@ -193,6 +192,25 @@ class PushService:
         self.store.create_push(push)
         return self.view(push)
 
+    def _nonempty(self, scope, account, audience, spec, push_id) -> list:
+        pairs = self._resolve(scope, account, audience, spec["strategy"], push_id=push_id)
+        if not pairs:
+            raise errors.ValidationError("the audience is empty: nobody would receive this push", field="audience")
+        return pairs
+
+    def _spec_of(self, push: dict) -> dict:
+        return {"delivery": push["delivery"], "strategy": push["content"].get("strategy"),
+                "send_at": push["next_run_at"], "timezone": push["timezone"]}
+
+    def preview_push(self, scope: Scope, account_id: str, push_id: str) -> dict:
+        """Resolve the audience now; return (and keep) its size and the quota effect. 400 if it is empty."""
+        push = self._get(scope, account_id, push_id)
+        account = self.account_for(account_id)
+        spec = self._spec_of(push)
+        preview = self._preview(account, spec, self._nonempty(scope, account, push["audience"], spec, push_id))
+        self.store.update_push(account_id, push_id, {"preview": preview, "updated_at": self.clock()})
+        return preview
+
     def confirm(self, scope: Scope, account_id: str, push_id: str) -> dict:
         push = self._get(scope, account_id, push_id)
         if push["status"] != "draft":
@@ -200,6 +218,8 @@ class PushService:
         if push["next_run_at"] < self.clock() - rules.PAST_GRACE_SECONDS:
             raise errors.ValidationError("send_at is in the past; create the push again with a new time",
                                          field="send_at")
+        if not push.get("preview"):
+            self.preview_push(scope, account_id, push_id)  # never confirm an audience nobody has looked at
         if not self.store.update_push(account_id, push_id, {"status": "scheduled", "due": "1",
                                                              "updated_at": self.clock()}, expect_status=("draft",)):
             raise errors.Conflict(f"push {push_id} changed meanwhile")
@@ -218,7 +238,7 @@ class PushService:
 
     def _get(self, scope: Scope, account_id: str, push_id: str) -> dict:
         scope.check(account_id)
-        push = self.store.get_push(account_id, push_id)
+        push = self.store.get_push(account_id, push_id) if rules.PUSH_ID.match(push_id or "") else None
         if push is None:
             raise errors.NotFound(f"no push {push_id} in account {account_id}")
         return push

@@ -1,0 +1,275 @@
+"""Pushes with moto (DynamoDB store) and the real gateway against the WeChat sandbox: the admin API flow,
+the scheduler, callbacks, faults, crashes and quotas."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from local.sandbox import SandboxClient
+from scrm.data.push_store import DynamoPushStore
+from scrm.services.pushes import PushService
+from scrm.tenancy import Scope
+
+
+class Clock:
+    def __init__(self):
+        self.now = time.time()
+
+    def __call__(self):
+        return self.now
+
+
+def iso(t):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromtimestamp(t, ZoneInfo("Asia/Shanghai")).isoformat()
+
+
+def svc(clock=None):
+    return PushService(DynamoPushStore(Scope.system()), clock=clock or time.time)
+
+
+def set_options(account, **options):
+    from scrm import accounts
+    from scrm.data.accounts import AccountRecord
+
+    rec = AccountRecord.get(account.account_id)
+    rec.options = {**(rec.options.as_dict() if rec.options else {}), **options}
+    rec.save()
+    accounts.forget_cache()
+    return accounts.get(account.account_id)
+
+
+def mass_jobs(sb, appid):
+    return [c for c in sb.calls(path_contains="message/mass/send", app=appid) if c["errcode"] == 0]
+
+
+def test_admin_flow_schedule_send_and_callback_figures(oa_account, sandbox):
+    from chalice.test import Client
+
+    from app import app
+    from scrm.services import admin_keys
+    from scrm.services.events import apply
+
+    sb = SandboxClient(sandbox.url)
+    sb.oa_followers(oa_account.app_id, count=250)
+    set_options(oa_account, push_batch_size=100)
+    _, key = admin_keys.issue(Scope.system("test-oa"), "test-oa", role="operator", name="ops")
+    h = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    import json
+
+    with Client(app) as c:
+        def call(method, path, body=None):
+            r = getattr(c.http, method)(f"/accounts/test-oa{path}", headers=h,
+                                        body=json.dumps(body) if body is not None else None)
+            return r.status_code, r.json_body
+
+        status, err = call("post", "/pushes", {"content": {"type": "text", "text": "hi"}, "audience": {"type": "all"},
+                                               "send_at": "2020-01-01T09:00:00"})
+        assert status == 400 and err["error"]["field"] == "send_at"
+        status, err = call("post", "/pushes", {"content": {"type": "text"}, "audience": {"type": "all"},
+                                               "send_at": iso(time.time() + 3600)})
+        assert status == 400 and err["error"]["field"] == "content.text"
+        status, err = call("post", "/pushes", {"content": {"type": "text", "text": "hi"},
+                                               "audience": {"type": "list", "recipients": []},
+                                               "send_at": iso(time.time() + 3600)})
+        assert status == 400 and err["error"]["field"] == "audience.recipients"
+        status, push = call("post", "/pushes", {"name": "May news", "content": {"type": "text", "text": "hi"},
+                                                "audience": {"type": "all"}, "send_at": iso(time.time() - 5)})
+        assert status == 201 and push["status"] == "draft"
+        pid = push["push_id"]
+        status, preview = call("post", f"/pushes/{pid}/preview")
+        assert status == 200 and (preview["audience"], preview["batches"], preview["api_calls"]) == (250, 3, 3)
+        assert call("post", f"/pushes/{pid}/confirm")[1]["status"] == "scheduled"
+        assert call("post", f"/pushes/{pid}/confirm")[0] == 409
+        from scrm.services.pushes import run_scheduled
+
+        run_scheduled(lambda: 600)
+        status, view = call("get", f"/pushes/{pid}")
+        assert view["status"] == "completed" and view["runs"][0]["sent"] == 250
+        assert call("post", f"/pushes/{pid}/cancel")[0] == 409
+        jobs = mass_jobs(sb, oa_account.app_id)
+        assert len(jobs) == 3 and sum(len(j["body"]["touser"]) for j in jobs) == 250
+        # MASSSENDJOBFINISH through the event worker path (MsgID field), applied once
+        status, batches = call("get", f"/pushes/{pid}/batches")
+        msg_id = batches["items"][0]["msg_id"]
+        ev = {"account_id": "test-oa", "platform": "oa", "kind": "oa.masssendjobfinish", "dedupe_key": f"m{msg_id}",
+              "event": {"MsgID": str(msg_id), "Status": "send success", "TotalCount": "100", "FilterCount": "100",
+                        "SentCount": "99", "ErrorCount": "1"}}
+        apply(ev)
+        apply({**ev, "dedupe_key": "another-delivery"})
+        view = call("get", f"/pushes/{pid}")[1]
+        assert view["runs"][0]["delivered"] == 99 and view["runs"][0]["errors"] == 1
+        assert call("get", "/pushes")[1]["items"][0]["push_id"] == pid
+
+
+def test_scheduler_firing_twice_at_once_sends_each_batch_once(oa_account, sandbox):
+    sb = SandboxClient(sandbox.url)
+    sb.oa_followers(oa_account.app_id, count=120)
+    set_options(oa_account, push_batch_size=40)
+    s = svc()
+    s.create(Scope.system(), "test-oa", {"content": {"type": "text", "text": "x"}, "audience": {"type": "all"},
+                                         "send_at": iso(time.time() - 5), "confirm": True})
+    threads = [threading.Thread(target=svc().run_due) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    svc().run_due()
+    jobs = mass_jobs(sb, oa_account.app_id)
+    sent = [o for j in jobs for o in j["body"]["touser"]]
+    assert len(jobs) == 3 and len(sent) == len(set(sent)) == 120
+
+
+class Crash(BaseException):
+    pass
+
+
+def test_dying_after_wechat_accepted_resumes_with_the_same_clientmsgid(oa_account, sandbox, monkeypatch):
+    sb = SandboxClient(sandbox.url)
+    sb.oa_followers(oa_account.app_id, count=60)
+    set_options(oa_account, push_batch_size=30)
+    clock = Clock()
+    s = svc(clock)
+    push = s.create(Scope.system(), "test-oa", {"content": {"type": "text", "text": "x"}, "audience": {"type": "all"},
+                                                "send_at": iso(clock.now - 5), "confirm": True})
+    real = DynamoPushStore.update_batch
+    seen = {"sent": 0}
+
+    def dying(self, *a, **kw):
+        changes = a[4] if len(a) > 4 else kw.get("changes")
+        if isinstance(changes, dict) and changes.get("state") == "sent" and not seen["sent"]:
+            seen["sent"] += 1
+            raise Crash()  # WeChat took batch 1; we die before writing it down
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(DynamoPushStore, "update_batch", dying)
+    with pytest.raises(Crash):
+        s.run_due()
+    monkeypatch.setattr(DynamoPushStore, "update_batch", real)
+    clock.now += 301  # the dead worker's lease runs out
+    s.run_due()  # within WeChat's minute: 45066 -> wait
+    sb.advance(120)
+    clock.now += 120
+    s.run_due()
+    batches = s.batches(Scope.system(), "test-oa", push["push_id"])
+    assert [b["state"] for b in batches] == ["sent", "sent"] and batches[0]["deduped"]
+    jobs = mass_jobs(sb, oa_account.app_id)
+    assert len(jobs) == 2  # batch 1 once (the resend was answered 45065 with its msgid), batch 2 once
+    assert batches[0]["msg_id"] == jobs[0]["response"]["msg_id"]
+    assert s.get(Scope.system(), "test-oa", push["push_id"])["status"] == "completed"
+
+
+def test_faults_are_retried_or_recorded_with_reason(oa_account, sandbox):
+    sb = SandboxClient(sandbox.url)
+    sb.oa_followers(oa_account.app_id, count=10)
+    clock = Clock()
+    s = svc(clock)
+    p = s.create(Scope.system(), "test-oa", {"content": {"type": "text", "text": "x"}, "audience": {"type": "all"},
+                                             "send_at": iso(clock.now - 5), "confirm": True})
+    sb.fault("message/mass/send", errcode=45009, platform="oa", times=3)  # outlasts the gateway's 2 retries
+    s.run_due()
+    b = s.batches(Scope.system(), "test-oa", p["push_id"])[0]
+    assert b["state"] == "retry" and "45009" in b["reason"]
+    clock.now += 3600
+    s.run_due()
+    assert s.get(Scope.system(), "test-oa", p["push_id"])["status"] == "completed"
+    p2 = s.create(Scope.system(), "test-oa", {"content": {"type": "text", "text": "y"}, "audience": {"type": "all"},
+                                              "send_at": iso(clock.now - 5), "confirm": True})
+    sb.fault("message/mass/send", errcode=45028, platform="oa", times=1)
+    s.run_due()
+    b = s.batches(Scope.system(), "test-oa", p2["push_id"])[0]
+    assert b["state"] == "failed" and b["errcode"] == 45028 and "no mass send quota" in b["reason"]
+    assert s.get(Scope.system(), "test-oa", p2["push_id"])["status"] == "failed"
+
+
+def test_service_account_quota_four_a_month_is_enforced_across_pushes(oa_account, sandbox):
+    sb = SandboxClient(sandbox.url)
+    sb.oa_followers(oa_account.app_id, openids=["oA", "oB", "oC"])
+    s = svc()
+    for i in range(5):
+        s.create(Scope.system(), "test-oa", {"content": {"type": "text", "text": f"n{i}"},
+                                             "audience": {"type": "all"}, "send_at": iso(time.time() - 5),
+                                             "confirm": True})
+        s.run_due()
+    for o in ("oA", "oB", "oC"):
+        assert sb.oa_follower(oa_account.app_id, o)["mass_received_this_month"] == 4
+    runs = [p["runs"][0] for p in s.list(Scope.system(), "test-oa")]
+    assert sorted(r["over_quota"] for r in runs) == [0, 0, 0, 0, 3]
+
+
+def test_wecom_group_messages_per_staff_quota_and_results(wecom_account, sandbox):
+    sb = SandboxClient(sandbox.url)
+    corp = wecom_account.app_id
+    customers = {}
+    for u in ("alice", "bob", "carol"):
+        customers[u] = sb.wecom_customers(corp, u, count=20)["external_userids"]
+    s = svc()
+    body = {"content": {"type": "wecom", "text": "新品上市", "attachments": []}, "audience": {"type": "all"},
+            "send_at": iso(time.time() - 5), "confirm": True}
+    p = s.create(Scope.system(), "test-wecom", body)
+    assert p["preview"]["batches"] == 3
+    s.run_due()
+    calls = [c for c in sb.calls(path_contains="add_msg_template") if c["errcode"] == 0]
+    assert len(calls) == 3 and {c["body"]["sender"] for c in calls} == {"alice", "bob", "carol"}
+    # a second push the same day: every customer already had today's message
+    p2 = s.create(Scope.system(), "test-wecom", {**body, "content": {"type": "wecom", "text": "again"}})
+    assert p2["preview"]["over_quota"] == 60
+    s.run_due()
+    assert len([c for c in sb.calls(path_contains="add_msg_template") if c["errcode"] == 0]) == 3
+    assert s.get(Scope.system(), "test-wecom", p2["push_id"])["runs"][0]["over_quota"] == 60
+    # staff confirm in their client; results come from the groupmsg v2 APIs
+    first = s.batches(Scope.system(), "test-wecom", p["push_id"])
+    sb.wecom_confirm_groupmsg(corp, first[0]["msg_id"], first[0]["sender"])
+    s.poll_wecom_results("test-wecom", p["push_id"])
+    b = s.batches(Scope.system(), "test-wecom", p["push_id"])[0]
+    assert b["delivered"] == 20 and b["results_final"] and b["pending_results"] == 0
+
+
+def test_wecom_unknown_outcome_is_looked_up_not_resent(wecom_account, sandbox, monkeypatch):
+    sb = SandboxClient(sandbox.url)
+    sb.wecom_customers(wecom_account.app_id, "alice", count=5)
+    clock = Clock()
+    s = svc(clock)
+    p = s.create(Scope.system(), "test-wecom", {"content": {"type": "wecom", "text": "once"},
+                                                "audience": {"type": "all"}, "send_at": iso(clock.now - 5),
+                                                "confirm": True})
+    real = DynamoPushStore.update_batch
+
+    def dying(self, *a, **kw):
+        changes = a[4] if len(a) > 4 else kw.get("changes")
+        if isinstance(changes, dict) and changes.get("state") == "sent":
+            raise Crash()
+        return real(self, *a, **kw)
+
+    monkeypatch.setattr(DynamoPushStore, "update_batch", dying)
+    with pytest.raises(Crash):
+        s.run_due()
+    monkeypatch.setattr(DynamoPushStore, "update_batch", real)
+    clock.now += 301
+    s.run_due()
+    assert len([c for c in sb.calls(path_contains="add_msg_template") if c["errcode"] == 0]) == 1
+    b = s.batches(Scope.system(), "test-wecom", p["push_id"])[0]
+    assert b["state"] == "sent" and b["recovered"]
+
+
+def test_customer_service_window_from_callback_events(oa_account, sandbox):
+    from scrm.services.events import apply
+
+    sb = SandboxClient(sandbox.url)
+    sb.oa_followers(oa_account.app_id, openids=["oX", "oY"])
+    now = time.time()
+    apply({"account_id": "test-oa", "platform": "oa", "kind": "oa.text", "dedupe_key": "t1",
+           "event": {"FromUserName": "oX", "MsgType": "text", "received_at": now}})
+    sb.oa_event(oa_account.app_id, "text", openid="oX")  # the sandbox opens its own window too
+    s = svc()
+    p = s.create(Scope.system(), "test-oa", {"content": {"type": "text", "text": "hi", "delivery": "custom"},
+                                             "audience": {"type": "all"}, "send_at": iso(now - 5), "confirm": True})
+    s.run_due()
+    sent = [c for c in sb.calls(path_contains="custom/send") if c["errcode"] == 0]
+    assert [c["body"]["touser"] for c in sent] == ["oX"]
+    assert s.get(Scope.system(), "test-oa", p["push_id"])["runs"][0]["outside_window"] == 1
