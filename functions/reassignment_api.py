@@ -1,0 +1,99 @@
+"""Admin API for staff-departure reassignment: policy, preview, plans, per-customer status, staff history."""
+
+from chalice import Blueprint
+
+from functions.admin_common import admin_route
+
+bp = Blueprint(__name__)
+BASE = "/accounts/{account_id}/reassignment"
+PLAN_FIELDS = ("handover_userid", "mode", "customers", "chats", "include_chats", "strategy", "takeovers")
+
+
+def _plan_args(ctx) -> dict:
+    ctx.allow_only(*PLAN_FIELDS)
+    args = {"mode": ctx.field("mode", required=False, default="resigned", choices=("resigned", "onjob")),
+            "include_chats": ctx.field("include_chats", bool, required=False, default=True),
+            "strategy": ctx.field("strategy", required=False,
+                                  choices=("round_robin", "least_loaded", "same_department", "tag"))}
+    for name in ("customers", "chats", "takeovers"):
+        value = ctx.field(name, list, required=False, max_length=20000)
+        if value is not None and not all(isinstance(v, str) and v for v in value):
+            from scrm.errors import ValidationError
+
+            raise ValidationError(f"{name} must be a list of ids", field=name)
+        args[name] = value
+    return {"handover": ctx.field("handover_userid", max_length=64, min_length=1), **args}
+
+
+@admin_route(bp, BASE + "/policy")
+def get_policy(ctx, account_id):
+    from scrm.services.reassignment import get_policy
+
+    return get_policy(ctx.scope, account_id)
+
+
+@admin_route(bp, BASE + "/policy", methods=("PUT",), role="admin", audit="reassignment_policy.update")
+def put_policy(ctx, account_id):
+    from scrm.services.reassignment import set_policy
+
+    return set_policy(ctx.scope, account_id, ctx.body)
+
+
+@admin_route(bp, BASE + "/preview", methods=("POST",), role="operator")
+def preview_plan(ctx, account_id):
+    from scrm.services.reassignment import preview
+
+    args = _plan_args(ctx)
+    return preview(ctx.scope, account_id, args.pop("handover"), **args)
+
+
+@admin_route(bp, BASE + "/plans", methods=("POST",), role="operator", audit="reassignment_plan.create",
+             status=201, idempotent_create=True)
+def create_plan(ctx, account_id):
+    from scrm.services.reassignment import create_plan, enqueue
+
+    args = _plan_args(ctx)
+    plan = create_plan(ctx.scope, account_id, args.pop("handover"), trigger="admin", **args)
+    enqueue(account_id, plan["plan_id"])
+    return plan
+
+
+@admin_route(bp, BASE + "/plans/{plan_id}")
+def get_plan(ctx, account_id, plan_id):
+    from scrm.services.reassignment import get_plan
+
+    return get_plan(ctx.scope, account_id, plan_id)
+
+
+@admin_route(bp, BASE + "/plans/{plan_id}/items")
+def list_plan_items(ctx, account_id, plan_id):
+    from scrm.services.reassignment import get_plan, list_items
+
+    get_plan(ctx.scope, account_id, plan_id)  # 404 for an unknown plan
+    return list_items(ctx.scope, account_id, plan_id, status=ctx.query.get("status"), limit=ctx.limit(100, 1000),
+                      cursor=ctx.query.get("cursor"))
+
+
+@admin_route(bp, BASE + "/plans/{plan_id}/advance", methods=("POST",), role="operator",
+             audit="reassignment_plan.advance", status=202)
+def advance_plan(ctx, account_id, plan_id):
+    from scrm.services.reassignment import enqueue, get_plan
+
+    plan = get_plan(ctx.scope, account_id, plan_id)
+    if plan["status"] == "running":
+        enqueue(account_id, plan_id)
+    return {"plan_id": plan_id, "status": plan["status"], "queued": plan["status"] == "running"}
+
+
+@admin_route(bp, BASE + "/staff/{userid}/history")
+def staff_history(ctx, account_id, userid):
+    from scrm.services.reassignment import staff_history
+
+    return {"items": staff_history(ctx.scope, account_id, userid), "next_cursor": None}
+
+
+@admin_route(bp, BASE + "/customers/{external_userid}")
+def customer_transfers(ctx, account_id, external_userid):
+    from scrm.services.reassignment import customer_status
+
+    return {"items": customer_status(ctx.scope, account_id, external_userid), "next_cursor": None}

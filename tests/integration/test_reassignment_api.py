@@ -1,0 +1,71 @@
+"""Reassignment through the admin API (chalice test client, moto, sandbox): preview, plan, status, errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from local.sandbox import SandboxClient
+from scrm.services import reassignment as svc
+from scrm.tenancy import Scope
+
+
+@pytest.fixture
+def api(wecom_account, sandbox):
+    from chalice.test import Client
+
+    from app import app
+    from scrm.services import admin_keys
+
+    keys = {role: admin_keys.issue(Scope.system(wecom_account.account_id), wecom_account.account_id, role=role,
+                                   name=f"reassignment {role}")[1] for role in ("read-only", "operator", "admin")}
+    with Client(app) as client:
+        def call(method, path, body=None, role="operator"):
+            h = {"Authorization": f"Bearer {keys[role]}", "Content-Type": "application/json"}
+            res = getattr(client.http, method.lower())(
+                f"/accounts/{wecom_account.account_id}/reassignment{path}", headers=h,
+                body=None if body is None else json.dumps(body))
+            return res.status_code, json.loads(res.body or b"null")
+        yield call, SandboxClient(sandbox.url), wecom_account
+
+
+def test_preview_plan_status_history_through_the_api(api):
+    call, sb, account = api
+    for u in ("t1", "t2"):
+        sb.wecom_staff(account.app_id, u)
+    ids = sb.wecom_customers(account.app_id, "leaver", count=5)["external_userids"]
+    sb.wecom_staff(account.app_id, "leaver", status="resigned")
+    assert call("PUT", "/policy", {"strategy": "round_robin", "max_offers": 2}, role="operator")[0] == 403
+    assert call("PUT", "/policy", {"strategy": "round_robin", "max_offers": 2}, role="admin")[0] == 200
+    status, pv = call("POST", "/preview", {"handover_userid": "leaver"})
+    assert status == 200 and pv["customers"] == 5 and pv["takeovers"] == ["t1", "t2"]
+    status, plan = call("POST", "/plans", {"handover_userid": "leaver", "customers": ids[:4]})
+    assert status == 201 and plan["counts"]["total"] == 4
+    svc.advance(account.account_id, plan["plan_id"])
+    sb.advance(86400 + 60)
+    svc.advance(account.account_id, plan["plan_id"])
+    status, got = call("GET", f"/plans/{plan['plan_id']}", role="read-only")
+    assert status == 200 and got["status"] == "done" and got["counts"]["done"] == 4
+    status, page = call("GET", f"/plans/{plan['plan_id']}/items?status=done&limit=3", role="read-only")
+    assert status == 200 and len(page["items"]) == 3 and page["next_cursor"]
+    status, rest = call("GET", f"/plans/{plan['plan_id']}/items?status=done&cursor={page['next_cursor']}")
+    assert {i["id"] for i in page["items"] + rest["items"]} == set(ids[:4])
+    status, hist = call("GET", "/staff/leaver/history", role="read-only")
+    assert [p["plan_id"] for p in hist["items"]] == [plan["plan_id"]]
+    status, cust = call("GET", f"/customers/{ids[0]}", role="read-only")
+    assert cust["items"][0]["status"] == "done"
+
+
+def test_bad_input_is_a_clear_error(api):
+    call, sb, account = api
+    sb.wecom_staff(account.app_id, "t1")
+    sb.wecom_customers(account.app_id, "active_one", count=2)
+    status, body = call("POST", "/plans", {"handover_userid": "active_one", "mode": "resigned"})
+    assert status == 400 and "40097" in body["error"]["message"] and body["error"]["field"] == "handover_userid"
+    status, body = call("POST", "/preview", {"handover_userid": "ghost"})
+    assert status == 404
+    status, body = call("POST", "/preview", {"handover_userid": "active_one", "mode": "sideways"})
+    assert status == 400 and body["error"]["field"] == "mode"
+    status, body = call("GET", "/plans/p-nope", role="read-only")
+    assert status == 404
