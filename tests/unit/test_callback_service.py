@@ -302,3 +302,16 @@ def test_valid_signature_but_incomplete_event_is_400(mutation):
     xml = oa_xml(CreateTime=None) if mutation == "missing_create_time" else oa_xml(FromUserName="")
     assert post_oa(svc, xml).status == 400
     assert not queue.sent and not inbox.items
+
+
+def test_store_outages_answer_503_so_wechat_retries():
+    svc, inbox, queue = make()
+
+    def broken(*a, **k):
+        raise ConnectionError("dynamodb down")
+
+    svc.get_account = broken
+    assert post_oa(svc, oa_xml()).status == 503
+    svc2, inbox2, _ = make()
+    inbox2.claim = broken
+    assert post_oa(svc2, oa_xml()).status == 503

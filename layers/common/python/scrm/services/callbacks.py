@@ -151,6 +151,9 @@ class CallbackService:
             if exc.status >= 500:
                 _log().warning("callback not accepted", extra={"account_id": account_id, "reason": exc.detail})
             return Answer(exc.status, exc.reason)
+        except Exception:  # an outage (account store, SSM) or a bug: WeChat retries a 503
+            _log().exception("callback failed", extra={"account_id": account_id, "platform": platform})
+            return Answer(503, Unavailable.reason)
 
     def _account(self, platform: str, account_id: str):
         from ..accounts import ACCOUNT_ID
