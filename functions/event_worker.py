@@ -4,6 +4,7 @@ Reports partial batch failures so one bad event never makes Lambda redeliver the
 """
 
 from chalice import Blueprint
+
 from scrm.config import settings
 from scrm.queues import EVENTS
 
