@@ -137,6 +137,8 @@ def commit_draw(plan: DrawPlan, rng=None, sleep=time.sleep) -> DrawRecord:
     prize = plan.prize
     fallback = None
     wins_cap = plan.wins_cap
+    if prize is not None and not prize.is_thanks and wins_cap is not None and wins_cap <= 0:
+        prize, fallback = None, "win_limit"  # `wins < 0` would pass on a missing attribute
     order = shard_order(prize.shards, rng) if prize else []
     pool = pool_key(plan.account_id, plan.campaign_id, prize.prize_id) if prize and prize.kind == "coupon" else None
     for attempt in range(1, MAX_ATTEMPTS + 1):

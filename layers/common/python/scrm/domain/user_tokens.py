@@ -62,10 +62,10 @@ def verify(key: bytes, token: str | None, *, account_id: str, now: float, campai
     if len(parts) != 3 or parts[0] != VERSION:
         raise TokenRefused("malformed_token")
     body = f"{parts[0]}.{parts[1]}"
-    if not hmac.compare_digest(_sign(key, body), parts[2]):
+    if not hmac.compare_digest(_sign(key, body).encode(), parts[2].encode("utf-8", "replace")):
         raise TokenRefused("bad_signature")
     try:
-        payload = json.loads(_unb64(parts[1]))
+        payload = json.loads(_unb64(parts[1]))  # signed by us: well-formed unless the key leaked
     except (ValueError, UnicodeDecodeError):
         raise TokenRefused("malformed_token") from None
     if not isinstance(payload, dict) or payload.get("a") != account_id:
