@@ -74,9 +74,13 @@ def pip_platform_args(python_version: str) -> list[str]:
 # ---------------------------------------------------------------- lock
 
 
-def write_lock(python_version: str = LAMBDA_PYTHON) -> None:
+class StaleLock(Exception):
+    pass
+
+
+def write_lock(target: Path = LOCK, python_version: str = LAMBDA_PYTHON) -> Path:
     """Resolve requirements.txt for the Lambda platform; pin everything the layer needs, minus the runtime's."""
-    report = ROOT / "build" / "pip-report.json"
+    report = target.parent / "pip-report.json" if target != LOCK else ROOT / "build" / "pip-report.json"
     report.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
                     "--report", str(report), "--target", str(report.parent / "lock-target"),
@@ -98,19 +102,22 @@ def write_lock(python_version: str = LAMBDA_PYTHON) -> None:
         f"# Left out, because the Lambda runtime provides them: {', '.join(sorted(PROVIDED_BY_RUNTIME))}.",
     ]
     lines += [f"{name}=={resolved[name]['metadata']['version']}" for name in sorted(keep)]
-    LOCK.write_text("\n".join(lines) + "\n")
-    log(f"wrote {LOCK.relative_to(ROOT)} ({len(keep)} packages)")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join(lines) + "\n")
+    log(f"wrote {target} ({len(keep)} packages)")
+    return target
 
 
-def check_lock() -> dict[str, str]:
-    lock, wanted = pinned(LOCK), pinned(REQUIREMENTS)
+def check_lock(lock_file: Path = LOCK) -> dict[str, str]:
+    """The lock's pins; StaleLock when it disagrees with requirements.txt."""
+    lock, wanted = pinned(lock_file), pinned(REQUIREMENTS)
     stale = {n: v for n, v in wanted.items() if n not in PROVIDED_BY_RUNTIME and lock.get(n) != v}
     if stale:
-        raise SystemExit(f"{LOCK.relative_to(ROOT)} does not match requirements.txt for {sorted(stale)}: "
-                         "run `python -m infra.build --lock`")
+        raise StaleLock(f"{lock_file.name} does not match requirements.txt for {sorted(stale)}: "
+                        "run `python -m infra.build --lock` and commit infra/layer-requirements.txt")
     leaked = PROVIDED_BY_RUNTIME & set(lock)
     if leaked:
-        raise SystemExit(f"{LOCK.relative_to(ROOT)} pins {sorted(leaked)}, which the Lambda runtime provides")
+        raise SystemExit(f"{lock_file.name} pins {sorted(leaked)}, which the Lambda runtime provides")
     return lock
 
 
@@ -189,13 +196,19 @@ def ignore_caches(_dir: str, names: list[str]) -> set[str]:
 
 def build_layer(out: Path, python_version: str = LAMBDA_PYTHON) -> dict:
     """Build `<out>/layer/python/...` and `<out>/layer.zip` for CPython `python_version` on Linux x86_64."""
-    lock = check_lock()
+    lock_file, lock_source = LOCK, "infra/layer-requirements.txt"
+    try:
+        lock = check_lock()
+    except StaleLock as stale:  # still build (dev loop), from a fresh resolution kept out of the source tree
+        log(f"WARNING: {stale}; resolving afresh for this build (not reproducible until the lock is committed)")
+        lock_file, lock_source = write_lock(out / "layer-requirements.txt", python_version), "resolved at build"
+        lock = check_lock(lock_file)
     layer_dir = out / "layer"
     shutil.rmtree(layer_dir, ignore_errors=True)
     site = layer_dir / "python"
     log(f"layer: installing {len(lock)} pinned packages for cp{python_version.replace('.', '')} {PLATFORM}")
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile",
-                    "--target", str(site), "-r", str(LOCK), *pip_platform_args(python_version)], check=True)
+                    "--target", str(site), "-r", str(lock_file), *pip_platform_args(python_version)], check=True)
     for junk in ("bin", "share"):  # console scripts and man pages: nothing imports them
         shutil.rmtree(site / junk, ignore_errors=True)
     leaked = sorted(p.name for p in site.iterdir() if normalize(p.name.split("-")[0]) in PROVIDED_BY_RUNTIME)
@@ -208,7 +221,7 @@ def build_layer(out: Path, python_version: str = LAMBDA_PYTHON) -> dict:
             f"(set SCRM_LAMBDA_PYTHON to a python{python_version} to compile it)")
     digest = deterministic_zip(layer_dir, out / "layer.zip")
     return {"python_version": python_version, "pyc_compiler": python_version_of(compiler) if compiler else None,
-            "packages": lock, "sha256": digest}
+            "lock": lock_source, "packages": lock, "sha256": digest}
 
 
 def stage_project(stage_dir: Path) -> None:
