@@ -48,6 +48,11 @@ from scrm.accounts import ACCOUNT_ID
 from scrm.tenancy import ROLES, Scope
 
 bp = Blueprint(__name__)
+# The only routes that are not admin routes, on purpose; tests/integration/test_admin_api.py walks every other route
+# of the app and expects admin_route's 401/403. Add a prefix here only for a route with its own authentication.
+PUBLIC_PATHS = ("/health", "/openapi.json", "/openapi.yaml")
+PUBLIC_PREFIXES = ("/wechat/",  # WeChat callbacks: signature, timestamp and appid checked by wechat_callback
+                   "/u/")  # end-user (follower) routes: signed user tokens (scrm.domain.user_tokens)
 GATEWAY_AUTHORIZER = False  # see the module docstring
 PLATFORM_ROLE = "platform"  # route role: only platform keys (e.g. registering accounts)
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")

@@ -46,3 +46,31 @@ def make_api(client, account_ids=("acct-a", "acct-b")) -> AdminApi:
             _, key = admin_keys.issue(Scope.system(account_id), account_id, role=role, name=f"test {role}")
             api.keys[(account_id, role)] = key
     return api
+
+
+class served:
+    """The app served by chalice.local on a free port, in a thread (as the local stack serves it)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __enter__(self) -> str:
+        import threading
+
+        from chalice.config import Config
+        from chalice.local import CustomLocalChalice, LocalDevServer, create_local_server
+
+        from local.stack import free_port
+
+        port = free_port()
+        config = Config.create(chalice_stage="local", app_name="wechat-scrm")
+        if isinstance(self.app, CustomLocalChalice):  # served before in this process: create_local_server would
+            self.server = LocalDevServer(self.app, config, "127.0.0.1", port)  # make an inheritance cycle
+        else:
+            self.server = create_local_server(self.app, config, "127.0.0.1", port)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{port}"
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server.server_close()

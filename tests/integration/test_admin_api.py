@@ -8,15 +8,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from functions.admin_common import PUBLIC_PATHS, PUBLIC_PREFIXES
 from tests.integration.admin_helpers import demo_secrets, make_api
-
-# Routes that are public on purpose: WeChat calls the callbacks (signed by WeChat, checked there).
-PUBLIC = {"/health", "/openapi.json", "/openapi.yaml"}
-PUBLIC_PREFIXES = ("/wechat/",)
 
 
 def is_public(path: str) -> bool:
-    return path in PUBLIC or path.startswith(PUBLIC_PREFIXES)
+    """Public on purpose (see admin_common.PUBLIC_*): everything else must answer like an admin route."""
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
 @pytest.fixture

@@ -3,13 +3,12 @@ says, including for generated input (schemathesis over a chalice local server, m
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 import yaml
 
-from tests.integration.admin_helpers import make_api
+from tests.integration.admin_helpers import make_api, served
 
 DOC = Path(__file__).resolve().parents[2] / "functions" / "openapi.yaml"
 METHODS = {"get", "post", "put", "patch", "delete", "head", "options"}
@@ -64,32 +63,23 @@ def test_served_document_is_the_file(aws):
 def live_api(aws, sandbox, monkeypatch):
     """The app served by chalice.local on a free port (as the local stack serves it), keys ready, its accounts
     known to the WeChat sandbox (routes of other areas may call WeChat)."""
-    from chalice.config import Config
-    from chalice.local import create_local_server
     from chalice.test import Client
 
     from app import app
     from local.sandbox import SandboxClient
-    from local.stack import free_port
     from scrm import accounts
     from tests.conftest import _point_gateways_at
 
     _point_gateways_at(monkeypatch, sandbox.url)
-
-    port = free_port()
-    server = create_local_server(app, Config.create(chalice_stage="local", app_name="wechat-scrm"), "127.0.0.1",
-                                 port)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     with Client(app) as client:
         api = make_api(client)
     for account_id in ("acct-a", "acct-b"):
         a = accounts.get(account_id)
         SandboxClient(sandbox.url).register_oa(a.app_id, a.app_secret, a.token, a.aes_key,
                                                original_id=a.original_id, account_type="service")
-    api.base_url = f"http://127.0.0.1:{port}"
-    yield api
-    server.shutdown()
+    with served(app) as url:
+        api.base_url = url
+        yield api
     from scrm.config import reset_settings
 
     reset_settings()

@@ -135,6 +135,14 @@ def bootstrap_platform_key(name: str = "bootstrap", *, force: bool = False, expi
     return {**public, "key": presented}
 
 
+def list_platform_keys() -> list[dict]:
+    return [view(r) for r in _repo().platform_keys()]
+
+
+def revoke_platform_key(key_id: str) -> dict:
+    return revoke(Scope.system(), PLATFORM, key_id)
+
+
 def bootstrap_local_key() -> dict:
     """Local stack: a platform admin key plus an admin key for each demo account that exists."""
     from .. import accounts

@@ -1,0 +1,3 @@
+from scrm_cli.main import cli
+
+cli(prog_name="scrm")

@@ -1,0 +1,296 @@
+"""The admin API from the command line, so operators can do the common things without curl.
+
+    export SCRM_API_URL=https://<api id>.execute-api.<region>.amazonaws.com/api   # or http://127.0.0.1:8000
+    export SCRM_API_KEY=scrm.<key id>.<secret>
+    python -m scrm_cli accounts list
+    python -m scrm_cli accounts create --id shop-oa --kind oa --app-id wx... --name "Shop" --app-secret -
+    python -m scrm_cli keys create shop-oa --role operator --name "campaign team"
+    python -m scrm_cli audit shop-oa --action key.
+
+`bootstrap` is the one command that does not use the API: with AWS credentials for the stage, it writes the first
+platform admin key straight to the `admin_keys` table (the API cannot create platform keys).
+Output is JSON; errors print the API's error and exit with status 1.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from pathlib import Path
+
+import click
+import requests
+
+
+class ApiError(click.ClickException):
+    def __init__(self, status: int, body):
+        err = body.get("error", {}) if isinstance(body, dict) else {}
+        msg = f"HTTP {status}: {err.get('code', 'error')}: {err.get('message', body)}"
+        if err.get("field"):
+            msg += f" (field: {err['field']})"
+        super().__init__(msg)
+        self.status, self.body = status, body
+
+
+class Api:
+    def __init__(self, base_url: str, key: str | None, session: requests.Session | None = None, timeout=30.0):
+        self.base_url = base_url.rstrip("/")
+        self.key = key
+        self.session = session or requests.Session()
+        self.timeout = timeout
+
+    def request(self, method: str, path: str, body=None, params=None, idempotent: bool = False):
+        if not self.key:
+            raise click.UsageError("no API key: pass --key or set SCRM_API_KEY")
+        headers = {"Authorization": f"Bearer {self.key}"}
+        if idempotent:
+            headers["Idempotency-Key"] = str(uuid.uuid4())
+        attempts = 2 if idempotent or method == "GET" else 1  # a retry is safe only then
+        for attempt in range(attempts):
+            try:
+                res = self.session.request(method, f"{self.base_url}{path}", json=body, params=params,
+                                           headers=headers, timeout=self.timeout)
+                break
+            except requests.ConnectionError as exc:
+                if attempt == attempts - 1:
+                    raise click.ClickException(f"cannot reach {self.base_url}: {exc}") from None
+        try:
+            data = res.json()
+        except ValueError:
+            data = {"error": {"code": "not_json", "message": res.text[:300]}}
+        if res.status_code >= 400:
+            raise ApiError(res.status_code, data)
+        return data
+
+    def pages(self, path: str, params: dict | None = None, everything: bool = False):
+        params = dict(params or {})
+        while True:
+            page = self.request("GET", path, params=params)
+            yield from page["items"]
+            if not everything or not page.get("next_cursor"):
+                return
+            params["cursor"] = page["next_cursor"]
+
+
+def out(data) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def secret_value(value: str | None, prompt: str) -> str | None:
+    """`-` reads the value from stdin, so secrets stay out of shell history."""
+    if value == "-":
+        return sys.stdin.readline().strip()
+    return value
+
+
+@click.group()
+@click.option("--url", envvar="SCRM_API_URL", default="http://127.0.0.1:8000", show_default=True,
+              help="admin API base URL (env SCRM_API_URL)")
+@click.option("--key", envvar="SCRM_API_KEY", help="API key (env SCRM_API_KEY)")
+@click.pass_context
+def cli(ctx, url, key):
+    """Operate the WeChat SCRM through its admin API."""
+    ctx.obj = ctx.obj or Api(url, key)
+    if isinstance(ctx.obj, Api) and ctx.obj.key is None:
+        ctx.obj.key = key
+
+
+# --- accounts
+
+
+@cli.group()
+def accounts():
+    """Official Accounts and WeCom corps."""
+
+
+@accounts.command("list")
+@click.option("--all", "everything", is_flag=True, help="follow every page")
+@click.option("--limit", type=int, default=50)
+@click.pass_obj
+def accounts_list(api: Api, everything, limit):
+    out(list(api.pages("/accounts", {"limit": limit}, everything)))
+
+
+@accounts.command("show")
+@click.argument("account_id")
+@click.pass_obj
+def accounts_show(api: Api, account_id):
+    out(api.request("GET", f"/accounts/{account_id}"))
+
+
+@accounts.command("create")
+@click.option("--id", "account_id", required=True)
+@click.option("--kind", type=click.Choice(["oa", "wecom"]), required=True)
+@click.option("--app-id", required=True, help="OA appid (wx...) or WeCom corpid")
+@click.option("--name", required=True)
+@click.option("--app-secret", required=True, help="AppSecret / corp secret; '-' reads it from stdin")
+@click.option("--token", help="callback Token (generated when omitted)")
+@click.option("--aes-key", help="EncodingAESKey (generated when omitted)")
+@click.option("--original-id", help="OA original id gh_...")
+@click.option("--account-type", type=click.Choice(["service", "subscription"]))
+@click.pass_obj
+def accounts_create(api: Api, account_id, kind, app_id, name, app_secret, token, aes_key, original_id,
+                    account_type):
+    """Register an account (platform key). Prints the callback URL, Token and EncodingAESKey for the console."""
+    body = {"account_id": account_id, "kind": kind, "app_id": app_id, "name": name,
+            "app_secret": secret_value(app_secret, "AppSecret")}
+    for k, v in (("token", token), ("aes_key", aes_key), ("original_id", original_id),
+                 ("account_type", account_type)):
+        if v is not None:
+            body[k] = v
+    out(api.request("POST", "/accounts", body, idempotent=True))
+
+
+@accounts.command("update")
+@click.argument("account_id")
+@click.option("--name")
+@click.option("--app-secret", help="'-' reads it from stdin")
+@click.option("--token")
+@click.option("--aes-key")
+@click.option("--original-id")
+@click.option("--account-type", type=click.Choice(["service", "subscription"]))
+@click.option("--options", "options_json", help="per-account options as a JSON object")
+@click.pass_obj
+def accounts_update(api: Api, account_id, name, app_secret, token, aes_key, original_id, account_type,
+                    options_json):
+    body = {k: v for k, v in (("name", name), ("app_secret", secret_value(app_secret, "AppSecret")),
+                              ("token", token), ("aes_key", aes_key), ("original_id", original_id),
+                              ("account_type", account_type)) if v is not None}
+    if options_json is not None:
+        try:
+            body["options"] = json.loads(options_json)
+        except ValueError as exc:
+            raise click.BadParameter(f"not JSON: {exc}", param_hint="--options") from None
+    out(api.request("PATCH", f"/accounts/{account_id}", body))
+
+
+@accounts.command("setup")
+@click.argument("account_id")
+@click.pass_obj
+def accounts_setup(api: Api, account_id):
+    """Callback URL, Token and EncodingAESKey to paste into the WeChat console (admin; audited)."""
+    out(api.request("GET", f"/accounts/{account_id}/setup"))
+
+
+@accounts.command("disable")
+@click.argument("account_id")
+@click.pass_obj
+def accounts_disable(api: Api, account_id):
+    out(api.request("POST", f"/accounts/{account_id}/disable"))
+
+
+@accounts.command("enable")
+@click.argument("account_id")
+@click.pass_obj
+def accounts_enable(api: Api, account_id):
+    out(api.request("POST", f"/accounts/{account_id}/enable"))
+
+
+# --- keys
+
+
+@cli.group()
+def keys():
+    """API keys of an account."""
+
+
+@keys.command("list")
+@click.argument("account_id")
+@click.option("--all", "everything", is_flag=True)
+@click.pass_obj
+def keys_list(api: Api, account_id, everything):
+    out(list(api.pages(f"/accounts/{account_id}/keys", {"limit": 100}, everything)))
+
+
+@keys.command("create")
+@click.argument("account_id")
+@click.option("--role", type=click.Choice(["read-only", "operator", "admin"]), required=True)
+@click.option("--name", default="")
+@click.option("--expires-in-days", type=float)
+@click.pass_obj
+def keys_create(api: Api, account_id, role, name, expires_in_days):
+    """Create a key; the key is printed once (store it now)."""
+    body = {"role": role, "name": name}
+    if expires_in_days is not None:
+        body["expires_in_days"] = expires_in_days
+    out(api.request("POST", f"/accounts/{account_id}/keys", body, idempotent=True))
+
+
+@keys.command("revoke")
+@click.argument("account_id")
+@click.argument("key_id")
+@click.pass_obj
+def keys_revoke(api: Api, account_id, key_id):
+    out(api.request("DELETE", f"/accounts/{account_id}/keys/{key_id}"))
+
+
+# --- audit
+
+
+@cli.command()
+@click.argument("account_id")
+@click.option("--action", help="only actions starting with this, e.g. key. or account.create")
+@click.option("--key-id", help="only this key's actions")
+@click.option("--limit", type=int, default=50)
+@click.option("--all", "everything", is_flag=True)
+@click.pass_obj
+def audit(api: Api, account_id, action, key_id, limit, everything):
+    """The account's audit log, newest first."""
+    params = {"limit": limit, **({"action": action} if action else {}), **({"key_id": key_id} if key_id else {})}
+    out(list(api.pages(f"/accounts/{account_id}/audit", params, everything)))
+
+
+# --- bootstrap (direct to AWS: no key exists yet)
+
+
+@cli.command()
+@click.option("--name", default="bootstrap", show_default=True)
+@click.option("--force", is_flag=True, help="add one even if an active platform key exists")
+@click.option("--expires-in-days", type=float)
+@click.option("--stage", envvar="SCRM_STAGE", help="stage whose tables to write (env SCRM_STAGE)")
+def bootstrap(name, force, expires_in_days, stage):
+    """Create a platform admin key directly in the stage's `admin_keys` table (needs AWS credentials).
+
+    Run once after the first deploy; the key is printed once. Use it to register accounts and create their
+    keys, then keep it offline. Platform keys are listed and revoked with `scrm platform-keys` (also direct)."""
+    _use_layer(stage)
+    from scrm.errors import ScrmError
+    from scrm.services.admin_keys import bootstrap_platform_key
+
+    try:
+        out(bootstrap_platform_key(name, force=force, expires_in_days=expires_in_days))
+    except ScrmError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.command("platform-keys")
+@click.option("--revoke", "revoke_id", help="revoke this platform key id")
+@click.option("--stage", envvar="SCRM_STAGE")
+def platform_keys(revoke_id, stage):
+    """List platform keys (or revoke one) directly in the stage's `admin_keys` table (needs AWS credentials)."""
+    _use_layer(stage)
+    from scrm.errors import ScrmError
+    from scrm.services import admin_keys
+
+    try:
+        if revoke_id:
+            out(admin_keys.revoke_platform_key(revoke_id))
+        else:
+            out(admin_keys.list_platform_keys())
+    except ScrmError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _use_layer(stage: str | None) -> None:
+    import os
+
+    layer = Path(__file__).resolve().parent.parent / "layers" / "common" / "python"
+    if layer.is_dir() and str(layer) not in sys.path:
+        sys.path.insert(0, str(layer))
+    if stage:
+        os.environ["SCRM_STAGE"] = stage
+
+
+if __name__ == "__main__":
+    cli(prog_name="scrm")
