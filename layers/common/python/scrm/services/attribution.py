@@ -275,6 +275,10 @@ def flush_taggings(now: float | None = None, *, force: bool = False) -> dict:
                 except WeChatError as exc:
                     if exc.errcode == 45159:  # the tag was deleted: nothing to retry
                         _delete(model, [m[1] for m in chunk])
+                    elif exc.errcode in PER_OPENID_ERRORS:
+                        # one bad openid (unfollowed since, 20 tags already) fails the whole call: go one by one
+                        c, ok = _tag_one_by_one(gateway, model, tag, chunk)
+                        calls, applied = calls + c, applied + ok
                     else:
                         failed += len(chunk)
                         logger().warning("batchtagging failed; will retry",
@@ -302,6 +306,26 @@ def flush_taggings(now: float | None = None, *, force: bool = False) -> dict:
             _delete(model, [item])
             applied += 1
     return {"calls": calls, "applied": applied, "failed": failed}
+
+
+PER_OPENID_ERRORS = (40003, 49003, 45059, 43004)
+
+
+def _tag_one_by_one(gateway, model, tag: int, chunk: list) -> tuple[int, int]:
+    calls = applied = 0
+    for openid, item in chunk:
+        calls += 1
+        try:
+            gateway.post("tags/members/batchtagging", {"openid_list": [openid], "tagid": tag})
+        except WeChatError as exc:
+            if exc.errcode in PER_OPENID_ERRORS:
+                _delete(model, [item])  # this follower cannot take the tag: drop it, keep the others
+            continue
+        except WeChatUnavailable:
+            continue
+        _delete(model, [item])
+        applied += 1
+    return calls, applied
 
 
 def _delete(model, items) -> None:
