@@ -794,6 +794,8 @@ class WeComPlatform:
                     state = corp.contact_ways[spec["config_id"]]["state"]
                 self._add_follow(corp, ext, userid, state=state or "", add_way=int(spec.get("add_way", 1)),
                                  name=spec.get("name"))
+                if spec.get("unionid"):  # the customer's WeChat unionid, as externalcontact/get reports it
+                    corp.customers[ext]["unionid"] = spec["unionid"]
                 fields.update(ExternalUserID=ext, State=state or "")
                 if spec.get("welcome", True):
                     code = rand_id(43)
