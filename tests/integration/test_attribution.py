@@ -156,3 +156,40 @@ def test_stats_rows_carry_the_day_in_china_time(oa_account):
     run(oa(a, "subscribe", "o-9", NOW, ""))
     report = channel_stats.report(Scope.system(a), a, {}, NOW)
     assert report["days"][0]["day"] == day_of(NOW)
+
+
+def test_unionid_joins_a_follower_and_a_customer_into_one_contact(oa_account, wecom_account, sandbox):
+    from scrm import accounts
+
+    sb = SandboxClient(sandbox.url)
+    for acc in (oa_account, wecom_account):  # both accounts share the OA's contact book
+        accounts.register(acc.account_id, acc.kind, acc.app_id, acc.name, app_secret=acc.app_secret,
+                          token=acc.token, aes_key=acc.aes_key, original_id=acc.original_id,
+                          options={"contact_book": oa_account.account_id})
+    sb.oa_followers(oa_account.app_id, openids=["o-joined"], unionids={"o-joined": "u-42"})
+    sb.wecom_event(wecom_account.app_id, "add_external_contact", userid="dave", external_userid="wm-joined",
+                   unionid="u-42", welcome=False)
+    run(oa(oa_account.account_id, "subscribe", "o-joined", NOW, ""),
+        wecom(wecom_account.account_id, "add_external_contact", "dave", "wm-joined", NOW + 30, "no-such-state"))
+    by_openid = attribution.find_contact(Scope.system(oa_account.account_id), oa_account.account_id,
+                                         openid="o-joined")
+    by_ext = attribution.find_contact(Scope.system(wecom_account.account_id), wecom_account.account_id,
+                                      external_userid="wm-joined")
+    assert by_openid["contact_id"] == by_ext["contact_id"] and by_ext["unionid"] == "u-42"
+    assert [t["kind"] for t in by_ext["touches"]] == ["follow", "add"]
+    assert by_ext["first_touch"]["channel"] == "direct" and by_ext["last_touch"]["channel"] == "unknown"
+    assert totals(wecom_account.account_id, "unknown")["customers_added"] == 1  # unknown state kept, not dropped
+
+
+def test_permanent_codes_stop_at_wechats_limit(oa_account):
+    from scrm.data.channels import ChannelItem
+    from scrm.errors import Conflict
+
+    a = oa_account.account_id
+    ChannelItem(a, "meta#permanent", n=99_999).save()
+    channels.create_channel(Scope.system(a), a, {"kind": "oa_qr", "name": "last one"})
+    with pytest.raises(Conflict):
+        channels.create_channel(Scope.system(a), a, {"kind": "oa_qr", "name": "one too many"})
+    # the refused channel left no scene behind, and temporary codes are still fine
+    assert [c["name"] for c in channels.list_channels(Scope.system(a), a)] == ["last one"]
+    channels.create_channel(Scope.system(a), a, {"kind": "oa_qr", "name": "temp", "qr_type": "temporary"})
