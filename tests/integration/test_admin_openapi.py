@@ -125,7 +125,7 @@ def test_generated_requests_get_documented_answers_and_never_5xx(live_api):
         ops += 1
 
         @given(case=operation.as_strategy(), key=st.sampled_from(keys))
-        @settings(max_examples=8, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        @settings(max_examples=5, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         def run(case, key):
             case.call_and_validate(base_url=live_api.base_url, session=session, checks=wanted + extra,
                                    headers={"Authorization": f"Bearer {key}"})
