@@ -245,6 +245,29 @@ def test_refused_requests_have_no_side_effect(oa_account, client, kind, status):
     assert not queued() and not inbox_items()
 
 
+def test_queue_outage_then_sweeper(oa_account, client, monkeypatch):
+    from scrm.services import callbacks
+
+    query, body = wx.oa_request(oa_cfg(oa_account), oa_event(oa_account), "o-fan-1")
+    svc = callbacks.service()
+
+    def down(payload):
+        raise ConnectionError("sqs down")
+
+    monkeypatch.setattr(svc, "enqueue", down)
+    assert post(client, f"/wechat/oa/{oa_account.account_id}", query, body).status_code == 503
+    (item,) = inbox_items()
+    assert not item.enqueued and item.pending
+    monkeypatch.undo()
+    monkeypatch.setattr(svc, "clock", lambda: time.time() + 120)
+    assert svc.sweep() == {"pending": 1, "enqueued": 1, "failed": 0}
+    (msg,) = queued()
+    assert msg["kind"] == "oa.subscribe"
+    (item,) = inbox_items()
+    assert item.enqueued and item.pending is None
+    assert svc.sweep()["pending"] == 0
+
+
 # ---------------------------------------------------------------------------------------------- WeCom
 
 def test_wecom_verification_and_events(wecom_account, client):

@@ -315,3 +315,14 @@ def test_store_outages_answer_503_so_wechat_retries():
     svc2, inbox2, _ = make()
     inbox2.claim = broken
     assert post_oa(svc2, oa_xml()).status == 503
+
+
+def test_sweeper_enqueues_events_that_never_reached_the_queue():
+    now = [time.time()]
+    svc, inbox, queue = make(queue=Queue(fail_times=1), clock=lambda: now[0])
+    assert post_oa(svc, oa_xml()).status == 503  # stored, not queued; suppose WeChat never retries
+    assert svc.sweep() == {"pending": 0, "enqueued": 0, "failed": 0}  # too young: maybe still in flight
+    now[0] += 61
+    assert svc.sweep() == {"pending": 1, "enqueued": 1, "failed": 0}
+    assert len(queue.sent) == 1 and all(e.enqueued for e in inbox.items.values())
+    assert svc.sweep()["pending"] == 0

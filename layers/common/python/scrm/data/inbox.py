@@ -3,6 +3,8 @@
 One item per (account, dedupe key): the queued payload, the passive reply we answered (so WeChat's
 retries get the same answer), whether it reached the events queue, and the WeCom welcome outcome.
 Items expire (TTL) after RETENTION_SECONDS; reads ignore expired items themselves (TTL deletes late).
+Until an item is marked enqueued it carries `pending` (a shard name), which puts it in the sparse `pending`
+index: `Inbox.pending` finds events that never reached the queue (the sweeper re-enqueues them).
 
 `Inbox.claim` is one conditional PutItem with ReturnValuesOnConditionCheckFailure=ALL_OLD, so a retry
 learns the first attempt's reply in the same round trip. `MemoryInbox` is the in-memory fake with the
@@ -17,18 +19,32 @@ import time
 from dataclasses import dataclass
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from ..tenancy import Scope
 from .registry import table
 
 RETENTION_SECONDS = 3 * 86400
+PENDING_SHARDS = 4  # the sparse index's partitions (spreads a burst of SQS failures)
+
+
+class PendingIndex(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "pending"
+        projection = AllProjection()
+
+    pending = UnicodeAttribute(hash_key=True)
+    received_at = NumberAttribute(range_key=True)
 
 
 @table("inbox")
 class InboxRecord(Model):
     class Meta:
         pass
+
+    pending_index = PendingIndex()
+    pending = UnicodeAttribute(null=True)  # "pending#<shard>" until enqueued (sparse index)
 
     key = UnicodeAttribute(hash_key=True)  # "<account_id>#<dedupe_key>"
     account_id = UnicodeAttribute()
@@ -62,6 +78,12 @@ class Entry:
 
 def item_key(account_id: str, dedupe_key: str) -> str:
     return f"{account_id}#{dedupe_key}"
+
+
+def pending_shard(dedupe_key: str) -> str:
+    import zlib
+
+    return f"pending#{zlib.crc32(dedupe_key.encode('utf-8')) % PENDING_SHARDS}"
 
 
 def _entry(raw: dict) -> Entry:
@@ -105,6 +127,7 @@ class Inbox:
             "kind": {"S": entry.kind}, "payload": {"S": json.dumps(entry.payload, ensure_ascii=False)},
             "received_at": {"N": repr(entry.received_at)}, "enqueued": {"BOOL": False}, "attempts": {"N": "1"},
             "expires_at": {"N": str(int(now) + RETENTION_SECONDS)},
+            "pending": {"S": pending_shard(entry.dedupe_key)},
         }
         if entry.reply is not None:
             item["reply"] = {"S": entry.reply}
@@ -125,7 +148,8 @@ class Inbox:
     def mark_enqueued(self, scope: Scope, account_id: str, dedupe_key: str) -> None:
         scope.check(account_id)
         self._db.update_item(TableName=self._table, Key={"key": {"S": item_key(account_id, dedupe_key)}},
-                             UpdateExpression="SET enqueued = :t, enqueued_at = :now",
+                             UpdateExpression="SET enqueued = :t, enqueued_at = :now REMOVE #p",
+                             ExpressionAttributeNames={"#p": "pending"},
                              ExpressionAttributeValues={":t": {"BOOL": True}, ":now": {"N": repr(self.clock())}})
 
     def get(self, scope: Scope, account_id: str, dedupe_key: str) -> Entry | None:
@@ -136,6 +160,28 @@ class Inbox:
         if not raw or float(raw.get("expires_at", {}).get("N", "0")) < self.clock():
             return None
         return _entry(raw)
+
+    def pending(self, scope: Scope, older_than: float, limit: int = 500) -> list[Entry]:
+        """Events received before `older_than` (epoch) that never reached the queue, oldest first."""
+        if scope.key_id != "system" or scope.account_id is not None:
+            from ..errors import Forbidden
+
+            raise Forbidden("only the system scope may list every account's pending events")
+        out: list[Entry] = []
+        for shard in range(PENDING_SHARDS):
+            kwargs = {"TableName": self._table, "IndexName": "pending",
+                      "KeyConditionExpression": "#p = :p AND received_at < :t",
+                      "ExpressionAttributeNames": {"#p": "pending"},
+                      "ExpressionAttributeValues": {":p": {"S": f"pending#{shard}"}, ":t": {"N": repr(older_than)}},
+                      "Limit": limit}
+            while len(out) < limit:
+                res = self._db.query(**kwargs)
+                out += [_entry(raw) for raw in res.get("Items", [])
+                        if float(raw.get("expires_at", {}).get("N", "0")) >= self.clock()]
+                if "LastEvaluatedKey" not in res:
+                    break
+                kwargs["ExclusiveStartKey"] = res["LastEvaluatedKey"]
+        return sorted(out, key=lambda e: e.received_at)[:limit]
 
     def start_welcome(self, scope: Scope, account_id: str, dedupe_key: str) -> bool:
         """Claim the one welcome send of this event; False if some attempt already claimed it."""
@@ -193,6 +239,11 @@ class MemoryInbox:
         with self.lock:
             hit = self.items.get(item_key(account_id, dedupe_key))
             return Entry(**vars(hit)) if hit else None
+
+    def pending(self, scope: Scope, older_than: float, limit: int = 500) -> list[Entry]:
+        with self.lock:
+            found = [Entry(**vars(e)) for e in self.items.values() if not e.enqueued and e.received_at < older_than]
+        return sorted(found, key=lambda e: e.received_at)[:limit]
 
     def start_welcome(self, scope: Scope, account_id: str, dedupe_key: str) -> bool:
         with self.lock:

@@ -43,6 +43,7 @@ from ..tenancy import Scope
 SUCCESS = "success"
 PLATFORMS = ("oa", "wecom")
 NEGATIVE_CACHE_SECONDS = 5
+SWEEP_MIN_AGE_SECONDS = 60  # older than WeChat's retries (3 x 5 s) and any in-flight first attempt
 
 welcome_providers: list[Callable] = []
 WELCOME_PROVIDER_MODULES: list[str] = ["scrm.services.channels"]
@@ -302,6 +303,25 @@ class CallbackService:
         return Answer(200, reply, "application/xml")
 
 
+    # ---------------------------------------------------------------- the sweeper
+    def sweep(self, min_age_seconds: float = SWEEP_MIN_AGE_SECONDS, limit: int = 500) -> dict:
+        """Enqueue events that were stored but never reached the queue (the queue failed and WeChat gave up
+        retrying, or the function died between the put and the send). Workers dedupe, so a late duplicate
+        of an event that did get queued costs nothing."""
+        found = self.inbox.pending(Scope.system(), self.clock() - min_age_seconds, limit)
+        sent = failed = 0
+        for entry in found:
+            scope = Scope.system(entry.account_id)
+            try:
+                self._hand_off(scope, entry.account_id, entry.dedupe_key, entry.payload)
+                sent += 1
+            except Unavailable:
+                failed += 1
+        if found:
+            _log().warning("inbox sweep re-enqueued events", extra={"sent": sent, "failed": failed})
+        return {"pending": len(found), "enqueued": sent, "failed": failed}
+
+
 _SERVICE: CallbackService | None = None
 
 
@@ -317,5 +337,10 @@ def handle(platform: str, account_id: str, method: str, query: dict | None, body
     return service().handle(platform, account_id, method, query, body)
 
 
+def sweep() -> dict:
+    """The use case the scheduled inbox sweeper calls."""
+    return service().sweep()
+
+
 __all__ = ["Answer", "CallbackService", "Forged", "Malformed", "Rejected", "SUCCESS", "channel_welcome", "handle",
-           "register_welcome_provider", "welcome_providers", "WELCOME_PROVIDER_MODULES"]
+           "sweep", "register_welcome_provider", "welcome_providers", "WELCOME_PROVIDER_MODULES"]
