@@ -104,21 +104,26 @@ def test_oa_tags_are_batched_fifty_a_call(oa_account, sandbox):
 
     tag_id = gateway_for(oa_account).client.tag.create("poster")["id"]
     ch = channels.create_channel(Scope.system(a), a, {"kind": "oa_qr", "name": "Tagged", "tags": [tag_id]})
-    openids = [f"o-t{i:03d}" for i in range(120)]
+    openids = [f"o-t{i:03d}" for i in range(70)]
     sb.oa_followers(oa_account.app_id, openids=openids)
-    run(*[oa(a, "SCAN", o, NOW, ch["scene"]) for o in openids[:10]])
-    for start in range(10, 120, 10):
+    for start in range(0, 70, 10):
         run(*[oa(a, "SCAN", o, NOW, ch["scene"]) for o in openids[start:start + 10]])
     sb.clear_calls()
-    first = attribution.flush_taggings(NOW)  # two full batches; the partial 20 wait for company
-    assert first["calls"] == 2 and first["applied"] == 100
+    first = attribution.flush_taggings(NOW)  # one full batch; the partial 20 wait for company
+    assert first["calls"] == 1 and first["applied"] == 50
     sb.fault("tags/members/batchtagging", errcode=-1, platform="oa", times=3)
     failed = attribution.flush_taggings(NOW + 400)  # partial batch now due, WeChat busy: kept for later
     assert failed["applied"] == 0 and failed["failed"] == 20
     done = attribution.flush_taggings(NOW + 460)
     assert done["applied"] == 20
-    assert sb.oa_follower(oa_account.app_id, "o-t119")["tagid_list"] == [tag_id]
+    assert sb.oa_follower(oa_account.app_id, "o-t069")["tagid_list"] == [tag_id]
+    assert sum(sb.call_counts("batchtagging").values()) == 1 + 3 + 1  # one batch, three busy tries, one retry
     assert attribution.flush_taggings(NOW + 900)["calls"] == 0
+    # one openid WeChat does not know fails the whole call: the others are tagged one by one, it is dropped
+    run(*[oa(a, "SCAN", o, NOW + 5, ch["scene"]) for o in ("o-t000", "o-ghost", "o-t001")])
+    odd = attribution.flush_taggings(NOW + 1000, force=True)
+    assert (odd["calls"], odd["applied"]) == (4, 2)
+    assert attribution.flush_taggings(NOW + 2000, force=True)["calls"] == 0
 
 
 def test_wecom_adds_rotate_staff_at_cap_and_count_losses(wecom_account, sandbox):

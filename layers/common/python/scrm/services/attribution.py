@@ -281,7 +281,7 @@ def flush_taggings(now: float | None = None, *, force: bool = False) -> dict:
                         calls, applied = calls + c, applied + ok
                     else:
                         failed += len(chunk)
-                        logger().warning("batchtagging failed; will retry",
+                        logger().warning(f"batchtagging failed ({exc.errcode}); will retry",
                                          extra={"account_id": account_id, "tag": tag, "errcode": exc.errcode})
                     continue
                 except WeChatUnavailable:
