@@ -80,6 +80,7 @@ def test_oa_channel_counts_exactly_under_duplicates_and_reordering(oa_account):
     row = totals(a, ch["channel_id"])
     assert (row["scans"], row["new_follows"], row["refollows"], row["unfollows"]) == (3, 1, 1, 1)
     assert row["lost_d1"] == 1 and row["net_growth"] == 1
+    assert (row["still_following_d1"], row["retention_d1"], row["still_following_d30"]) == (1, 0.5, 1)
     contact = attribution.find_contact(scope, a, openid="o-1")
     assert contact["first_touch"]["channel"] == ch["channel_id"]
     assert contact["relations"][f"{a}|o-1"]["active"] is True
@@ -136,16 +137,22 @@ def test_wecom_adds_rotate_staff_at_cap_and_count_losses(wecom_account, sandbox)
         "backup_staff": ["carol"], "daily_cap": 2, "welcome": {"text": "Hi from store 1"}})
     assert sorted(ch["users"]) == ["alice", "bob"]
     t = NOW
-    run(wecom(a, "add_external_contact", "alice", "wm1", t, ch["state"]),
-        wecom(a, "add_external_contact", "alice", "wm2", t + 1, ch["state"]))
+    run(wecom(a, "add_external_contact", "alice", "wm1", t, ch["state"]))
+    # alice's second add reaches her cap while WeCom is busy: the event fails and its redelivery does it
+    sb.fault("externalcontact/update_contact_way", errcode=-1, platform="wecom", times=3)
+    second = wecom(a, "add_external_contact", "alice", "wm2", t + 1, ch["state"])
+    assert events.process_batch(sqs_event(second))["batchItemFailures"] == [{"itemIdentifier": "m0"}]
+    assert channels.get_channel(Scope.system(a), a, ch["channel_id"])["users"] == ["alice", "bob"]
+    run(second)
     assert channels.get_channel(Scope.system(a), a, ch["channel_id"])["users"] == ["bob"]
+    run(second)  # a duplicate changes nothing
     run(wecom(a, "add_external_contact", "bob", "wm3", t + 2, ch["state"]),
         wecom(a, "add_external_contact", "bob", "wm4", t + 3, ch["state"]))
     assert channels.get_channel(Scope.system(a), a, ch["channel_id"])["users"] == ["carol"]
     way = sb.state()  # the sandbox holds what WeCom would
     assert way is not None
-    updates = sb.call_counts("update_contact_way")
-    assert sum(updates.values()) == 2
+    updates = sb.calls("update_contact_way")
+    assert [c["errcode"] for c in updates] == [-1, -1, -1, 0, 0]  # two changes, each sent once
     run(wecom(a, "del_follow_user", "alice", "wm1", t + 100))
     row = totals(a, ch["channel_id"])
     assert row["customers_added"] == 4 and row["customers_lost"] == 1

@@ -49,4 +49,5 @@ class ChannelItem(Model):
     updated_at = UTCDateTimeAttribute(null=True)
     # counters (meta#permanent, cap#...)
     n = NumberAttribute(null=True)
+    capped_at = NumberAttribute(null=True)  # cap#...: when the staff member's cap was reached (set once)
     ttl = TTLAttribute(null=True)

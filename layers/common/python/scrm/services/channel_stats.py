@@ -132,26 +132,32 @@ def report(scope: Scope, account_id: str, query: dict, now: float) -> dict:
             continue
         days.append({"channel_id": channel_id, "name": name_of(channel_id), "group": group_of(channel_id),
                      "day": day, **_derive(row, day, today)})
-        per_channel[channel_id].append(row)
+        per_channel[channel_id].append((day, row))
     channels = []
     for channel_id, rows in sorted(per_channel.items()):
-        total = _sum(rows)
         channels.append({"channel_id": channel_id, "name": name_of(channel_id), "group": group_of(channel_id),
-                         **_totals(total)})
+                         **_totals(rows, today)})
     groups = defaultdict(list)
-    for (channel_id, _day), row in counts.items():
-        if channel_id in per_channel:
-            groups[group_of(channel_id)].append(row)
+    for channel_id, rows in per_channel.items():
+        groups[group_of(channel_id)].extend(rows)
     return {"account_id": account_id, "from": start, "to": end, "today": today,
             "days": days, "channels": channels,
-            "groups": [{"group": g, **_totals(_sum(rows))} for g, rows in sorted(groups.items())],
+            "groups": [{"group": g, **_totals(rows, today)} for g, rows in sorted(groups.items())],
             "shards": SHARDS}
 
 
-def _totals(total: dict) -> dict:
-    out = dict(total)
-    out["net_growth"] = total["new_follows"] + total["refollows"] - total["unfollows"]
-    out["joins"] = total["new_follows"] + total["refollows"] + total["customers_added"]
+def _totals(rows: list[tuple[str, dict]], today: str) -> dict:
+    """Sums over the range; retention over the cohort days old enough to know it (`retention_dN` is
+    still-following / joined on those days, None when no day is old enough or nobody joined)."""
+    out = _sum([r for _, r in rows])
+    out["net_growth"] = out["new_follows"] + out["refollows"] - out["unfollows"]
+    out["joins"] = out["new_follows"] + out["refollows"] + out["customers_added"]
+    for n in RETENTION_DAYS:
+        ripe = [(d, r) for d, r in rows if (date.fromisoformat(d) + timedelta(days=n)).isoformat() <= today]
+        joined = sum(r["new_follows"] + r["refollows"] + r["customers_added"] for _, r in ripe)
+        still = joined - sum(r[f"lost_d{n}"] for _, r in ripe)
+        out[f"still_following_d{n}"] = still if ripe else None
+        out[f"retention_d{n}"] = round(still / joined, 4) if joined else None
     return out
 
 

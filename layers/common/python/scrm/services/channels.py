@@ -361,7 +361,12 @@ def cap_counter_update(account_id: str, channel_id: str, userid: str, day: str, 
 
 def note_add(account_id: str, channel_id: str, userid: str, now: float) -> bool:
     """After an add was recorded: if it took the staff member to their cap, take them off the way now
-    (the schedule would do it within 5 minutes). Idempotent; returns whether the way was updated."""
+    (the schedule would do it within 5 minutes). The counter item's `capped_at` mark is set with a
+    conditional update (n >= cap and not yet marked), so of many workers seeing the cap at once exactly
+    one updates the contact way; if that update fails the mark is removed so the event's retry can try
+    again. Returns whether the way was updated."""
+    from pynamodb.exceptions import UpdateError
+
     defn = definition(account_id, channel_id)
     if not defn or defn.get("kind") != "wecom_contact_way" or defn.get("status") != "active":
         return False
@@ -369,13 +374,19 @@ def note_add(account_id: str, channel_id: str, userid: str, now: float) -> bool:
     if cap is None:
         return False
     model = _model()
+    counter = model(account_id, _cap_key(channel_id, rules.day_of(now), userid))
     try:
-        n = model.get(account_id, _cap_key(channel_id, rules.day_of(now), userid), consistent_read=True).n or 0
-    except model.DoesNotExist:
-        return False
-    if n < cap:
-        return False
-    return refresh_contact_way(account_id, channel_id, now)
+        counter.update(actions=[model.capped_at.set(int(now))],
+                       condition=(model.n >= cap) & model.capped_at.does_not_exist())
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False  # under the cap, or another worker already handled reaching it
+        raise
+    try:
+        return refresh_contact_way(account_id, channel_id, now)
+    except BaseException:
+        counter.update(actions=[model.capped_at.remove()])
+        raise
 
 
 def refresh_contact_way(account_id: str, channel_id: str, now: float | None = None) -> bool:
