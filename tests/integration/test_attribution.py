@@ -132,9 +132,15 @@ def test_wecom_adds_rotate_staff_at_cap_and_count_losses(wecom_account, sandbox)
     a = wecom_account.account_id
     for u in ("alice", "bob", "carol"):
         sb.wecom_staff(wecom_account.app_id, u)
+    from scrm.gateway import gateway_for
+
+    made = gateway_for(wecom_account).post("externalcontact/add_corp_tag",
+                                           {"group_name": "channels", "tag": [{"name": "store 1"}]})
+    tag_id = made["tag_group"]["tag"][0]["id"]
+    sb.wecom_customers(wecom_account.app_id, "alice", external_userids=["wm1", "wm2"])
     ch = channels.create_channel(Scope.system(a), a, {
         "kind": "wecom_contact_way", "name": "Store 1", "group": "stores", "staff": ["alice", "bob"],
-        "backup_staff": ["carol"], "daily_cap": 2, "welcome": {"text": "Hi from store 1"}})
+        "backup_staff": ["carol"], "daily_cap": 2, "welcome": {"text": "Hi from store 1"}, "tags": [tag_id]})
     assert sorted(ch["users"]) == ["alice", "bob"]
     t = NOW
     run(wecom(a, "add_external_contact", "alice", "wm1", t, ch["state"]))
@@ -159,6 +165,10 @@ def test_wecom_adds_rotate_staff_at_cap_and_count_losses(wecom_account, sandbox)
     # the channel's welcome is offered to the callbacks' welcome providers
     content = channels.welcome_for(wecom_account, {"State": ch["state"]})
     assert content == {"type": "text", "content": "Hi from store 1"}
+    # channel tags: one mark_tag per customer-staff relationship (bob's customers are unknown to WeCom: dropped)
+    tagged = attribution.flush_taggings(t + 5)
+    assert (tagged["calls"], tagged["applied"]) == (4, 2)
+    assert sb.wecom_customer(wecom_account.app_id, "wm2")["follow"]["alice"]["tags"] == [tag_id]
     # a new day: everyone is back under the cap
     assert channels.upkeep(t + 86400 * 2)["updated"] == 1
 
