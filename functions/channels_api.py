@@ -49,6 +49,14 @@ def archive_channel(ctx, account_id, channel_id):
     return archive_channel(ctx.scope, account_id, channel_id)
 
 
+@admin_route(bp, "/accounts/{account_id}/channels/{channel_id}/renew", methods=("POST",), role="operator",
+             audit="channel.renew")
+def renew_channel_qrcode(ctx, account_id, channel_id):
+    from scrm.services.channels import renew_qrcode
+
+    return renew_qrcode(ctx.scope, account_id, channel_id)
+
+
 @admin_route(bp, "/accounts/{account_id}/channels/{channel_id}/qrcode")
 def channel_qrcode(ctx, account_id, channel_id):
     """?format=png (default) | svg; ?scale=1..40 (pixels per module)."""

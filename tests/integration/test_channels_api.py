@@ -112,3 +112,13 @@ def test_stats_and_csv_through_the_api(api, oa_account):
     contact = api("GET", "/contacts?openid=o-b").json_body
     assert contact["first_touch"]["channel"] == ch["channel_id"]
     assert api("GET", "/contacts?openid=o-zzz").status_code == 404
+
+
+def test_temporary_code_can_be_renewed(api):
+    temp = api("POST", "/channels", {"kind": "oa_qr", "name": "Week promo", "qr_type": "temporary",
+                                      "expire_seconds": 3600}).json_body
+    renewed = api("POST", f"/channels/{temp['channel_id']}/renew")
+    assert renewed.status_code == 200
+    assert renewed.json_body["ticket"] != temp["ticket"] and renewed.json_body["scene"] == temp["scene"]
+    permanent = api("POST", "/channels", {"kind": "oa_qr", "name": "Shop door"}).json_body
+    assert api("POST", f"/channels/{permanent['channel_id']}/renew").status_code == 409

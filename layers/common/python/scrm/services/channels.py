@@ -248,6 +248,25 @@ def archive_channel(scope: Scope, account_id: str, channel_id: str) -> dict:
     return view(_load(account_id, channel_id))
 
 
+def renew_qrcode(scope: Scope, account_id: str, channel_id: str, now: float | None = None) -> dict:
+    """A temporary OA code expires (30 days at most): issue a fresh ticket for the same scene, so the
+    channel, its statistics and its welcome carry on. Earlier prints stop working when they expire."""
+    scope.check(account_id)
+    now = time.time() if now is None else now
+    item = _load(account_id, channel_id)
+    defn = json.loads(item.definition)
+    if item.kind != "oa_qr" or defn.get("qr_type") != "temporary":
+        raise Conflict("only temporary OA codes expire; this channel's code does not need renewing")
+    if item.status != "active":
+        raise Conflict(f"channel {channel_id} is archived")
+    res = _gateway(_account(account_id)).client.qrcode.create(rules.qrcode_request(defn, channel_id))
+    model = _model()
+    item.update(actions=[model.ticket.set(res["ticket"]), model.url.set(res["url"]),
+                         model.expires_at.set(int(now) + int(res.get("expire_seconds") or defn["expire_seconds"])),
+                         model.updated_at.set(datetime.fromtimestamp(now, UTC))])
+    return view(_load(account_id, channel_id))
+
+
 def qr_image(scope: Scope, account_id: str, channel_id: str, fmt: str, scale: int = 10) -> tuple[bytes | str, str]:
     """The channel's QR code for print, rendered from the code's content with segno: PNG as bytes (a
     binary media type for API Gateway), SVG as text."""
