@@ -380,3 +380,48 @@ def test_reply_rules_admin_api(aws, client, fresh):
     from scrm.services.replies import settings_for
 
     assert settings_for("acct-a").welcome == welcome["welcome"] and settings_for("acct-a").rules == ()
+
+
+# ---------------------------------------------------------------------------------------------- HTTP-level fuzz
+
+@pytest.fixture
+def http_accounts(aws, fresh):
+    from scrm import accounts
+
+    for account_id, kind, app_id in (("fz-oa", "oa", "wxfuzz0000000001"), ("fz-wecom", "wecom", "wwfuzz0000000001")):
+        accounts.register(account_id, kind, app_id, account_id, original_id="gh_fz" if kind == "oa" else None,
+                          app_secret="s" * 16, token="fuzztoken1", aes_key="a" * 43)
+    from app import app
+
+    with Client(app) as c:
+        yield c
+
+
+def test_http_fuzz_never_5xx_and_never_stores(http_accounts):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    client = http_accounts
+    params = st.dictionaries(st.sampled_from(["signature", "msg_signature", "timestamp", "nonce", "echostr",
+                                              "encrypt_type", "openid", "x"]),
+                             st.text(max_size=60) | st.sampled_from([str(int(time.time())), "aes", "raw", "1" * 40]),
+                             max_size=6)
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(platform=st.sampled_from(["oa", "wecom"]), account=st.sampled_from(["fz-oa", "fz-wecom", "nope-1"]),
+           method=st.sampled_from(["GET", "POST", "PUT"]), query=params,
+           body=st.binary(max_size=300) | st.sampled_from([b"<xml><Encrypt>AAAA</Encrypt></xml>", b"",
+                                                          b'<!DOCTYPE a [<!ENTITY b "c">]><xml>&b;</xml>']),
+           ctype=st.sampled_from([None, "text/xml", "application/json", "application/octet-stream", "x/y"]))
+    def run(platform, account, method, query, body, ctype):
+        path = f"/wechat/{platform}/{account}"
+        if query:
+            path += "?" + urllib.parse.urlencode(query)
+        headers = {"Content-Type": ctype} if ctype else {}
+        res = getattr(client.http, method.lower())(path, body=body, headers=headers)
+        assert res.status_code in (200, 400, 403, 404, 405, 413), (res.status_code, res.body)
+        if res.status_code == 200:
+            assert res.body == b"success" or method == "GET"
+
+    run()
+    assert not queued() and not inbox_items()
