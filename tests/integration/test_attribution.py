@@ -170,7 +170,9 @@ def test_wecom_adds_rotate_staff_at_cap_and_count_losses(wecom_account, sandbox)
     assert (tagged["calls"], tagged["applied"]) == (4, 2)
     assert sb.wecom_customer(wecom_account.app_id, "wm2")["follow"]["alice"]["tags"] == [tag_id]
     # a new day: everyone is back under the cap
-    assert channels.upkeep(t + 86400 * 2)["updated"] == 1
+    assert channels.upkeep(t + 86400 * 2) == {"checked": 1, "updated": 1, "failed": 0}
+    channels.archive_channel(Scope.system(a), a, ch["channel_id"])
+    assert channels.upkeep(t + 86400 * 3)["checked"] == 0  # archived ways leave the upkeep index
 
 
 def test_stats_rows_carry_the_day_in_china_time(oa_account):

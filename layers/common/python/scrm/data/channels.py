@@ -17,9 +17,22 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UTCDateTimeAttribute,
 )
+from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from .registry import table
+
+
+class ActiveWayIndex(GlobalSecondaryIndex):
+    """Sparse index of active WeCom contact-way channels (only they carry `upkeep`), for the schedule
+    that keeps each way's staff in effect: it reads these few keys instead of scanning the table."""
+
+    class Meta:
+        index_name = "active_ways"
+        projection = KeysOnlyProjection()
+
+    upkeep = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
 
 
 @table("channels")
@@ -47,6 +60,8 @@ class ChannelItem(Model):
     version = NumberAttribute(null=True)
     created_at = UTCDateTimeAttribute(null=True)
     updated_at = UTCDateTimeAttribute(null=True)
+    upkeep = UnicodeAttribute(null=True)  # "way" on active contact-way channels only (sparse index)
+    active_ways = ActiveWayIndex()
     # counters (meta#permanent, cap#...)
     n = NumberAttribute(null=True)
     capped_at = NumberAttribute(null=True)  # cap#...: when the staff member's cap was reached (set once)

@@ -170,6 +170,7 @@ def _create_at_wechat(account, defn: dict, channel_id: str, scene: str, now: flo
                                       field="staff") from None
             raise
         item.config_id, item.qr_code = res["config_id"], res.get("qr_code")
+        item.upkeep = "way"
         item.users, item.users_updated_at = users, int(now)
     item.definition = json.dumps(defn, ensure_ascii=False)
     return item
@@ -242,7 +243,7 @@ def archive_channel(scope: Scope, account_id: str, channel_id: str) -> dict:
         except WeChatError as exc:
             if exc.errcode != 41044:  # already gone
                 raise
-    item.update(actions=[_model().status.set("archived"),
+    item.update(actions=[_model().status.set("archived"), _model().upkeep.remove(),
                          _model().updated_at.set(datetime.now(UTC))])
     forget_cache()
     return view(_load(account_id, channel_id))
@@ -441,18 +442,17 @@ def upkeep(now: float | None = None) -> dict:
     model = _model()
     now = time.time() if now is None else now
     checked = updated = failed = 0
-    for item in model.scan(model.kind == "wecom_contact_way"):
-        if item.status != "active":
-            continue
+    for key in model.active_ways.query("way"):
         checked += 1
+        channel_id = key.sk[len("ch#"):]
         try:
-            updated += bool(refresh_contact_way(item.account_id, item.channel_id, now))
+            updated += bool(refresh_contact_way(key.account_id, channel_id, now))
         except Exception:  # one broken channel must not stop the others
             failed += 1
             from ..observability import logger
 
-            logger().exception("contact way upkeep failed", extra={"account_id": item.account_id,
-                                                                    "channel_id": item.channel_id})
+            logger().exception("contact way upkeep failed", extra={"account_id": key.account_id,
+                                                                    "channel_id": channel_id})
     return {"checked": checked, "updated": updated, "failed": failed}
 
 
