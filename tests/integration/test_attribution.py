@@ -217,3 +217,27 @@ def test_permanent_codes_stop_at_wechats_limit(oa_account):
     # the refused channel left no scene behind, and temporary codes are still fine
     assert [c["name"] for c in channels.list_channels(Scope.system(a), a)] == ["last one"]
     channels.create_channel(Scope.system(a), a, {"kind": "oa_qr", "name": "temp", "qr_type": "temporary"})
+
+
+def test_concurrent_events_for_one_person_are_all_counted(oa_account):
+    import threading
+
+    a = oa_account.account_id
+    ch = channels.create_channel(Scope.system(a), a, {"kind": "oa_qr", "name": "Busy poster"})
+    scans = [oa(a, "SCAN", "o-busy", NOW + i, ch["scene"]) for i in range(8)]
+    errors = []
+
+    def deliver(p):
+        try:
+            attribution.on_oa_event(p)  # straight to the handler: several workers, one new person
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=deliver, args=(p,)) for p in scans]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    assert totals(a, ch["channel_id"])["scans"] == 8
+    assert len(attribution.find_contact(Scope.system(a), a, openid="o-busy")["touches"]) == 8
