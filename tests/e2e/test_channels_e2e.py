@@ -55,3 +55,7 @@ def test_wecom_contact_way_add_gets_channel_welcome_and_counts(stack):
     stats = admin.get(f"{api}/channel-stats", timeout=10).json()
     [row] = [c for c in stats["channels"] if c["channel_id"] == ch["channel_id"]]
     assert row["customers_added"] == 1
+    # the schedules are wired: the upkeep sees this way (nothing to change today), the tag flush runs
+    upkeep = stack.fire("channel_upkeep")["result"]
+    assert upkeep["checked"] >= 1 and upkeep["failed"] == 0
+    assert stack.fire("channel_tagging")["result"]["failed"] == 0
