@@ -109,3 +109,17 @@ def test_eligible_staff_matches_an_independent_reading_of_the_rules(adds, minute
     free = [u for u in ("alice", "bob") if working and adds.get(u, 0) < caps[u]]
     got = rules.eligible_staff(STORE, now, adds)
     assert got == (free or ["night"])
+
+
+def test_channel_welcome_in_the_callback_services_content_shape():
+    from scrm.services.channels import welcome_content
+
+    link = {"title": "Menu", "url": "https://example.com/m", "description": "today"}
+    assert welcome_content({"text": "Hi"}, "oa") == {"type": "text", "content": "Hi"}
+    assert welcome_content({"text": "Hi", "link": link}, "oa") == {
+        "type": "text", "content": "Hi\nMenu: https://example.com/m"}
+    assert welcome_content({"link": link}, "oa") == {"type": "news", "articles": [
+        {"title": "Menu", "description": "today", "url": "https://example.com/m", "pic_url": ""}]}
+    assert welcome_content({"text": "Hi", "link": link}, "wecom") == {
+        "type": "text", "content": "Hi", "attachments": [{"msgtype": "link", "link": {
+            "title": "Menu", "url": "https://example.com/m", "desc": "today", "picurl": ""}}]}
