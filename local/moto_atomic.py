@@ -27,7 +27,63 @@ def install() -> None:
             return original(self)
 
     DynamoHandler.call_action = call_action
+    _cheap_transactions()
     _installed = True
+
+
+def _cheap_transactions() -> None:
+    """moto backs up every table a transaction touches with a deep copy, so each draw of a campaign costs
+    O(items in its tables) and a 2,000-draw run exhausts memory. Under our lock nothing else writes during
+    a transaction, so backing up only the items it addresses, and restoring those on cancel, is equivalent."""
+    import copy
+
+    from moto.dynamodb import models
+    from moto.dynamodb.models.dynamo_type import DynamoType
+    from moto.dynamodb.models.table import Table
+
+    class NoTableCopies:
+        def deepcopy(self, value, memo=None):
+            return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+        def __getattr__(self, name):
+            return getattr(copy, name)
+
+    models.copy = NoTableCopies()
+    original = models.DynamoDBBackend.transact_write_items
+
+    def addressed(backend, transact_items):
+        for entry in transact_items:
+            _, op = next(iter(entry.items()))
+            table = backend.tables.get(op.get("TableName"))
+            key = op.get("Key") or op.get("Item")
+            if table is None or not key or table.hash_key_attr not in key:
+                continue
+            hash_value = DynamoType(key[table.hash_key_attr])
+            range_value = DynamoType(key[table.range_key_attr]) if table.range_key_attr in key else None
+            yield table, hash_value, range_value
+
+    def transact_write_items(self, transact_items):
+        backup = []
+        for table, h, r in addressed(self, transact_items):
+            bucket = table.items.get(h) if table.range_key_attr else table.items
+            current = (bucket or {}).get(r if table.range_key_attr else h)
+            backup.append((table, h, r, copy.deepcopy(current)))
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for table, h, r, item in reversed(backup):
+                if table.range_key_attr:
+                    if item is None:
+                        table.items.get(h, {}).pop(r, None)
+                    else:
+                        table.items[h][r] = item
+                elif item is None:
+                    table.items.pop(h, None)
+                else:
+                    table.items[h] = item
+            raise
+
+    models.DynamoDBBackend.transact_write_items = transact_write_items
 
 
 def main() -> None:
