@@ -122,3 +122,18 @@ def test_temporary_code_can_be_renewed(api):
     assert renewed.json_body["ticket"] != temp["ticket"] and renewed.json_body["scene"] == temp["scene"]
     permanent = api("POST", "/channels", {"kind": "oa_qr", "name": "Shop door"}).json_body
     assert api("POST", f"/channels/{permanent['channel_id']}/renew").status_code == 409
+
+
+def test_another_accounts_key_is_refused_in_the_data_layer(api, oa_account):
+    from scrm.errors import Forbidden
+    from scrm.services import attribution, channel_stats
+
+    ch = api("POST", "/channels", {"kind": "oa_qr", "name": "Mine"}).json_body
+    stranger = Scope(account_id="someone-else", key_id="k-stranger", role="admin")
+    a = oa_account.account_id
+    for call in (lambda: channels.get_channel(stranger, a, ch["channel_id"]),
+                 lambda: channels.list_channels(stranger, a),
+                 lambda: channel_stats.raw_counts(stranger, a, "2026-01-01", "2026-01-02"),
+                 lambda: attribution.find_contact(stranger, a, openid="o-1")):
+        with pytest.raises(Forbidden):
+            call()

@@ -31,3 +31,11 @@ class ChannelStatItem(Model):
     lost_d1 = NumberAttribute(null=True)
     lost_d7 = NumberAttribute(null=True)
     lost_d30 = NumberAttribute(null=True)
+
+
+def query_shard(scope, account_id: str, shard_key: str, start: str, end: str):
+    """One shard's rows of an account for days start..end (inclusive)."""
+    scope.check(account_id)
+    if not shard_key.startswith(f"{account_id}#"):
+        raise ValueError("shard key of another account")
+    return ChannelStatItem.query(shard_key, ChannelStatItem.sk.between(f"{start}#", f"{end}#\uffff"))

@@ -66,3 +66,35 @@ class ChannelItem(Model):
     n = NumberAttribute(null=True)
     capped_at = NumberAttribute(null=True)  # cap#...: when the staff member's cap was reached (set once)
     ttl = TTLAttribute(null=True)
+
+
+# --- repository: every read on behalf of a scope (tenancy checked here)
+
+def get_channel(scope, account_id: str, channel_id: str, consistent: bool = True) -> ChannelItem | None:
+    scope.check(account_id)
+    try:
+        return ChannelItem.get(account_id, f"ch#{channel_id}", consistent_read=consistent)
+    except ChannelItem.DoesNotExist:
+        return None
+
+
+def query_channels(scope, account_id: str):
+    scope.check(account_id)
+    return ChannelItem.query(account_id, ChannelItem.sk.startswith("ch#"))
+
+
+def channel_for(scope, account_id: str, kind: str, value: str) -> str | None:
+    """The channel id owning an OA scene (`kind` "sc") or a WeCom state ("st")."""
+    scope.check(account_id)
+    try:
+        return ChannelItem.get(account_id, f"{kind}#{value}").channel_id
+    except ChannelItem.DoesNotExist:
+        return None
+
+
+def adds_on(scope, account_id: str, channel_id: str, day: str) -> dict[str, int]:
+    """{userid: adds} through a channel on a day."""
+    scope.check(account_id)
+    prefix = f"cap#{channel_id}#{day}#"
+    return {item.sk[len(prefix):]: int(item.n or 0)
+            for item in ChannelItem.query(account_id, ChannelItem.sk.startswith(prefix), consistent_read=True)}

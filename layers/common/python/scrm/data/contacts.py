@@ -31,3 +31,23 @@ class ContactItem(Model):
     version = NumberAttribute(null=True)
     created_at = NumberAttribute(null=True)
     updated_at = NumberAttribute(null=True)
+
+
+# --- repository: reads on behalf of a scope. A book may be shared by several accounts (configured by the
+# platform in each account's options), so the scope is checked against the account asking, and the
+# caller passes that account's configured book.
+
+def contact_id_for(scope, account_id: str, book: str, key: str) -> str | None:
+    scope.check(account_id)
+    try:
+        return ContactItem.get(book, f"i#{key}", consistent_read=True).contact_id
+    except ContactItem.DoesNotExist:
+        return None
+
+
+def load_contact(scope, account_id: str, book: str, contact_id: str) -> ContactItem | None:
+    scope.check(account_id)
+    try:
+        return ContactItem.get(book, f"c#{contact_id}", consistent_read=True)
+    except ContactItem.DoesNotExist:
+        return None

@@ -107,11 +107,6 @@ def _models():
     return ContactItem, PendingTagging
 
 
-def _pointer(model, book: str, key: str):
-    try:
-        return model.get(book, f"i#{key}", consistent_read=True).contact_id
-    except model.DoesNotExist:
-        return None
 
 
 def _fetch_unionid(account, platform: str, identity: str) -> str | None:
@@ -138,8 +133,11 @@ def attribute(account_id: str, platform: str, identity: str, touch: dict, now: f
     from pynamodb.transactions import TransactWrite
 
     from .. import accounts
+    from ..data.contacts import contact_id_for, load_contact
+    from ..tenancy import Scope
     from .channel_stats import counter_updates
 
+    scope = Scope.system(account_id)
     account = accounts.get(account_id, allow_disabled=True)
     contact_model, tagging_model = _models()
     book = _book(account)
@@ -148,17 +146,17 @@ def attribute(account_id: str, platform: str, identity: str, touch: dict, now: f
     unionid_known, unionid = False, None
     for _attempt in range(MAX_ATTEMPTS):
         new_pointers: list[str] = []
-        contact_id = _pointer(contact_model, book, identity_key)
+        contact_id = contact_id_for(scope, account_id, book, identity_key)
         if contact_id is None:
             if not unionid_known:
                 unionid, unionid_known = _fetch_unionid(account, platform, identity), True
-            contact_id = _pointer(contact_model, book, f"u:{unionid}") if unionid else None
+            contact_id = contact_id_for(scope, account_id, book, f"u:{unionid}") if unionid else None
             new_pointers.append(identity_key)
             if contact_id is None:
                 contact_id = secrets.token_hex(8)
                 if unionid:
                     new_pointers.append(f"u:{unionid}")
-        contact = _load_contact(contact_model, book, contact_id)
+        contact = load_contact(scope, account_id, book, contact_id)
         touches = json.loads(contact.touches) if contact and contact.touches else []
         if rules.is_duplicate(touches, touch["d"]):
             return {"duplicate": True, "contact_id": contact_id}
@@ -204,11 +202,6 @@ def _connection(model):
     return model._get_connection().connection
 
 
-def _load_contact(model, book: str, contact_id: str):
-    try:
-        return model.get(book, f"c#{contact_id}", consistent_read=True)
-    except model.DoesNotExist:
-        return None
 
 
 def _conflict(exc) -> bool:
@@ -339,11 +332,11 @@ def _delete(model, items) -> None:
 def find_contact(scope, account_id: str, *, openid: str | None = None, external_userid: str | None = None,
                  unionid: str | None = None) -> dict:
     from .. import accounts
+    from ..data.contacts import contact_id_for, load_contact
     from ..errors import NotFound, ValidationError
 
     scope.check(account_id)
     account = accounts.get(account_id, allow_disabled=True)
-    contact_model, _ = _models()
     book = _book(account)
     if openid:
         key = f"oa:{account_id}:{openid}"
@@ -353,8 +346,8 @@ def find_contact(scope, account_id: str, *, openid: str | None = None, external_
         key = f"u:{unionid}"
     else:
         raise ValidationError("openid: give openid, external_userid or unionid", field="openid")
-    contact_id = _pointer(contact_model, book, key)
-    contact = _load_contact(contact_model, book, contact_id) if contact_id else None
+    contact_id = contact_id_for(scope, account_id, book, key)
+    contact = load_contact(scope, account_id, book, contact_id) if contact_id else None
     if contact is None:
         raise NotFound("no contact with that identity")
     touches = json.loads(contact.touches or "[]")

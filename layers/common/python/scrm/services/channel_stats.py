@@ -67,12 +67,11 @@ def day_range(query: dict, now: float) -> tuple[str, str]:
 
 def raw_counts(scope: Scope, account_id: str, start: str, end: str) -> dict[tuple[str, str], dict]:
     """{(channel_id, day): {metric: n}} summed over shards."""
-    from ..data.channel_stats import ChannelStatItem as S
+    from ..data.channel_stats import query_shard
 
-    scope.check(account_id)
     out: dict[tuple[str, str], dict] = defaultdict(lambda: dict.fromkeys(METRICS, 0))
     for shard in range(SHARDS):
-        for item in S.query(shard_key(account_id, shard), S.sk.between(f"{start}#", f"{end}#\uffff")):
+        for item in query_shard(scope, account_id, shard_key(account_id, shard), start, end):
             row = out[(item.channel_id, item.day)]
             for m in METRICS:
                 row[m] += int(getattr(item, m) or 0)

@@ -64,12 +64,13 @@ def view(item) -> dict:
     return out
 
 
-def _load(account_id: str, channel_id: str):
-    model = _model()
-    try:
-        return model.get(account_id, f"ch#{channel_id}", consistent_read=True)
-    except model.DoesNotExist:
-        raise NotFound(f"channel {channel_id!r} not found in account {account_id}") from None
+def _load(account_id: str, channel_id: str, scope: Scope | None = None):
+    from ..data.channels import get_channel as get_item
+
+    item = get_item(scope or Scope.system(account_id), account_id, channel_id)
+    if item is None:
+        raise NotFound(f"channel {channel_id!r} not found in account {account_id}")
+    return item
 
 
 # --- admin use cases
@@ -177,16 +178,15 @@ def _create_at_wechat(account, defn: dict, channel_id: str, scene: str, now: flo
 
 
 def get_channel(scope: Scope, account_id: str, channel_id: str) -> dict:
-    scope.check(account_id)
-    return view(_load(account_id, channel_id))
+    return view(_load(account_id, channel_id, scope))
 
 
 def list_channels(scope: Scope, account_id: str, *, group: str | None = None, kind: str | None = None,
                   include_archived: bool = False) -> list[dict]:
-    scope.check(account_id)
-    model = _model()
+    from ..data.channels import query_channels
+
     out = []
-    for item in model.query(account_id, model.sk.startswith("ch#")):
+    for item in query_channels(scope, account_id):
         if not include_archived and item.status != "active":
             continue
         if group and item.group != group:
@@ -204,7 +204,7 @@ def update_channel(scope: Scope, account_id: str, channel_id: str, body: dict, n
     now = time.time() if now is None else now
     if not isinstance(body, dict):
         raise ValidationError("body: must be a JSON object", field="body")
-    item = _load(account_id, channel_id)
+    item = _load(account_id, channel_id, scope)
     if item.status != "active":
         raise Conflict(f"channel {channel_id} is archived")
     current = json.loads(item.definition)
@@ -234,7 +234,7 @@ def archive_channel(scope: Scope, account_id: str, channel_id: str) -> dict:
     """Stop a channel: its statistics stay; a contact way is deleted at WeCom; an OA code cannot be
     revoked at WeChat, so its scans keep being attributed to it (archived channels still resolve)."""
     scope.check(account_id)
-    item = _load(account_id, channel_id)
+    item = _load(account_id, channel_id, scope)
     if item.status == "archived":
         return view(item)
     if item.kind == "wecom_contact_way" and item.config_id:
@@ -246,7 +246,7 @@ def archive_channel(scope: Scope, account_id: str, channel_id: str) -> dict:
     item.update(actions=[_model().status.set("archived"), _model().upkeep.remove(),
                          _model().updated_at.set(datetime.now(UTC))])
     forget_cache()
-    return view(_load(account_id, channel_id))
+    return view(_load(account_id, channel_id, scope))
 
 
 def renew_qrcode(scope: Scope, account_id: str, channel_id: str, now: float | None = None) -> dict:
@@ -254,7 +254,7 @@ def renew_qrcode(scope: Scope, account_id: str, channel_id: str, now: float | No
     channel, its statistics and its welcome carry on. Earlier prints stop working when they expire."""
     scope.check(account_id)
     now = time.time() if now is None else now
-    item = _load(account_id, channel_id)
+    item = _load(account_id, channel_id, scope)
     defn = json.loads(item.definition)
     if item.kind != "oa_qr" or defn.get("qr_type") != "temporary":
         raise Conflict("only temporary OA codes expire; this channel's code does not need renewing")
@@ -265,7 +265,7 @@ def renew_qrcode(scope: Scope, account_id: str, channel_id: str, now: float | No
     item.update(actions=[model.ticket.set(res["ticket"]), model.url.set(res["url"]),
                          model.expires_at.set(int(now) + int(res.get("expire_seconds") or defn["expire_seconds"])),
                          model.updated_at.set(datetime.fromtimestamp(now, UTC))])
-    return view(_load(account_id, channel_id))
+    return view(_load(account_id, channel_id, scope))
 
 
 def qr_image(scope: Scope, account_id: str, channel_id: str, fmt: str, scale: int = 10) -> tuple[bytes | str, str]:
@@ -276,7 +276,7 @@ def qr_image(scope: Scope, account_id: str, channel_id: str, fmt: str, scale: in
         raise ValidationError("format: must be png or svg", field="format")
     if not isinstance(scale, int) or not 1 <= scale <= 40:
         raise ValidationError("scale: must be an integer in 1..40", field="scale")
-    item = _load(account_id, channel_id)
+    item = _load(account_id, channel_id, scope)
     if item.kind != "oa_qr":
         raise Conflict("a WeCom contact way's image is served by WeCom at qr_code; download it from there")
     if item.expires_at and item.expires_at <= time.time():
@@ -297,10 +297,10 @@ def qr_image(scope: Scope, account_id: str, channel_id: str, fmt: str, scale: in
 def definition(account_id: str, channel_id: str) -> dict | None:
     """The channel's definition with its kind and status, cached per container (None if unknown)."""
     def load():
-        model = _model()
-        try:
-            item = model.get(account_id, f"ch#{channel_id}")
-        except model.DoesNotExist:
+        from ..data.channels import get_channel as get_item
+
+        item = get_item(Scope.system(account_id), account_id, channel_id, consistent=False)
+        if item is None:
             return None
         return {**json.loads(item.definition), "channel_id": channel_id, "status": item.status}
 
@@ -312,11 +312,9 @@ def definition(account_id: str, channel_id: str) -> dict | None:
 def resolve(account_id: str, kind: str, value: str) -> str | None:
     """Channel id owning an OA scene (`kind`="sc") or a WeCom state (`kind`="st"), or None."""
     def load():
-        model = _model()
-        try:
-            return model.get(account_id, f"{kind}#{value}").channel_id
-        except model.DoesNotExist:
-            return None
+        from ..data.channels import channel_for
+
+        return channel_for(Scope.system(account_id), account_id, kind, value)
 
     if not value or len(value) > 128:
         return None
@@ -365,11 +363,9 @@ def _cap_key(channel_id: str, day: str, userid: str) -> str:
 
 
 def _adds_today(account_id: str, channel_id: str, now: float) -> dict[str, int]:
-    model = _model()
-    day = rules.day_of(now)
-    prefix = f"cap#{channel_id}#{day}#"
-    return {item.sk[len(prefix):]: int(item.n or 0)
-            for item in model.query(account_id, model.sk.startswith(prefix), consistent_read=True)}
+    from ..data.channels import adds_on
+
+    return adds_on(Scope.system(account_id), account_id, channel_id, rules.day_of(now))
 
 
 def cap_counter_update(account_id: str, channel_id: str, userid: str, day: str, now: float) -> tuple:
