@@ -355,6 +355,32 @@ def test_wecom_welcome_skipped_when_the_code_is_too_old(wecom_account, client, s
     assert item.welcome_status == "missed"
 
 
+def test_wecom_welcome_retries_a_busy_wechat_within_the_window(wecom_account, client, sandbox):
+    set_welcome(wecom_account, {"welcome": {"type": "text", "content": "persistent"}})
+    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox)
+    sb.fault("send_welcome_msg", errcode=-1, platform="wecom", times=4)  # more than the gateway's own retries
+    _run_worker(msg)
+    (item,) = inbox_items()
+    assert item.welcome_status == "sent"
+    view = sb.wecom_customer(wecom_account.app_id, out["external_userid"])
+    assert [w["used"] for w in view["welcome_codes"]] == [True]
+
+
+def test_wecom_welcome_timeout_that_landed_is_not_sent_twice(wecom_account, client, sandbox, monkeypatch):
+    from scrm.config import reset_settings
+
+    set_welcome(wecom_account, {"welcome": {"type": "text", "content": "slow"}})
+    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox)
+    monkeypatch.setenv("WECHAT_HTTP_TIMEOUT", "0.3")  # only the worker's send needs the short timeout
+    reset_settings()
+    sb.fault("send_welcome_msg", platform="wecom", delay_ms=800, times=1)  # answers late, but the send lands
+    _run_worker(msg)
+    (item,) = inbox_items()
+    assert item.welcome_status == "sent"
+    view = sb.wecom_customer(wecom_account.app_id, out["external_userid"])
+    assert [w["used"] for w in view["welcome_codes"]] == [True]  # one welcome, the retry heard 41051
+
+
 # ---------------------------------------------------------------------------------------------- admin API
 
 def test_reply_rules_admin_api(aws, client, fresh):

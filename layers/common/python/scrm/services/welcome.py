@@ -1,8 +1,10 @@
 """WeCom welcome messages: a new customer's first words, sent with the event's WelcomeCode in time.
 
 WeCom accepts `send_welcome_msg` once per code and only within 20 s of the add event, so this worker
-handler sends at once, skips (and records "missed") when the code is older than MAX_CODE_AGE_SECONDS,
-and never retries after a failure (a second send cannot succeed). The outcome is stored on the event's
+handler sends at once and skips (recording "missed") when the code is older than MAX_CODE_AGE_SECONDS.
+A send that fails transiently (busy, rate-limited, timed out) is tried again while the code is young: a
+code works once, so a retry either sends or hears 41051 (the earlier attempt landed) and can never
+welcome twice; 41050 means the window closed. The outcome is stored on the event's
 inbox item: `welcome_status` (sent | missed | failed | no_content), `welcome_sent_at`, and the detail
 (code age at send, error). Content: a channel-specific welcome from `scrm.services.callbacks`'s welcome
 providers, else the account's welcome setting (`/accounts/{account_id}/welcome`).
@@ -74,16 +76,41 @@ def send_welcome(payload: dict) -> dict:
     if not message:
         inbox.finish_welcome(scope, account_id, payload["dedupe_key"], "no_content")
         return {"welcome": "no_content"}
-    from ..errors import WeChatError, WeChatUnavailable
-    from ..gateway import gateway_for
-
-    try:
-        gateway_for(account).send_welcome(code, message)
-    except (WeChatError, WeChatUnavailable) as exc:
-        inbox.finish_welcome(scope, account_id, payload["dedupe_key"], "failed", detail=str(exc))
-        logger().warning("welcome send failed", extra={"account_id": account_id, "error": str(exc)})
-        return {"welcome": "failed"}
+    outcome, detail = _send_within_window(account, code, message, started)
+    if outcome != "sent":
+        inbox.finish_welcome(scope, account_id, payload["dedupe_key"], outcome, detail=detail)
+        logger().warning("welcome not sent", extra={"account_id": account_id, "outcome": outcome, "error": detail})
+        return {"welcome": outcome}
     sent_at = CLOCK()
     inbox.finish_welcome(scope, account_id, payload["dedupe_key"], "sent", sent_at=sent_at,
                          detail=f"code age {sent_at - started:.3f}s")
     return {"welcome": "sent", "latency": sent_at - started}
+
+
+CODE_USED, CODE_EXPIRED = 41051, 41050
+
+
+def _send_within_window(account, code: str, message: dict, started: float) -> tuple[str, str]:
+    """Send, retrying transient failures while the code is young. Returns (sent|missed|failed, detail)."""
+    from ..errors import WeChatBusy, WeChatError, WeChatRateLimited, WeChatUnavailable
+    from ..gateway import gateway_for
+
+    gateway = gateway_for(account)
+    attempts = 0
+    while True:
+        attempts += 1
+        try:
+            gateway.send_welcome(code, message)
+            return "sent", ""
+        except WeChatError as exc:
+            if exc.errcode == CODE_USED and attempts > 1:
+                return "sent", "an earlier attempt landed (41051 on retry)"
+            if exc.errcode == CODE_EXPIRED:
+                return "missed", str(exc)
+            if not isinstance(exc, (WeChatBusy, WeChatRateLimited)):
+                return "failed", str(exc)
+            error = exc
+        except WeChatUnavailable as exc:
+            error = exc
+        if CLOCK() - started > MAX_CODE_AGE_SECONDS:
+            return "failed", f"{error} (gave up: code too old after {attempts} attempts)"
