@@ -50,7 +50,7 @@ def schedule_seconds(expression: str) -> int:
 
 
 class Dispatcher:
-    def __init__(self, app, region: str, schedule_speedup: float = 1.0):
+    def __init__(self, app, region: str, schedule_speedup: float = 1.0, concurrency: int = 4):
         import boto3
 
         from scrm.config import settings
@@ -64,8 +64,10 @@ class Dispatcher:
         self.queues = []  # (queue_url, arn, handler_string, batch_size, name)
         self.schedules = []  # (name, seconds, handler_string)
         self.speedup = schedule_speedup
+        self.concurrency = concurrency
         self.deliveries = 0
         self.failures = 0
+        self.counts_lock = threading.Lock()
         for source in app.event_sources:
             kind = type(source).__name__
             if kind == "SQSEventConfig":
@@ -115,8 +117,9 @@ class Dispatcher:
         finally:
             with self.lock:
                 self.busy -= 1
-        self.deliveries += len(messages)
-        self.failures += len(failed_ids)
+        with self.counts_lock:
+            self.deliveries += len(messages)
+            self.failures += len(failed_ids)
         for m in messages:
             if m["MessageId"] in failed_ids:
                 # Retry soon (Lambda would wait out the visibility timeout; locally we want speed).
@@ -172,7 +175,9 @@ class Dispatcher:
         return False
 
     def start(self, run_schedules: bool = True):
-        threads = [threading.Thread(target=self._poll, args=q, daemon=True, name=f"sqs-{q[4]}") for q in self.queues]
+        # Several pollers per queue, as Lambda runs several instances of a queue consumer at once.
+        threads = [threading.Thread(target=self._poll, args=q, daemon=True, name=f"sqs-{q[4]}-{i}")
+                   for q in self.queues for i in range(self.concurrency)]
         if run_schedules:
             threads += [threading.Thread(target=self._tick, args=s, daemon=True, name=f"cron-{s[0]}")
                         for s in self.schedules]
