@@ -30,6 +30,7 @@ def seed(stack) -> dict:
     requests.post(f"{sb}/_sandbox/wecom/corps", json={
         "corpid": DEMO_WECOM["app_id"], "secret": wecom_secrets["app_secret"], "token": wecom_secrets["token"],
         "aes_key": wecom_secrets["aes_key"], "callback_url": wecom_callback}, timeout=5).raise_for_status()
+    seed_content()
     info = {"demo OA appid": DEMO_OA["app_id"], "demo OA callback": oa_callback,
             "demo WeCom corpid": DEMO_WECOM["app_id"], "demo WeCom callback": wecom_callback}
     info.update(seed_admin())
@@ -43,3 +44,16 @@ def seed_admin() -> dict:
     except ImportError:
         return {}
     return bootstrap_local_key()
+
+
+def seed_content() -> None:
+    """A welcome and one keyword rule, so a demo follow or message gets a visible reply."""
+    from scrm.services import replies
+    from scrm.tenancy import Scope
+
+    for account_id, text in ((DEMO_OA["account_id"], "Welcome to the demo Official Account!"),
+                             (DEMO_WECOM["account_id"], "Hello from the demo corp!")):
+        replies.put_welcome(Scope.system(account_id), account_id, {"welcome": {"type": "text", "content": text}})
+    replies.create_rule(Scope.system(DEMO_OA["account_id"]), DEMO_OA["account_id"], {
+        "match": "contains", "keywords": ["price"], "priority": 1,
+        "reply": {"type": "text", "content": "Our prices: see the menu."}})

@@ -161,6 +161,8 @@ class LocalStack:
                   f"  curl -XPOST {self.sandbox_url}/_sandbox/oa/{self.info.get('demo OA appid', 'APPID')}/events "
                   "-H 'Content-Type: application/json' -d '{\"type\": \"subscribe\", \"openid\": \"o-demo-1\"}'",
                   f"  curl -XPOST http://127.0.0.1:{self.control_port}/drain",
+                  f"  curl -H 'Authorization: Bearer {self.info.get('demo-oa admin key', 'KEY')}' "
+                  f"'{self.api_url}/accounts/demo-oa/contacts?openid=o-demo-1'",
                   "Ctrl-C stops everything.", ""]
         return "\n".join(lines)
 
