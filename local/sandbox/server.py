@@ -34,6 +34,7 @@ class Sandbox:
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
+        self.public_url = ""  # the server's own base URL (set by SandboxServer), for image URLs it hands out
         self._init_state()
 
     def _init_state(self) -> None:
@@ -91,6 +92,27 @@ class Sandbox:
                               body=body, response=result, errcode=result.get("errcode", 0),
                               time=self.clock.now(), fault=fault.as_dict() if fault else None)
         self.flush_outbox()
+        return status, ctype, payload
+
+    def wecom_qr(self, config_id: str) -> tuple[int, str, bytes]:
+        """GET /wecom/qr/<config_id>.png: the image a contact way's qr_code points at. Faults on path "qr"
+        (platform "wecom") apply: a delay, or any errcode makes the image host answer HTTP 503."""
+        with self.lock:
+            fault = self.faults.take("wecom", "qr", None)
+        if fault and fault.delay_ms:
+            time.sleep(fault.delay_ms / 1000)
+        with self.lock:
+            img = None if fault and fault.errcode is not None else self.wecom.qr_image(config_id)
+            if fault and fault.errcode is not None:
+                status, ctype, payload = 503, "text/plain", b"image host unavailable (injected fault)"
+            elif img is None:
+                status, ctype, payload = 404, "text/plain", b"not found"
+            else:
+                status, ctype, payload = 200, "image/png", img
+            self.calls.record(method="GET", path="qr", platform="wecom", app=None, query={"config_id": config_id},
+                              body=None, response={"status": status, "image_bytes": len(img or b"")},
+                              errcode=0 if status == 200 else status, time=self.clock.now(),
+                              fault=fault.as_dict() if fault else None)
         return status, ctype, payload
 
     def _dispatch(self, platform: str, method: str, endpoint: str, query: dict, body: dict) -> tuple[dict, str | None]:
@@ -363,6 +385,9 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         path = parsed.path
         try:
+            if method == "GET" and path.startswith("/wecom/qr/") and path.endswith(".png"):
+                self._reply(*self.sandbox.wecom_qr(path[len("/wecom/qr/"):-len(".png")]))
+                return
             for prefix in ("oa", "wecom"):
                 base = f"/{prefix}/cgi-bin/"
                 if path.startswith(base):
@@ -404,6 +429,7 @@ class SandboxServer:
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True
         self.thread: threading.Thread | None = None
+        self.sandbox.public_url = self.url
 
     @property
     def url(self) -> str:

@@ -291,7 +291,9 @@ class WeComPlatform:
         way["created_at"] = self.now
         out = {"config_id": config_id}
         if way["scene"] == 2:
-            way["qr_code"] = out["qr_code"] = f"https://p.qpic.cn/wwhead/sandbox{rand_id(40)}/0"
+            # real WeCom hosts the image (wework.qpic.cn); the sandbox serves a real PNG on itself
+            base = self.sb.public_url or "http://127.0.0.1:8089"
+            way["qr_code"] = out["qr_code"] = f"{base}/wecom/qr/{config_id}.png"
         corp.contact_ways[config_id] = way
         return out
 
@@ -301,6 +303,19 @@ class WeComPlatform:
         if config_id not in corp.contact_ways:
             raise ApiError(41044, "invalid config_id")
         return corp.contact_ways[config_id]
+
+    def qr_image(self, config_id: str) -> bytes | None:
+        """The PNG behind a contact way's qr_code URL (None when no corp holds that way)."""
+        for corp in self.apps.values():
+            if config_id in corp.contact_ways:
+                import io
+
+                import segno
+
+                buf = io.BytesIO()
+                segno.make(f"https://work.weixin.qq.com/ca/{config_id}", error="m").save(buf, kind="png", scale=6)
+                return buf.getvalue()
+        return None
 
     @api("POST", EC + "get_contact_way")
     def get_contact_way(self, corp, q, body):

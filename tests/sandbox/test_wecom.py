@@ -72,7 +72,11 @@ def test_contact_way(server, client):
     wx = wecom_client(server.url)
     client.wecom_staff(CORPID, "zhangsan")
     way = wx.external_contact.add_contact_way(1, 2, state="store-12", user=["zhangsan"])
-    assert re.fullmatch(r"[0-9a-f]{32}", way["config_id"]) and way["qr_code"].startswith("https://")
+    assert re.fullmatch(r"[0-9a-f]{32}", way["config_id"])
+    assert way["qr_code"] == f"{server.url}/wecom/qr/{way['config_id']}.png"  # a real PNG served by the sandbox
+    img = requests.get(way["qr_code"], timeout=5)
+    assert img.status_code == 200 and img.headers["Content-Type"] == "image/png"
+    assert img.content[:8] == b"\x89PNG\r\n\x1a\n"
     assert wx.external_contact.get_contact_way(way["config_id"])["contact_way"]["state"] == "store-12"
     with pytest.raises(WeChatClientException) as err:
         wx.external_contact.add_contact_way(1, 2, state="x" * 31, user=["zhangsan"])
@@ -86,6 +90,7 @@ def test_contact_way(server, client):
     with pytest.raises(WeChatClientException) as err:
         wx.external_contact.get_contact_way(way["config_id"])
     assert err.value.errcode == 41044
+    assert requests.get(way["qr_code"], timeout=5).status_code == 404  # a deleted way has no image
 
 
 def test_corp_tags_and_mark(server, client):
