@@ -59,7 +59,8 @@ def renew_channel_qrcode(ctx, account_id, channel_id):
 
 @admin_route(bp, "/accounts/{account_id}/channels/{channel_id}/qrcode")
 def channel_qrcode(ctx, account_id, channel_id):
-    """?format=png (default) | svg; ?scale=1..40 (pixels per module)."""
+    """?format=png (default) | svg; ?scale=1..40 (pixels per module, OA codes only). A WeCom contact way's
+    image is WeCom's own, downloaded from its qr_code URL: PNG as is, SVG wrapping it (see the service)."""
     from chalice import Response
 
     from scrm.errors import ValidationError

@@ -46,6 +46,39 @@ class WeComGateway(Gateway):
         path = "externalcontact/groupchat/transfer" if resigned else "externalcontact/groupchat/onjob_transfer"
         return self.post(path, {"chat_id_list": chat_ids, "new_owner": new_owner})
 
+    def download(self, url: str, max_bytes: int = 2 * 1024 * 1024) -> tuple[bytes, str]:
+        """Fetch an image WeCom hosts (a contact way's qr_code): (bytes, Content-Type). http(s) only, no
+        access token sent, at most `max_bytes`; anything else raises WeChatUnavailable naming what failed."""
+        import urllib.parse
+
+        import requests
+
+        from ..errors import WeChatUnavailable
+
+        parts = urllib.parse.urlsplit(url or "")
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise WeChatUnavailable(f"WeCom image URL {url!r} is not an http(s) URL")
+        where = f"WeCom image {parts.scheme}://{parts.netloc}{parts.path}"
+        try:
+            with requests.get(url, timeout=self.timeout, stream=True) as res:
+                if res.status_code != 200:
+                    raise WeChatUnavailable(f"{where} answered HTTP {res.status_code}")
+                ctype = (res.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+                if not ctype.startswith("image/"):
+                    raise WeChatUnavailable(f"{where} answered {ctype or 'no content type'}, not an image")
+                if int(res.headers.get("Content-Length") or 0) > max_bytes:
+                    raise WeChatUnavailable(f"{where} is larger than {max_bytes} bytes")
+                data = b""
+                for chunk in res.iter_content(64 * 1024):
+                    data += chunk
+                    if len(data) > max_bytes:
+                        raise WeChatUnavailable(f"{where} is larger than {max_bytes} bytes")
+        except requests.Timeout:
+            raise WeChatUnavailable(f"{where} timed out") from None
+        except requests.RequestException as exc:
+            raise WeChatUnavailable(f"{where} unreachable: {exc.__class__.__name__}") from None
+        return data, ctype
+
     def user(self, userid: str) -> dict:
         return self.get("user/get", userid=userid)
 
