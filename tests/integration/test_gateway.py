@@ -90,3 +90,35 @@ def test_account_without_secrets_names_what_is_missing(aws):
     accounts.forget_cache()
     with pytest.raises(ConfigError, match="token"):
         accounts.get("half")
+
+
+def test_concurrent_registrations_of_one_id_cannot_mix_secrets(aws):
+    import threading
+
+    from scrm import secrets
+    from scrm.errors import Conflict
+
+    outcomes = {}
+    gate = threading.Barrier(6)
+
+    def register(n):
+        gate.wait()
+        try:
+            accounts.register("race", "oa", f"wx{n}", f"Racer {n}", app_secret=f"secret{n}", token=f"tok{n}xx",
+                              aes_key=str(n) * 43, create_only=True)
+            outcomes[n] = "won"
+        except Conflict:
+            outcomes[n] = "conflict"
+
+    threads = [threading.Thread(target=register, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [n for n, o in outcomes.items() if o == "won"]
+    assert len(winners) == 1 and len(outcomes) == 6
+    accounts.forget_cache()
+    account = accounts.get("race")
+    n = winners[0]
+    assert (account.app_id, account.app_secret, account.token) == (f"wx{n}", f"secret{n}", f"tok{n}xx")
+    assert secrets.account_secrets("race")["aes_key"] == str(n) * 43

@@ -61,22 +61,52 @@ def _record_model():
 
 def register(account_id: str, kind: str, app_id: str, name: str, *, app_secret: str, token: str,
              aes_key: str, original_id: str | None = None, account_type: str = "service",
-             options: dict | None = None) -> Account:
-    """Create or replace an account: secrets to SSM first, then the record (so a record never lacks them)."""
+             options: dict | None = None, create_only: bool = False) -> Account:
+    """Create or replace an account: secrets to SSM first, then the record (so a record never lacks them).
+
+    With `create_only`, the id is first claimed with a conditional write (status "registering"), so two
+    concurrent registrations of one id cannot both write secrets: the loser gets Conflict and touches nothing.
+    A claim left behind by a crash can be taken over after CLAIM_SECONDS.
+    """
     if not ACCOUNT_ID.match(account_id or ""):
         raise ConfigError("account_id must be 2-63 lowercase letters, digits or dashes")
     if kind not in KINDS:
         raise ConfigError(f"kind must be one of {KINDS}, got {kind!r}")
     secrets = {"app_secret": app_secret, "token": token, "aes_key": aes_key}
     validate_secrets(kind, secrets)
-    secret_store.put_account_secrets(account_id, secrets)
     now = datetime.now(UTC)
     model = _record_model()
-    model(account_id=account_id, kind=kind, app_id=app_id, name=name, original_id=original_id,
-          account_type=account_type, status="active", created_at=now, updated_at=now,
-          options=options or {}).save()
+    record = model(account_id=account_id, kind=kind, app_id=app_id, name=name, original_id=original_id,
+                   account_type=account_type, status="active", created_at=now, updated_at=now,
+                   options=options or {})
+    if create_only:
+        _claim(model, record, now)
+    secret_store.put_account_secrets(account_id, secrets)
+    record.status = "active"
+    record.save()
     _CACHE.pop(account_id, None)
     return get(account_id)
+
+
+CLAIM_SECONDS = 60
+
+
+def _claim(model, record, now) -> None:
+    from datetime import timedelta
+
+    from pynamodb.exceptions import PutError
+
+    from .errors import Conflict
+
+    record.status = "registering"
+    stale = now - timedelta(seconds=CLAIM_SECONDS)
+    try:
+        record.save(condition=model.account_id.does_not_exist()
+                    | ((model.status == "registering") & (model.updated_at < stale)))
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict(f"account {record.account_id!r} exists already") from None
+        raise
 
 
 def get(account_id: str, *, allow_disabled: bool = False) -> Account:
@@ -97,6 +127,8 @@ def get(account_id: str, *, allow_disabled: bool = False) -> Account:
                           original_id=rec.original_id, account_type=rec.account_type, status=rec.status,
                           options=_plain(rec.options), **{n: secrets[n] for n in SECRET_NAMES})
         _CACHE[account_id] = (time.monotonic() + CACHE_SECONDS, account)
+    if account.status == "registering":
+        raise ConfigError(f"registration of account {account_id!r} has not completed; register it again")
     if account.status != "active" and not allow_disabled:
         raise AccountDisabled(account_id)
     return account

@@ -120,7 +120,8 @@ def create(scope: Scope, base_url: str, *, account_id: str, kind: str, app_id: s
     if records.exists(account_id):
         raise Conflict(f"account {account_id!r} exists already")
     accounts.register(account_id, kind, app_id, name, app_secret=app_secret, token=token, aes_key=aes_key,
-                      original_id=original_id, account_type=account_type or "service", options=options or {})
+                      original_id=original_id, account_type=account_type or "service", options=options or {},
+                      create_only=True)  # the check above is for a clear error; this closes the race
     rec = records.get_record(Scope.system(account_id), account_id)
     secrets = {"app_secret": app_secret, "token": token, "aes_key": aes_key}
     return {**view(rec, base_url, secrets), "setup": setup_values(rec, base_url, secrets)}
