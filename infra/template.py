@@ -62,6 +62,37 @@ def sqs_events(function: dict):
             yield name, event
 
 
+ADMIN_PREFIX = "/accounts"
+ADMIN_RATE, ADMIN_BURST = 50, 100  # requests/s per admin method; the team's tools, not WeChat's traffic
+GATEWAY_ERRORS = {  # API Gateway's own refusals, in the admin API's error shape
+    "THROTTLED": ("rate_limited", 429),
+    "DEFAULT_4XX": ("bad_request", None),
+    "DEFAULT_5XX": ("unavailable", None),
+}
+
+
+def protect_admin_api(resources: dict) -> None:
+    """Throttle the admin routes (never the WeChat callbacks: a throttled callback is an event WeChat may
+    drop after its retries) and answer API Gateway's own errors as `{"error": {"code", "message"}}`."""
+    api = resources.get("RestAPI")
+    if not api or api.get("Type") != "AWS::Serverless::Api":
+        return
+    paths = (api["Properties"].get("DefinitionBody") or {}).get("paths", {})
+    api["Properties"]["MethodSettings"] = [
+        {"ResourcePath": path.replace("/", "~1"), "HttpMethod": method.upper(),
+         "ThrottlingRateLimit": ADMIN_RATE, "ThrottlingBurstLimit": ADMIN_BURST}
+        for path, methods in sorted(paths.items()) if path.startswith(ADMIN_PREFIX)
+        for method in sorted(methods) if method.lower() in ("get", "post", "put", "patch", "delete")]
+    for response_type, (code, status) in GATEWAY_ERRORS.items():
+        props = {"RestApiId": {"Ref": "RestAPI"}, "ResponseType": response_type,
+                 "ResponseTemplates": {"application/json": '{"error": {"code": "' + code
+                                       + '", "message": $context.error.messageString}}'}}
+        if status:
+            props["StatusCode"] = str(status)
+        add(resources, f"GatewayResponse{camel(response_type.lower())}",
+            {"Type": "AWS::ApiGateway::GatewayResponse", "Properties": props})
+
+
 def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queues: tuple[str, ...],
           chalice_config: dict, runtime: str, layer_uri: str) -> dict:
     t = copy.deepcopy(template)
@@ -114,6 +145,8 @@ def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queu
         add(resources, lid, copy.deepcopy(resource))
         table_arns += [{"Fn::GetAtt": [lid, "Arn"]}, {"Fn::Sub": f"${{{lid}.Arn}}/index/*"}]
         outputs[f"{lid}Name"] = {"Value": {"Ref": lid}}
+
+    protect_admin_api(resources)
 
     # Queues: consumers first, since they set the visibility timeout.
     by_name = {settings.queue_name(q): q for q in queues}

@@ -66,3 +66,17 @@ def test_a_function_configured_for_another_stage_fails_the_build():
 def test_a_function_without_scrm_stage_gets_the_build_stage():
     out = run(chalice(Api={"Type": "AWS::Serverless::Function", "Properties": {"Handler": "app.app"}}))
     assert out["Resources"]["Api"]["Properties"]["Environment"]["Variables"]["SCRM_STAGE"] == "prod"
+
+
+def test_admin_routes_are_throttled_callbacks_never_and_gateway_errors_use_our_shape():
+    api = {"Type": "AWS::Serverless::Api", "Properties": {"StageName": "api", "DefinitionBody": {"paths": {
+        "/accounts/{account_id}/keys": {"get": {}, "post": {}},
+        "/wechat/oa/{account_id}": {"get": {}, "post": {}},
+        "/health": {"get": {}}}}}}
+    out = run(chalice(RestAPI=api, Api=function("app.app")))
+    settings = out["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
+    assert {(s["ResourcePath"], s["HttpMethod"]) for s in settings} == {
+        ("~1accounts~1{account_id}~1keys", "GET"), ("~1accounts~1{account_id}~1keys", "POST")}
+    throttled = out["Resources"]["GatewayResponseThrottled"]["Properties"]
+    assert throttled["StatusCode"] == "429" and throttled["RestApiId"] == {"Ref": "RestAPI"}
+    assert '"code": "rate_limited"' in throttled["ResponseTemplates"]["application/json"]
