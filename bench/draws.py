@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -33,24 +32,11 @@ def main() -> None:
     ap.add_argument("--http", action="store_true", help="go through the user draw endpoint (chalice local)")
     args = ap.parse_args()
 
-    from local.stack import free_port, wait_http
+    from local.stack import backing_services
 
-    port = free_port()
-    env_over = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{port}", "AWS_ACCESS_KEY_ID": "testing",
-                "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "ap-east-1", "AWS_REGION": "ap-east-1",
-                "SCRM_STAGE": "bench", "POWERTOOLS_LOG_LEVEL": "ERROR"}
-    os.environ.update(env_over)
-    moto = subprocess.Popen([sys.executable, "-m", "local.moto_atomic", "-H", "127.0.0.1", "-p", str(port)],
-                            cwd=ROOT, env={**os.environ}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_http(f"http://127.0.0.1:{port}/moto-api/")
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "ERROR"
+    with backing_services("bench", sandbox=False):
         run(args)
-    finally:
-        moto.terminate()
-        try:
-            moto.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            moto.kill()
 
 
 def run(args) -> None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-import subprocess
-import sys
 import time
 
 WORKERS = 50
@@ -30,20 +28,10 @@ def worker(barrier, results):
 
 
 def main() -> None:
-    from local.stack import REGION, demo_secrets, free_port, wait_http
+    from local.stack import backing_services, demo_secrets
 
-    moto_port, sandbox_port = free_port(), free_port()
-    env = {"AWS_ENDPOINT_URL": f"http://127.0.0.1:{moto_port}", "AWS_ACCESS_KEY_ID": "x", "AWS_SECRET_ACCESS_KEY": "x",
-           "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "SCRM_STAGE": "bench",
-           "WECHAT_OA_BASE_URL": f"http://127.0.0.1:{sandbox_port}/oa", "POWERTOOLS_LOG_LEVEL": "WARNING"}
-    os.environ.update(env)
-    procs = [subprocess.Popen([sys.executable, "-m", "local.moto_atomic", "-p", str(moto_port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
-             subprocess.Popen([sys.executable, "-m", "local.sandbox", "--port", str(sandbox_port)],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-    try:
-        wait_http(f"http://127.0.0.1:{moto_port}/moto-api/")
-        wait_http(f"http://127.0.0.1:{sandbox_port}/_sandbox/clock")
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+    with backing_services("bench") as urls:
         from local.sandbox import SandboxClient
         from scrm import accounts
         from scrm.data.registry import ensure_tables
@@ -51,7 +39,7 @@ def main() -> None:
         ensure_tables()
         s = demo_secrets()
         accounts.register("bench-oa", "oa", "wxbench000000000001", "Bench", **s)
-        sb = SandboxClient(f"http://127.0.0.1:{sandbox_port}")
+        sb = SandboxClient(urls["sandbox_url"])
         sb.register_oa("wxbench000000000001", s["app_secret"], s["token"], s["aes_key"])
         accounts.forget_cache()
 
@@ -73,10 +61,6 @@ def main() -> None:
         errors = [o for o in outcomes if o != "ok"]
         if errors:
             print("first error:", errors[0])
-    finally:
-        for p in procs:
-            p.terminate()
-
 
 if __name__ == "__main__":
     main()

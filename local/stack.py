@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -52,6 +53,39 @@ def demo_secrets() -> dict:
     alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
     return {"app_secret": secrets.token_hex(16), "token": secrets.token_hex(8),
             "aes_key": "".join(secrets.choice(alphabet) for _ in range(43))}
+
+
+@contextmanager
+def backing_services(stage: str, *, sandbox: bool = True, quiet: bool = True):
+    """moto server (atomic DynamoDB) and, optionally, the WeChat sandbox as subprocesses on free ports, with
+    this process's environment pointed at them; for benchmarks and scripts that need no API or dispatcher.
+    Yields {"moto_url", "sandbox_url"}; stops both on exit."""
+    moto_port, sandbox_port = free_port(), free_port()
+    urls = {"moto_url": f"http://127.0.0.1:{moto_port}", "sandbox_url": f"http://127.0.0.1:{sandbox_port}"}
+    os.environ.update({"AWS_ENDPOINT_URL": urls["moto_url"], "AWS_ACCESS_KEY_ID": "testing",
+                       "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION,
+                       "SCRM_STAGE": stage})
+    commands = [(["-m", "local.moto_atomic", "-H", "127.0.0.1", "-p", str(moto_port)], f"{urls['moto_url']}/moto-api/")]
+    if sandbox:
+        os.environ.update({"WECHAT_OA_BASE_URL": f"{urls['sandbox_url']}/oa",
+                           "WECOM_BASE_URL": f"{urls['sandbox_url']}/wecom"})
+        commands.append((["-m", "local.sandbox", "--host", "127.0.0.1", "--port", str(sandbox_port)],
+                         f"{urls['sandbox_url']}/_sandbox/clock"))
+    out = subprocess.DEVNULL if quiet else None
+    procs = [subprocess.Popen([sys.executable, *args], cwd=ROOT, env={**os.environ}, stdout=out, stderr=out)
+             for args, _ in commands]
+    try:
+        for _, ready in commands:
+            wait_http(ready)
+        yield urls
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 class LocalStack:
