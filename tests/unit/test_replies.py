@@ -49,7 +49,7 @@ def test_validate_rule():
         ({"match": "exact", "keywords": [], "reply": {"type": "text", "content": "x"}}, "keywords"),
         ({"match": "exact", "keywords": [""], "reply": {"type": "text", "content": "x"}}, "keywords[0]"),
         ({"match": "regex", "keywords": ["("], "reply": {"type": "text", "content": "x"}}, "keywords[0]"),
-        ({"match": "regex", "keywords": ["(a+)+$"], "reply": {"type": "text", "content": "x"}}, "keywords[0]"),
+        ({"match": "regex", "keywords": [r"(a)\1"], "reply": {"type": "text", "content": "x"}}, "keywords[0]"),
         ({"match": "exact", "keywords": ["a"], "reply": {"type": "image"}}, "reply.type"),
         ({"match": "exact", "keywords": ["a"], "reply": {"type": "text", "content": ""}}, "reply.content"),
         ({"match": "exact", "keywords": ["a"], "reply": {"type": "text", "content": "x"}, "priority": True},

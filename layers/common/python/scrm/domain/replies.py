@@ -1,4 +1,4 @@
-"""Passive replies as rules: keyword and menu-click rules, which one wins, and the reply XML.
+r"""Passive replies as rules: keyword and menu-click rules, which one wins, and the reply XML.
 
 Pure (no I/O). A reply content is `{"type": "text", "content": "..."}` or
 `{"type": "news", "articles": [{"title", "description", "pic_url", "url"}, ...]}`. For WeCom welcome
@@ -6,13 +6,26 @@ messages the content is `{"type": "text", "content": "...", "attachments": [<sen
 
 Rule matching: enabled rules only; highest `priority` first; on equal priority exact beats contains beats
 regex, then the older rule id. `exact` and `contains` compare case-insensitively after trimming.
+
+Regex rules run in RE2 (google-re2), a linear-time engine: no backtracking, so no pattern/message pair can
+take more than (message bytes x program size) steps, and every cost is bounded up front:
+- a pattern is at most MAX_REGEX_LEN characters, compiles within REGEX_MAX_MEM and to at most
+  MAX_REGEX_PROGRAM instructions; the enabled regex rules of an account total at most
+  MAX_REGEX_PROGRAM_PER_ACCOUNT instructions (refused at creation; stored rules beyond it are skipped);
+- a pattern is searched (unanchored, like `re.search`) in the first MAX_REGEX_TEXT_BYTES bytes (UTF-8) of
+  the trimmed message, case-insensitively (Unicode simple case folding; `(?-i)` turns it off);
+- the syntax is RE2's (https://github.com/google/re2/wiki/Syntax): no backreferences, lookaround,
+  possessive or atomic groups, conditionals or `(?x)`; `\z` ends the text (Python's `\Z` is refused);
+  `\d \w \s \b` are ASCII only (unlike Python's), use `\p{Han}`, `\p{L}`, `\p{N}` for Chinese and
+  other scripts; `^`/`$` are the start/end of the message unless `(?m)`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
+
+import re2
 
 from ..errors import ValidationError
 
@@ -22,11 +35,74 @@ MAX_KEYWORDS = 20
 MAX_KEYWORD_LEN = 100
 MAX_REGEX_LEN = 200
 MAX_MATCH_TEXT = 2000  # user text beyond this is not matched against rules (bounded work per event)
+MAX_REGEX_TEXT_BYTES = 2048  # RE2 works on UTF-8: regex rules see at most this many bytes of the message
+# RE2 budgets. Time per search <= bytes x program size x a few ns (NFA fallback, measured by bench/replies.py).
+MAX_REGEX_PROGRAM = 2_000  # instructions per pattern: \p{L} is 1,201, typical keyword patterns 10-60
+MAX_REGEX_PROGRAM_PER_ACCOUNT = 10_000  # instructions over an account's enabled regex rules
+REGEX_MAX_MEM = 256 << 10  # RE2 max_mem per pattern (program + DFA cache): compile cost and memory bounded
 MAX_TEXT_BYTES = 2048  # WeChat passive text replies must stay short
 MAX_ARTICLES = 8
 MAX_WELCOME_ATTACHMENTS = 9
-# Nested quantifiers (e.g. (a+)+, (\w*)*) backtrack catastrophically; refuse them in admin input.
-_NESTED_QUANTIFIER = re.compile(r"\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)\s*[+*{]")
+
+
+class RegexRefused(ValueError):
+    """A pattern the reply-rule engine (RE2, within its budgets) will not run; the message says why."""
+
+
+def _re2_options() -> re2.Options:
+    options = re2.Options()
+    options.case_sensitive = False  # rules have always matched case-insensitively
+    options.max_mem = REGEX_MAX_MEM
+    options.log_errors = False  # refusals are answered or logged by us, not printed to stderr by RE2
+    return options
+
+
+_RE2_OPTIONS = _re2_options()
+# What Python's `re` has and RE2 has not, keyed by the start of RE2's message, said in the operator's terms.
+_UNSUPPORTED = (
+    ("invalid escape sequence: \\Z", "\\Z is not supported: use \\z for the end of the message"),
+    ("invalid perl operator: (?=", "lookahead (?=...) is not supported"),
+    ("invalid perl operator: (?!", "negative lookahead (?!...) is not supported"),
+    ("invalid perl operator: (?<", "lookbehind (?<=...) and (?<!...) are not supported"),
+    ("invalid perl operator: (?P", "backreferences (?P=name) are not supported"),
+    ("invalid perl operator: (?>", "atomic groups (?>...) are not supported"),
+    ("invalid perl operator: (?(", "conditionals (?(...)...) are not supported"),
+    ("invalid perl operator: (?#", "comments (?#...) are not supported"),
+    ("invalid perl operator: (?x", "verbose mode (?x) is not supported"),
+    ("bad repetition operator", "possessive quantifiers (*+, ++, ?+, {n}+) are not supported"),
+    ("invalid repetition size", "a repetition count is at most 1000, nested counts included"),
+    ("pattern too large", f"too complex: it does not compile within {REGEX_MAX_MEM // 1024} KiB"),
+)
+
+
+def _refusal(detail: str) -> str:
+    reason = next((why for prefix, why in _UNSUPPORTED if detail.startswith(prefix)), None)
+    if reason is None and detail.startswith("invalid escape sequence: \\") and detail[-1:].isdigit():
+        reason = "backreferences (\\1 ...) are not supported"
+    if reason is None:
+        return f"not a valid regular expression (RE2 syntax): {detail}"
+    return f"{reason} (RE2 syntax: {detail})"
+
+
+def compile_regex(pattern: str) -> re2._Regexp:
+    """The RE2 program a regex rule runs for `pattern`; RegexRefused when it cannot run within the budgets."""
+    if not isinstance(pattern, str) or not pattern.strip() or len(pattern) > MAX_REGEX_LEN:
+        raise RegexRefused(f"a pattern is a non-empty string of at most {MAX_REGEX_LEN} characters")
+    try:
+        compiled = re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as exc:
+        detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) \
+            else str(exc)
+        raise RegexRefused(_refusal(detail)) from None
+    if compiled.programsize > MAX_REGEX_PROGRAM:
+        raise RegexRefused(f"too complex: compiles to {compiled.programsize} RE2 instructions, at most "
+                           f"{MAX_REGEX_PROGRAM}")
+    return compiled
+
+
+def regex_text(text: str) -> bytes:
+    """What regex rules search: the first MAX_REGEX_TEXT_BYTES bytes of `text` in UTF-8, whole characters."""
+    return text.encode("utf-8")[:MAX_REGEX_TEXT_BYTES].decode("utf-8", "ignore").encode("utf-8")
 
 
 @dataclass(frozen=True)
@@ -40,25 +116,80 @@ class Rule:
     name: str = ""
 
     @cached_property
-    def patterns(self) -> tuple[re.Pattern, ...]:
-        if self.match != "regex":
-            return ()
-        out = []
-        for kw in self.keywords:
-            try:
-                out.append(re.compile(kw, re.IGNORECASE))
-            except re.error:
-                continue  # validated on write; a bad stored pattern never matches
-        return tuple(out)
+    def _compiled(self) -> tuple[tuple, tuple[tuple[str, str], ...]]:
+        patterns, refused = [], []
+        if self.match == "regex":
+            for kw in self.keywords:
+                try:
+                    patterns.append(compile_regex(kw))
+                except RegexRefused as why:  # refused on write; one stored before RE2 never matches
+                    refused.append((kw, str(why)))
+        return tuple(patterns), tuple(refused)
 
-    def matches(self, text: str) -> bool:
+    @property
+    def patterns(self) -> tuple:
+        """The RE2 programs of a regex rule's keywords (those that compile within the budgets)."""
+        return self._compiled[0]
+
+    @property
+    def refused(self) -> tuple[tuple[str, str], ...]:
+        """(keyword, reason) for each keyword of a stored regex rule that RE2 will not run."""
+        return self._compiled[1]
+
+    @property
+    def program_size(self) -> int:
+        return sum(p.programsize for p in self.patterns)
+
+    def matches(self, text) -> bool:
+        """`text` is trimmed and case-folded for exact/contains; for regex it is `regex_text(trimmed)`."""
         if self.match == "exact":
             return any(text == kw.strip().casefold() for kw in self.keywords)
         if self.match == "contains":
             return any(kw.strip().casefold() in text for kw in self.keywords if kw.strip())
         if self.match == "regex":
-            return any(p.search(text) for p in self.patterns)
+            data = text if isinstance(text, bytes) else regex_text(text)
+            return any(p.search(data) for p in self.patterns)
         return False
+
+
+def _match_order(rule: Rule):
+    return -rule.priority, _SPECIFICITY.get(rule.match, 9), rule.rule_id
+
+
+def matchable(rules) -> tuple[tuple[Rule, ...], list[dict]]:
+    """The rules an account matches with, and what was left out and why (for the log).
+
+    Regex keywords RE2 refuses are left out of their rule; enabled regex rules beyond the account's program
+    budget (in match order, so the rules that would answer first are kept) are left out whole. Creation
+    refuses both, so this only bites rules stored before the budgets existed.
+    """
+    kept, skipped, budget = [], [], MAX_REGEX_PROGRAM_PER_ACCOUNT
+    for rule in sorted(rules, key=_match_order):
+        if rule.match == "regex" and rule.enabled:
+            skipped += [{"rule_id": rule.rule_id, "keyword": kw, "reason": why} for kw, why in rule.refused]
+            if rule.program_size > budget:
+                skipped.append({"rule_id": rule.rule_id, "keyword": None,
+                                "reason": f"over the account's budget of {MAX_REGEX_PROGRAM_PER_ACCOUNT} "
+                                          "RE2 instructions"})
+                continue
+            budget -= rule.program_size
+        kept.append(rule)
+    return tuple(kept), skipped
+
+
+def regex_program_size(rules) -> int:
+    """RE2 instructions of the enabled regex rules among `rules` (stored dicts or Rule)."""
+    total = 0
+    for r in rules:
+        match, enabled, keywords = (r.match, r.enabled, r.keywords) if isinstance(r, Rule) else \
+            (r.get("match"), r.get("enabled", True), r.get("keywords") or ())
+        if match == "regex" and enabled:
+            for kw in keywords:
+                try:
+                    total += compile_regex(kw).programsize
+                except RegexRefused:
+                    continue  # never matched, costs nothing
+    return total
 
 
 @dataclass(frozen=True)
@@ -75,10 +206,10 @@ def choose(rules, text: str) -> Rule | None:
     """The keyword rule answering `text`, if any."""
     folded = (text or "").strip()[:MAX_MATCH_TEXT]
     folded_ci = folded.casefold()
-    candidates = sorted((r for r in rules if r.enabled and r.match in _SPECIFICITY),
-                        key=lambda r: (-r.priority, _SPECIFICITY[r.match], r.rule_id))
+    searched = regex_text(folded)  # encoded once for every regex rule
+    candidates = sorted((r for r in rules if r.enabled and r.match in _SPECIFICITY), key=_match_order)
     for rule in candidates:
-        if rule.matches(folded if rule.match == "regex" else folded_ci):
+        if rule.matches(searched if rule.match == "regex" else folded_ci):
             return rule
     return None
 
@@ -165,12 +296,9 @@ def validate_rule(body) -> dict:
                                   field=f"keywords[{i}]")
         if match == "regex":
             try:
-                re.compile(kw)
-            except re.error as exc:
-                raise ValidationError(f"not a valid regular expression: {exc}", field=f"keywords[{i}]") from None
-            if _NESTED_QUANTIFIER.search(kw):
-                raise ValidationError("nested quantifiers are not allowed (catastrophic backtracking)",
-                                      field=f"keywords[{i}]")
+                compile_regex(kw)
+            except RegexRefused as why:
+                raise ValidationError(str(why), field=f"keywords[{i}]") from None
         clean.append(kw)
     priority = body.get("priority", 0)
     if isinstance(priority, bool) or not isinstance(priority, int) or not -1000 <= priority <= 1000:

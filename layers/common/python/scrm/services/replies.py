@@ -3,6 +3,10 @@
 `settings_for(account_id)` answers from a per-container cache (CACHE_SECONDS), so the callback path pays
 one Query per account per container per half-minute, not one per event. Writes through this module
 forget the local copy at once; other containers see a change within CACHE_SECONDS.
+
+Regex rules are compiled (RE2) when the settings load, not per event; a stored pattern RE2 will not run, or
+regex rules beyond the account's RE2 budget (`domain.replies.matchable`), are skipped and logged, never
+raised into the callback path. Creating or changing a rule refuses both, naming the field.
 """
 
 from __future__ import annotations
@@ -10,7 +14,15 @@ from __future__ import annotations
 import time
 import uuid
 
-from ..domain.replies import ReplySettings, Rule, validate_reply, validate_rule
+from ..domain.replies import (
+    MAX_REGEX_PROGRAM_PER_ACCOUNT,
+    ReplySettings,
+    Rule,
+    matchable,
+    regex_program_size,
+    validate_reply,
+    validate_rule,
+)
 from ..errors import NotFound, ValidationError
 from ..tenancy import Scope
 
@@ -42,7 +54,13 @@ def settings_for(account_id: str) -> ReplySettings:
                               priority=int(rec.priority or 0), enabled=bool(rec.enabled), name=rec.name or ""))
         elif rec.item_id.startswith(repo.SETTINGS):
             settings[rec.item_id[len(repo.SETTINGS):]] = json.loads(rec.content)
-    value = ReplySettings(rules=tuple(rules), welcome=settings.get("welcome"), default=settings.get("default"))
+    kept, skipped = matchable(rules)
+    if skipped:
+        from ..observability import logger
+
+        for item in skipped:  # stored before RE2 and its budgets: the operator must rewrite these
+            logger().warning("reply rule pattern skipped", extra={"account_id": account_id, **item})
+    value = ReplySettings(rules=kept, welcome=settings.get("welcome"), default=settings.get("default"))
     _CACHE[account_id] = (time.monotonic() + CACHE_SECONDS, value)
     return value
 
@@ -63,16 +81,26 @@ def _platform(account_id: str) -> str:
     return accounts.get(account_id, allow_disabled=True).kind
 
 
+def _with_refusals(rule: dict) -> dict:
+    """A stored rule, plus `refused_keywords` when it holds patterns RE2 will not run (stored before RE2)."""
+    if rule.get("match") == "regex":
+        refused = Rule(rule_id=rule["rule_id"], match="regex", keywords=tuple(rule["keywords"]), reply={}).refused
+        if refused:
+            return {**rule, "refused_keywords": [{"keyword": kw, "reason": why} for kw, why in refused]}
+    return rule
+
+
 def list_rules(scope: Scope, account_id: str) -> dict:
     rules = sorted(_repo().list_rules(scope, account_id), key=lambda r: (-r["priority"], r["rule_id"]))
-    return {"items": rules, "next_cursor": None}  # the admin Page shape; an account has at most MAX_RULES
+    # the admin Page shape; an account has at most MAX_RULES
+    return {"items": [_with_refusals(r) for r in rules], "next_cursor": None}
 
 
 def get_rule(scope: Scope, account_id: str, rule_id: str) -> dict:
     rule = _repo().get_rule(scope, account_id, rule_id)
     if rule is None:
         raise NotFound(f"no reply rule {rule_id!r} in account {account_id!r}")
-    return rule
+    return _with_refusals(rule)
 
 
 def create_rule(scope: Scope, account_id: str, body: dict) -> dict:
@@ -80,18 +108,37 @@ def create_rule(scope: Scope, account_id: str, body: dict) -> dict:
     rule = validate_rule(body)
     if _platform(account_id) != "oa":
         raise ValidationError("reply rules apply to Official Accounts only", field="account_id")
-    if len(_repo().list_rules(scope, account_id)) >= MAX_RULES:
+    existing = _repo().list_rules(scope, account_id)
+    if len(existing) >= MAX_RULES:
         raise ValidationError(f"an account has at most {MAX_RULES} reply rules", field="account_id")
+    _check_regex_budget(existing, rule)
     rule_id = time.strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex[:6]
     stored = _repo().put_rule(scope, account_id, rule_id, rule, create=True)
     forget_cache(account_id)
     return stored
 
 
+def _check_regex_budget(others: list[dict], rule: dict) -> None:
+    """Refuse a rule that would take the account's enabled regex rules over their RE2 instruction budget.
+
+    Two concurrent writes can each pass; the callback path enforces the budget again (`matchable`).
+    """
+    own = regex_program_size([rule])
+    if not own:
+        return
+    total = regex_program_size(others) + own
+    if total > MAX_REGEX_PROGRAM_PER_ACCOUNT:
+        raise ValidationError(f"the account's enabled regex rules would compile to {total} RE2 instructions, "
+                              f"at most {MAX_REGEX_PROGRAM_PER_ACCOUNT} (this rule: {own}); simplify or disable "
+                              "some regex rules", field="keywords")
+
+
 def update_rule(scope: Scope, account_id: str, rule_id: str, body: dict) -> dict:
     from pynamodb.exceptions import PutError
 
     rule = validate_rule(body)
+    if rule["match"] == "regex" and rule["enabled"]:
+        _check_regex_budget([r for r in _repo().list_rules(scope, account_id) if r["rule_id"] != rule_id], rule)
     try:
         stored = _repo().put_rule(scope, account_id, rule_id, rule, create=False)
     except PutError as exc:
