@@ -37,7 +37,10 @@ LOCK = ROOT / "infra" / "layer-requirements.txt"
 CHALICE_CONFIG = ROOT / ".chalice" / "config.json"
 
 LAMBDA_PYTHON = "3.12"  # the deploy target; every function's Runtime is python3.12
-PLATFORM = "manylinux2014_x86_64"
+# Lambda's python3.12 runs on Amazon Linux 2023 (glibc 2.34): wheels for glibc 2.17 and 2.28 both load there,
+# and some packages (google-re2) publish manylinux_2_28 wheels only.
+PLATFORMS = ("manylinux2014_x86_64", "manylinux_2_28_x86_64")
+PLATFORM = " + ".join(PLATFORMS)
 PROVIDED_BY_RUNTIME = {"boto3", "botocore", "s3transfer"}  # in Lambda's /var/runtime; never in the layer
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 STAGE_OVERRIDES = ("SCRM_TABLE_PREFIX", "SCRM_QUEUE_PREFIX", "SCRM_SECRETS_PREFIX")  # the template sets none
@@ -67,8 +70,9 @@ def pinned(path: Path) -> dict[str, str]:
 
 
 def pip_platform_args(python_version: str) -> list[str]:
-    return ["--platform", PLATFORM, "--python-version", python_version, "--implementation", "cp",
-            "--only-binary=:all:", "--disable-pip-version-check"]
+    platforms = [arg for p in PLATFORMS for arg in ("--platform", p)]
+    return [*platforms, "--python-version", python_version, "--implementation", "cp", "--only-binary=:all:",
+            "--disable-pip-version-check"]
 
 
 # ---------------------------------------------------------------- lock

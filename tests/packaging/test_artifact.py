@@ -37,7 +37,7 @@ RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "
 # Compiled or heavy third-party modules that handlers import lazily: they must load from the layer.
 THIRD_PARTY = ["wechatpy", "wechatpy.crypto", "wechatpy.enterprise", "cryptography.hazmat.bindings._rust",
                "cryptography.hazmat.primitives.ciphers", "_cffi_backend", "charset_normalizer", "requests",
-               "xmltodict", "segno", "yaml", "pynamodb.models", "aws_lambda_powertools.utilities.batch",
+               "xmltodict", "segno", "yaml", "re2._re2", "pynamodb.models", "aws_lambda_powertools.utilities.batch",
                "aws_lambda_powertools.utilities.idempotency"]
 
 
