@@ -105,3 +105,72 @@ def test_contains_agrees_with_python(text, keywords):
     r = rule("a", "contains", *keywords)
     expected = any(k.strip().casefold() in text.strip()[:2000].casefold() for k in keywords if k.strip())
     assert (choose([r], text) is not None) == expected
+
+
+# ---------------------------------------------------------------- regex rules in RE2 (attacks: tests/security)
+
+_ATOMS = ["a", "b", "A", "1", " ", "中", ".", "[ab]", "[^a]", "[a-b1]", r"\d", r"\s", r"\.", "!"]
+
+
+@st.composite
+def simple_patterns(draw, depth=0):
+    """A family of patterns both engines read the same way (no \\w or \\b, which RE2 keeps ASCII-only)."""
+    if depth >= 2 or draw(st.booleans()):
+        body = "".join(draw(st.lists(st.sampled_from(_ATOMS), min_size=1, max_size=3)))
+    else:
+        parts = draw(st.lists(simple_patterns(depth=depth + 1), min_size=1, max_size=3))
+        body = draw(st.sampled_from(["(?:{})", "({})"])).format("|".join(parts))
+    quant = draw(st.sampled_from(["", "", "*", "+", "?", "*?", "{1,2}", "{2}"]))
+    if quant and not body.endswith(")") and len(body) > 1 and not body.startswith("["):
+        body = f"(?:{body})"
+    return draw(st.sampled_from(["", "^"])) + body + quant + draw(st.sampled_from(["", "$"]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(pattern=simple_patterns(), text=st.text(alphabet="abAB1 中!.", max_size=12))
+def test_re2_and_python_re_agree_on_simple_patterns(pattern, text):
+    import re
+
+    expected = re.search(pattern, text.strip(), re.IGNORECASE) is not None  # what rules matched before RE2
+    assert (choose([rule("r", "regex", pattern)], text) is not None) is expected, (pattern, text)
+
+
+def test_documented_differences_from_python_re():
+    """RE2's classes are ASCII: Chinese needs \\p{Han}; end of text is \\z."""
+    assert choose([rule("w", "regex", r"^\w+$")], "你好") is None
+    assert choose([rule("h", "regex", r"^\p{Han}+$")], "你好").rule_id == "h"
+    assert choose([rule("z", "regex", r"价格\z")], "问价格").rule_id == "z"
+    assert choose([rule("i", "regex", r"(?-i)^Hi$")], "hi") is None  # case-insensitive unless turned off
+    assert choose([rule("s", "regex", "order")], "my ORDER please").rule_id == "s"  # a search, not a match
+
+
+@pytest.mark.parametrize(("pattern", "says"), [
+    (r"(a)\1", "backreferences"),
+    (r"(?P<x>a)(?P=x)", "backreferences (?P=name)"),
+    (r"(?=a)", "lookahead"),
+    (r"(?!a)", "negative lookahead"),
+    (r"(?<=a)b", "lookbehind"),
+    (r"(?>a)", "atomic groups"),
+    (r"a++", "possessive"),
+    (r"(?(1)a|b)", "conditionals"),
+    (r"(?x) a", "verbose mode"),
+    (r"a\Z", r"use \z"),
+    (r"a{1001}", "at most 1000"),
+    (r".{1000}.{1000}", "does not compile within 256 KiB"),  # over RE2's memory budget
+    (r"\p{L}\p{L}", "RE2 instructions, at most 2000"),  # under max_mem, over the program budget
+    (r"(", "not a valid regular expression"),
+])
+def test_refusal_names_the_keyword_and_says_why(pattern, says):
+    with pytest.raises(ValidationError) as refused:
+        validate_rule({"match": "regex", "keywords": ["ok", pattern], "reply": {"type": "text", "content": "x"}})
+    assert refused.value.field == "keywords[1]"
+    assert says in str(refused.value), str(refused.value)
+
+
+def test_regex_rules_see_at_most_2048_bytes_whole_characters():
+    from scrm.domain.replies import MAX_REGEX_TEXT_BYTES, regex_text
+
+    assert MAX_REGEX_TEXT_BYTES == 2048
+    cut = regex_text("中" * 1000)  # 3 bytes each: 682 whole characters
+    assert len(cut) == 2046 and cut.decode() == "中" * 682
+    assert choose([rule("t", "regex", r"^中+$")], "中" * 1000 + "x").rule_id == "t"  # the x is past the cut
