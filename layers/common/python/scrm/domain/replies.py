@@ -38,7 +38,7 @@ MAX_MATCH_TEXT = 2000  # user text beyond this is not matched against rules (bou
 MAX_REGEX_TEXT_BYTES = 2048  # RE2 works on UTF-8: regex rules see at most this many bytes of the message
 # RE2 budgets. Time per search <= bytes x program size x a few ns (NFA fallback, measured by bench/replies.py).
 MAX_REGEX_PROGRAM = 2_000  # instructions per pattern: \p{L} is 1,201, typical keyword patterns 10-60
-MAX_REGEX_PROGRAM_PER_ACCOUNT = 10_000  # instructions over an account's enabled regex rules
+MAX_REGEX_PROGRAM_PER_ACCOUNT = 5_000  # over an account's enabled regex rules: ~200 typical patterns
 REGEX_MAX_MEM = 256 << 10  # RE2 max_mem per pattern (program + DFA cache): compile cost and memory bounded
 MAX_TEXT_BYTES = 2048  # WeChat passive text replies must stay short
 MAX_ARTICLES = 8
@@ -46,7 +46,15 @@ MAX_WELCOME_ATTACHMENTS = 9
 
 
 class RegexRefused(ValueError):
-    """A pattern the reply-rule engine (RE2, within its budgets) will not run; the message says why."""
+    """A pattern the reply-rule engine (RE2, within its budgets) will not run; the message says why.
+
+    `compiled` is true when RE2 got as far as building the program (refused for its size), a cost worth
+    counting; syntax refusals are cheap.
+    """
+
+    def __init__(self, message: str, compiled: bool = False):
+        super().__init__(message)
+        self.compiled = compiled
 
 
 def _re2_options() -> re2.Options:
@@ -93,10 +101,10 @@ def compile_regex(pattern: str) -> re2._Regexp:
     except re2.error as exc:
         detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) \
             else str(exc)
-        raise RegexRefused(_refusal(detail)) from None
+        raise RegexRefused(_refusal(detail), compiled=detail.startswith("pattern too large")) from None
     if compiled.programsize > MAX_REGEX_PROGRAM:
         raise RegexRefused(f"too complex: compiles to {compiled.programsize} RE2 instructions, at most "
-                           f"{MAX_REGEX_PROGRAM}")
+                           f"{MAX_REGEX_PROGRAM}", compiled=True)
     return compiled
 
 
@@ -157,22 +165,42 @@ def _match_order(rule: Rule):
 
 
 def matchable(rules) -> tuple[tuple[Rule, ...], list[dict]]:
-    """The rules an account matches with, and what was left out and why (for the log).
+    """The rules an account matches with, compiled, and what was left out and why (for the log).
 
     Regex keywords RE2 refuses are left out of their rule; enabled regex rules beyond the account's program
-    budget (in match order, so the rules that would answer first are kept) are left out whole. Creation
-    refuses both, so this only bites rules stored before the budgets existed.
+    budget (in match order, so the rules that would answer first are kept) are left out whole. Compiling is
+    bounded as well, whatever is stored: at most twice the budget is compiled (a pattern refused for its size
+    counting as a whole pattern), the remaining regex rules are left out uncompiled. Creation refuses all of this, so it
+    only bites rules stored before RE2 and its budgets.
     """
-    kept, skipped, budget = [], [], MAX_REGEX_PROGRAM_PER_ACCOUNT
+    kept, skipped = [], []
+    budget = MAX_REGEX_PROGRAM_PER_ACCOUNT
+    compile_left = 2 * MAX_REGEX_PROGRAM_PER_ACCOUNT
     for rule in sorted(rules, key=_match_order):
-        if rule.match == "regex" and rule.enabled:
-            skipped += [{"rule_id": rule.rule_id, "keyword": kw, "reason": why} for kw, why in rule.refused]
-            if rule.program_size > budget:
-                skipped.append({"rule_id": rule.rule_id, "keyword": None,
-                                "reason": f"over the account's budget of {MAX_REGEX_PROGRAM_PER_ACCOUNT} "
-                                          "RE2 instructions"})
+        if rule.match != "regex" or not rule.enabled:
+            kept.append(rule)
+            continue
+        patterns, refused, cost = [], [], 0
+        for kw in rule.keywords:
+            if cost > budget or compile_left <= 0:
+                break
+            try:
+                pattern = compile_regex(kw)
+            except RegexRefused as why:
+                refused.append((kw, str(why)))
+                compile_left -= MAX_REGEX_PROGRAM if why.compiled else len(kw)
                 continue
-            budget -= rule.program_size
+            patterns.append(pattern)
+            cost += pattern.programsize
+            compile_left -= pattern.programsize
+        skipped += [{"rule_id": rule.rule_id, "keyword": kw, "reason": why} for kw, why in refused]
+        if cost > budget or len(patterns) + len(refused) < len(rule.keywords):
+            skipped.append({"rule_id": rule.rule_id, "keyword": None,
+                            "reason": f"over the account's budget of {MAX_REGEX_PROGRAM_PER_ACCOUNT} RE2 "
+                                      "instructions for regex rules"})
+            continue
+        budget -= cost
+        rule.__dict__["_compiled"] = (tuple(patterns), tuple(refused))  # cached_property's slot: compiled once
         kept.append(rule)
     return tuple(kept), skipped
 
