@@ -92,8 +92,8 @@ def _with_refusals(rule: dict) -> dict:
 
 def list_rules(scope: Scope, account_id: str) -> dict:
     rules = sorted(_repo().list_rules(scope, account_id), key=lambda r: (-r["priority"], r["rule_id"]))
-    # the admin Page shape; an account has at most MAX_RULES
-    return {"items": [_with_refusals(r) for r in rules], "next_cursor": None}
+    items = [_with_refusals(r) for r in rules]
+    return {"items": items, "next_cursor": None}  # the admin Page shape; an account has at most MAX_RULES
 
 
 def get_rule(scope: Scope, account_id: str, rule_id: str) -> dict:
