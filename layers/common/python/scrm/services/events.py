@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from ..idempotency import once, register_lambda_context
-from ..observability import bind_context, flush_metrics, logger
+from ..observability import bind_context, bind_keys, flush_metrics
 
 # Modules that register handlers; imported on first use so a cold start pays only for what runs.
 HANDLER_MODULES: list[str] = [
@@ -81,7 +81,7 @@ def process_batch(event: dict, context=None) -> dict:
 
     def record_handler(record):
         payload = json.loads(record.body)
-        logger().append_keys(account_id=payload.get("account_id"), kind=payload.get("kind"))
+        bind_keys(account_id=payload.get("account_id"), kind=payload.get("kind"))
         return apply(payload)
 
     try:
