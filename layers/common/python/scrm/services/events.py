@@ -84,10 +84,14 @@ def process_batch(event: dict, context=None) -> dict:
         bind_keys(account_id=payload.get("account_id"), kind=payload.get("kind"))
         return apply(payload)
 
+    from ..queues import back_off
+
     try:
-        return process_partial_response(event=event, record_handler=record_handler,
-                                        processor=BatchProcessor(event_type=EventType.SQS,
-                                                                  raise_on_entire_batch_failure=False),
-                                        context=context)
+        result = process_partial_response(event=event, record_handler=record_handler,
+                                          processor=BatchProcessor(event_type=EventType.SQS,
+                                                                    raise_on_entire_batch_failure=False),
+                                          context=context)
+        # failed records come back after a growing delay, not the queue's fixed visibility timeout
+        return back_off(event.get("Records") or [], [f["itemIdentifier"] for f in result.get("batchItemFailures", [])])
     finally:
         flush_metrics()
