@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from scrm import queues
 from scrm.aws import client
 from scrm.config import settings
@@ -171,8 +169,3 @@ def test_cli_dlq_list_and_redrive(aws):
     assert moved.exit_code == 0 and json.loads(moved.stdout) == [{"queue": "events", "moved": 1, "send_failed": 0}]
     bad = runner.invoke(cli, ["dlq", "redrive", "--queue", "nope"])
     assert bad.exit_code == 1 and "queue must be one of" in bad.output
-
-
-@pytest.mark.parametrize("count,delay", [(None, 30), ("x", 30), (0, 30), (1, 30), (3, 480), (50, 3600)])
-def test_retry_delay_is_bounded(count, delay):
-    assert queues.retry_delay(count) == delay
