@@ -26,15 +26,19 @@ def reassignment_worker(event):
     import json
 
     from scrm.observability import bind_context
+    from scrm.queues import handle_records
     from scrm.services import reassignment
 
     bind_context("reassignment_worker", event.context)
-    for record in event:
-        msg = json.loads(record.body)
+
+    def advance(record: dict):
+        msg = json.loads(record["body"])
         result = reassignment.advance(msg["account_id"], msg["plan_id"], budget_seconds=_budget(event.context),
                                       poll=False)
         if result.get("more") and result.get("counts", {}).get("planned", 1):
             reassignment.enqueue(msg["account_id"], msg["plan_id"], delay_seconds=RETRY_DELAY_SECONDS)
+
+    return handle_records(event.to_dict().get("Records") or [], advance)
 
 
 @bp.schedule(Rate(30, unit=Rate.MINUTES))

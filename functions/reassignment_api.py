@@ -2,7 +2,7 @@
 
 from chalice import Blueprint
 
-from functions.admin_common import admin_route
+from functions.admin_common import admin_route, page
 
 bp = Blueprint(__name__)
 BASE = "/accounts/{account_id}/reassignment"
@@ -67,11 +67,12 @@ def get_plan(ctx, account_id, plan_id):
 
 @admin_route(bp, BASE + "/plans/{plan_id}/items")
 def list_plan_items(ctx, account_id, plan_id):
-    from scrm.services.reassignment import get_plan, list_items
+    from scrm.services.reassignment import get_plan, item_view, plan_items
 
     get_plan(ctx.scope, account_id, plan_id)  # 404 for an unknown plan
-    return list_items(ctx.scope, account_id, plan_id, status=ctx.query.get("status"), limit=ctx.limit(100, 1000),
-                      cursor=ctx.query.get("cursor"))
+    status = ctx.query.get("status")
+    return page(lambda limit, start: plan_items(ctx.scope, account_id, plan_id, status=status, limit=limit,
+                                                start=start), ctx, view=item_view, default_limit=100)
 
 
 @admin_route(bp, BASE + "/plans/{plan_id}/advance", methods=("POST",), role="operator",
@@ -87,13 +88,15 @@ def advance_plan(ctx, account_id, plan_id):
 
 @admin_route(bp, BASE + "/staff/{userid}/history")
 def staff_history(ctx, account_id, userid):
-    from scrm.services.reassignment import staff_history
+    from scrm.services.reassignment import plan_view, staff_plans
 
-    return {"items": staff_history(ctx.scope, account_id, userid), "next_cursor": None}
+    return page(lambda limit, start: staff_plans(ctx.scope, account_id, userid, limit=limit, start=start), ctx,
+                view=plan_view)
 
 
 @admin_route(bp, BASE + "/customers/{external_userid}")
 def customer_transfers(ctx, account_id, external_userid):
-    from scrm.services.reassignment import customer_status
+    from scrm.services.reassignment import customer_item_view, customer_items
 
-    return {"items": customer_status(ctx.scope, account_id, external_userid), "next_cursor": None}
+    return page(lambda limit, start: customer_items(ctx.scope, account_id, external_userid, limit=limit,
+                                                    start=start), ctx, view=customer_item_view)

@@ -121,11 +121,9 @@ class Dispatcher:
             self.deliveries += len(messages)
             self.failures += len(failed_ids)
         for m in messages:
-            if m["MessageId"] in failed_ids:
-                # Retry soon (Lambda would wait out the visibility timeout; locally we want speed).
-                self.sqs.change_message_visibility(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"],
-                                                   VisibilityTimeout=1)
-            else:
+            # Like Lambda, a failed message is left alone: it comes back when the handler's back-off
+            # (ChangeMessageVisibility, scrm.queues.back_off) or the queue's visibility timeout says so.
+            if m["MessageId"] not in failed_ids:
                 self.sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
 
     # --- schedules

@@ -7,8 +7,10 @@
     python -m scrm_cli keys create shop-oa --role operator --name "campaign team"
     python -m scrm_cli audit shop-oa --action key.
 
-`bootstrap` is the one command that does not use the API: with AWS credentials for the stage, it writes the first
-platform admin key straight to the `admin_keys` table (the API cannot create platform keys).
+`bootstrap`, `platform-keys` and `dlq` do not use the API: with AWS credentials for the stage, they write the first
+platform admin key straight to the `admin_keys` table (the API cannot create platform keys), list or revoke platform
+keys, and list or redrive the dead-letter queues (`dlq list [--queue events] [--peek 5]`, `dlq redrive [--queue
+events] [--max N]`).
 Output is JSON; errors print the API's error and exit with status 1.
 """
 
@@ -278,6 +280,48 @@ def platform_keys(revoke_id, stage):
             out(admin_keys.revoke_platform_key(revoke_id))
         else:
             out(admin_keys.list_platform_keys())
+    except ScrmError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+# --- dead-letter queues (direct to AWS)
+
+
+@cli.group()
+def dlq():
+    """Dead-letter queues: list what failed for good, and replay it once the cause is fixed (needs AWS
+    credentials for the stage)."""
+
+
+@dlq.command("list")
+@click.option("--queue", "queue_names", multiple=True, help="events, reassignment, ... (default: every queue)")
+@click.option("--peek", type=click.IntRange(0, 100), default=0, help="also show up to N messages of each DLQ")
+@click.option("--stage", envvar="SCRM_STAGE")
+def dlq_list(queue_names, peek, stage):
+    """How many messages each dead-letter queue holds (and, with --peek, which)."""
+    _use_layer(stage)
+    from scrm.errors import ScrmError
+    from scrm.services.dead_letters import list_dead_letters
+
+    try:
+        out(list_dead_letters(list(queue_names) or None, peek=peek))
+    except ScrmError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@dlq.command("redrive")
+@click.option("--queue", "queue_names", multiple=True, help="events, reassignment, ... (default: every queue)")
+@click.option("--max", "limit", type=click.IntRange(1), help="move at most N messages per queue")
+@click.option("--stage", envvar="SCRM_STAGE")
+def dlq_redrive(queue_names, limit, stage):
+    """Move each message of the dead-letter queue back to its source queue, once (send, then delete)."""
+    _use_layer(stage)
+    from scrm.errors import ScrmError
+    from scrm.queues import ALL_QUEUES
+    from scrm.services.dead_letters import redrive
+
+    try:
+        out([redrive(q, limit=limit) for q in (list(queue_names) or ALL_QUEUES)])
     except ScrmError as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -63,9 +63,13 @@ class SandboxClient:
         return self._call("DELETE", "/calls")
 
     def fault(self, path: str | None, errcode: int | None = None, platform: str | None = None,
-              delay_ms: int = 0, times: int | None = 1, errmsg: str | None = None, app: str | None = None) -> dict:
+              delay_ms: int = 0, times: int | None = 1, errmsg: str | None = None, app: str | None = None,
+              answer: str | None = None, apply: bool = False) -> dict:
+        """Make the next `times` calls of `path` fail: with `errcode`, after `delay_ms`, or with a non-JSON
+        200 `answer` ("html" | "empty"); `apply=True` does the call's work first, then fails the answer."""
         return self._call("POST", "/faults", {"path": path, "platform": platform, "errcode": errcode,
-                                              "delay_ms": delay_ms, "times": times, "errmsg": errmsg, "app": app})
+                                              "delay_ms": delay_ms, "times": times, "errmsg": errmsg, "app": app,
+                                              "answer": answer, "apply": apply})
 
     def faults(self) -> list[dict]:
         return self._call("GET", "/faults")["faults"]

@@ -62,6 +62,8 @@ FAULT_MESSAGES = {
     45009: "reach max api daily quota limit",
     45011: "api minute-quota reach limit  mustslower  retry next minute",
     45033: "api concurrent out of limit",
+    41051: "externaluser has started chatting",
+    41096: "welcome msg is being distributed",
 }
 
 
@@ -117,6 +119,12 @@ class Fault:
     delay_ms: int = 0
     times: int | None = 1  # None = until cleared
     app: str | None = None
+    # "html" | "empty": answer HTTP 200 with an HTML error page or an empty body instead of JSON (what a
+    # proxy, a gateway page or a broken connection in front of WeChat gives)
+    answer: str | None = None
+    # True: do the call's work first, then answer with the fault (a -1 or an HTML page WeChat sends after
+    # it has in fact processed the call); False: refuse before doing anything
+    apply: bool = False
     hits: int = field(default=0)
 
     def matches(self, platform: str, path: str, app: str | None) -> bool:
@@ -128,7 +136,14 @@ class Fault:
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in
-                ("path", "platform", "errcode", "errmsg", "delay_ms", "times", "app", "hits")}
+                ("path", "platform", "errcode", "errmsg", "delay_ms", "times", "app", "answer", "apply", "hits")}
+
+
+ANSWERS = {  # non-JSON 200 answers a fault can give (body, Content-Type)
+    "html": (b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
+             b"</center><hr><center>stgw</center></body></html>", "text/html"),
+    "empty": (b"", "application/json"),
+}
 
 
 class Faults:
@@ -137,9 +152,13 @@ class Faults:
 
     def add(self, spec: dict) -> Fault:
         times = spec.get("times", 1)
+        answer = spec.get("answer")
+        if answer is not None and answer not in ANSWERS:
+            raise ValueError(f"answer must be one of {', '.join(ANSWERS)}, got {answer!r}")
         f = Fault(path=spec.get("path"), platform=spec.get("platform"), errcode=spec.get("errcode"),
                   errmsg=spec.get("errmsg"), delay_ms=int(spec.get("delay_ms") or 0),
-                  times=None if times is None else int(times), app=spec.get("app"))
+                  times=None if times is None else int(times), app=spec.get("app"), answer=answer,
+                  apply=bool(spec.get("apply")))
         self.items.append(f)
         return f
 

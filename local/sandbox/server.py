@@ -17,9 +17,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from . import callbacks, oa, wecom
-from .core import FAULT_MESSAGES, ApiError, CallLog, Clock, Faults, TokenStore
+from .core import ANSWERS, FAULT_MESSAGES, ApiError, CallLog, Clock, Faults, TokenStore
 
 CONTROL: list[tuple[str, re.Pattern, str]] = []
+
+
+class _Answered(Exception):
+    """A fault chose the answer (a non-JSON body) before the platform handler ran."""
 
 
 def control(method: str, pattern: str) -> Callable:
@@ -69,8 +73,12 @@ class Sandbox:
                     body = json.loads(raw_body.decode("utf-8"))
                 except ValueError:
                     raise ApiError(47001, "data format error") from None
-            if fault and fault.errcode is not None:
+            if fault and fault.errcode is not None and not fault.apply:
                 raise ApiError(fault.errcode, fault.errmsg or FAULT_MESSAGES.get(fault.errcode, "injected fault"))
+            if fault and fault.answer and not fault.apply:
+                result = {"answer": fault.answer}
+                payload, ctype = ANSWERS[fault.answer]
+                raise _Answered()
             with self.lock:
                 if platform == "oa" and endpoint == "showqrcode":
                     img = self.oa.show_qrcode(query.get("ticket", ""))
@@ -80,8 +88,15 @@ class Sandbox:
                 else:
                     args = body if isinstance(body, dict) else {}
                     result, app = self._dispatch(platform, method, endpoint, query, args)
+            if fault and fault.apply and fault.errcode is not None:  # done, but WeChat says it failed
+                raise ApiError(fault.errcode, fault.errmsg or FAULT_MESSAGES.get(fault.errcode, "injected fault"))
+            if fault and fault.apply and fault.answer:  # done, but the answer is not JSON
+                result = {"answer": fault.answer, "applied": result}
+                payload, ctype = ANSWERS[fault.answer]
         except ApiError as err:
             result = err.body()
+        except _Answered:
+            pass
         if payload is None:
             if "errcode" not in result and platform == "wecom":
                 result = {"errcode": 0, "errmsg": "ok", **result}

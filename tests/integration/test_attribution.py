@@ -241,3 +241,22 @@ def test_concurrent_events_for_one_person_are_all_counted(oa_account):
     assert errors == []
     assert totals(a, ch["channel_id"])["scans"] == 8
     assert len(attribution.find_contact(Scope.system(a), a, openid="o-busy")["touches"]) == 8
+
+
+@pytest.mark.parametrize("answer", ["html", "empty"])
+def test_tagging_answered_with_no_json_stays_pending(oa_account, sandbox, answer):
+    sb = SandboxClient(sandbox.url)
+    a = oa_account.account_id
+    from scrm.gateway import gateway_for
+
+    tag_id = gateway_for(oa_account).client.tag.create(f"page-{answer}")["id"]
+    ch = channels.create_channel(Scope.system(a), a, {"kind": "oa_qr", "name": "Tagged", "tags": [tag_id]})
+    sb.oa_followers(oa_account.app_id, openids=["o-p1", "o-p2"])
+    t = 1_800_000_000
+    run(*[oa(a, "SCAN", o, t, ch["scene"]) for o in ("o-p1", "o-p2")])
+    sb.fault("tags/members/batchtagging", platform="oa", answer=answer, times=1)
+    first = attribution.flush_taggings(t, force=True)
+    assert (first["applied"], first["failed"]) == (0, 2)  # not deleted as applied
+    assert sb.oa_follower(oa_account.app_id, "o-p1")["tagid_list"] == []
+    again = attribution.flush_taggings(t, force=True)
+    assert again["applied"] == 2 and sb.oa_follower(oa_account.app_id, "o-p1")["tagid_list"] == [tag_id]

@@ -358,7 +358,8 @@ def test_wecom_welcome_skipped_when_the_code_is_too_old(wecom_account, client, s
 def test_wecom_welcome_retries_a_busy_wechat_within_the_window(wecom_account, client, sandbox):
     set_welcome(wecom_account, {"welcome": {"type": "text", "content": "persistent"}})
     sb, out, msg = _deliver_add_event(wecom_account, client, sandbox)
-    sb.fault("send_welcome_msg", errcode=-1, platform="wecom", times=4)  # more than the gateway's own retries
+    # more than the gateway's own retries
+    sb.fault("externalcontact/send_welcome_msg", errcode=-1, platform="wecom", times=4)
     _run_worker(msg)
     (item,) = inbox_items()
     assert item.welcome_status == "sent"
@@ -373,7 +374,8 @@ def test_wecom_welcome_timeout_that_landed_is_not_sent_twice(wecom_account, clie
     sb, out, msg = _deliver_add_event(wecom_account, client, sandbox)
     monkeypatch.setenv("WECHAT_HTTP_TIMEOUT", "0.3")  # only the worker's send needs the short timeout
     reset_settings()
-    sb.fault("send_welcome_msg", platform="wecom", delay_ms=800, times=1)  # answers late, but the send lands
+    # answers late, but the send lands
+    sb.fault("externalcontact/send_welcome_msg", platform="wecom", delay_ms=800, times=1)
     _run_worker(msg)
     (item,) = inbox_items()
     assert item.welcome_status == "sent"
@@ -451,3 +453,48 @@ def test_http_fuzz_never_5xx_and_never_stores(http_accounts):
 
     run()
     assert not queued() and not inbox_items()
+
+
+# --- what WeCom's answers to send_welcome_msg mean (https://developer.work.weixin.qq.com/document/path/92137)
+
+
+@pytest.mark.parametrize("answer", ["html", "empty"])
+def test_wecom_welcome_answered_with_no_json_is_not_recorded_sent(wecom_account, client, sandbox, monkeypatch,
+                                                                  answer):
+    from scrm.services import welcome
+
+    monkeypatch.setattr(welcome, "PAUSE", lambda seconds: None)
+    set_welcome(wecom_account, {"welcome": {"type": "text", "content": "hello"}})
+    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox)
+    # a gateway's error page, nothing sent
+    sb.fault("externalcontact/send_welcome_msg", platform="wecom", answer=answer, times=1)
+    _run_worker(msg)
+    assert len(sb.calls(path_contains="send_welcome_msg")) == 2  # the page was not taken for a success
+    view = sb.wecom_customer(wecom_account.app_id, out["external_userid"])
+    assert [w["used"] for w in view["welcome_codes"]] == [True]
+    (item,) = inbox_items()
+    assert item.welcome_status == "sent"
+
+
+def test_wecom_welcome_being_distributed_41096_is_retried(wecom_account, client, sandbox, monkeypatch):
+    from scrm.services import welcome
+
+    pauses = []
+    monkeypatch.setattr(welcome, "PAUSE", pauses.append)
+    set_welcome(wecom_account, {"welcome": {"type": "text", "content": "hello"}})
+    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox)
+    sb.fault("externalcontact/send_welcome_msg", errcode=41096, platform="wecom", times=2)  # another app is sending it
+    _run_worker(msg)
+    (item,) = inbox_items()
+    assert item.welcome_status == "sent"
+    assert len(sb.calls(path_contains="send_welcome_msg")) == 3 and pauses == [0.2, 0.4]
+
+
+def test_wecom_welcome_first_attempt_41051_means_delivered(wecom_account, client, sandbox):
+    set_welcome(wecom_account, {"welcome": {"type": "text", "content": "hello"}})
+    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox)
+    sb.fault("externalcontact/send_welcome_msg", errcode=41051, platform="wecom", times=1)  # another app welcomed them
+    _run_worker(msg)
+    (item,) = inbox_items()
+    assert item.welcome_status == "sent" and "41051" in item.welcome_detail
+    assert len(sb.calls(path_contains="send_welcome_msg")) == 1  # delivered: never retried

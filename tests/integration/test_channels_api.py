@@ -137,3 +137,14 @@ def test_another_accounts_key_is_refused_in_the_data_layer(api, oa_account):
                  lambda: attribution.find_contact(stranger, a, openid="o-1")):
         with pytest.raises(Forbidden):
             call()
+
+
+@pytest.mark.parametrize("answer", ["html", "empty"])
+def test_wechat_answering_no_json_on_create_is_503_and_creates_nothing(api, sandbox, answer):
+    from local.sandbox import SandboxClient
+
+    SandboxClient(sandbox.url).fault("qrcode/create", platform="oa", answer=answer, times=1)
+    r = api("POST", "/channels", {"kind": "oa_qr", "name": "Poster page"})
+    assert r.status_code == 503 and r.json_body["error"]["code"] == "wechat_unavailable", r.body
+    assert not [c for c in api("GET", "/channels").json_body["items"] if c["name"] == "Poster page"]
+    assert api("POST", "/channels", {"kind": "oa_qr", "name": "Poster page"}).status_code == 201

@@ -122,3 +122,47 @@ def test_concurrent_registrations_of_one_id_cannot_mix_secrets(aws):
     n = winners[0]
     assert (account.app_id, account.app_secret, account.token) == (f"wx{n}", f"secret{n}", f"tok{n}xx")
     assert secrets.account_secrets("race")["aes_key"] == str(n) * 43
+
+
+# --- answers that are not JSON (issue 12.11) and calls that must not be resent blindly (12.13)
+
+
+@pytest.mark.parametrize("answer", ["html", "empty"])
+def test_a_200_answer_that_is_not_json_is_a_typed_retryable_error(oa_account, sandbox, answer):
+    from scrm.errors import WeChatBadAnswer
+
+    sb = SandboxClient(sandbox.url)
+    gw = gateway_for(oa_account)
+    sb.fault("tags/create", platform="oa", answer=answer)
+    with pytest.raises(WeChatBadAnswer, match="not a JSON object") as info:
+        gw.client.tag.create("vip")
+    assert isinstance(info.value, WeChatUnavailable)  # retryable: 503 to admins, retried by workers
+    sb.fault("tags/members/batchtagging", platform="oa", answer=answer)
+    with pytest.raises(WeChatBadAnswer):
+        gw.post("tags/members/batchtagging", {"openid_list": ["o1"], "tagid": 100})
+
+
+def test_calls_without_a_dedupe_key_are_not_resent_on_busy(wecom_account, sandbox):
+    from scrm.errors import AmbiguousOutcome
+
+    sb = SandboxClient(sandbox.url)
+    sb.wecom_staff(wecom_account.app_id, "alice")
+    sb.wecom_customers(wecom_account.app_id, "alice", external_userids=["wm1"])
+    gw = gateway_for(wecom_account)
+    sb.fault("externalcontact/add_msg_template", errcode=-1, platform="wecom", times=1, apply=True)
+    with pytest.raises(AmbiguousOutcome) as info:
+        gw.add_msg_template("alice", ["wm1"], {"text": {"content": "hi"}})
+    assert info.value.errcode == -1 and isinstance(info.value, WeChatUnavailable)
+    assert len(sb.calls("externalcontact/add_msg_template")) == 1  # sent once, never blindly again
+    # 45009 refuses before doing anything: typed, and not retried in the gateway either
+    sb.fault("externalcontact/add_msg_template", errcode=45009, platform="wecom", times=1)
+    with pytest.raises(WeChatRateLimited):
+        gw.add_msg_template("alice", ["wm1"], {"text": {"content": "hi"}})
+    assert len(sb.calls("externalcontact/add_msg_template")) == 2
+    # a non-JSON answer to such a call is ambiguous too
+    sb.fault("externalcontact/add_msg_template", platform="wecom", answer="html", apply=True)
+    with pytest.raises(AmbiguousOutcome):
+        gw.add_msg_template("alice", ["wm1"], {"text": {"content": "hi"}})
+    # an idempotent call is still retried on -1
+    sb.fault("externalcontact/get_follow_user_list", errcode=-1, platform="wecom", times=1)
+    assert "alice" in gw.customer_contact_staff()

@@ -221,3 +221,33 @@ def test_least_loaded_policy_and_history(corp):
         svc.set_policy(SYS, ACC, {"strategy": "coin_flip"})
     with pytest.raises(errors.Forbidden):
         svc.staff_history(Scope(account_id="other", key_id="k1", role="admin"), ACC, "leaver")
+
+
+@pytest.mark.parametrize("fault", [{"errcode": -1}, {"answer": "html"}])
+def test_a_transfer_wecom_processed_but_answered_busy_is_reconciled_never_resent(corp, monkeypatch, fault):
+    """-1 (or a page that is not JSON) after WeCom did the transfer: the gateway must not resend it blindly;
+    the next pass looks (transfer_result, groupchat/get) and finds every target already moving."""
+    sb, corpid = corp
+    ids = leave(sb, corpid, "leaver", 5, chats=1)
+    plan = svc.create_plan(SYS, ACC, "leaver", takeovers=["t1"])
+    clock = [1_000_000.0]
+    monkeypatch.setattr(svc, "_now", lambda: clock[0])
+    for path in ("externalcontact/resigned/transfer_customer", "externalcontact/groupchat/transfer"):
+        sb.fault(path, platform="wecom", times=1, apply=True, **fault)
+    first = svc.advance(ACC, plan["plan_id"], poll=False)
+    assert first["more"] and first["counts"]["planned"] == 6  # nothing recorded: the outcome is unknown
+    for _ in range(3):
+        clock[0] += svc.LEASE_SECONDS + 1
+        out = svc.advance(ACC, plan["plan_id"], poll=False)
+        if out["counts"]["planned"] == 0:
+            break
+    assert out["reconciled_batches"] >= 1
+    assert len(sb.calls(path_contains="resigned/transfer_customer")) == 1  # sent once, never blindly again
+    assert len(sb.calls(path_contains="groupchat/transfer")) == 1
+    calls = [c["path"] for c in sb.calls(platform="wecom") if "transfer" in c["path"]]
+    assert calls.index("externalcontact/resigned/transfer_result") > calls.index(
+        "externalcontact/resigned/transfer_customer")  # looked before deciding
+    states = final_states(plan["plan_id"])
+    assert {states[i] for i in ids} == {rules.WAITING} and list(states.values()).count(rules.DONE) == 1
+    transfers = Counter(t["external_userid"] for t in sb.wecom_transfers(corpid))
+    assert set(transfers) == set(ids) and set(transfers.values()) == {1}

@@ -69,3 +69,44 @@ def test_bad_input_is_a_clear_error(api):
     assert status == 400 and body["error"]["field"] == "mode"
     status, body = call("GET", "/plans/p-nope", role="read-only")
     assert status == 404
+
+
+def _walk(call, path, limit):
+    seen, cursor, pages = [], None, 0
+    while True:
+        status, body = call("GET", f"{path}?limit={limit}" + (f"&cursor={cursor}" if cursor else ""),
+                            role="read-only")
+        assert status == 200, body
+        assert len(body["items"]) <= limit
+        seen += body["items"]
+        pages += 1
+        cursor = body["next_cursor"]
+        if not cursor:
+            return seen, pages
+
+
+def test_staff_history_and_customer_transfers_are_paged_with_the_shared_cursor(api):
+    """A long-serving staff member's history and a customer moved many times: pages, never everything."""
+    from scrm.data.transfer_plans import TransferPlan
+    from scrm.data.transfers import TransferItem
+
+    call, sb, account = api
+    a = account.account_id
+    for n in range(7):
+        pid = f"p{n:03d}"
+        TransferPlan(account_id=a, plan_id=pid, handover_userid="veteran", handover_key=f"{a}#veteran",
+                     mode="onjob", trigger="admin", strategy="round_robin", takeovers=["t1"], status="done",
+                     created_at=1_700_000_000 + n, updated_at=1_700_000_000 + n).save()
+        TransferItem(plan_key=f"{a}#{pid}", item_key="c#wm-moved", account_id=a, plan_id=pid, kind="customer",
+                     target_id="wm-moved", target_key=f"{a}#wm-moved", handover_userid="veteran",
+                     takeover_userid="t1", state="done", updated_at=1_700_000_000 + n).save()
+    plans, pages = _walk(call, "/staff/veteran/history", 3)
+    assert [p["plan_id"] for p in plans] == [f"p{n:03d}" for n in reversed(range(7))] and pages >= 3  # newest first
+    items, pages = _walk(call, "/customers/wm-moved", 2)
+    assert sorted(i["plan_id"] for i in items) == [f"p{n:03d}" for n in range(7)] and pages >= 4
+    # a cursor is bound to its listing: one of this history fails on another staff member's
+    status, first = call("GET", "/staff/veteran/history?limit=1", role="read-only")
+    status, body = call("GET", f"/staff/someone-else/history?cursor={first['next_cursor']}", role="read-only")
+    assert status == 400 and body["error"]["field"] == "cursor"
+    status, body = call("GET", "/customers/wm-moved?limit=0", role="read-only")
+    assert status == 400 and body["error"]["field"] == "limit"

@@ -245,6 +245,28 @@ def test_faults_consumed_k_times_and_delay(server, client):
     assert calls[0]["fault"]["errcode"] == -1 and "access_token" not in calls[0]["query"]
 
 
+def test_faults_can_answer_a_non_json_page_and_can_fail_after_doing_the_work(server, client):
+    wx = oa_client(server.url)
+    token = wx.fetch_access_token()["access_token"]
+    url = server.url + "/oa/cgi-bin/tags/create"
+    client.fault("tags/create", platform="oa", answer="html", times=1)
+    res = requests.post(url, params={"access_token": token}, json={"tag": {"name": "page"}}, timeout=5)
+    assert res.status_code == 200 and res.headers["Content-Type"].startswith("text/html") and b"<html>" in res.content
+    client.fault("tags/create", platform="oa", answer="empty", times=1)
+    res = requests.post(url, params={"access_token": token}, json={"tag": {"name": "empty"}}, timeout=5)
+    assert res.status_code == 200 and res.content == b""
+    assert wx.tag.get() == []  # neither did anything
+    client.fault("tags/create", platform="oa", errcode=-1, apply=True, times=1)  # done, but answered -1
+    assert requests.post(url, params={"access_token": token}, json={"tag": {"name": "done"}},
+                         timeout=5).json()["errcode"] == -1
+    client.fault("tags/create", platform="oa", answer="html", apply=True, times=1)
+    assert b"<html>" in requests.post(url, params={"access_token": token}, json={"tag": {"name": "also"}},
+                                      timeout=5).content
+    assert sorted(t["name"] for t in wx.tag.get()) == ["also", "done"]
+    bad = requests.post(server.url + "/_sandbox/faults", json={"path": "x", "answer": "xml"}, timeout=5)
+    assert bad.status_code == 400
+
+
 def test_subscribe_scan_callbacks_aes(server, client, receiver):
     wx = oa_client(server.url)
     qr = wx.qrcode.create({"action_name": "QR_LIMIT_SCENE", "action_info": {"scene": {"scene_id": 123}}})

@@ -96,3 +96,63 @@ def test_policy_always_terminates_within_bound(codes):
     # at most one refresh plus the busy retries plus the first try
     assert len(s.calls) <= 1 + 1 + BUSY_RETRIES
     assert len(s.invalidated) <= 1
+
+
+class RawResponse:
+    """What wechatpy hands back when the body is not JSON: the requests Response itself."""
+
+    def __init__(self, content=b"", ctype="text/html"):
+        self.status_code, self.content, self.headers = 200, content, {"Content-Type": ctype}
+
+
+@pytest.mark.parametrize("raw", [RawResponse(b"<html>502 Bad Gateway</html>"), RawResponse(b"", "application/json"),
+                                 ["a", "list"]])
+def test_an_answer_that_is_not_a_json_object_is_never_success(raw):
+    from scrm.errors import WeChatBadAnswer
+
+    calls = []
+
+    def send(kwargs):
+        calls.append(kwargs)
+        return raw
+
+    with pytest.raises(WeChatBadAnswer, match="not a JSON object"):
+        call_with_policy(send, {}, "tags/create", token=lambda: "t", invalidate=lambda t: None, backoff=0)
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("fault", [-1, "timeout", "refused", "html"])
+def test_calls_without_a_dedupe_key_are_never_resent_on_an_ambiguous_outcome(fault):
+    from scrm.errors import AmbiguousOutcome
+
+    calls = []
+
+    def send(kwargs):
+        calls.append(kwargs)
+        if fault == "html":
+            return RawResponse(b"<html></html>")
+        return Script([fault]).send(kwargs)
+
+    for endpoint in ("externalcontact/add_msg_template", "externalcontact/resigned/transfer_customer"):
+        calls.clear()
+        with pytest.raises(AmbiguousOutcome) as info:
+            call_with_policy(send, {}, endpoint, token=lambda: "t", invalidate=lambda t: None, backoff=0,
+                             sleep=lambda s: None)
+        assert len(calls) == 1 and isinstance(info.value, WeChatUnavailable)
+    # the per-call switch does the same for any endpoint
+    calls.clear()
+    with pytest.raises(AmbiguousOutcome):
+        call_with_policy(send, {}, "x/y", token=lambda: "t", invalidate=lambda t: None, backoff=0,
+                         sleep=lambda s: None, retry_ambiguous=False)
+    assert len(calls) == 1
+
+
+def test_non_idempotent_calls_still_survive_a_token_refresh_and_are_not_retried_on_limits():
+    s = Script([40001, 0])
+    assert call_with_policy(s.send, {}, "externalcontact/add_msg_template", token=s.token,
+                            invalidate=s.invalidate, backoff=0.5, sleep=s.sleeps.append)["ok"]
+    s = Script([45009, 0])
+    with pytest.raises(WeChatRateLimited):
+        call_with_policy(s.send, {}, "externalcontact/add_msg_template", token=s.token, invalidate=s.invalidate,
+                         backoff=0.5, sleep=s.sleeps.append)
+    assert len(s.calls) == 1 and s.sleeps == []

@@ -55,9 +55,33 @@ class WeChatTokenInvalid(WeChatError):
 
 
 class WeChatUnavailable(ScrmError):
-    """The WeChat endpoint could not be reached (connection refused, DNS, timeout)."""
+    """The WeChat endpoint could not be reached (connection refused, DNS, timeout) or gave no usable answer.
+    Retryable: the admin API answers 503, workers try again later."""
 
     code = "wechat_unavailable"
+
+    def __init__(self, message: str, *, endpoint: str = "", errcode=None, errmsg: str | None = None):
+        super().__init__(message)
+        self.endpoint = endpoint
+        self.errcode = errcode  # -1 when WeChat said "system busy" on a call that is not retried blindly
+        self.errmsg = errmsg
+
+
+class WeChatBadAnswer(WeChatUnavailable):
+    """WeChat (or something in front of it) answered HTTP 200 with a body that is not a JSON object: an HTML
+    page, an empty body. Never a success: nothing may be recorded as done on such an answer."""
+
+
+class AmbiguousOutcome(WeChatUnavailable):
+    """A call with no dedupe key (add_msg_template, transfer_customer, ...) may or may not have taken effect:
+    WeChat answered -1 (system busy), timed out, failed mid-answer or answered something that is not JSON.
+    The gateway never resends such a call itself; the caller must look (get_groupmsg_list_v2,
+    transfer_result, ...) before sending again. `cause` is the error that made it ambiguous."""
+
+    def __init__(self, message: str, *, endpoint: str = "", errcode=None, errmsg: str | None = None,
+                 cause: Exception | None = None):
+        super().__init__(message, endpoint=endpoint, errcode=errcode, errmsg=errmsg)
+        self.cause = cause
 
 
 # --- errors the admin API turns into JSON responses (code, message, field details)

@@ -1,32 +1,59 @@
 """Structured JSON logs and metrics (Powertools), one instance per container.
 
-Event-triggered functions do not run Chalice middleware, so each handler calls `bind_context`.
+Event-triggered functions do not run Chalice middleware, so each handler calls `bind_context` at the start
+of every invocation: it clears the keys the previous invocation bound and binds the new ones.
+
+Thread safety: the local dispatcher (and any code using threads) may ask for the logger from two threads
+at once on a cold start; two Powertools Loggers built at the same time race on the shared `logging`
+logger and one ends up with a plain `logging.Formatter` ("'Formatter' object has no attribute
+'append_keys'"). So each is built once under a lock. Invocation keys are Powertools' thread-local keys
+(`thread_safe_append_keys`): in Lambda one thread runs one invocation at a time, locally each dispatcher
+thread has its own, so one invocation's keys never show up in another's logs.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
+import threading
+
+_BUILD_LOCK = threading.Lock()
+_LOGGER = None
+_METRICS = None
 
 
-@lru_cache(maxsize=1)
 def logger():
-    from aws_lambda_powertools import Logger
+    global _LOGGER
+    if _LOGGER is None:
+        with _BUILD_LOCK:
+            if _LOGGER is None:
+                from aws_lambda_powertools import Logger
 
-    return Logger(service="wechat-scrm")
+                _LOGGER = Logger(service="wechat-scrm")
+    return _LOGGER
 
 
-@lru_cache(maxsize=1)
 def metrics():
-    from aws_lambda_powertools import Metrics
+    global _METRICS
+    if _METRICS is None:
+        with _BUILD_LOCK:
+            if _METRICS is None:
+                from aws_lambda_powertools import Metrics
 
-    return Metrics(namespace="WeChatSCRM", service="wechat-scrm")
+                _METRICS = Metrics(namespace="WeChatSCRM", service="wechat-scrm")
+    return _METRICS
 
 
 def bind_context(function: str, lambda_context=None, **keys) -> None:
+    """Start of an invocation: forget the previous invocation's keys, bind this one's."""
     log = logger()
     if lambda_context is not None and hasattr(lambda_context, "aws_request_id"):
         keys["request_id"] = lambda_context.aws_request_id
-    log.append_keys(function=function, **keys)
+    log.thread_safe_clear_keys()
+    log.thread_safe_append_keys(function=function, **keys)
+
+
+def bind_keys(**keys) -> None:
+    """Keys for the rest of this invocation (e.g. the record being handled); replaced by the next call's."""
+    logger().thread_safe_append_keys(**keys)
 
 
 def count(name: str, value: float = 1, **dimensions) -> None:

@@ -15,9 +15,68 @@ REASSIGNMENT = "reassignment"  # plans of staff-departure reassignment to advanc
 ALL_QUEUES = (EVENTS, WORK, REASSIGNMENT)
 
 
+# Redrive policy: a message failed this many times goes to its dead-letter queue (infra/ and ensure_queues).
+MAX_RECEIVE_COUNT = 5
+# Back-off of a failed message, by its receive count: 30 s, 2 min, 8 min, 32 min, then 1 h. With 5 receives a
+# failing effect is tried for about 1 h 40 min (a WeChat outage of half an hour is ridden out) before the DLQ.
+RETRY_BASE_SECONDS, RETRY_FACTOR, RETRY_CAP_SECONDS = 30, 4, 3600
+
+
 @cache
 def queue_url(name: str) -> str:
     return client("sqs").get_queue_url(QueueName=settings().queue_name(name))["QueueUrl"]
+
+
+@cache
+def _url_of_arn(arn: str) -> str:
+    *_, account, name = arn.split(":")
+    return client("sqs").get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+
+
+def retry_delay(receive_count) -> int:
+    """Seconds a message that failed on its `receive_count`-th delivery stays invisible before the next."""
+    try:
+        n = max(1, int(receive_count))
+    except (TypeError, ValueError):
+        n = 1
+    return int(min(RETRY_CAP_SECONDS, RETRY_BASE_SECONDS * RETRY_FACTOR ** min(n - 1, 16)))
+
+
+def back_off(records: list[dict], failed_ids) -> dict:
+    """Give each failed record of a Lambda SQS batch a growing delay (ChangeMessageVisibility by its receive
+    count) instead of the queue's fixed visibility timeout, and return the partial-batch response. A record
+    whose visibility cannot be changed simply comes back after the queue's visibility timeout.
+    (AWS's pattern: https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-errorhandling.html)"""
+    failed_ids = set(failed_ids)
+    sqs = client("sqs") if failed_ids else None
+    for record in records:
+        if record.get("messageId") not in failed_ids or not record.get("receiptHandle"):
+            continue
+        count = (record.get("attributes") or {}).get("ApproximateReceiveCount")
+        try:
+            sqs.change_message_visibility(QueueUrl=_url_of_arn(record["eventSourceARN"]),
+                                          ReceiptHandle=record["receiptHandle"], VisibilityTimeout=retry_delay(count))
+        except Exception:  # back-off is best effort: never turn one failed record into a failed batch
+            from .observability import logger
+
+            logger().warning("could not delay a failed message", extra={"message_id": record.get("messageId")})
+    return {"batchItemFailures": [{"itemIdentifier": i} for i in sorted(failed_ids)]}
+
+
+def handle_records(records: list[dict], handle) -> dict:
+    """Run `handle(record)` for each record of a Lambda SQS batch; a record that raises is logged, delayed by
+    `back_off` and reported in `batchItemFailures` (the others are done and deleted)."""
+    failed = []
+    for record in records:
+        try:
+            handle(record)
+        except Exception:
+            from .observability import logger
+
+            logger().exception("queue record failed; it will be retried later",
+                               extra={"message_id": record.get("messageId")})
+            failed.append(record.get("messageId"))
+    return back_off(records, failed)
 
 
 def send(name: str, message: dict, delay_seconds: int = 0) -> str:
@@ -45,7 +104,8 @@ def ensure_queues() -> dict[str, str]:
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         urls[name] = sqs.create_queue(QueueName=settings().queue_name(name), Attributes={
             "VisibilityTimeout": "60",
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "5"}),
+            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)}),
         })["QueueUrl"]
     queue_url.cache_clear()
+    _url_of_arn.cache_clear()
     return urls

@@ -4,6 +4,14 @@ wechatpy's own `auto_retry` recurses without bound when WeChat keeps answering 4
 fetch ignores API_BASE_URL; so auto_retry is off, tokens come from `TokenCache`, and `_request` is
 wrapped by `call_with_policy`: one retry after a token refresh, short back-offs on -1 / 45009 / 45033,
 and a typed error for everything else.
+
+Two rules on top:
+- An answer that is not a JSON object (wechatpy hands back the raw response for an HTML page or an empty
+  body) is `WeChatBadAnswer`, a retryable `WeChatUnavailable`, never a success.
+- Calls with no dedupe key (`NOT_IDEMPOTENT`: a second call acts twice) are never resent blindly: -1, a
+  timeout, a broken connection, an HTTP 5xx or a non-JSON answer may hide a call WeChat did process, so they
+  raise `AmbiguousOutcome` at once and the caller looks before resending. Only a token error (WeChat refused
+  the call before doing anything) is retried for them.
 """
 
 from __future__ import annotations
@@ -14,13 +22,47 @@ from collections.abc import Callable
 
 from ..accounts import Account
 from ..config import settings
-from ..errors import WeChatBusy, WeChatError, WeChatRateLimited, WeChatTokenInvalid, WeChatUnavailable
+from ..errors import (
+    AmbiguousOutcome,
+    WeChatBadAnswer,
+    WeChatBusy,
+    WeChatError,
+    WeChatRateLimited,
+    WeChatTokenInvalid,
+    WeChatUnavailable,
+)
 from .tokens import TokenCache
 
 TOKEN_ERRORS = {40001, 40014, 42001}
 BUSY = {-1}
 RATE_LIMITED = {45009, 45011, 45033}
 BUSY_RETRIES = 2
+
+# Endpoints whose repeat acts twice and that carry no dedupe key. Mass sends (clientmsgid), template
+# messages (client_msg_id), welcome messages (a code works once: a repeat hears 41051) and tagging are safe
+# to repeat; these are not.
+NOT_IDEMPOTENT = frozenset({
+    "externalcontact/add_msg_template",  # a second group-message task for the staff member
+    "externalcontact/transfer_customer",
+    "externalcontact/resigned/transfer_customer",
+    "externalcontact/groupchat/transfer",
+    "externalcontact/groupchat/onjob_transfer",
+    "externalcontact/add_contact_way",  # a second contact way
+    "message/custom/send",  # a customer-service message sent twice
+    "message/send",  # a WeCom app message sent twice
+})
+
+
+def endpoint_path(url_or_endpoint: str) -> str:
+    """'https://host/cgi-bin/externalcontact/x?y' or 'externalcontact/x' -> 'externalcontact/x'."""
+    path = url_or_endpoint.split("?", 1)[0]
+    if "/cgi-bin/" in path:
+        path = path.split("/cgi-bin/", 1)[1]
+    return path.strip("/")
+
+
+def is_idempotent(endpoint: str) -> bool:
+    return endpoint_path(endpoint) not in NOT_IDEMPOTENT
 
 
 def classify(errcode, errmsg, endpoint) -> WeChatError:
@@ -33,12 +75,29 @@ def classify(errcode, errmsg, endpoint) -> WeChatError:
     return WeChatError(errcode, errmsg, endpoint)
 
 
+def decoded_answer(result, endpoint: str) -> dict:
+    """WeChat's answer as a dict, or WeChatBadAnswer: wechatpy returns the raw response when it is not JSON."""
+    if isinstance(result, dict):
+        return result
+    status = getattr(result, "status_code", None)
+    ctype = (getattr(result, "headers", None) or {}).get("Content-Type") or "no content type"
+    size = len(getattr(result, "content", b"") or b"")
+    what = "an empty body" if status is not None and not size else f"{size} bytes of {ctype}"
+    raise WeChatBadAnswer(f"WeChat API {endpoint} answered HTTP {status or '?'} with {what}, not a JSON object",
+                          endpoint=endpoint)
+
+
 def call_with_policy(send: Callable[[dict], dict], kwargs: dict, endpoint: str, *, token: Callable[[], str],
-                     invalidate: Callable[[str], None], backoff: float, sleep=time.sleep) -> dict:
-    """Run one API call under the retry policy. `send(kwargs)` performs the HTTP call with a token."""
+                     invalidate: Callable[[str], None], backoff: float, sleep=time.sleep,
+                     retry_ambiguous: bool | None = None) -> dict:
+    """Run one API call under the retry policy. `send(kwargs)` performs the HTTP call with a token and
+    returns wechatpy's answer. `retry_ambiguous=False` (the default for NOT_IDEMPOTENT endpoints) turns
+    every outcome that may hide a processed call into AmbiguousOutcome instead of retrying it."""
     import requests
     from wechatpy.exceptions import WeChatClientException
 
+    if retry_ambiguous is None:
+        retry_ambiguous = is_idempotent(endpoint)
     refreshed = False
     busy_tries = 0
     while True:
@@ -46,26 +105,48 @@ def call_with_policy(send: Callable[[dict], dict], kwargs: dict, endpoint: str, 
         attempt = copy.deepcopy(kwargs)  # wechatpy mutates params/data in place
         attempt.setdefault("params", {})["access_token"] = used
         try:
-            return send(attempt)
+            return decoded_answer(send(attempt), endpoint)
         except WeChatClientException as exc:
             if exc.errcode is None:  # an HTTP-level failure (5xx, 4xx) with no WeChat errcode
                 status = getattr(getattr(exc, "response", None), "status_code", "?")
-                raise WeChatUnavailable(f"WeChat API {endpoint} answered HTTP {status}") from None
+                unavailable = WeChatUnavailable(f"WeChat API {endpoint} answered HTTP {status}", endpoint=endpoint)
+                if not retry_ambiguous and not (isinstance(status, int) and 400 <= status < 500):
+                    raise _ambiguous(endpoint, unavailable) from None
+                raise unavailable from None
             error = classify(exc.errcode, exc.errmsg, endpoint)
             error.data = _body(exc)  # e.g. 45065 carries the msgid of the earlier mass send
+        except WeChatBadAnswer as exc:
+            if not retry_ambiguous:
+                raise _ambiguous(endpoint, exc) from None
+            raise
         except requests.Timeout:
-            raise WeChatUnavailable(f"WeChat API {endpoint} timed out") from None
+            unavailable = WeChatUnavailable(f"WeChat API {endpoint} timed out", endpoint=endpoint)
+            raise (unavailable if retry_ambiguous else _ambiguous(endpoint, unavailable)) from None
         except requests.ConnectionError as exc:
-            raise WeChatUnavailable(f"WeChat API {endpoint} unreachable: {exc.__class__.__name__}") from None
+            unavailable = WeChatUnavailable(f"WeChat API {endpoint} unreachable: {exc.__class__.__name__}",
+                                            endpoint=endpoint)
+            raise (unavailable if retry_ambiguous else _ambiguous(endpoint, unavailable)) from None
+        except requests.RequestException as exc:  # the answer broke off mid-body (chunked encoding, decoding)
+            unavailable = WeChatUnavailable(f"WeChat API {endpoint} answer unreadable: {exc.__class__.__name__}",
+                                            endpoint=endpoint)
+            raise (unavailable if retry_ambiguous else _ambiguous(endpoint, unavailable)) from None
         if isinstance(error, WeChatTokenInvalid) and not refreshed:
-            invalidate(used)
+            invalidate(used)  # refused before anything was done: safe to repeat even without a dedupe key
             refreshed = True
             continue
-        if isinstance(error, (WeChatBusy, WeChatRateLimited)) and busy_tries < BUSY_RETRIES:
+        if isinstance(error, WeChatBusy) and not retry_ambiguous:
+            raise _ambiguous(endpoint, error)
+        if isinstance(error, (WeChatBusy, WeChatRateLimited)) and busy_tries < BUSY_RETRIES and retry_ambiguous:
             sleep(backoff * (2 ** busy_tries))
             busy_tries += 1
             continue
         raise error
+
+
+def _ambiguous(endpoint: str, cause: Exception) -> AmbiguousOutcome:
+    return AmbiguousOutcome(f"{cause} (may have taken effect; not resent: look before sending again)",
+                            endpoint=endpoint, errcode=getattr(cause, "errcode", None),
+                            errmsg=getattr(cause, "errmsg", None), cause=cause)
 
 
 def _body(exc) -> dict:
@@ -138,9 +219,12 @@ class Gateway:
     def get(self, endpoint: str, **params) -> dict:
         return self.client.get(endpoint, params=params)
 
-    def post(self, endpoint: str, data: dict) -> dict:
-        """A plain POST for the APIs wechatpy lacks (transfer_customer, groupmsg v2, ...)."""
-        return self.client.post(endpoint, data=data)
+    def post(self, endpoint: str, data: dict, *, retry_ambiguous: bool | None = None) -> dict:
+        """A plain POST for the APIs wechatpy lacks (transfer_customer, groupmsg v2, ...).
+
+        retry_ambiguous: None follows NOT_IDEMPOTENT; False makes any outcome that may hide a processed call
+        raise AmbiguousOutcome instead of being retried (for a call the caller knows has no dedupe key)."""
+        return self.client.post(endpoint, data=data, retry_ambiguous=retry_ambiguous)
 
 
 def _install_policy(cls):
@@ -162,9 +246,10 @@ def _install_policy(cls):
         def _request(self, method, url_or_endpoint, **kwargs):
             parent = super()._request
             g = self._gateway
+            retry_ambiguous = kwargs.pop("retry_ambiguous", None)
             return call_with_policy(lambda kw: parent(method, url_or_endpoint, **kw), kwargs,
-                                    url_or_endpoint, token=g.access_token, invalidate=g.invalidate,
-                                    backoff=g.backoff)
+                                    endpoint_path(url_or_endpoint), token=g.access_token, invalidate=g.invalidate,
+                                    backoff=g.backoff, retry_ambiguous=retry_ambiguous)
 
     return PolicyClient
 

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 
 from ..idempotency import once, register_lambda_context
-from ..observability import bind_context, flush_metrics, logger
+from ..observability import bind_context, bind_keys, flush_metrics
 
 # Modules that register handlers; imported on first use so a cold start pays only for what runs.
 HANDLER_MODULES: list[str] = [
@@ -81,13 +81,17 @@ def process_batch(event: dict, context=None) -> dict:
 
     def record_handler(record):
         payload = json.loads(record.body)
-        logger().append_keys(account_id=payload.get("account_id"), kind=payload.get("kind"))
+        bind_keys(account_id=payload.get("account_id"), kind=payload.get("kind"))
         return apply(payload)
 
+    from ..queues import back_off
+
     try:
-        return process_partial_response(event=event, record_handler=record_handler,
-                                        processor=BatchProcessor(event_type=EventType.SQS,
-                                                                  raise_on_entire_batch_failure=False),
-                                        context=context)
+        result = process_partial_response(event=event, record_handler=record_handler,
+                                          processor=BatchProcessor(event_type=EventType.SQS,
+                                                                    raise_on_entire_batch_failure=False),
+                                          context=context)
+        # failed records come back after a growing delay, not the queue's fixed visibility timeout
+        return back_off(event.get("Records") or [], [f["itemIdentifier"] for f in result.get("batchItemFailures", [])])
     finally:
         flush_metrics()

@@ -843,36 +843,55 @@ def get_plan(scope: Scope, account_id: str, plan_id: str) -> dict:
 
 STATUS_STATES = {"waiting": (rules.PLANNED, rules.SENDING, rules.WAITING)}
 
+# Listings for the admin API: each returns one page as a PynamoDB result (items, `.last_evaluated_key`),
+# for functions.admin_common.page (the shared cursor, bound to the listing). limit=None reads every page:
+# for tools and tests, never on a request path.
 
-def list_items(scope: Scope, account_id: str, plan_id: str, *, status: str | None = None, limit: int = 100,
-               cursor: str | None = None) -> dict:
-    """Per-customer / per-chat status of a plan, a page at a time (status: waiting, done, refused, ...)."""
+
+def plan_items(scope: Scope, account_id: str, plan_id: str, *, status: str | None = None,
+               limit: int | None = 100, start: dict | None = None):
+    """Per-customer / per-chat items of a plan (status: waiting, done, refused, ...); view with item_view."""
     scope.check(account_id)
     _, Item, *_ = _models()
-    limit = max(1, min(int(limit), 1000))
-    pk = _plan_key(account_id, plan_id)
-    kwargs = {"limit": limit}
-    if cursor:
-        kwargs["last_evaluated_key"] = {"plan_key": {"S": pk}, "item_key": {"S": cursor}}
+    kwargs = {"limit": limit, "last_evaluated_key": start}
     if status:
-        states = STATUS_STATES.get(status, (status,))
-        kwargs["filter_condition"] = Item.state.is_in(*states)
-    results = Item.query(pk, **kwargs)
-    out = [item_view(it) for it in results]
-    last = results.last_evaluated_key
-    return {"items": out, "next_cursor": last["item_key"]["S"] if last else None}
+        kwargs["filter_condition"] = Item.state.is_in(*STATUS_STATES.get(status, (status,)))
+    return Item.query(_plan_key(account_id, plan_id), **kwargs)
+
+
+def customer_items(scope: Scope, account_id: str, external_userid: str, *, limit: int | None = 50,
+                   start: dict | None = None):
+    """Every reassignment item of one customer, across plans; view with customer_item_view."""
+    scope.check(account_id)
+    _, Item, *_ = _models()
+    return Item.by_target.query(f"{account_id}#{external_userid}", limit=limit, last_evaluated_key=start)
+
+
+def staff_plans(scope: Scope, account_id: str, userid: str, *, limit: int | None = 50, start: dict | None = None):
+    """The plans that moved a staff member's customers, newest first; view with plan_view."""
+    scope.check(account_id)
+    Plan, *_ = _models()
+    return Plan.by_handover.query(f"{account_id}#{userid}", scan_index_forward=False, limit=limit,
+                                  last_evaluated_key=start)
+
+
+def customer_item_view(it) -> dict:
+    return {"plan_id": it.plan_id, **item_view(it)}
+
+
+def list_items(scope: Scope, account_id: str, plan_id: str, *, status: str | None = None) -> dict:
+    """All items of a plan (tools and tests; the API pages plan_items)."""
+    return {"items": [item_view(it) for it in plan_items(scope, account_id, plan_id, status=status, limit=None)]}
 
 
 def customer_status(scope: Scope, account_id: str, external_userid: str) -> list[dict]:
-    scope.check(account_id)
-    _, Item, *_ = _models()
-    return [{"plan_id": it.plan_id, **item_view(it)} for it in Item.by_target.query(f"{account_id}#{external_userid}")]
+    """All items of a customer (tools and tests; the API pages customer_items)."""
+    return [customer_item_view(it) for it in customer_items(scope, account_id, external_userid, limit=None)]
 
 
 def staff_history(scope: Scope, account_id: str, userid: str) -> list[dict]:
-    scope.check(account_id)
-    Plan, *_ = _models()
-    return [plan_view(p) for p in Plan.by_handover.query(f"{account_id}#{userid}", scan_index_forward=False)]
+    """All plans of a staff member (tools and tests; the API pages staff_plans)."""
+    return [plan_view(p) for p in staff_plans(scope, account_id, userid, limit=None)]
 
 
 # ----------------------------------------------------------------------------------------- wiring

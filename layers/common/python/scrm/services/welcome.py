@@ -2,9 +2,13 @@
 
 WeCom accepts `send_welcome_msg` once per code and only within 20 s of the add event, so this worker
 handler sends at once and skips (recording "missed") when the code is older than MAX_CODE_AGE_SECONDS.
-A send that fails transiently (busy, rate-limited, timed out) is tried again while the code is young: a
-code works once, so a retry either sends or hears 41051 (the earlier attempt landed) and can never
-welcome twice; 41050 means the window closed. The outcome is stored on the event's
+A send that fails transiently (busy, rate-limited, timed out, an answer that is not JSON, 41096) is tried
+again while the code is young: a code works once, so a retry either sends or hears 41051 and can never
+welcome twice; 41050 means the window closed. WeCom's page for send_welcome_msg
+(https://developer.work.weixin.qq.com/document/path/92137, third-party copy .../path/92599, note 5) says
+41051 "代表欢迎语已成功下发，无需重试" (the welcome was delivered: by our earlier attempt, a retry inside
+the gateway, or another app of the corp) and 41096 "welcome msg is being distributed" means another app
+is sending it and it may still fail, "故调用方可以重试" (the caller may retry). The outcome is stored on the event's
 inbox item: `welcome_status` (sent | missed | failed | no_content), `welcome_sent_at`, and the detail
 (code age at send, error). Content: a channel-specific welcome from `scrm.services.callbacks`'s welcome
 providers, else the account's welcome setting (`/accounts/{account_id}/welcome`).
@@ -20,6 +24,8 @@ from .events import on
 
 MAX_CODE_AGE_SECONDS = 18.0  # WeCom's window is 20 s; leave room for the call itself
 CLOCK = time.time
+PAUSE = time.sleep  # between our own attempts (the gateway's busy back-off comes on top); tests replace it
+FIRST_PAUSE, MAX_PAUSE = 0.2, 2.0
 _INBOX = None
 
 
@@ -83,11 +89,11 @@ def send_welcome(payload: dict) -> dict:
         return {"welcome": outcome}
     sent_at = CLOCK()
     inbox.finish_welcome(scope, account_id, payload["dedupe_key"], "sent", sent_at=sent_at,
-                         detail=f"code age {sent_at - started:.3f}s")
+                         detail=f"code age {sent_at - started:.3f}s" + (f"; {detail}" if detail else ""))
     return {"welcome": "sent", "latency": sent_at - started}
 
 
-CODE_USED, CODE_EXPIRED = 41051, 41050
+CODE_USED, CODE_EXPIRED, CODE_BEING_DISTRIBUTED = 41051, 41050, 41096
 
 
 def _send_within_window(account, code: str, message: dict, started: float) -> tuple[str, str]:
@@ -103,14 +109,16 @@ def _send_within_window(account, code: str, message: dict, started: float) -> tu
             gateway.send_welcome(code, message)
             return "sent", ""
         except WeChatError as exc:
-            if exc.errcode == CODE_USED and attempts > 1:
-                return "sent", "an earlier attempt landed (41051 on retry)"
+            if exc.errcode == CODE_USED:  # WeCom: delivered, do not retry
+                return "sent", ("an earlier attempt landed (41051 on retry)" if attempts > 1 else
+                                "delivered already (41051: an earlier attempt or another app sent it)")
             if exc.errcode == CODE_EXPIRED:
                 return "missed", str(exc)
-            if not isinstance(exc, (WeChatBusy, WeChatRateLimited)):
+            if exc.errcode != CODE_BEING_DISTRIBUTED and not isinstance(exc, (WeChatBusy, WeChatRateLimited)):
                 return "failed", str(exc)
-            error = exc
+            error = exc  # busy, rate-limited or 41096 (another app is sending; may still fail): try again
         except WeChatUnavailable as exc:
             error = exc
         if CLOCK() - started > MAX_CODE_AGE_SECONDS:
             return "failed", f"{error} (gave up: code too old after {attempts} attempts)"
+        PAUSE(min(MAX_PAUSE, FIRST_PAUSE * 2 ** (attempts - 1)))
