@@ -61,6 +61,9 @@ class Person:
     contact_id: str | None = None
     book: str | None = None
     pseudonym: str = field(default_factory=lambda: "erased-" + secrets.token_hex(8))
+    # share ids are derived from the openid (scrm.services.campaigns.share_id_for): each gets a random new one,
+    # or the link would still lead back to whoever knows the openid
+    renames: dict[str, str] = field(default_factory=dict)
 
     @property
     def ids(self) -> set[str]:
@@ -77,22 +80,25 @@ class Person:
             return text
         for value in sorted(self.ids, key=len, reverse=True):
             text = text.replace(value, self.pseudonym)
+        for old, new in self.renames.items():
+            text = text.replace(old, new)
         return text
 
     def swap(self, value: str | None) -> str | None:
-        return self.pseudonym if value in self.ids else value
+        if value in self.ids:
+            return self.pseudonym
+        return self.renames.get(value, value)
 
     def mentions(self, text: str | None) -> bool:
         return bool(text) and any(v in text for v in self.ids)
 
 
 def _dump(item) -> dict:
-    out = {}
-    for name, value in item.to_simple_dict().items():
-        if isinstance(value, bytes | bytearray):
-            continue  # compressed recipient chunks: exported as what they say about the person instead
-        out[name] = value
-    return out
+    from pynamodb.attributes import BinaryAttribute
+
+    binary = {n for n, a in item.get_attributes().items() if isinstance(a, BinaryAttribute)}
+    # compressed recipient chunks are exported as what they say about the person instead
+    return {k: v for k, v in item.to_simple_dict(force=True).items() if k not in binary}
 
 
 # --- one function per table: (scope, person, erase) -> the person's items as JSON (before any erasure)
@@ -215,7 +221,7 @@ def _rekey(model, item, **changes):
 
 
 def _swap_sk(sk: str, p: Person) -> str:
-    return "#".join(p.pseudonym if part in p.ids else part for part in sk.split("#"))
+    return "#".join(p.swap(part) or part for part in sk.split("#"))
 
 
 def _draws(scope: Scope, p: Person, erase: bool) -> list[dict]:
@@ -226,11 +232,11 @@ def _draws(scope: Scope, p: Person, erase: bool) -> list[dict]:
     out = []
     for _c, key in _campaign_keys(scope, p.account_id):
         for d in DrawRecord.query(key, consistent_read=True):
-            if d.openid not in p.ids:
+            if d.openid not in p.ids and _swap_sk(d.draw_id, p) == d.draw_id:
                 continue
             out.append(_dump(d))
             if erase:
-                _rekey(DrawRecord, d, draw_id=_swap_sk(d.draw_id, p), openid=p.pseudonym,
+                _rekey(DrawRecord, d, draw_id=_swap_sk(d.draw_id, p), openid=p.swap(d.openid),
                        redemption_note=p.scrub(d.redemption_note))
     return out
 
@@ -259,13 +265,15 @@ def _shares(scope: Scope, p: Person, erase: bool) -> list[dict]:
     out = []
     for _c, key in _campaign_keys(scope, p.account_id):
         for rec in ShareRecord.query(key, consistent_read=True):
-            parts = rec.sk.split("#")
-            mine = rec.owner in p.ids or rec.parent in p.ids or (parts[0] in ("v", "f") and parts[-1] in p.ids)
-            if not mine:
+            # their link (owner), views and onward shares they made (v#/f#<share>#<openid>), and the views and
+            # onward shares of their link by others and links shared on from it (share id renamed)
+            if rec.owner not in p.ids and rec.parent not in p.renames and _swap_sk(rec.sk, p) == rec.sk:
                 continue
-            out.append(_dump(rec))
+            if rec.owner in p.ids or rec.sk.rsplit("#", 1)[-1] in p.ids:  # not other viewers' markers
+                out.append(_dump(rec))
             if erase:
-                _rekey(ShareRecord, rec, sk=_swap_sk(rec.sk, p), owner=p.swap(rec.owner), parent=p.swap(rec.parent))
+                _rekey(ShareRecord, rec, sk=_swap_sk(rec.sk, p), share_id=p.swap(rec.share_id),
+                       owner=p.swap(rec.owner), parent=p.swap(rec.parent))
     return out
 
 
@@ -284,7 +292,8 @@ def _coupon_codes(scope: Scope, p: Person, erase: bool) -> list[dict]:
                 if rec.claimed_by in p.ids:
                     out.append(_dump(rec))
                     if erase:
-                        rec.update(actions=[CouponCode.claimed_by.set(p.pseudonym)])
+                        rec.update(actions=[CouponCode.claimed_by.set(p.pseudonym),
+                                            CouponCode.draw_id.set(_swap_sk(rec.draw_id or "", p) or None)])
     return out
 
 
@@ -529,6 +538,11 @@ def _identify(scope: Scope, account_id: str, identity: dict) -> Person:
             platform, acct, ident_value = ident.split(":", 2)
             if acct == account_id:
                 (person.openids if platform == "oa" else person.external_userids).add(ident_value)
+    from .campaigns import share_id_for
+
+    for record, _key in _campaign_keys(scope, account_id):
+        for openid in sorted(person.openids):
+            person.renames[share_id_for(account_id, record.campaign_id, openid)] = secrets.token_hex(10)
     return person
 
 
