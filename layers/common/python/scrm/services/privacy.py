@@ -78,10 +78,11 @@ class Person:
         """Every identifier of the person in a string (JSON or a path) replaced by the pseudonym."""
         if not text:
             return text
-        for value in sorted(self.ids, key=len, reverse=True):
-            text = text.replace(value, self.pseudonym)
-        for old, new in self.renames.items():
-            text = text.replace(old, new)
+        import re
+
+        # whole identifiers only (WeChat ids are [A-Za-z0-9_-]): another person's id containing this one stays
+        for old, new in [*((v, self.pseudonym) for v in self.ids), *self.renames.items()]:
+            text = re.sub(rf"(?<![A-Za-z0-9_-]){re.escape(old)}(?![A-Za-z0-9_-])", new, text)
         return text
 
     def swap(self, value: str | None) -> str | None:
@@ -90,7 +91,7 @@ class Person:
         return self.renames.get(value, value)
 
     def mentions(self, text: str | None) -> bool:
-        return bool(text) and any(v in text for v in self.ids)
+        return bool(text) and self.scrub(text) != text
 
 
 def _dump(item) -> dict:
