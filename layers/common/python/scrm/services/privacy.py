@@ -44,7 +44,7 @@ NO_PERSONAL_DATA = {
     "reply_rules": "the company's reply rules and welcome texts",
     "reassignment_policies": "per-account reassignment strategy",
     "tokens": "WeChat access tokens per app",
-    "idempotency": "hashed event keys and handler results (counts), expire within a day",
+    "idempotency": "hashed event keys and handler results (counts); expire after 7 days",
     "transfer_plans": "a departing staff member's plan: staff userids and counts, no customer ids",
     "erasures": "tombstones of erased people: SHA-256 of account and identifier only",
 }
