@@ -11,6 +11,7 @@ from functions import (
     content_push,
     event_worker,
     inbox_sweeper,
+    privacy_api,
     pushes_api,
     reassignment,
     reassignment_api,
@@ -35,5 +36,6 @@ for module in (
     channel_upkeep,
     reassignment,
     reassignment_api,
+    privacy_api,
 ):
     app.register_blueprint(module.bp)

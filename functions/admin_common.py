@@ -58,6 +58,13 @@ PLATFORM_ROLE = "platform"  # route role: only platform keys (e.g. registering a
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 IDEMPOTENCY_KEY_MAX = 128
+# Reads of customers' personal data are audited like changes (PIPL): the route's default `audit` action.
+PERSONAL_DATA_READS = {
+    "/accounts/{account_id}/contacts": "contact.read",
+    "/accounts/{account_id}/campaigns/{campaign_id}/draws": "campaign.draws.read",
+    "/accounts/{account_id}/reassignment/plans/{plan_id}/items": "reassignment_plan.items.read",
+    "/accounts/{account_id}/reassignment/customers/{external_userid}": "reassignment.customer.read",
+}
 
 
 def _bearer(header: str | None) -> str | None:
@@ -259,6 +266,7 @@ def admin_route(bp, path: str, methods=("GET",), role: str = "read-only", audit:
     if role not in (*ROLES, PLATFORM_ROLE):
         raise ValueError(f"role must be one of {ROLES} or {PLATFORM_ROLE!r}")
     methods = [m.upper() for m in methods]
+    audit = audit or (PERSONAL_DATA_READS.get(path) if methods == ["GET"] else None)
 
     def register(view):
         @functools.wraps(view)

@@ -6,6 +6,7 @@
     python -m scrm_cli accounts create --id shop-oa --kind oa --app-id wx... --name "Shop" --app-secret -
     python -m scrm_cli keys create shop-oa --role operator --name "campaign team"
     python -m scrm_cli audit shop-oa --action key.
+    python -m scrm_cli privacy export|erase shop-oa --openid o... [--yes]
 
 `bootstrap`, `platform-keys` and `dlq` do not use the API: with AWS credentials for the stage, they write the first
 platform admin key straight to the `admin_keys` table (the API cannot create platform keys), list or revoke platform
@@ -241,6 +242,50 @@ def audit(api: Api, account_id, action, key_id, limit, everything):
     """The account's audit log, newest first."""
     params = {"limit": limit, **({"action": action} if action else {}), **({"key_id": key_id} if key_id else {})}
     out(list(api.pages(f"/accounts/{account_id}/audit", params, everything)))
+
+
+# --- personal data on request (PIPL)
+
+
+@cli.group()
+def privacy():
+    """Export or erase one customer's personal data (admin key; audited)."""
+
+
+def _person(openid, external_userid, unionid) -> dict:
+    given = {k: v for k, v in (("openid", openid), ("external_userid", external_userid), ("unionid", unionid)) if v}
+    if len(given) != 1:
+        raise click.UsageError("give exactly one of --openid, --external-userid, --unionid")
+    return given
+
+
+def _person_options(fn):
+    for name in ("--unionid", "--external-userid", "--openid"):
+        fn = click.option(name)(fn)
+    return fn
+
+
+@privacy.command("export")
+@click.argument("account_id")
+@_person_options
+@click.pass_obj
+def privacy_export(api: Api, account_id, openid, external_userid, unionid):
+    """Everything held about the person in the account, per table, as JSON."""
+    out(api.request("POST", f"/accounts/{account_id}/privacy/export", _person(openid, external_userid, unionid)))
+
+
+@privacy.command("erase")
+@click.argument("account_id")
+@_person_options
+@click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@click.pass_obj
+def privacy_erase(api: Api, account_id, openid, external_userid, unionid, yes):
+    """Erase the person everywhere (figures already reported stay). Repeating it is harmless."""
+    person = _person(openid, external_userid, unionid)
+    if not yes:
+        click.confirm(f"Erase {next(iter(person))} {next(iter(person.values()))} from {account_id}?", abort=True,
+                      err=True)
+    out(api.request("POST", f"/accounts/{account_id}/privacy/erase", person))
 
 
 # --- bootstrap (direct to AWS: no key exists yet)

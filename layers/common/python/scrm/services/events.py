@@ -70,6 +70,10 @@ def apply_event(payload: dict) -> dict:
 def apply(payload: dict) -> dict:
     if not payload.get("dedupe_key"):
         raise ValueError("queued event without dedupe_key")
+    from .privacy import drop_if_erased
+
+    if drop_if_erased(payload):  # a late event of a person erased since (PIPL): applying it would re-create them
+        return {"handled": 0, "erased": True}
     return apply_event(payload)
 
 
