@@ -48,6 +48,8 @@ SSM_CALLS = {"get_parameter": "GetParameter", "get_parameters": "GetParameters",
              "get_parameters_by_path": "GetParametersByPath", "put_parameter": "PutParameter",
              "delete_parameter": "DeleteParameter"}
 SENDS = {"send", "send_batch"}
+# Methods of built-in types: `x.get(...)` on an unknown x is a dict far more often than a module.
+BUILTIN_METHODS = frozenset(n for t in (dict, list, set, str, bytes) for n in dir(t))
 # Calls made by libraries on our behalf, which the analysis cannot see: (module, function) -> table actions.
 LIBRARY_CALLS = {  # Powertools' DynamoDBPersistenceLayer: conditional put, get, update, delete of its records
     ("scrm.idempotency", "persistence_layer"): {"idempotency": {"GetItem", "PutItem", "UpdateItem", "DeleteItem"}},
@@ -182,11 +184,14 @@ def _targets_in(module: str, name: str, depth: int = 0) -> set[tuple[str, str]]:
 
 @cache
 def _methods_named(module: str, method: str) -> frozenset[tuple[str, str]]:
-    """Methods called `method` in any class `module` may import: the candidates for an object of unknown type."""
+    """Methods called `method` in any class `module` may import, and functions of that name in those modules (a
+    module held in a variable): the candidates for an object of unknown type."""
     out = set()
     for m in _closure_cached(module):
-        _defs, classes = definitions(m)
+        defs, classes = definitions(m)
         out |= {(m, f"{c}.{method}") for c, methods in classes.items() if method in methods}
+        if method not in BUILTIN_METHODS and method in defs:  # `repo = _repo(); repo.load_all(...)`: a module
+            out.add((m, method))
     return frozenset(out)
 
 
@@ -472,6 +477,13 @@ def needs(entry: str) -> dict:
     return {"tables": {t: sorted(a) for t, a in sorted(tables.items())},
             "indexes": {t: sorted(i) for t, i in sorted(indexes.items()) if i},
             "send_to": sorted(queues), "ssm": sorted(ssm)}
+
+
+def clear_caches() -> None:
+    """Forget parsed sources (tests that change a module's source)."""
+    for fn in (parsed, definitions, scope_needs, _named_models, _class_names, _model_aliases, _methods_named,
+               _closure_cached):
+        fn.cache_clear()
 
 
 def handlers_of(template: dict) -> dict[str, str]:

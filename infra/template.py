@@ -360,8 +360,9 @@ def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queu
                   dims)
     # The API: server errors, and p99 latency against WeChat's 5-second callback deadline.
     if "RestAPI" in resources:
-        dims = [{"Name": "ApiName", "Value": resources["RestAPI"]["Properties"]["DefinitionBody"]["info"]["title"]},
-                {"Name": "Stage", "Value": resources["RestAPI"]["Properties"]["StageName"]}]
+        api = resources["RestAPI"]["Properties"]
+        name = (api.get("DefinitionBody") or {}).get("info", {}).get("title", "wechat-scrm")  # the REST API's name
+        dims = [{"Name": "ApiName", "Value": name}, {"Name": "Stage", "Value": api.get("StageName", "api")}]
         alarm("Api5xxAlarm", "the API answered 5xx", "AWS/ApiGateway", "5XXError", "Sum", dims)
         alarm("ApiLatencyP99Alarm", f"API p99 latency over {API_P99_MS} ms (WeChat waits 5 s for a callback)",
               "AWS/ApiGateway", "Latency", "p99", dims, threshold=API_P99_MS)
