@@ -18,6 +18,8 @@ How it reads the code (static, no AWS; errs on the side of granting, never of re
   an alias of one), or `queue_for(...)`, which may return any queue its body names;
 - SSM: `put_parameter`, `delete_parameter`, `get_parameter(s)`, `get_parameters_by_path` calls (paginators
   included) in reached modules;
+- WeChat: a function calls WeChat when it reaches a method of a gateway class (`scrm.gateway.*`); those are the
+  functions placed in the VPC, behind the NAT gateway's Elastic IP, when the stack has one;
 - local-only helpers (`ensure_tables`, `ensure_queues`) are left out: Lambda never runs them.
 """
 
@@ -466,7 +468,10 @@ def needs(entry: str) -> dict:
     tables: dict[str, set[str]] = {}
     indexes: dict[str, set[str]] = {}
     queues, ssm = set(), set()
-    for module, name in sorted(reach(entry)):
+    reached = reach(entry)
+    # Calls WeChat's servers: it runs a gateway method (OA's IP whitelist then needs the stage's egress IP).
+    wechat = any(m.startswith("scrm.gateway.") and "." in n and not m.endswith(".tokens") for m, n in reached)
+    for module, name in sorted(reached):
         found = scope_needs(module, name)
         for table, actions in found["tables"].items():
             tables.setdefault(table, set()).update(actions)
@@ -476,7 +481,7 @@ def needs(entry: str) -> dict:
         ssm |= found["ssm"]
     return {"tables": {t: sorted(a) for t, a in sorted(tables.items())},
             "indexes": {t: sorted(i) for t, i in sorted(indexes.items()) if i},
-            "send_to": sorted(queues), "ssm": sorted(ssm)}
+            "send_to": sorted(queues), "ssm": sorted(ssm), "calls_wechat": wechat}
 
 
 def clear_caches() -> None:

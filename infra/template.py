@@ -170,6 +170,9 @@ def role_policy(lid: str, needs: dict, *, stage: str, secrets_prefix: str, consu
     writes = sorted(ssm & {"PutParameter", "DeleteParameter"})
     if writes:
         statements.append(_statement("WriteSecrets", [f"ssm:{a}" for a in writes], [{"Fn::Sub": path + "/*"}]))
+    if needs.get("calls_wechat"):  # Lambda manages its network interfaces with the role (resource "*" only)
+        statements.append({"Fn::If": ["UseVpc", _statement("VpcNetworkInterfaces", VPC_ACCESS, "*"),
+                                      {"Ref": "AWS::NoValue"}]})
     # No KMS statement: SecureStrings use the AWS managed key aws/ssm, whose key policy lets principals of the
     # account decrypt through SSM (https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-restrict-decryption.html).
     return statements
@@ -203,6 +206,80 @@ def grant_roles(resources: dict, functions: dict, access: dict, *, stage: str, s
     used = {json.dumps(f["Properties"].get("Role"), sort_keys=True) for f in functions.values()}
     if "DefaultRole" in resources and json.dumps({"Fn::GetAtt": ["DefaultRole", "Arn"]}) not in used:
         del resources["DefaultRole"]  # Chalice's role for every function: logs and SQS on "*"
+
+
+def add_vpc(t: dict, resources: dict, outputs: dict, stage: str) -> None:
+    """Optional egress with a fixed IP, for the Official Account IP whitelist (errcode 40164 otherwise):
+    a VPC, two private subnets routed through one NAT gateway with an Elastic IP (printed as `EgressIp`),
+    and DynamoDB (gateway) and SSM (interface) endpoints, so that traffic does not pay NAT."""
+    t["Parameters"]["EnableVpc"] = {
+        "Type": "String", "Default": "no", "AllowedValues": ["yes", "no"],
+        "Description": "Run the functions that call WeChat in a VPC behind a NAT gateway with a fixed Elastic IP "
+                       "(paste EgressIp into the Official Account's IP whitelist)"}
+    t["Parameters"]["VpcCidr"] = {"Type": "String", "Default": "10.42.0.0/16",
+                                  "AllowedPattern": r"^\d+\.\d+\.\d+\.\d+/16$",
+                                  "Description": "a /16 for the VPC (three /20 subnets are carved from it)"}
+    t["Conditions"]["UseVpc"] = {"Fn::Equals": [{"Ref": "EnableVpc"}, "yes"]}
+    tag = [{"Key": "Name", "Value": f"wechat-scrm-{stage}"}]
+
+    def vpc_resource(lid: str, kind: str, props: dict) -> None:
+        add(resources, lid, {"Type": kind, "Condition": "UseVpc", "Properties": props})
+
+    def subnet_cidr(i: int):
+        return {"Fn::Select": [i, {"Fn::Cidr": [{"Ref": "VpcCidr"}, 3, 12]}]}
+
+    def az(i: int):
+        return {"Fn::Select": [i, {"Fn::GetAZs": ""}]}
+
+    vpc_resource("Vpc", "AWS::EC2::VPC", {"CidrBlock": {"Ref": "VpcCidr"}, "EnableDnsSupport": True,
+                                          "EnableDnsHostnames": True, "Tags": tag})
+    vpc_resource("VpcInternetGateway", "AWS::EC2::InternetGateway", {"Tags": tag})
+    vpc_resource("VpcGatewayAttachment", "AWS::EC2::VPCGatewayAttachment",
+                 {"VpcId": {"Ref": "Vpc"}, "InternetGatewayId": {"Ref": "VpcInternetGateway"}})
+    vpc_resource("VpcPublicSubnet", "AWS::EC2::Subnet", {"VpcId": {"Ref": "Vpc"}, "CidrBlock": subnet_cidr(0),
+                                                         "AvailabilityZone": az(0), "Tags": tag})
+    vpc_resource("VpcPublicRoutes", "AWS::EC2::RouteTable", {"VpcId": {"Ref": "Vpc"}, "Tags": tag})
+    add(resources, "VpcPublicDefaultRoute", {"Type": "AWS::EC2::Route", "Condition": "UseVpc",
+                                             "DependsOn": "VpcGatewayAttachment", "Properties": {
+        "RouteTableId": {"Ref": "VpcPublicRoutes"}, "DestinationCidrBlock": "0.0.0.0/0",
+        "GatewayId": {"Ref": "VpcInternetGateway"}}})
+    vpc_resource("VpcPublicSubnetRoutes", "AWS::EC2::SubnetRouteTableAssociation",
+                 {"SubnetId": {"Ref": "VpcPublicSubnet"}, "RouteTableId": {"Ref": "VpcPublicRoutes"}})
+    add(resources, "EgressIp", {"Type": "AWS::EC2::EIP", "Condition": "UseVpc", "DependsOn": "VpcGatewayAttachment",
+                                "Properties": {"Domain": "vpc", "Tags": tag}})
+    vpc_resource("VpcNatGateway", "AWS::EC2::NatGateway", {
+        "AllocationId": {"Fn::GetAtt": ["EgressIp", "AllocationId"]}, "SubnetId": {"Ref": "VpcPublicSubnet"},
+        "Tags": tag})
+    vpc_resource("VpcPrivateRoutes", "AWS::EC2::RouteTable", {"VpcId": {"Ref": "Vpc"}, "Tags": tag})
+    vpc_resource("VpcPrivateDefaultRoute", "AWS::EC2::Route", {
+        "RouteTableId": {"Ref": "VpcPrivateRoutes"}, "DestinationCidrBlock": "0.0.0.0/0",
+        "NatGatewayId": {"Ref": "VpcNatGateway"}})
+    for i in (1, 2):
+        vpc_resource(f"VpcPrivateSubnet{i}", "AWS::EC2::Subnet", {
+            "VpcId": {"Ref": "Vpc"}, "CidrBlock": subnet_cidr(i), "AvailabilityZone": az(i - 1), "Tags": tag})
+        vpc_resource(f"VpcPrivateSubnet{i}Routes", "AWS::EC2::SubnetRouteTableAssociation",
+                     {"SubnetId": {"Ref": f"VpcPrivateSubnet{i}"}, "RouteTableId": {"Ref": "VpcPrivateRoutes"}})
+    vpc_resource("FunctionSecurityGroup", "AWS::EC2::SecurityGroup", {
+        "GroupDescription": "WeChat SCRM functions: no inbound, HTTPS out", "VpcId": {"Ref": "Vpc"},
+        "SecurityGroupEgress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0"}]})
+    vpc_resource("EndpointSecurityGroup", "AWS::EC2::SecurityGroup", {
+        "GroupDescription": "WeChat SCRM VPC endpoints: HTTPS from the functions", "VpcId": {"Ref": "Vpc"},
+        "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                                  "SourceSecurityGroupId": {"Ref": "FunctionSecurityGroup"}}]})
+    vpc_resource("DynamoDbEndpoint", "AWS::EC2::VPCEndpoint", {
+        "VpcId": {"Ref": "Vpc"}, "VpcEndpointType": "Gateway", "RouteTableIds": [{"Ref": "VpcPrivateRoutes"}],
+        "ServiceName": {"Fn::Sub": "com.amazonaws.${AWS::Region}.dynamodb"}})
+    vpc_resource("SsmEndpoint", "AWS::EC2::VPCEndpoint", {
+        "VpcId": {"Ref": "Vpc"}, "VpcEndpointType": "Interface", "PrivateDnsEnabled": True,
+        "SubnetIds": [{"Ref": "VpcPrivateSubnet1"}, {"Ref": "VpcPrivateSubnet2"}],
+        "SecurityGroupIds": [{"Ref": "EndpointSecurityGroup"}],
+        "ServiceName": {"Fn::Sub": "com.amazonaws.${AWS::Region}.ssm"}})
+    outputs["EgressIp"] = {"Condition": "UseVpc", "Value": {"Ref": "EgressIp"},
+                           "Description": "paste into the Official Account console's IP whitelist"}
+
+
+VPC_ACCESS = ["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
+              "ec2:DescribeNetworkInterfaces", "ec2:UnassignPrivateIpAddresses"]  # Lambda's ENIs; "*" only
 
 
 def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queues: tuple[str, ...],
@@ -335,8 +412,14 @@ def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queu
             props["Queue"] = {"Fn::GetAtt": [f"Queue{camel(by_name[queue_name_of(props['Queue'])])}", "Arn"]}
             props["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
 
+    add_vpc(t, resources, outputs, stage)
     grant_roles(resources, functions, access, stage=stage, settings=settings, consumers=consumers,
                 queue_ids={q: f"Queue{camel(q)}" for q in queues})
+    for lid, function in functions.items():
+        if access.get(lid, {}).get("calls_wechat"):
+            function["Properties"]["VpcConfig"] = {"Fn::If": ["UseVpc", {
+                "SecurityGroupIds": [{"Ref": "FunctionSecurityGroup"}],
+                "SubnetIds": [{"Ref": "VpcPrivateSubnet1"}, {"Ref": "VpcPrivateSubnet2"}]}, {"Ref": "AWS::NoValue"}]}
     # Alarms per function: errors, throttles, and a duration near the timeout (the next one is cut short).
     for lid, function in functions.items():
         dims = [{"Name": "FunctionName", "Value": {"Ref": lid}}]

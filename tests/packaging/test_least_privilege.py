@@ -24,7 +24,8 @@ def functions_of(template: dict) -> dict:
 def statements(template: dict, lid: str) -> list[dict]:
     role_id = functions_of(template)[lid]["Properties"]["Role"]["Fn::GetAtt"][0]
     (policy,) = template["Resources"][role_id]["Properties"]["Policies"]
-    return policy["PolicyDocument"]["Statement"]
+    # a statement that exists only with the VPC: {"Fn::If": ["UseVpc", statement, NoValue]}
+    return [st["Fn::If"][1] if "Fn::If" in st else st for st in policy["PolicyDocument"]["Statement"]]
 
 
 def table_ids(template: dict) -> dict[str, str]:
@@ -40,7 +41,7 @@ def queue_ids(template: dict) -> dict[str, str]:
 def granted(template: dict, lid: str) -> dict:
     """What a function's role allows, in access.json's terms (plus the queues it consumes)."""
     tables, queues = table_ids(template), queue_ids(template)
-    out = {"tables": {}, "indexes": {}, "send_to": [], "ssm": [], "consume": []}
+    out = {"tables": {}, "indexes": {}, "send_to": [], "ssm": [], "consume": [], "vpc": False}
     for st in statements(template, lid):
         actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
         resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
@@ -59,9 +60,12 @@ def granted(template: dict, lid: str) -> dict:
                     out["consume"].append(queues[resource["Fn::GetAtt"][0]])
                 elif service == "ssm":
                     out["ssm"].append(name)
+                elif service == "ec2":
+                    out["vpc"] = True
     return {"tables": {t: sorted(a) for t, a in sorted(out["tables"].items())},
             "indexes": {t: sorted(i) for t, i in sorted(out["indexes"].items())},
-            "send_to": sorted(out["send_to"]), "ssm": sorted(set(out["ssm"])), "consume": sorted(out["consume"])}
+            "send_to": sorted(out["send_to"]), "ssm": sorted(set(out["ssm"])), "consume": sorted(out["consume"]),
+            "vpc": out["vpc"]}
 
 
 def consumed(template: dict, lid: str) -> list[str]:
@@ -95,6 +99,7 @@ def test_every_function_has_its_own_role_granting_exactly_its_needs(template):
         assert got["send_to"] == want["send_to"], lid
         assert got["ssm"] == want["ssm"], lid
         assert got["consume"] == consumed(template, lid), lid
+        assert got["vpc"] == want["calls_wechat"], lid  # network interfaces only for functions in the VPC
 
 
 def test_no_wildcards_for_queues_keys_tables_or_logs(template):
@@ -103,7 +108,8 @@ def test_no_wildcards_for_queues_keys_tables_or_logs(template):
             actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
             services = {a.split(":")[0] for a in actions}
             if st["Resource"] == "*" or "*" in (st["Resource"] if isinstance(st["Resource"], list) else []):
-                assert services == {"xray"}, (lid, st)  # X-Ray's write actions take no resource
+                # X-Ray's write actions and Lambda's network interfaces (in the VPC) take no resource
+                assert services in ({"xray"}, {"ec2"}), (lid, st)
             assert "kms" not in services, (lid, st)  # aws/ssm's key policy covers SSM decryption
             assert all("*" not in a for a in actions), (lid, st)
             if "logs" in services:

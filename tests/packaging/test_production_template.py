@@ -115,3 +115,32 @@ def test_admin_and_user_routes_are_throttled_and_callbacks_never(template):
     assert not any(p.startswith("/wechat/") for p, _ in throttled)
     for name in ("UserRateLimit", "UserBurstLimit", "AdminRateLimit", "AdminBurstLimit"):
         assert template["Parameters"][name]["Type"] == "Number"
+
+
+def test_optional_vpc_gives_wechat_callers_one_egress_ip_and_endpoints_for_dynamodb_and_ssm(template):
+    from infra import access
+
+    assert template["Parameters"]["EnableVpc"]["Default"] == "no"  # off unless asked for
+    resources = template["Resources"]
+    vpc_parts = {lid: r for lid, r in resources.items() if r.get("Condition") == "UseVpc"}
+    kinds = {r["Type"] for r in vpc_parts.values()}
+    assert {"AWS::EC2::VPC", "AWS::EC2::NatGateway", "AWS::EC2::EIP", "AWS::EC2::VPCEndpoint"} <= kinds
+    endpoints = {r["Properties"]["ServiceName"]["Fn::Sub"].rsplit(".", 1)[1]: r["Properties"]
+                 for r in vpc_parts.values() if r["Type"] == "AWS::EC2::VPCEndpoint"}
+    assert endpoints["dynamodb"]["VpcEndpointType"] == "Gateway"
+    assert endpoints["dynamodb"]["RouteTableIds"] == [{"Ref": "VpcPrivateRoutes"}]
+    assert endpoints["ssm"]["VpcEndpointType"] == "Interface" and endpoints["ssm"]["PrivateDnsEnabled"] is True
+    nat = resources["VpcNatGateway"]["Properties"]
+    assert nat["AllocationId"] == {"Fn::GetAtt": ["EgressIp", "AllocationId"]}
+    assert resources["VpcPrivateDefaultRoute"]["Properties"]["NatGatewayId"] == {"Ref": "VpcNatGateway"}
+    assert template["Outputs"]["EgressIp"] == {"Condition": "UseVpc", "Value": {"Ref": "EgressIp"},
+                                               "Description": "paste into the Official Account console's IP whitelist"}
+    callers = {lid for lid, n in access.load().items() if n["calls_wechat"]}
+    for lid, fn in functions_of(template).items():
+        config = fn["Properties"].get("VpcConfig")
+        if lid in callers:
+            on, off = config["Fn::If"][1:]
+            assert config["Fn::If"][0] == "UseVpc" and off == {"Ref": "AWS::NoValue"}
+            assert on["SubnetIds"] == [{"Ref": "VpcPrivateSubnet1"}, {"Ref": "VpcPrivateSubnet2"}]
+        else:
+            assert config is None, lid
