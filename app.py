@@ -1,7 +1,5 @@
 """The Chalice app: it registers the blueprints in functions/ and nothing else."""
 
-from chalice import Chalice
-
 from functions import (
     admin_api,
     campaign_draw,
@@ -18,8 +16,9 @@ from functions import (
     replies_api,
     wechat_callback,
 )
+from functions.gateway_answers import ScrmChalice
 
-app = Chalice(app_name="wechat-scrm")
+app = ScrmChalice(app_name="wechat-scrm")  # Chalice, answering its own errors in the API's error shape
 app.experimental_feature_flags.update(["BLUEPRINTS"])
 
 for module in (

@@ -305,8 +305,10 @@ def build(stage: str, out: Path) -> Path:
     shutil.copy2(out / "layer.zip", package / "layer.zip")
     cfg, tables, queues = layer_modules(stage)
     config = json.loads(CHALICE_CONFIG.read_text())
+    from infra.access import load as load_access
+
     template = merge(template, stage=stage, settings=cfg, tables=tables, queues=queues, chalice_config=config,
-                     runtime=f"python{LAMBDA_PYTHON}", layer_uri="./layer.zip")
+                     runtime=f"python{LAMBDA_PYTHON}", layer_uri="./layer.zip", access=load_access())
     (package / "sam.json").write_text(json.dumps(template, indent=2, sort_keys=False) + "\n")
     manifest = {
         "stage": stage, "runtime": f"python{LAMBDA_PYTHON}", "layer": layer,

@@ -7,9 +7,13 @@
   resource so the mapping is created after the queue;
 - the common layer, attached to every function, and the runtime pinned to python3.12 (Chalice writes the
   version of the interpreter that ran it);
-- the IAM permissions the layer's code needs (tables, queues, SSM secrets under the stage's prefix, KMS via
-  SSM, CloudWatch metrics in our namespace);
-- CloudWatch alarms (messages in a dead-letter queue, function errors, throttles), sent to an SNS topic
+- one IAM role per function granting what `infra/access.json` lists for it (derived from the code by
+  `infra.access`): its tables, indexes and DynamoDB actions, the queues it sends to or consumes, SSM reads (and
+  writes for the API only) under the stage's prefix, its own log group, X-Ray;
+- log groups with `LogRetentionDays`, active tracing, the API's access log (no query strings), throttling of
+  the admin and `/u/` routes, API Gateway's own errors in our error shape;
+- CloudWatch alarms (dead-letter messages, function errors, throttles and durations near the timeout,
+  each queue's oldest message, DynamoDB throttles, API 5xx and p99 latency), sent to an SNS topic
   when the stack is given an `AlarmEmail`.
 Schedules need nothing here: Chalice turns every `@schedule` into a `Schedule` event of its function.
 """
@@ -17,6 +21,7 @@ Schedules need nothing here: Chalice turns every `@schedule` into a `Schedule` e
 from __future__ import annotations
 
 import copy
+import json
 import re
 
 VISIBILITY_FACTOR = 6
@@ -24,6 +29,12 @@ MAX_RECEIVE_COUNT = 5
 QUEUE_RETENTION = 4 * 86400
 DLQ_RETENTION = 14 * 86400  # longer than the source queue: the original enqueue time is kept
 CHALICE_DEFAULT_TIMEOUT = 60
+LOG_RETENTION_CHOICES = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+                         2922, 3288, 3653]  # what CloudWatch Logs accepts
+NEAR_TIMEOUT = 0.8  # a function's maximum duration above this share of its timeout alarms
+QUEUE_AGE_SECONDS = 300  # oldest message on a queue
+WELCOME_AGE_SECONDS = 10  # a WeCom welcome code lives 20 s
+API_P99_MS = 3000
 FUNCTION = "AWS::Serverless::Function"
 
 
@@ -64,44 +75,220 @@ def sqs_events(function: dict):
 
 ADMIN_PREFIX = "/accounts"
 ADMIN_RATE, ADMIN_BURST = 50, 100  # requests/s per admin method; the team's tools, not WeChat's traffic
-GATEWAY_ERRORS = {  # API Gateway's own refusals, in the admin API's error shape
-    "THROTTLED": ("rate_limited", 429),
-    "DEFAULT_4XX": ("bad_request", None),
-    "DEFAULT_5XX": ("unavailable", None),
+USER_PREFIX = "/u/"  # customers' campaign pages: unauthenticated until the token is checked
+USER_RATE, USER_BURST = 100, 200  # per method, all customers together: far below SSM's shared quota
+# API Gateway's own refusals, in the admin API's error shape: (code, status, message; None keeps API Gateway's).
+GATEWAY_ERRORS = {
+    "MISSING_AUTHENTICATION_TOKEN": ("not_found", 404, "no such route"),  # what API Gateway says for unknown paths
+    "UNSUPPORTED_MEDIA_TYPE": ("unsupported_media_type", 415, None),
+    "THROTTLED": ("rate_limited", 429, None),
+    "DEFAULT_4XX": ("bad_request", None, None),
+    "DEFAULT_5XX": ("unavailable", None, None),
 }
+# Access log line: no query string (user tokens travel as ?t=, WeChat's signatures as ?signature=).
+ACCESS_LOG_FORMAT = json.dumps({
+    "requestId": "$context.requestId", "time": "$context.requestTimeEpoch", "ip": "$context.identity.sourceIp",
+    "method": "$context.httpMethod", "resource": "$context.resourcePath", "path": "$context.path",
+    "status": "$context.status", "latencyMs": "$context.responseLatency", "bytes": "$context.responseLength",
+    "integrationError": "$context.integration.error", "userAgent": "$context.identity.userAgent"},
+    separators=(",", ":"))
 
 
-def protect_admin_api(resources: dict) -> None:
-    """Throttle the admin routes (never the WeChat callbacks: a throttled callback is an event WeChat may
-    drop after its retries) and answer API Gateway's own errors as `{"error": {"code", "message"}}`."""
+def protect_api(resources: dict) -> None:
+    """Throttle the admin and `/u/` routes (never the WeChat callbacks: a throttled callback is an event WeChat
+    may drop after its retries), log each request without its query string, and answer API Gateway's own
+    errors as `{"error": {"code", "message"}}`."""
     api = resources.get("RestAPI")
     if not api or api.get("Type") != "AWS::Serverless::Api":
         return
     paths = (api["Properties"].get("DefinitionBody") or {}).get("paths", {})
+    limits = [(ADMIN_PREFIX, {"Ref": "AdminRateLimit"}, {"Ref": "AdminBurstLimit"}),
+              (USER_PREFIX, {"Ref": "UserRateLimit"}, {"Ref": "UserBurstLimit"})]
     api["Properties"]["MethodSettings"] = [
         {"ResourcePath": path.replace("/", "~1"), "HttpMethod": method.upper(),
-         "ThrottlingRateLimit": ADMIN_RATE, "ThrottlingBurstLimit": ADMIN_BURST}
-        for path, methods in sorted(paths.items()) if path.startswith(ADMIN_PREFIX)
+         "ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst}
+        for prefix, rate, burst in limits
+        for path, methods in sorted(paths.items()) if path.startswith(prefix)
         for method in sorted(methods) if method.lower() in ("get", "post", "put", "patch", "delete")]
-    for response_type, (code, status) in GATEWAY_ERRORS.items():
+    api["Properties"]["TracingEnabled"] = True
+    api["Properties"]["AccessLogSetting"] = {"DestinationArn": {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]},
+                                             "Format": ACCESS_LOG_FORMAT}
+    for response_type, (code, status, message) in GATEWAY_ERRORS.items():
+        text = json.dumps(message) if message else "$context.error.messageString"
         props = {"RestApiId": {"Ref": "RestAPI"}, "ResponseType": response_type,
                  "ResponseTemplates": {"application/json": '{"error": {"code": "' + code
-                                       + '", "message": $context.error.messageString}}'}}
+                                       + '", "message": ' + text + '}}'}}
         if status:
             props["StatusCode"] = str(status)
         add(resources, f"GatewayResponse{camel(response_type.lower())}",
             {"Type": "AWS::ApiGateway::GatewayResponse", "Properties": props})
 
 
+def function_name(stage: str, lid: str) -> str:
+    """Set explicitly so each role can name its own log group without a dependency cycle."""
+    return f"wechat-scrm-{stage}-{lid}"
+
+
+def _statement(sid: str, actions, resources) -> dict:
+    return {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resources}
+
+
+def role_policy(lid: str, needs: dict, *, stage: str, secrets_prefix: str, consumes: list[str],
+                queue_ids: dict[str, str], table_ids: dict[str, str]) -> list[dict]:
+    """The statements one function's role grants: its log group, tracing, and exactly what `needs` lists."""
+    arn = "arn:${AWS::Partition}"
+    statements = [
+        _statement("Logs", ["logs:CreateLogStream", "logs:PutLogEvents"], [{"Fn::Sub": (
+            f"{arn}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/{function_name(stage, lid)}:*")}]),
+        # X-Ray has no resource-level permissions: its write actions only take "*".
+        _statement("Tracing", ["xray:PutTelemetryRecords", "xray:PutTraceSegments"], "*"),
+    ]
+    by_actions: dict[tuple, list[str]] = {}
+    for table, actions in sorted(needs.get("tables", {}).items()):
+        if actions:
+            by_actions.setdefault(tuple(sorted(actions)), []).append(table)
+    for i, (actions, tables) in enumerate(sorted(by_actions.items())):
+        statements.append(_statement(f"Tables{i}", [f"dynamodb:{a}" for a in actions],
+                                     [{"Fn::GetAtt": [table_ids[t], "Arn"]} for t in tables]))
+    indexes = [{"Fn::Sub": f"${{{table_ids[t]}.Arn}}/index/{name}"}
+               for t, names in sorted(needs.get("indexes", {}).items()) for name in names]
+    if indexes:
+        statements.append(_statement("Indexes", ["dynamodb:Query"], indexes))
+    if needs.get("send_to"):
+        statements.append(_statement("SendTo", ["sqs:GetQueueUrl", "sqs:SendMessage"],
+                                     [{"Fn::GetAtt": [queue_ids[q], "Arn"]} for q in needs["send_to"]]))
+    if consumes:  # what Lambda's event source mapping does with the function's role
+        statements.append(_statement("Consume", ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage",
+                                                 "sqs:GetQueueAttributes", "sqs:ReceiveMessage"],
+                                     [{"Fn::GetAtt": [queue_ids[q], "Arn"]} for q in consumes]))
+    ssm = set(needs.get("ssm", []))
+    path = f"{arn}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{secrets_prefix}"
+    reads = sorted(ssm & {"GetParameter", "GetParameters", "GetParametersByPath"})
+    if reads:  # GetParametersByPath is checked against the path itself, the others against each parameter
+        statements.append(_statement("ReadSecrets", [f"ssm:{a}" for a in reads],
+                                     [{"Fn::Sub": path}, {"Fn::Sub": path + "/*"}]))
+    writes = sorted(ssm & {"PutParameter", "DeleteParameter"})
+    if writes:
+        statements.append(_statement("WriteSecrets", [f"ssm:{a}" for a in writes], [{"Fn::Sub": path + "/*"}]))
+    if needs.get("calls_wechat"):  # Lambda manages its network interfaces with the role (resource "*" only)
+        statements.append({"Fn::If": ["UseVpc", _statement("VpcNetworkInterfaces", VPC_ACCESS, "*"),
+                                      {"Ref": "AWS::NoValue"}]})
+    # No KMS statement: SecureStrings use the AWS managed key aws/ssm, whose key policy lets principals of the
+    # account decrypt through SSM (https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-restrict-decryption.html).
+    return statements
+
+
+def grant_roles(resources: dict, functions: dict, access: dict, *, stage: str, settings, consumers: dict,
+                queue_ids: dict[str, str]) -> None:
+    """One role per function, granting what infra/access.json says it needs; Chalice's shared role goes."""
+    table_ids = {r["Properties"]["TableName"].removeprefix(settings.table_name("")): lid
+                 for lid, r in resources.items() if r["Type"] == "AWS::DynamoDB::Table"}
+    consumed_by: dict[str, list[str]] = {}
+    for queue, lids in consumers.items():
+        for lid in lids:
+            consumed_by.setdefault(lid, []).append(queue)
+    for lid, function in functions.items():
+        props = function["Properties"]
+        role = props.get("Role")
+        if not (isinstance(role, dict) and role.get("Fn::GetAtt", [None])[0] in resources):
+            continue  # an existing role ARN given in .chalice/config.json: the owner's business
+        if lid not in access:
+            raise SystemExit(f"{lid} is not in infra/access.json: run `python -m infra.access --write` and review it")
+        role_id = f"{lid}Role"
+        add(resources, role_id, {"Type": "AWS::IAM::Role", "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "Policies": [{"PolicyName": "ScrmAccess", "PolicyDocument": {"Version": "2012-10-17", "Statement":
+                          role_policy(lid, access[lid], stage=stage, secrets_prefix=settings.secrets_prefix,
+                                      consumes=sorted(consumed_by.get(lid, [])),
+                                      queue_ids=queue_ids, table_ids=table_ids)}}]}})
+        props["Role"] = {"Fn::GetAtt": [role_id, "Arn"]}
+    used = {json.dumps(f["Properties"].get("Role"), sort_keys=True) for f in functions.values()}
+    if "DefaultRole" in resources and json.dumps({"Fn::GetAtt": ["DefaultRole", "Arn"]}) not in used:
+        del resources["DefaultRole"]  # Chalice's role for every function: logs and SQS on "*"
+
+
+def add_vpc(t: dict, resources: dict, outputs: dict, stage: str) -> None:
+    """Optional egress with a fixed IP, for the Official Account IP whitelist (errcode 40164 otherwise):
+    a VPC, two private subnets routed through one NAT gateway with an Elastic IP (printed as `EgressIp`),
+    and DynamoDB (gateway) and SSM (interface) endpoints, so that traffic does not pay NAT."""
+    t["Parameters"]["EnableVpc"] = {
+        "Type": "String", "Default": "no", "AllowedValues": ["yes", "no"],
+        "Description": "Run the functions that call WeChat in a VPC behind a NAT gateway with a fixed Elastic IP "
+                       "(paste EgressIp into the Official Account's IP whitelist)"}
+    t["Parameters"]["VpcCidr"] = {"Type": "String", "Default": "10.42.0.0/16",
+                                  "AllowedPattern": r"^\d+\.\d+\.\d+\.\d+/16$",
+                                  "Description": "a /16 for the VPC (three /20 subnets are carved from it)"}
+    t["Conditions"]["UseVpc"] = {"Fn::Equals": [{"Ref": "EnableVpc"}, "yes"]}
+    tag = [{"Key": "Name", "Value": f"wechat-scrm-{stage}"}]
+
+    def vpc_resource(lid: str, kind: str, props: dict) -> None:
+        add(resources, lid, {"Type": kind, "Condition": "UseVpc", "Properties": props})
+
+    def subnet_cidr(i: int):
+        return {"Fn::Select": [i, {"Fn::Cidr": [{"Ref": "VpcCidr"}, 3, 12]}]}
+
+    def az(i: int):
+        return {"Fn::Select": [i, {"Fn::GetAZs": ""}]}
+
+    vpc_resource("Vpc", "AWS::EC2::VPC", {"CidrBlock": {"Ref": "VpcCidr"}, "EnableDnsSupport": True,
+                                          "EnableDnsHostnames": True, "Tags": tag})
+    vpc_resource("VpcInternetGateway", "AWS::EC2::InternetGateway", {"Tags": tag})
+    vpc_resource("VpcGatewayAttachment", "AWS::EC2::VPCGatewayAttachment",
+                 {"VpcId": {"Ref": "Vpc"}, "InternetGatewayId": {"Ref": "VpcInternetGateway"}})
+    vpc_resource("VpcPublicSubnet", "AWS::EC2::Subnet", {"VpcId": {"Ref": "Vpc"}, "CidrBlock": subnet_cidr(0),
+                                                         "AvailabilityZone": az(0), "Tags": tag})
+    vpc_resource("VpcPublicRoutes", "AWS::EC2::RouteTable", {"VpcId": {"Ref": "Vpc"}, "Tags": tag})
+    add(resources, "VpcPublicDefaultRoute", {"Type": "AWS::EC2::Route", "Condition": "UseVpc",
+                                             "DependsOn": "VpcGatewayAttachment", "Properties": {
+        "RouteTableId": {"Ref": "VpcPublicRoutes"}, "DestinationCidrBlock": "0.0.0.0/0",
+        "GatewayId": {"Ref": "VpcInternetGateway"}}})
+    vpc_resource("VpcPublicSubnetRoutes", "AWS::EC2::SubnetRouteTableAssociation",
+                 {"SubnetId": {"Ref": "VpcPublicSubnet"}, "RouteTableId": {"Ref": "VpcPublicRoutes"}})
+    add(resources, "EgressIp", {"Type": "AWS::EC2::EIP", "Condition": "UseVpc", "DependsOn": "VpcGatewayAttachment",
+                                "Properties": {"Domain": "vpc", "Tags": tag}})
+    vpc_resource("VpcNatGateway", "AWS::EC2::NatGateway", {
+        "AllocationId": {"Fn::GetAtt": ["EgressIp", "AllocationId"]}, "SubnetId": {"Ref": "VpcPublicSubnet"},
+        "Tags": tag})
+    vpc_resource("VpcPrivateRoutes", "AWS::EC2::RouteTable", {"VpcId": {"Ref": "Vpc"}, "Tags": tag})
+    vpc_resource("VpcPrivateDefaultRoute", "AWS::EC2::Route", {
+        "RouteTableId": {"Ref": "VpcPrivateRoutes"}, "DestinationCidrBlock": "0.0.0.0/0",
+        "NatGatewayId": {"Ref": "VpcNatGateway"}})
+    for i in (1, 2):
+        vpc_resource(f"VpcPrivateSubnet{i}", "AWS::EC2::Subnet", {
+            "VpcId": {"Ref": "Vpc"}, "CidrBlock": subnet_cidr(i), "AvailabilityZone": az(i - 1), "Tags": tag})
+        vpc_resource(f"VpcPrivateSubnet{i}Routes", "AWS::EC2::SubnetRouteTableAssociation",
+                     {"SubnetId": {"Ref": f"VpcPrivateSubnet{i}"}, "RouteTableId": {"Ref": "VpcPrivateRoutes"}})
+    vpc_resource("FunctionSecurityGroup", "AWS::EC2::SecurityGroup", {
+        "GroupDescription": "WeChat SCRM functions: no inbound, HTTPS out", "VpcId": {"Ref": "Vpc"},
+        "SecurityGroupEgress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0"}]})
+    vpc_resource("EndpointSecurityGroup", "AWS::EC2::SecurityGroup", {
+        "GroupDescription": "WeChat SCRM VPC endpoints: HTTPS from the functions", "VpcId": {"Ref": "Vpc"},
+        "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                                  "SourceSecurityGroupId": {"Ref": "FunctionSecurityGroup"}}]})
+    vpc_resource("DynamoDbEndpoint", "AWS::EC2::VPCEndpoint", {
+        "VpcId": {"Ref": "Vpc"}, "VpcEndpointType": "Gateway", "RouteTableIds": [{"Ref": "VpcPrivateRoutes"}],
+        "ServiceName": {"Fn::Sub": "com.amazonaws.${AWS::Region}.dynamodb"}})
+    vpc_resource("SsmEndpoint", "AWS::EC2::VPCEndpoint", {
+        "VpcId": {"Ref": "Vpc"}, "VpcEndpointType": "Interface", "PrivateDnsEnabled": True,
+        "SubnetIds": [{"Ref": "VpcPrivateSubnet1"}, {"Ref": "VpcPrivateSubnet2"}],
+        "SecurityGroupIds": [{"Ref": "EndpointSecurityGroup"}],
+        "ServiceName": {"Fn::Sub": "com.amazonaws.${AWS::Region}.ssm"}})
+    outputs["EgressIp"] = {"Condition": "UseVpc", "Value": {"Ref": "EgressIp"},
+                           "Description": "paste into the Official Account console's IP whitelist"}
+
+
+VPC_ACCESS = ["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
+              "ec2:DescribeNetworkInterfaces", "ec2:UnassignPrivateIpAddresses"]  # Lambda's ENIs; "*" only
+
+
 def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queues: tuple[str, ...],
-          chalice_config: dict, runtime: str, layer_uri: str) -> dict:
+          chalice_config: dict, runtime: str, layer_uri: str, access: dict) -> dict:
     t = copy.deepcopy(template)
     t["Description"] = f"WeChat SCRM ({stage}): Chalice functions, common layer, tables, queues, alarms"
     resources = t["Resources"]
     functions = {lid: r for lid, r in resources.items() if r["Type"] == FUNCTION}
     outputs = t.setdefault("Outputs", {})
-    env = stage_env(chalice_config, stage)
-    namespace = env.get("POWERTOOLS_METRICS_NAMESPACE", "WeChatSCRM")
     default_timeout = stage_setting(chalice_config, stage, "lambda_timeout", CHALICE_DEFAULT_TIMEOUT)
 
     t.setdefault("Parameters", {})["AlarmEmail"] = {
@@ -114,12 +301,46 @@ def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queu
         "Subscription": [{"Protocol": "email", "Endpoint": {"Ref": "AlarmEmail"}}]}})
     alarm_actions = {"Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]}
 
-    def alarm(logical_id: str, description: str, namespace_: str, metric: str, statistic: str, dimensions: list):
+    def alarm(logical_id: str, description: str, namespace_: str, metric: str, statistic: str, dimensions: list,
+              threshold: float = 0, evaluation_periods: int = 1):
+        stat = {"ExtendedStatistic": statistic} if statistic.startswith("p") else {"Statistic": statistic}
         add(resources, logical_id, {"Type": "AWS::CloudWatch::Alarm", "Properties": {
             "AlarmDescription": description, "Namespace": namespace_, "MetricName": metric,
-            "Dimensions": dimensions, "Statistic": statistic, "Period": 300, "EvaluationPeriods": 1,
-            "Threshold": 0, "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+            "Dimensions": dimensions, **stat, "Period": 300, "EvaluationPeriods": evaluation_periods,
+            "Threshold": threshold, "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
             "AlarmActions": alarm_actions, "OKActions": alarm_actions}})
+
+    parameters = t["Parameters"]
+    parameters["LogRetentionDays"] = {
+        "Type": "Number", "Default": 30, "AllowedValues": LOG_RETENTION_CHOICES,
+        "Description": "Days CloudWatch keeps each function's logs and the API access log"}
+    for name, value, what in (("AdminRateLimit", ADMIN_RATE, "requests/s per admin route and method"),
+                              ("AdminBurstLimit", ADMIN_BURST, "burst per admin route and method"),
+                              ("UserRateLimit", USER_RATE, "requests/s per /u/ route and method (campaign pages)"),
+                              ("UserBurstLimit", USER_BURST, "burst per /u/ route and method")):
+        parameters[name] = {"Type": "Number", "Default": value, "MinValue": 1, "Description": what}
+    parameters["ConfigureApiGatewayLogging"] = {
+        "Type": "String", "Default": "yes", "AllowedValues": ["yes", "no"],
+        "Description": "Set the account's API Gateway CloudWatch role (needed once per account and region for "
+                       "access logs); 'no' when another stack already does"}
+    t["Conditions"]["ConfigureApiGatewayLogging"] = {"Fn::Equals": [{"Ref": "ConfigureApiGatewayLogging"}, "yes"]}
+    if "RestAPI" in resources:
+        add(resources, "ApiAccessLogGroup", {"Type": "AWS::Logs::LogGroup", "Properties": {
+            "LogGroupName": f"/aws/apigateway/wechat-scrm-{stage}-access",
+            "RetentionInDays": {"Ref": "LogRetentionDays"}}})
+        add(resources, "ApiGatewayLoggingRole", {"Type": "AWS::IAM::Role", "Condition": "ConfigureApiGatewayLogging",
+                                                 "Properties": {
+            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+            "ManagedPolicyArns": [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/"
+                                              "AmazonAPIGatewayPushToCloudWatchLogs"}]}})
+        add(resources, "ApiGatewayAccount", {"Type": "AWS::ApiGateway::Account",
+                                             "Condition": "ConfigureApiGatewayLogging", "Properties": {
+            "CloudWatchRoleArn": {"Fn::GetAtt": ["ApiGatewayLoggingRole", "Arn"]}}})
+        # The stage's access log needs the account's logging role first: a conditional reference orders them.
+        resources["RestAPI"]["Properties"]["Description"] = {"Fn::If": [
+            "ConfigureApiGatewayLogging", {"Fn::Sub": f"WeChat SCRM {stage} (logging ${{ApiGatewayAccount}})"},
+            f"WeChat SCRM {stage}"]}
 
     # The layer, on every function, and the runtime.
     add(resources, "CommonLayer", {"Type": "AWS::Serverless::LayerVersion", "Properties": {
@@ -137,6 +358,14 @@ def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queu
         if variables.setdefault("SCRM_STAGE", stage) != stage:
             raise SystemExit(f"{lid}: SCRM_STAGE is {variables['SCRM_STAGE']!r} in .chalice/config.json for stage "
                              f"{stage!r}; resource names would not match")
+        # Logs kept LogRetentionDays (Lambda would create the group itself, kept forever), active X-Ray tracing.
+        props["FunctionName"] = function_name(stage, lid)
+        props["Tracing"] = "Active"
+        variables.setdefault("POWERTOOLS_TRACE_DISABLED", "false")
+        add(resources, f"{lid}LogGroup", {"Type": "AWS::Logs::LogGroup", "Properties": {
+            "LogGroupName": f"/aws/lambda/{function_name(stage, lid)}",
+            "RetentionInDays": {"Ref": "LogRetentionDays"}}})
+        function["DependsOn"] = sorted(set(function.get("DependsOn", [])) | {f"{lid}LogGroup"})
 
     # Tables.
     table_arns = []
@@ -146,7 +375,7 @@ def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queu
         table_arns += [{"Fn::GetAtt": [lid, "Arn"]}, {"Fn::Sub": f"${{{lid}.Arn}}/index/*"}]
         outputs[f"{lid}Name"] = {"Value": {"Ref": lid}}
 
-    protect_admin_api(resources)
+    protect_api(resources)
 
     # Queues: consumers first, since they set the visibility timeout.
     by_name = {settings.queue_name(q): q for q in queues}
@@ -183,32 +412,41 @@ def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queu
             props["Queue"] = {"Fn::GetAtt": [f"Queue{camel(by_name[queue_name_of(props['Queue'])])}", "Arn"]}
             props["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
 
-    # Permissions for every role Chalice made (functions given an existing role ARN are the owner's business).
-    secrets_arn = f"arn:${{AWS::Partition}}:ssm:${{AWS::Region}}:${{AWS::AccountId}}:parameter{settings.secrets_prefix}"
-    statements = [
-        {"Sid": "Tables", "Effect": "Allow", "Resource": table_arns, "Action": [
-            "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:PutItem",
-            "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:ConditionCheckItem",
-            "dynamodb:DescribeTable"]},
-        {"Sid": "Queues", "Effect": "Allow", "Resource": queue_arns, "Action": [
-            "sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
-            "sqs:GetQueueAttributes", "sqs:GetQueueUrl"]},
-        {"Sid": "Secrets", "Effect": "Allow", "Resource": [{"Fn::Sub": secrets_arn}, {"Fn::Sub": secrets_arn + "/*"}],
-         "Action": ["ssm:GetParametersByPath", "ssm:GetParameter", "ssm:GetParameters", "ssm:PutParameter",
-                    "ssm:DeleteParameter"]},
-        {"Sid": "SecretsKey", "Effect": "Allow", "Resource": "*", "Action": ["kms:Decrypt", "kms:Encrypt"],
-         "Condition": {"StringEquals": {"kms:ViaService": {"Fn::Sub": "ssm.${AWS::Region}.amazonaws.com"}}}},
-        {"Sid": "Metrics", "Effect": "Allow", "Resource": "*", "Action": ["cloudwatch:PutMetricData"],
-         "Condition": {"StringEquals": {"cloudwatch:namespace": namespace}}},
-    ]
-    for resource in resources.values():
-        if resource["Type"] == "AWS::IAM::Role":
-            resource["Properties"].setdefault("Policies", []).append(
-                {"PolicyName": "ScrmAccess", "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}})
-
-    # Alarms per function.
-    for lid in functions:
+    add_vpc(t, resources, outputs, stage)
+    grant_roles(resources, functions, access, stage=stage, settings=settings, consumers=consumers,
+                queue_ids={q: f"Queue{camel(q)}" for q in queues})
+    for lid, function in functions.items():
+        if access.get(lid, {}).get("calls_wechat"):
+            function["Properties"]["VpcConfig"] = {"Fn::If": ["UseVpc", {
+                "SecurityGroupIds": [{"Ref": "FunctionSecurityGroup"}],
+                "SubnetIds": [{"Ref": "VpcPrivateSubnet1"}, {"Ref": "VpcPrivateSubnet2"}]}, {"Ref": "AWS::NoValue"}]}
+    # Alarms per function: errors, throttles, and a duration near the timeout (the next one is cut short).
+    for lid, function in functions.items():
         dims = [{"Name": "FunctionName", "Value": {"Ref": lid}}]
         alarm(f"{lid}ErrorsAlarm", f"{lid} raised errors", "AWS/Lambda", "Errors", "Sum", dims)
         alarm(f"{lid}ThrottlesAlarm", f"{lid} was throttled", "AWS/Lambda", "Throttles", "Sum", dims)
+        timeout = function["Properties"].get("Timeout", default_timeout)
+        alarm(f"{lid}DurationAlarm", f"{lid} ran longer than {int(NEAR_TIMEOUT * 100)}% of its {timeout} s timeout",
+              "AWS/Lambda", "Duration", "Maximum", dims, threshold=int(NEAR_TIMEOUT * timeout * 1000))
+    # Each queue's oldest message: a consumer that stopped keeping up (the welcome queue within a code's life).
+    for q in queues:
+        age = WELCOME_AGE_SECONDS if q == "welcome" else QUEUE_AGE_SECONDS
+        alarm(f"Queue{camel(q)}AgeAlarm", f"the oldest message on {settings.queue_name(q)} waited over {age} s",
+              "AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum",
+              [{"Name": "QueueName", "Value": {"Fn::GetAtt": [f"Queue{camel(q)}", "QueueName"]}}], threshold=age)
+    # DynamoDB throttles, read or write, per table.
+    for name in sorted(tables):
+        lid = f"Table{camel(name)}"
+        dims = [{"Name": "TableName", "Value": {"Ref": lid}}]
+        for metric in ("ReadThrottleEvents", "WriteThrottleEvents"):
+            alarm(f"{lid}{metric}Alarm", f"{settings.table_name(name)}: {metric}", "AWS/DynamoDB", metric, "Sum",
+                  dims)
+    # The API: server errors, and p99 latency against WeChat's 5-second callback deadline.
+    if "RestAPI" in resources:
+        api = resources["RestAPI"]["Properties"]
+        name = (api.get("DefinitionBody") or {}).get("info", {}).get("title", "wechat-scrm")  # the REST API's name
+        dims = [{"Name": "ApiName", "Value": name}, {"Name": "Stage", "Value": api.get("StageName", "api")}]
+        alarm("Api5xxAlarm", "the API answered 5xx", "AWS/ApiGateway", "5XXError", "Sum", dims)
+        alarm("ApiLatencyP99Alarm", f"API p99 latency over {API_P99_MS} ms (WeChat waits 5 s for a callback)",
+              "AWS/ApiGateway", "Latency", "p99", dims, threshold=API_P99_MS)
     return t

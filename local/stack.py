@@ -146,15 +146,15 @@ class LocalStack:
         ensure_queues()
 
         from chalice.config import Config
-        from chalice.local import create_local_server
 
         from app import app  # imported after the environment is set: config is parsed once
+        from functions.gateway_answers import local_server
         from local.dispatcher import Dispatcher, control_handler
         from local.seed import seed
 
         self.info = seed(self)
         config = Config.create(chalice_stage="local", app_name="wechat-scrm", project_dir=str(ROOT))
-        server = create_local_server(app, config, "127.0.0.1", self.api_port)
+        server = local_server(app, config, "127.0.0.1", self.api_port)
         threading.Thread(target=server.serve_forever, daemon=True, name="api").start()
         self.servers.append(server)
         self.dispatcher = Dispatcher(app, REGION, self.speedup).start(run_schedules=self.schedules)

@@ -381,5 +381,9 @@ def _use_layer(stage: str | None) -> None:
         os.environ["SCRM_STAGE"] = stage
 
 
+from scrm_cli.smoke import smoke  # noqa: E402  (post-deploy check; its own module)
+
+cli.add_command(smoke)
+
 if __name__ == "__main__":
     cli(prog_name="scrm")

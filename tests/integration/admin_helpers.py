@@ -58,16 +58,13 @@ class served:
         import threading
 
         from chalice.config import Config
-        from chalice.local import CustomLocalChalice, LocalDevServer, create_local_server
 
+        from functions.gateway_answers import local_server
         from local.stack import free_port
 
         port = free_port()
         config = Config.create(chalice_stage="local", app_name="wechat-scrm")
-        if isinstance(self.app, CustomLocalChalice):  # served before in this process: create_local_server would
-            self.server = LocalDevServer(self.app, config, "127.0.0.1", port)  # make an inheritance cycle
-        else:
-            self.server = create_local_server(self.app, config, "127.0.0.1", port)
+        self.server = local_server(self.app, config, "127.0.0.1", port)  # as the local stack serves it
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return f"http://127.0.0.1:{port}"
 

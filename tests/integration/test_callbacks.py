@@ -65,20 +65,20 @@ def post(client, path, query, body):
                             else body, headers={"Content-Type": "text/xml"})
 
 
-def queued():
+def queued(name="events"):
     from scrm.aws import client as aws_client
-    from scrm.queues import EVENTS, queue_url
+    from scrm.queues import queue_url
 
     sqs = aws_client("sqs")
     out = []
     while True:
-        res = sqs.receive_message(QueueUrl=queue_url(EVENTS), MaxNumberOfMessages=10, WaitTimeSeconds=0)
+        res = sqs.receive_message(QueueUrl=queue_url(name), MaxNumberOfMessages=10, WaitTimeSeconds=0)
         msgs = res.get("Messages", [])
         if not msgs:
             return out
         for m in msgs:
             out.append(json.loads(m["Body"]))
-            sqs.delete_message(QueueUrl=queue_url(EVENTS), ReceiptHandle=m["ReceiptHandle"])
+            sqs.delete_message(QueueUrl=queue_url(name), ReceiptHandle=m["ReceiptHandle"])
 
 
 def inbox_items():
@@ -301,8 +301,11 @@ def test_wecom_verification_and_events(wecom_account, client):
         query, body = wx.wecom_request(cfg, wx.build_xml({**head, **fields}))
         res = post(client, f"/wechat/wecom/{wecom_account.account_id}", query, body)
         assert (res.status_code, res.body) == (200, b"success")
+    welcomes = {m["kind"] for m in queued("welcome")}  # the events with a WelcomeCode: their own queue
+    assert welcomes == {"wecom.change_external_contact.add_external_contact",
+                        "wecom.change_external_contact.add_half_external_contact"}
     msgs = {m["kind"]: m for m in queued()}
-    assert set(msgs) == {"wecom.change_external_contact." + c for c in (
+    assert set(msgs) | welcomes == {"wecom.change_external_contact." + c for c in (
         "add_external_contact", "add_half_external_contact", "edit_external_contact", "del_external_contact",
         "del_follow_user", "transfer_fail")} | {"wecom.change_contact.delete_user", "wecom.change_contact.update_user",
                                                  "wecom.change_external_chat.update"}
@@ -315,7 +318,8 @@ def _deliver_add_event(wecom_account, client, sandbox):
     out = sb.wecom_event(wecom_account.app_id, "add_external_contact", userid="zhangsan")  # no callback url: xml only
     query, body = wx.wecom_request(wecom_cfg(wecom_account), out["xml"])
     assert post(client, f"/wechat/wecom/{wecom_account.account_id}", query, body).status_code == 200
-    (msg,) = queued()
+    assert queued() == []  # never behind the other events
+    (msg,) = queued("welcome")
     return sb, out, msg
 
 

@@ -16,6 +16,10 @@ class Settings:
     def queue_name(name: str) -> str:
         return f"scrm-prod-{name}"
 
+    @staticmethod
+    def table_name(name: str) -> str:
+        return f"scrm-prod-{name}"
+
 
 CONFIG = {"lambda_timeout": 60, "stages": {"prod": {"environment_variables": {"SCRM_STAGE": "prod"}}}}
 
@@ -36,16 +40,18 @@ def chalice(**functions) -> dict:
     return {"Resources": {"DefaultRole": {"Type": "AWS::IAM::Role", "Properties": {"Policies": []}}, **functions}}
 
 
-def run(template: dict, queues=("events", "work"), config=CONFIG) -> dict:
+def run(template: dict, queues=("events", "welcome"), config=CONFIG, access=None) -> dict:
+    access = access or {lid: {} for lid, r in template["Resources"].items()
+                        if r["Type"] == "AWS::Serverless::Function"}
     return merge(template, stage="prod", settings=Settings(), tables={}, queues=queues, chalice_config=config,
-                 runtime="python3.12", layer_uri="./layer.zip")
+                 runtime="python3.12", layer_uri="./layer.zip", access=access)
 
 
 def test_queue_visibility_is_six_times_its_consumers_timeout_and_the_default_for_queues_without_one():
     out = run(chalice(Worker=function("functions.w.handle", timeout=90, queue="scrm-prod-events")))
     resources = out["Resources"]
     assert resources["QueueEvents"]["Properties"]["VisibilityTimeout"] == 540
-    assert resources["QueueWork"]["Properties"]["VisibilityTimeout"] == 360  # stage default 60 s
+    assert resources["QueueWelcome"]["Properties"]["VisibilityTimeout"] == 360  # stage default 60 s
     event = resources["Worker"]["Properties"]["Events"]["Src"]["Properties"]
     assert event["Queue"] == {"Fn::GetAtt": ["QueueEvents", "Arn"]}
     assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -63,6 +69,24 @@ def test_a_function_configured_for_another_stage_fails_the_build():
         run(chalice(Api=function("app.app", stage="dev")))
 
 
+def test_a_function_missing_from_access_json_fails_the_build():
+    with pytest.raises(SystemExit, match="access.json"):
+        run(chalice(Worker=function("functions.w.handle")), access={"Other": {}})
+
+
+def test_each_function_gets_its_own_role_and_chalices_shared_role_goes():
+    out = run(chalice(A=function("functions.a.run"), B=function("functions.b.run", queue="scrm-prod-events")),
+              access={"A": {"send_to": ["events"]}, "B": {}})
+    resources = out["Resources"]
+    assert "DefaultRole" not in resources
+    assert resources["A"]["Properties"]["Role"] == {"Fn::GetAtt": ["ARole", "Arn"]}
+    a = {st["Sid"]: st for st in resources["ARole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]}
+    b = {st["Sid"]: st for st in resources["BRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]}
+    assert a["SendTo"]["Resource"] == [{"Fn::GetAtt": ["QueueEvents", "Arn"]}] and "Consume" not in a
+    assert b["Consume"]["Resource"] == [{"Fn::GetAtt": ["QueueEvents", "Arn"]}] and "SendTo" not in b
+    assert "ReadSecrets" not in a and "WriteSecrets" not in a
+
+
 def test_a_function_without_scrm_stage_gets_the_build_stage():
     out = run(chalice(Api={"Type": "AWS::Serverless::Function", "Properties": {"Handler": "app.app"}}))
     assert out["Resources"]["Api"]["Properties"]["Environment"]["Variables"]["SCRM_STAGE"] == "prod"
@@ -73,10 +97,13 @@ def test_admin_routes_are_throttled_callbacks_never_and_gateway_errors_use_our_s
         "/accounts/{account_id}/keys": {"get": {}, "post": {}},
         "/wechat/oa/{account_id}": {"get": {}, "post": {}},
         "/health": {"get": {}}}}}}
+    api["Properties"]["DefinitionBody"]["paths"]["/u/{account_id}/me"] = {"get": {}}
     out = run(chalice(RestAPI=api, Api=function("app.app")))
     settings = out["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
-    assert {(s["ResourcePath"], s["HttpMethod"]) for s in settings} == {
-        ("~1accounts~1{account_id}~1keys", "GET"), ("~1accounts~1{account_id}~1keys", "POST")}
+    assert {(s["ResourcePath"], s["HttpMethod"], s["ThrottlingRateLimit"]["Ref"]) for s in settings} == {
+        ("~1accounts~1{account_id}~1keys", "GET", "AdminRateLimit"),
+        ("~1accounts~1{account_id}~1keys", "POST", "AdminRateLimit"),
+        ("~1u~1{account_id}~1me", "GET", "UserRateLimit")}
     throttled = out["Resources"]["GatewayResponseThrottled"]["Properties"]
     assert throttled["StatusCode"] == "429" and throttled["RestApiId"] == {"Ref": "RestAPI"}
     assert '"code": "rate_limited"' in throttled["ResponseTemplates"]["application/json"]

@@ -57,11 +57,18 @@ def bind_keys(**keys) -> None:
 
 
 def count(name: str, value: float = 1, **dimensions) -> None:
-    """Record a metric (EMF, flushed by `flush_metrics` at the end of an invocation)."""
-    from aws_lambda_powertools.metrics import MetricUnit
+    """Record a metric (EMF, flushed by `flush_metrics` at the end of an invocation). With dimensions it is
+    written at once as its own EMF record: Powertools' shared metric set has one set of dimensions for every
+    metric of the invocation, so per-call dimensions would be dropped or mixed up."""
+    from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-    m = metrics()
-    m.add_metric(name=name, unit=MetricUnit.Count, value=value)
+    if not dimensions:
+        metrics().add_metric(name=name, unit=MetricUnit.Count, value=value)
+        return
+    with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace="WeChatSCRM") as metric:
+        metric.add_dimension(name="service", value="wechat-scrm")
+        for key, dim in sorted(dimensions.items()):
+            metric.add_dimension(name=key, value=str(dim))
 
 
 def flush_metrics() -> None:

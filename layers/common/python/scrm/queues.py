@@ -10,9 +10,14 @@ from .config import settings
 
 # Logical queues. infra/ creates each with a dead-letter queue; the local stack creates them too.
 EVENTS = "events"  # callback events -> attribution / reassignment workers
-WORK = "work"  # slow jobs: tagging batches, transfer batches, push batches
+WELCOME = "welcome"  # WeCom events carrying a WelcomeCode (valid 20 s): never behind a burst of other events
 REASSIGNMENT = "reassignment"  # plans of staff-departure reassignment to advance
-ALL_QUEUES = (EVENTS, WORK, REASSIGNMENT)
+ALL_QUEUES = (EVENTS, WELCOME, REASSIGNMENT)
+
+
+def queue_for(payload: dict) -> str:
+    """The queue of a callback event: its own queue when it carries a WeCom welcome code."""
+    return WELCOME if (payload.get("event") or {}).get("WelcomeCode") else EVENTS
 
 
 # Redrive policy: a message failed this many times goes to its dead-letter queue (infra/ and ensure_queues).

@@ -101,9 +101,9 @@ class Unavailable(Rejected):
 
 
 def _default_enqueue(payload: dict) -> None:
-    from ..queues import EVENTS, send
+    from ..queues import queue_for, send
 
-    send(EVENTS, payload)
+    send(queue_for(payload), payload)
 
 
 def _default_account(account_id: str):

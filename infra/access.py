@@ -1,0 +1,537 @@
+"""What each function touches, read from the code: tables (and indexes) with the DynamoDB actions used on them,
+queues it sends to, SSM actions. `infra/access.json` is the reviewed copy the template grants from;
+`tests/packaging/test_least_privilege.py` fails when the code and that file disagree, so a change that starts
+using a table, an index, a queue or a write action shows up as a diff of access.json in review.
+
+    python -m infra.access            # print what the code needs
+    python -m infra.access --write    # rewrite infra/access.json from the code
+
+How it reads the code (static, no AWS; errs on the side of granting, never of refusing):
+- reach: from a function's handler, the modules it imports (at the top of its module and inside the handler),
+  then every `scrm`/`functions` module those import anywhere (lazy imports inside functions included) and
+  every module named by a string constant (`HANDLER_MODULES` in scrm.services.events);
+- tables: in each reached module, each function (a method also sees what its class references) uses the
+  models it names; a PynamoDB call there (`Model.get/query/scan/batch_get/batch_write`, `x.save/update/
+  delete/refresh/condition_check`, `Model.<index>.query`) or a low-level client call (`put_item`, ...) is
+  an action on those models' tables; `Model.<attr>.exists()` and the like are conditions, not calls;
+- queues: `send(Q, ...)` / `send_batch(Q, ...)` / `queues.send(Q, ...)` with Q a constant of scrm.queues (or
+  an alias of one), or `queue_for(...)`, which may return any queue its body names;
+- SSM: `put_parameter`, `delete_parameter`, `get_parameter(s)`, `get_parameters_by_path` calls (paginators
+  included) in reached modules;
+- WeChat: a function calls WeChat when it reaches a method of a gateway class (`scrm.gateway.*`); those are the
+  functions placed in the VPC, behind the NAT gateway's Elastic IP, when the stack has one;
+- local-only helpers (`ensure_tables`, `ensure_queues`) are left out: Lambda never runs them.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import sys
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYER = ROOT / "layers" / "common" / "python"
+ACCESS_FILE = ROOT / "infra" / "access.json"
+LOCAL_ONLY = {"ensure_tables", "ensure_queues", "ensure_table"}
+API_ENTRY = "app.app"
+
+# PynamoDB method -> DynamoDB IAM action (TransactWrite items are checked per action, as IAM does).
+MODEL_CALLS = {"get": "GetItem", "refresh": "GetItem", "batch_get": "BatchGetItem", "query": "Query",
+               "count": "Query", "scan": "Scan", "save": "PutItem", "update": "UpdateItem", "delete": "DeleteItem",
+               "batch_write": "BatchWriteItem", "condition_check": "ConditionCheckItem"}
+CLIENT_CALLS = {"get_item": "GetItem", "put_item": "PutItem", "update_item": "UpdateItem",
+                "delete_item": "DeleteItem", "batch_get_item": "BatchGetItem",
+                "batch_write_item": "BatchWriteItem", "transact_get_items": "GetItem"}
+# Names so common on other objects (dicts, sets, lists) that only a model receiver counts.
+AMBIGUOUS = {"get", "count", "update", "delete"}
+SSM_CALLS = {"get_parameter": "GetParameter", "get_parameters": "GetParameters",
+             "get_parameters_by_path": "GetParametersByPath", "put_parameter": "PutParameter",
+             "delete_parameter": "DeleteParameter"}
+SENDS = {"send", "send_batch"}
+# Methods of built-in types: `x.get(...)` on an unknown x is a dict far more often than a module.
+BUILTIN_METHODS = frozenset(n for t in (dict, list, set, str, bytes) for n in dir(t))
+# Calls made by libraries on our behalf, which the analysis cannot see: (module, function) -> table actions.
+LIBRARY_CALLS = {  # Powertools' DynamoDBPersistenceLayer: conditional put, get, update, delete of its records
+    ("scrm.idempotency", "persistence_layer"): {"idempotency": {"GetItem", "PutItem", "UpdateItem", "DeleteItem"}},
+}
+
+
+# ---------------------------------------------------------------- modules
+
+
+def _base(name: str) -> Path:
+    return (LAYER if name.split(".")[0] == "scrm" else ROOT) / Path(*name.split("."))
+
+
+def module_file(name: str) -> Path | None:
+    """The source of a module, its package's __init__.py, or the folder of a namespace package."""
+    base = _base(name)
+    for candidate in (base / "__init__.py", base.with_suffix(".py")):
+        if candidate.is_file():
+            return candidate
+    return base if base.is_dir() else None
+
+
+@cache
+def parsed(name: str) -> ast.Module:
+    path = module_file(name)
+    return ast.parse(path.read_text()) if path.is_file() else ast.Module(body=[], type_ignores=[])
+
+
+def _ours(name: str) -> bool:
+    return name.split(".")[0] in ("scrm", "functions", "app") and module_file(name) is not None
+
+
+def _package(name: str) -> str:
+    return name if module_file(name).name in ("__init__.py", name.rpartition(".")[2]) else name.rpartition(".")[0]
+
+
+def imports_in(module: str, nodes) -> set[str]:
+    """Our modules imported by `nodes` (AST subtrees of `module`), and string constants naming one."""
+    out = set()
+    for node in (n for tree in nodes for n in ast.walk(tree)):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = _package(module).split(".")
+                base = ".".join(parts[:len(parts) - node.level + 1])
+                source = f"{base}.{node.module}" if node.module else base
+            else:
+                source = node.module
+            out.add(source)
+            out |= {f"{source}.{a.name}" for a in node.names}
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("scrm."):
+            out.add(node.value)
+    return {m for m in out if _ours(m)}
+
+
+@cache
+def _closure_cached(module: str) -> frozenset[str]:
+    return frozenset(_closure(set(), [module]))
+
+
+def _closure(seen: set[str], todo: list[str]) -> set[str]:
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo += imports_in(name, [parsed(name)])
+        parts = name.split(".")
+        todo += [".".join(parts[:i]) for i in range(1, len(parts))]  # importing a.b.c runs a and a.b
+    return seen
+
+
+TOP = "<module>"  # a module's top-level code, run when it is imported
+
+
+@cache
+def definitions(module: str) -> tuple[dict, dict]:
+    """({qualified name: node} of the module's functions and methods, {class name: [method names]})."""
+    defs, classes = {}, {}
+    for node in parsed(module).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            defs[node.name] = node
+        elif isinstance(node, ast.ClassDef):
+            methods = [i for i in node.body if isinstance(i, ast.FunctionDef | ast.AsyncFunctionDef)]
+            classes[node.name] = [m.name for m in methods]
+            defs |= {f"{node.name}.{m.name}": m for m in methods}
+    return defs, classes
+
+
+def scope_node(module: str, name: str):
+    if name == TOP:
+        body = [n for n in parsed(module).body if not isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef |
+                                                                  ast.ClassDef)]
+        return ast.Module(body=body, type_ignores=[])
+    return definitions(module)[0][name]
+
+
+def _bindings(module: str, nodes) -> dict[str, tuple]:
+    """Names the import statements in `nodes` bind: name -> ("module", m) or ("attr", m, attribute)."""
+    out = {}
+    for node in (n for tree in nodes for n in ast.walk(tree)):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if _ours(a.name):
+                    out[a.asname or a.name.split(".")[0]] = ("module", a.name if a.asname else a.name.split(".")[0])
+        elif isinstance(node, ast.ImportFrom):
+            source = imports_in(module, [ast.ImportFrom(module=node.module, names=[], level=node.level)])
+            if not source:
+                continue
+            (source,) = source
+            for a in node.names:
+                full = f"{source}.{a.name}"
+                out[a.asname or a.name] = ("module", full) if _ours(full) else ("attr", source, a.name)
+    return out
+
+
+def _targets_in(module: str, name: str, depth: int = 0) -> set[tuple[str, str]]:
+    """What `name` in `module`'s namespace denotes: a function, every method of a class, or a re-export."""
+    defs, classes = definitions(module)
+    if name in classes:
+        return {(module, TOP)} | {(module, f"{name}.{m}") for m in classes[name]}
+    if name in defs:
+        return {(module, name)}
+    bound = _bindings(module, [scope_node(module, TOP)]).get(name)
+    if bound and depth < 5:
+        if bound[0] == "module":
+            return {(bound[1], TOP)}
+        return _targets_in(bound[1], bound[2], depth + 1)
+    return set()
+
+
+@cache
+def _methods_named(module: str, method: str) -> frozenset[tuple[str, str]]:
+    """Methods called `method` in any class `module` may import, and functions of that name in those modules (a
+    module held in a variable): the candidates for an object of unknown type."""
+    out = set()
+    for m in _closure_cached(module):
+        defs, classes = definitions(m)
+        out |= {(m, f"{c}.{method}") for c, methods in classes.items() if method in methods}
+        if method not in BUILTIN_METHODS and method in defs:  # `repo = _repo(); repo.load_all(...)`: a module
+            out.add((m, method))
+    return frozenset(out)
+
+
+def edges(module: str, name: str) -> set[tuple[str, str]]:
+    """The code `module.name` may run next: what it names (called or passed on), and modules it imports."""
+    node = scope_node(module, name)
+    own_class = name.split(".")[0] if "." in name else None
+    bound = _bindings(module, [scope_node(module, TOP), node])
+    out = {(m, TOP) for m in imports_in(module, [node])}
+    for m in list(imports_in(module, [node])):
+        if any(isinstance(c, ast.Constant) and c.value == m for c in ast.walk(node)):
+            # a module named in a string is imported for its registrations (@on handlers): all its functions
+            out |= {(m, d) for d in definitions(m)[0]}
+    calls = {id(c.func) for c in ast.walk(node) if isinstance(c, ast.Call)}
+    for ref in ast.walk(node):
+        if not isinstance(ref, ast.Name | ast.Attribute):
+            continue
+        chain = _chain(ref)
+        if not chain or (isinstance(ref, ast.Name) and ref.id != chain[0]):
+            continue
+        head = chain[0]
+        if head in ("self", "cls") and own_class and len(chain) > 1:
+            out |= {(module, f"{own_class}.{chain[1]}")} & set(_all_scopes(module))
+            continue
+        if head in bound:
+            kind = bound[head]
+            if kind[0] == "attr":
+                out |= _targets_in(kind[1], kind[2])
+                continue
+            target, rest = kind[1], chain[1:]
+            while rest and _ours(f"{target}.{rest[0]}"):
+                target, rest = f"{target}.{rest[0]}", rest[1:]
+            out.add((target, TOP))
+            if rest:
+                out |= _targets_in(target, rest[0])
+            continue
+        local = _targets_in(module, head) if head in definitions(module)[0] or head in definitions(module)[1] else set()
+        if local:
+            out |= local
+            continue
+        if isinstance(ref, ast.Attribute) and id(ref) in calls and len(chain) > 1:
+            out |= _methods_named(module, chain[-1])  # x.method(...) on an object of unknown type
+    return out
+
+
+def _all_scopes(module: str) -> list[str]:
+    return [TOP, *definitions(module)[0]]
+
+
+def reach(entry: str) -> set[tuple[str, str]]:
+    """The (module, function) pairs a handler may run: `app.app` runs every route, `functions.x.fn` runs fn."""
+    module, _, function = entry.rpartition(".")
+    if entry == API_ENTRY:
+        todo = [(m, n) for m in _closure_cached("app") if m.startswith("functions") for n in _all_scopes(m)]
+        todo.append(("app", TOP))
+    else:
+        if function not in definitions(module)[0]:
+            raise SystemExit(f"{entry}: no function {function!r} in {module}")
+        todo = [(module, TOP), (module, function)]
+    seen = set()
+    while todo:
+        item = todo.pop()
+        if item in seen or item[1] in LOCAL_ONLY or item[1].rpartition(".")[2] in LOCAL_ONLY:
+            continue
+        if item[1] != TOP and item[1] not in definitions(item[0])[0]:
+            continue
+        seen.add(item)
+        todo += edges(*item)
+        parts = item[0].split(".")
+        todo += [(".".join(parts[:i]), TOP) for i in range(1, len(parts))]
+    return seen
+
+
+# ---------------------------------------------------------------- what a module does
+
+
+@cache
+def _models():
+    """{class name: (logical table, {index attribute: index name})} for every registered model."""
+    from pynamodb.indexes import Index
+
+    from scrm.data.registry import all_models
+
+    out = {}
+    for model in all_models():
+        indexes = {attr: value.Meta.index_name for klass in model.__mro__ for attr, value in vars(klass).items()
+                   if isinstance(value, Index)}
+        if model.__name__ in out:
+            raise SystemExit(f"two models named {model.__name__}: the access analysis keys models by class name")
+        out[model.__name__] = (model.logical_name, indexes)
+    return out
+
+
+def _chain(node) -> list[str]:
+    """`a.b.c` -> ["a", "b", "c"] (calls and subscripts in between are skipped)."""
+    names = []
+    while True:
+        if isinstance(node, ast.Attribute):
+            names.append(node.attr)
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        elif isinstance(node, ast.Subscript):
+            node = node.value
+        elif isinstance(node, ast.Name):
+            names.append(node.id)
+            return names[::-1]
+        else:
+            return names[::-1]
+
+
+def _queue_constants() -> dict[str, set[str]]:
+    """Names in scrm.queues bound to queue names, and functions there returning them (queue_for)."""
+    tree = parsed("scrm.queues")
+    values = {}
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+            values[node.targets[0].id] = {node.value.value}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name not in SENDS | LOCAL_ONLY:
+            returned = {n.id for r in ast.walk(node) if isinstance(r, ast.Return) and r.value is not None
+                        for n in ast.walk(r.value) if isinstance(n, ast.Name) and n.id in values}
+            if returned:
+                values[node.name] = set().union(*(values[n] for n in returned))
+    return values
+
+
+def _aliases(module: str, queue_names: dict[str, set[str]]) -> dict[str, set[str]]:
+    """Queue names visible in `module`: scrm.queues constants, and names bound to one (QUEUE = "reassignment")."""
+    out = dict(queue_names)
+    known = set().union(*queue_names.values()) if queue_names else set()
+    for node in ast.walk(parsed(module)):
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Constant) and node.value.value in known):
+            out[node.targets[0].id] = {node.value.value}
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Name | ast.Attribute)):
+            source = _chain(node.value)[-1:]
+            if source and source[0] in queue_names:
+                out[node.targets[0].id] = queue_names[source[0]]
+    return out
+
+
+@cache
+def _class_names(module: str, class_name: str) -> frozenset[str]:
+    for node in parsed(module).body:
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            return frozenset({n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | {
+                n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)})
+    return frozenset()
+
+
+def _queue_imports(module: str) -> tuple[set[str], set[str]]:
+    """(names bound to scrm.queues.send/send_batch, names bound to the scrm.queues module) in `module`."""
+    senders, modules = set(), set()
+    for node in ast.walk(parsed(module)):
+        if isinstance(node, ast.ImportFrom):
+            source = imports_in(module, [ast.ImportFrom(module=node.module, names=[], level=node.level)])
+            for alias in node.names:
+                if "scrm.queues" in source and alias.name in SENDS:
+                    senders.add(alias.asname or alias.name)
+                elif alias.name == "queues" and source & {"scrm", "scrm.queues"}:
+                    modules.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            modules |= {a.asname or a.name for a in node.names if a.name == "scrm.queues"}
+    return senders, modules
+
+
+@cache
+def _model_aliases(module: str, name: str) -> dict[str, str]:
+    """{alias: model class name} for `from ..data.x import Model as M` in the module or the function."""
+    models = _models()
+    bound = _bindings(module, [scope_node(module, TOP), scope_node(module, name)])
+    return {alias: b[2] for alias, b in bound.items() if b[0] == "attr" and b[2] in models and alias != b[2]}
+
+
+def _names(module: str, name: str, node) -> set[str]:
+    aliases = _model_aliases(module, name)
+    names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)} | {
+        n.attr for n in ast.walk(node) if isinstance(n, ast.Attribute)}
+    return {aliases.get(n, n) for n in names}
+
+
+@cache
+def _named_models(module: str, name: str) -> frozenset[str]:
+    models = _models()
+    return frozenset(m for m in _names(module, name, scope_node(module, name)) if m in models)
+
+
+@cache
+def scope_needs(module: str, name: str) -> dict:
+    """{"tables": {table: {action}}, "indexes": {table: {index}}, "queues": {queue}, "ssm": {action}}."""
+    models = _models()
+    queues = _aliases(module, _queue_constants()) if module != "scrm.queues" else {}
+    tables: dict[str, set[str]] = {}
+    indexes: dict[str, set[str]] = {}
+    sent, ssm = set(), set()
+    senders, queue_modules = _queue_imports(module)
+    class_name = name.split(".")[0] if "." in name else None
+    class_names = _class_names(module, class_name) if class_name else frozenset()
+    aliases = _model_aliases(module, name)
+    for scope in [scope_node(module, name)]:
+        names = _names(module, name, scope)
+        named = {m for m in (names | class_names) if m in models}
+        if class_name in models:
+            named.add(class_name)
+        # A model or item handed over by a function this one calls (`contact_model, _ = _models()`,
+        # `for item, actions in counter_updates(...)`): its models count for calls on unknown receivers.
+        handed = named | {m for target in edges(module, name) if target[1] != TOP
+                          for m in _named_models(*target)}
+        for call in (n for n in ast.walk(scope) if isinstance(n, ast.Call)):
+            chain = [aliases.get(c, c) for c in _chain(call.func)]
+            if not chain:
+                continue
+            method, receiver = chain[-1], chain[:-1]
+            if call.args and ((not receiver and method in senders) or (
+                    receiver in [[q] for q in queue_modules] and method in SENDS)):
+                target = _chain(call.args[0])
+                key = target[-1] if target else None
+                if key not in queues:
+                    raise SystemExit(f"{module}: {method}() to a queue the analysis cannot name: "
+                                     f"{ast.unparse(call.args[0])}")
+                sent |= queues[key]
+                continue
+            if method in SSM_CALLS or (method == "get_paginator" and call.args and isinstance(
+                    call.args[0], ast.Constant) and call.args[0].value in SSM_CALLS):
+                op = method if method in SSM_CALLS else call.args[0].value
+                ssm.add(SSM_CALLS[op])
+                continue
+            if method in CLIENT_CALLS or (method in ("query", "scan") and receiver[-1:] in (["_db"], ["db"])):
+                action = CLIENT_CALLS.get(method) or MODEL_CALLS[method]
+                for m in named:
+                    tables.setdefault(models[m][0], set()).add(action)
+                continue
+            if method not in MODEL_CALLS:
+                continue
+            own = [r for r in receiver if r in models]
+            if receiver[:1] in (["cls"], ["self"]) and class_name in models:
+                own = [class_name]
+            if own:
+                model = own[-1]
+                table, model_indexes = models[model]
+                after = receiver[receiver.index(model) + 1:] if model in receiver else receiver[1:]
+                index = next((model_indexes[a] for a in after if a in model_indexes), None)
+                if index and method in ("query", "count", "scan"):
+                    indexes.setdefault(table, set()).add(index)
+                    tables.setdefault(table, set())
+                    if method == "scan":
+                        tables[table].add("Scan")
+                    continue
+                if after and method in AMBIGUOUS:  # Model.attr.set(...) / .update on an attribute: not a call
+                    continue
+                tables.setdefault(table, set()).add(MODEL_CALLS[method])
+                continue
+            if method in AMBIGUOUS and not handed:
+                continue
+            for m in handed:  # a model held in a variable, an instance, or a transaction: the models named here
+                table, model_indexes = models[m]
+                tables.setdefault(table, set()).add(MODEL_CALLS[method])
+                if method in ("query", "count"):
+                    used = {model_indexes[a] for a in names if a in model_indexes}
+                    if used:
+                        indexes.setdefault(table, set()).update(used)
+    for table, actions in LIBRARY_CALLS.get((module, name), {}).items():
+        tables.setdefault(table, set()).update(actions)
+    return {"tables": tables, "indexes": indexes, "queues": sent, "ssm": ssm}
+
+
+def needs(entry: str) -> dict:
+    """What the handler `entry` (a template Handler: `app.app` or `functions.x.fn`) may touch, as JSON-ready."""
+    tables: dict[str, set[str]] = {}
+    indexes: dict[str, set[str]] = {}
+    queues, ssm = set(), set()
+    reached = reach(entry)
+    # Calls WeChat's servers: it runs a gateway method (OA's IP whitelist then needs the stage's egress IP).
+    wechat = any(m.startswith("scrm.gateway.") and "." in n and not m.endswith(".tokens") for m, n in reached)
+    for module, name in sorted(reached):
+        found = scope_needs(module, name)
+        for table, actions in found["tables"].items():
+            tables.setdefault(table, set()).update(actions)
+        for table, names in found["indexes"].items():
+            indexes.setdefault(table, set()).update(names)
+        queues |= found["queues"]
+        ssm |= found["ssm"]
+    return {"tables": {t: sorted(a) for t, a in sorted(tables.items())},
+            "indexes": {t: sorted(i) for t, i in sorted(indexes.items()) if i},
+            "send_to": sorted(queues), "ssm": sorted(ssm), "calls_wechat": wechat}
+
+
+def clear_caches() -> None:
+    """Forget parsed sources (tests that change a module's source)."""
+    for fn in (parsed, definitions, scope_needs, _named_models, _class_names, _model_aliases, _methods_named,
+               _closure_cached):
+        fn.cache_clear()
+
+
+def handlers_of(template: dict) -> dict[str, str]:
+    """{function logical id: handler} of a Chalice SAM template."""
+    return {lid: r["Properties"]["Handler"] for lid, r in template["Resources"].items()
+            if r["Type"] == "AWS::Serverless::Function"}
+
+
+def derive(handlers: dict[str, str]) -> dict:
+    return {lid: needs(handler) for lid, handler in sorted(handlers.items())}
+
+
+def load() -> dict:
+    return json.loads(ACCESS_FILE.read_text())
+
+
+def _chalice_handlers() -> dict[str, str]:
+    """The handlers `chalice package` writes, without running it: app.app plus each event function."""
+    sys.path[:0] = [str(LAYER), str(ROOT)]
+    from app import app
+
+    out = {"APIHandler": API_ENTRY}
+    for source in app.event_sources:
+        out[_logical_id(source.name)] = source.handler_string
+    return out
+
+
+def _logical_id(name: str) -> str:
+    """Chalice's logical id for a function name: handle_events -> HandleEvents."""
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    derived = derive(_chalice_handlers())
+    text = json.dumps(derived, indent=2, sort_keys=True) + "\n"
+    if "--write" in args:
+        ACCESS_FILE.write_text(text)
+        print(f"wrote {ACCESS_FILE.relative_to(ROOT)}", file=sys.stderr)
+    else:
+        print(text, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

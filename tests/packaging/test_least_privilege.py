@@ -1,0 +1,239 @@
+"""Least privilege: each function's role grants exactly what its code uses, read from the code.
+
+`infra.access` reads each handler's reachable code (tables, indexes, DynamoDB actions, queues, SSM actions);
+`infra/access.json` is the reviewed copy the template grants from. These tests fail when the code needs
+something the template does not grant, or the template grants something the code does not use.
+A recorded run (moto, a botocore hook per function) checks the reading against what really happens.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra import access
+
+pytestmark = pytest.mark.packaging
+
+
+def functions_of(template: dict) -> dict:
+    return {lid: r for lid, r in template["Resources"].items() if r["Type"] == "AWS::Serverless::Function"}
+
+
+def statements(template: dict, lid: str) -> list[dict]:
+    role_id = functions_of(template)[lid]["Properties"]["Role"]["Fn::GetAtt"][0]
+    (policy,) = template["Resources"][role_id]["Properties"]["Policies"]
+    # a statement that exists only with the VPC: {"Fn::If": ["UseVpc", statement, NoValue]}
+    return [st["Fn::If"][1] if "Fn::If" in st else st for st in policy["PolicyDocument"]["Statement"]]
+
+
+def table_ids(template: dict) -> dict[str, str]:
+    return {lid: r["Properties"]["TableName"].removeprefix("scrm-prod-") for lid, r in template["Resources"].items()
+            if r["Type"] == "AWS::DynamoDB::Table"}
+
+
+def queue_ids(template: dict) -> dict[str, str]:
+    return {lid: r["Properties"]["QueueName"].removeprefix("scrm-prod-") for lid, r in template["Resources"].items()
+            if r["Type"] == "AWS::SQS::Queue"}
+
+
+def granted(template: dict, lid: str) -> dict:
+    """What a function's role allows, in access.json's terms (plus the queues it consumes)."""
+    tables, queues = table_ids(template), queue_ids(template)
+    out = {"tables": {}, "indexes": {}, "send_to": [], "ssm": [], "consume": [], "vpc": False}
+    for st in statements(template, lid):
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+        for action in actions:
+            service, name = action.split(":")
+            for resource in resources:
+                if service == "dynamodb" and "Fn::GetAtt" in resource:
+                    out["tables"].setdefault(tables[resource["Fn::GetAtt"][0]], set()).add(name)
+                elif service == "dynamodb":
+                    table_lid, _, index = resource["Fn::Sub"].removeprefix("${").partition(".Arn}/index/")
+                    assert name == "Query", st
+                    out["indexes"].setdefault(tables[table_lid], set()).add(index)
+                elif service == "sqs" and name == "SendMessage":
+                    out["send_to"].append(queues[resource["Fn::GetAtt"][0]])
+                elif service == "sqs" and name == "ReceiveMessage":
+                    out["consume"].append(queues[resource["Fn::GetAtt"][0]])
+                elif service == "ssm":
+                    out["ssm"].append(name)
+                elif service == "ec2":
+                    out["vpc"] = True
+    return {"tables": {t: sorted(a) for t, a in sorted(out["tables"].items())},
+            "indexes": {t: sorted(i) for t, i in sorted(out["indexes"].items())},
+            "send_to": sorted(out["send_to"]), "ssm": sorted(set(out["ssm"])), "consume": sorted(out["consume"]),
+            "vpc": out["vpc"]}
+
+
+def consumed(template: dict, lid: str) -> list[str]:
+    queues = queue_ids(template)
+    return sorted(queues[e["Properties"]["Queue"]["Fn::GetAtt"][0]]
+                  for e in (functions_of(template)[lid]["Properties"].get("Events") or {}).values()
+                  if e["Type"] == "SQS")
+
+
+def test_access_json_is_what_the_code_needs():
+    derived = access.derive(access._chalice_handlers())
+    recorded = access.load()
+    assert set(derived) == set(recorded), "functions added or gone: run `python -m infra.access --write`"
+    for lid in derived:
+        assert derived[lid] == recorded[lid], (
+            f"{lid}: the code and infra/access.json disagree; run `python -m infra.access --write` and review "
+            f"the diff\ncode: {json.dumps(derived[lid])}\nfile: {json.dumps(recorded[lid])}")
+
+
+def test_every_function_has_its_own_role_granting_exactly_its_needs(template):
+    recorded = access.load()
+    functions = functions_of(template)
+    assert "DefaultRole" not in template["Resources"], "Chalice's shared role (logs and SQS on *) is gone"
+    roles = [fn["Properties"]["Role"]["Fn::GetAtt"][0] for fn in functions.values()]
+    assert len(set(roles)) == len(functions)
+    for lid in functions:
+        want = recorded[lid]
+        got = granted(template, lid)
+        assert got["tables"] == want["tables"], lid
+        assert got["indexes"] == want["indexes"], lid
+        assert got["send_to"] == want["send_to"], lid
+        assert got["ssm"] == want["ssm"], lid
+        assert got["consume"] == consumed(template, lid), lid
+        assert got["vpc"] == want["calls_wechat"], lid  # network interfaces only for functions in the VPC
+
+
+def test_no_wildcards_for_queues_keys_tables_or_logs(template):
+    for lid in functions_of(template):
+        for st in statements(template, lid):
+            actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            services = {a.split(":")[0] for a in actions}
+            if st["Resource"] == "*" or "*" in (st["Resource"] if isinstance(st["Resource"], list) else []):
+                # X-Ray's write actions and Lambda's network interfaces (in the VPC) take no resource
+                assert services in ({"xray"}, {"ec2"}), (lid, st)
+            assert "kms" not in services, (lid, st)  # aws/ssm's key policy covers SSM decryption
+            assert all("*" not in a for a in actions), (lid, st)
+            if "logs" in services:
+                (resource,) = st["Resource"]
+                assert resource["Fn::Sub"].endswith(f":log-group:/aws/lambda/wechat-scrm-prod-{lid}:*")
+
+
+def test_only_the_api_writes_secrets_and_workers_never_scan_delete_or_touch_admin_tables():
+    recorded = access.load()
+    writers = {lid for lid, n in recorded.items() if {"PutParameter", "DeleteParameter"} & set(n["ssm"])}
+    assert writers == {"APIHandler"}  # account registration (and campaign seeds) run in the API only
+    admin_tables = {"admin_keys", "admin_idempotency", "audit_log"}
+    for lid, n in recorded.items():
+        if lid != "APIHandler":
+            assert not admin_tables & set(n["tables"]), lid
+    assert "Scan" not in recorded["InboxSweeper"]["tables"].get("inbox", [])
+    assert recorded["HandleEvents"] == recorded["HandleWelcome"]  # the same code, from two queues
+    assert "idempotency" in recorded["HandleEvents"]["tables"]  # Powertools' records, which the code never names
+    assert set(recorded["InboxSweeper"]["send_to"]) == {"events", "welcome"}  # queue_for routes either way
+
+
+def test_the_reading_follows_code_changes(monkeypatch):
+    """A scan added to a worker's code shows up as a Scan the worker needs."""
+    import ast
+
+    before = access.needs("functions.inbox_sweeper.inbox_sweeper")
+    source = access.module_file("scrm.services.callbacks").read_text()
+    added = source + "\n\ndef sweep_everything():\n    return list(InboxRecord.scan())\n"
+    added = added.replace("def sweep() -> dict:\n", "def sweep() -> dict:\n    sweep_everything()\n", 1)
+    real = access.parsed.__wrapped__
+    access.clear_caches()
+    monkeypatch.setattr(access, "parsed", lambda name: ast.parse(added) if name == "scrm.services.callbacks"
+                        else real(name))
+    try:
+        after = access.needs("functions.inbox_sweeper.inbox_sweeper")
+    finally:
+        monkeypatch.undo()
+        access.clear_caches()
+    assert "Scan" not in before["tables"]["inbox"]
+    assert "Scan" in after["tables"]["inbox"]
+
+
+# ---------------------------------------------------------------- a recorded run against moto
+
+TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem",
+            "Get": "GetItem"}
+
+
+def record_calls(monkeypatch) -> tuple[dict, list]:
+    """Every AWS call any client makes (Powertools' included): {function: {(service, operation, resource)}}."""
+    import botocore.client
+
+    from scrm.config import settings
+
+    calls: dict[str, set] = {}
+    current = [None]
+    real = botocore.client.BaseClient._make_api_call
+    tables, queues = settings().table_name(""), settings().queue_name("")
+
+    def make_api_call(client, operation, params):
+        service = client.meta.service_model.service_name
+        seen = calls.setdefault(current[0], set())
+        if service == "dynamodb":
+            for item in params.get("TransactItems", []):
+                ((action, body),) = item.items()
+                seen.add(("dynamodb", TRANSACT[action], body["TableName"].removeprefix(tables)))
+            for name in [params.get("TableName"), *params.get("RequestItems", {})]:
+                if name:
+                    seen.add(("dynamodb", operation, name.removeprefix(tables)))
+        elif service == "sqs" and operation in ("SendMessage", "SendMessageBatch"):
+            seen.add(("sqs", "SendMessage", params["QueueUrl"].rsplit("/", 1)[-1].removeprefix(queues)))
+        elif service == "ssm":
+            seen.add(("ssm", operation, params.get("Name") or params.get("Path")))
+        return real(client, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
+    return calls, current
+
+
+def refused(needs: dict, call: tuple) -> bool:
+    service, op, resource = call
+    if service == "dynamodb":
+        return op != "TransactWriteItems" and op not in needs["tables"].get(resource, [])
+    if service == "sqs":
+        return resource not in needs["send_to"]
+    return op not in needs["ssm"]
+
+
+def test_a_recorded_callback_and_welcome_use_nothing_their_roles_lack(wecom_account, sandbox, monkeypatch):
+    """WeCom add_external_contact with a welcome code: the API stores and routes it, the welcome worker applies
+    it (attribution and the welcome message). Every call each makes is one its role grants."""
+    from chalice.test import Client
+
+    from local.sandbox import SandboxClient
+    from local.sandbox import callbacks as wx
+    from scrm.aws import client as aws_client
+    from scrm.queues import queue_url
+    from scrm.services import callbacks, replies
+    from scrm.services.events import process_batch
+    from tests.integration.test_callbacks import post, set_welcome, wecom_cfg
+
+    callbacks._SERVICE = None
+    replies.forget_cache()
+    calls, current = record_calls(monkeypatch)
+    from app import app
+
+    current[0] = "APIHandler"
+    set_welcome(wecom_account, {"welcome": {"type": "text", "content": "Hi"}})
+    sb = SandboxClient(sandbox.url)
+    out = sb.wecom_event(wecom_account.app_id, "add_external_contact", userid="zhangsan")
+    query, body = wx.wecom_request(wecom_cfg(wecom_account), out["xml"])
+    with Client(app) as client:
+        assert post(client, f"/wechat/wecom/{wecom_account.account_id}", query, body).status_code == 200
+    current[0] = None
+    (message,) = aws_client("sqs").receive_message(QueueUrl=queue_url("welcome"), MaxNumberOfMessages=10)["Messages"]
+
+    current[0] = "HandleWelcome"
+    event = {"Records": [{"messageId": "m1", "receiptHandle": "r", "body": message["Body"], "attributes": {},
+                          "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                          "eventSourceARN": "arn:aws:sqs:ap-east-1:123456789012:q", "awsRegion": "ap-east-1"}]}
+    assert process_batch(event) == {"batchItemFailures": []}
+    assert sb.calls(path_contains="send_welcome_msg")
+    recorded = access.load()
+    assert {op for _s, op, _r in calls["HandleWelcome"]} >= {"PutItem", "GetItem"}, "the hook saw the worker"
+    missing = {lid: sorted(c for c in calls[lid] if refused(recorded[lid], c)) for lid in ("APIHandler",
+                                                                                           "HandleWelcome")}
+    assert missing == {"APIHandler": [], "HandleWelcome": []}
