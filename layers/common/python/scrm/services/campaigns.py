@@ -77,13 +77,21 @@ def _seed_path(account_id: str, campaign_id: str) -> str:
 
 
 def _store_seed(account_id: str, campaign_id: str) -> str:
-    """A fresh secret seed in SSM (kept there until the draw); returns its published commitment."""
+    """The campaign's secret seed in SSM (kept there until the draw); returns its commitment.
+
+    The seed is claimed, never overwritten: if one exists already at this path (a campaign with this id, or a
+    creation that crashed before its record was saved), that seed is kept and its commitment returned, so a
+    commitment once published always verifies against the seed revealed at the draw.
+    """
     from ..aws import client
 
-    seed = lottery.new_seed()
-    client("ssm").put_parameter(Name=_seed_path(account_id, campaign_id), Value=seed, Type="SecureString",
-                                Overwrite=True)
-    return lottery.commitment(seed)
+    try:
+        client("ssm").put_parameter(Name=_seed_path(account_id, campaign_id), Value=lottery.new_seed(),
+                                    Type="SecureString", Overwrite=False)
+    except Exception as exc:
+        if "ParameterAlreadyExists" not in str(exc):
+            raise
+    return lottery.commitment(_read_seed(account_id, campaign_id))
 
 
 def _read_seed(account_id: str, campaign_id: str) -> str:
@@ -282,25 +290,68 @@ def upload_codes(scope: Scope, account_id: str, campaign_id: str, prize_id: str,
 # ---------------------------------------------------------------------------------------------- user identity
 
 
+UNKNOWN_ACCOUNT_SECONDS = 60  # an id found unknown is answered from memory for this long (per container)
+UNKNOWN_ACCOUNTS_MAX = 10_000
+TOKEN_KEY_SECONDS = 3600  # a user-token key is created once and never overwritten; re-read hourly at most
+_unknown_accounts: dict[str, float] = {}
+_token_keys: dict[str, tuple[float, bytes]] = {}
+
+
+def check_account(account_id: str) -> None:
+    """The account a user request names exists and is active, or DrawRefused; checked before any secret is read.
+
+    Unknown ids are remembered per container (negative cache), so requests for random ids cost one table read
+    each at most and never an SSM call: SSM's request quota is shared with every tenant's callbacks.
+    """
+    from .. import accounts
+    from ..errors import AccountDisabled, UnknownAccount
+
+    if not isinstance(account_id, str) or not accounts.ACCOUNT_ID.match(account_id):
+        raise DrawRefused("unknown_account", "unknown account", status=404)
+    until = _unknown_accounts.get(account_id)
+    if until is not None and until > time.monotonic():
+        raise DrawRefused("unknown_account", "unknown account", status=404)
+    try:
+        accounts.get(account_id)
+    except UnknownAccount:
+        if len(_unknown_accounts) >= UNKNOWN_ACCOUNTS_MAX:
+            _unknown_accounts.clear()
+        _unknown_accounts[account_id] = time.monotonic() + UNKNOWN_ACCOUNT_SECONDS
+        raise DrawRefused("unknown_account", "unknown account", status=404) from None
+    except AccountDisabled:
+        raise DrawRefused("account_disabled", "this account is disabled; nothing can be drawn", status=403) from None
+    _unknown_accounts.pop(account_id, None)
+
+
+def forget_caches() -> None:
+    _unknown_accounts.clear()
+    _token_keys.clear()
+
+
 def _token_key(account_id: str, create: bool = False) -> bytes:
+    """The account's user-token key, cached per container (one SSM read per account and hour at most)."""
     from .. import secrets as secret_store
 
+    hit = _token_keys.get(account_id)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
     value = secret_store.account_secrets(account_id).get(TOKEN_SECRET)
-    if value:
-        return value.encode()
-    if not create:
-        raise DrawRefused("unknown_account", "this account issues no user tokens", status=401)
-    from ..aws import client
-    from ..config import settings
+    if not value:
+        if not create:
+            raise DrawRefused("unknown_account", "this account issues no user tokens", status=401)
+        from ..aws import client
+        from ..config import settings
 
-    try:
-        client("ssm").put_parameter(Name=settings().secret_path("accounts", account_id, TOKEN_SECRET),
-                                    Value=lottery.new_seed(), Type="SecureString", Overwrite=False)
-    except Exception as exc:
-        if "ParameterAlreadyExists" not in str(exc):
-            raise
-    secret_store.forget_cache()
-    return secret_store.account_secrets(account_id)[TOKEN_SECRET].encode()
+        name = settings().secret_path("accounts", account_id, TOKEN_SECRET)
+        try:  # claimed once: a concurrent issuer's key is kept, never replaced
+            client("ssm").put_parameter(Name=name, Value=lottery.new_seed(), Type="SecureString", Overwrite=False)
+        except Exception as exc:
+            if "ParameterAlreadyExists" not in str(exc):
+                raise
+        value = client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    key = value.encode()
+    _token_keys[account_id] = (time.monotonic() + TOKEN_KEY_SECONDS, key)
+    return key
 
 
 def issue_user_token(account_id: str, openid: str, *, kind: str = "oauth", campaign_id: str | None = None,
@@ -325,8 +376,20 @@ def issue_link(scope: Scope, account_id: str, campaign_id: str, openid: str, ttl
         raise ValidationError("openid is required", field="openid")
     _load(account_id, campaign_id)
     issued = issue_user_token(account_id, openid, kind="link", campaign_id=campaign_id, ttl=ttl, now=now)
-    issued["path"] = f"/u/{account_id}/campaigns/{campaign_id}?t={issued['token']}"
+    # The token rides in the fragment: browsers never send it to a server (no access log, proxy or Referer sees
+    # it); the campaign page reads it there and calls the API with `Authorization: Bearer`.
+    issued["path"] = f"{campaign_path(account_id, campaign_id)}#t={issued['token']}"
     return issued
+
+
+def campaign_path(account_id: str, campaign_id: str) -> str:
+    """The campaign's public page (GET /u/{account_id}/campaigns/{campaign_id})."""
+    return f"/u/{account_id}/campaigns/{campaign_id}"
+
+
+def share_path(account_id: str, campaign_id: str, share_id: str) -> str:
+    """A share link's public page (GET /u/{account_id}/campaigns/{campaign_id}/shares/{share_id})."""
+    return f"{campaign_path(account_id, campaign_id)}/shares/{share_id}"
 
 
 def login_with_oauth_code(account_id: str, code: str, now: float | None = None) -> dict:
@@ -373,9 +436,12 @@ def _oauth_openid(gateway, code: str) -> str:
 
 
 def authenticate(account_id: str, campaign_id: str | None, token: str | None, now: float | None = None) -> str:
-    """The openid a user token vouches for, or DrawRefused(401) naming why not."""
+    """The openid a user token vouches for, or DrawRefused naming why not (the account is checked first)."""
     if not token:
         raise DrawRefused("missing_token", "sign in through WeChat first", status=401)
+    if token.count(".") != 2 or len(token) > 2048:
+        raise DrawRefused("malformed_token", "token refused: malformed_token", status=401)
+    check_account(account_id)
     try:
         key = _token_key(account_id)
         return user_tokens.verify(key, token, account_id=account_id, now=_now(now), campaign_id=campaign_id)
@@ -434,6 +500,7 @@ def contact_facts(account_id: str, openid: str, need_tags: bool = False) -> rule
 
 
 def _active_campaign(account_id: str, campaign_id: str, openid: str, now: float) -> rules.Campaign:
+    check_account(account_id)  # a disabled account's customers draw nothing (cached: no extra read)
     try:
         record = _load(account_id, campaign_id)
     except NotFound:
@@ -504,9 +571,9 @@ def draw(account_id: str, campaign_id: str, openid: str, request_id: str, now: f
         record = draw_ledger.commit_draw(plan, rng=rng)
     except draw_ledger.DuplicateDraw as dup:
         return _draw_view(dup.record, replayed=True)
-    except draw_ledger.LimitReached as limit:
+    except draw_ledger.LimitReached as limit:  # a refusal, not throttling: 429 would make clients retry
         raise DrawRefused(limit.reason, "you have no draws left" + (" today" if limit.reason == rules.DAILY_LIMIT
-                                                                      else ""), status=429) from None
+                                                                      else ""), status=403) from None
     except draw_ledger.LedgerBusy:
         raise RateLimited("too many draws at once; retry with the same request_id") from None
     return _draw_view(record)
@@ -559,6 +626,35 @@ def my_status(account_id: str, campaign_id: str, openid: str, now: float | None 
             "share_id": share_id_for(account_id, campaign_id, openid)}
 
 
+def public_campaign(account_id: str, campaign_id: str) -> dict:
+    """What anyone may see of a published campaign (the page a link opens): no user data, no token needed."""
+    check_account(account_id)
+    try:
+        record = _load(account_id, campaign_id)
+    except NotFound:
+        raise DrawRefused("unknown_campaign", f"campaign {campaign_id!r} not found", status=404) from None
+    campaign = _to_domain(record)
+    if campaign.status == "draft":  # not published yet
+        raise DrawRefused("unknown_campaign", f"campaign {campaign_id!r} not found", status=404)
+    out = {"campaign_id": campaign_id, "name": campaign.name, "status": campaign.status,
+           "starts_at": rules.iso(campaign.starts_at), "ends_at": rules.iso(campaign.ends_at),
+           "prizes": [{"prize_id": p.prize_id, "name": p.name, "kind": p.kind} for p in campaign.prizes],
+           "api": {"draws": f"{campaign_path(account_id, campaign_id)}/draws",
+                   "me": f"{campaign_path(account_id, campaign_id)}/me"}}
+    if record.lottery_commitment:
+        out["lottery"] = lottery_view(record)
+    return out
+
+
+def public_share(account_id: str, campaign_id: str, share_id: str) -> dict:
+    """A share link's page: its campaign, and where to count the view (POST …/views with the viewer's token)."""
+    out = {"campaign": public_campaign(account_id, campaign_id), "share_id": share_id}
+    if _share_item(_campaign_key(account_id, campaign_id), share_id) is None:
+        raise DrawRefused("unknown_share", "the share link does not exist", status=404)
+    out["api"] = {"views": f"{share_path(account_id, campaign_id, share_id)}/views"}
+    return out
+
+
 # ---------------------------------------------------------------------------------------------- shares
 
 
@@ -598,7 +694,7 @@ def create_share(account_id: str, campaign_id: str, openid: str, parent: str | N
         if parent_item.owner != openid and _first(key, forward_sk(parent, openid), now):
             parent_item.update(actions=[ShareRecord.shares.add(1)])
             granted = _grant_thresholds(campaign, key, parent, now)
-    return {"share_id": sid, "path": f"/u/{account_id}/campaigns/{campaign_id}/shares/{sid}", "granted": granted}
+    return {"share_id": sid, "path": share_path(account_id, campaign_id, sid), "granted": granted}
 
 
 def _first(key: str, sk: str, now: float) -> bool:
@@ -619,6 +715,7 @@ def view_share(account_id: str, campaign_id: str, share_id: str, viewer: str, no
     from ..data.shares import ShareRecord, view_sk
 
     now = _now(now)
+    check_account(account_id)
     key = _campaign_key(account_id, campaign_id)
     try:
         campaign = _to_domain(_load(account_id, campaign_id))
@@ -818,8 +915,11 @@ def lottery_view(record) -> dict | None:
 def _eligible_entrants(campaign: rules.Campaign, key: str) -> list[str]:
     from ..data.participants import ParticipantRecord
 
+    entered = ParticipantRecord.entered_at.exists()
+    if campaign.wins_total is not None:  # who has won as often as the campaign allows is not in the draw
+        entered &= ParticipantRecord.wins.does_not_exist() | (ParticipantRecord.wins < campaign.wins_total)
     people = [p.openid for p in ParticipantRecord.query(key, ParticipantRecord.sk.startswith("u#"),
-                                                        filter_condition=ParticipantRecord.entered_at.exists())]
+                                                        filter_condition=entered)]
     if not campaign.has_eligibility_rules:
         return people
     return [o for o in people
@@ -845,6 +945,10 @@ def run_lottery(account_id: str, campaign_id: str, now: float | None = None) -> 
         raise Conflict(f"the lottery is drawn after the campaign ends ({rules.iso(campaign.ends_at)})")
     key = _campaign_key(account_id, campaign_id)
     seed = _read_seed(account_id, campaign_id)
+    if lottery.commitment(seed) != record.lottery_commitment:  # never draw with a seed nobody committed to
+        from ..errors import ConfigError
+
+        raise ConfigError(f"campaign {campaign_id!r}: the stored lottery seed does not match its commitment")
     if record.lottery_state == "pending":
         people = lottery.canonical(_eligible_entrants(campaign, key))
         winners = lottery.select_winners(seed, people, campaign.lottery_winners)
@@ -866,7 +970,7 @@ def run_lottery(account_id: str, campaign_id: str, now: float | None = None) -> 
     for openid in winners:
         plan = draw_ledger.DrawPlan(account_id=account_id, campaign_id=campaign_id, campaign_key=key,
                                     draw_id=draws.lottery_id(openid), openid=openid, source="lottery", now=now,
-                                    prize=prize, counts_as_draw=False, notify=True)
+                                    prize=prize, counts_as_draw=False, notify=True, wins_cap=campaign.wins_total)
         try:
             rec = draw_ledger.commit_draw(plan)
         except draw_ledger.DuplicateDraw as dup:
@@ -933,13 +1037,20 @@ def run_schedule(now: float | None = None) -> dict:
 
     Campaigns are few (a handful per account), so this scans the campaigns table.
     """
+    from .. import accounts
     from ..data.campaigns import CampaignRecord
+    from ..errors import AccountDisabled, UnknownAccount
     from ..observability import logger
 
     now = _now(now)
-    summary = {"lotteries": 0, "notified": 0, "notify_failed": 0, "errors": 0}
+    summary = {"lotteries": 0, "notified": 0, "notify_failed": 0, "errors": 0, "skipped_disabled": 0}
     for record in CampaignRecord.scan():
         try:
+            try:  # a disabled account's lotteries wait (they are drawn once it is enabled again)
+                accounts.get(record.account_id)
+            except (AccountDisabled, UnknownAccount):
+                summary["skipped_disabled"] += 1
+                continue
             if record.lottery_state in ("pending", "drawing") and record.ends_at <= now:
                 run_lottery(record.account_id, record.campaign_id, now)
                 summary["lotteries"] += 1
