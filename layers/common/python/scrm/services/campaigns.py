@@ -101,30 +101,38 @@ def _read_seed(account_id: str, campaign_id: str) -> str:
         "Parameter"]["Value"]
 
 
-def _layout_stock(campaign: rules.Campaign, old: rules.Campaign | None) -> None:
-    """Create shard items for new prizes; grow the stock of existing ones (stock never shrinks)."""
-    _, prizes, *_ = _models()
-    key = prizes_key = _campaign_key(campaign.account_id, campaign.campaign_id)
+def _stock_changes(campaign: rules.Campaign, old: rules.Campaign | None) -> list:
+    """Shard items to add stock to: new prizes get their stock, existing ones their growth (stock never shrinks).
+
+    Coupon stock comes only with uploaded codes (upload_codes); thanks-for-playing has none.
+    """
+    from ..data.campaign_changes import ShardChange
+
     previous = {p.prize_id: p for p in old.prizes} if old else {}
+    changes = []
     for prize in campaign.prizes:
         if prize.is_thanks or prize.kind == "coupon":
-            if prize.kind == "coupon" and prize.prize_id not in previous:
-                for shard in range(prize.shards):
-                    prizes.PrizeShard(key, prizes.shard_key(prize.prize_id, shard), prize_id=prize.prize_id,
-                                      shard=shard, kind=prize.kind, stock=0, issued=0).save(
-                        condition=prizes.PrizeShard.shard_key.does_not_exist())
             continue
         before = previous.get(prize.prize_id)
-        if before is None:
-            for shard, size in enumerate(rules.split_stock(prize.stock, prize.shards)):
-                prizes.PrizeShard(prizes_key, prizes.shard_key(prize.prize_id, shard), prize_id=prize.prize_id,
-                                  shard=shard, kind=prize.kind, stock=size, issued=0).save(
-                    condition=prizes.PrizeShard.shard_key.does_not_exist())
-        elif prize.stock > before.stock:
-            for shard, size in enumerate(rules.split_stock(prize.stock - before.stock, prize.shards)):
-                if size:
-                    prizes.PrizeShard(key, prizes.shard_key(prize.prize_id, shard)).update(
-                        actions=[prizes.PrizeShard.stock.add(size)])
+        grow = prize.stock - (before.stock if before else 0)
+        if grow > 0:
+            changes += [ShardChange(prize.prize_id, shard, prize.kind, add=size)
+                        for shard, size in enumerate(rules.split_stock(grow, prize.shards)) if size]
+    return changes
+
+
+def _commit(record, changes, **kw) -> None:
+    """campaign_changes.commit with its refusals as the admin API's errors."""
+    from ..data import campaign_changes
+
+    try:
+        campaign_changes.commit(record, changes, **kw)
+    except campaign_changes.TooManyItems as exc:
+        raise ValidationError(str(exc), field="prizes") from None
+    except campaign_changes.StaleVersion:
+        if kw.get("version") is None:
+            raise Conflict(f"campaign {record.campaign_id!r} already exists") from None
+        raise Conflict("campaign changed concurrently; reload and retry") from None
 
 
 def _campaign_key(account_id: str, campaign_id: str) -> str:
@@ -155,20 +163,18 @@ def create_campaign(scope: Scope, account_id: str, body: dict, now: float | None
                                       created_at=stamp, updated_at=stamp)
     if campaign.lottery_prize_id:
         record.lottery_state = "pending"
-        record.lottery_commitment = _store_seed(account_id, campaign.campaign_id)
-    try:
-        record.save(condition=campaigns.CampaignRecord.campaign_id.does_not_exist())
-    except Exception as exc:
-        if type(exc).__name__ == "PutError" and "ConditionalCheckFailed" in str(exc):
-            raise Conflict(f"campaign {campaign.campaign_id!r} already exists") from None
-        raise
-    _layout_stock(campaign, None)
+        record.lottery_commitment = _store_seed(account_id, campaign.campaign_id)  # claimed, never replaced
+    _commit(record, _stock_changes(campaign, None))  # the record and its stock, or nothing
     return view(record)
 
 
 def update_campaign(scope: Scope, account_id: str, campaign_id: str, body: dict,
                     now: float | None = None) -> dict:
-    """Replace the configuration (optimistic: `version` in the body must match when given)."""
+    """Replace the configuration (optimistic: `version` in the body must match when given).
+
+    The new configuration and the stock it adds are one transaction conditioned on the version read, so two
+    interleaved updates cannot both add stock: the second is refused (409) and adds nothing.
+    """
     scope.check(account_id)
     campaigns = _models()[0]
     record = _load(account_id, campaign_id)
@@ -199,14 +205,8 @@ def update_campaign(scope: Scope, account_id: str, campaign_id: str, body: dict,
     if campaign.lottery_prize_id and not record.lottery_commitment:
         actions += [campaigns.CampaignRecord.lottery_state.set("pending"),
                     campaigns.CampaignRecord.lottery_commitment.set(_store_seed(account_id, campaign_id))]
-    _layout_stock(campaign, old)
-    try:
-        record.update(actions=actions, condition=campaigns.CampaignRecord.version == version)
-    except Exception as exc:
-        if "ConditionalCheckFailed" in str(exc):
-            raise Conflict("campaign changed concurrently; reload and retry") from None
-        raise
-    return view(record)
+    _commit(record, _stock_changes(campaign, old), version=version, actions=actions)
+    return view(_load(account_id, campaign_id))
 
 
 def get_campaign(scope: Scope, account_id: str, campaign_id: str) -> dict:
@@ -220,24 +220,24 @@ def list_campaigns(scope: Scope, account_id: str) -> list[dict]:
     return [view(r) for r in campaigns.CampaignRecord.query(account_id)]
 
 
-def upload_codes(scope: Scope, account_id: str, campaign_id: str, prize_id: str, codes) -> dict:
+UPLOAD_LEASE_SECONDS = 300
+
+
+def upload_codes(scope: Scope, account_id: str, campaign_id: str, prize_id: str, codes,
+                 now: float | None = None) -> dict:
     """Add redemption codes to a coupon prize's pool: each code once, spread over the stock shards.
 
-    Per shard: code slots are written first, then the shard's `stock` moves to cover them with a
-    condition on the stock seen, so a draw never sees stock without its code. Concurrent uploads to
-    the same prize get Conflict (retry them; duplicates are skipped).
+    Uploads to one prize hold a lease (one at a time; a concurrent one gets Conflict). Code slots are written
+    beyond each shard's stock first, invisible to draws; then one transaction moves every shard's stock over
+    them (conditioned on the stock seen) together with the configuration (the prize's code count and shard
+    count, conditioned on the campaign's version; a concurrent change of the campaign is re-read and kept,
+    never overwritten). The shard count follows the codes (rules.default_shards), so a coupon prize that
+    grows to thousands of codes is spread like any other prize. A failed upload can be retried as is.
     """
     scope.check(account_id)
     campaigns, prizes, coupon_codes, *_ = _models()
     record = _load(account_id, campaign_id)
-    campaign = _to_domain(record)
-    try:
-        prize = campaign.prize(prize_id)
-    except KeyError:
-        raise NotFound(f"prize {prize_id!r} not found in campaign {campaign_id!r}") from None
-    if prize.kind != "coupon":
-        raise ValidationError(f"prize {prize_id!r} is a {prize.kind} prize; codes go to coupon prizes",
-                              field="prize_id")
+    prize = _coupon_prize(_to_domain(record), campaign_id, prize_id)
     if not isinstance(codes, list) or not codes:
         raise ValidationError("codes must be a non-empty list of strings", field="codes")
     if len(codes) > MAX_CODES_PER_UPLOAD:
@@ -246,45 +246,120 @@ def upload_codes(scope: Scope, account_id: str, campaign_id: str, prize_id: str,
     if bad:
         raise ValidationError("codes must be 1-64 printable ASCII characters without spaces", field="codes",
                               details={"invalid": [str(b)[:80] for b in bad[:10]]})
+    now = _now(now)
     pool = coupon_codes.pool_key(account_id, campaign_id, prize_id)
-    fresh, duplicates = [], []
-    for code in dict.fromkeys(codes):
-        try:
-            coupon_codes.CouponCode(pool, coupon_codes.code_sk(code), code=code).save(
-                condition=coupon_codes.CouponCode.sk.does_not_exist())
-            fresh.append(code)
-        except Exception as exc:
-            if "ConditionalCheckFailed" not in str(exc):
-                raise
-            duplicates.append(code)
-    duplicates += [c for c in codes[len(dict.fromkeys(codes)):]] if len(codes) != len(set(codes)) else []
     key = _campaign_key(account_id, campaign_id)
-    added = 0
-    for shard in range(prize.shards):
-        mine = fresh[shard::prize.shards]
-        if not mine:
-            continue
-        item = prizes.PrizeShard.get(key, prizes.shard_key(prize_id, shard), consistent_read=True)
-        start = int(item.stock)
-        for i, code in enumerate(mine):
-            slot = coupon_codes.slot_sk(shard, start + i)
-            coupon_codes.CouponCode(pool, slot, code=code).save(condition=coupon_codes.CouponCode.sk.does_not_exist())
-            coupon_codes.CouponCode(pool, coupon_codes.code_sk(code)).update(
-                actions=[coupon_codes.CouponCode.slot.set(slot)])
-        try:
-            item.update(actions=[prizes.PrizeShard.stock.set(start + len(mine))],
-                        condition=prizes.PrizeShard.stock == start)
-        except Exception as exc:
-            if "ConditionalCheckFailed" in str(exc):
-                raise Conflict("another upload to this prize is running; retry (duplicates are skipped)") from None
+    lease = _take_upload_lease(pool, now)
+    try:
+        stock = {int(s.shard): int(s.stock) for s in prizes.PrizeShard.query(
+            key, prizes.PrizeShard.shard_key.startswith(f"{prize_id}#"), consistent_read=True)}
+        fresh = [c for c in dict.fromkeys(codes) if _new_code(coupon_codes, pool, c, stock)]
+        duplicates = len(codes) - len(fresh)
+        total = sum(stock.values()) + len(fresh)
+        shards = max(prize.shards, rules.default_shards(total))
+        from ..data.campaign_changes import ShardChange
+
+        changes = []
+        for shard in range(shards):
+            mine = fresh[shard::shards]
+            if not mine:
+                continue
+            start = stock.get(shard, 0)
+            for i, code in enumerate(mine):  # beyond the shard's stock: no draw reads these slots yet
+                slot = coupon_codes.slot_sk(shard, start + i)
+                coupon_codes.CouponCode(pool, slot, code=code).save()
+                coupon_codes.CouponCode(pool, coupon_codes.code_sk(code)).update(
+                    actions=[coupon_codes.CouponCode.slot.set(slot)])
+            changes.append(ShardChange(prize_id, shard, "coupon", seen=start, to=start + len(mine)))
+        if changes:
+            _commit_upload(account_id, campaign_id, prize_id, record, changes, total, shards, lease, now)
+    finally:
+        _release_upload_lease(lease)
+    return {"prize_id": prize_id, "added": len(fresh), "duplicates": duplicates, "stock": total, "shards": shards}
+
+
+def _coupon_prize(campaign: rules.Campaign, campaign_id: str, prize_id: str) -> rules.Prize:
+    try:
+        prize = campaign.prize(prize_id)
+    except KeyError:
+        raise NotFound(f"prize {prize_id!r} not found in campaign {campaign_id!r}") from None
+    if prize.kind != "coupon":
+        raise ValidationError(f"prize {prize_id!r} is a {prize.kind} prize; codes go to coupon prizes",
+                              field="prize_id")
+    return prize
+
+
+def _new_code(coupon_codes, pool: str, code: str, stock: dict[int, int]) -> bool:
+    """Claim the code's marker; True unless the code already sits in a slot a draw can reach (a true duplicate).
+
+    A marker whose slot was never covered by stock is left from a failed upload: the code is placed again.
+    """
+    try:
+        coupon_codes.CouponCode(pool, coupon_codes.code_sk(code), code=code).save(
+            condition=coupon_codes.CouponCode.sk.does_not_exist())
+        return True
+    except Exception as exc:
+        if "ConditionalCheckFailed" not in str(exc):
             raise
-        added += len(mine)
-    total = sum(int(s.stock) for s in prizes.PrizeShard.query(key, prizes.PrizeShard.shard_key.startswith(
-        f"{prize_id}#")))
-    config = dict(record.config)
-    config.setdefault("_coupon_stock", {})[prize_id] = total
-    record.update(actions=[campaigns.CampaignRecord.config.set(config)])
-    return {"prize_id": prize_id, "added": added, "duplicates": len(duplicates), "stock": total}
+    marker = coupon_codes.CouponCode.get(pool, coupon_codes.code_sk(code), consistent_read=True)
+    if not marker.slot:
+        return True
+    _, shard, n = marker.slot.split("#")
+    if int(n) >= stock.get(int(shard), 0):
+        return True
+    try:  # covered by stock: a duplicate, unless a later upload reused that slot for another code
+        return coupon_codes.CouponCode.get(pool, marker.slot, consistent_read=True).code != code
+    except coupon_codes.CouponCode.DoesNotExist:
+        return True
+
+
+def _commit_upload(account_id, campaign_id, prize_id, record, changes, total, shards, lease, now) -> None:
+    from ..data import campaign_changes
+    from ..data.campaigns import CampaignRecord
+
+    for _ in range(campaign_changes.CONFLICT_RETRIES):
+        config = dict(record.config)
+        config["prizes"] = [{**p, "shards": max(int(p.get("shards") or 1), shards)} if p.get("prize_id") == prize_id
+                            else p for p in config.get("prizes") or []]
+        config["_coupon_stock"] = {**(config.get("_coupon_stock") or {}), prize_id: total}
+        version = int(record.version)
+        actions = [CampaignRecord.config.set(config), CampaignRecord.version.set(version + 1),
+                   CampaignRecord.updated_at.set(datetime.fromtimestamp(now, UTC))]
+        try:
+            campaign_changes.commit(record, changes, version=version, actions=actions, lease=lease)
+            return
+        except campaign_changes.StaleVersion:  # someone changed the campaign meanwhile: apply ours to theirs
+            record = _load(account_id, campaign_id)
+            _coupon_prize(_to_domain(record), campaign_id, prize_id)
+        except campaign_changes.ShardMoved as exc:
+            raise Conflict(f"another upload to this prize committed first; retry ({exc})") from None
+    raise Conflict("the campaign keeps changing; retry the upload")
+
+
+def _take_upload_lease(pool: str, now: float):
+    """One upload per prize at a time (their slots would collide); a lease left by a crash expires."""
+    import uuid
+
+    from ..data.coupon_codes import CouponCode
+
+    owner = uuid.uuid4().hex
+    lease = CouponCode(pool, "lease", code=owner, claimed_at=int(now + UPLOAD_LEASE_SECONDS))
+    try:
+        lease.save(condition=CouponCode.sk.does_not_exist() | (CouponCode.claimed_at < int(now)))
+    except Exception as exc:
+        if "ConditionalCheckFailed" in str(exc):
+            raise Conflict("another upload to this prize is running; retry when it is done") from None
+        raise
+    return lease, CouponCode.code == owner
+
+
+def _release_upload_lease(lease) -> None:
+    model, mine = lease
+    try:
+        model.delete(condition=mine)
+    except Exception as exc:
+        if "ConditionalCheckFailed" not in str(exc):
+            raise
 
 
 # ---------------------------------------------------------------------------------------------- user identity
