@@ -215,9 +215,17 @@ def get_campaign(scope: Scope, account_id: str, campaign_id: str) -> dict:
 
 
 def list_campaigns(scope: Scope, account_id: str) -> list[dict]:
+    """Every campaign of the account (for scripts; the API pages with query_campaigns)."""
     scope.check(account_id)
     campaigns = _models()[0]
     return [view(r) for r in campaigns.CampaignRecord.query(account_id)]
+
+
+def query_campaigns(scope: Scope, account_id: str, *, limit: int, start: dict | None = None):
+    """One page of the account's campaigns (a PynamoDB result: items and last_evaluated_key)."""
+    scope.check(account_id)
+    campaigns = _models()[0]
+    return campaigns.CampaignRecord.query(account_id, limit=limit, last_evaluated_key=start)
 
 
 UPLOAD_LEASE_SECONDS = 300
@@ -839,24 +847,32 @@ def _grant_thresholds(campaign: rules.Campaign, key: str, share_id: str, now: fl
 # ---------------------------------------------------------------------------------------------- admin: wins
 
 
-def list_draws(scope: Scope, account_id: str, campaign_id: str, outcome: str | None = "win",
-               limit: int = 100, cursor: str | None = None) -> dict:
+def query_draws(scope: Scope, account_id: str, campaign_id: str, outcome: str | None = "win", *, limit: int,
+                start: dict | None = None):
+    """One page of the campaign's draws (PynamoDB result); `outcome` filters (a filtered page may be short)."""
     scope.check(account_id)
     from ..data.draws import DrawRecord
 
     _load(account_id, campaign_id)
-    key = _campaign_key(account_id, campaign_id)
     cond = DrawRecord.outcome == outcome if outcome else None
+    return DrawRecord.query(_campaign_key(account_id, campaign_id), filter_condition=cond, limit=limit,
+                            last_evaluated_key=start)
+
+
+def draw_admin_view(r) -> dict:
+    v = _draw_view(r)
+    v.update(draw_id=r.draw_id, openid=r.openid, source=r.source, created_at=int(r.created_at),
+             redeemed_at=int(r.redeemed_at) if r.redeemed_at else None, notified_at=int(r.notified_at)
+             if r.notified_at else None, notify_error=r.notify_error)
+    return v
+
+
+def list_draws(scope: Scope, account_id: str, campaign_id: str, outcome: str | None = "win",
+               limit: int = 100, cursor: str | None = None) -> dict:
+    key = _campaign_key(account_id, campaign_id)
     start = {"campaign_key": {"S": key}, "draw_id": {"S": cursor}} if cursor else None
-    results = DrawRecord.query(key, filter_condition=cond, limit=max(1, min(limit, 500)),
-                               last_evaluated_key=start)
-    items = []
-    for r in results:
-        v = _draw_view(r)
-        v.update(draw_id=r.draw_id, openid=r.openid, source=r.source, created_at=int(r.created_at),
-                 redeemed_at=int(r.redeemed_at) if r.redeemed_at else None, notified_at=int(r.notified_at)
-                 if r.notified_at else None, notify_error=r.notify_error)
-        items.append(v)
+    results = query_draws(scope, account_id, campaign_id, outcome, limit=max(1, min(limit, 500)), start=start)
+    items = [draw_admin_view(r) for r in results]
     last = results.last_evaluated_key
     return {"items": items, "cursor": last["draw_id"]["S"] if last else None}
 
