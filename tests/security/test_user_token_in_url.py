@@ -66,3 +66,20 @@ def test_no_handed_out_url_carries_the_token_in_its_query_and_each_resolves(api)
     page = api.call("GET", urlsplit(link["path"]).path).json_body
     assert page["name"] == "Spring" and page["prizes"][0]["name"] == "Mug" and "u1" not in str(page)
     assert api.call("GET", urlsplit(share["path"]).path).json_body["share_id"] == share["share_id"]
+
+
+def test_the_public_page_names_nobody(api):
+    """The campaign page is public: it shows the lottery's commitment and figures, never who entered or won."""
+    from scrm.services import campaigns as svc
+
+    now = time.time()
+    svc.create_campaign(Scope.system(ACCT), ACCT, {
+        "campaign_id": "draw", "name": "Draw", "starts_at": int(now - 60), "ends_at": int(now + 60),
+        "status": "active", "eligibility": {"must_follow": False},
+        "prizes": [{"prize_id": "tv", "name": "TV", "kind": "physical", "weight": 0, "stock": 1}],
+        "lottery": {"prize_id": "tv", "winners": 1}})
+    svc.enter(ACCT, "draw", "o-secret-person", now=now)
+    svc.run_lottery(ACCT, "draw", now=now + 120)
+    page = api.call("GET", f"/u/{ACCT}/campaigns/draw")
+    assert page.status_code == 200 and page.json_body["lottery"]["participants_count"] == 1
+    assert "o-secret-person" not in page.body.decode()

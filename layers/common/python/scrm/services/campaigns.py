@@ -724,8 +724,8 @@ def public_campaign(account_id: str, campaign_id: str) -> dict:
            "prizes": [{"prize_id": p.prize_id, "name": p.name, "kind": p.kind} for p in campaign.prizes],
            "api": {"draws": f"{campaign_path(account_id, campaign_id)}/draws",
                    "me": f"{campaign_path(account_id, campaign_id)}/me"}}
-    if record.lottery_commitment:
-        out["lottery"] = lottery_view(record)
+    if record.lottery_commitment:  # the commitment is public by design; who entered and won is not (openids)
+        out["lottery"] = {k: v for k, v in lottery_view(record).items() if k not in ("participants", "winners")}
     return out
 
 
