@@ -350,7 +350,7 @@ def _take_upload_lease(pool: str, now: float):
 
     from ..data.coupon_codes import CouponCode
 
-    owner = uuid.uuid4().hex
+    owner = uuid.uuid4().hex  # the lease item lives in the prize's pool: `code` is its owner, `claimed_at` its expiry
     lease = CouponCode(pool, "lease", code=owner, claimed_at=int(now + UPLOAD_LEASE_SECONDS))
     try:
         lease.save(condition=CouponCode.sk.does_not_exist() | (CouponCode.claimed_at < int(now)))
