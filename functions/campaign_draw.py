@@ -1,9 +1,12 @@
 """Campaign user endpoints (lucky wheel, lottery entry, share-to-win) and the end-of-campaign schedule.
 
 These routes are for OA users, not admins: they authenticate with a signed user token (issued after
-WeChat OAuth, or carried by a signed link in a message) in `Authorization: Bearer <token>` or `?t=`,
-checked by scrm.services.campaigns.authenticate, never by admin_route. Errors are
-`{"error": {"code", "message"}}` with a stable code (e.g. outside_window, daily_draw_limit, token_expired).
+WeChat OAuth, or carried in the fragment of a signed link) in `Authorization: Bearer <token>` only (a token
+in the query string would be written whole into access logs, so `?t=` is refused), checked by
+scrm.services.campaigns.authenticate, never by admin_route. The account is checked before any secret is read.
+Errors are `{"error": {"code", "message"}}` with a stable code (e.g. outside_window, daily_draw_limit,
+token_expired, account_disabled). Bodies are capped (MAX_BODY_BYTES, 413) and their nesting bounded
+(MAX_JSON_DEPTH, 400) before they are parsed.
 """
 
 from __future__ import annotations
@@ -14,6 +17,14 @@ from chalice import Blueprint, Rate, Response
 
 bp = Blueprint(__name__)
 PREFIX = "/u/{account_id}/campaigns/{campaign_id}"
+MAX_BODY_BYTES = 8 * 1024  # the largest body a user route takes is a request id or a share id
+MAX_JSON_DEPTH = 8
+
+
+class BadBody(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code = status, code
 
 
 def _json(status: int, body) -> Response:
@@ -28,26 +39,68 @@ def _error(status: int, code: str, message: str, field: str | None = None) -> Re
     return _json(status, {"error": err})
 
 
+def _depth(text: str) -> int:
+    """The deepest nesting of arrays/objects in a JSON text, in one pass and without recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _no_constant(name):
+    raise ValueError(f"{name} is not valid JSON")
+
+
 def _body(request) -> dict:
     raw = request.raw_body or b""
+    if len(raw) > MAX_BODY_BYTES:
+        raise BadBody(413, "body_too_large", f"the body must be at most {MAX_BODY_BYTES} bytes")
     if not raw.strip():
         return {}
-    body = json.loads(raw)
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError:
+        raise BadBody(400, "bad_body", "the body must be UTF-8 JSON") from None
+    if _depth(text) > MAX_JSON_DEPTH:
+        raise BadBody(400, "bad_body", f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        body = json.loads(text, parse_constant=_no_constant)
+    except (ValueError, RecursionError):
+        raise BadBody(400, "bad_body", "the body must be a JSON object") from None
     if not isinstance(body, dict):
-        raise ValueError("the JSON body must be an object")
+        raise BadBody(400, "bad_body", "the body must be a JSON object")
     return body
 
 
 def _token(request) -> str | None:
+    if "t" in (request.query_params or {}):
+        from scrm.services.campaigns import DrawRefused
+
+        raise DrawRefused("token_in_query", "send the user token in 'Authorization: Bearer <token>', never in the "
+                          "URL", status=400)
     header = request.headers.get("authorization") or ""
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
-    return (request.query_params or {}).get("t")
+    return None
 
 
 def _user_call(fn, *, campaign_id_param: bool = True, needs_user: bool = True):
-    """Run a user use case with the caller's openid; map refusals and errors to JSON."""
+    """Run a user use case with the caller's openid; map refusals and errors to JSON (never a traceback)."""
     request = bp.current_request
     params = request.uri_params or {}
     from scrm import errors
@@ -55,14 +108,15 @@ def _user_call(fn, *, campaign_id_param: bool = True, needs_user: bool = True):
 
     try:
         body = _body(request) if request.method == "POST" else {}
-    except (ValueError, UnicodeDecodeError):
-        return _error(400, "bad_body", "the body must be a JSON object")
-    try:
         openid = None
         if needs_user:
             openid = campaigns.authenticate(params["account_id"], params.get("campaign_id") if campaign_id_param
                                             else None, _token(request))
+        else:
+            campaigns.check_account(params["account_id"])
         return _json(200, fn(params, body, openid, request))
+    except BadBody as bad:
+        return _error(bad.status, bad.code, str(bad), "body")
     except campaigns.DrawRefused as refused:
         return _error(refused.status, refused.reason, str(refused))
     except errors.RateLimited as exc:
@@ -71,10 +125,40 @@ def _user_call(fn, *, campaign_id_param: bool = True, needs_user: bool = True):
         return _error(400, exc.code, str(exc), exc.field)
     except errors.NotFound as exc:
         return _error(404, exc.code, str(exc))
-    except (errors.UnknownAccount, errors.AccountDisabled):
+    except errors.UnknownAccount:
         return _error(404, "unknown_account", "unknown account")
+    except errors.AccountDisabled:
+        return _error(403, "account_disabled", "this account is disabled")
     except errors.ScrmError as exc:
         return _error(503, exc.code, "temporarily unavailable, retry")
+    except Exception:
+        from scrm.observability import logger
+
+        logger().exception("user route internal error")
+        request_id = (request.context or {}).get("requestId")
+        return _error(500, "internal", f"internal error (request id {request_id or '?'})")
+
+
+@bp.route(PREFIX, methods=["GET"], authorizer=None)
+def campaign_page(account_id, campaign_id):
+    """The page a campaign link opens (public facts only; the link's token stays in the URL fragment)."""
+    def run(p, body, openid, request):
+        from scrm.services import campaigns
+
+        return campaigns.public_campaign(p["account_id"], p["campaign_id"])
+
+    return _user_call(run, needs_user=False)
+
+
+@bp.route(PREFIX + "/shares/{share_id}", methods=["GET"], authorizer=None)
+def share_page(account_id, campaign_id, share_id):
+    """The page a share link opens; the viewer's page then counts the view with POST …/views."""
+    def run(p, body, openid, request):
+        from scrm.services import campaigns
+
+        return campaigns.public_share(p["account_id"], p["campaign_id"], p["share_id"])
+
+    return _user_call(run, needs_user=False)
 
 
 @bp.route(PREFIX + "/draws", methods=["POST"], authorizer=None)
@@ -114,7 +198,7 @@ def user_share(account_id, campaign_id):
         from scrm.services import campaigns
 
         parent = body.get("parent")
-        if parent is not None and not isinstance(parent, str):
+        if parent is not None and (not isinstance(parent, str) or len(parent) > 64):
             raise campaigns.DrawRefused("bad_parent", "parent must be a share id", status=400)
         return campaigns.create_share(p["account_id"], p["campaign_id"], openid, parent=parent)
 

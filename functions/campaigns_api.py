@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from functions.admin_common import admin_route
+from functions.admin_common import admin_route, page
 
 bp = Blueprint(__name__)
 BASE = "/accounts/{account_id}/campaigns"
@@ -22,7 +22,8 @@ def create_campaign(ctx, account_id):
 def list_campaigns(ctx, account_id):
     from scrm.services import campaigns
 
-    return {"items": campaigns.list_campaigns(ctx.scope, account_id), "next_cursor": None}
+    return page(lambda limit, start: campaigns.query_campaigns(ctx.scope, account_id, limit=limit, start=start),
+                ctx, view=campaigns.view)
 
 
 @admin_route(bp, BASE + "/{campaign_id}")
@@ -66,9 +67,9 @@ def list_draws(ctx, account_id, campaign_id):
     outcome = ctx.query.get("outcome", "win")
     if outcome not in ("win", "thanks", "all"):
         raise errors.ValidationError("outcome must be win, thanks or all", field="outcome")
-    result = campaigns.list_draws(ctx.scope, account_id, campaign_id, None if outcome == "all" else outcome,
-                                  limit=ctx.limit(), cursor=ctx.query.get("cursor"))
-    return {"items": result["items"], "next_cursor": result["cursor"]}
+    outcome = None if outcome == "all" else outcome
+    return page(lambda limit, start: campaigns.query_draws(ctx.scope, account_id, campaign_id, outcome, limit=limit,
+                                                           start=start), ctx, view=campaigns.draw_admin_view)
 
 
 @admin_route(bp, BASE + "/{campaign_id}/redemptions", methods=("POST",), role="operator",

@@ -10,6 +10,10 @@ import requests
 pytestmark = pytest.mark.e2e
 
 
+def bearer(link: dict) -> dict:
+    return {"Authorization": f"Bearer {link['token']}"}
+
+
 def test_campaign_over_http(stack):
     admin = stack.admin("demo-oa")
     api = stack.api
@@ -25,9 +29,9 @@ def test_campaign_over_http(stack):
     link = admin.post(f"{api}/accounts/demo-oa/campaigns/{cid}/links", json={"openid": "o-e2e-1"}, timeout=20).json()
     other = admin.post(f"{api}/accounts/demo-oa/campaigns/{cid}/links", json={"openid": "o-e2e-2"}, timeout=20).json()
     draw = f"{api}/u/demo-oa/campaigns/{cid}/draws"
-    first = requests.post(f"{draw}?t={link['token']}", json={"request_id": "e2e-request-1"}, timeout=20)
+    first = requests.post(draw, json={"request_id": "e2e-request-1"}, headers=bearer(link), timeout=20)
     assert first.status_code == 200 and first.json()["prize"]["code"] == "E2E-1", first.text
-    again = requests.post(f"{draw}?t={link['token']}", json={"request_id": "e2e-request-1"}, timeout=20)
+    again = requests.post(draw, json={"request_id": "e2e-request-1"}, headers=bearer(link), timeout=20)
     assert again.json()["replayed"] and again.json()["prize"]["code"] == "E2E-1"
     second = requests.post(draw, json={"request_id": "e2e-request-2"},
                            headers={"Authorization": f"Bearer {other['token']}"}, timeout=20)

@@ -81,7 +81,7 @@ def test_limits_refuse_without_touching_stock(acct):
     assert second["outcome"] == "thanks" and second["fallback"] == "win_limit"
     with pytest.raises(svc.DrawRefused) as refused:
         svc.draw(ACCT, "spring", "u1", "request-003")
-    assert refused.value.reason == "daily_draw_limit" and refused.value.status == 429
+    assert refused.value.reason == "daily_draw_limit" and refused.value.status == 403
     assert stock_left("spring", "mug") == 9
     tomorrow = time.time() + 86400  # next local day: the daily limit resets, the total does not
     with pytest.raises(svc.DrawRefused):
@@ -172,7 +172,10 @@ def test_tokens_over_http_forged_expired_and_valid(acct):
             r = call(token)
             assert r.status_code == 401 and r.json_body["error"]["code"] == code
         assert stock_left("spring", "mug") == 2
-        ok = call(query=f"?t={link['token']}")
+        in_query = call(query=f"?t={link['token']}")  # would be logged whole: refused, nothing drawn
+        assert in_query.status_code == 400 and in_query.json_body["error"]["code"] == "token_in_query"
+        assert stock_left("spring", "mug") == 2
+        ok = call(link["token"])
         assert ok.status_code == 200 and ok.json_body["outcome"] == "win"
         other = svc.issue_link(acct, ACCT, "spring", "u1", ttl=600)["token"]
         r = c.http.post(f"/u/{ACCT}/campaigns/autumn/draws", headers={"Authorization": f"Bearer {other}"},

@@ -213,3 +213,18 @@ def test_lottery_is_fair_enough():
     for i in range(2000):
         wins[lottery.select_winners(f"{i:064x}", people, 1)[0]] += 1
     assert all(130 < w < 270 for w in wins.values())
+
+
+def test_shards_default_with_stock_and_grow_only_for_coupons():
+    assert rules.default_shards(0) == 1 and rules.default_shards(199) == 1 and rules.default_shards(200) == 8
+    c = rules.parse_campaign("acme", body())
+    assert c.prize("c10").shards == 1
+    grown = body(prizes=[{"prize_id": "c10", "name": "10 off", "kind": "coupon", "weight": 1, "shards": 4},
+                         {"prize_id": "mug", "name": "Mug", "kind": "physical", "weight": 1, "stock": 5},
+                         {"prize_id": "ty", "name": "Thanks", "kind": "thanks", "weight": 8}])
+    assert rules.parse_campaign("acme", grown, existing=c).prize("c10").shards == 4
+    for prize_id, shards in (("c10", 2), ("mug", 2)):  # a coupon prize never shrinks, others never change
+        changed = body(prizes=[{**p, "shards": shards} if p["prize_id"] == prize_id else p
+                               for p in body()["prizes"]])
+        with pytest.raises(ValidationError):
+            rules.parse_campaign("acme", changed, existing=rules.parse_campaign("acme", grown, existing=c))

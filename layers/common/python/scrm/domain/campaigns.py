@@ -198,9 +198,12 @@ def parse_prize(raw: dict, index: int, existing: Prize | None = None) -> Prize:
         stock = _int(raw, "stock", f"{where}.stock", minimum=0, maximum=10_000_000, default=None)
         if stock is None:
             raise ValidationError(f"{where}.stock is required for a {kind} prize", field=f"{where}.stock")
-    default_shards = existing.shards if existing else (1 if stock < 200 else min(8, MAX_SHARDS))
-    shards = _int(raw, "shards", f"{where}.shards", minimum=1, maximum=MAX_SHARDS, default=default_shards)
-    if existing and shards != existing.shards:
+    shards = _int(raw, "shards", f"{where}.shards", minimum=1, maximum=MAX_SHARDS,
+                  default=existing.shards if existing else default_shards(stock))
+    if existing and kind == "coupon" and shards < existing.shards:  # codes already sit in every shard
+        raise ValidationError(f"{where}.shards can only grow for a coupon prize (now {existing.shards})",
+                              field=f"{where}.shards")
+    if existing and kind != "coupon" and shards != existing.shards:
         raise ValidationError(f"{where}.shards cannot change once stock is laid out", field=f"{where}.shards")
     points = _int(raw, "points", f"{where}.points", minimum=1, default=None) if kind == "points" else 0
     if kind == "points" and not points:
@@ -404,6 +407,12 @@ def shard_order(shards: int, rng) -> list[int]:
     """Start at a random shard so concurrent draws spread over the stock items, then try the rest."""
     start = int(rng.random() * shards) % shards
     return [(start + i) % shards for i in range(shards)]
+
+
+def default_shards(stock: int) -> int:
+    """Shard items for a prize of this stock: one item takes ~500 winning draws/s (see scrm.data.draw_ledger), so
+    small prizes keep one and larger ones spread. Coupon prizes grow to this as their uploaded codes grow."""
+    return 1 if stock < 200 else min(8, MAX_SHARDS)
 
 
 def split_stock(stock: int, shards: int) -> list[int]:

@@ -77,13 +77,21 @@ def _seed_path(account_id: str, campaign_id: str) -> str:
 
 
 def _store_seed(account_id: str, campaign_id: str) -> str:
-    """A fresh secret seed in SSM (kept there until the draw); returns its published commitment."""
+    """The campaign's secret seed in SSM (kept there until the draw); returns its commitment.
+
+    The seed is claimed, never overwritten: if one exists already at this path (a campaign with this id, or a
+    creation that crashed before its record was saved), that seed is kept and its commitment returned, so a
+    commitment once published always verifies against the seed revealed at the draw.
+    """
     from ..aws import client
 
-    seed = lottery.new_seed()
-    client("ssm").put_parameter(Name=_seed_path(account_id, campaign_id), Value=seed, Type="SecureString",
-                                Overwrite=True)
-    return lottery.commitment(seed)
+    try:
+        client("ssm").put_parameter(Name=_seed_path(account_id, campaign_id), Value=lottery.new_seed(),
+                                    Type="SecureString", Overwrite=False)
+    except Exception as exc:
+        if "ParameterAlreadyExists" not in str(exc):
+            raise
+    return lottery.commitment(_read_seed(account_id, campaign_id))
 
 
 def _read_seed(account_id: str, campaign_id: str) -> str:
@@ -93,30 +101,38 @@ def _read_seed(account_id: str, campaign_id: str) -> str:
         "Parameter"]["Value"]
 
 
-def _layout_stock(campaign: rules.Campaign, old: rules.Campaign | None) -> None:
-    """Create shard items for new prizes; grow the stock of existing ones (stock never shrinks)."""
-    _, prizes, *_ = _models()
-    key = prizes_key = _campaign_key(campaign.account_id, campaign.campaign_id)
+def _stock_changes(campaign: rules.Campaign, old: rules.Campaign | None) -> list:
+    """Shard items to add stock to: new prizes get their stock, existing ones their growth (stock never shrinks).
+
+    Coupon stock comes only with uploaded codes (upload_codes); thanks-for-playing has none.
+    """
+    from ..data.campaign_changes import ShardChange
+
     previous = {p.prize_id: p for p in old.prizes} if old else {}
+    changes = []
     for prize in campaign.prizes:
         if prize.is_thanks or prize.kind == "coupon":
-            if prize.kind == "coupon" and prize.prize_id not in previous:
-                for shard in range(prize.shards):
-                    prizes.PrizeShard(key, prizes.shard_key(prize.prize_id, shard), prize_id=prize.prize_id,
-                                      shard=shard, kind=prize.kind, stock=0, issued=0).save(
-                        condition=prizes.PrizeShard.shard_key.does_not_exist())
             continue
         before = previous.get(prize.prize_id)
-        if before is None:
-            for shard, size in enumerate(rules.split_stock(prize.stock, prize.shards)):
-                prizes.PrizeShard(prizes_key, prizes.shard_key(prize.prize_id, shard), prize_id=prize.prize_id,
-                                  shard=shard, kind=prize.kind, stock=size, issued=0).save(
-                    condition=prizes.PrizeShard.shard_key.does_not_exist())
-        elif prize.stock > before.stock:
-            for shard, size in enumerate(rules.split_stock(prize.stock - before.stock, prize.shards)):
-                if size:
-                    prizes.PrizeShard(key, prizes.shard_key(prize.prize_id, shard)).update(
-                        actions=[prizes.PrizeShard.stock.add(size)])
+        grow = prize.stock - (before.stock if before else 0)
+        if grow > 0:
+            changes += [ShardChange(prize.prize_id, shard, prize.kind, add=size)
+                        for shard, size in enumerate(rules.split_stock(grow, prize.shards)) if size]
+    return changes
+
+
+def _commit(record, changes, **kw) -> None:
+    """campaign_changes.commit with its refusals as the admin API's errors."""
+    from ..data import campaign_changes
+
+    try:
+        campaign_changes.commit(record, changes, **kw)
+    except campaign_changes.TooManyItems as exc:
+        raise ValidationError(str(exc), field="prizes") from None
+    except campaign_changes.StaleVersion:
+        if kw.get("version") is None:
+            raise Conflict(f"campaign {record.campaign_id!r} already exists") from None
+        raise Conflict("campaign changed concurrently; reload and retry") from None
 
 
 def _campaign_key(account_id: str, campaign_id: str) -> str:
@@ -147,20 +163,18 @@ def create_campaign(scope: Scope, account_id: str, body: dict, now: float | None
                                       created_at=stamp, updated_at=stamp)
     if campaign.lottery_prize_id:
         record.lottery_state = "pending"
-        record.lottery_commitment = _store_seed(account_id, campaign.campaign_id)
-    try:
-        record.save(condition=campaigns.CampaignRecord.campaign_id.does_not_exist())
-    except Exception as exc:
-        if type(exc).__name__ == "PutError" and "ConditionalCheckFailed" in str(exc):
-            raise Conflict(f"campaign {campaign.campaign_id!r} already exists") from None
-        raise
-    _layout_stock(campaign, None)
+        record.lottery_commitment = _store_seed(account_id, campaign.campaign_id)  # claimed, never replaced
+    _commit(record, _stock_changes(campaign, None))  # the record and its stock, or nothing
     return view(record)
 
 
 def update_campaign(scope: Scope, account_id: str, campaign_id: str, body: dict,
                     now: float | None = None) -> dict:
-    """Replace the configuration (optimistic: `version` in the body must match when given)."""
+    """Replace the configuration (optimistic: `version` in the body must match when given).
+
+    The new configuration and the stock it adds are one transaction conditioned on the version read, so two
+    interleaved updates cannot both add stock: the second is refused (409) and adds nothing.
+    """
     scope.check(account_id)
     campaigns = _models()[0]
     record = _load(account_id, campaign_id)
@@ -191,14 +205,8 @@ def update_campaign(scope: Scope, account_id: str, campaign_id: str, body: dict,
     if campaign.lottery_prize_id and not record.lottery_commitment:
         actions += [campaigns.CampaignRecord.lottery_state.set("pending"),
                     campaigns.CampaignRecord.lottery_commitment.set(_store_seed(account_id, campaign_id))]
-    _layout_stock(campaign, old)
-    try:
-        record.update(actions=actions, condition=campaigns.CampaignRecord.version == version)
-    except Exception as exc:
-        if "ConditionalCheckFailed" in str(exc):
-            raise Conflict("campaign changed concurrently; reload and retry") from None
-        raise
-    return view(record)
+    _commit(record, _stock_changes(campaign, old), version=version, actions=actions)
+    return view(_load(account_id, campaign_id))
 
 
 def get_campaign(scope: Scope, account_id: str, campaign_id: str) -> dict:
@@ -207,29 +215,37 @@ def get_campaign(scope: Scope, account_id: str, campaign_id: str) -> dict:
 
 
 def list_campaigns(scope: Scope, account_id: str) -> list[dict]:
+    """Every campaign of the account (for scripts; the API pages with query_campaigns)."""
     scope.check(account_id)
     campaigns = _models()[0]
     return [view(r) for r in campaigns.CampaignRecord.query(account_id)]
 
 
-def upload_codes(scope: Scope, account_id: str, campaign_id: str, prize_id: str, codes) -> dict:
+def query_campaigns(scope: Scope, account_id: str, *, limit: int, start: dict | None = None):
+    """One page of the account's campaigns (a PynamoDB result: items and last_evaluated_key)."""
+    scope.check(account_id)
+    campaigns = _models()[0]
+    return campaigns.CampaignRecord.query(account_id, limit=limit, last_evaluated_key=start)
+
+
+UPLOAD_LEASE_SECONDS = 300
+
+
+def upload_codes(scope: Scope, account_id: str, campaign_id: str, prize_id: str, codes,
+                 now: float | None = None) -> dict:
     """Add redemption codes to a coupon prize's pool: each code once, spread over the stock shards.
 
-    Per shard: code slots are written first, then the shard's `stock` moves to cover them with a
-    condition on the stock seen, so a draw never sees stock without its code. Concurrent uploads to
-    the same prize get Conflict (retry them; duplicates are skipped).
+    Uploads to one prize hold a lease (one at a time; a concurrent one gets Conflict). Code slots are written
+    beyond each shard's stock first, invisible to draws; then one transaction moves every shard's stock over
+    them (conditioned on the stock seen) together with the configuration (the prize's code count and shard
+    count, conditioned on the campaign's version; a concurrent change of the campaign is re-read and kept,
+    never overwritten). The shard count follows the codes (rules.default_shards), so a coupon prize that
+    grows to thousands of codes is spread like any other prize. A failed upload can be retried as is.
     """
     scope.check(account_id)
     campaigns, prizes, coupon_codes, *_ = _models()
     record = _load(account_id, campaign_id)
-    campaign = _to_domain(record)
-    try:
-        prize = campaign.prize(prize_id)
-    except KeyError:
-        raise NotFound(f"prize {prize_id!r} not found in campaign {campaign_id!r}") from None
-    if prize.kind != "coupon":
-        raise ValidationError(f"prize {prize_id!r} is a {prize.kind} prize; codes go to coupon prizes",
-                              field="prize_id")
+    prize = _coupon_prize(_to_domain(record), campaign_id, prize_id)
     if not isinstance(codes, list) or not codes:
         raise ValidationError("codes must be a non-empty list of strings", field="codes")
     if len(codes) > MAX_CODES_PER_UPLOAD:
@@ -238,69 +254,187 @@ def upload_codes(scope: Scope, account_id: str, campaign_id: str, prize_id: str,
     if bad:
         raise ValidationError("codes must be 1-64 printable ASCII characters without spaces", field="codes",
                               details={"invalid": [str(b)[:80] for b in bad[:10]]})
+    now = _now(now)
     pool = coupon_codes.pool_key(account_id, campaign_id, prize_id)
-    fresh, duplicates = [], []
-    for code in dict.fromkeys(codes):
-        try:
-            coupon_codes.CouponCode(pool, coupon_codes.code_sk(code), code=code).save(
-                condition=coupon_codes.CouponCode.sk.does_not_exist())
-            fresh.append(code)
-        except Exception as exc:
-            if "ConditionalCheckFailed" not in str(exc):
-                raise
-            duplicates.append(code)
-    duplicates += [c for c in codes[len(dict.fromkeys(codes)):]] if len(codes) != len(set(codes)) else []
     key = _campaign_key(account_id, campaign_id)
-    added = 0
-    for shard in range(prize.shards):
-        mine = fresh[shard::prize.shards]
-        if not mine:
-            continue
-        item = prizes.PrizeShard.get(key, prizes.shard_key(prize_id, shard), consistent_read=True)
-        start = int(item.stock)
-        for i, code in enumerate(mine):
-            slot = coupon_codes.slot_sk(shard, start + i)
-            coupon_codes.CouponCode(pool, slot, code=code).save(condition=coupon_codes.CouponCode.sk.does_not_exist())
-            coupon_codes.CouponCode(pool, coupon_codes.code_sk(code)).update(
-                actions=[coupon_codes.CouponCode.slot.set(slot)])
-        try:
-            item.update(actions=[prizes.PrizeShard.stock.set(start + len(mine))],
-                        condition=prizes.PrizeShard.stock == start)
-        except Exception as exc:
-            if "ConditionalCheckFailed" in str(exc):
-                raise Conflict("another upload to this prize is running; retry (duplicates are skipped)") from None
+    lease = _take_upload_lease(pool, now)
+    try:
+        stock = {int(s.shard): int(s.stock) for s in prizes.PrizeShard.query(
+            key, prizes.PrizeShard.shard_key.startswith(f"{prize_id}#"), consistent_read=True)}
+        fresh = [c for c in dict.fromkeys(codes) if _new_code(coupon_codes, pool, c, stock)]
+        duplicates = len(codes) - len(fresh)
+        total = sum(stock.values()) + len(fresh)
+        shards = max(prize.shards, rules.default_shards(total))
+        from ..data.campaign_changes import ShardChange
+
+        changes = []
+        for shard in range(shards):
+            mine = fresh[shard::shards]
+            if not mine:
+                continue
+            start = stock.get(shard, 0)
+            for i, code in enumerate(mine):  # beyond the shard's stock: no draw reads these slots yet
+                slot = coupon_codes.slot_sk(shard, start + i)
+                coupon_codes.CouponCode(pool, slot, code=code).save()
+                coupon_codes.CouponCode(pool, coupon_codes.code_sk(code)).update(
+                    actions=[coupon_codes.CouponCode.slot.set(slot)])
+            changes.append(ShardChange(prize_id, shard, "coupon", seen=start, to=start + len(mine)))
+        if changes:
+            _commit_upload(account_id, campaign_id, prize_id, record, changes, total, shards, lease, now)
+    finally:
+        _release_upload_lease(lease)
+    return {"prize_id": prize_id, "added": len(fresh), "duplicates": duplicates, "stock": total, "shards": shards}
+
+
+def _coupon_prize(campaign: rules.Campaign, campaign_id: str, prize_id: str) -> rules.Prize:
+    try:
+        prize = campaign.prize(prize_id)
+    except KeyError:
+        raise NotFound(f"prize {prize_id!r} not found in campaign {campaign_id!r}") from None
+    if prize.kind != "coupon":
+        raise ValidationError(f"prize {prize_id!r} is a {prize.kind} prize; codes go to coupon prizes",
+                              field="prize_id")
+    return prize
+
+
+def _new_code(coupon_codes, pool: str, code: str, stock: dict[int, int]) -> bool:
+    """Claim the code's marker; True unless the code already sits in a slot a draw can reach (a true duplicate).
+
+    A marker whose slot was never covered by stock is left from a failed upload: the code is placed again.
+    """
+    try:
+        coupon_codes.CouponCode(pool, coupon_codes.code_sk(code), code=code).save(
+            condition=coupon_codes.CouponCode.sk.does_not_exist())
+        return True
+    except Exception as exc:
+        if "ConditionalCheckFailed" not in str(exc):
             raise
-        added += len(mine)
-    total = sum(int(s.stock) for s in prizes.PrizeShard.query(key, prizes.PrizeShard.shard_key.startswith(
-        f"{prize_id}#")))
-    config = dict(record.config)
-    config.setdefault("_coupon_stock", {})[prize_id] = total
-    record.update(actions=[campaigns.CampaignRecord.config.set(config)])
-    return {"prize_id": prize_id, "added": added, "duplicates": len(duplicates), "stock": total}
+    marker = coupon_codes.CouponCode.get(pool, coupon_codes.code_sk(code), consistent_read=True)
+    if not marker.slot:
+        return True
+    _, shard, n = marker.slot.split("#")
+    if int(n) >= stock.get(int(shard), 0):
+        return True
+    try:  # covered by stock: a duplicate, unless a later upload reused that slot for another code
+        return coupon_codes.CouponCode.get(pool, marker.slot, consistent_read=True).code != code
+    except coupon_codes.CouponCode.DoesNotExist:
+        return True
+
+
+def _commit_upload(account_id, campaign_id, prize_id, record, changes, total, shards, lease, now) -> None:
+    from ..data import campaign_changes
+    from ..data.campaigns import CampaignRecord
+
+    for _ in range(campaign_changes.CONFLICT_RETRIES):
+        config = dict(record.config)
+        config["prizes"] = [{**p, "shards": max(int(p.get("shards") or 1), shards)} if p.get("prize_id") == prize_id
+                            else p for p in config.get("prizes") or []]
+        config["_coupon_stock"] = {**(config.get("_coupon_stock") or {}), prize_id: total}
+        version = int(record.version)
+        actions = [CampaignRecord.config.set(config), CampaignRecord.version.set(version + 1),
+                   CampaignRecord.updated_at.set(datetime.fromtimestamp(now, UTC))]
+        try:
+            campaign_changes.commit(record, changes, version=version, actions=actions, lease=lease)
+            return
+        except campaign_changes.StaleVersion:  # someone changed the campaign meanwhile: apply ours to theirs
+            record = _load(account_id, campaign_id)
+            _coupon_prize(_to_domain(record), campaign_id, prize_id)
+        except campaign_changes.ShardMoved as exc:
+            raise Conflict(f"another upload to this prize committed first; retry ({exc})") from None
+    raise Conflict("the campaign keeps changing; retry the upload")
+
+
+def _take_upload_lease(pool: str, now: float):
+    """One upload per prize at a time (their slots would collide); a lease left by a crash expires."""
+    import uuid
+
+    from ..data.coupon_codes import CouponCode
+
+    owner = uuid.uuid4().hex  # the lease item lives in the prize's pool: `code` is its owner, `claimed_at` its expiry
+    lease = CouponCode(pool, "lease", code=owner, claimed_at=int(now + UPLOAD_LEASE_SECONDS))
+    try:
+        lease.save(condition=CouponCode.sk.does_not_exist() | (CouponCode.claimed_at < int(now)))
+    except Exception as exc:
+        if "ConditionalCheckFailed" in str(exc):
+            raise Conflict("another upload to this prize is running; retry when it is done") from None
+        raise
+    return lease, CouponCode.code == owner
+
+
+def _release_upload_lease(lease) -> None:
+    model, mine = lease
+    try:
+        model.delete(condition=mine)
+    except Exception as exc:
+        if "ConditionalCheckFailed" not in str(exc):
+            raise
 
 
 # ---------------------------------------------------------------------------------------------- user identity
 
 
+UNKNOWN_ACCOUNT_SECONDS = 60  # an id found unknown is answered from memory for this long (per container)
+UNKNOWN_ACCOUNTS_MAX = 10_000
+TOKEN_KEY_SECONDS = 3600  # a user-token key is created once and never overwritten; re-read hourly at most
+_unknown_accounts: dict[str, float] = {}
+_token_keys: dict[str, tuple[float, bytes]] = {}
+
+
+def check_account(account_id: str) -> None:
+    """The account a user request names exists and is active, or DrawRefused; checked before any secret is read.
+
+    Unknown ids are remembered per container (negative cache), so requests for random ids cost one table read
+    each at most and never an SSM call: SSM's request quota is shared with every tenant's callbacks.
+    """
+    from .. import accounts
+    from ..errors import AccountDisabled, UnknownAccount
+
+    if not isinstance(account_id, str) or not accounts.ACCOUNT_ID.match(account_id):
+        raise DrawRefused("unknown_account", "unknown account", status=404)
+    until = _unknown_accounts.get(account_id)
+    if until is not None and until > time.monotonic():
+        raise DrawRefused("unknown_account", "unknown account", status=404)
+    try:
+        accounts.get(account_id)
+    except UnknownAccount:
+        if len(_unknown_accounts) >= UNKNOWN_ACCOUNTS_MAX:
+            _unknown_accounts.clear()
+        _unknown_accounts[account_id] = time.monotonic() + UNKNOWN_ACCOUNT_SECONDS
+        raise DrawRefused("unknown_account", "unknown account", status=404) from None
+    except AccountDisabled:
+        raise DrawRefused("account_disabled", "this account is disabled; nothing can be drawn", status=403) from None
+    _unknown_accounts.pop(account_id, None)
+
+
+def forget_caches() -> None:
+    _unknown_accounts.clear()
+    _token_keys.clear()
+
+
 def _token_key(account_id: str, create: bool = False) -> bytes:
+    """The account's user-token key, cached per container (one SSM read per account and hour at most)."""
     from .. import secrets as secret_store
 
+    hit = _token_keys.get(account_id)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
     value = secret_store.account_secrets(account_id).get(TOKEN_SECRET)
-    if value:
-        return value.encode()
-    if not create:
-        raise DrawRefused("unknown_account", "this account issues no user tokens", status=401)
-    from ..aws import client
-    from ..config import settings
+    if not value:
+        if not create:
+            raise DrawRefused("unknown_account", "this account issues no user tokens", status=401)
+        from ..aws import client
+        from ..config import settings
 
-    try:
-        client("ssm").put_parameter(Name=settings().secret_path("accounts", account_id, TOKEN_SECRET),
-                                    Value=lottery.new_seed(), Type="SecureString", Overwrite=False)
-    except Exception as exc:
-        if "ParameterAlreadyExists" not in str(exc):
-            raise
-    secret_store.forget_cache()
-    return secret_store.account_secrets(account_id)[TOKEN_SECRET].encode()
+        name = settings().secret_path("accounts", account_id, TOKEN_SECRET)
+        try:  # claimed once: a concurrent issuer's key is kept, never replaced
+            client("ssm").put_parameter(Name=name, Value=lottery.new_seed(), Type="SecureString", Overwrite=False)
+        except Exception as exc:
+            if "ParameterAlreadyExists" not in str(exc):
+                raise
+        value = client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    key = value.encode()
+    _token_keys[account_id] = (time.monotonic() + TOKEN_KEY_SECONDS, key)
+    return key
 
 
 def issue_user_token(account_id: str, openid: str, *, kind: str = "oauth", campaign_id: str | None = None,
@@ -325,8 +459,20 @@ def issue_link(scope: Scope, account_id: str, campaign_id: str, openid: str, ttl
         raise ValidationError("openid is required", field="openid")
     _load(account_id, campaign_id)
     issued = issue_user_token(account_id, openid, kind="link", campaign_id=campaign_id, ttl=ttl, now=now)
-    issued["path"] = f"/u/{account_id}/campaigns/{campaign_id}?t={issued['token']}"
+    # The token rides in the fragment: browsers never send it to a server (no access log, proxy or Referer sees
+    # it); the campaign page reads it there and calls the API with `Authorization: Bearer`.
+    issued["path"] = f"{campaign_path(account_id, campaign_id)}#t={issued['token']}"
     return issued
+
+
+def campaign_path(account_id: str, campaign_id: str) -> str:
+    """The campaign's public page (GET /u/{account_id}/campaigns/{campaign_id})."""
+    return f"/u/{account_id}/campaigns/{campaign_id}"
+
+
+def share_path(account_id: str, campaign_id: str, share_id: str) -> str:
+    """A share link's public page (GET /u/{account_id}/campaigns/{campaign_id}/shares/{share_id})."""
+    return f"{campaign_path(account_id, campaign_id)}/shares/{share_id}"
 
 
 def login_with_oauth_code(account_id: str, code: str, now: float | None = None) -> dict:
@@ -373,9 +519,12 @@ def _oauth_openid(gateway, code: str) -> str:
 
 
 def authenticate(account_id: str, campaign_id: str | None, token: str | None, now: float | None = None) -> str:
-    """The openid a user token vouches for, or DrawRefused(401) naming why not."""
+    """The openid a user token vouches for, or DrawRefused naming why not (the account is checked first)."""
     if not token:
         raise DrawRefused("missing_token", "sign in through WeChat first", status=401)
+    if token.count(".") != 2 or len(token) > 2048:
+        raise DrawRefused("malformed_token", "token refused: malformed_token", status=401)
+    check_account(account_id)
     try:
         key = _token_key(account_id)
         return user_tokens.verify(key, token, account_id=account_id, now=_now(now), campaign_id=campaign_id)
@@ -434,6 +583,7 @@ def contact_facts(account_id: str, openid: str, need_tags: bool = False) -> rule
 
 
 def _active_campaign(account_id: str, campaign_id: str, openid: str, now: float) -> rules.Campaign:
+    check_account(account_id)  # a disabled account's customers draw nothing (cached: no extra read)
     try:
         record = _load(account_id, campaign_id)
     except NotFound:
@@ -504,9 +654,9 @@ def draw(account_id: str, campaign_id: str, openid: str, request_id: str, now: f
         record = draw_ledger.commit_draw(plan, rng=rng)
     except draw_ledger.DuplicateDraw as dup:
         return _draw_view(dup.record, replayed=True)
-    except draw_ledger.LimitReached as limit:
+    except draw_ledger.LimitReached as limit:  # a refusal, not throttling: 429 would make clients retry
         raise DrawRefused(limit.reason, "you have no draws left" + (" today" if limit.reason == rules.DAILY_LIMIT
-                                                                      else ""), status=429) from None
+                                                                      else ""), status=403) from None
     except draw_ledger.LedgerBusy:
         raise RateLimited("too many draws at once; retry with the same request_id") from None
     return _draw_view(record)
@@ -559,6 +709,35 @@ def my_status(account_id: str, campaign_id: str, openid: str, now: float | None 
             "share_id": share_id_for(account_id, campaign_id, openid)}
 
 
+def public_campaign(account_id: str, campaign_id: str) -> dict:
+    """What anyone may see of a published campaign (the page a link opens): no user data, no token needed."""
+    check_account(account_id)
+    try:
+        record = _load(account_id, campaign_id)
+    except NotFound:
+        raise DrawRefused("unknown_campaign", f"campaign {campaign_id!r} not found", status=404) from None
+    campaign = _to_domain(record)
+    if campaign.status == "draft":  # not published yet
+        raise DrawRefused("unknown_campaign", f"campaign {campaign_id!r} not found", status=404)
+    out = {"campaign_id": campaign_id, "name": campaign.name, "status": campaign.status,
+           "starts_at": rules.iso(campaign.starts_at), "ends_at": rules.iso(campaign.ends_at),
+           "prizes": [{"prize_id": p.prize_id, "name": p.name, "kind": p.kind} for p in campaign.prizes],
+           "api": {"draws": f"{campaign_path(account_id, campaign_id)}/draws",
+                   "me": f"{campaign_path(account_id, campaign_id)}/me"}}
+    if record.lottery_commitment:  # the commitment is public by design; who entered and won is not (openids)
+        out["lottery"] = {k: v for k, v in lottery_view(record).items() if k not in ("participants", "winners")}
+    return out
+
+
+def public_share(account_id: str, campaign_id: str, share_id: str) -> dict:
+    """A share link's page: its campaign, and where to count the view (POST …/views with the viewer's token)."""
+    out = {"campaign": public_campaign(account_id, campaign_id), "share_id": share_id}
+    if _share_item(_campaign_key(account_id, campaign_id), share_id) is None:
+        raise DrawRefused("unknown_share", "the share link does not exist", status=404)
+    out["api"] = {"views": f"{share_path(account_id, campaign_id, share_id)}/views"}
+    return out
+
+
 # ---------------------------------------------------------------------------------------------- shares
 
 
@@ -598,7 +777,7 @@ def create_share(account_id: str, campaign_id: str, openid: str, parent: str | N
         if parent_item.owner != openid and _first(key, forward_sk(parent, openid), now):
             parent_item.update(actions=[ShareRecord.shares.add(1)])
             granted = _grant_thresholds(campaign, key, parent, now)
-    return {"share_id": sid, "path": f"/u/{account_id}/campaigns/{campaign_id}/shares/{sid}", "granted": granted}
+    return {"share_id": sid, "path": share_path(account_id, campaign_id, sid), "granted": granted}
 
 
 def _first(key: str, sk: str, now: float) -> bool:
@@ -619,6 +798,7 @@ def view_share(account_id: str, campaign_id: str, share_id: str, viewer: str, no
     from ..data.shares import ShareRecord, view_sk
 
     now = _now(now)
+    check_account(account_id)
     key = _campaign_key(account_id, campaign_id)
     try:
         campaign = _to_domain(_load(account_id, campaign_id))
@@ -667,24 +847,32 @@ def _grant_thresholds(campaign: rules.Campaign, key: str, share_id: str, now: fl
 # ---------------------------------------------------------------------------------------------- admin: wins
 
 
-def list_draws(scope: Scope, account_id: str, campaign_id: str, outcome: str | None = "win",
-               limit: int = 100, cursor: str | None = None) -> dict:
+def query_draws(scope: Scope, account_id: str, campaign_id: str, outcome: str | None = "win", *, limit: int,
+                start: dict | None = None):
+    """One page of the campaign's draws (PynamoDB result); `outcome` filters (a filtered page may be short)."""
     scope.check(account_id)
     from ..data.draws import DrawRecord
 
     _load(account_id, campaign_id)
-    key = _campaign_key(account_id, campaign_id)
     cond = DrawRecord.outcome == outcome if outcome else None
+    return DrawRecord.query(_campaign_key(account_id, campaign_id), filter_condition=cond, limit=limit,
+                            last_evaluated_key=start)
+
+
+def draw_admin_view(r) -> dict:
+    v = _draw_view(r)
+    v.update(draw_id=r.draw_id, openid=r.openid, source=r.source, created_at=int(r.created_at),
+             redeemed_at=int(r.redeemed_at) if r.redeemed_at else None, notified_at=int(r.notified_at)
+             if r.notified_at else None, notify_error=r.notify_error)
+    return v
+
+
+def list_draws(scope: Scope, account_id: str, campaign_id: str, outcome: str | None = "win",
+               limit: int = 100, cursor: str | None = None) -> dict:
+    key = _campaign_key(account_id, campaign_id)
     start = {"campaign_key": {"S": key}, "draw_id": {"S": cursor}} if cursor else None
-    results = DrawRecord.query(key, filter_condition=cond, limit=max(1, min(limit, 500)),
-                               last_evaluated_key=start)
-    items = []
-    for r in results:
-        v = _draw_view(r)
-        v.update(draw_id=r.draw_id, openid=r.openid, source=r.source, created_at=int(r.created_at),
-                 redeemed_at=int(r.redeemed_at) if r.redeemed_at else None, notified_at=int(r.notified_at)
-                 if r.notified_at else None, notify_error=r.notify_error)
-        items.append(v)
+    results = query_draws(scope, account_id, campaign_id, outcome, limit=max(1, min(limit, 500)), start=start)
+    items = [draw_admin_view(r) for r in results]
     last = results.last_evaluated_key
     return {"items": items, "cursor": last["draw_id"]["S"] if last else None}
 
@@ -818,8 +1006,11 @@ def lottery_view(record) -> dict | None:
 def _eligible_entrants(campaign: rules.Campaign, key: str) -> list[str]:
     from ..data.participants import ParticipantRecord
 
+    entered = ParticipantRecord.entered_at.exists()
+    if campaign.wins_total is not None:  # who has won as often as the campaign allows is not in the draw
+        entered &= ParticipantRecord.wins.does_not_exist() | (ParticipantRecord.wins < campaign.wins_total)
     people = [p.openid for p in ParticipantRecord.query(key, ParticipantRecord.sk.startswith("u#"),
-                                                        filter_condition=ParticipantRecord.entered_at.exists())]
+                                                        filter_condition=entered)]
     if not campaign.has_eligibility_rules:
         return people
     return [o for o in people
@@ -845,6 +1036,10 @@ def run_lottery(account_id: str, campaign_id: str, now: float | None = None) -> 
         raise Conflict(f"the lottery is drawn after the campaign ends ({rules.iso(campaign.ends_at)})")
     key = _campaign_key(account_id, campaign_id)
     seed = _read_seed(account_id, campaign_id)
+    if lottery.commitment(seed) != record.lottery_commitment:  # never draw with a seed nobody committed to
+        from ..errors import ConfigError
+
+        raise ConfigError(f"campaign {campaign_id!r}: the stored lottery seed does not match its commitment")
     if record.lottery_state == "pending":
         people = lottery.canonical(_eligible_entrants(campaign, key))
         winners = lottery.select_winners(seed, people, campaign.lottery_winners)
@@ -866,7 +1061,7 @@ def run_lottery(account_id: str, campaign_id: str, now: float | None = None) -> 
     for openid in winners:
         plan = draw_ledger.DrawPlan(account_id=account_id, campaign_id=campaign_id, campaign_key=key,
                                     draw_id=draws.lottery_id(openid), openid=openid, source="lottery", now=now,
-                                    prize=prize, counts_as_draw=False, notify=True)
+                                    prize=prize, counts_as_draw=False, notify=True, wins_cap=campaign.wins_total)
         try:
             rec = draw_ledger.commit_draw(plan)
         except draw_ledger.DuplicateDraw as dup:
@@ -933,13 +1128,20 @@ def run_schedule(now: float | None = None) -> dict:
 
     Campaigns are few (a handful per account), so this scans the campaigns table.
     """
+    from .. import accounts
     from ..data.campaigns import CampaignRecord
+    from ..errors import AccountDisabled, UnknownAccount
     from ..observability import logger
 
     now = _now(now)
-    summary = {"lotteries": 0, "notified": 0, "notify_failed": 0, "errors": 0}
+    summary = {"lotteries": 0, "notified": 0, "notify_failed": 0, "errors": 0, "skipped_disabled": 0}
     for record in CampaignRecord.scan():
         try:
+            try:  # a disabled account's lotteries wait (they are drawn once it is enabled again)
+                accounts.get(record.account_id)
+            except (AccountDisabled, UnknownAccount):
+                summary["skipped_disabled"] += 1
+                continue
             if record.lottery_state in ("pending", "drawing") and record.ends_at <= now:
                 run_lottery(record.account_id, record.campaign_id, now)
                 summary["lotteries"] += 1
