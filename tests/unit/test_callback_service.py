@@ -22,6 +22,8 @@ from scrm.services.callbacks import CallbackService
 TOKEN, AES = "tok12345abc", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 OA = Account(account_id="acct-oa", kind="oa", app_id="wx1234567890abcdef", name="OA", original_id="gh_1",
              app_secret="s", token=TOKEN, aes_key=AES)
+OA_PLAIN = Account(account_id="acct-oa-plain", kind="oa", app_id=OA.app_id, name="OA", original_id="gh_1",
+                   app_secret="s", token=TOKEN, aes_key=AES, message_mode="plaintext")
 WECOM = Account(account_id="acct-wecom", kind="wecom", app_id="ww1234567890abcdef", name="corp", app_secret="s",
                 token=TOKEN, aes_key=AES)
 OA_CFG = {"token": TOKEN, "aes_key": AES, "appid": OA.app_id, "original_id": "gh_1", "encrypt_mode": "aes"}
@@ -45,7 +47,7 @@ class Queue:
 
 
 def make(queue=None, clock=time.time):
-    accounts = {a.account_id: a for a in (OA, WECOM)}
+    accounts = {a.account_id: a for a in (OA, OA_PLAIN, WECOM)}
 
     def get_account(account_id):
         from scrm.errors import UnknownAccount
@@ -100,13 +102,16 @@ def test_subscribe_is_recorded_enqueued_and_welcomed():
 
 def test_plaintext_mode_keyword_default_and_click():
     svc, _, queue = make()
-    hit = post_oa(svc, oa_xml(MsgType="text", Event=None, EventKey=None, Content="HI", MsgId=1), aes=False)
+    plain = "acct-oa-plain"
+    hit = post_oa(svc, oa_xml(MsgType="text", Event=None, EventKey=None, Content="HI", MsgId=1), aes=False,
+                  account=plain)
     assert hit.content_type == "application/xml" and "hello ]]]]><![CDATA[> you" in hit.body
-    miss = post_oa(svc, oa_xml(MsgType="text", Event=None, EventKey=None, Content="what", MsgId=2), aes=False)
+    miss = post_oa(svc, oa_xml(MsgType="text", Event=None, EventKey=None, Content="what", MsgId=2), aes=False,
+                   account=plain)
     assert "default" in miss.body
-    click = post_oa(svc, oa_xml(Event="CLICK", EventKey="MENU"), aes=False)
+    click = post_oa(svc, oa_xml(Event="CLICK", EventKey="MENU"), aes=False, account=plain)
     assert "<ArticleCount>3</ArticleCount>" in click.body  # an event reply may carry up to 8 articles
-    view = post_oa(svc, oa_xml(Event="VIEW", EventKey="https://x"), aes=False)
+    view = post_oa(svc, oa_xml(Event="VIEW", EventKey="https://x"), aes=False, account=plain)
     assert view.body == "success"
     assert [p["kind"] for p in queue.sent] == ["oa.text", "oa.text", "oa.click", "oa.view"]
 
