@@ -331,3 +331,38 @@ def test_sweeper_enqueues_events_that_never_reached_the_queue():
     assert svc.sweep() == {"pending": 1, "enqueued": 1, "failed": 0}
     assert len(queue.sent) == 1 and all(e.enqueued for e in inbox.items.values())
     assert svc.sweep()["pending"] == 0
+
+
+def test_clock_skew_window_comes_from_the_setting(monkeypatch):
+    from scrm.config import reset_settings
+
+    monkeypatch.setenv("SCRM_CALLBACK_CLOCK_SKEW_SECONDS", "30")
+    reset_settings()
+    try:
+        now = time.time()
+        svc, inbox, _ = make(clock=lambda: now)
+        assert svc.max_skew == 30
+        for age, status in ((31, 403), (29, 200)):
+            query, body = wx.oa_request(OA_CFG, oa_xml(FromUserName=f"o-{age}"), f"o-{age}",
+                                        timestamp=str(int(now) - age))
+            assert svc.handle("oa", "acct-oa", "POST", query, body.encode()).status == status
+        assert len(inbox.items) == 1
+    finally:
+        monkeypatch.delenv("SCRM_CALLBACK_CLOCK_SKEW_SECONDS")
+        reset_settings()
+
+
+def test_refusals_are_logged_with_the_reason_never_the_secret(caplog):
+    svc, _, _ = make()
+    query, body = wx.oa_request(OA_CFG, oa_xml(), "o-user-1")
+    forged = {**query, "msg_signature": "f" * 40}
+    stale_ts = str(int(time.time()) - 400)
+    stale = {**query, "timestamp": stale_ts,
+             "msg_signature": wx.sha1_sign(TOKEN, stale_ts, query["nonce"], wx.xmltodict.parse(body)["xml"]["Encrypt"])}
+    for q in (forged, stale):
+        answer = svc.handle("oa", "acct-oa", "POST", q, body.encode())
+        assert answer.status == 403 and answer.body == "forbidden"  # generic answer
+    reasons = [r.reason for r in caplog.records if r.getMessage() == "callback refused"]
+    assert reasons[0] == "bad signature" and reasons[1].startswith("stale timestamp: 400 s behind our clock")
+    logged = " ".join(str(vars(r)) for r in caplog.records)
+    assert TOKEN not in logged and AES not in logged and query["msg_signature"] not in logged

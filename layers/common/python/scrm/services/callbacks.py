@@ -220,7 +220,8 @@ class CallbackService:
         except Forged as exc:
             if exc.detail == "stale timestamp":
                 skew = int(self.clock() - int(timestamp))
-                raise Forged(f"stale timestamp: {skew:+d} s from our clock, window ±{self.max_skew} s") from None
+                side = "behind" if skew > 0 else "ahead of"
+                raise Forged(f"stale timestamp: {abs(skew)} s {side} our clock (window ±{self.max_skew} s)") from None
             raise
 
     def _open(self, platform: str, account, q: dict, body: bytes) -> tuple[dict, bool, str, int]:
