@@ -238,9 +238,9 @@ class CallbackService:
             if account.message_mode == "safe":
                 raise Forged("unencrypted body refused: the account is in safe mode")
             verify(q.get("signature"), account.token, timestamp, nonce)
-            event = rules.parse(body)
+            event = rules.parse(body, checked=True)
         else:
-            outer = rules.parse(body)
+            outer = rules.parse(body, checked=True)
             encrypt = outer.get("Encrypt")
             if not isinstance(encrypt, str) or not encrypt:
                 raise Malformed("no Encrypt")
