@@ -6,7 +6,8 @@ sustained events/s through the local stack, and WeCom welcome latency.
 1. Overhead: the same N encrypted OA text messages through (a) the bare floor - wechatpy check_signature,
    WeChatCrypto.decrypt_message, parse_message, create_reply(...).render() and encrypt_message - and (b) our
    CallbackService with in-memory inbox/queue ports (no datastore time), warm caches, a keyword rule answering
-   with the same text. Median of rounds, interleaved. Same for WeCom events (floor: decrypt + parse).
+   with the same text. Best (and median) of rounds, interleaved. Same for WeCom events (floor: decrypt + parse).
+   Ours includes every authenticity check: message mode, ToUserName, the signed-query claim (in memory).
 2. DynamoDB round trips on the synchronous path (in-process moto, counted with a botocore hook).
 3. The local stack (subprocess, moto server, sandbox, Chalice local server, dispatcher): the sandbox fires
    signed+encrypted follow events from a thread pool; events/s, p50/p99 of the sandbox-measured latency;
@@ -38,6 +39,7 @@ os.environ.setdefault("SCRM_STAGE", "bench")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
 
 TOKEN, AES = "benchtoken123", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+WECOM_TOKEN = "benchcorptoken1"
 APPID, CORPID = "wxbench000000000001", "wwbench000000000001"
 REPLY = "Thanks for your message - 谢谢"
 
@@ -122,8 +124,11 @@ def overhead(n: int, rounds: int) -> dict:
         for _ in range(rounds):
             f_times.append(timed(floor))
             o_times.append(timed(ours(platform, reqs)))
-        f, o = statistics.median(f_times), statistics.median(o_times)
-        result[platform] = {"floor_us": f / n * 1e6, "ours_us": o / n * 1e6, "ratio": o / f}
+        # best of the rounds: on a shared machine the minimum is the run least disturbed by neighbours (timeit's
+        # rule); the median ratio is reported beside it
+        f, o = min(f_times), min(o_times)
+        result[platform] = {"floor_us": f / n * 1e6, "ours_us": o / n * 1e6, "ratio": o / f,
+                            "median_ratio": statistics.median(o_times) / statistics.median(f_times)}
     return result
 
 
@@ -158,7 +163,8 @@ def round_trips() -> dict:
         ensure_queues()
         accounts.register("bench-oa", "oa", APPID, "OA", original_id="gh_bench", app_secret="s" * 16, token=TOKEN,
                           aes_key=AES)
-        accounts.register("bench-wecom", "wecom", CORPID, "corp", app_secret="s" * 16, token=TOKEN, aes_key=AES)
+        accounts.register("bench-wecom", "wecom", CORPID, "corp", app_secret="s" * 16, token=WECOM_TOKEN,
+                          aes_key=AES)  # one Token per account: registration refuses a shared one
         replies.put_welcome(Scope.system("bench-oa"), "bench-oa", {"welcome": {"type": "text", "content": "hi"}})
         accounts.forget_cache()
         replies.forget_cache()
@@ -184,7 +190,22 @@ def round_trips() -> dict:
         q, b = oa(1)
         out["new OA event, warm"] = measure("oa", "bench-oa", q, b)
         out["retry of that event"] = measure("oa", "bench-oa", q, b)
-        wq, wb = wx.wecom_request({"token": TOKEN, "aes_key": AES, "corpid": CORPID}, wx.build_xml({
+        # a captured signed query re-used with a forged plaintext body: refused before any write in safe mode
+        forged = wx.build_xml({"ToUserName": "gh_bench", "FromUserName": "o-forged", "CreateTime": int(time.time()),
+                               "MsgType": "event", "Event": "subscribe", "EventKey": ""}).encode()
+        plain_q = {k: v for k, v in q.items() if k not in ("encrypt_type", "msg_signature")}
+
+        def refused(platform, account, q, b):
+            calls.clear()
+            botocore.client.BaseClient._make_api_call = counting
+            try:
+                assert svc.handle(platform, account, "POST", q, b).status == 403
+            finally:
+                botocore.client.BaseClient._make_api_call = original
+            return list(calls)
+
+        out["forged body under that query, safe mode (refused)"] = refused("oa", "bench-oa", plain_q, forged)
+        wq, wb = wx.wecom_request({"token": WECOM_TOKEN, "aes_key": AES, "corpid": CORPID}, wx.build_xml({
             "ToUserName": CORPID, "FromUserName": "sys", "CreateTime": int(time.time()), "MsgType": "event",
             "Event": "change_external_contact", "ChangeType": "del_follow_user", "UserID": "u",
             "ExternalUserID": "wm1"}))
@@ -272,17 +293,17 @@ def local_stack(events: int, concurrency: int, welcomes: int) -> dict:
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=1000, help="events per overhead round")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=9)
     parser.add_argument("--events", type=int, default=300, help="events fired through the local stack")
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--welcomes", type=int, default=10)
     parser.add_argument("--skip-stack", action="store_true")
     args = parser.parse_args(argv)
 
-    print("== 1. handler overhead per encrypted event (no datastore time), median of", args.rounds, "rounds")
+    print("== 1. handler overhead per encrypted event (no datastore time), best of", args.rounds, "rounds")
     for platform, r in overhead(args.n, args.rounds).items():
         print(f"  {platform:6} floor {r['floor_us']:7.1f} us   ours {r['ours_us']:7.1f} us   "
-              f"ratio {r['ratio']:.2f}x  (aim <= 1.5x)")
+              f"ratio {r['ratio']:.2f}x (median {r['median_ratio']:.2f}x)  (aim <= 1.2x)")
     print("== 2. DynamoDB round trips on the synchronous path")
     for what, ops in round_trips().items():
         print(f"  {what:55} {len(ops)}  {ops}")

@@ -46,9 +46,10 @@ def openapi_yaml():
 
 # --- accounts
 
+MESSAGE_MODES = ("plaintext", "compatible", "safe")
 ACCOUNT_FIELDS = ("account_id", "kind", "app_id", "name", "app_secret", "token", "aes_key", "original_id",
-                  "account_type", "options")
-UPDATABLE = ("name", "app_secret", "token", "aes_key", "original_id", "account_type", "options")
+                  "account_type", "options", "message_mode")
+UPDATABLE = ("name", "app_secret", "token", "aes_key", "original_id", "account_type", "options", "message_mode")
 
 
 @admin_route(bp, "/accounts")
@@ -77,6 +78,7 @@ def create_account(ctx):
         original_id=ctx.field("original_id", required=False, max_length=64),
         account_type=ctx.field("account_type", required=False),
         options=ctx.field("options", dict, required=False),
+        message_mode=ctx.field("message_mode", required=False, choices=MESSAGE_MODES),
     )
 
 
@@ -100,6 +102,7 @@ def update_account(ctx, account_id):
         "original_id": ctx.field("original_id", required=False, max_length=64),
         "account_type": ctx.field("account_type", required=False),
         "options": ctx.field("options", dict, required=False),
+        "message_mode": ctx.field("message_mode", required=False, choices=MESSAGE_MODES),
     }
     return svc.update(ctx.scope, account_id, ctx.base_url, **changes)
 

@@ -1,6 +1,7 @@
 """WeChat callback function: the URLs WeChat's servers call for each Official Account and WeCom corp.
 
-OA `/wechat/oa/{account_id}`: GET URL verification (plaintext echostr), POST plaintext or AES safe mode.
+OA `/wechat/oa/{account_id}`: GET URL verification (plaintext echostr), POST AES (safe/compatible mode) or
+plaintext (only if the account's message mode is plaintext or compatible).
 WeCom `/wechat/wecom/{account_id}`: GET verification (encrypted echostr), POST encrypted events.
 `content_types=['*/*']`: the GET has no Content-Type (Chalice would check it as JSON and answer 415)
 and WeChat POSTs text/xml. Everything else is `scrm.services.callbacks`.

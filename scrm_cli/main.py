@@ -101,6 +101,8 @@ def cli(ctx, url, key):
 
 # --- accounts
 
+MESSAGE_MODES = ["plaintext", "compatible", "safe"]
+
 
 @cli.group()
 def accounts():
@@ -132,14 +134,15 @@ def accounts_show(api: Api, account_id):
 @click.option("--aes-key", help="EncodingAESKey (generated when omitted)")
 @click.option("--original-id", help="OA original id gh_...")
 @click.option("--account-type", type=click.Choice(["service", "subscription"]))
+@click.option("--message-mode", type=click.Choice(MESSAGE_MODES), help="as in the WeChat console (default safe)")
 @click.pass_obj
 def accounts_create(api: Api, account_id, kind, app_id, name, app_secret, token, aes_key, original_id,
-                    account_type):
+                    account_type, message_mode):
     """Register an account (platform key). Prints the callback URL, Token and EncodingAESKey for the console."""
     body = {"account_id": account_id, "kind": kind, "app_id": app_id, "name": name,
             "app_secret": secret_value(app_secret, "AppSecret")}
     for k, v in (("token", token), ("aes_key", aes_key), ("original_id", original_id),
-                 ("account_type", account_type)):
+                 ("account_type", account_type), ("message_mode", message_mode)):
         if v is not None:
             body[k] = v
     out(api.request("POST", "/accounts", body, idempotent=True))
@@ -154,18 +157,34 @@ def accounts_create(api: Api, account_id, kind, app_id, name, app_secret, token,
 @click.option("--original-id")
 @click.option("--account-type", type=click.Choice(["service", "subscription"]))
 @click.option("--options", "options_json", help="per-account options as a JSON object")
+@click.option("--message-mode", type=click.Choice(MESSAGE_MODES))
 @click.pass_obj
 def accounts_update(api: Api, account_id, name, app_secret, token, aes_key, original_id, account_type,
-                    options_json):
+                    options_json, message_mode):
     body = {k: v for k, v in (("name", name), ("app_secret", secret_value(app_secret, "AppSecret")),
                               ("token", token), ("aes_key", aes_key), ("original_id", original_id),
-                              ("account_type", account_type)) if v is not None}
+                              ("account_type", account_type), ("message_mode", message_mode)) if v is not None}
     if options_json is not None:
         try:
             body["options"] = json.loads(options_json)
         except ValueError as exc:
             raise click.BadParameter(f"not JSON: {exc}", param_hint="--options") from None
     out(api.request("PATCH", f"/accounts/{account_id}", body))
+
+
+@accounts.command("mode")
+@click.argument("account_id")
+@click.argument("message_mode", required=False, type=click.Choice(MESSAGE_MODES))
+@click.pass_obj
+def accounts_mode(api: Api, account_id, message_mode):
+    """Show or set the callback message mode (plaintext | compatible | safe), as set in the WeChat console.
+
+    `safe` refuses unencrypted callbacks; set it to what the console says (changes are audited)."""
+    if message_mode is None:
+        out({"account_id": account_id,
+             "message_mode": api.request("GET", f"/accounts/{account_id}").get("message_mode", "safe")})
+    else:
+        out(api.request("PATCH", f"/accounts/{account_id}", {"message_mode": message_mode}))
 
 
 @accounts.command("setup")

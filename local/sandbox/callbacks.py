@@ -76,17 +76,28 @@ def nonce() -> str:
 
 def oa_request(app: dict, xml: str, openid: str | None, encrypt_body: bool | None = None,
                timestamp: str | None = None) -> tuple[dict, str]:
-    """Query params and body for one OA push, in the app's encrypt mode (aes = safe mode)."""
+    """Query params and body for one OA push, in the app's message mode, as WeChat sends them
+    (https://developers.weixin.qq.com/doc/subscription/guide/dev/push/encryption.md):
+    - `plain` (明文模式): the XML as is, signed by `signature` only;
+    - `aes` (安全模式): `<xml><ToUserName>gh_...</ToUserName><Encrypt>...</Encrypt></xml>`, with `encrypt_type=aes`
+      and `msg_signature` (over token, timestamp, nonce, Encrypt) added to the URL;
+    - `compatible` (兼容模式): the plaintext fields *and* `Encrypt` in one body, the same two URL parameters.
+    `encrypt_body` overrides the mode (True: aes, False: plain)."""
     ts = timestamp or str(int(time.time()))  # wall time: handlers reject stale timestamps
     nc = nonce()
     query = {"signature": sha1_sign(app["token"], ts, nc), "timestamp": ts, "nonce": nc}
     if openid:
         query["openid"] = openid
-    aes = app.get("encrypt_mode") == "aes" if encrypt_body is None else encrypt_body
-    if not aes:
+    mode = app.get("encrypt_mode") or "plain"
+    if encrypt_body is not None:
+        mode = "aes" if encrypt_body else "plain"
+    if mode not in ("aes", "compatible"):
         return query, xml
     enc = encrypt(app["aes_key"], xml, app["appid"])
-    body = build_xml({"ToUserName": app.get("original_id") or "", "Encrypt": enc})
+    if mode == "compatible":
+        body = xml[:xml.rindex("</xml>")] + f"<Encrypt>{cdata(enc)}</Encrypt></xml>"
+    else:
+        body = build_xml({"ToUserName": app.get("original_id") or "", "Encrypt": enc})
     query["encrypt_type"] = "aes"
     query["msg_signature"] = sha1_sign(app["token"], ts, nc, enc)
     return query, body

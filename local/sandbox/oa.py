@@ -64,12 +64,12 @@ class OAApp:
     def configure(self, cfg: dict) -> None:
         merged = {"encrypt_mode": "aes", "account_type": "service", "original_id": "gh_" + rand_id(12).lower(),
                   "token": "", "aes_key": "", "callback_url": "", **self.cfg, **cfg}
-        if merged["encrypt_mode"] not in ("aes", "plain"):
-            raise ApiError(47001, "encrypt_mode must be aes or plain")
+        if merged["encrypt_mode"] not in ("aes", "compatible", "plain"):
+            raise ApiError(47001, "encrypt_mode must be aes, compatible or plain")
         if merged["account_type"] not in ("service", "subscription"):
             raise ApiError(47001, "account_type must be service or subscription")
-        if merged["encrypt_mode"] == "aes" and len(merged["aes_key"] or "") != 43:
-            raise ApiError(47001, "aes_key (EncodingAESKey) must be 43 characters in aes mode")
+        if merged["encrypt_mode"] != "plain" and len(merged["aes_key"] or "") != 43:
+            raise ApiError(47001, "aes_key (EncodingAESKey) must be 43 characters in aes and compatible mode")
         self.cfg = merged
 
     @property

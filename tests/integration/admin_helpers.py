@@ -6,8 +6,10 @@ import json
 from dataclasses import dataclass, field
 
 
-def demo_secrets() -> dict:
-    return {"app_secret": "s3cr3t-app-secret-value", "token": "tok12345", "aes_key": "A" * 43}
+def demo_secrets(account_id: str = "") -> dict:
+    # one callback Token per account: registration refuses a Token another account uses
+    return {"app_secret": "s3cr3t-app-secret-value", "token": "tok" + account_id.replace("-", "")[:24] + "12345",
+            "aes_key": "A" * 43}
 
 
 @dataclass
@@ -31,7 +33,7 @@ def register(account_id: str, kind: str = "oa") -> None:
     from scrm import accounts
 
     accounts.register(account_id, kind, f"wx{account_id.replace('-', '')[:14]:0<14}", f"Account {account_id}",
-                      original_id="gh_test" if kind == "oa" else None, **demo_secrets())
+                      original_id="gh_test" if kind == "oa" else None, **demo_secrets(account_id))
 
 
 def make_api(client, account_ids=("acct-a", "acct-b")) -> AdminApi:

@@ -114,7 +114,7 @@ def test_roles_are_enforced(api):
 
 def test_register_show_update_disable_an_account(api):
     body = {"account_id": "new-oa", "kind": "oa", "app_id": "wx1234567890abcd", "name": "New OA",
-            "app_secret": "abcdefabcdefabcdef0123456789"}
+            "app_secret": "abcdefabcdefabcdef0123456789", "original_id": "gh_0123456789ab"}
     r = api.call("POST", "/accounts", key=api.platform_key, body=body)
     assert r.status_code == 201, r.body
     created = r.json_body
@@ -279,7 +279,8 @@ def test_idempotency_key_replays_the_first_create(api):
 
     assert AdminKeyRecord.count("acct-a") == 4  # three from the fixture, one created
 
-    body = {"account_id": "idem-oa", "kind": "oa", "app_id": "wx1", "name": "n", "app_secret": "s3cr3t"}
+    body = {"account_id": "idem-oa", "kind": "oa", "app_id": "wx1", "name": "n", "app_secret": "s3cr3t",
+            "original_id": "gh_idem"}
     a = api.call("POST", "/accounts", key=api.platform_key, body=body, headers={"Idempotency-Key": "acct-1"})
     b = api.call("POST", "/accounts", key=api.platform_key, body=body, headers={"Idempotency-Key": "acct-1"})
     assert a.status_code == b.status_code == 201 and a.json_body == b.json_body

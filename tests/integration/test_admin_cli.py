@@ -33,7 +33,8 @@ def run(url: str, key: str, *args, input=None):
 def test_operator_workflow(cli_env):
     url, api = cli_env
     code, output = run(url, api.platform_key, "accounts", "create", "--id", "shop-oa", "--kind", "oa", "--app-id",
-                       "wx00000000shop01", "--name", "Shop", "--app-secret", "-", input="topsecretappsecret\n")
+                       "wx00000000shop01", "--name", "Shop", "--original-id", "gh_shop00000001", "--app-secret", "-",
+                       input="topsecretappsecret\n")
     assert code == 0, output
     created = json.loads(output)
     assert created["setup"]["callback_url"].endswith("/wechat/oa/shop-oa")

@@ -168,10 +168,12 @@ def test_round_trips_per_event_and_per_retry(oa_account, client, monkeypatch):
                                                              Content="hello", MsgId=99), "o-fan-1")
     first = post(client, path, query, body)
     assert first.status_code == 200
-    assert counter.calls == ["PutItem", "UpdateItem"]  # the conditional put, then "enqueued"
+    # the inbox put and the signed-query claim in one transaction, then "enqueued"
+    assert counter.calls == ["TransactWriteItems", "UpdateItem"]
     counter.calls.clear()
     retry = post(client, path, query, body)
-    assert retry.status_code == 200 and counter.calls == ["PutItem"]  # the failed put returns the old item
+    # the cancelled transaction returns the old item
+    assert retry.status_code == 200 and counter.calls == ["TransactWriteItems"]
     assert len([m for m in queued() if m["kind"] == "oa.text"]) == 1
 
 
@@ -422,7 +424,7 @@ def http_accounts(aws, fresh):
 
     for account_id, kind, app_id in (("fz-oa", "oa", "wxfuzz0000000001"), ("fz-wecom", "wecom", "wwfuzz0000000001")):
         accounts.register(account_id, kind, app_id, account_id, original_id="gh_fz" if kind == "oa" else None,
-                          app_secret="s" * 16, token="fuzztoken1", aes_key="a" * 43)
+                          app_secret="s" * 16, token=f"fuzz{kind}token", aes_key="a" * 43)
     from app import app
 
     with Client(app) as c:

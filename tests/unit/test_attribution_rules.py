@@ -24,7 +24,7 @@ def apply_all(arrivals):
     """Replay arrivals the way the worker does: skip duplicates, add deltas."""
     stored, counters = [], Counter()
     for t in arrivals:
-        if rules.is_duplicate(stored, t["d"]):
+        if rules.is_duplicate(stored, t["a"], t["d"]):
             continue
         after = stored + [t]
         for key, d in rules.delta(stored, after).items():

@@ -123,3 +123,68 @@ def test_xml_fields_round_trip(fields):
     parsed = parse(xml.encode("utf-8"))
     assert parsed == fields
     assert dedupe_key("oa", parsed) == dedupe_key("oa", dict(fields))
+
+
+# --- the one-pass expat parser gives what xmltodict + _normalise gave (the shapes the workers rely on)
+
+def _xmltodict_parse(raw: bytes):
+    import xmltodict
+
+    from scrm.domain import callbacks as rules
+    from scrm.domain.wechat_crypto import Malformed
+
+    try:
+        doc = xmltodict.parse(raw, disable_entities=True, strip_whitespace=False)
+    except Exception:
+        raise Malformed("x") from None
+    root = doc.get("xml") if isinstance(doc, dict) else None
+    if not isinstance(root, dict):
+        raise Malformed("x")
+    out = {}
+    for key, value in root.items():
+        if key.startswith(("@", "#")):
+            continue
+        value = rules._normalise(value)
+        if key in rules.LIST_FIELDS:
+            value = ([value] if value else []) if isinstance(value, str) else ([] if isinstance(value, dict) else value)
+        elif isinstance(value, list) and key in rules.KEY_FIELDS:
+            raise Malformed("x")
+        out[key] = value
+    return out
+
+
+def _element(depth):
+    from hypothesis import strategies as st
+
+    names = st.sampled_from(["ToUserName", "Content", "Item", "MemChangeList", "A", "ScanCodeInfo", "MsgType"])
+    attr = st.sampled_from(["", ' x="1"'])
+    if depth == 0:
+        texts = st.sampled_from(["", "hi", " ", "<![CDATA[a ]]]]><![CDATA[> b]]>", "\n x \n"])
+        return st.builds(lambda n, a, t: f"<{n}{a}>{t}</{n}>", names, attr, texts)
+    return st.builds(lambda n, a, kids, ws: f"<{n}{a}>{ws}{''.join(kids)}{ws}</{n}>", names, attr,
+                     st.lists(_element(depth - 1), max_size=4), st.sampled_from(["", "\n", " t "]))
+
+
+def test_parser_matches_xmltodict_shapes():
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from scrm.domain import callbacks as rules
+    from scrm.domain.wechat_crypto import Rejected
+
+    def outcome(fn, raw):
+        try:
+            return "ok", fn(raw)
+        except Rejected:
+            return "refused", None
+
+    @settings(max_examples=800, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.one_of(
+        st.lists(st.one_of(_element(0), _element(1), _element(2)), max_size=6).map(
+            lambda kids: f"<xml>{''.join(kids)}</xml>".encode()),
+        st.binary(max_size=120),
+        st.text(alphabet='<>/xml&;![]CDAT "=ab?-', max_size=60).map(lambda t: f"<xml>{t}</xml>".encode())))
+    def check(raw):
+        assert outcome(rules.parse, raw) == outcome(_xmltodict_parse, raw), raw
+
+    check()

@@ -22,6 +22,8 @@ from scrm.services.callbacks import CallbackService
 TOKEN, AES = "tok12345abc", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 OA = Account(account_id="acct-oa", kind="oa", app_id="wx1234567890abcdef", name="OA", original_id="gh_1",
              app_secret="s", token=TOKEN, aes_key=AES)
+OA_PLAIN = Account(account_id="acct-oa-plain", kind="oa", app_id=OA.app_id, name="OA", original_id="gh_1",
+                   app_secret="s", token=TOKEN, aes_key=AES, message_mode="plaintext")
 WECOM = Account(account_id="acct-wecom", kind="wecom", app_id="ww1234567890abcdef", name="corp", app_secret="s",
                 token=TOKEN, aes_key=AES)
 OA_CFG = {"token": TOKEN, "aes_key": AES, "appid": OA.app_id, "original_id": "gh_1", "encrypt_mode": "aes"}
@@ -45,7 +47,7 @@ class Queue:
 
 
 def make(queue=None, clock=time.time):
-    accounts = {a.account_id: a for a in (OA, WECOM)}
+    accounts = {a.account_id: a for a in (OA, OA_PLAIN, WECOM)}
 
     def get_account(account_id):
         from scrm.errors import UnknownAccount
@@ -100,13 +102,16 @@ def test_subscribe_is_recorded_enqueued_and_welcomed():
 
 def test_plaintext_mode_keyword_default_and_click():
     svc, _, queue = make()
-    hit = post_oa(svc, oa_xml(MsgType="text", Event=None, EventKey=None, Content="HI", MsgId=1), aes=False)
+    plain = "acct-oa-plain"
+    hit = post_oa(svc, oa_xml(MsgType="text", Event=None, EventKey=None, Content="HI", MsgId=1), aes=False,
+                  account=plain)
     assert hit.content_type == "application/xml" and "hello ]]]]><![CDATA[> you" in hit.body
-    miss = post_oa(svc, oa_xml(MsgType="text", Event=None, EventKey=None, Content="what", MsgId=2), aes=False)
+    miss = post_oa(svc, oa_xml(MsgType="text", Event=None, EventKey=None, Content="what", MsgId=2), aes=False,
+                   account=plain)
     assert "default" in miss.body
-    click = post_oa(svc, oa_xml(Event="CLICK", EventKey="MENU"), aes=False)
+    click = post_oa(svc, oa_xml(Event="CLICK", EventKey="MENU"), aes=False, account=plain)
     assert "<ArticleCount>3</ArticleCount>" in click.body  # an event reply may carry up to 8 articles
-    view = post_oa(svc, oa_xml(Event="VIEW", EventKey="https://x"), aes=False)
+    view = post_oa(svc, oa_xml(Event="VIEW", EventKey="https://x"), aes=False, account=plain)
     assert view.body == "success"
     assert [p["kind"] for p in queue.sent] == ["oa.text", "oa.text", "oa.click", "oa.view"]
 
@@ -326,3 +331,38 @@ def test_sweeper_enqueues_events_that_never_reached_the_queue():
     assert svc.sweep() == {"pending": 1, "enqueued": 1, "failed": 0}
     assert len(queue.sent) == 1 and all(e.enqueued for e in inbox.items.values())
     assert svc.sweep()["pending"] == 0
+
+
+def test_clock_skew_window_comes_from_the_setting(monkeypatch):
+    from scrm.config import reset_settings
+
+    monkeypatch.setenv("SCRM_CALLBACK_CLOCK_SKEW_SECONDS", "30")
+    reset_settings()
+    try:
+        now = time.time()
+        svc, inbox, _ = make(clock=lambda: now)
+        assert svc.max_skew == 30
+        for age, status in ((31, 403), (29, 200)):
+            query, body = wx.oa_request(OA_CFG, oa_xml(FromUserName=f"o-{age}"), f"o-{age}",
+                                        timestamp=str(int(now) - age))
+            assert svc.handle("oa", "acct-oa", "POST", query, body.encode()).status == status
+        assert len(inbox.items) == 1
+    finally:
+        monkeypatch.delenv("SCRM_CALLBACK_CLOCK_SKEW_SECONDS")
+        reset_settings()
+
+
+def test_refusals_are_logged_with_the_reason_never_the_secret(caplog):
+    svc, _, _ = make()
+    query, body = wx.oa_request(OA_CFG, oa_xml(), "o-user-1")
+    forged = {**query, "msg_signature": "f" * 40}
+    stale_ts = str(int(time.time()) - 400)
+    stale = {**query, "timestamp": stale_ts,
+             "msg_signature": wx.sha1_sign(TOKEN, stale_ts, query["nonce"], wx.xmltodict.parse(body)["xml"]["Encrypt"])}
+    for q in (forged, stale):
+        answer = svc.handle("oa", "acct-oa", "POST", q, body.encode())
+        assert answer.status == 403 and answer.body == "forbidden"  # generic answer
+    reasons = [r.reason for r in caplog.records if r.getMessage() == "callback refused"]
+    assert reasons[0] == "bad signature" and reasons[1].startswith("stale timestamp: 400 s behind our clock")
+    logged = " ".join(str(vars(r)) for r in caplog.records)
+    assert TOKEN not in logged and AES not in logged and query["msg_signature"] not in logged

@@ -11,6 +11,11 @@ from scrm.errors import ConfigError
     ("WECHAT_TOKEN_LOCK_SECONDS", "0", "WECHAT_TOKEN_LOCK_SECONDS"),
     ("SCRM_STAGE", "dev stage!", "SCRM_STAGE"),
     ("SCRM_SECRETS_PREFIX", "scrm/dev", "SCRM_SECRETS_PREFIX"),
+    ("SCRM_CALLBACK_CLOCK_SKEW_SECONDS", "five minutes", "SCRM_CALLBACK_CLOCK_SKEW_SECONDS"),
+    ("SCRM_CALLBACK_CLOCK_SKEW_SECONDS", "29", "SCRM_CALLBACK_CLOCK_SKEW_SECONDS"),
+    ("SCRM_CALLBACK_CLOCK_SKEW_SECONDS", "3601", "SCRM_CALLBACK_CLOCK_SKEW_SECONDS"),
+    ("SCRM_STALE_ACCOUNT_SECONDS", "-1", "SCRM_STALE_ACCOUNT_SECONDS"),
+    ("SCRM_STALE_ACCOUNT_SECONDS", "1e9", "SCRM_STALE_ACCOUNT_SECONDS"),
 ])
 def test_malformed_environment_names_the_variable(monkeypatch, name, value, needle):
     monkeypatch.setenv(name, value)
@@ -25,3 +30,13 @@ def test_defaults_point_at_wechat_production(monkeypatch):
     assert cfg.oa_base_url == "https://api.weixin.qq.com"
     assert cfg.wecom_base_url == "https://qyapi.weixin.qq.com"
     assert cfg.table_name("tokens") == f"{cfg.table_prefix}-tokens"
+
+
+def test_callback_windows_default_and_bounds(monkeypatch):
+    monkeypatch.delenv("SCRM_CALLBACK_CLOCK_SKEW_SECONDS", raising=False)
+    monkeypatch.delenv("SCRM_STALE_ACCOUNT_SECONDS", raising=False)
+    cfg = load_settings()
+    assert (cfg.callback_clock_skew, cfg.stale_account_seconds) == (300, 86400)
+    for value in ("30", "3600"):
+        monkeypatch.setenv("SCRM_CALLBACK_CLOCK_SKEW_SECONDS", value)
+        assert load_settings().callback_clock_skew == int(value)

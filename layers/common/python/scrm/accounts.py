@@ -1,7 +1,12 @@
 """The account registry: an account is one Official Account or one WeCom corp, with its secrets.
 
 Records live in the `accounts` table; AppSecret, callback Token and EncodingAESKey live in SSM.
-Lookups are cached per container so the callback path does not pay a read per event.
+Lookups are cached per container so the callback path does not pay a read per event. When the table or SSM
+fails, a cached account (with its secrets) is served for up to `SCRM_STALE_ACCOUNT_SECONDS` (default 24 h)
+past its load, with a warning: WeChat gives up on a callback after ~15 s of 503s, so stale beats lost.
+
+Message mode (as in the OA console's 消息加解密方式): `plaintext`, `compatible` or `safe` (the default). Safe mode
+refuses unencrypted callback bodies; WeCom corps are always `safe` (WeCom only sends encrypted callbacks).
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ SECRET_NAMES = ("app_secret", "token", "aes_key")
 ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
 CACHE_SECONDS = 60
+MESSAGE_MODES = ("plaintext", "compatible", "safe")
+_clock = time.monotonic  # tests move it
 
 
 @dataclass(frozen=True)
@@ -29,6 +36,7 @@ class Account:
     name: str
     original_id: str | None = None
     account_type: str = "service"
+    message_mode: str = "safe"
     status: str = "active"
     options: dict = field(default_factory=dict)
     app_secret: str = field(default="", repr=False)
@@ -50,7 +58,15 @@ def validate_secrets(kind: str, secrets: dict) -> None:
         raise ConfigError("token must be 3-32 letters and digits")
 
 
-_CACHE: dict[str, tuple[float, Account]] = {}
+def check_message_mode(kind: str, mode: str) -> str:
+    if mode not in MESSAGE_MODES:
+        raise ConfigError(f"message_mode must be one of {', '.join(MESSAGE_MODES)}, got {mode!r}")
+    if kind == "wecom" and mode != "safe":
+        raise ConfigError("message_mode of a WeCom corp is always safe (WeCom only sends encrypted callbacks)")
+    return mode
+
+
+_CACHE: dict[str, tuple[float, float, Account]] = {}  # account_id -> (fresh until, loaded at, account)
 
 
 def _record_model():
@@ -61,12 +77,14 @@ def _record_model():
 
 def register(account_id: str, kind: str, app_id: str, name: str, *, app_secret: str, token: str,
              aes_key: str, original_id: str | None = None, account_type: str = "service",
-             options: dict | None = None, create_only: bool = False) -> Account:
+             options: dict | None = None, create_only: bool = False, message_mode: str = "safe") -> Account:
     """Create or replace an account: secrets to SSM first, then the record (so a record never lacks them).
 
     With `create_only`, the id is first claimed with a conditional write (status "registering"), so two
     concurrent registrations of one id cannot both write secrets: the loser gets Conflict and touches nothing.
     A claim left behind by a crash can be taken over after CLAIM_SECONDS.
+    The callback Token is claimed for this account (scrm.data.callback_claims): a Token another account uses is
+    refused with Conflict, so one account's signatures never verify on another's URL.
     """
     if not ACCOUNT_ID.match(account_id or ""):
         raise ConfigError("account_id must be 2-63 lowercase letters, digits or dashes")
@@ -74,14 +92,26 @@ def register(account_id: str, kind: str, app_id: str, name: str, *, app_secret: 
         raise ConfigError(f"kind must be one of {KINDS}, got {kind!r}")
     secrets = {"app_secret": app_secret, "token": token, "aes_key": aes_key}
     validate_secrets(kind, secrets)
+    check_message_mode(kind, message_mode)
     now = datetime.now(UTC)
     model = _record_model()
     record = model(account_id=account_id, kind=kind, app_id=app_id, name=name, original_id=original_id,
                    account_type=account_type, status="active", created_at=now, updated_at=now,
-                   options=options or {})
+                   options=options or {}, message_mode=message_mode)
+    from .data import callback_claims
+
+    previous_token = None if create_only else _current_token(account_id)
     if create_only:
         _claim(model, record, now)
+    try:
+        callback_claims.claim_token(account_id, token)
+    except Exception:
+        if create_only:  # give the id back at once rather than after CLAIM_SECONDS
+            record.delete(condition=model.status == "registering")
+        raise
     secret_store.put_account_secrets(account_id, secrets)
+    if previous_token and previous_token != token:
+        callback_claims.release_token(account_id, previous_token)
     record.status = "active"
     record.save()
     _CACHE.pop(account_id, None)
@@ -89,6 +119,14 @@ def register(account_id: str, kind: str, app_id: str, name: str, *, app_secret: 
 
 
 CLAIM_SECONDS = 60
+
+
+def _current_token(account_id: str) -> str | None:
+    """The Token an existing account has now (to release its claim when it is replaced)."""
+    try:
+        return secret_store.account_secrets(account_id).get("token")
+    except Exception:  # none yet, or SSM unreadable: the old claim (if any) stays, which only over-protects
+        return None
 
 
 def _claim(model, record, now) -> None:
@@ -109,24 +147,49 @@ def _claim(model, record, now) -> None:
         raise
 
 
-def get(account_id: str, *, allow_disabled: bool = False) -> Account:
-    hit = _CACHE.get(account_id)
-    if hit and hit[0] > time.monotonic():
-        account = hit[1]
-    else:
-        model = _record_model()
-        try:
-            rec = model.get(account_id)
-        except model.DoesNotExist:
-            raise UnknownAccount(account_id) from None
+class _StoreUnavailable(Exception):
+    """The account table or SSM failed (not: the account does not exist)."""
+
+
+def _load(account_id: str) -> Account:
+    model = _record_model()
+    try:
+        rec = model.get(account_id)
         secrets = secret_store.account_secrets(account_id)
-        missing = [n for n in SECRET_NAMES if not secrets.get(n)]
-        if missing:
-            raise ConfigError(f"account {account_id!r} has no {', '.join(missing)} in SSM")
-        account = Account(account_id=rec.account_id, kind=rec.kind, app_id=rec.app_id, name=rec.name,
-                          original_id=rec.original_id, account_type=rec.account_type, status=rec.status,
-                          options=_plain(rec.options), **{n: secrets[n] for n in SECRET_NAMES})
-        _CACHE[account_id] = (time.monotonic() + CACHE_SECONDS, account)
+    except model.DoesNotExist:
+        raise UnknownAccount(account_id) from None
+    except Exception as exc:
+        raise _StoreUnavailable(str(exc)) from exc
+    missing = [n for n in SECRET_NAMES if not secrets.get(n)]
+    if missing:
+        raise ConfigError(f"account {account_id!r} has no {', '.join(missing)} in SSM")
+    return Account(account_id=rec.account_id, kind=rec.kind, app_id=rec.app_id, name=rec.name,
+                   original_id=rec.original_id, account_type=rec.account_type, status=rec.status,
+                   message_mode=rec.message_mode or "safe", options=_plain(rec.options),
+                   **{n: secrets[n] for n in SECRET_NAMES})
+
+
+def get(account_id: str, *, allow_disabled: bool = False) -> Account:
+    now = _clock()
+    hit = _CACHE.get(account_id)
+    if hit and hit[0] > now:
+        account = hit[2]
+    else:
+        try:
+            account = _load(account_id)
+        except _StoreUnavailable as exc:
+            from .config import settings
+
+            age = now - hit[1] if hit else None
+            if age is None or age > settings().stale_account_seconds:
+                raise ConfigError(f"account {account_id!r} unavailable: {exc}") from exc
+            from .observability import logger
+
+            logger().warning("account store unavailable; serving the cached account",
+                             extra={"account_id": account_id, "stale_seconds": round(age)})
+            account = hit[2]
+        else:
+            _CACHE[account_id] = (now + CACHE_SECONDS, now, account)
     if account.status == "registering":
         raise ConfigError(f"registration of account {account_id!r} has not completed; register it again")
     if account.status != "active" and not allow_disabled:

@@ -23,7 +23,7 @@ def _url(name: str, default: str) -> str:
     return value
 
 
-def _int(name: str, default: int, minimum: int = 0) -> int:
+def _int(name: str, default: int, minimum: int = 0, maximum: int | None = None) -> int:
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
@@ -33,6 +33,8 @@ def _int(name: str, default: int, minimum: int = 0) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from None
     if value < minimum:
         raise ConfigError(f"{name} must be >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{name} must be <= {maximum}, got {value}")
     return value
 
 
@@ -58,6 +60,12 @@ class Settings:
     http_timeout: float
     retry_backoff: float
     token_lock_seconds: int
+    # SCRM_CALLBACK_CLOCK_SKEW_SECONDS: a callback whose timestamp is further than this from our clock is refused
+    # (WeChat signs the timestamp; the window bounds how long a captured request can be replayed).
+    callback_clock_skew: int = 300
+    # SCRM_STALE_ACCOUNT_SECONDS: when the account table or SSM fails, callbacks use the container's cached
+    # account and secrets up to this old (stale is better than a lost event); 0 turns it off.
+    stale_account_seconds: int = 86400
     service: str = "wechat-scrm"
     extra: dict = field(default_factory=dict)
 
@@ -91,6 +99,8 @@ def load_settings() -> Settings:
         http_timeout=_float("WECHAT_HTTP_TIMEOUT", 4.0),
         retry_backoff=_float("WECHAT_RETRY_BACKOFF", 0.5),
         token_lock_seconds=_int("WECHAT_TOKEN_LOCK_SECONDS", 10, minimum=1),
+        callback_clock_skew=_int("SCRM_CALLBACK_CLOCK_SKEW_SECONDS", 300, minimum=30, maximum=3600),
+        stale_account_seconds=_int("SCRM_STALE_ACCOUNT_SECONDS", 86400, minimum=0, maximum=7 * 86400),
     )
 
 

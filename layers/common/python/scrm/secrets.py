@@ -1,4 +1,8 @@
-"""Account secrets in SSM Parameter Store (SecureString), cached per container for a short time."""
+"""Account secrets in SSM Parameter Store (SecureString), cached per container for a short time.
+
+When SSM fails, cached secrets are served for up to `SCRM_STALE_ACCOUNT_SECONDS` past their load (a warning
+is logged): a callback must not be lost to an SSM outage or throttling.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ from .aws import client
 from .config import settings
 from .errors import ConfigError
 
-_CACHE: dict[str, tuple[float, dict[str, str]]] = {}
+_CACHE: dict[str, tuple[float, float, dict[str, str]]] = {}  # account_id -> (fresh until, loaded at, secrets)
 CACHE_SECONDS = 300
+_clock = time.monotonic  # tests move it
 
 
 def _path(account_id: str) -> str:
@@ -26,9 +31,10 @@ def put_account_secrets(account_id: str, secrets: dict[str, str]) -> None:
 
 
 def account_secrets(account_id: str) -> dict[str, str]:
+    now = _clock()
     hit = _CACHE.get(account_id)
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
+    if hit and hit[0] > now:
+        return hit[2]
     prefix = _path(account_id)
     values: dict[str, str] = {}
     try:
@@ -38,8 +44,14 @@ def account_secrets(account_id: str) -> dict[str, str]:
             for p in page["Parameters"]:
                 values[p["Name"].rsplit("/", 1)[-1]] = p["Value"]
     except Exception as exc:  # botocore errors carry the reason; we add where we looked
+        if hit and now - hit[1] <= settings().stale_account_seconds:
+            from .observability import logger
+
+            logger().warning("SSM unavailable; serving cached secrets",
+                             extra={"account_id": account_id, "stale_seconds": round(now - hit[1])})
+            return hit[2]
         raise ConfigError(f"cannot read secrets for account {account_id!r} at {prefix}: {exc}") from exc
-    _CACHE[account_id] = (time.monotonic() + CACHE_SECONDS, values)
+    _CACHE[account_id] = (now + CACHE_SECONDS, now, values)
     return values
 
 

@@ -19,6 +19,7 @@ class AccountRecord(Model):
     app_id = UnicodeAttribute()  # OA appid (wx...) or WeCom corpid
     name = UnicodeAttribute()
     original_id = UnicodeAttribute(null=True)  # OA original id gh_..., the ToUserName of callbacks
+    message_mode = UnicodeAttribute(null=True)  # plaintext | compatible | safe (unset: safe); see scrm.accounts
     account_type = UnicodeAttribute(default="service")  # OA: subscription | service
     status = UnicodeAttribute(default="active")  # active | disabled
     created_at = UTCDateTimeAttribute()

@@ -6,9 +6,12 @@ Items expire (TTL) after RETENTION_SECONDS; reads ignore expired items themselve
 Until an item is marked enqueued it carries `pending` (a shard name), which puts it in the sparse `pending`
 index: `Inbox.pending` finds events that never reached the queue (the sweeper re-enqueues them).
 
-`Inbox.claim` is one conditional PutItem with ReturnValuesOnConditionCheckFailure=ALL_OLD, so a retry
-learns the first attempt's reply in the same round trip. `MemoryInbox` is the in-memory fake with the
-same interface (unit tests, benchmarks).
+`Inbox.claim` is one round trip: a TransactWriteItems of the conditional inbox Put (with
+ReturnValuesOnConditionCheckFailure=ALL_OLD, so a retry learns the first attempt's reply in that same round
+trip) and the claim of the signed query (`callback_claims`, see scrm.data.callback_claims): a signed query
+(timestamp, nonce, signature) carries at most one event, so a second, different event under a captured query
+is refused with no side effect, while WeChat's own retries of that event (same dedupe key) pass. `MemoryInbox`
+is the in-memory fake with the same interface and rules (unit tests, benchmarks).
 """
 
 from __future__ import annotations
@@ -60,6 +63,10 @@ class InboxRecord(Model):
     welcome_sent_at = NumberAttribute(null=True)
     welcome_detail = UnicodeAttribute(null=True)
     expires_at = TTLAttribute()
+
+
+class SignedQueryReused(Exception):
+    """The signed query already carried a different event: a replay, refused before anything is written."""
 
 
 @dataclass
@@ -117,8 +124,12 @@ class Inbox:
     def _table(self) -> str:
         return InboxRecord.Meta.table_name
 
-    def claim(self, scope: Scope, entry: Entry) -> Entry | None:
-        """Store a new event; None if it is new, else the stored entry of the earlier attempt."""
+    def claim(self, scope: Scope, entry: Entry, signed_query: str | None = None,
+              query_expires_at: int | None = None) -> Entry | None:
+        """Store a new event; None if it is new, else the stored entry of the earlier attempt.
+
+        With `signed_query` (a `callback_claims` query key) the query is claimed for this event in the same
+        transaction; SignedQueryReused if it already carried another event (nothing is written then)."""
         scope.check(entry.account_id)
         now = self.clock()
         item = {
@@ -131,19 +142,58 @@ class Inbox:
         }
         if entry.reply is not None:
             item["reply"] = {"S": entry.reply}
+        put = {"TableName": self._table, "Item": item,
+               "ConditionExpression": "attribute_not_exists(#k) OR #e < :now",
+               "ExpressionAttributeNames": {"#k": "key", "#e": "expires_at"},
+               "ExpressionAttributeValues": {":now": {"N": str(int(now))}},
+               "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+        db = self._db
+        if signed_query is None:
+            try:
+                db.put_item(**put)
+                return None
+            except db.exceptions.ConditionalCheckFailedException as exc:
+                return self._earlier(scope, entry, exc.response.get("Item"))
+        query_claim = {"TableName": _claims_table(), "Item": {
+            "key": {"S": signed_query}, "account_id": {"S": entry.account_id}, "dedupe_key": {"S": entry.dedupe_key},
+            "expires_at": {"N": str(int(query_expires_at or now + RETENTION_SECONDS))}},
+            "ConditionExpression": "attribute_not_exists(#k) OR dedupe_key = :d OR #e < :now",
+            "ExpressionAttributeNames": {"#k": "key", "#e": "expires_at"},
+            "ExpressionAttributeValues": {":d": {"S": entry.dedupe_key}, ":now": {"N": str(int(now))}}}
+        for attempt in (1, 2):
+            try:
+                db.transact_write_items(TransactItems=[{"Put": put}, {"Put": query_claim}])
+                return None
+            except db.exceptions.TransactionCanceledException as exc:
+                codes = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
+                if len(codes) == 2 and codes[1] == "ConditionalCheckFailed":
+                    raise SignedQueryReused(entry.dedupe_key) from None
+                if codes and codes[0] == "ConditionalCheckFailed":
+                    return self._earlier(scope, entry, exc.response["CancellationReasons"][0].get("Item"))
+                if attempt == 2 or "TransactionConflict" not in codes:
+                    raise  # the caller answers 503; WeChat retries
+                # a concurrent delivery of the same event holds the items: once more, it has committed by now
+        raise AssertionError("unreachable")
+
+    def claim_query(self, scope: Scope, account_id: str, dedupe_key: str, signed_query: str,
+                    query_expires_at: int) -> None:
+        """Claim the query for an event we do not store (an unhandled type), so it cannot carry another."""
+        scope.check(account_id)
         db = self._db
         try:
-            db.put_item(TableName=self._table, Item=item,
-                        ConditionExpression="attribute_not_exists(#k) OR #e < :now",
-                        ExpressionAttributeNames={"#k": "key", "#e": "expires_at"},
-                        ExpressionAttributeValues={":now": {"N": str(int(now))}},
-                        ReturnValuesOnConditionCheckFailure="ALL_OLD")
-            return None
-        except db.exceptions.ConditionalCheckFailedException as exc:
-            old = exc.response.get("Item")
-            if not old:  # very old DynamoDB clients/emulators: read it
-                return self.get(scope, entry.account_id, entry.dedupe_key) or entry
-            return _entry(old)
+            db.put_item(TableName=_claims_table(), Item={
+                "key": {"S": signed_query}, "account_id": {"S": account_id}, "dedupe_key": {"S": dedupe_key},
+                "expires_at": {"N": str(int(query_expires_at))}},
+                ConditionExpression="attribute_not_exists(#k) OR dedupe_key = :d OR #e < :now",
+                ExpressionAttributeNames={"#k": "key", "#e": "expires_at"},
+                ExpressionAttributeValues={":d": {"S": dedupe_key}, ":now": {"N": str(int(self.clock()))}})
+        except db.exceptions.ConditionalCheckFailedException:
+            raise SignedQueryReused(dedupe_key) from None
+
+    def _earlier(self, scope: Scope, entry: Entry, old: dict | None) -> Entry:
+        if not old:  # very old DynamoDB clients/emulators: read it
+            return self.get(scope, entry.account_id, entry.dedupe_key) or entry
+        return _entry(old)
 
     def mark_enqueued(self, scope: Scope, account_id: str, dedupe_key: str) -> None:
         scope.check(account_id)
@@ -214,22 +264,47 @@ class Inbox:
                              ExpressionAttributeValues=values)
 
 
+def _claims_table() -> str:
+    from .callback_claims import CallbackClaim
+
+    return CallbackClaim.Meta.table_name
+
+
 class MemoryInbox:
-    """In-memory inbox with the same behaviour (one lock stands in for DynamoDB's per-item atomicity)."""
+    """In-memory inbox with the same behaviour (one lock stands in for DynamoDB's transactions)."""
 
-    def __init__(self):
+    def __init__(self, clock=time.time):
         self.items: dict[str, Entry] = {}
+        self.queries: dict[str, tuple[str, float]] = {}  # signed query -> (dedupe key, expires at)
         self.lock = threading.Lock()
+        self.clock = clock
 
-    def claim(self, scope: Scope, entry: Entry) -> Entry | None:
+    def claim(self, scope: Scope, entry: Entry, signed_query: str | None = None,
+              query_expires_at: int | None = None) -> Entry | None:
         scope.check(entry.account_id)
         with self.lock:
+            if signed_query is not None:
+                held = self.queries.get(signed_query)
+                if held and held[0] != entry.dedupe_key and held[1] >= self.clock():
+                    raise SignedQueryReused(entry.dedupe_key)
             key = item_key(entry.account_id, entry.dedupe_key)
             if key in self.items:
                 old = self.items[key]
                 return Entry(**vars(old))
             self.items[key] = Entry(**vars(entry))
+            if signed_query is not None:
+                self.queries[signed_query] = (entry.dedupe_key, query_expires_at or self.clock() + RETENTION_SECONDS)
             return None
+
+    def claim_query(self, scope: Scope, account_id: str, dedupe_key: str, signed_query: str,
+                    query_expires_at: int) -> None:
+        """Claim the query for an event we do not store (an unhandled type)."""
+        scope.check(account_id)
+        with self.lock:
+            held = self.queries.get(signed_query)
+            if held and held[0] != dedupe_key and held[1] >= self.clock():
+                raise SignedQueryReused(dedupe_key)
+            self.queries[signed_query] = (dedupe_key, query_expires_at)
 
     def mark_enqueued(self, scope: Scope, account_id: str, dedupe_key: str) -> None:
         with self.lock:

@@ -97,8 +97,9 @@ def delta(before: list[dict], after: list[dict]) -> dict[Key, int]:
     return out
 
 
-def is_duplicate(touches: list[dict], dedupe_key: str) -> bool:
-    return any(t["d"] == dedupe_key for t in touches)
+def is_duplicate(touches: list[dict], account_id: str, dedupe_key: str) -> bool:
+    """Dedupe keys are unique within an account only: a shared contact book holds several accounts' touches."""
+    return any(t["d"] == dedupe_key and t["a"] == account_id for t in touches)
 
 
 def trim(touches: list[dict]) -> list[dict]:

@@ -18,7 +18,7 @@ import secrets
 import struct
 from functools import lru_cache
 
-MAX_SKEW_SECONDS = 300  # WeChat timestamps further than this from our clock are refused
+MAX_SKEW_SECONDS = 300  # default window; the service passes settings().callback_clock_skew
 BLOCK = 32  # WeChat pads to 32 bytes (PKCS#7 with a 32-byte block), not AES's 16
 
 
@@ -62,12 +62,12 @@ def verify(given: str | None, *parts: str) -> None:
         raise Forged("bad signature")
 
 
-def check_timestamp(timestamp: str | None, now: float) -> int:
-    """The request's timestamp as int, if it is digits and within MAX_SKEW_SECONDS of now."""
+def check_timestamp(timestamp: str | None, now: float, max_skew: int = MAX_SKEW_SECONDS) -> int:
+    """The request's timestamp as int, if it is digits and within `max_skew` seconds of now."""
     if not timestamp or len(timestamp) > 12 or not timestamp.isascii() or not timestamp.isdigit():
         raise Forged("bad timestamp")
     value = int(timestamp)
-    if abs(now - value) > MAX_SKEW_SECONDS:
+    if abs(now - value) > max_skew:
         raise Forged("stale timestamp")
     return value
 

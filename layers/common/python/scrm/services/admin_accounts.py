@@ -41,6 +41,7 @@ def view(rec, base_url: str, secrets: dict | None = None) -> dict:
             secrets = {}
     return {"account_id": rec.account_id, "kind": rec.kind, "app_id": rec.app_id, "name": rec.name,
             "original_id": rec.original_id, "account_type": rec.account_type, "status": rec.status,
+            "message_mode": rec.message_mode or "safe",
             "options": _plain(rec.options), "callback_url": callback_url(base_url, rec.kind, rec.account_id),
             "created_at": rec.created_at.isoformat() if rec.created_at else None,
             "updated_at": rec.updated_at.isoformat() if rec.updated_at else None,
@@ -95,7 +96,7 @@ def generate_aes_key() -> str:
 
 def create(scope: Scope, base_url: str, *, account_id: str, kind: str, app_id: str, name: str, app_secret: str,
            token: str | None = None, aes_key: str | None = None, original_id: str | None = None,
-           account_type: str | None = None, options: dict | None = None) -> dict:
+           account_type: str | None = None, options: dict | None = None, message_mode: str | None = None) -> dict:
     """Register an account (platform scope). Returns its view plus `setup` (the callback values, once)."""
     from ..data import accounts as records
 
@@ -117,11 +118,16 @@ def create(scope: Scope, base_url: str, *, account_id: str, kind: str, app_id: s
         raise ValidationError(f"{field} applies to Official Accounts only", field=field)
     if options is not None:
         check_options(options)
+    if kind == "oa" and not original_id:  # callbacks are checked against it (ToUserName)
+        raise ValidationError("original_id (the OA's gh_... id, ToUserName of its callbacks) is required",
+                              field="original_id")
+    message_mode = _check_message_mode(kind, message_mode or "safe")
     if records.exists(account_id):
         raise Conflict(f"account {account_id!r} exists already")
+    # the exists() check above is for a clear error; create_only closes the race
     accounts.register(account_id, kind, app_id, name, app_secret=app_secret, token=token, aes_key=aes_key,
                       original_id=original_id, account_type=account_type or "service", options=options or {},
-                      create_only=True)  # the check above is for a clear error; this closes the race
+                      create_only=True, message_mode=message_mode)
     rec = records.get_record(Scope.system(account_id), account_id)
     secrets = {"app_secret": app_secret, "token": token, "aes_key": aes_key}
     return {**view(rec, base_url, secrets), "setup": setup_values(rec, base_url, secrets)}
@@ -129,7 +135,17 @@ def create(scope: Scope, base_url: str, *, account_id: str, kind: str, app_id: s
 
 def setup_values(rec, base_url: str, secrets: dict) -> dict:
     return {"account_id": rec.account_id, "callback_url": callback_url(base_url, rec.kind, rec.account_id),
-            "token": secrets.get("token", ""), "aes_key": secrets.get("aes_key", ""), "encrypt_mode": "safe"}
+            "token": secrets.get("token", ""), "aes_key": secrets.get("aes_key", ""),
+            "encrypt_mode": rec.message_mode or "safe"}
+
+
+def _check_message_mode(kind: str, mode: str) -> str:
+    from ..errors import ConfigError
+
+    try:
+        return accounts.check_message_mode(kind, mode)
+    except ConfigError as exc:
+        raise ValidationError(str(exc), field="message_mode") from None
 
 
 def _check_secret_formats(*, token=None, aes_key=None):
@@ -181,11 +197,21 @@ def update(scope: Scope, account_id: str, base_url: str, **changes) -> dict:
                 raise ValidationError(f"{f} applies to Official Accounts only", field=f)
     if changes.get("options") is not None:
         check_options(changes["options"])
+    if changes.get("message_mode") is not None:
+        _check_message_mode(rec.kind, changes["message_mode"])
     record_changes = {k: v for k, v in changes.items() if v is not None}
     if not record_changes and not secret_changes:
         raise ValidationError("nothing to change: send at least one field", field="body")
+    old_token = None
+    if secret_changes.get("token"):
+        from ..data import callback_claims
+
+        old_token = secret_store.account_secrets(account_id).get("token")
+        callback_claims.claim_token(account_id, secret_changes["token"])  # Conflict if another account has it
     if secret_changes:
         secret_store.put_account_secrets(account_id, secret_changes)
+    if old_token and old_token != secret_changes.get("token"):
+        callback_claims.release_token(account_id, old_token)
     rec = records.update_record(scope, account_id, **record_changes)
     accounts.forget_cache()
     return view(rec, base_url)

@@ -158,7 +158,7 @@ def attribute(account_id: str, platform: str, identity: str, touch: dict, now: f
                     new_pointers.append(f"u:{unionid}")
         contact = load_contact(scope, account_id, book, contact_id)
         touches = json.loads(contact.touches) if contact and contact.touches else []
-        if rules.is_duplicate(touches, touch["d"]):
+        if rules.is_duplicate(touches, touch["a"], touch["d"]):
             return {"duplicate": True, "contact_id": contact_id}
         after = touches + [touch]
         deltas = rules.delta(touches, after)

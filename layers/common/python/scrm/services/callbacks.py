@@ -7,7 +7,15 @@ it enqueued → the reply (encrypted when the request was). A retry of the same 
 the first attempt's item back in that same round trip (ALL_OLD) and answers its stored reply; it enqueues
 again only if the first attempt never marked the item enqueued (workers dedupe by dedupe_key anyway).
 
-Refusals (`Rejected`) have no side effect: nothing is written before every check has passed.
+Authenticity (DESIGN "Correctness rules"): an account in `safe` message mode refuses unencrypted bodies (the
+plain `signature` covers only token, timestamp and nonce, never the body, and WeChat puts it on every URL);
+the event's `ToUserName` must be the account's own id (OA original id gh_..., WeCom corp id); and a signed
+query (timestamp, nonce, signature) carries at most one event: its claim is written in the same transaction
+as the inbox item, so a captured query cannot carry a forged event while WeChat's retries of the real one
+still get the stored reply. The timestamp window is `SCRM_CALLBACK_CLOCK_SKEW_SECONDS` (default 300).
+
+Refusals (`Rejected`) have no side effect: nothing is written before every check has passed. Each refusal
+is logged with its reason (never a secret or a whole signature) and answered generically.
 If the inbox or the queue is unavailable we answer 503 so WeChat retries; a retry finds the item and
 finishes the hand-off.
 
@@ -100,6 +108,9 @@ class Unavailable(Rejected):
     reason = "temporarily unavailable"
 
 
+QUERY_CLAIM_MARGIN_SECONDS = 60  # a query claim outlives the last moment its timestamp is accepted
+
+
 def _default_enqueue(payload: dict) -> None:
     from ..queues import queue_for, send
 
@@ -121,7 +132,8 @@ def _default_settings(account_id: str):
 class CallbackService:
     def __init__(self, inbox=None, enqueue: Callable[[dict], None] | None = None,
                  clock: Callable[[], float] = time.time, get_account: Callable | None = None,
-                 reply_settings: Callable | None = None, welcome: Callable | None = None):
+                 reply_settings: Callable | None = None, welcome: Callable | None = None,
+                 max_skew: int | None = None):
         if inbox is None:
             from ..data.inbox import Inbox
 
@@ -132,6 +144,11 @@ class CallbackService:
         self.get_account = get_account or _default_account
         self.reply_settings = reply_settings or _default_settings
         self.welcome = welcome or channel_welcome
+        if max_skew is None:
+            from ..config import settings
+
+            max_skew = settings().callback_clock_skew
+        self.max_skew = max_skew
         self._unknown: dict[str, float] = {}
 
     # ---------------------------------------------------------------- entry point
@@ -149,8 +166,11 @@ class CallbackService:
                 return self._receive(platform, account, query, body)
             return Answer(405, "method not allowed")
         except Rejected as exc:
-            if exc.status >= 500:
-                _log().warning("callback not accepted", extra={"account_id": account_id, "reason": exc.detail})
+            # why WeChat's URL check or an event failed, for the operator; the answer stays generic
+            _log().log(20 if exc.status == 404 else 30, "callback refused",
+                       extra={"account_id": str(account_id)[:64], "platform": str(platform)[:8], "method": method,
+                              "status": exc.status, "reason": exc.detail,
+                              "encrypt_type": str((query or {}).get("encrypt_type") or "")[:8]})
             return Answer(exc.status, exc.reason)
         except Exception:  # an outage (account store, SSM) or a bug: WeChat retries a 503
             _log().exception("callback failed", extra={"account_id": account_id, "platform": platform})
@@ -180,7 +200,7 @@ class CallbackService:
     # ---------------------------------------------------------------- GET: URL verification
     def _verify_url(self, platform: str, account, q: dict) -> Answer:
         timestamp = q.get("timestamp")
-        check_timestamp(timestamp, self.clock())
+        self._fresh(timestamp)
         nonce = check_nonce(q.get("nonce"))
         echostr = (q.get("echostr") or "").replace(" ", "+")  # '+' arrives as ' ' if the sender did not escape it
         if not echostr or len(echostr) > 1024:
@@ -194,10 +214,20 @@ class CallbackService:
         return Answer(200, cipher_for(account.aes_key, account.app_id).decrypt(echostr))
 
     # ---------------------------------------------------------------- POST: events
+    def _fresh(self, timestamp: str | None) -> int:
+        try:
+            return check_timestamp(timestamp, self.clock(), self.max_skew)
+        except Forged as exc:
+            if exc.detail == "stale timestamp":
+                skew = int(self.clock() - int(timestamp))
+                side = "behind" if skew > 0 else "ahead of"
+                raise Forged(f"stale timestamp: {abs(skew)} s {side} our clock (window ±{self.max_skew} s)") from None
+            raise
+
     def _open(self, platform: str, account, q: dict, body: bytes) -> tuple[dict, bool, str, int]:
         """Checks and decryption; returns (event fields, was encrypted, nonce, timestamp)."""
         timestamp = q.get("timestamp")
-        ts = check_timestamp(timestamp, self.clock())
+        ts = self._fresh(timestamp)
         nonce = check_nonce(q.get("nonce"))
         rules.check_body(body)
         mode = (q.get("encrypt_type") or "raw").lower()
@@ -205,21 +235,49 @@ class CallbackService:
             raise Malformed("unknown encrypt_type")
         encrypted = platform == "wecom" or mode == "aes"
         if not encrypted:
+            if account.message_mode == "safe":
+                raise Forged("unencrypted body refused: the account is in safe mode")
             verify(q.get("signature"), account.token, timestamp, nonce)
-            return rules.parse(body), False, nonce, ts
-        outer = rules.parse(body)
-        encrypt = outer.get("Encrypt")
-        if not isinstance(encrypt, str) or not encrypt:
-            raise Malformed("no Encrypt")
-        verify(q.get("msg_signature"), account.token, timestamp, nonce, encrypt)
-        plain = cipher_for(account.aes_key, account.app_id).decrypt(encrypt)
-        return rules.parse(plain.encode("utf-8")), True, nonce, ts
+            event = rules.parse(body, checked=True)
+        else:
+            outer = rules.parse(body, checked=True)
+            encrypt = outer.get("Encrypt")
+            if not isinstance(encrypt, str) or not encrypt:
+                raise Malformed("no Encrypt")
+            verify(q.get("msg_signature"), account.token, timestamp, nonce, encrypt)
+            event = rules.parse(cipher_for(account.aes_key, account.app_id).decrypt(encrypt).encode("utf-8"))
+        own_id = account.original_id if platform == "oa" else account.app_id
+        if not own_id:
+            raise Forged("the account has no original_id (gh_...) to check ToUserName against; set it")
+        if event.get("ToUserName") != own_id:
+            raise Forged("ToUserName is not this account")
+        return event, encrypted, nonce, ts
+
+    def _signed_query(self, platform: str, account, q: dict, ts: int) -> tuple[str, int]:
+        """The claim key of this request's signed query, and until when the claim must hold."""
+        from ..data.callback_claims import query_key
+
+        signature = (q.get("signature") if platform == "oa" else None) or q.get("msg_signature") or ""
+        return (query_key(account.account_id, q["timestamp"], q["nonce"], signature),
+                ts + self.max_skew + QUERY_CLAIM_MARGIN_SECONDS)
 
     def _receive(self, platform: str, account, q: dict, body: bytes) -> Answer:
-        event, encrypted, nonce, _ = self._open(platform, account, q, body)
+        from ..data.inbox import SignedQueryReused
+
+        event, encrypted, nonce, ts = self._open(platform, account, q, body)
         kind = rules.kind_of(platform, event)
-        if kind is None:
-            return Answer(200, SUCCESS)  # a type we do not handle: acknowledged, no effect
+        if kind is None:  # a type we do not handle: acknowledged, no effect
+            if platform == "oa" and account.message_mode != "safe":
+                # its query could otherwise carry a forged plaintext event afterwards
+                signed_query, until = self._signed_query(platform, account, q, ts)
+                try:
+                    self.inbox.claim_query(Scope.system(account.account_id), account.account_id,
+                                           rules.dedupe_key(platform, event), signed_query, until)
+                except SignedQueryReused:
+                    raise Forged("signed query replayed with another event") from None
+                except Exception as exc:
+                    raise Unavailable("query claim unavailable") from exc
+            return Answer(200, SUCCESS)
         create_time = event.get("CreateTime")
         if not isinstance(create_time, str) or not create_time.isdigit() or len(create_time) > 12:
             raise Malformed("bad CreateTime")
@@ -235,8 +293,11 @@ class CallbackService:
         scope = Scope.system(account.account_id)
         entry = Entry(account_id=account.account_id, dedupe_key=dedupe, kind=kind, payload=payload, reply=reply,
                       received_at=now)
+        signed_query, until = self._signed_query(platform, account, q, ts)
         try:
-            old = self.inbox.claim(scope, entry)
+            old = self.inbox.claim(scope, entry, signed_query, until)
+        except SignedQueryReused:
+            raise Forged("signed query replayed with another event") from None
         except Exception as exc:
             _log().exception("inbox write failed", extra={"account_id": account.account_id, "kind": kind})
             raise Unavailable("inbox unavailable") from exc

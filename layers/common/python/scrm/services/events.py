@@ -3,7 +3,9 @@
 A queued event is `{"account_id", "platform": "oa"|"wecom", "kind", "dedupe_key", "event": {...}}`,
 where `kind` is e.g. "oa.subscribe" or "wecom.change_external_contact.add_external_contact".
 Feature modules register handlers with `@on("kind")`; `process_batch` runs each record's handlers
-once per dedupe key (Powertools idempotency) and reports failed records for redelivery.
+once per (account, dedupe key) (Powertools idempotency) and reports failed records for redelivery. The
+account is part of the key: dedupe keys are only unique within an account (two WeCom corps can send the
+same-looking `delete_user` of `zhangsan` in the same second, and each must be applied).
 """
 
 from __future__ import annotations
@@ -59,7 +61,7 @@ def handlers_for(kind: str) -> list[Callable[[dict], object]]:
     return found
 
 
-@once("apply_event", key="dedupe_key")
+@once("apply_event", key="[account_id, dedupe_key]")
 def apply_event(payload: dict) -> dict:
     results = {}
     for handler in handlers_for(payload["kind"]):
@@ -68,8 +70,8 @@ def apply_event(payload: dict) -> dict:
 
 
 def apply(payload: dict) -> dict:
-    if not payload.get("dedupe_key"):
-        raise ValueError("queued event without dedupe_key")
+    if not payload.get("dedupe_key") or not payload.get("account_id"):
+        raise ValueError("queued event without account_id or dedupe_key")
     from .privacy import drop_if_erased
 
     if drop_if_erased(payload):  # a late event of a person erased since (PIPL): applying it would re-create them
