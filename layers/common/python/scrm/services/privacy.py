@@ -47,6 +47,8 @@ NO_PERSONAL_DATA = {
     "idempotency": "hashed event keys and handler results (counts); expire after 7 days",
     "transfer_plans": "a departing staff member's plan: staff userids and counts, no customer ids",
     "erasures": "tombstones of erased people: SHA-256 of account and identifier only",
+    "callback_claims": "Token hashes, and per signed query the event's dedupe key for the clock-skew window only "
+                       "(TTL; a replay guard, never read back as data about a person)",
 }
 
 
