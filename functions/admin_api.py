@@ -148,7 +148,10 @@ def create_key(ctx, account_id):
     public, key = svc.issue(ctx.scope, account_id, role=ctx.field("role", choices=("read-only", "operator", "admin")),
                             name=ctx.field("name", required=False, default="", max_length=100),
                             expires_in_days=ctx.field("expires_in_days", (int, float), required=False))
-    return {**public, "key": key}
+    from scrm.services.admin_requests import ShownOnce
+
+    return {**public, "key": ShownOnce(key, f"If the key was lost, revoke {public['key_id']} (DELETE "
+                                            f"/accounts/{account_id}/keys/{public['key_id']}) and create another.")}
 
 
 @admin_route(bp, "/accounts/{account_id}/keys/{key_id}", role="admin")

@@ -310,7 +310,8 @@ def admin_route(bp, path: str, methods=("GET",), role: str = "read-only", audit:
 
                     item = admin_requests.item_id(ctx.scope.account_id, ctx.key.key_id, request.method,
                                                   _actual_path(request), ctx.idempotency_key)
-                    stored = admin_requests.begin(item, admin_requests.body_hash(ctx.body))
+                    presented = _bearer(request.headers.get("authorization")) or ""
+                    stored = admin_requests.begin(item, admin_requests.body_hash(ctx.body, presented))
                     if stored is not None:
                         return json_response(stored[0], stored[1], {"Idempotent-Replayed": "true"})
             try:

@@ -124,12 +124,21 @@ def create(scope: Scope, base_url: str, *, account_id: str, kind: str, app_id: s
                       create_only=True)  # the check above is for a clear error; this closes the race
     rec = records.get_record(Scope.system(account_id), account_id)
     secrets = {"app_secret": app_secret, "token": token, "aes_key": aes_key}
-    return {**view(rec, base_url, secrets), "setup": setup_values(rec, base_url, secrets)}
+    return {**view(rec, base_url, secrets), "setup": setup_values(rec, base_url, secrets, shown_once=True)}
 
 
-def setup_values(rec, base_url: str, secrets: dict) -> dict:
+def setup_values(rec, base_url: str, secrets: dict, *, shown_once: bool = False) -> dict:
+    """The callback values for the WeChat / WeCom console. `shown_once` (registration) marks the Token and
+    EncodingAESKey so that a stored copy of the response (Idempotency-Key) never holds them."""
+    token, aes_key = secrets.get("token", ""), secrets.get("aes_key", "")
+    if shown_once:
+        from .admin_requests import ShownOnce
+
+        again = (f"GET /accounts/{rec.account_id}/setup (admin role, audited) shows the Token and "
+                 "EncodingAESKey.")
+        token, aes_key = ShownOnce(token, again), ShownOnce(aes_key, again)
     return {"account_id": rec.account_id, "callback_url": callback_url(base_url, rec.kind, rec.account_id),
-            "token": secrets.get("token", ""), "aes_key": secrets.get("aes_key", ""), "encrypt_mode": "safe"}
+            "token": token, "aes_key": aes_key, "encrypt_mode": "safe"}
 
 
 def _check_secret_formats(*, token=None, aes_key=None):
