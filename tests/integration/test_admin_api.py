@@ -191,7 +191,9 @@ def test_bad_bodies_name_the_field(api):
         ({"account_id": "ok-id", "kind": "wecom", "app_id": "ww", "name": "n", "app_secret": "s",
           "original_id": "gh_x"}, "original_id"),
         ({"account_id": "ok-id", "kind": "oa", "app_id": "wx", "name": "n", "app_secret": "s",
-          "options": {"n": 1e300}}, "options"),
+          "options": {"n": 1e300}}, "options.n"),
+        ({"account_id": "ok-id", "kind": "oa", "app_id": "wx", "name": "n", "app_secret": "s",
+          "options": {"push_batch_size": 1e300}}, "options.push_batch_size"),
     ]
     for body, field in cases:
         r = api.call("POST", "/accounts", key=k, body=body)

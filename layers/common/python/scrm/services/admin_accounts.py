@@ -6,7 +6,6 @@ Token and EncodingAESKey on the setup view (admins need them for the WeChat cons
 
 from __future__ import annotations
 
-import math
 import re
 import secrets as random
 
@@ -17,7 +16,6 @@ from ..tenancy import Scope
 ACCOUNT_TYPES = ("service", "subscription")
 TOKEN = re.compile(r"^[A-Za-z0-9]{3,32}$")
 AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
-OPTIONS_MAX_BYTES = 8192
 _ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
@@ -56,33 +54,10 @@ def _plain(options) -> dict:
 
 
 def check_options(options) -> dict:
-    """Options are a small JSON object (per-account policy overrides) DynamoDB can store as a map."""
-    import json
+    """Every option known and within its bounds (scrm.domain.account_options); 400 naming `options.<name>`."""
+    from ..domain import account_options
 
-    if not isinstance(options, dict):
-        raise ValidationError("options must be an object", field="options")
-
-    def walk(value, path):
-        if isinstance(value, dict):
-            for k, v in value.items():
-                if not k or len(k) > 64:
-                    raise ValidationError(f"options{path}: keys must be 1-64 characters", field="options")
-                walk(v, f"{path}.{k}")
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                walk(v, f"{path}[{i}]")
-        elif isinstance(value, bool) or value is None or isinstance(value, str):
-            return
-        elif isinstance(value, int | float):
-            if not math.isfinite(value) or abs(value) > 1e15:
-                raise ValidationError(f"options{path}: numbers must be finite and at most 1e15", field="options")
-        else:
-            raise ValidationError(f"options{path}: unsupported value", field="options")
-
-    walk(options, "")
-    if len(json.dumps(options)) > OPTIONS_MAX_BYTES:
-        raise ValidationError(f"options must be at most {OPTIONS_MAX_BYTES} bytes of JSON", field="options")
-    return options
+    return account_options.check(options)
 
 
 def generate_token() -> str:
