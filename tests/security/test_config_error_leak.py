@@ -78,8 +78,9 @@ def ssm_refuses(monkeypatch):
 
 def test_a_configuration_error_answers_generically_and_logs_the_detail(api, ssm_refuses, log):
     admin = api.key("acct-a", "admin")
-    for method, path in (("GET", "/accounts/acct-a/setup"), ("GET", "/accounts/acct-a/contacts?openid=o-1")):
-        r = api.call(method, path, key=admin)
+    for method, path, body in (("GET", "/accounts/acct-a/setup", None),
+                               ("POST", "/accounts/acct-a/channels", {"kind": "oa_qr", "name": "poster"})):
+        r = api.call(method, path, key=admin, body=body)
         assert r.status_code == 503, (path, r.body)
         err = r.json_body["error"]
         assert err["code"] == "config_error"
