@@ -130,6 +130,41 @@ def enable_account(ctx, account_id):
     return svc.set_status(ctx.scope, account_id, "active", ctx.base_url)
 
 
+# --- shared contact books (a platform decision; checked again by the contacts repository)
+
+
+@admin_route(bp, "/contact-books/{book_id}", role="platform")
+def show_contact_book(ctx, book_id):
+    from scrm.services import contact_books
+
+    return contact_books.show(ctx.scope, book_id)
+
+
+@admin_route(bp, "/contact-books/{book_id}", methods=("PUT",), role="platform", audit="contact_book.set")
+def set_contact_book(ctx, book_id):
+    from scrm.data.contacts import MAX_MEMBERS
+    from scrm.services import contact_books
+
+    ctx.allow_only("members")
+    members = ctx.field("members", list, min_length=1, max_length=MAX_MEMBERS)
+    return contact_books.set_members(ctx.scope, book_id, members)
+
+
+@admin_route(bp, "/contact-books/{book_id}", methods=("DELETE",), role="platform", audit="contact_book.delete")
+def delete_contact_book(ctx, book_id):
+    from scrm.services import contact_books
+
+    return contact_books.delete(ctx.scope, book_id)
+
+
+@admin_route(bp, "/accounts/{account_id}/contact-book")
+def account_contact_book(ctx, account_id):
+    from scrm.services import contact_books
+
+    _require_account(ctx, account_id)
+    return contact_books.book_of(ctx.scope, account_id)
+
+
 # --- keys
 
 
@@ -151,7 +186,10 @@ def create_key(ctx, account_id):
     public, key = svc.issue(ctx.scope, account_id, role=ctx.field("role", choices=("read-only", "operator", "admin")),
                             name=ctx.field("name", required=False, default="", max_length=100),
                             expires_in_days=ctx.field("expires_in_days", (int, float), required=False))
-    return {**public, "key": key}
+    from scrm.services.admin_requests import ShownOnce
+
+    return {**public, "key": ShownOnce(key, f"If the key was lost, revoke {public['key_id']} (DELETE "
+                                            f"/accounts/{account_id}/keys/{public['key_id']}) and create another.")}
 
 
 @admin_route(bp, "/accounts/{account_id}/keys/{key_id}", role="admin")

@@ -207,25 +207,58 @@ def status_for(exc: Exception) -> int:
     return 500
 
 
+# Errors whose message is written for the caller: about their input, their rights, or WeChat (its own
+# errcode/errmsg, which an admin needs, e.g. the IP to whitelist; WeChatUnavailable names the WeChat endpoint and
+# the kind of failure, never exception text: gateway/base.py). Any other error's text may hold internals (SSM
+# paths, IAM role ARNs, boto text): it is logged with the request id, and the answer carries only the code, a
+# generic message and that id.
+CLIENT_ERRORS = (errors.ValidationError, errors.Unauthorized, errors.Forbidden, errors.NotFound,
+                 errors.UnknownAccount, errors.Conflict, errors.AccountDisabled, errors.RateLimited,
+                 errors.WeChatError, errors.WeChatUnavailable)
+GENERIC_MESSAGES = {
+    "config_error": "the service is not configured correctly for this request; an operator can find the "
+                    "cause in the logs under the request id",
+}
+
+
 def error_for(exc: Exception, request_id: str | None = None) -> Response:
     from chalice import ChaliceViewError
 
     if isinstance(exc, errors.ScrmError):
         status = status_for(exc)
-        details = dict(getattr(exc, "details", None) or {})
-        if isinstance(exc, errors.WeChatError):
-            details.update(errcode=exc.errcode, errmsg=exc.errmsg)
         headers = {"WWW-Authenticate": 'Bearer realm="scrm-admin"'} if status == 401 else None
         if status == 429:
             headers = {"Retry-After": "1"}
+        if not isinstance(exc, CLIENT_ERRORS):
+            return _generic(exc, status, exc.code, request_id, headers)
+        details = dict(getattr(exc, "details", None) or {})
+        if isinstance(exc, errors.WeChatError):
+            details.update(errcode=exc.errcode, errmsg=exc.errmsg)
         return error_response(status, exc.code, str(exc), getattr(exc, "field", None), details, headers)
     if isinstance(exc, ChaliceViewError):
         return error_response(exc.STATUS_CODE, type(exc).__name__.removesuffix("Error").lower() or "error",
                               str(exc))
+    return _generic(exc, 500, "internal", request_id)
+
+
+def _generic(exc: Exception, status: int, code: str, request_id: str | None, headers: dict | None = None
+             ) -> Response:
+    """A generic answer with a correlation id; the detail (message, type, cause) goes to the log only."""
+    import uuid
+
     from scrm.observability import logger
 
-    logger().exception("admin API internal error")
-    return error_response(500, "internal", f"internal error (request id {request_id or '?'}); see the logs")
+    request_id = request_id or uuid.uuid4().hex
+    extra = {"request_id": request_id, "error_code": code, "error_type": type(exc).__name__}
+    if status >= 500 and not isinstance(exc, errors.ScrmError):
+        logger().exception("admin API internal error", extra=extra)
+    else:
+        logger().error(f"admin API error {code}: {exc}", extra={**extra, "cause": repr(exc.__cause__)[:1000]})
+    message = GENERIC_MESSAGES.get(code, "the request could not be completed")
+    if code == "internal":
+        message = "internal error; see the logs"
+    return error_response(status, code, f"{message} (request id {request_id})", details={"request_id": request_id},
+                          headers=headers)
 
 
 # --- the route decorator
@@ -318,7 +351,8 @@ def admin_route(bp, path: str, methods=("GET",), role: str = "read-only", audit:
 
                     item = admin_requests.item_id(ctx.scope.account_id, ctx.key.key_id, request.method,
                                                   _actual_path(request), ctx.idempotency_key)
-                    stored = admin_requests.begin(item, admin_requests.body_hash(ctx.body))
+                    presented = _bearer(request.headers.get("authorization")) or ""
+                    stored = admin_requests.begin(item, admin_requests.body_hash(ctx.body, presented))
                     if stored is not None:
                         return json_response(stored[0], stored[1], {"Idempotent-Replayed": "true"})
             try:

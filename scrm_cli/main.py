@@ -7,6 +7,7 @@
     python -m scrm_cli keys create shop-oa --role operator --name "campaign team"
     python -m scrm_cli audit shop-oa --action key.
     python -m scrm_cli privacy export|erase shop-oa --openid o... [--yes]
+    python -m scrm_cli contact-books set shop --member shop-oa --member shop-wecom     # platform key
 
 `bootstrap`, `platform-keys` and `dlq` do not use the API: with AWS credentials for the stage, they write the first
 platform admin key straight to the `admin_keys` table (the API cannot create platform keys), list or revoke platform
@@ -78,6 +79,9 @@ class Api:
 
 def out(data) -> None:
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+    if isinstance(data, dict) and isinstance(data.get("secrets_withheld"), dict):
+        # a retried create got the stored first response: its secrets were shown once and are stored nowhere
+        click.echo(data["secrets_withheld"].get("message", ""), err=True)
 
 
 def secret_value(value: str | None, prompt: str) -> str | None:
@@ -207,6 +211,46 @@ def accounts_disable(api: Api, account_id):
 @click.pass_obj
 def accounts_enable(api: Api, account_id):
     out(api.request("POST", f"/accounts/{account_id}/enable"))
+
+
+@accounts.command("contact-book")
+@click.argument("account_id")
+@click.pass_obj
+def accounts_contact_book(api: Api, account_id):
+    """The contact book the account uses: its own, or the shared one and its members."""
+    out(api.request("GET", f"/accounts/{account_id}/contact-book"))
+
+
+# --- shared contact books (platform key)
+
+
+@cli.group("contact-books")
+def contact_books():
+    """Contact books shared by several accounts (platform key)."""
+
+
+@contact_books.command("show")
+@click.argument("book_id")
+@click.pass_obj
+def contact_books_show(api: Api, book_id):
+    out(api.request("GET", f"/contact-books/{book_id}"))
+
+
+@contact_books.command("set")
+@click.argument("book_id")
+@click.option("--member", "members", multiple=True, required=True, help="a member account id (repeat)")
+@click.pass_obj
+def contact_books_set(api: Api, book_id, members):
+    """Create the shared book or set its members (the whole list)."""
+    out(api.request("PUT", f"/contact-books/{book_id}", {"members": list(members)}))
+
+
+@contact_books.command("delete")
+@click.argument("book_id")
+@click.pass_obj
+def contact_books_delete(api: Api, book_id):
+    """Stop sharing: every member goes back to its own book."""
+    out(api.request("DELETE", f"/contact-books/{book_id}"))
 
 
 # --- keys

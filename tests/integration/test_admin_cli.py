@@ -62,6 +62,22 @@ def test_operator_workflow(cli_env):
     assert [e["action"] for e in json.loads(output)] == ["key.revoke", "key.create"]
 
 
+def test_contact_books_are_shared_by_the_platform(cli_env):
+    url, api = cli_env
+    code, output = run(url, api.platform_key, "accounts", "create", "--id", "shop-wecom", "--kind", "wecom",
+                       "--app-id", "ww00000000shop01", "--name", "Shop corp", "--app-secret", "-", input="corpsecret\n")
+    assert code == 0, output
+    code, output = run(url, api.key("acct-a"), "contact-books", "set", "shop", "--member", "acct-a")
+    assert code == 1 and "HTTP 403" in output
+    code, output = run(url, api.platform_key, "contact-books", "set", "shop", "--member", "acct-a", "--member",
+                       "shop-wecom")
+    assert code == 0 and json.loads(output)["members"] == ["acct-a", "shop-wecom"]
+    code, output = run(url, api.key("acct-a", "read-only"), "accounts", "contact-book", "acct-a")
+    assert code == 0 and json.loads(output)["book_id"] == "shop"
+    code, output = run(url, api.platform_key, "contact-books", "delete", "shop")
+    assert code == 0 and json.loads(output)["members"] == []
+
+
 def test_errors_name_the_field_and_exit_1(cli_env):
     url, api = cli_env
     code, output = run(url, api.platform_key, "accounts", "create", "--id", "Bad_Id", "--kind", "oa", "--app-id",

@@ -183,13 +183,11 @@ def test_stats_rows_carry_the_day_in_china_time(oa_account):
 
 
 def test_unionid_joins_a_follower_and_a_customer_into_one_contact(oa_account, wecom_account, sandbox):
-    from scrm import accounts
+    from scrm.services import contact_books
 
     sb = SandboxClient(sandbox.url)
-    for acc in (oa_account, wecom_account):  # both accounts share the OA's contact book
-        accounts.register(acc.account_id, acc.kind, acc.app_id, acc.name, app_secret=acc.app_secret,
-                          token=acc.token, aes_key=acc.aes_key, original_id=acc.original_id,
-                          options={"contact_book": oa_account.account_id})
+    # both accounts share one contact book: a platform decision (tests/security/test_contact_book_cross_tenant.py)
+    contact_books.set_members(Scope.system(), "shop", [oa_account.account_id, wecom_account.account_id])
     sb.oa_followers(oa_account.app_id, openids=["o-joined"], unionids={"o-joined": "u-42"})
     sb.wecom_event(wecom_account.app_id, "add_external_contact", userid="dave", external_userid="wm-joined",
                    unionid="u-42", welcome=False)

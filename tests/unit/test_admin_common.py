@@ -118,4 +118,4 @@ def test_options_are_checked_or_refused_naming_options(options):
     try:
         assert check_options(options) is options
     except errors.ValidationError as e:
-        assert e.field == "options"
+        assert e.field == "options" or e.field.startswith("options.")

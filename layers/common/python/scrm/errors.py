@@ -110,6 +110,17 @@ class Forbidden(ScrmError):
     code = "forbidden"
 
 
+class KeyOfDisabledAccount(Forbidden):
+    """An admin key of a disabled account: refused (403) until a platform admin enables the account."""
+
+    code = "account_disabled"
+
+    def __init__(self, account_id: str):
+        super().__init__(f"account {account_id!r} is disabled: its keys are refused until a platform admin "
+                         f"enables it (POST /accounts/{account_id}/enable)")
+        self.account_id = account_id
+
+
 class RateLimited(ScrmError):
     code = "rate_limited"
 

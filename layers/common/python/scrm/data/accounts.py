@@ -49,6 +49,15 @@ def exists(account_id: str) -> bool:
         return False
 
 
+def status_of(account_id: str) -> str | None:
+    """The account's status (active | disabled | registering), None when there is no such account. Used to
+    authenticate admin keys, so read consistently: a disable takes effect at once."""
+    try:
+        return AccountRecord.get(account_id, consistent_read=True, attributes_to_get=["status"]).status
+    except AccountRecord.DoesNotExist:
+        return None
+
+
 def query_records(scope, *, limit: int, start: dict | None = None):
     """A platform or system scope (account_id None) pages through every account; others see their own."""
     if scope.account_id is None:

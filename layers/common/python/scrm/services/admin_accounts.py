@@ -6,7 +6,6 @@ Token and EncodingAESKey on the setup view (admins need them for the WeChat cons
 
 from __future__ import annotations
 
-import math
 import re
 import secrets as random
 
@@ -17,7 +16,6 @@ from ..tenancy import Scope
 ACCOUNT_TYPES = ("service", "subscription")
 TOKEN = re.compile(r"^[A-Za-z0-9]{3,32}$")
 AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
-OPTIONS_MAX_BYTES = 8192
 _ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
@@ -57,33 +55,10 @@ def _plain(options) -> dict:
 
 
 def check_options(options) -> dict:
-    """Options are a small JSON object (per-account policy overrides) DynamoDB can store as a map."""
-    import json
+    """Every option known and within its bounds (scrm.domain.account_options); 400 naming `options.<name>`."""
+    from ..domain import account_options
 
-    if not isinstance(options, dict):
-        raise ValidationError("options must be an object", field="options")
-
-    def walk(value, path):
-        if isinstance(value, dict):
-            for k, v in value.items():
-                if not k or len(k) > 64:
-                    raise ValidationError(f"options{path}: keys must be 1-64 characters", field="options")
-                walk(v, f"{path}.{k}")
-        elif isinstance(value, list):
-            for i, v in enumerate(value):
-                walk(v, f"{path}[{i}]")
-        elif isinstance(value, bool) or value is None or isinstance(value, str):
-            return
-        elif isinstance(value, int | float):
-            if not math.isfinite(value) or abs(value) > 1e15:
-                raise ValidationError(f"options{path}: numbers must be finite and at most 1e15", field="options")
-        else:
-            raise ValidationError(f"options{path}: unsupported value", field="options")
-
-    walk(options, "")
-    if len(json.dumps(options)) > OPTIONS_MAX_BYTES:
-        raise ValidationError(f"options must be at most {OPTIONS_MAX_BYTES} bytes of JSON", field="options")
-    return options
+    return account_options.check(options)
 
 
 def generate_token() -> str:
@@ -130,12 +105,21 @@ def create(scope: Scope, base_url: str, *, account_id: str, kind: str, app_id: s
                       create_only=True, message_mode=message_mode)
     rec = records.get_record(Scope.system(account_id), account_id)
     secrets = {"app_secret": app_secret, "token": token, "aes_key": aes_key}
-    return {**view(rec, base_url, secrets), "setup": setup_values(rec, base_url, secrets)}
+    return {**view(rec, base_url, secrets), "setup": setup_values(rec, base_url, secrets, shown_once=True)}
 
 
-def setup_values(rec, base_url: str, secrets: dict) -> dict:
+def setup_values(rec, base_url: str, secrets: dict, *, shown_once: bool = False) -> dict:
+    """The callback values for the WeChat / WeCom console. `shown_once` (registration) marks the Token and
+    EncodingAESKey so that a stored copy of the response (Idempotency-Key) never holds them."""
+    token, aes_key = secrets.get("token", ""), secrets.get("aes_key", "")
+    if shown_once:
+        from .admin_requests import ShownOnce
+
+        again = (f"GET /accounts/{rec.account_id}/setup (admin role, audited) shows the Token and "
+                 "EncodingAESKey.")
+        token, aes_key = ShownOnce(token, again), ShownOnce(aes_key, again)
     return {"account_id": rec.account_id, "callback_url": callback_url(base_url, rec.kind, rec.account_id),
-            "token": secrets.get("token", ""), "aes_key": secrets.get("aes_key", ""),
+            "token": token, "aes_key": aes_key,
             "encrypt_mode": rec.message_mode or "safe"}
 
 

@@ -15,7 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from ..errors import Unauthorized, ValidationError
+from ..errors import KeyOfDisabledAccount, Unauthorized, ValidationError
 from ..tenancy import ROLES, Scope
 
 PREFIX = "scrm."
@@ -55,7 +55,8 @@ def _repo():
 
 
 def authenticate(presented: str | None) -> KeyInfo:
-    """Return who the key belongs to, or raise Unauthorized (missing, malformed, unknown, revoked, expired)."""
+    """Return who the key belongs to, or raise Unauthorized (missing, malformed, unknown, revoked, expired;
+    its account gone) or KeyOfDisabledAccount (403: its account is not active)."""
     if not presented:
         raise Unauthorized("missing API key: send 'Authorization: Bearer <key>'")
     m = KEY_FORMAT.match(presented.strip())
@@ -68,6 +69,14 @@ def authenticate(presented: str | None) -> KeyInfo:
     status = rec.status()
     if status != "active":
         raise Unauthorized(f"API key {key_id} is {status}")
+    if account_id != PLATFORM:  # platform keys work whatever an account's state (they re-enable accounts)
+        from ..data.accounts import status_of
+
+        account_status = status_of(account_id)
+        if account_status is None:
+            raise Unauthorized(f"API key {key_id} belongs to no registered account")
+        if account_status != "active":
+            raise KeyOfDisabledAccount(account_id)
     return KeyInfo(key_id=key_id, account_id=account_id, role=rec.role)
 
 

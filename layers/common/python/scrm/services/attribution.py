@@ -96,10 +96,6 @@ def _channel_for(account_id: str, kind: str, value: str | None) -> str:
 
 # --- the transaction
 
-def _book(account) -> str:
-    return (account.options or {}).get("contact_book") or account.account_id
-
-
 def _models():
     from ..data.channel_tagging import PendingTagging
     from ..data.contacts import ContactItem
@@ -109,9 +105,9 @@ def _models():
 
 
 
-def _fetch_unionid(account, platform: str, identity: str) -> str | None:
+def _fetch_unionid(account, book, platform: str, identity: str) -> str | None:
     """unionid joins a follower and a customer; only worth a call when the book is shared."""
-    if not (account.options or {}).get("contact_book") and not (account.options or {}).get("fetch_unionid"):
+    if not book.shared and not (account.options or {}).get("fetch_unionid"):
         return None
     from ..gateway import gateway_for
 
@@ -133,30 +129,30 @@ def attribute(account_id: str, platform: str, identity: str, touch: dict, now: f
     from pynamodb.transactions import TransactWrite
 
     from .. import accounts
-    from ..data.contacts import contact_id_for, load_contact
+    from ..data.contacts import open_book
     from ..tenancy import Scope
     from .channel_stats import counter_updates
 
     scope = Scope.system(account_id)
     account = accounts.get(account_id, allow_disabled=True)
     contact_model, tagging_model = _models()
-    book = _book(account)
+    book = open_book(scope, account_id)  # the account's own book, or the shared one it is a member of
     identity_key = f"{platform}:{account_id}:{identity}"
     now = time.time() if now is None else now
     unionid_known, unionid = False, None
     for _attempt in range(MAX_ATTEMPTS):
         new_pointers: list[str] = []
-        contact_id = contact_id_for(scope, account_id, book, identity_key)
+        contact_id = book.contact_id_for(identity_key)
         if contact_id is None:
             if not unionid_known:
-                unionid, unionid_known = _fetch_unionid(account, platform, identity), True
-            contact_id = contact_id_for(scope, account_id, book, f"u:{unionid}") if unionid else None
+                unionid, unionid_known = _fetch_unionid(account, book, platform, identity), True
+            contact_id = book.contact_id_for(f"u:{unionid}") if unionid else None
             new_pointers.append(identity_key)
             if contact_id is None:
                 contact_id = secrets.token_hex(8)
                 if unionid:
                     new_pointers.append(f"u:{unionid}")
-        contact = load_contact(scope, account_id, book, contact_id)
+        contact = book.load_contact(contact_id)
         touches = json.loads(contact.touches) if contact and contact.touches else []
         if rules.is_duplicate(touches, touch["a"], touch["d"]):
             return {"duplicate": True, "contact_id": contact_id}
@@ -168,7 +164,7 @@ def attribute(account_id: str, platform: str, identity: str, touch: dict, now: f
         identities = list(contact.identities or []) if contact else []
         if identity_key not in identities:
             identities.append(identity_key)
-        record = contact_model(book, f"c#{contact_id}", contact_id=contact_id,
+        record = book.contact_item(contact_id,
                                unionid=(contact.unionid if contact and contact.unionid else unionid),
                                identities=identities, touches=json.dumps(kept, separators=(",", ":")),
                                first_touch=summary["first_touch"], last_touch=summary["last_touch"],
@@ -178,9 +174,9 @@ def attribute(account_id: str, platform: str, identity: str, touch: dict, now: f
             with TransactWrite(connection=_connection(contact_model)) as tx:
                 condition = (contact_model.version == version) if contact else contact_model.sk.does_not_exist()
                 tx.save(record, condition=condition)
+                book.guard(tx)  # still a member of a shared book, as of this write
                 for key in new_pointers:
-                    tx.save(contact_model(book, f"i#{key}", contact_id=contact_id),
-                            condition=contact_model.sk.does_not_exist())
+                    tx.save(book.pointer_item(key, contact_id), condition=contact_model.sk.does_not_exist())
                 for item, actions in counter_updates(deltas):
                     tx.update(item, actions=actions)
                 for item, actions in _taggings(account, platform, identity, touch, tagging_model, now):
@@ -331,13 +327,10 @@ def _delete(model, items) -> None:
 
 def find_contact(scope, account_id: str, *, openid: str | None = None, external_userid: str | None = None,
                  unionid: str | None = None) -> dict:
-    from .. import accounts
-    from ..data.contacts import contact_id_for, load_contact
+    from ..data.contacts import open_book
     from ..errors import NotFound, ValidationError
 
     scope.check(account_id)
-    account = accounts.get(account_id, allow_disabled=True)
-    book = _book(account)
     if openid:
         key = f"oa:{account_id}:{openid}"
     elif external_userid:
@@ -346,8 +339,9 @@ def find_contact(scope, account_id: str, *, openid: str | None = None, external_
         key = f"u:{unionid}"
     else:
         raise ValidationError("openid: give openid, external_userid or unionid", field="openid")
-    contact_id = contact_id_for(scope, account_id, book, key)
-    contact = load_contact(scope, account_id, book, contact_id) if contact_id else None
+    book = open_book(scope, account_id)
+    contact_id = book.contact_id_for(key)
+    contact = book.load_contact(contact_id) if contact_id else None
     if contact is None:
         raise NotFound("no contact with that identity")
     touches = json.loads(contact.touches or "[]")

@@ -897,12 +897,12 @@ class ContactsChannelAudience:
     def members(self, account, channel_ids: set[str]) -> list[str]:
         import json
 
-        from ..data.contacts import ContactItem
+        from ..data.contacts import open_book
 
-        book = (account.options or {}).get("contact_book") or account.account_id
+        book = open_book(Scope.system(account.account_id), account.account_id)  # membership checked there
         prefix = f"{account.kind}:{account.account_id}:"
         out: dict[str, None] = {}
-        for item in ContactItem.query(book, ContactItem.sk.startswith("c#")):
+        for item in book.contacts():
             touches = json.loads(item.touches) if item.touches else []
             if not any(t.get("c") in channel_ids for t in touches):
                 continue
