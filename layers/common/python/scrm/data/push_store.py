@@ -13,12 +13,13 @@ import copy
 import json
 import threading
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 
 from ..tenancy import Scope
 
 PUSH_JSON = ("content", "audience", "recurrence", "preview", "runs", "poll_runs")
 CHUNK = 2500
+TX_MAX = 100  # DynamoDB TransactWriteItems holds at most 100 actions
+TX_CONFLICT_RETRIES = 5
 LEASE_STATUSES = ("scheduled", "running")
 
 
@@ -57,6 +58,7 @@ class MemoryPushStore:
         self.interactions: dict[tuple[str, str], float] = {}
         self.segments: dict[tuple[str, str], dict] = {}
         self.writes = 0  # item writes, to compare with DynamoDB costs in the benchmark
+        self.round_trips = 0  # quota ledger transactions (each one DynamoDB request)
 
     def _c(self, account_id: str) -> str:
         return self.scope.check(account_id)
@@ -221,31 +223,49 @@ class MemoryPushStore:
             return True
 
     # ---- quota ledger
+    # Like the DynamoDB store: reservations go in transactions of at most TX_MAX conditional writes (one
+    # round trip each); a transaction one row refuses is cancelled whole, the refused rows are left out
+    # and the rest retried. `round_trips` counts the transactions, for the benchmark.
+    def _transact(self, keys: list[str], check) -> dict[str, bool]:
+        """Run `check(key) -> bool` (condition) over keys in all-or-nothing transactions; {key: passed}."""
+        out: dict[str, bool] = {}
+        order = list(dict.fromkeys(keys))  # a transaction addresses an item once
+        for start in range(0, len(order), TX_MAX):
+            pending = order[start:start + TX_MAX]
+            while pending:
+                self.round_trips += 1
+                refused = [k for k in pending if not check(k)]
+                if not refused:
+                    out.update(dict.fromkeys(pending, True))
+                    break
+                out.update(dict.fromkeys(refused, False))
+                pending = [k for k in pending if k not in set(refused)]
+        return out
+
     def reserve_many(self, account_id: str, keys: list[str], limit: int, holder: str, ttl: int) -> list[bool]:
         self._c(account_id)
-        out = []
         with self.lock:
-            for key in keys:
-                row = self.ledger.setdefault(key, {"used": 0, "holders": set()})
-                if holder in row["holders"]:
-                    out.append(True)
-                elif row["used"] < limit:
-                    row["used"] += 1
-                    row["holders"].add(holder)
+            def row(key):
+                return self.ledger.get(key) or {"used": 0, "holders": set()}
+
+            passed = self._transact(keys, lambda k: row(k)["used"] < limit and holder not in row(k)["holders"])
+            for key, ok in passed.items():
+                if ok:
+                    r = self.ledger.setdefault(key, {"used": 0, "holders": set()})
+                    r["used"] += 1
+                    r["holders"].add(holder)
                     self.writes += 1
-                    out.append(True)
-                else:
-                    out.append(False)
-        return out
+            # refused: at quota, or this holder already has its slot (a rerun), as the DynamoDB store reads it
+            return [passed[k] or holder in row(k)["holders"] for k in keys]
 
     def release_many(self, account_id: str, keys: list[str], holder: str) -> None:
         self._c(account_id)
         with self.lock:
-            for key in keys:
-                row = self.ledger.get(key)
-                if row and holder in row["holders"]:
-                    row["holders"].discard(holder)
-                    row["used"] -= 1
+            passed = self._transact(keys, lambda k: holder in (self.ledger.get(k) or {}).get("holders", ()))
+            for key, ok in passed.items():
+                if ok:
+                    self.ledger[key]["holders"].discard(holder)
+                    self.ledger[key]["used"] -= 1
 
     def used_many(self, account_id: str, keys: list[str]) -> dict[str, int]:
         self._c(account_id)
@@ -289,6 +309,7 @@ class DynamoPushStore:
     def __init__(self, scope: Scope | None = None, threads: int = 16):
         self.scope = scope or Scope.system()
         self.threads = threads
+        self.round_trips = 0  # quota ledger transactions
 
     def _c(self, account_id: str) -> str:
         return self.scope.check(account_id)
@@ -558,51 +579,89 @@ class DynamoPushStore:
             raise
 
     # ---- quota ledger
-    def _reserve_one(self, key: str, limit: int, holder: str, ttl: int) -> bool:
-        from pynamodb.exceptions import UpdateError
+    def _transact(self, keys: list[str], add) -> dict[str, dict | None]:
+        """Conditional ledger writes in transactions of at most TX_MAX (one round trip each, not one per
+        recipient). `add(tx, key)` adds one conditional update. A transaction that any row refuses is
+        cancelled whole; its CancellationReasons say which rows (with their item, ALL_OLD), those are
+        left out and the rest retried: at most ceil(n / TX_MAX) round trips plus one per cancellation.
+        Returns {key: None if written, else the refused row's old item (raw, may be {})}."""
+        from pynamodb.exceptions import TransactWriteError
+        from pynamodb.transactions import TransactWrite
 
         from .quota_ledger import QuotaLedgerRecord as Q
 
-        cond = (Q.used.does_not_exist() | (Q.used < limit)) & ~Q.holders.contains(holder)
-        try:
-            Q(key).update(actions=[Q.used.add(1), Q.holders.add({holder}), Q.ttl.set(ttl)], condition=cond)
-            return True
-        except UpdateError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
-        try:  # refused: either at quota, or this holder already has its slot (a rerun)
-            row = Q.get(key, consistent_read=True)
-        except Q.DoesNotExist:
-            return False
-        return holder in (row.holders or set())
+        connection = Q._get_connection().connection
+        out: dict[str, dict | None] = {}
+        order = list(dict.fromkeys(keys))  # a transaction may address an item only once
+        for start in range(0, len(order), TX_MAX):
+            pending, conflicts = order[start:start + TX_MAX], 0
+            while pending:
+                self.round_trips += 1
+                try:
+                    with TransactWrite(connection=connection) as tx:
+                        for key in pending:
+                            add(tx, key)
+                except TransactWriteError as exc:
+                    reasons = exc.cancellation_reasons or []
+                    if len(reasons) != len(pending):
+                        raise
+                    refused = {}
+                    for key, reason in zip(pending, reasons, strict=True):
+                        code = getattr(reason, "code", None) if reason is not None else None
+                        if code in (None, "None"):
+                            continue
+                        if code == "ConditionalCheckFailed":
+                            refused[key] = reason.raw_item or {}
+                        elif code != "TransactionConflict":  # throttled, validation, ...: not ours to hide
+                            raise
+                    if not refused:  # only conflicts with a concurrent transaction: run it again
+                        conflicts += 1
+                        if conflicts > TX_CONFLICT_RETRIES:
+                            raise
+                        continue
+                    out.update(refused)
+                    pending = [k for k in pending if k not in refused]
+                    continue
+                out.update(dict.fromkeys(pending))
+                break
+        return out
 
     def reserve_many(self, account_id: str, keys: list[str], limit: int, holder: str, ttl: int) -> list[bool]:
         from datetime import UTC, datetime
 
-        self._c(account_id)
-        when = datetime.fromtimestamp(ttl, UTC)
-        if len(keys) <= 4:
-            return [self._reserve_one(k, limit, holder, when) for k in keys]
-        with ThreadPoolExecutor(self.threads) as pool:
-            return list(pool.map(lambda k: self._reserve_one(k, limit, holder, when), keys))
-
-    def release_many(self, account_id: str, keys: list[str], holder: str) -> None:
-        from pynamodb.exceptions import UpdateError
+        from pynamodb.constants import ALL_OLD
 
         from .quota_ledger import QuotaLedgerRecord as Q
 
         self._c(account_id)
+        when = datetime.fromtimestamp(ttl, UTC)
+        if limit < 1:
+            return [False] * len(keys)
+        cond = (Q.used.does_not_exist() | (Q.used < limit)) & ~Q.holders.contains(holder)
 
-        def release(key):
-            try:
-                Q(key).update(actions=[Q.used.add(-1), Q.holders.delete({holder})],
-                              condition=Q.holders.contains(holder))
-            except UpdateError as exc:
-                if exc.cause_response_code != "ConditionalCheckFailedException":
-                    raise
+        def add(tx, key):
+            tx.update(Q(key), actions=[Q.used.add(1), Q.holders.add({holder}), Q.ttl.set(when)], condition=cond,
+                      return_values=ALL_OLD)
 
-        with ThreadPoolExecutor(self.threads) as pool:
-            list(pool.map(release, keys))
+        result = self._transact(keys, add)
+
+        def granted(key):
+            old = result[key]
+            # refused: at quota, or this holder already has its slot (a rerun): the old item says which
+            return old is None or holder in ((old.get("holders") or {}).get("SS") or [])
+
+        return [granted(k) for k in keys]
+
+    def release_many(self, account_id: str, keys: list[str], holder: str) -> None:
+        from .quota_ledger import QuotaLedgerRecord as Q
+
+        self._c(account_id)
+
+        def add(tx, key):  # refused when this holder has no slot there: nothing to give back
+            tx.update(Q(key), actions=[Q.used.add(-1), Q.holders.delete({holder})],
+                      condition=Q.holders.contains(holder))
+
+        self._transact(keys, add)
 
     def used_many(self, account_id: str, keys: list[str]) -> dict[str, int]:
         from .quota_ledger import QuotaLedgerRecord as Q
