@@ -150,3 +150,23 @@ def test_summaries_and_outcomes():
     assert rules.run_outcome(batches) == "completed"
     assert rules.run_outcome([{"state": "failed"}]) == "failed"
     assert rules.run_outcome(batches + [{"state": "unknown"}]) is None
+
+
+def test_mass_image_uses_the_documented_images_media_ids_and_customer_service_keeps_image_media_id():
+    from scrm.domain.pushes import custom_message, mass_message, validate_content
+
+    content, delivery = validate_content({"type": "image", "media_id": "m-1"}, "oa")
+    assert delivery == "mass"
+    assert mass_message(content) == {"msgtype": "image", "images": {
+        "media_ids": ["m-1"], "recommend": "", "need_open_comment": 0, "only_fans_can_comment": 0}}
+    assert "image" not in mass_message(content)
+    several, _ = validate_content({"type": "image", "media_ids": ["m-1", "m-2"], "recommend": "new"}, "oa")
+    assert mass_message(several)["images"]["media_ids"] == ["m-1", "m-2"]
+    assert mass_message(several)["images"]["recommend"] == "new"
+    assert custom_message(content, "o-1") == {"touser": "o-1", "msgtype": "image", "image": {"media_id": "m-1"}}
+    with pytest.raises(ValidationError) as err:
+        validate_content({"type": "image", "media_ids": []}, "oa")
+    assert err.value.field == "content.media_ids"
+    with pytest.raises(ValidationError) as err:
+        validate_content({"type": "image", "media_ids": ["a", "b"], "delivery": "custom"}, "oa")
+    assert err.value.field == "content.media_ids"

@@ -29,6 +29,7 @@ CUSTOM_BATCH = 100
 TEXT_MAX_CHARS = 2000
 WECOM_TEXT_MAX_BYTES = 4000
 WECOM_ATTACHMENTS_MAX = 9
+IMAGES_MAX = 20  # our bound on the images of one mass-sent image message
 WECOM_ATTACHMENT_TYPES = ("image", "link", "miniprogram", "video", "file")
 STATUSES = ("draft", "scheduled", "running", "completed", "failed", "cancelled")
 CANCELLABLE = ("draft", "scheduled")
@@ -57,8 +58,18 @@ def validate_content(raw, platform: str) -> tuple[dict, str]:
         raise ValidationError("content of type 'wecom' needs a WeCom account", field="content.type")
     if ctype == "text":
         out = {"type": "text", "text": _str(raw.get("text"), "content.text", TEXT_MAX_CHARS)}
+    elif ctype == "image" and raw.get("media_ids") is not None:
+        ids = raw["media_ids"]
+        if not isinstance(ids, list) or not 1 <= len(ids) <= IMAGES_MAX:
+            raise ValidationError(f"content.media_ids must be a list of 1..{IMAGES_MAX} media ids",
+                                  field="content.media_ids")
+        out = {"type": "image", "media_ids": [_str(m, f"content.media_ids[{i}]", 128) for i, m in enumerate(ids)]}
+        if raw.get("recommend") is not None:
+            out["recommend"] = _str(raw["recommend"], "content.recommend", 300)
     elif ctype in ("image", "news"):
         out = {"type": ctype, "media_id": _str(raw.get("media_id"), "content.media_id", 128)}
+        if ctype == "image" and raw.get("recommend") is not None:
+            out["recommend"] = _str(raw["recommend"], "content.recommend", 300)
     elif ctype == "template":
         data = raw.get("data")
         if not isinstance(data, dict) or not data:
@@ -107,7 +118,13 @@ def validate_content(raw, platform: str) -> tuple[dict, str]:
                                   field="content.delivery")
         if delivery == "custom" and ctype == "news":
             raise ValidationError("customer-service messages send text or image", field="content.type")
+        if delivery == "custom" and len(out.get("media_ids") or []) > 1:
+            raise ValidationError("a customer-service image message carries one image", field="content.media_ids")
     return out, delivery
+
+
+def image_ids(content: dict) -> list[str]:
+    return list(content.get("media_ids") or [content["media_id"]])
 
 
 def mass_message(content: dict) -> dict:
@@ -115,15 +132,21 @@ def mass_message(content: dict) -> dict:
     if content["type"] == "text":
         return {"msgtype": "text", "text": {"content": content["text"]}}
     if content["type"] == "image":
-        return {"msgtype": "image", "image": {"media_id": content["media_id"]}}
+        # The current mass-send pages name the image payload `images` with a `media_ids` list (the older wiki's
+        # `image.media_id` is refused): https://developers.weixin.qq.com/doc/service/api/notify/message/api_masssend
+        # (by openid list) and .../api_sendall (by tag / to all) list `images` (object) for msgtype "image".
+        return {"msgtype": "image", "images": {"media_ids": image_ids(content), "recommend": content.get("recommend", ""),
+                                               "need_open_comment": 0, "only_fans_can_comment": 0}}
     if content["type"] == "news":
         return {"msgtype": "mpnews", "mpnews": {"media_id": content["media_id"]}}
     raise ValueError(f"no mass message for content type {content['type']!r}")
 
 
 def custom_message(content: dict, openid: str) -> dict:
-    msg = mass_message(content)
-    return {"touser": openid, **msg}
+    """A customer-service message: its image is still `image.media_id` (one image), unlike mass sends."""
+    if content["type"] == "image":
+        return {"touser": openid, "msgtype": "image", "image": {"media_id": image_ids(content)[0]}}
+    return {"touser": openid, **mass_message(content)}
 
 
 def wecom_message(content: dict) -> dict:
