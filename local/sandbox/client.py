@@ -63,9 +63,12 @@ class SandboxClient:
         return self._call("DELETE", "/calls")
 
     def fault(self, path: str | None, errcode: int | None = None, platform: str | None = None,
-              delay_ms: int = 0, times: int | None = 1, errmsg: str | None = None, app: str | None = None) -> dict:
+              delay_ms: int = 0, times: int | None = 1, errmsg: str | None = None, app: str | None = None,
+              after: bool = False) -> dict:
+        """after=True: the call is carried out, then answered with `errcode` (WeChat did it, we hear an error)."""
         return self._call("POST", "/faults", {"path": path, "platform": platform, "errcode": errcode,
-                                              "delay_ms": delay_ms, "times": times, "errmsg": errmsg, "app": app})
+                                              "delay_ms": delay_ms, "times": times, "errmsg": errmsg, "app": app,
+                                              "after": after})
 
     def faults(self) -> list[dict]:
         return self._call("GET", "/faults")["faults"]

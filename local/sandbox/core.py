@@ -117,6 +117,7 @@ class Fault:
     delay_ms: int = 0
     times: int | None = 1  # None = until cleared
     app: str | None = None
+    after: bool = False  # True: the call is carried out, then answered with the error (a -1 that was in fact processed)
     hits: int = field(default=0)
 
     def matches(self, platform: str, path: str, app: str | None) -> bool:
@@ -128,7 +129,7 @@ class Fault:
 
     def as_dict(self) -> dict:
         return {k: getattr(self, k) for k in
-                ("path", "platform", "errcode", "errmsg", "delay_ms", "times", "app", "hits")}
+                ("path", "platform", "errcode", "errmsg", "delay_ms", "times", "app", "after", "hits")}
 
 
 class Faults:
@@ -139,7 +140,7 @@ class Faults:
         times = spec.get("times", 1)
         f = Fault(path=spec.get("path"), platform=spec.get("platform"), errcode=spec.get("errcode"),
                   errmsg=spec.get("errmsg"), delay_ms=int(spec.get("delay_ms") or 0),
-                  times=None if times is None else int(times), app=spec.get("app"))
+                  times=None if times is None else int(times), app=spec.get("app"), after=bool(spec.get("after")))
         self.items.append(f)
         return f
 

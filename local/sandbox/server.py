@@ -69,7 +69,7 @@ class Sandbox:
                     body = json.loads(raw_body.decode("utf-8"))
                 except ValueError:
                     raise ApiError(47001, "data format error") from None
-            if fault and fault.errcode is not None:
+            if fault and fault.errcode is not None and not fault.after:
                 raise ApiError(fault.errcode, fault.errmsg or FAULT_MESSAGES.get(fault.errcode, "injected fault"))
             with self.lock:
                 if platform == "oa" and endpoint == "showqrcode":
@@ -80,6 +80,8 @@ class Sandbox:
                 else:
                     args = body if isinstance(body, dict) else {}
                     result, app = self._dispatch(platform, method, endpoint, query, args)
+            if fault and fault.errcode is not None and fault.after:  # done, but the caller hears an error
+                raise ApiError(fault.errcode, fault.errmsg or FAULT_MESSAGES.get(fault.errcode, "injected fault"))
         except ApiError as err:
             result = err.body()
         if payload is None:

@@ -273,3 +273,36 @@ def test_customer_service_window_from_callback_events(oa_account, sandbox):
     sent = [c for c in sb.calls(path_contains="custom/send") if c["errcode"] == 0]
     assert [c["body"]["touser"] for c in sent] == ["oX"]
     assert s.get(Scope.system(), "test-oa", p["push_id"])["runs"][0]["outside_window"] == 1
+
+
+def test_wecom_minus_one_that_wecom_processed_is_looked_up_not_resent(wecom_account, sandbox, monkeypatch):
+    """add_msg_template has no dedupe key. WeCom creates the task and answers -1: the sender must look the
+    message up (get_groupmsg_list_v2, this staff member, since the attempt, content, not another batch's
+    message) before resending. The gateway's own blind retry of -1 is switched off here, as the gateway
+    change for this call does."""
+    from scrm.gateway import base
+
+    monkeypatch.setattr(base, "BUSY_RETRIES", 0)
+    set_options(wecom_account, push_batch_size=5)
+    sb = SandboxClient(sandbox.url)
+    sb.wecom_customers(wecom_account.app_id, "alice", count=10)
+    clock = Clock()
+    s = svc(clock)
+    p = s.create(Scope.system(), "test-wecom", {"content": {"type": "wecom", "text": "one task per batch"},
+                                                "audience": {"type": "all"}, "send_at": iso(clock.now - 5),
+                                                "confirm": True})
+    assert p["preview"]["batches"] == 2  # two batches of alice's, with the same content
+    sb.fault("externalcontact/add_msg_template", None, platform="wecom")  # batch 1 goes through
+    sb.fault("externalcontact/add_msg_template", -1, platform="wecom", after=True)  # batch 2: done, but -1
+    s.run_due()
+    corp = sandbox.sandbox.wecom.app(wecom_account.app_id)
+    assert len(corp.msg_templates) == 2
+    batches = s.batches(Scope.system(), "test-wecom", p["push_id"])
+    assert [b["state"] for b in batches] == ["sent", "unknown"]
+    clock.now += 3600
+    s.run_due()
+    assert len(corp.msg_templates) == 2  # nothing sent twice
+    batches = s.batches(Scope.system(), "test-wecom", p["push_id"])
+    assert [b["state"] for b in batches] == ["sent", "sent"] and batches[1]["recovered"]
+    assert batches[0]["msg_id"] != batches[1]["msg_id"]
+    assert set(corp.msg_templates) == {b["msg_id"] for b in batches}

@@ -596,7 +596,8 @@ class PushService:
 
     def _start_attempt(self, push, batch) -> None:
         self._mark(push, batch, {"state": "sending", "attempts": int(batch.get("attempts") or 0) + 1,
-                                 "attempt_at": self.clock(), "retry_at": None})
+                                 "attempt_at": self.clock(), "retry_at": None,
+                                 "first_attempt_at": batch.get("first_attempt_at") or self.clock()})
 
     def _send_mass(self, push, account, gw, plan, batch) -> None:
         from ..errors import WeChatBusy, WeChatError, WeChatRateLimited, WeChatUnavailable
@@ -734,18 +735,22 @@ class PushService:
                                      else "account quota used up for this period (policy)"})
             return
         message = rules.wecom_message(push["content"])
-        if batch.get("state") in ("sending", "unknown") and batch.get("attempt_at"):
-            found = self._find_groupmsg(gw, batch["sender"], message, batch["attempt_at"])
+        if batch.get("attempt_at"):
+            # add_msg_template has no dedupe key: any earlier attempt that did not end in a definite answer
+            # (a crash, a timeout, a -1 or 45009 that WeCom may in fact have processed) is looked up before
+            # resending, so one batch never becomes two group-message tasks
+            try:
+                found = self._find_groupmsg(push, gw, batch, message)
+            except (WeChatBusy, WeChatRateLimited, WeChatUnavailable) as exc:  # cannot look: do not send blind
+                self._retry_later(push, batch, exc, ambiguous=True)
+                return
             if found:  # the earlier attempt did create it: record, never send twice
                 self._groupmsg_sent(push, batch, counts, found, [], recovered=True)
                 return
         self._start_attempt(push, batch)
         try:
             res = self._call(gw.add_msg_template, batch["sender"], eligible, message)
-        except (WeChatBusy, WeChatRateLimited) as exc:
-            self._retry_later(push, batch, exc, ambiguous=False)
-            return
-        except WeChatUnavailable as exc:
+        except (WeChatBusy, WeChatRateLimited, WeChatUnavailable) as exc:
             self._retry_later(push, batch, exc, ambiguous=True)
             return
         except WeChatError as exc:
@@ -764,14 +769,22 @@ class PushService:
                                  "pending_results": counts["eligible"] - len(fail), "recovered": recovered or None,
                                  "reason": None})
 
-    def _find_groupmsg(self, gw, sender: str, message: dict, since: float) -> str | None:
+    def _find_groupmsg(self, push: dict, gw, batch: dict, message: dict) -> str | None:
+        """The group message an earlier attempt of this batch created, if WeCom has it: same creator, same
+        content, created since the batch's first attempt, and not a message another batch of this run
+        already recorded (one staff member's batches of one push carry the same content)."""
+        taken = {b.get("msg_id") for b in self.store.list_batches(push["account_id"], push["push_id"], push["run_no"])
+                 if b.get("msg_id") and b["no"] != batch["no"]}
+        since = batch.get("first_attempt_at") or batch["attempt_at"]
         cursor = ""
         start, end = int(since) - 5, int(self.clock()) + 5
         while True:
             page = self._call(gw.post, "externalcontact/get_groupmsg_list_v2", {
-                "chat_type": "single", "start_time": start, "end_time": end, "creator": sender, "filter_type": 0,
-                "cursor": cursor, "limit": 100})
+                "chat_type": "single", "start_time": start, "end_time": end, "creator": batch["sender"],
+                "filter_type": 0, "cursor": cursor, "limit": 100})
             for m in page.get("group_msg_list") or []:
+                if m.get("msgid") in taken or (m.get("creator") and m["creator"] != batch["sender"]):
+                    continue
                 if (m.get("text") or {}).get("content", "") == (message.get("text") or {}).get("content", "") and \
                         (m.get("attachments") or []) == (message.get("attachments") or []):
                     return m["msgid"]
