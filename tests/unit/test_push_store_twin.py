@@ -51,3 +51,29 @@ def test_a_push_to_1000_followers_reserves_in_10_round_trips():
     run_until_done(svc, clock, max_ticks=2)
     assert len(gw.deliveries) == 1000
     assert store.round_trips == math.ceil(1000 / TX_MAX)
+
+
+def _walk(fetch):
+    out, start, pages = [], None, 0
+    while True:
+        items, start = fetch(start)
+        out += items
+        pages += 1
+        if start is None:
+            return out, pages
+
+
+def test_pushes_segments_and_batches_page_like_dynamodb():
+    store = MemoryPushStore()
+    for i in range(11):
+        store.create_push({"account_id": "acct", "push_id": f"{i:016x}", "status": "draft"})
+        store.put_segment({"account_id": "acct", "segment_id": f"s{i:02d}", "name": "x", "audience": {},
+                           "created_at": 0})
+    store.create_push({"account_id": "other", "push_id": "f" * 16, "status": "draft"})
+    pushes, pages = _walk(lambda start: store.page_pushes("acct", 4, start))
+    assert [p["push_id"] for p in pushes] == [f"{i:016x}" for i in reversed(range(11))] and pages == 3
+    segments, _ = _walk(lambda start: store.page_segments("acct", 5, start))
+    assert [s["segment_id"] for s in segments] == [f"s{i:02d}" for i in range(11)]
+    store.put_batches("acct", "p", 1, [{"no": n, "recipients": ["a", "b"]} for n in range(1, 8)])
+    batches, pages = _walk(lambda start: store.page_batches("acct", "p", 1, 3, start))
+    assert [b["no"] for b in batches] == list(range(1, 8)) and pages == 3

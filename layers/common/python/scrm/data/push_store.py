@@ -42,6 +42,11 @@ def unpack(blob: bytes | None) -> list[str]:
     return text.split("\n") if text else []
 
 
+def _key(account_id: str, range_name: str, value: str) -> dict:
+    """A last-evaluated key in DynamoDB's shape, so both stores hand out the same kind of cursor."""
+    return {"account_id": {"S": account_id}, range_name: {"S": value}}
+
+
 class MemoryPushStore:
     """In-memory store with the same conditional semantics as DynamoDB (one lock, copies out)."""
 
@@ -79,10 +84,19 @@ class MemoryPushStore:
             return copy.deepcopy(p) if p else None
 
     def list_pushes(self, account_id: str, limit: int = 50) -> list[dict]:
+        return self.page_pushes(account_id, limit)[0]
+
+    def page_pushes(self, account_id: str, limit: int = 50, start: dict | None = None
+                    ) -> tuple[list[dict], dict | None]:
+        """Newest first, like the DynamoDB store; the cursor is the last push's key."""
         self._c(account_id)
+        after = (start or {}).get("push_id", {}).get("S")
         with self.lock:
-            items = [copy.deepcopy(p) for (a, _), p in self.pushes.items() if a == account_id]
-        return sorted(items, key=lambda p: p["push_id"], reverse=True)[:limit]
+            ids = sorted((i for (a, i) in self.pushes if a == account_id and (after is None or i < after)),
+                         reverse=True)
+            items = [copy.deepcopy(self.pushes[(account_id, i)]) for i in ids[:limit]]
+        last = _key(account_id, "push_id", items[-1]["push_id"]) if len(ids) > limit else None
+        return items, last
 
     def update_push(self, account_id: str, push_id: str, changes: dict, *, expect_status=None,
                     expect_owner: str | None = None) -> bool:
@@ -155,6 +169,18 @@ class MemoryPushStore:
         with self.lock:
             metas = self.batches.get(run_pk(account_id, push_id, run_no), {})
             return [copy.deepcopy(metas[n]) for n in sorted(metas)]
+
+    def page_batches(self, account_id: str, push_id: str, run_no: int, limit: int = 50,
+                     start: dict | None = None) -> tuple[list[dict], dict | None]:
+        self._c(account_id)
+        after = (start or {}).get("sk", {}).get("S", "")
+        with self.lock:
+            metas = self.batches.get(run_pk(account_id, push_id, run_no), {})
+            nos = [n for n in sorted(metas) if batch_sk(n) > after]
+            items = [copy.deepcopy(metas[n]) for n in nos[:limit]]
+        last = ({"pk": {"S": run_pk(account_id, push_id, run_no)}, "sk": {"S": batch_sk(items[-1]["no"])}}
+                if len(nos) > limit else None)
+        return items, last
 
     def batch_recipients(self, account_id: str, push_id: str, run_no: int, no: int) -> list[str]:
         self._c(account_id)
@@ -301,6 +327,16 @@ class MemoryPushStore:
         with self.lock:
             return [copy.deepcopy(s) for (a, _), s in self.segments.items() if a == account_id]
 
+    def page_segments(self, account_id: str, limit: int = 50, start: dict | None = None
+                      ) -> tuple[list[dict], dict | None]:
+        self._c(account_id)
+        after = (start or {}).get("segment_id", {}).get("S", "")
+        with self.lock:
+            ids = sorted(i for (a, i) in self.segments if a == account_id and i > after)
+            items = [copy.deepcopy(self.segments[(account_id, i)]) for i in ids[:limit]]
+        last = _key(account_id, "segment_id", items[-1]["segment_id"]) if len(ids) > limit else None
+        return items, last
+
 
 class DynamoPushStore:
     """The same interface over the `pushes`, `push_batches`, `quota_ledger`, `interactions` and
@@ -346,10 +382,19 @@ class DynamoPushStore:
             return None
 
     def list_pushes(self, account_id: str, limit: int = 50) -> list[dict]:
+        return self.page_pushes(account_id, limit)[0]
+
+    def page_pushes(self, account_id: str, limit: int = 50, start: dict | None = None
+                    ) -> tuple[list[dict], dict | None]:
+        from .paging import one_page
         from .pushes import PushRecord
 
         self._c(account_id)
-        return [self._push_dict(r) for r in PushRecord.query(account_id, scan_index_forward=False, limit=limit)]
+        if start is not None and start.get("account_id", {}).get("S") != account_id:
+            raise ValueError("cursor of another account")
+        items, last = one_page(PushRecord.query(account_id, scan_index_forward=False, limit=limit, page_size=limit,
+                                                last_evaluated_key=start))
+        return [self._push_dict(r) for r in items], last
 
     def update_push(self, account_id: str, push_id: str, changes: dict, *, expect_status=None,
                     expect_owner: str | None = None) -> bool:
@@ -465,6 +510,22 @@ class DynamoPushStore:
             if "#" not in rec.sk:
                 out.append(self._doc(rec))
         return out
+
+    def page_batches(self, account_id: str, push_id: str, run_no: int, limit: int = 50,
+                     start: dict | None = None) -> tuple[list[dict], dict | None]:
+        """A page of batch records. Recipient chunks (sk b000001#r000) sit between them and are filtered out
+        (projected away first), so a page reads at most `limit` items and may return fewer."""
+        from .paging import one_page
+        from .push_batches import PushBatchRecord as B
+
+        self._c(account_id)
+        pk = run_pk(account_id, push_id, run_no)
+        if start is not None and start.get("pk", {}).get("S") != pk:
+            raise ValueError("cursor of another run")
+        items, last = one_page(B.query(pk, B.sk.startswith("b"), consistent_read=True, limit=limit, page_size=limit,
+                                       last_evaluated_key=start, attributes_to_get=["pk", "sk", "state", "doc",
+                                                                                    "finished"]))
+        return [self._doc(r) for r in items if "#" not in r.sk], last
 
     def batch_recipients(self, account_id: str, push_id: str, run_no: int, no: int) -> list[str]:
         from .push_batches import PushBatchRecord
@@ -729,3 +790,15 @@ class DynamoPushStore:
 
         self._c(account_id)
         return [self._segment(r) for r in SegmentRecord.query(account_id)]
+
+    def page_segments(self, account_id: str, limit: int = 50, start: dict | None = None
+                      ) -> tuple[list[dict], dict | None]:
+        from .paging import one_page
+        from .segments import SegmentRecord
+
+        self._c(account_id)
+        if start is not None and start.get("account_id", {}).get("S") != account_id:
+            raise ValueError("cursor of another account")
+        items, last = one_page(SegmentRecord.query(account_id, limit=limit, page_size=limit,
+                                                   last_evaluated_key=start))
+        return [self._segment(r) for r in items], last

@@ -266,9 +266,20 @@ class PushService:
         push = self._get(scope, account_id, push_id)
         return self.store.list_batches(account_id, push_id, run_no or push["run_no"])
 
+    def batches_page(self, scope: Scope, account_id: str, push_id: str, run_no: int | None = None, *,
+                     limit: int = 50, start: dict | None = None) -> tuple[list[dict], dict | None]:
+        push = self._get(scope, account_id, push_id)
+        return self.store.page_batches(account_id, push_id, run_no or push["run_no"], limit, start)
+
     def list(self, scope: Scope, account_id: str, limit: int = 50) -> list[dict]:
+        return self.list_page(scope, account_id, limit=limit)[0]
+
+    def list_page(self, scope: Scope, account_id: str, *, limit: int = 50, start: dict | None = None
+                  ) -> tuple[list[dict], dict | None]:
+        """One page of the account's pushes, newest first, and the key to continue from (None at the end)."""
         scope.check(account_id)
-        return [self.view(p) for p in self.store.list_pushes(account_id, limit)]
+        items, last = self.store.page_pushes(account_id, limit, start)
+        return [self.view(p) for p in items], last
 
     @staticmethod
     def view(push: dict) -> dict:
@@ -312,6 +323,11 @@ class PushService:
     def list_segments(self, scope: Scope, account_id: str) -> list[dict]:
         scope.check(account_id)
         return self.store.list_segments(account_id)
+
+    def segments_page(self, scope: Scope, account_id: str, *, limit: int = 50, start: dict | None = None
+                      ) -> tuple[list[dict], dict | None]:
+        scope.check(account_id)
+        return self.store.page_segments(account_id, limit, start)
 
     # ================================================================ audience
 
