@@ -282,7 +282,7 @@ def test_wecom_minus_one_that_wecom_processed_is_looked_up_not_resent(wecom_acco
     change for this call does."""
     from scrm.gateway import base
 
-    monkeypatch.setattr(base, "BUSY_RETRIES", 0)
+    monkeypatch.setattr(base, "BUSY_RETRIES", 0, raising=False)
     set_options(wecom_account, push_batch_size=5)
     sb = SandboxClient(sandbox.url)
     sb.wecom_customers(wecom_account.app_id, "alice", count=10)
