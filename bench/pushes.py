@@ -73,6 +73,7 @@ def oa_bench(sb, followers: int) -> dict:
     plan_calls = sb.call_counts()
     sb.clear_calls()
     writes_before = store.writes
+    trips_before = store.round_trips
     t = time.perf_counter()
     done = svc.process_run(store.get_push("bench-oa", push["push_id"]), "bench")
     send_s = time.perf_counter() - t
@@ -81,7 +82,41 @@ def oa_bench(sb, followers: int) -> dict:
     run = view["runs"][0]
     return {"followers": followers, "seed_s": seed_s, "plan_s": plan_s, "send_s": send_s, "done": done,
             "batches": plan["batches"], "plan_calls": plan_calls, "send_calls": send_calls,
-            "sent": run["sent"], "store_writes_plan": writes_before, "store_writes_send": store.writes - writes_before}
+            "sent": run["sent"], "store_writes_plan": writes_before, "store_writes_send": store.writes - writes_before,
+            "ledger_round_trips": store.round_trips - trips_before}
+
+
+def dynamo_ledger_bench(n: int) -> dict:
+    """The same reservations through the DynamoDB store on moto: TransactWriteItems counted with a botocore
+    hook, for n recipients none at quota, then again with 1 in 100 already at quota (limit 1)."""
+    import botocore.client
+
+    from scrm.data.push_store import DynamoPushStore
+    from scrm.tenancy import Scope
+
+    calls: list[str] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(self, operation, params):
+        if self.meta.service_model.service_name == "dynamodb":
+            calls.append(operation)
+        return original(self, operation, params)
+
+    store = DynamoPushStore(Scope.system())
+    keys = [f"bench#mass#recipient#m202605#o{i:07d}" for i in range(n)]
+    botocore.client.BaseClient._make_api_call = counting
+    try:
+        store.reserve_many("bench", keys, 4, "run#1", int(time.time()) + 86400)
+        clean = len(calls)
+        fresh = [k.replace("#m202605#", "#m202606#") for k in keys]
+        store.reserve_many("bench", fresh[::100], 1, "other#1", int(time.time()) + 86400)
+        calls.clear()
+        granted = store.reserve_many("bench", fresh, 1, "run#2", int(time.time()) + 86400)
+        at_quota = len(calls)
+    finally:
+        botocore.client.BaseClient._make_api_call = original
+    return {"n": n, "clean": clean, "at_quota": at_quota, "refused": granted.count(False),
+            "kinds": sorted(set(calls))}
 
 
 def wecom_bench(sb, customers: int, staff: int) -> dict:
@@ -119,6 +154,7 @@ def main(argv=None):
     ap.add_argument("--followers", type=int, default=1_000_000)
     ap.add_argument("--customers", type=int, default=10_000)
     ap.add_argument("--staff", type=int, default=20)
+    ap.add_argument("--ledger-recipients", type=int, default=10_000)
     args = ap.parse_args(argv)
     from moto import mock_aws
 
@@ -129,6 +165,10 @@ def main(argv=None):
         setup(server.url)
         oa = oa_bench(sb, args.followers)
         wc = wecom_bench(sb, args.customers, args.staff)
+        from local.moto_atomic import install
+
+        install()
+        ledger = dynamo_ledger_bench(args.ledger_recipients)
 
     def n(counts, key):
         return sum(v for k, v in counts.items() if key in k)
@@ -139,6 +179,9 @@ def main(argv=None):
     print(f"  sending:  {n(oa['send_calls'], 'mass/send')} mass/send calls (floor {-(-oa['followers'] // 10000)}), "
           f"{oa['send_s']:.1f} s, {oa['sent']:,} sent, {oa['store_writes_send']:,} store writes "
           f"(quota ledger reservations + batch states)")
+    print(f"  quota ledger: {oa['ledger_round_trips']:,} DynamoDB round trips (transactions of <= 100 conditional "
+          f"writes; ceil(n/100) = {-(-oa['followers'] // 100):,}), beside {n(oa['send_calls'], 'mass/send')} "
+          f"mass/send calls")
     print(f"  total WeChat calls: {sum(oa['plan_calls'].values()) + sum(oa['send_calls'].values())} "
           f"(sandbox seeding {oa['seed_s']:.1f} s not counted)")
     print(f"WeCom push to {wc['customers']:,} customers across {wc['staff']} staff:")
@@ -146,6 +189,9 @@ def main(argv=None):
           f"audience listing: {n(wc['run_calls'], 'externalcontact/list') + n(wc['run_calls'], 'follow_user')} "
           f"calls at run + {sum(wc['preview_calls'].values())} at preview; {wc['sent']:,} sent in "
           f"{wc['batches']} batches, {wc['total_s']:.1f} s")
+    print(f"Quota ledger on moto (DynamoDB store), {ledger['n']:,} recipients: {ledger['clean']} round trips "
+          f"(ceil(n/100) = {-(-ledger['n'] // 100)}); with 1 in 100 at quota: {ledger['at_quota']} round trips, "
+          f"{ledger['refused']} left out ({', '.join(ledger['kinds'])})")
 
 
 if __name__ == "__main__":

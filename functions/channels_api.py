@@ -3,19 +3,20 @@ per-channel statistics."""
 
 from chalice import Blueprint
 
-from functions.admin_common import admin_route
+from functions.admin_common import admin_route, page
 
 bp = Blueprint(__name__)
 
 
 @admin_route(bp, "/accounts/{account_id}/channels")
 def list_channels(ctx, account_id):
-    from scrm.services.channels import list_channels
+    """Paged in channel id order (?limit, ?cursor); ?group, ?kind, ?include_archived filter each page."""
+    from scrm.services.channels import list_channels_page
 
     archived = ctx.query.get("include_archived") in ("1", "true")
-    items = list_channels(ctx.scope, account_id, group=ctx.query.get("group") or None,
-                          kind=ctx.query.get("kind") or None, include_archived=archived)
-    return {"items": items, "next_cursor": None}
+    return page(lambda limit, start: list_channels_page(
+        ctx.scope, account_id, group=ctx.query.get("group") or None, kind=ctx.query.get("kind") or None,
+        include_archived=archived, limit=limit, start=start), ctx)
 
 
 @admin_route(bp, "/accounts/{account_id}/channels", methods=("POST",), role="operator", audit="channel.create",
@@ -78,28 +79,48 @@ def channel_qrcode(ctx, account_id, channel_id):
         "Content-Disposition": f'inline; filename="channel-{channel_id}.{fmt}"'})
 
 
+STATS_DEFAULT_LIMIT, STATS_MAX_LIMIT = 20, 100  # channels a page (each costs 16 shard queries)
+
+
+def _stats_page(ctx):
+    from functions.admin_common import _actual_path, decode_cursor
+
+    path = _actual_path(ctx.request)
+    return ctx.limit(STATS_DEFAULT_LIMIT, STATS_MAX_LIMIT), decode_cursor(ctx.query.get("cursor"), path), path
+
+
 @admin_route(bp, "/accounts/{account_id}/channel-stats")
 def channel_stats(ctx, account_id):
-    """?from=YYYY-MM-DD&to=YYYY-MM-DD (China days; default the last 30), ?channel_id=, ?group="""
+    """?from=YYYY-MM-DD&to=YYYY-MM-DD (China days; default the last 30), ?channel_id=, ?group=; paged by
+    channel (?limit, ?cursor -> next_cursor), so no request reads more than a page of channels' counters."""
     import time
 
-    from scrm.services.channel_stats import report
+    from functions.admin_common import encode_cursor
+    from scrm.services.channel_stats import report_page
 
-    return report(ctx.scope, account_id, ctx.query, time.time())
+    limit, start, path = _stats_page(ctx)
+    out, last = report_page(ctx.scope, account_id, ctx.query, time.time(), limit=limit, start=start)
+    return {**out, "next_cursor": encode_cursor(last, path)}
 
 
 @admin_route(bp, "/accounts/{account_id}/channel-stats.csv")
 def channel_stats_csv(ctx, account_id):
+    """The day rows of one page of channels; the next page's cursor is in the X-Next-Cursor header."""
     import time
 
     from chalice import Response
 
-    from scrm.services.channel_stats import report_csv
+    from functions.admin_common import encode_cursor
+    from scrm.services.channel_stats import report_csv_page
 
-    text = report_csv(ctx.scope, account_id, ctx.query, time.time())
-    return Response(body=text, status_code=200, headers={
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="channel-stats-{account_id}.csv"'})
+    limit, start, path = _stats_page(ctx)
+    text, last = report_csv_page(ctx.scope, account_id, ctx.query, time.time(), limit=limit, start=start)
+    headers = {"Content-Type": "text/csv; charset=utf-8",
+               "Content-Disposition": f'attachment; filename="channel-stats-{account_id}.csv"'}
+    nxt = encode_cursor(last, path)
+    if nxt:
+        headers["X-Next-Cursor"] = nxt
+    return Response(body=text, status_code=200, headers=headers)
 
 
 @admin_route(bp, "/accounts/{account_id}/contacts")

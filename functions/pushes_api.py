@@ -6,7 +6,7 @@ would receive it) -> confirm (scheduled) -> the content_push schedule sends it. 
 
 from chalice import Blueprint
 
-from functions.admin_common import admin_route
+from functions.admin_common import admin_route, page
 
 bp = Blueprint(__name__)
 PUSH_FIELDS = ("name", "content", "audience", "send_at", "timezone", "recurrence")
@@ -20,7 +20,8 @@ def _service(ctx):
 
 @admin_route(bp, "/accounts/{account_id}/pushes")
 def list_pushes(ctx, account_id):
-    return {"items": _service(ctx).list(ctx.scope, account_id, limit=ctx.limit()), "next_cursor": None}
+    svc = _service(ctx)
+    return page(lambda limit, start: svc.list_page(ctx.scope, account_id, limit=limit, start=start), ctx)
 
 
 @admin_route(bp, "/accounts/{account_id}/pushes", methods=("POST",), role="operator", audit="push.create",
@@ -59,13 +60,15 @@ def push_batches(ctx, account_id, push_id):
     run = ctx.query.get("run")
     if run is not None and (not str(run).isdigit() or not 1 <= int(run) <= 100000):
         raise ValidationError("run must be a run number (1, 2, ...)", field="run")
-    items = _service(ctx).batches(ctx.scope, account_id, push_id, int(run) if run else None)
-    return {"items": items, "next_cursor": None}
+    svc = _service(ctx)
+    return page(lambda limit, start: svc.batches_page(ctx.scope, account_id, push_id, int(run) if run else None,
+                                                      limit=limit, start=start), ctx)
 
 
 @admin_route(bp, "/accounts/{account_id}/segments")
 def list_segments(ctx, account_id):
-    return {"items": _service(ctx).list_segments(ctx.scope, account_id), "next_cursor": None}
+    svc = _service(ctx)
+    return page(lambda limit, start: svc.segments_page(ctx.scope, account_id, limit=limit, start=start), ctx)
 
 
 @admin_route(bp, "/accounts/{account_id}/segments", methods=("POST",), role="operator", audit="segment.create",

@@ -372,6 +372,15 @@ class OAPlatform:
         msgtype = body.get("msgtype")
         if msgtype not in MASS_TYPES:
             raise ApiError(40008, "invalid message type")
+        if msgtype == "image":
+            # the current mass-send pages name the image payload `images` with a `media_ids` list
+            # (developers.weixin.qq.com/doc/service/api/notify/message/api_masssend); the old `image.media_id`
+            # shape is a malformed body
+            images = body.get("images")
+            ids = images.get("media_ids") if isinstance(images, dict) else None
+            if not isinstance(ids, list) or not ids or not all(isinstance(m, str) and m for m in ids):
+                raise ApiError(47001, "data format error, images.media_ids missing")
+            return msgtype
         if not isinstance(body.get(msgtype), dict):
             raise ApiError(47001, f"data format error, {msgtype} payload missing")
         return msgtype
@@ -380,7 +389,8 @@ class OAPlatform:
         cmid = body.get("clientmsgid")
         if cmid is None:
             # the platform defaults it to a digest of scope + content, so identical sends dedupe too
-            digest = json.dumps([scope, body.get("msgtype"), body.get(body.get("msgtype"))], sort_keys=True)
+            payload = body.get("images" if body.get("msgtype") == "image" else body.get("msgtype"))
+            digest = json.dumps([scope, body.get("msgtype"), payload], sort_keys=True)
             return "auto:" + hashlib.md5(digest.encode()).hexdigest()
         cmid = str(cmid)
         if len(cmid.encode("utf-8")) > 64:

@@ -273,3 +273,73 @@ def test_customer_service_window_from_callback_events(oa_account, sandbox):
     sent = [c for c in sb.calls(path_contains="custom/send") if c["errcode"] == 0]
     assert [c["body"]["touser"] for c in sent] == ["oX"]
     assert s.get(Scope.system(), "test-oa", p["push_id"])["runs"][0]["outside_window"] == 1
+
+
+def test_wecom_minus_one_that_wecom_processed_is_looked_up_not_resent(wecom_account, sandbox, monkeypatch):
+    """add_msg_template has no dedupe key. WeCom creates the task and answers -1: the sender must look the
+    message up (get_groupmsg_list_v2, this staff member, since the attempt, content, not another batch's
+    message) before resending. The gateway's own blind retry of -1 is switched off here, as the gateway
+    change for this call does."""
+    from scrm.gateway import base
+
+    monkeypatch.setattr(base, "BUSY_RETRIES", 0, raising=False)
+    set_options(wecom_account, push_batch_size=5)
+    sb = SandboxClient(sandbox.url)
+    sb.wecom_customers(wecom_account.app_id, "alice", count=10)
+    clock = Clock()
+    s = svc(clock)
+    p = s.create(Scope.system(), "test-wecom", {"content": {"type": "wecom", "text": "one task per batch"},
+                                                "audience": {"type": "all"}, "send_at": iso(clock.now - 5),
+                                                "confirm": True})
+    assert p["preview"]["batches"] == 2  # two batches of alice's, with the same content
+    sb.fault("externalcontact/add_msg_template", None, platform="wecom")  # batch 1 goes through
+    sb.fault("externalcontact/add_msg_template", -1, platform="wecom", apply=True)  # batch 2: done, but -1
+    s.run_due()
+    corp = sandbox.sandbox.wecom.app(wecom_account.app_id)
+    assert len(corp.msg_templates) == 2
+    batches = s.batches(Scope.system(), "test-wecom", p["push_id"])
+    assert [b["state"] for b in batches] == ["sent", "unknown"]
+    clock.now += 3600
+    s.run_due()
+    assert len(corp.msg_templates) == 2  # nothing sent twice
+    batches = s.batches(Scope.system(), "test-wecom", p["push_id"])
+    assert [b["state"] for b in batches] == ["sent", "sent"] and batches[1]["recovered"]
+    assert batches[0]["msg_id"] != batches[1]["msg_id"]
+    assert set(corp.msg_templates) == {b["msg_id"] for b in batches}
+
+
+def test_channel_audience_is_who_still_follows_and_the_preview_says_who_left(oa_account, sandbox):
+    import json
+
+    from scrm.services import channels, events
+
+    a = oa_account.account_id
+    sb = SandboxClient(sandbox.url)
+    sb.oa_followers(oa_account.app_id, openids=["o-1", "o-2", "o-3"])
+    ch = channels.create_channel(Scope.system(a), a, {"kind": "oa_qr", "name": "Poster", "qr_type": "temporary",
+                                                      "expire_seconds": 86400})
+    t = int(time.time()) - 600
+
+    def event(name, openid, at, key):
+        return {"account_id": a, "platform": "oa", "kind": f"oa.{name}", "dedupe_key": f"{openid}|{at}|{name}",
+                "event": {"ToUserName": oa_account.original_id, "FromUserName": openid, "CreateTime": at,
+                          "MsgType": "event", "Event": name, "EventKey": key, "received_at": at}}
+
+    payloads = [event("subscribe", o, t + i, "qrscene_" + ch["scene"]) for i, o in enumerate(["o-1", "o-2", "o-3"])]
+    payloads.append(event("unsubscribe", "o-3", t + 60, ""))
+    records = [{"messageId": f"m{i}", "receiptHandle": f"r{i}", "body": json.dumps(p), "attributes": {},
+                "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:ap-east-1:123456789012:events", "awsRegion": "ap-east-1"}
+               for i, p in enumerate(payloads)]
+    assert events.process_batch({"Records": records}) == {"batchItemFailures": []}
+    s = svc()
+    p = s.create(Scope.system(), a, {"content": {"type": "text", "text": "poster fans"},
+                                     "audience": {"type": "channel", "channel_ids": [ch["channel_id"]]},
+                                     "send_at": iso(time.time() - 5), "confirm": True})
+    assert p["preview"]["audience"] == 2
+    assert p["preview"]["left_out"] == {"unfollowed": 1} and p["preview"]["left_out_total"] == 1
+    s.run_due()
+    [job] = mass_jobs(sb, oa_account.app_id)
+    assert sorted(job["body"]["touser"]) == ["o-1", "o-2"]
+    run = s.get(Scope.system(), a, p["push_id"])["runs"][0]
+    assert run["sent"] == 2 and run["left_out"] == {"unfollowed": 1}

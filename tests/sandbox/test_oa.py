@@ -324,3 +324,22 @@ def test_slow_handler_gets_retried_like_wechat(server, client, receiver):
                           retry_on_failure=3)
     assert [d["status"] for d in res["deliveries"]] == [None] * 4
     assert len({e["data"]["MsgId"] for e in receiver.events}) == 1
+
+
+def test_mass_send_image_takes_the_documented_images_media_ids_and_refuses_image_media_id(server, client):
+    """The current mass-send pages name the image payload `images` (a `media_ids` list); `image.media_id`,
+    the older wiki's shape, is a malformed body (47001)."""
+    client.oa_followers(APPID, count=3)
+    wx = oa_client(server.url)
+    users = wx.user.get_followers()["data"]["openid"]
+    ok = wx.post("message/mass/send", data={"touser": users, "msgtype": "image", "clientmsgid": "img-1", "images": {
+        "media_ids": ["m-1", "m-2"], "recommend": "new in store", "need_open_comment": 0, "only_fans_can_comment": 0}})
+    assert ok["errcode"] == 0 and ok["msg_id"]
+    for old in ({"image": {"media_id": "m-1"}}, {"images": {"media_ids": []}}, {"images": {"media_id": "m-1"}}):
+        with pytest.raises(WeChatClientException) as err:
+            wx.post("message/mass/send", data={"touser": users, "msgtype": "image", "clientmsgid": "img-2", **old})
+        assert err.value.errcode == 47001
+    with pytest.raises(WeChatClientException) as err:  # sendall (by tag / to all) likewise
+        wx.post("message/mass/sendall", data={"filter": {"is_to_all": True}, "msgtype": "image",
+                                              "image": {"media_id": "m-1"}, "clientmsgid": "img-3"})
+    assert err.value.errcode == 47001

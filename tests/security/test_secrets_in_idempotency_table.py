@@ -46,7 +46,8 @@ def test_no_secret_is_written_to_the_idempotency_table(api):
     assert first_key.status_code == 201 and first_key.json_body["key"].startswith("scrm.acct-a.")
     weak_token = "abc123"  # an admin may choose a short Token: its hash must not be in the table either
     account_body = {"account_id": "idem-oa", "kind": "oa", "app_id": "wx1", "name": "n",
-                    "app_secret": "the-app-secret-0123456789", "token": weak_token}
+                    "app_secret": "the-app-secret-0123456789", "token": weak_token,
+                    "original_id": "gh_idem0000001"}
     generated_body = {k: v for k, v in account_body.items() if k != "token"} | {"account_id": "idem-gen"}
     first_acct = api.call("POST", "/accounts", key=api.platform_key, body=account_body, headers=h)
     h2 = {"Idempotency-Key": "k-gen"}

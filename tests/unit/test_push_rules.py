@@ -150,3 +150,47 @@ def test_summaries_and_outcomes():
     assert rules.run_outcome(batches) == "completed"
     assert rules.run_outcome([{"state": "failed"}]) == "failed"
     assert rules.run_outcome(batches + [{"state": "unknown"}]) is None
+
+
+def test_mass_image_uses_the_documented_images_media_ids_and_customer_service_keeps_image_media_id():
+    from scrm.domain.pushes import custom_message, mass_message, validate_content
+
+    content, delivery = validate_content({"type": "image", "media_id": "m-1"}, "oa")
+    assert delivery == "mass"
+    assert mass_message(content) == {"msgtype": "image", "images": {
+        "media_ids": ["m-1"], "recommend": "", "need_open_comment": 0, "only_fans_can_comment": 0}}
+    assert "image" not in mass_message(content)
+    several, _ = validate_content({"type": "image", "media_ids": ["m-1", "m-2"], "recommend": "new"}, "oa")
+    assert mass_message(several)["images"]["media_ids"] == ["m-1", "m-2"]
+    assert mass_message(several)["images"]["recommend"] == "new"
+    assert custom_message(content, "o-1") == {"touser": "o-1", "msgtype": "image", "image": {"media_id": "m-1"}}
+    with pytest.raises(ValidationError) as err:
+        validate_content({"type": "image", "media_ids": []}, "oa")
+    assert err.value.field == "content.media_ids"
+    with pytest.raises(ValidationError) as err:
+        validate_content({"type": "image", "media_ids": ["a", "b"], "delivery": "custom"}, "oa")
+    assert err.value.field == "content.media_ids"
+
+
+def _touch(kind, t, ident, channel, staff=None, account="acct"):
+    from scrm.domain.attribution import make_touch
+
+    return make_touch(kind=kind, t=t, account_id=account, identity=ident, channel=channel,
+                      dedupe_key=f"{kind}{t}{ident}", staff=staff)
+
+
+def test_channel_reach_leaves_out_people_who_left_in_event_order():
+    from scrm.domain.pushes import LEFT_STAFF, LEFT_UNFOLLOWED, channel_reach
+
+    oa = [_touch("follow", 10, "o-1", "ch1"), _touch("unfollow", 20, "o-1", "direct")]
+    assert channel_reach(oa, "acct", {"ch1"}) == {"o-1": (None, LEFT_UNFOLLOWED)}
+    assert channel_reach(list(reversed(oa)), "acct", {"ch1"}) == {"o-1": (None, LEFT_UNFOLLOWED)}  # arrival order
+    back = oa + [_touch("follow", 30, "o-1", "direct")]
+    assert channel_reach(back, "acct", {"ch1"}) == {"o-1": (None, None)}  # following again: reachable
+    assert channel_reach(oa, "acct", {"ch2"}) == {}  # not brought by that channel
+    assert channel_reach(oa, "other", {"ch1"}) == {}  # another account's touches
+    wc = [_touch("add", 10, "wm-1", "ch1", "alice"), _touch("add", 11, "wm-1", "direct", "bob"),
+          _touch("del", 20, "wm-1", "direct", "alice")]
+    # still bob's customer, but no longer a customer of alice, whom the channel brought them to
+    assert channel_reach(wc, "acct", {"ch1"}) == {"wm-1": (None, LEFT_STAFF)}
+    assert channel_reach(wc[:2], "acct", {"ch1"}) == {"wm-1": ("alice", None)}

@@ -1,9 +1,10 @@
 """Table `channel_stats`: sharded per-channel daily counters.
 
 Hash `pk` = `<account_id>#<shard>` (shard 00..SHARDS-1, chosen at random per write), range
-`sk` = `<day>#<channel_id>`. Each item holds every metric of one (channel, day, shard); readers query
-each shard for a day range and sum. No single item or partition key takes more than 1/SHARDS of an
-account's attribution writes.
+`sk` = `<channel_id>#<day>`. Each item holds every metric of one (channel, day, shard); a reader asks each
+shard for one channel's day range (`sk` between `<channel>#<from>` and `<channel>#<to>`) and sums, so a
+report reads exactly the counters of the channels it shows, never the whole account. No single item or
+partition key takes more than 1/SHARDS of an account's attribution writes.
 """
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
@@ -33,9 +34,14 @@ class ChannelStatItem(Model):
     lost_d30 = NumberAttribute(null=True)
 
 
-def query_shard(scope, account_id: str, shard_key: str, start: str, end: str):
-    """One shard's rows of an account for days start..end (inclusive)."""
+def stat_sk(channel_id: str, day: str) -> str:
+    return f"{channel_id}#{day}"
+
+
+def query_channel(scope, account_id: str, shard_key: str, channel_id: str, start: str, end: str):
+    """One shard's rows of one channel for days start..end (inclusive)."""
     scope.check(account_id)
     if not shard_key.startswith(f"{account_id}#"):
         raise ValueError("shard key of another account")
-    return ChannelStatItem.query(shard_key, ChannelStatItem.sk.between(f"{start}#", f"{end}#\uffff"))
+    return ChannelStatItem.query(shard_key, ChannelStatItem.sk.between(stat_sk(channel_id, start),
+                                                                       stat_sk(channel_id, end)))

@@ -83,6 +83,19 @@ def query_channels(scope, account_id: str):
     return ChannelItem.query(account_id, ChannelItem.sk.startswith("ch#"))
 
 
+def page_channels(scope, account_id: str, *, limit: int, start: dict | None = None, filter_condition=None
+                  ) -> tuple[list[ChannelItem], dict | None]:
+    """One page of the account's channels in channel id order: one Query reading at most `limit` items
+    (a filter may leave fewer), and the key to continue from (None at the end)."""
+    from .paging import one_page
+
+    scope.check(account_id)
+    if start is not None and start.get("account_id", {}).get("S") != account_id:
+        raise ValueError("cursor of another account")
+    return one_page(ChannelItem.query(account_id, ChannelItem.sk.startswith("ch#"), limit=limit, page_size=limit,
+                                      last_evaluated_key=start, filter_condition=filter_condition))
+
+
 def channel_for(scope, account_id: str, kind: str, value: str) -> str | None:
     """The channel id owning an OA scene (`kind` "sc") or a WeCom state ("st")."""
     scope.check(account_id)

@@ -13,12 +13,13 @@ import copy
 import json
 import threading
 import zlib
-from concurrent.futures import ThreadPoolExecutor
 
 from ..tenancy import Scope
 
 PUSH_JSON = ("content", "audience", "recurrence", "preview", "runs", "poll_runs")
 CHUNK = 2500
+TX_MAX = 100  # DynamoDB TransactWriteItems holds at most 100 actions
+TX_CONFLICT_RETRIES = 5
 LEASE_STATUSES = ("scheduled", "running")
 
 
@@ -41,6 +42,11 @@ def unpack(blob: bytes | None) -> list[str]:
     return text.split("\n") if text else []
 
 
+def _key(account_id: str, range_name: str, value: str) -> dict:
+    """A last-evaluated key in DynamoDB's shape, so both stores hand out the same kind of cursor."""
+    return {"account_id": {"S": account_id}, range_name: {"S": value}}
+
+
 class MemoryPushStore:
     """In-memory store with the same conditional semantics as DynamoDB (one lock, copies out)."""
 
@@ -57,6 +63,7 @@ class MemoryPushStore:
         self.interactions: dict[tuple[str, str], float] = {}
         self.segments: dict[tuple[str, str], dict] = {}
         self.writes = 0  # item writes, to compare with DynamoDB costs in the benchmark
+        self.round_trips = 0  # quota ledger transactions (each one DynamoDB request)
 
     def _c(self, account_id: str) -> str:
         return self.scope.check(account_id)
@@ -77,10 +84,19 @@ class MemoryPushStore:
             return copy.deepcopy(p) if p else None
 
     def list_pushes(self, account_id: str, limit: int = 50) -> list[dict]:
+        return self.page_pushes(account_id, limit)[0]
+
+    def page_pushes(self, account_id: str, limit: int = 50, start: dict | None = None
+                    ) -> tuple[list[dict], dict | None]:
+        """Newest first, like the DynamoDB store; the cursor is the last push's key."""
         self._c(account_id)
+        after = (start or {}).get("push_id", {}).get("S")
         with self.lock:
-            items = [copy.deepcopy(p) for (a, _), p in self.pushes.items() if a == account_id]
-        return sorted(items, key=lambda p: p["push_id"], reverse=True)[:limit]
+            ids = sorted((i for (a, i) in self.pushes if a == account_id and (after is None or i < after)),
+                         reverse=True)
+            items = [copy.deepcopy(self.pushes[(account_id, i)]) for i in ids[:limit]]
+        last = _key(account_id, "push_id", items[-1]["push_id"]) if len(ids) > limit else None
+        return items, last
 
     def update_push(self, account_id: str, push_id: str, changes: dict, *, expect_status=None,
                     expect_owner: str | None = None) -> bool:
@@ -154,6 +170,18 @@ class MemoryPushStore:
             metas = self.batches.get(run_pk(account_id, push_id, run_no), {})
             return [copy.deepcopy(metas[n]) for n in sorted(metas)]
 
+    def page_batches(self, account_id: str, push_id: str, run_no: int, limit: int = 50,
+                     start: dict | None = None) -> tuple[list[dict], dict | None]:
+        self._c(account_id)
+        after = (start or {}).get("sk", {}).get("S", "")
+        with self.lock:
+            metas = self.batches.get(run_pk(account_id, push_id, run_no), {})
+            nos = [n for n in sorted(metas) if batch_sk(n) > after]
+            items = [copy.deepcopy(metas[n]) for n in nos[:limit]]
+        last = ({"pk": {"S": run_pk(account_id, push_id, run_no)}, "sk": {"S": batch_sk(items[-1]["no"])}}
+                if len(nos) > limit else None)
+        return items, last
+
     def batch_recipients(self, account_id: str, push_id: str, run_no: int, no: int) -> list[str]:
         self._c(account_id)
         with self.lock:
@@ -221,31 +249,49 @@ class MemoryPushStore:
             return True
 
     # ---- quota ledger
+    # Like the DynamoDB store: reservations go in transactions of at most TX_MAX conditional writes (one
+    # round trip each); a transaction one row refuses is cancelled whole, the refused rows are left out
+    # and the rest retried. `round_trips` counts the transactions, for the benchmark.
+    def _transact(self, keys: list[str], check) -> dict[str, bool]:
+        """Run `check(key) -> bool` (condition) over keys in all-or-nothing transactions; {key: passed}."""
+        out: dict[str, bool] = {}
+        order = list(dict.fromkeys(keys))  # a transaction addresses an item once
+        for start in range(0, len(order), TX_MAX):
+            pending = order[start:start + TX_MAX]
+            while pending:
+                self.round_trips += 1
+                refused = [k for k in pending if not check(k)]
+                if not refused:
+                    out.update(dict.fromkeys(pending, True))
+                    break
+                out.update(dict.fromkeys(refused, False))
+                pending = [k for k in pending if k not in set(refused)]
+        return out
+
     def reserve_many(self, account_id: str, keys: list[str], limit: int, holder: str, ttl: int) -> list[bool]:
         self._c(account_id)
-        out = []
         with self.lock:
-            for key in keys:
-                row = self.ledger.setdefault(key, {"used": 0, "holders": set()})
-                if holder in row["holders"]:
-                    out.append(True)
-                elif row["used"] < limit:
-                    row["used"] += 1
-                    row["holders"].add(holder)
+            def row(key):
+                return self.ledger.get(key) or {"used": 0, "holders": set()}
+
+            passed = self._transact(keys, lambda k: row(k)["used"] < limit and holder not in row(k)["holders"])
+            for key, ok in passed.items():
+                if ok:
+                    r = self.ledger.setdefault(key, {"used": 0, "holders": set()})
+                    r["used"] += 1
+                    r["holders"].add(holder)
                     self.writes += 1
-                    out.append(True)
-                else:
-                    out.append(False)
-        return out
+            # refused: at quota, or this holder already has its slot (a rerun), as the DynamoDB store reads it
+            return [passed[k] or holder in row(k)["holders"] for k in keys]
 
     def release_many(self, account_id: str, keys: list[str], holder: str) -> None:
         self._c(account_id)
         with self.lock:
-            for key in keys:
-                row = self.ledger.get(key)
-                if row and holder in row["holders"]:
-                    row["holders"].discard(holder)
-                    row["used"] -= 1
+            passed = self._transact(keys, lambda k: holder in (self.ledger.get(k) or {}).get("holders", ()))
+            for key, ok in passed.items():
+                if ok:
+                    self.ledger[key]["holders"].discard(holder)
+                    self.ledger[key]["used"] -= 1
 
     def used_many(self, account_id: str, keys: list[str]) -> dict[str, int]:
         self._c(account_id)
@@ -281,6 +327,16 @@ class MemoryPushStore:
         with self.lock:
             return [copy.deepcopy(s) for (a, _), s in self.segments.items() if a == account_id]
 
+    def page_segments(self, account_id: str, limit: int = 50, start: dict | None = None
+                      ) -> tuple[list[dict], dict | None]:
+        self._c(account_id)
+        after = (start or {}).get("segment_id", {}).get("S", "")
+        with self.lock:
+            ids = sorted(i for (a, i) in self.segments if a == account_id and i > after)
+            items = [copy.deepcopy(self.segments[(account_id, i)]) for i in ids[:limit]]
+        last = _key(account_id, "segment_id", items[-1]["segment_id"]) if len(ids) > limit else None
+        return items, last
+
 
 class DynamoPushStore:
     """The same interface over the `pushes`, `push_batches`, `quota_ledger`, `interactions` and
@@ -289,6 +345,7 @@ class DynamoPushStore:
     def __init__(self, scope: Scope | None = None, threads: int = 16):
         self.scope = scope or Scope.system()
         self.threads = threads
+        self.round_trips = 0  # quota ledger transactions
 
     def _c(self, account_id: str) -> str:
         return self.scope.check(account_id)
@@ -325,10 +382,19 @@ class DynamoPushStore:
             return None
 
     def list_pushes(self, account_id: str, limit: int = 50) -> list[dict]:
+        return self.page_pushes(account_id, limit)[0]
+
+    def page_pushes(self, account_id: str, limit: int = 50, start: dict | None = None
+                    ) -> tuple[list[dict], dict | None]:
+        from .paging import one_page
         from .pushes import PushRecord
 
         self._c(account_id)
-        return [self._push_dict(r) for r in PushRecord.query(account_id, scan_index_forward=False, limit=limit)]
+        if start is not None and start.get("account_id", {}).get("S") != account_id:
+            raise ValueError("cursor of another account")
+        items, last = one_page(PushRecord.query(account_id, scan_index_forward=False, limit=limit, page_size=limit,
+                                                last_evaluated_key=start))
+        return [self._push_dict(r) for r in items], last
 
     def update_push(self, account_id: str, push_id: str, changes: dict, *, expect_status=None,
                     expect_owner: str | None = None) -> bool:
@@ -445,6 +511,22 @@ class DynamoPushStore:
                 out.append(self._doc(rec))
         return out
 
+    def page_batches(self, account_id: str, push_id: str, run_no: int, limit: int = 50,
+                     start: dict | None = None) -> tuple[list[dict], dict | None]:
+        """A page of batch records. Recipient chunks (sk b000001#r000) sit between them and are filtered out
+        (projected away first), so a page reads at most `limit` items and may return fewer."""
+        from .paging import one_page
+        from .push_batches import PushBatchRecord as B
+
+        self._c(account_id)
+        pk = run_pk(account_id, push_id, run_no)
+        if start is not None and start.get("pk", {}).get("S") != pk:
+            raise ValueError("cursor of another run")
+        items, last = one_page(B.query(pk, B.sk.startswith("b"), consistent_read=True, limit=limit, page_size=limit,
+                                       last_evaluated_key=start, attributes_to_get=["pk", "sk", "state", "doc",
+                                                                                    "finished"]))
+        return [self._doc(r) for r in items if "#" not in r.sk], last
+
     def batch_recipients(self, account_id: str, push_id: str, run_no: int, no: int) -> list[str]:
         from .push_batches import PushBatchRecord
 
@@ -558,51 +640,89 @@ class DynamoPushStore:
             raise
 
     # ---- quota ledger
-    def _reserve_one(self, key: str, limit: int, holder: str, ttl: int) -> bool:
-        from pynamodb.exceptions import UpdateError
+    def _transact(self, keys: list[str], add) -> dict[str, dict | None]:
+        """Conditional ledger writes in transactions of at most TX_MAX (one round trip each, not one per
+        recipient). `add(tx, key)` adds one conditional update. A transaction that any row refuses is
+        cancelled whole; its CancellationReasons say which rows (with their item, ALL_OLD), those are
+        left out and the rest retried: at most ceil(n / TX_MAX) round trips plus one per cancellation.
+        Returns {key: None if written, else the refused row's old item (raw, may be {})}."""
+        from pynamodb.exceptions import TransactWriteError
+        from pynamodb.transactions import TransactWrite
 
         from .quota_ledger import QuotaLedgerRecord as Q
 
-        cond = (Q.used.does_not_exist() | (Q.used < limit)) & ~Q.holders.contains(holder)
-        try:
-            Q(key).update(actions=[Q.used.add(1), Q.holders.add({holder}), Q.ttl.set(ttl)], condition=cond)
-            return True
-        except UpdateError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
-        try:  # refused: either at quota, or this holder already has its slot (a rerun)
-            row = Q.get(key, consistent_read=True)
-        except Q.DoesNotExist:
-            return False
-        return holder in (row.holders or set())
+        connection = Q._get_connection().connection
+        out: dict[str, dict | None] = {}
+        order = list(dict.fromkeys(keys))  # a transaction may address an item only once
+        for start in range(0, len(order), TX_MAX):
+            pending, conflicts = order[start:start + TX_MAX], 0
+            while pending:
+                self.round_trips += 1
+                try:
+                    with TransactWrite(connection=connection) as tx:
+                        for key in pending:
+                            add(tx, key)
+                except TransactWriteError as exc:
+                    reasons = exc.cancellation_reasons or []
+                    if len(reasons) != len(pending):
+                        raise
+                    refused = {}
+                    for key, reason in zip(pending, reasons, strict=True):
+                        code = getattr(reason, "code", None) if reason is not None else None
+                        if code in (None, "None"):
+                            continue
+                        if code == "ConditionalCheckFailed":
+                            refused[key] = reason.raw_item or {}
+                        elif code != "TransactionConflict":  # throttled, validation, ...: not ours to hide
+                            raise
+                    if not refused:  # only conflicts with a concurrent transaction: run it again
+                        conflicts += 1
+                        if conflicts > TX_CONFLICT_RETRIES:
+                            raise
+                        continue
+                    out.update(refused)
+                    pending = [k for k in pending if k not in refused]
+                    continue
+                out.update(dict.fromkeys(pending))
+                break
+        return out
 
     def reserve_many(self, account_id: str, keys: list[str], limit: int, holder: str, ttl: int) -> list[bool]:
         from datetime import UTC, datetime
 
-        self._c(account_id)
-        when = datetime.fromtimestamp(ttl, UTC)
-        if len(keys) <= 4:
-            return [self._reserve_one(k, limit, holder, when) for k in keys]
-        with ThreadPoolExecutor(self.threads) as pool:
-            return list(pool.map(lambda k: self._reserve_one(k, limit, holder, when), keys))
-
-    def release_many(self, account_id: str, keys: list[str], holder: str) -> None:
-        from pynamodb.exceptions import UpdateError
+        from pynamodb.constants import ALL_OLD
 
         from .quota_ledger import QuotaLedgerRecord as Q
 
         self._c(account_id)
+        when = datetime.fromtimestamp(ttl, UTC)
+        if limit < 1:
+            return [False] * len(keys)
+        cond = (Q.used.does_not_exist() | (Q.used < limit)) & ~Q.holders.contains(holder)
 
-        def release(key):
-            try:
-                Q(key).update(actions=[Q.used.add(-1), Q.holders.delete({holder})],
-                              condition=Q.holders.contains(holder))
-            except UpdateError as exc:
-                if exc.cause_response_code != "ConditionalCheckFailedException":
-                    raise
+        def add(tx, key):
+            tx.update(Q(key), actions=[Q.used.add(1), Q.holders.add({holder}), Q.ttl.set(when)], condition=cond,
+                      return_values=ALL_OLD)
 
-        with ThreadPoolExecutor(self.threads) as pool:
-            list(pool.map(release, keys))
+        result = self._transact(keys, add)
+
+        def granted(key):
+            old = result[key]
+            # refused: at quota, or this holder already has its slot (a rerun): the old item says which
+            return old is None or holder in ((old.get("holders") or {}).get("SS") or [])
+
+        return [granted(k) for k in keys]
+
+    def release_many(self, account_id: str, keys: list[str], holder: str) -> None:
+        from .quota_ledger import QuotaLedgerRecord as Q
+
+        self._c(account_id)
+
+        def add(tx, key):  # refused when this holder has no slot there: nothing to give back
+            tx.update(Q(key), actions=[Q.used.add(-1), Q.holders.delete({holder})],
+                      condition=Q.holders.contains(holder))
+
+        self._transact(keys, add)
 
     def used_many(self, account_id: str, keys: list[str]) -> dict[str, int]:
         from .quota_ledger import QuotaLedgerRecord as Q
@@ -670,3 +790,15 @@ class DynamoPushStore:
 
         self._c(account_id)
         return [self._segment(r) for r in SegmentRecord.query(account_id)]
+
+    def page_segments(self, account_id: str, limit: int = 50, start: dict | None = None
+                      ) -> tuple[list[dict], dict | None]:
+        from .paging import one_page
+        from .segments import SegmentRecord
+
+        self._c(account_id)
+        if start is not None and start.get("account_id", {}).get("S") != account_id:
+            raise ValueError("cursor of another account")
+        items, last = one_page(SegmentRecord.query(account_id, limit=limit, page_size=limit,
+                                                   last_evaluated_key=start))
+        return [self._segment(r) for r in items], last

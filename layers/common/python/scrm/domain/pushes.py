@@ -29,6 +29,7 @@ CUSTOM_BATCH = 100
 TEXT_MAX_CHARS = 2000
 WECOM_TEXT_MAX_BYTES = 4000
 WECOM_ATTACHMENTS_MAX = 9
+IMAGES_MAX = 20  # our bound on the images of one mass-sent image message
 WECOM_ATTACHMENT_TYPES = ("image", "link", "miniprogram", "video", "file")
 STATUSES = ("draft", "scheduled", "running", "completed", "failed", "cancelled")
 CANCELLABLE = ("draft", "scheduled")
@@ -57,8 +58,18 @@ def validate_content(raw, platform: str) -> tuple[dict, str]:
         raise ValidationError("content of type 'wecom' needs a WeCom account", field="content.type")
     if ctype == "text":
         out = {"type": "text", "text": _str(raw.get("text"), "content.text", TEXT_MAX_CHARS)}
+    elif ctype == "image" and raw.get("media_ids") is not None:
+        ids = raw["media_ids"]
+        if not isinstance(ids, list) or not 1 <= len(ids) <= IMAGES_MAX:
+            raise ValidationError(f"content.media_ids must be a list of 1..{IMAGES_MAX} media ids",
+                                  field="content.media_ids")
+        out = {"type": "image", "media_ids": [_str(m, f"content.media_ids[{i}]", 128) for i, m in enumerate(ids)]}
+        if raw.get("recommend") is not None:
+            out["recommend"] = _str(raw["recommend"], "content.recommend", 300)
     elif ctype in ("image", "news"):
         out = {"type": ctype, "media_id": _str(raw.get("media_id"), "content.media_id", 128)}
+        if ctype == "image" and raw.get("recommend") is not None:
+            out["recommend"] = _str(raw["recommend"], "content.recommend", 300)
     elif ctype == "template":
         data = raw.get("data")
         if not isinstance(data, dict) or not data:
@@ -107,7 +118,13 @@ def validate_content(raw, platform: str) -> tuple[dict, str]:
                                   field="content.delivery")
         if delivery == "custom" and ctype == "news":
             raise ValidationError("customer-service messages send text or image", field="content.type")
+        if delivery == "custom" and len(out.get("media_ids") or []) > 1:
+            raise ValidationError("a customer-service image message carries one image", field="content.media_ids")
     return out, delivery
+
+
+def image_ids(content: dict) -> list[str]:
+    return list(content.get("media_ids") or [content["media_id"]])
 
 
 def mass_message(content: dict) -> dict:
@@ -115,15 +132,22 @@ def mass_message(content: dict) -> dict:
     if content["type"] == "text":
         return {"msgtype": "text", "text": {"content": content["text"]}}
     if content["type"] == "image":
-        return {"msgtype": "image", "image": {"media_id": content["media_id"]}}
+        # The current mass-send pages name the image payload `images` with a `media_ids` list (the older wiki's
+        # `image.media_id` is refused): https://developers.weixin.qq.com/doc/service/api/notify/message/api_masssend
+        # (by openid list) and .../api_sendall (by tag / to all) list `images` (object) for msgtype "image".
+        return {"msgtype": "image", "images": {"media_ids": image_ids(content),
+                                               "recommend": content.get("recommend", ""),
+                                               "need_open_comment": 0, "only_fans_can_comment": 0}}
     if content["type"] == "news":
         return {"msgtype": "mpnews", "mpnews": {"media_id": content["media_id"]}}
     raise ValueError(f"no mass message for content type {content['type']!r}")
 
 
 def custom_message(content: dict, openid: str) -> dict:
-    msg = mass_message(content)
-    return {"touser": openid, **msg}
+    """A customer-service message: its image is still `image.media_id` (one image), unlike mass sends."""
+    if content["type"] == "image":
+        return {"touser": openid, "msgtype": "image", "image": {"media_id": image_ids(content)[0]}}
+    return {"touser": openid, **mass_message(content)}
 
 
 def wecom_message(content: dict) -> dict:
@@ -188,6 +212,45 @@ def validate_audience(raw, platform: str, *, nested: bool = False) -> dict:
         raise ValidationError(f"audience.recipients must be ids (strings of 1..64), e.g. not {bad[0]!r}",
                               field="audience.recipients")
     return {"type": "list", "recipients": list(dict.fromkeys(recipients))}
+
+
+# ---------------------------------------------------------------- who can still receive
+
+# Why someone in an audience is left out (the preview counts each reason)
+LEFT_UNFOLLOWED = "unfollowed"  # OA: their latest touch is an unfollow
+LEFT_STAFF = "left_staff"  # WeCom: no longer a customer of the staff member they added through the channel
+LEFT_NOT_CUSTOMER = "not_a_customer"  # WeCom: no staff member lists them as a customer now
+
+
+def channel_reach(touches: list[dict], account_id: str, channel_ids: set[str]
+                  ) -> dict[str, tuple[str | None, str | None]]:
+    """For one contact's touches: every identity on `account_id` that one of `channel_ids` touched, as
+    {identity: (staff, None)} when they can still receive a push (OA: still following, staff None; WeCom:
+    still a customer of a staff member they added through one of the channels) or {identity: (None, reason)}.
+    Touches are read in event order (as the statistics read them), so late or reordered events agree."""
+    from .attribution import ADD, FOLLOW, LEAVES, SCAN, _order
+
+    state: dict[tuple[str, str | None], bool] = {}  # (identity, staff) -> in the relationship now
+    via: dict[tuple[str, str | None], set[str]] = {}  # the channels a relationship's touches came through
+    members: set[str] = set()
+    for t in sorted((t for t in touches if t.get("a") == account_id), key=_order):
+        rel = (t["i"], t.get("u"))
+        if t["k"] in (FOLLOW, ADD, SCAN):
+            state[rel] = True
+        elif t["k"] in LEAVES:
+            state[rel] = False
+        via.setdefault(rel, set()).add(t["c"])
+        if t["c"] in channel_ids:
+            members.add(t["i"])
+    out: dict[str, tuple[str | None, str | None]] = {}
+    for ident in sorted(members):
+        rels = [(u, now) for (i, u), now in state.items() if i == ident]
+        if all(u is None for u, _ in rels):  # an OA follower
+            out[ident] = (None, None) if any(now for _, now in rels) else (None, LEFT_UNFOLLOWED)
+            continue
+        staff = sorted(u for u, now in rels if u is not None and now and via.get((ident, u), set()) & channel_ids)
+        out[ident] = (staff[0], None) if staff else (None, LEFT_STAFF)
+    return out
 
 
 # ---------------------------------------------------------------- schedule

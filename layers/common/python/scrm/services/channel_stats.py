@@ -3,7 +3,9 @@
 Design peak: 5,000 attributed events per second on one account (a poster on a stadium screen, a TV
 spot). With SHARDS = 16 and the shard chosen at random per write, one counter item (and one partition
 key) takes about 5,000 / 16 ≈ 313 writes/s, under DynamoDB's 1,000 writes/s per partition with
-3x headroom. Readers query each shard once for a day range (16 queries) and sum.
+3x headroom. Readers query each shard for each channel's day range (16 queries a channel, in parallel) and
+sum; a report is paged by channel (the channel table's order), so a request reads the counters of one page of
+channels, whatever the account holds (100,000 permanent codes).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ def shard_key(account_id: str, shard: int) -> str:
 def counter_updates(deltas: dict, rng: random.Random | None = None) -> list[tuple]:
     """[(item, actions)] for a transaction: one update per (account, channel, day), on a random shard."""
     from ..data.channel_stats import ChannelStatItem as S
+    from ..data.channel_stats import stat_sk
 
     rng = rng or random
     grouped: dict[tuple, dict] = defaultdict(dict)
@@ -38,7 +41,7 @@ def counter_updates(deltas: dict, rng: random.Random | None = None) -> list[tupl
         grouped[(account_id, channel_id, day)][metric] = d
     out = []
     for (account_id, channel_id, day), metrics in sorted(grouped.items()):
-        item = S(shard_key(account_id, rng.randrange(SHARDS)), f"{day}#{channel_id}")
+        item = S(shard_key(account_id, rng.randrange(SHARDS)), stat_sk(channel_id, day))
         actions = [S.account_id.set(account_id), S.channel_id.set(channel_id), S.day.set(day)]
         actions += [getattr(S, m).add(v) for m, v in sorted(metrics.items())]
         out.append((item, actions))
@@ -65,17 +68,30 @@ def day_range(query: dict, now: float) -> tuple[str, str]:
     return start, end
 
 
-def raw_counts(scope: Scope, account_id: str, start: str, end: str) -> dict[tuple[str, str], dict]:
-    """{(channel_id, day): {metric: n}} summed over shards."""
-    from ..data.channel_stats import query_shard
+def raw_counts(scope: Scope, account_id: str, start: str, end: str, channel_ids=()
+               ) -> tuple[dict[tuple[str, str], dict], int]:
+    """({(channel_id, day): {metric: n}} summed over shards, items read) for the given channels only."""
+    from concurrent.futures import ThreadPoolExecutor
 
+    from ..data.channel_stats import query_channel
+
+    scope.check(account_id)
+
+    def read(job):
+        channel_id, shard = job
+        return list(query_channel(scope, account_id, shard_key(account_id, shard), channel_id, start, end))
+
+    jobs = [(c, shard) for c in dict.fromkeys(channel_ids) for shard in range(SHARDS)]
     out: dict[tuple[str, str], dict] = defaultdict(lambda: dict.fromkeys(METRICS, 0))
-    for shard in range(SHARDS):
-        for item in query_shard(scope, account_id, shard_key(account_id, shard), start, end):
-            row = out[(item.channel_id, item.day)]
-            for m in METRICS:
-                row[m] += int(getattr(item, m) or 0)
-    return dict(out)
+    reads = 0
+    with ThreadPoolExecutor(min(SHARDS, max(1, len(jobs)))) as pool:
+        for items in pool.map(read, jobs):
+            reads += len(items)
+            for item in items:
+                row = out[(item.channel_id, item.day)]
+                for m in METRICS:
+                    row[m] += int(getattr(item, m) or 0)
+    return dict(out), reads
 
 
 def _derive(row: dict, day: str, today: str) -> dict:
@@ -98,51 +114,66 @@ def _sum(rows: list[dict]) -> dict:
     return total
 
 
-def report(scope: Scope, account_id: str, query: dict, now: float) -> dict:
-    """Per channel and day, per channel totals, per group totals, for a day range."""
+BUILT_IN_NAMES = {DIRECT: "Direct (no channel)", UNKNOWN: "Unknown scene or state"}
+BUILT_IN_GROUP = "(built-in)"
+
+
+def report(scope: Scope, account_id: str, query: dict, now: float, limit: int = 50) -> dict:
+    """The first page of the report (see report_page)."""
+    return report_page(scope, account_id, query, now, limit=limit)[0]
+
+
+def report_page(scope: Scope, account_id: str, query: dict, now: float, *, limit: int = 50,
+                start: dict | None = None) -> tuple[dict, dict | None]:
+    """For one page of channels (channel id order; the built-in `direct` and `unknown` first on the first
+    page): per channel and day rows, per channel totals, and totals per group of the page's channels; and
+    the key of the next page. ?channel_id= reports one channel, ?group= pages through one group."""
     from . import channels as channel_service
 
-    start, end = day_range(query, now)
+    begin, end = day_range(query, now)
     today = day_of(now)
     only = query.get("channel_id")
     group_filter = query.get("group")
-    counts = raw_counts(scope, account_id, start, end)
-    catalogue = {c["channel_id"]: c for c in channel_service.list_channels(scope, account_id, include_archived=True)}
-    if only and only not in catalogue and only not in (DIRECT, UNKNOWN):
-        from ..errors import NotFound
-
-        raise NotFound(f"channel {only!r} not found in account {account_id}")
+    last = None
+    if only:
+        if only in (DIRECT, UNKNOWN):
+            catalogue = {}
+        else:
+            catalogue = {only: channel_service.get_channel(scope, account_id, only)}  # 404 if unknown
+        ids = [only]
+    else:
+        try:
+            page, last = channel_service.list_channels_page(scope, account_id, group=group_filter,
+                                                            include_archived=True, limit=limit, start=start)
+        except ValueError:
+            raise ValidationError("cursor is not one this listing returned", field="cursor") from None
+        catalogue = {c["channel_id"]: c for c in page}
+        ids = ([DIRECT, UNKNOWN] if start is None and not group_filter else []) + list(catalogue)
+    counts, reads = raw_counts(scope, account_id, begin, end, ids)
 
     def group_of(channel_id):
         c = catalogue.get(channel_id)
-        return c["group"] if c else "(built-in)"
+        return c["group"] if c else BUILT_IN_GROUP
 
     def name_of(channel_id):
         c = catalogue.get(channel_id)
-        return c["name"] if c else {"direct": "Direct (no channel)", "unknown": "Unknown scene or state"}.get(
-            channel_id, channel_id)
+        return c["name"] if c else BUILT_IN_NAMES.get(channel_id, channel_id)
 
+    per_channel: dict[str, list] = {c: [] for c in ids}
     days = []
-    per_channel: dict[str, list] = defaultdict(list)
     for (channel_id, day), row in sorted(counts.items(), key=lambda kv: (kv[0][1], kv[0][0])):
-        if only and channel_id != only:
-            continue
-        if group_filter and group_of(channel_id) != group_filter:
-            continue
         days.append({"channel_id": channel_id, "name": name_of(channel_id), "group": group_of(channel_id),
                      "day": day, **_derive(row, day, today)})
         per_channel[channel_id].append((day, row))
-    channels = []
-    for channel_id, rows in sorted(per_channel.items()):
-        channels.append({"channel_id": channel_id, "name": name_of(channel_id), "group": group_of(channel_id),
-                         **_totals(rows, today)})
+    channels = [{"channel_id": c, "name": name_of(c), "group": group_of(c), **_totals(rows, today)}
+                for c, rows in per_channel.items() if rows or c in catalogue]
     groups = defaultdict(list)
     for channel_id, rows in per_channel.items():
         groups[group_of(channel_id)].extend(rows)
-    return {"account_id": account_id, "from": start, "to": end, "today": today,
+    return {"account_id": account_id, "from": begin, "to": end, "today": today,
             "days": days, "channels": channels,
             "groups": [{"group": g, **_totals(rows, today)} for g, rows in sorted(groups.items())],
-            "shards": SHARDS}
+            "shards": SHARDS, "items_read": reads}, last
 
 
 def _totals(rows: list[tuple[str, dict]], today: str) -> dict:
@@ -165,13 +196,18 @@ CSV_COLUMNS = ("day", "channel_id", "name", "group", *METRICS[:6], "net_growth",
 
 
 def report_csv(scope: Scope, account_id: str, query: dict, now: float) -> str:
-    data = report(scope, account_id, query, now)
+    return report_csv_page(scope, account_id, query, now)[0]
+
+
+def report_csv_page(scope: Scope, account_id: str, query: dict, now: float, *, limit: int = 50,
+                    start: dict | None = None) -> tuple[str, dict | None]:
+    data, last = report_page(scope, account_id, query, now, limit=limit, start=start)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in data["days"]:
         writer.writerow(["" if row.get(c) is None else _safe(row.get(c)) for c in CSV_COLUMNS])
-    return buf.getvalue()
+    return buf.getvalue(), last
 
 
 def _safe(value):

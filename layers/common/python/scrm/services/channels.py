@@ -197,6 +197,23 @@ def list_channels(scope: Scope, account_id: str, *, group: str | None = None, ki
     return sorted(out, key=lambda c: (c["group"], c["name"], c["channel_id"]))
 
 
+def list_channels_page(scope: Scope, account_id: str, *, group: str | None = None, kind: str | None = None,
+                       include_archived: bool = False, limit: int = 50, start: dict | None = None
+                       ) -> tuple[list[dict], dict | None]:
+    """One page of channels in channel id order (at most `limit` read; filters may leave fewer on a page),
+    and the key to continue from. An account may hold 100,000 permanent codes: never all in one answer."""
+    from ..data.channels import page_channels
+
+    model = _model()
+    cond = None
+    for part in ((model.status == "active") if not include_archived else None,
+                 (model.group == group) if group else None, (model.kind == kind) if kind else None):
+        if part is not None:
+            cond = part if cond is None else cond & part
+    items, last = page_channels(scope, account_id, limit=limit, start=start, filter_condition=cond)
+    return [view(i) for i in items], last
+
+
 def update_channel(scope: Scope, account_id: str, channel_id: str, body: dict, now: float | None = None) -> dict:
     from pynamodb.exceptions import PutError
 

@@ -22,6 +22,7 @@ import os
 import secrets
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 
 from .. import errors
@@ -131,10 +132,12 @@ class PushService:
         scope.check(account_id)
         account = self.account_for(account_id)
         spec = self._validate(account, body, self.clock())
-        pairs = self._resolve(scope, account, spec["audience"], spec["strategy"])
-        return self._preview(account, spec, pairs)
+        left_out: Counter = Counter()
+        pairs = self._resolve(scope, account, spec["audience"], spec["strategy"], left_out=left_out)
+        return self._preview(account, spec, pairs, left_out)
 
-    def _preview(self, account, spec: dict, pairs: list[tuple[str | None, str]]) -> dict:
+    def _preview(self, account, spec: dict, pairs: list[tuple[str | None, str]],
+                 left_out: Counter | None = None) -> dict:
         n = len(pairs)
         rule_list = self._rules(account, spec["delivery"])
         over, estimated = 0, False
@@ -161,7 +164,9 @@ class PushService:
             if spec["strategy"] not in ("tag", "to_all") else []
         calls = {"openids": len(planned), "groupmsg": len(planned), "tag": 1, "to_all": 1}.get(
             spec["strategy"], eligible)
-        return {"audience": n, "over_quota": over, "eligible": eligible, "estimated": estimated,
+        left = dict(sorted((left_out or {}).items()))
+        return {"audience": n, "left_out": left, "left_out_total": sum(left.values()),
+                "over_quota": over, "eligible": eligible, "estimated": estimated,
                 "account_quota_used": account_blocked, "batches": len(planned) or (1 if n else 0),
                 "api_calls": calls, "strategy": spec["strategy"],
                 "quota_rules": [r.as_dict() for r in rule_list], "at": self.clock()}
@@ -180,7 +185,9 @@ class PushService:
             audience = {"type": "list", "count": len(audience["recipients"])}
         preview = None
         if confirm:  # resolving the audience calls WeChat; a draft is previewed on request instead
-            preview = self._preview(account, spec, self._nonempty(scope, account, audience, spec, push_id))
+            left_out: Counter = Counter()
+            preview = self._preview(account, spec, self._nonempty(scope, account, audience, spec, push_id, left_out),
+                                    left_out)
         push = {"account_id": account_id, "push_id": push_id, "name": spec["name"], "platform": account.kind,
                 "delivery": spec["delivery"], "status": "scheduled" if confirm else "draft",
                 "content": {**spec["content"], "strategy": spec["strategy"]}, "audience": audience,
@@ -192,10 +199,12 @@ class PushService:
         self.store.create_push(push)
         return self.view(push)
 
-    def _nonempty(self, scope, account, audience, spec, push_id) -> list:
-        pairs = self._resolve(scope, account, audience, spec["strategy"], push_id=push_id)
+    def _nonempty(self, scope, account, audience, spec, push_id, left_out: Counter) -> list:
+        pairs = self._resolve(scope, account, audience, spec["strategy"], push_id=push_id, left_out=left_out)
         if not pairs:
-            raise errors.ValidationError("the audience is empty: nobody would receive this push", field="audience")
+            why = ", ".join(f"{n} {reason}" for reason, n in sorted(left_out.items()))
+            raise errors.ValidationError("the audience is empty: nobody would receive this push"
+                                         + (f" (left out: {why})" if why else ""), field="audience")
         return pairs
 
     def _spec_of(self, push: dict) -> dict:
@@ -207,7 +216,9 @@ class PushService:
         push = self._get(scope, account_id, push_id)
         account = self.account_for(account_id)
         spec = self._spec_of(push)
-        preview = self._preview(account, spec, self._nonempty(scope, account, push["audience"], spec, push_id))
+        left_out: Counter = Counter()
+        preview = self._preview(account, spec, self._nonempty(scope, account, push["audience"], spec, push_id,
+                                                              left_out), left_out)
         self.store.update_push(account_id, push_id, {"preview": preview, "updated_at": self.clock()})
         return preview
 
@@ -255,9 +266,20 @@ class PushService:
         push = self._get(scope, account_id, push_id)
         return self.store.list_batches(account_id, push_id, run_no or push["run_no"])
 
+    def batches_page(self, scope: Scope, account_id: str, push_id: str, run_no: int | None = None, *,
+                     limit: int = 50, start: dict | None = None) -> tuple[list[dict], dict | None]:
+        push = self._get(scope, account_id, push_id)
+        return self.store.page_batches(account_id, push_id, run_no or push["run_no"], limit, start)
+
     def list(self, scope: Scope, account_id: str, limit: int = 50) -> list[dict]:
+        return self.list_page(scope, account_id, limit=limit)[0]
+
+    def list_page(self, scope: Scope, account_id: str, *, limit: int = 50, start: dict | None = None
+                  ) -> tuple[list[dict], dict | None]:
+        """One page of the account's pushes, newest first, and the key to continue from (None at the end)."""
         scope.check(account_id)
-        return [self.view(p) for p in self.store.list_pushes(account_id, limit)]
+        items, last = self.store.page_pushes(account_id, limit, start)
+        return [self.view(p) for p in items], last
 
     @staticmethod
     def view(push: dict) -> dict:
@@ -302,22 +324,30 @@ class PushService:
         scope.check(account_id)
         return self.store.list_segments(account_id)
 
+    def segments_page(self, scope: Scope, account_id: str, *, limit: int = 50, start: dict | None = None
+                      ) -> tuple[list[dict], dict | None]:
+        scope.check(account_id)
+        return self.store.page_segments(account_id, limit, start)
+
     # ================================================================ audience
 
     def _resolve(self, scope: Scope, account, audience: dict, strategy: str, *, push_id: str | None = None,
-                 segment_id: str | None = None) -> list[tuple[str | None, str]]:
-        """The audience as (sender, recipient) pairs; sender is the WeCom staff member (None for OA)."""
+                 segment_id: str | None = None, left_out: Counter | None = None) -> list[tuple[str | None, str]]:
+        """The audience as (sender, recipient) pairs of people who can still receive it; sender is the WeCom
+        staff member (None for OA). Who was left out, and why, is counted in `left_out` (reason: n)."""
+        left_out = Counter() if left_out is None else left_out
         gw = self.gateway_for(account)
         atype = audience["type"]
         if atype == "segment":
             seg = self.store.get_segment(account.account_id, audience["segment_id"])
             if seg is None:
                 raise errors.ValidationError(f"no segment {audience['segment_id']}", field="audience.segment_id")
-            return self._resolve(scope, account, seg["audience"], strategy, segment_id=seg["segment_id"])
+            return self._resolve(scope, account, seg["audience"], strategy, segment_id=seg["segment_id"],
+                                 left_out=left_out)
         if atype == "list":
             owner = f"seg-{segment_id}" if segment_id else push_id
             ids = self.store.batch_recipients(account.account_id, owner, 0, 0) if owner else []
-            return self._with_senders(gw, account, ids)
+            return self._with_senders(gw, account, [(None, i) for i in ids], left_out)
         if account.kind == "oa":
             if atype == "all":
                 return [(None, o) for o in self._oa_followers(gw)]
@@ -334,8 +364,8 @@ class PushService:
             if atype == "tags":
                 return self._wecom_tagged(gw, set(audience["tag_ids"]))
         if atype in ("channel", "channel_group"):
-            ids = self._channel_members(scope, account, audience)
-            return self._with_senders(gw, account, ids)
+            return self._with_senders(gw, account, self._channel_members(scope, account, audience, left_out),
+                                      left_out)
         raise errors.ValidationError(f"audience type {atype} is not available for this account", field="audience")
 
     def _call(self, fn, *args, **kwargs):
@@ -396,21 +426,40 @@ class PushService:
                     break
         return pairs
 
-    def _with_senders(self, gw, account, ids: list[str]) -> list[tuple[str | None, str]]:
+    def _with_senders(self, gw, account, wanted: list[tuple[str | None, str]], left_out: Counter
+                      ) -> list[tuple[str | None, str]]:
+        """WeCom: each person with a staff member WeCom lists them under now (the one asked for, when given:
+        a channel's staff). People nobody serves cannot receive a group message and are left out."""
         if account.kind == "oa":
-            return [(None, i) for i in ids]
-        owner = {}
+            return wanted
+        owners: dict[str, list[str]] = {}
         for userid, ext in self._wecom_customers(gw):
-            owner.setdefault(ext, userid)
-        return [(owner[i], i) for i in ids if i in owner]  # people nobody serves cannot receive a group message
+            owners.setdefault(ext, []).append(userid)
+        out = []
+        for staff, ext in wanted:
+            now = owners.get(ext)
+            if not now:
+                left_out[rules.LEFT_NOT_CUSTOMER] += 1
+            elif staff is not None and staff not in now:
+                left_out[rules.LEFT_STAFF] += 1
+            else:
+                out.append((staff if staff is not None else now[0], ext))
+        return out
 
-    def _channel_members(self, scope: Scope, account, audience: dict) -> list[str]:
+    def _channel_members(self, scope: Scope, account, audience: dict, left_out: Counter
+                         ) -> list[tuple[str | None, str]]:
         directory = self.contacts or ContactsChannelAudience()
         if audience["type"] == "channel_group":
             channel_ids = directory.channels_in_group(scope, account.account_id, audience["group"])
         else:
             channel_ids = audience["channel_ids"]
-        return directory.members(account, set(channel_ids))
+        out = []
+        for ident, staff, reason in directory.members(account, set(channel_ids)):
+            if reason:
+                left_out[reason] += 1
+            else:
+                out.append((staff, ident))
+        return out
 
     # ================================================================ the scheduler
 
@@ -481,13 +530,14 @@ class PushService:
         self.store.update_push(account_id, push_id, {"run_phase": "planning"}, expect_owner=owner)
         strategy = push["content"].get("strategy", "openids")
         scope = Scope.system(account_id)
+        left_out: Counter = Counter()
         if strategy in ("tag", "to_all"):
             planned = [{"no": 1, "state": "pending", "sender": None, "size": 0,
                         "tag_id": push["audience"].get("tag_ids", [None])[0] if strategy == "tag" else None,
                         "recipients": []}]
             total = None
         else:
-            pairs = self._resolve(scope, account, push["audience"], strategy, push_id=push_id)
+            pairs = self._resolve(scope, account, push["audience"], strategy, push_id=push_id, left_out=left_out)
             planned = [{"no": b.no, "state": "pending", "sender": b.sender, "size": len(b.recipients),
                         "recipients": list(b.recipients)}
                        for b in rules.plan_batches(pairs, push["delivery"],
@@ -495,6 +545,7 @@ class PushService:
             total = sum(b["size"] for b in planned)
         rule_list = self._rules(account, push["delivery"])
         plan = {"state": "planned", "at": now, "strategy": strategy, "recipients": total, "batches": len(planned),
+                "left_out": dict(sorted(left_out.items())),
                 "rules": [{**r.as_dict(), "period_key": quotas.period_key(r.period, now, push["timezone"])}
                           for r in rule_list]}
         if not planned:
@@ -511,6 +562,8 @@ class PushService:
         summary = rules.summarise(batches)
         latest = self.store.get_push(account_id, push_id) or push
         runs = [r for r in (latest.get("runs") or []) if r.get("run_no") != run_no]
+        plan = self.store.get_plan(account_id, push_id, run_no) or {}
+        summary["left_out"] = plan.get("left_out") or {}
         runs.append({"run_no": run_no, "outcome": outcome, "finished_at": self.clock(), **summary,
                      **({"note": note} if note else {})})
         runs = runs[-20:]
@@ -596,7 +649,8 @@ class PushService:
 
     def _start_attempt(self, push, batch) -> None:
         self._mark(push, batch, {"state": "sending", "attempts": int(batch.get("attempts") or 0) + 1,
-                                 "attempt_at": self.clock(), "retry_at": None})
+                                 "attempt_at": self.clock(), "retry_at": None,
+                                 "first_attempt_at": batch.get("first_attempt_at") or self.clock()})
 
     def _send_mass(self, push, account, gw, plan, batch) -> None:
         from ..errors import WeChatBusy, WeChatError, WeChatRateLimited, WeChatUnavailable
@@ -734,18 +788,22 @@ class PushService:
                                      else "account quota used up for this period (policy)"})
             return
         message = rules.wecom_message(push["content"])
-        if batch.get("state") in ("sending", "unknown") and batch.get("attempt_at"):
-            found = self._find_groupmsg(gw, batch["sender"], message, batch["attempt_at"])
+        if batch.get("attempt_at"):
+            # add_msg_template has no dedupe key: any earlier attempt that did not end in a definite answer
+            # (a crash, a timeout, a -1 or 45009 that WeCom may in fact have processed) is looked up before
+            # resending, so one batch never becomes two group-message tasks
+            try:
+                found = self._find_groupmsg(push, gw, batch, message)
+            except (WeChatBusy, WeChatRateLimited, WeChatUnavailable) as exc:  # cannot look: do not send blind
+                self._retry_later(push, batch, exc, ambiguous=True)
+                return
             if found:  # the earlier attempt did create it: record, never send twice
                 self._groupmsg_sent(push, batch, counts, found, [], recovered=True)
                 return
         self._start_attempt(push, batch)
         try:
             res = self._call(gw.add_msg_template, batch["sender"], eligible, message)
-        except (WeChatBusy, WeChatRateLimited) as exc:
-            self._retry_later(push, batch, exc, ambiguous=False)
-            return
-        except WeChatUnavailable as exc:
+        except (WeChatBusy, WeChatRateLimited, WeChatUnavailable) as exc:
             self._retry_later(push, batch, exc, ambiguous=True)
             return
         except WeChatError as exc:
@@ -764,14 +822,22 @@ class PushService:
                                  "pending_results": counts["eligible"] - len(fail), "recovered": recovered or None,
                                  "reason": None})
 
-    def _find_groupmsg(self, gw, sender: str, message: dict, since: float) -> str | None:
+    def _find_groupmsg(self, push: dict, gw, batch: dict, message: dict) -> str | None:
+        """The group message an earlier attempt of this batch created, if WeCom has it: same creator, same
+        content, created since the batch's first attempt, and not a message another batch of this run
+        already recorded (one staff member's batches of one push carry the same content)."""
+        taken = {b.get("msg_id") for b in self.store.list_batches(push["account_id"], push["push_id"], push["run_no"])
+                 if b.get("msg_id") and b["no"] != batch["no"]}
+        since = batch.get("first_attempt_at") or batch["attempt_at"]
         cursor = ""
         start, end = int(since) - 5, int(self.clock()) + 5
         while True:
             page = self._call(gw.post, "externalcontact/get_groupmsg_list_v2", {
-                "chat_type": "single", "start_time": start, "end_time": end, "creator": sender, "filter_type": 0,
-                "cursor": cursor, "limit": 100})
+                "chat_type": "single", "start_time": start, "end_time": end, "creator": batch["sender"],
+                "filter_type": 0, "cursor": cursor, "limit": 100})
             for m in page.get("group_msg_list") or []:
+                if m.get("msgid") in taken or (m.get("creator") and m["creator"] != batch["sender"]):
+                    continue
                 if (m.get("text") or {}).get("content", "") == (message.get("text") or {}).get("content", "") and \
                         (m.get("attachments") or []) == (message.get("attachments") or []):
                     return m["msgid"]
@@ -894,22 +960,23 @@ class ContactsChannelAudience:
 
         return [c["channel_id"] for c in list_channels(scope, account_id, group=group)]
 
-    def members(self, account, channel_ids: set[str]) -> list[str]:
+    def members(self, account, channel_ids: set[str]) -> list[tuple[str, str | None, str | None]]:
+        """[(identity, staff, left-out reason)]: the channels' people on this account, each either still
+        reachable (reason None; staff = the WeCom staff member they added through the channel) or left out
+        (unfollowed, no longer that staff member's customer), judged from their touches in event order."""
         import json
 
         from ..data.contacts import open_book
 
         book = open_book(Scope.system(account.account_id), account.account_id)  # membership checked there
-        prefix = f"{account.kind}:{account.account_id}:"
-        out: dict[str, None] = {}
+        out: dict[str, tuple[str, str | None, str | None]] = {}
         for item in book.contacts():
             touches = json.loads(item.touches) if item.touches else []
             if not any(t.get("c") in channel_ids for t in touches):
                 continue
-            for ident in item.identities or []:
-                if ident.startswith(prefix):
-                    out[ident[len(prefix):]] = None
-        return list(out)
+            for ident, (staff, reason) in rules.channel_reach(touches, account.account_id, channel_ids).items():
+                out.setdefault(ident, (ident, staff, reason))
+        return list(out.values())
 
 
 # ================================================================ entry points for functions/
