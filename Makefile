@@ -3,13 +3,15 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# pinned: chalice 1.34 requires pip<26.3, and an unpinned upgrade makes pip's resolver print an ERROR on set-up
+PIP_VERSION := 26.2.1
 export PYTHONPATH := layers/common/python:.
 
 .PHONY: setup run test test-fast lint bench build package lint-cfn clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet pip==$(PIP_VERSION)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 

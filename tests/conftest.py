@@ -1,4 +1,23 @@
-"""Shared fixtures. Unit tests need none; integration tests get in-process moto with every table and queue."""
+"""Shared fixtures, and the conventions every test in this suite keeps.
+
+Unit tests need no fixture; integration tests get in-process moto with every table and queue (`aws`), a WeChat
+sandbox (`sandbox`) and registered accounts (`oa_account`, `wecom_account`).
+
+Conventions (a test that breaks one is a flaky test, whatever it does today):
+
+- **Clocks are injected, never raced.** A test fixes "now" once (`tests.timing.Clock`, or a `now=`/`clock=`
+  argument the code already takes) and passes it to everything it compares with; nothing reads the wall clock
+  at import (`NOW = time.time()` at module level is banned), and no assertion depends on how long the machine
+  took. No `time.sleep` to wait for something: wait for the condition (`tests.timing.wait_until`). A timeout
+  is simulated (`tests.timing.answer_lost`), not provoked with a short timeout against a slow server.
+- **Order is random.** pytest-randomly shuffles modules and the tests in them on every run; the seed is printed
+  at the start and the end (`-p randomly --randomly-seed=N` replays an order, `-p no:randomly` turns it off to
+  bisect). A test sets up everything it reads: no test relies on another's data, and the autouse
+  `fresh_process_state` fixture forgets every per-container cache and singleton before and after each test.
+- **No deadlines.** The hypothesis profile below has `deadline=None` and no `too_slow` health check, for every
+  test: a loaded machine makes a property slower, never false. pytest-timeout's per-test limit (pyproject) is a
+  hang detector, an order of magnitude above the slowest test under load, never an assertion.
+"""
 
 from __future__ import annotations
 
@@ -16,19 +35,57 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "WeChatSCRM")
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck  # noqa: E402
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+# Loaded before any test module is imported, so every @settings(...) inherits it.
+hypothesis_settings.register_profile("scrm", deadline=None, suppress_health_check=[HealthCheck.too_slow],
+                                     print_blob=True)
+hypothesis_settings.load_profile("scrm")
+
+
+def _order_line(config) -> str:
+    seed = getattr(config.option, "randomly_seed", None)
+    if seed is None or not config.pluginmanager.hasplugin("randomly"):
+        return "test order: file order (pytest-randomly not active; pip install -r requirements-dev.txt)"
+    return f"test order: random, --randomly-seed={seed} (replay: python -m pytest -p randomly --randomly-seed={seed})"
+
+
+def pytest_sessionstart(session):
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:  # printed even under -q, where pytest hides the report header
+        reporter.write_line(_order_line(session.config))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    terminalreporter.write_line(_order_line(config))
 
 
 def reset_layer_caches() -> None:
-    from scrm import accounts, aws, queues
+    """Forget everything a warm container keeps between invocations (tests are separate invocations)."""
+    from scrm import accounts, aws, idempotency, queues
+    from scrm.config import reset_settings
     from scrm.gateway import tokens
+    from scrm.services import callbacks, channels, replies, welcome
 
-    accounts.forget_cache()
+    accounts.forget_cache()  # also the secrets cache
     aws.reset_clients()
     queues.queue_url.cache_clear()
     tokens.forget_memory()
-    from scrm import idempotency
-
     idempotency.persistence_layer.cache_clear()
+    channels.forget_cache()
+    replies.forget_cache()
+    callbacks._SERVICE = None
+    welcome._INBOX = None
+    reset_settings()
+
+
+@pytest.fixture(autouse=True)
+def fresh_process_state():
+    """Every test starts as a cold container and leaves nothing behind for the next, whatever the order."""
+    reset_layer_caches()
+    yield
+    reset_layer_caches()
 
 
 @pytest.fixture

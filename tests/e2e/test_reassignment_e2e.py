@@ -2,7 +2,7 @@
 transfers at the sandbox; the sandbox clock moves 24 h; the follow-up schedule finishes the plan; status
 through the admin API."""
 
-import time
+from tests.timing import wait_until
 
 
 def test_departure_callback_to_every_customer_taken_over(stack):
@@ -15,12 +15,13 @@ def test_departure_callback_to_every_customer_taken_over(stack):
     assert admin.put(f"{base}/policy", json={"strategy": "round_robin", "pool": ["e2e_t1", "e2e_t2"]},
                      timeout=10).status_code == 200
     sb.wecom_event(corpid, "delete_user", userid="e2e_leaver")  # signed + encrypted, to our callback URL
-    deadline = time.monotonic() + 60
-    plans = []
-    while time.monotonic() < deadline and not plans:
+
+    def plans_made():
         stack.drain()
-        plans = admin.get(f"{base}/staff/e2e_leaver/history", timeout=10).json()["items"]
-    assert plans and plans[0]["trigger"] == "callback"
+        return admin.get(f"{base}/staff/e2e_leaver/history", timeout=10).json()["items"]
+
+    plans = wait_until(plans_made, what="the departure callback to start a plan")
+    assert plans[0]["trigger"] == "callback"
     plan_id = plans[0]["plan_id"]
     stack.drain()
     plan = admin.get(f"{base}/plans/{plan_id}", timeout=10).json()

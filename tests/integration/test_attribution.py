@@ -4,7 +4,6 @@ duplicates and reordering, unknown scenes kept, one contact per person, taggings
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
@@ -12,8 +11,7 @@ from local.sandbox import SandboxClient
 from scrm.domain.channels import day_of
 from scrm.services import attribution, channel_stats, channels, events
 from scrm.tenancy import Scope
-
-NOW = time.time()
+from tests.timing import Clock
 
 
 def sqs_event(*payloads):
@@ -48,36 +46,38 @@ def run(*payloads):
     assert result == {"batchItemFailures": []}
 
 
-@pytest.fixture(autouse=True)
-def fresh_caches():
-    channels.forget_cache()
-    yield
-    channels.forget_cache()
+@pytest.fixture
+def now(monkeypatch) -> float:
+    """The test's "now", fixed when it starts. The attribution service reads the same clock (a tagging's
+    queued_at is this), so "due in 300 s" means 300 s of this clock, however long the suite took."""
+    clock = Clock()
+    monkeypatch.setattr(attribution, "time", clock)
+    return clock.now
 
 
-def totals(account_id, channel_id):
-    query = {"from": day_of(NOW - 86400 * 2), "to": day_of(NOW + 86400 * 40)}
-    report = channel_stats.report(Scope.system(account_id), account_id, query, NOW + 86400 * 40)
+def totals(account_id, channel_id, now):
+    query = {"from": day_of(now - 86400 * 2), "to": day_of(now + 86400 * 40)}
+    report = channel_stats.report(Scope.system(account_id), account_id, query, now + 86400 * 40)
     for row in report["channels"]:
         if row["channel_id"] == channel_id:
             return row
     return {}
 
 
-def test_oa_channel_counts_exactly_under_duplicates_and_reordering(oa_account):
+def test_oa_channel_counts_exactly_under_duplicates_and_reordering(oa_account, now):
     scope = Scope.system(oa_account.account_id)
     ch = channels.create_channel(scope, oa_account.account_id, {
         "kind": "oa_qr", "name": "Poster A", "group": "posters", "qr_type": "temporary", "expire_seconds": 86400})
     scene = ch["scene"]
     a = oa_account.account_id
-    t0 = NOW - 3600
+    t0 = now - 3600
     follow = oa(a, "subscribe", "o-1", t0, "qrscene_" + scene)
     scan = oa(a, "SCAN", "o-1", t0 + 60, scene)
     unfollow = oa(a, "unsubscribe", "o-1", t0 + 120, "")
     refollow = oa(a, "subscribe", "o-1", t0 + 180, "qrscene_" + scene)
     # out of order (SCAN first, the refollow before the unfollow) and every event delivered twice
     run(scan, refollow, scan, unfollow, follow, follow, unfollow, refollow)
-    row = totals(a, ch["channel_id"])
+    row = totals(a, ch["channel_id"], now)
     assert (row["scans"], row["new_follows"], row["refollows"], row["unfollows"]) == (3, 1, 1, 1)
     assert row["lost_d1"] == 1 and row["net_growth"] == 1
     assert (row["still_following_d1"], row["retention_d1"], row["still_following_d30"]) == (1, 0.5, 1)
@@ -87,18 +87,18 @@ def test_oa_channel_counts_exactly_under_duplicates_and_reordering(oa_account):
     assert len(contact["touches"]) == 4
 
 
-def test_unknown_scene_and_plain_subscribe_are_kept(oa_account):
+def test_unknown_scene_and_plain_subscribe_are_kept(oa_account, now):
     a = oa_account.account_id
-    run(oa(a, "subscribe", "o-2", NOW, "qrscene_nobody-owns-this"), oa(a, "subscribe", "o-3", NOW, ""),
-        oa(a, "SCAN", "o-4", NOW, "99999"))
-    assert totals(a, "unknown")["new_follows"] == 1
-    assert totals(a, "unknown")["scans"] == 2
-    assert totals(a, "direct")["new_follows"] == 1
+    run(oa(a, "subscribe", "o-2", now, "qrscene_nobody-owns-this"), oa(a, "subscribe", "o-3", now, ""),
+        oa(a, "SCAN", "o-4", now, "99999"))
+    assert totals(a, "unknown", now)["new_follows"] == 1
+    assert totals(a, "unknown", now)["scans"] == 2
+    assert totals(a, "direct", now)["new_follows"] == 1
     contact = attribution.find_contact(Scope.system(a), a, openid="o-2")
     assert contact["touches"][0]["scene"] == "nobody-owns-this"
 
 
-def test_oa_tags_are_batched_fifty_a_call(oa_account, sandbox):
+def test_oa_tags_are_batched_fifty_a_call(oa_account, sandbox, now):
     sb = SandboxClient(sandbox.url)
     a = oa_account.account_id
     from scrm.gateway import gateway_for
@@ -108,26 +108,26 @@ def test_oa_tags_are_batched_fifty_a_call(oa_account, sandbox):
     openids = [f"o-t{i:03d}" for i in range(70)]
     sb.oa_followers(oa_account.app_id, openids=openids)
     for start in range(0, 70, 10):
-        run(*[oa(a, "SCAN", o, NOW, ch["scene"]) for o in openids[start:start + 10]])
+        run(*[oa(a, "SCAN", o, now, ch["scene"]) for o in openids[start:start + 10]])
     sb.clear_calls()
-    first = attribution.flush_taggings(NOW)  # one full batch; the partial 20 wait for company
+    first = attribution.flush_taggings(now)  # one full batch; the partial 20 wait for company
     assert first["calls"] == 1 and first["applied"] == 50
     sb.fault("tags/members/batchtagging", errcode=-1, platform="oa", times=3)
-    failed = attribution.flush_taggings(NOW + 400)  # partial batch now due, WeChat busy: kept for later
+    failed = attribution.flush_taggings(now + 400)  # partial batch now due, WeChat busy: kept for later
     assert failed["applied"] == 0 and failed["failed"] == 20
-    done = attribution.flush_taggings(NOW + 460)
+    done = attribution.flush_taggings(now + 460)
     assert done["applied"] == 20
     assert sb.oa_follower(oa_account.app_id, "o-t069")["tagid_list"] == [tag_id]
     assert sum(sb.call_counts("batchtagging").values()) == 1 + 3 + 1  # one batch, three busy tries, one retry
-    assert attribution.flush_taggings(NOW + 900)["calls"] == 0
+    assert attribution.flush_taggings(now + 900)["calls"] == 0
     # one openid WeChat does not know fails the whole call: the others are tagged one by one, it is dropped
-    run(*[oa(a, "SCAN", o, NOW + 5, ch["scene"]) for o in ("o-t000", "o-ghost", "o-t001")])
-    odd = attribution.flush_taggings(NOW + 1000, force=True)
+    run(*[oa(a, "SCAN", o, now + 5, ch["scene"]) for o in ("o-t000", "o-ghost", "o-t001")])
+    odd = attribution.flush_taggings(now + 1000, force=True)
     assert (odd["calls"], odd["applied"]) == (4, 2)
-    assert attribution.flush_taggings(NOW + 2000, force=True)["calls"] == 0
+    assert attribution.flush_taggings(now + 2000, force=True)["calls"] == 0
 
 
-def test_wecom_adds_rotate_staff_at_cap_and_count_losses(wecom_account, sandbox):
+def test_wecom_adds_rotate_staff_at_cap_and_count_losses(wecom_account, sandbox, now):
     sb = SandboxClient(sandbox.url)
     a = wecom_account.account_id
     for u in ("alice", "bob", "carol"):
@@ -142,7 +142,7 @@ def test_wecom_adds_rotate_staff_at_cap_and_count_losses(wecom_account, sandbox)
         "kind": "wecom_contact_way", "name": "Store 1", "group": "stores", "staff": ["alice", "bob"],
         "backup_staff": ["carol"], "daily_cap": 2, "welcome": {"text": "Hi from store 1"}, "tags": [tag_id]})
     assert sorted(ch["users"]) == ["alice", "bob"]
-    t = NOW
+    t = now
     run(wecom(a, "add_external_contact", "alice", "wm1", t, ch["state"]))
     # alice's second add reaches her cap while WeCom is busy: the event fails and its redelivery does it
     sb.fault("externalcontact/update_contact_way", errcode=-1, platform="wecom", times=3)
@@ -160,7 +160,7 @@ def test_wecom_adds_rotate_staff_at_cap_and_count_losses(wecom_account, sandbox)
     updates = sb.calls("update_contact_way")
     assert [c["errcode"] for c in updates] == [-1, -1, -1, 0, 0]  # two changes, each sent once
     run(wecom(a, "del_follow_user", "alice", "wm1", t + 100))
-    row = totals(a, ch["channel_id"])
+    row = totals(a, ch["channel_id"], now)
     assert row["customers_added"] == 4 and row["customers_lost"] == 1
     # the channel's welcome is offered to the callbacks' welcome providers
     content = channels.welcome_for(wecom_account, {"State": ch["state"]})
@@ -175,14 +175,14 @@ def test_wecom_adds_rotate_staff_at_cap_and_count_losses(wecom_account, sandbox)
     assert channels.upkeep(t + 86400 * 3)["checked"] == 0  # archived ways leave the upkeep index
 
 
-def test_stats_rows_carry_the_day_in_china_time(oa_account):
+def test_stats_rows_carry_the_day_in_china_time(oa_account, now):
     a = oa_account.account_id
-    run(oa(a, "subscribe", "o-9", NOW, ""))
-    report = channel_stats.report(Scope.system(a), a, {}, NOW)
-    assert report["days"][0]["day"] == day_of(NOW)
+    run(oa(a, "subscribe", "o-9", now, ""))
+    report = channel_stats.report(Scope.system(a), a, {}, now)
+    assert report["days"][0]["day"] == day_of(now)
 
 
-def test_unionid_joins_a_follower_and_a_customer_into_one_contact(oa_account, wecom_account, sandbox):
+def test_unionid_joins_a_follower_and_a_customer_into_one_contact(oa_account, wecom_account, sandbox, now):
     from scrm.services import contact_books
 
     sb = SandboxClient(sandbox.url)
@@ -191,8 +191,8 @@ def test_unionid_joins_a_follower_and_a_customer_into_one_contact(oa_account, we
     sb.oa_followers(oa_account.app_id, openids=["o-joined"], unionids={"o-joined": "u-42"})
     sb.wecom_event(wecom_account.app_id, "add_external_contact", userid="dave", external_userid="wm-joined",
                    unionid="u-42", welcome=False)
-    run(oa(oa_account.account_id, "subscribe", "o-joined", NOW, ""),
-        wecom(wecom_account.account_id, "add_external_contact", "dave", "wm-joined", NOW + 30, "no-such-state"))
+    run(oa(oa_account.account_id, "subscribe", "o-joined", now, ""),
+        wecom(wecom_account.account_id, "add_external_contact", "dave", "wm-joined", now + 30, "no-such-state"))
     by_openid = attribution.find_contact(Scope.system(oa_account.account_id), oa_account.account_id,
                                          openid="o-joined")
     by_ext = attribution.find_contact(Scope.system(wecom_account.account_id), wecom_account.account_id,
@@ -200,7 +200,7 @@ def test_unionid_joins_a_follower_and_a_customer_into_one_contact(oa_account, we
     assert by_openid["contact_id"] == by_ext["contact_id"] and by_ext["unionid"] == "u-42"
     assert [t["kind"] for t in by_ext["touches"]] == ["follow", "add"]
     assert by_ext["first_touch"]["channel"] == "direct" and by_ext["last_touch"]["channel"] == "unknown"
-    assert totals(wecom_account.account_id, "unknown")["customers_added"] == 1  # unknown state kept, not dropped
+    assert totals(wecom_account.account_id, "unknown", now)["customers_added"] == 1  # unknown state kept, not dropped
 
 
 def test_permanent_codes_stop_at_wechats_limit(oa_account):
@@ -217,12 +217,12 @@ def test_permanent_codes_stop_at_wechats_limit(oa_account):
     channels.create_channel(Scope.system(a), a, {"kind": "oa_qr", "name": "temp", "qr_type": "temporary"})
 
 
-def test_concurrent_events_for_one_person_are_all_counted(oa_account):
+def test_concurrent_events_for_one_person_are_all_counted(oa_account, now):
     import threading
 
     a = oa_account.account_id
     ch = channels.create_channel(Scope.system(a), a, {"kind": "oa_qr", "name": "Busy poster"})
-    scans = [oa(a, "SCAN", "o-busy", NOW + i, ch["scene"]) for i in range(8)]
+    scans = [oa(a, "SCAN", "o-busy", now + i, ch["scene"]) for i in range(8)]
     errors = []
 
     def deliver(p):
@@ -237,7 +237,7 @@ def test_concurrent_events_for_one_person_are_all_counted(oa_account):
     for th in threads:
         th.join()
     assert errors == []
-    assert totals(a, ch["channel_id"])["scans"] == 8
+    assert totals(a, ch["channel_id"], now)["scans"] == 8
     assert len(attribution.find_contact(Scope.system(a), a, openid="o-busy")["touches"]) == 8
 
 

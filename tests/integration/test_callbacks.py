@@ -19,6 +19,7 @@ from chalice.test import Client
 from local.sandbox import SandboxClient
 from local.sandbox import callbacks as wx
 from tests.integration.admin_helpers import make_api
+from tests.timing import Clock, answer_lost
 
 
 @pytest.fixture
@@ -315,10 +316,22 @@ def test_wecom_verification_and_events(wecom_account, client):
     assert msgs["wecom.change_external_chat.update"]["event"]["MemChangeList"] == ["Jack", "Rose"]
 
 
-def _deliver_add_event(wecom_account, client, sandbox):
+@pytest.fixture
+def clock(client, monkeypatch):
+    """One fixed clock for the callback (the event's received_at) and the welcome worker (the code's age): the
+    age is what a test says it is, never how long the machine took between the two."""
+    from scrm.services import callbacks, welcome
+
+    c = Clock()
+    monkeypatch.setattr(callbacks.service(), "clock", c)
+    monkeypatch.setattr(welcome, "CLOCK", c)
+    return c
+
+
+def _deliver_add_event(wecom_account, client, sandbox, clock):
     sb = SandboxClient(sandbox.url)
     out = sb.wecom_event(wecom_account.app_id, "add_external_contact", userid="zhangsan")  # no callback url: xml only
-    query, body = wx.wecom_request(wecom_cfg(wecom_account), out["xml"])
+    query, body = wx.wecom_request(wecom_cfg(wecom_account), out["xml"], timestamp=str(int(clock())))
     assert post(client, f"/wechat/wecom/{wecom_account.account_id}", query, body).status_code == 200
     assert queued() == []  # never behind the other events
     (msg,) = queued("welcome")
@@ -334,10 +347,10 @@ def _run_worker(msg):
     return process_batch(event)
 
 
-def test_wecom_welcome_is_sent_once_with_the_code(wecom_account, client, sandbox):
+def test_wecom_welcome_is_sent_once_with_the_code(wecom_account, client, sandbox, clock):
     set_welcome(wecom_account, {"welcome": {"type": "text", "content": "Hi from corp", "attachments": [
         {"msgtype": "link", "link": {"title": "Start", "url": "https://x.test/"}}]}})
-    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox)
+    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox, clock)
     assert msg["event"]["WelcomeCode"] == out["welcome_code"]
     assert _run_worker(msg) == {"batchItemFailures": []}
     sent = sb.calls(path_contains="send_welcome_msg")
@@ -350,9 +363,9 @@ def test_wecom_welcome_is_sent_once_with_the_code(wecom_account, client, sandbox
     assert len(sb.calls(path_contains="send_welcome_msg")) == 1
 
 
-def test_wecom_welcome_skipped_when_the_code_is_too_old(wecom_account, client, sandbox):
+def test_wecom_welcome_skipped_when_the_code_is_too_old(wecom_account, client, sandbox, clock):
     set_welcome(wecom_account, {"welcome": {"type": "text", "content": "late"}})
-    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox)
+    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox, clock)
     msg["event"]["received_at"] -= 19
     msg["event"]["CreateTime"] = str(int(msg["event"]["received_at"]))
     _run_worker(msg)
@@ -361,9 +374,9 @@ def test_wecom_welcome_skipped_when_the_code_is_too_old(wecom_account, client, s
     assert item.welcome_status == "missed"
 
 
-def test_wecom_welcome_retries_a_busy_wechat_within_the_window(wecom_account, client, sandbox):
+def test_wecom_welcome_retries_a_busy_wechat_within_the_window(wecom_account, client, sandbox, clock):
     set_welcome(wecom_account, {"welcome": {"type": "text", "content": "persistent"}})
-    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox)
+    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox, clock)
     # more than the gateway's own retries
     sb.fault("externalcontact/send_welcome_msg", errcode=-1, platform="wecom", times=4)
     _run_worker(msg)
@@ -373,20 +386,16 @@ def test_wecom_welcome_retries_a_busy_wechat_within_the_window(wecom_account, cl
     assert [w["used"] for w in view["welcome_codes"]] == [True]
 
 
-def test_wecom_welcome_timeout_that_landed_is_not_sent_twice(wecom_account, client, sandbox, monkeypatch):
-    from scrm.config import reset_settings
-
+def test_wecom_welcome_timeout_that_landed_is_not_sent_twice(wecom_account, client, sandbox, clock, monkeypatch):
     set_welcome(wecom_account, {"welcome": {"type": "text", "content": "slow"}})
-    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox)
-    monkeypatch.setenv("WECHAT_HTTP_TIMEOUT", "0.3")  # only the worker's send needs the short timeout
-    reset_settings()
-    # answers late, but the send lands
-    sb.fault("externalcontact/send_welcome_msg", platform="wecom", delay_ms=800, times=1)
+    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox, clock)
+    answer_lost(monkeypatch, "send_welcome_msg")  # WeCom sends the welcome, its answer never reaches us
     _run_worker(msg)
     (item,) = inbox_items()
     assert item.welcome_status == "sent"
     view = sb.wecom_customer(wecom_account.app_id, out["external_userid"])
     assert [w["used"] for w in view["welcome_codes"]] == [True]  # one welcome, the retry heard 41051
+    assert [c["errcode"] for c in sb.calls(path_contains="send_welcome_msg")] == [0, 41051]
 
 
 # ---------------------------------------------------------------------------------------------- admin API

@@ -48,13 +48,18 @@ def mass_jobs(sb, appid):
     return [c for c in sb.calls(path_contains="message/mass/send", app=appid) if c["errcode"] == 0]
 
 
-def test_admin_flow_schedule_send_and_callback_figures(oa_account, sandbox):
+def test_admin_flow_schedule_send_and_callback_figures(oa_account, sandbox, monkeypatch):
     from chalice.test import Client
 
     from app import app
     from scrm.services import admin_keys
+    from scrm.services import pushes as pushes_module
     from scrm.services.events import apply
 
+    clock = Clock()  # the API's and the scheduler's "now": confirming is never late because the preview was slow
+    store = pushes_module.default_store
+    monkeypatch.setattr(pushes_module, "service",
+                        lambda scope=None: PushService(store(scope or Scope.system()), clock=clock))
     sb = SandboxClient(sandbox.url)
     sb.oa_followers(oa_account.app_id, count=250)
     set_options(oa_account, push_batch_size=100)
@@ -72,14 +77,14 @@ def test_admin_flow_schedule_send_and_callback_figures(oa_account, sandbox):
                                                "send_at": "2020-01-01T09:00:00"})
         assert status == 400 and err["error"]["field"] == "send_at"
         status, err = call("post", "/pushes", {"content": {"type": "text"}, "audience": {"type": "all"},
-                                               "send_at": iso(time.time() + 3600)})
+                                               "send_at": iso(clock.now + 3600)})
         assert status == 400 and err["error"]["field"] == "content.text"
         status, err = call("post", "/pushes", {"content": {"type": "text", "text": "hi"},
                                                "audience": {"type": "list", "recipients": []},
-                                               "send_at": iso(time.time() + 3600)})
+                                               "send_at": iso(clock.now + 3600)})
         assert status == 400 and err["error"]["field"] == "audience.recipients"
         status, push = call("post", "/pushes", {"name": "May news", "content": {"type": "text", "text": "hi"},
-                                                "audience": {"type": "all"}, "send_at": iso(time.time() - 5)})
+                                                "audience": {"type": "all"}, "send_at": iso(clock.now - 5)})
         assert status == 201 and push["status"] == "draft"
         pid = push["push_id"]
         status, preview = call("post", f"/pushes/{pid}/preview")

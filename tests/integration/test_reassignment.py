@@ -9,6 +9,7 @@ from scrm import errors
 from scrm.domain import reassignment as rules
 from scrm.services import reassignment as svc
 from scrm.tenancy import Scope
+from tests.timing import answer_lost
 
 ACC = "test-wecom"
 SYS = Scope.system(ACC)
@@ -76,7 +77,9 @@ def test_departure_callback_runs_to_every_customer_done(corp):
     assert len(svc.staff_history(SYS, ACC, "leaver")) == 1
 
 
-def test_faults_and_crashes_mid_plan_resume_without_double_sends(corp, monkeypatch):
+# a timed-out transfer that WeCom did anyway: before our next look, or only once the plan has moved on
+@pytest.mark.parametrize("landing", ["now", "later"])
+def test_faults_and_crashes_mid_plan_resume_without_double_sends(corp, monkeypatch, landing):
     sb, corpid = corp
     ids = leave(sb, corpid, "leaver", 210)
     plan = svc.create_plan(SYS, ACC, "leaver", include_chats=False)
@@ -84,7 +87,6 @@ def test_faults_and_crashes_mid_plan_resume_without_double_sends(corp, monkeypat
     from scrm.gateway import gateway_for
 
     gw = gateway_for(accounts.get(ACC))
-    gw.timeout = 0.4
     clock = [1_000_000.0]
     monkeypatch.setattr(svc, "_now", lambda: clock[0])
     path = "externalcontact/resigned/transfer_customer"
@@ -97,7 +99,7 @@ def test_faults_and_crashes_mid_plan_resume_without_double_sends(corp, monkeypat
 
     monkeypatch.setattr(svc, "crash_hook", crash)
     sb.fault(path, errcode=-1, times=3)  # the gateway retries twice, then gives up: batch left `sending`
-    sb.fault(path, delay_ms=1200, times=1)  # a timeout: WeCom does the transfer after we gave up
+    late = answer_lost(monkeypatch, path, after=3, land=landing)  # then a timeout, the transfer done regardless
     sb.fault(path, errcode=45009, times=3)
     runs = 0
     while True:
@@ -113,9 +115,8 @@ def test_faults_and_crashes_mid_plan_resume_without_double_sends(corp, monkeypat
         clock[0] += svc.LEASE_SECONDS + 1
     assert not any(crashes.values())  # every crash point was hit
     assert sb.faults() == []  # and every injected fault
-    import time
-
-    time.sleep(1.5)  # let the delayed call land
+    assert late.left == 0
+    late.land()
     sb.clear_faults()
     sb.advance(86400 + 60)
     clock[0] += 10

@@ -3,6 +3,7 @@
 import threading
 
 from scrm.gateway.tokens import TokenCache, forget_memory
+from tests.timing import Clock
 
 
 def test_fifty_cold_workers_fetch_once(aws):
@@ -14,9 +15,12 @@ def test_fifty_cold_workers_fetch_once(aws):
         return "TOKEN-1", 7200
 
     results = []
+    # a clock that does not move: on a loaded machine the first worker's lock must not "expire" while 49
+    # others poll, which would be a second fetch caused by the machine's speed, not by the code
+    clock = Clock()
 
     def worker():
-        cache = TokenCache(lock_seconds=5)  # each worker: its own container, empty memory
+        cache = TokenCache(lock_seconds=5, clock=clock)  # each worker: its own container, empty memory
         gate.wait()
         results.append(cache.get("oa:wx1", fetch))
 

@@ -1,4 +1,4 @@
-"""Fixtures: one sandbox per module (reset per test), a tiny callback receiver, wechatpy clients."""
+"""Fixtures: one sandbox per module (reset per test), a tiny callback receiver per test, wechatpy clients."""
 
 from __future__ import annotations
 
@@ -102,8 +102,10 @@ def server():
     srv.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def receiver():
+    # one per test: a slow handler still running from an earlier test (a delivery WeChat gave up on) can only
+    # record into that test's receiver, never into the next test's events
     r = Receiver()
     yield r
     r.stop()
