@@ -12,6 +12,8 @@ import json
 
 from chalice import Blueprint, Rate, Response
 
+from scrm.observability import traced
+
 bp = Blueprint(__name__)
 PREFIX = "/u/{account_id}/campaigns/{campaign_id}"
 
@@ -146,6 +148,7 @@ def user_oauth(account_id):
 
 
 @bp.schedule(Rate(5, unit=Rate.MINUTES))
+@traced
 def campaign_draw(event):
     """Draw the lotteries of ended campaigns (committed seed) and notify pending winners."""
     from scrm.observability import bind_context
