@@ -12,8 +12,9 @@ thread has its own, so one invocation's keys never show up in another's logs.
 
 Tracing (X-Ray, active on every function and the API in infra/template.py): `tracer()` is Powertools'
 Tracer, built on first use like the logger, so importing a handler never imports the X-Ray SDK (cold
-import budget, bench/imports.py). Handlers are wrapped with `traced` (Powertools' `capture_method`, applied at
-the first call) and each WeChat API call gets its own subsegment (`wechat_call`). Outside Lambda, and where
+import budget, bench/imports.py). Handlers are wrapped with `traced` (Powertools' `capture_lambda_handler` for the
+API entry point, `capture_method` for queue and scheduled handlers, applied at the first call) and each
+WeChat API call gets its own subsegment annotated with its path (`wechat_call`). Outside Lambda, and where
 POWERTOOLS_TRACE_DISABLED is true (local/stack.py, tests), Powertools disables the tracer: no segment is
 sent, nothing is patched.
 """
