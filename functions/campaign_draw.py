@@ -15,6 +15,8 @@ import json
 
 from chalice import Blueprint, Rate, Response
 
+from scrm.observability import traced
+
 bp = Blueprint(__name__)
 PREFIX = "/u/{account_id}/campaigns/{campaign_id}"
 MAX_BODY_BYTES = 8 * 1024  # the largest body a user route takes is a request id or a share id
@@ -230,6 +232,7 @@ def user_oauth(account_id):
 
 
 @bp.schedule(Rate(5, unit=Rate.MINUTES))
+@traced
 def campaign_draw(event):
     """Draw the lotteries of ended campaigns (committed seed) and notify pending winners."""
     from scrm.observability import bind_context

@@ -3,10 +3,13 @@
 
 from chalice import Blueprint, Rate
 
+from scrm.observability import traced
+
 bp = Blueprint(__name__)
 
 
 @bp.schedule(Rate(5, unit=Rate.MINUTES))
+@traced
 def channel_upkeep(event):
     from scrm.observability import bind_context
     from scrm.services.channels import upkeep
@@ -16,6 +19,7 @@ def channel_upkeep(event):
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES))
+@traced
 def channel_tagging(event):
     from scrm.observability import bind_context
     from scrm.services.attribution import flush_taggings

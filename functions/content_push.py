@@ -6,12 +6,15 @@ batches well before the Lambda timeout; an unfinished run keeps its plan and res
 
 from chalice import Blueprint, Rate
 
+from scrm.observability import traced
+
 bp = Blueprint(__name__)
 
 SAFETY_MS = 30_000
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES))
+@traced
 def content_push(event):
     from scrm.observability import bind_context, flush_metrics
     from scrm.services.pushes import run_scheduled

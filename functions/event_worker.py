@@ -8,12 +8,14 @@ failures so one bad event never makes Lambda redeliver the whole batch.
 from chalice import Blueprint
 
 from scrm.config import settings
+from scrm.observability import traced
 from scrm.queues import EVENTS, WELCOME
 
 bp = Blueprint(__name__)
 
 
 @bp.on_sqs_message(queue=settings().queue_name(EVENTS), batch_size=10)
+@traced
 def handle_events(event):
     from scrm.services.events import process_batch
 
@@ -21,6 +23,7 @@ def handle_events(event):
 
 
 @bp.on_sqs_message(queue=settings().queue_name(WELCOME), batch_size=1)
+@traced
 def handle_welcome(event):
     from scrm.services.events import process_batch
 

@@ -13,6 +13,8 @@ import json
 
 from chalice import Chalice
 
+from scrm.observability import traced
+
 # Chalice's error codes -> ours (the codes infra/template.py's GatewayResponses use for API Gateway's own).
 CODES = {"UnsupportedMediaType": "unsupported_media_type", "MethodNotAllowedError": "method_not_allowed",
          "BadRequest": "bad_request", "InternalServerError": "internal"}
@@ -37,7 +39,15 @@ def reshape(response: dict) -> dict:
 
 
 class ScrmChalice(Chalice):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Every HTTP route of every blueprint comes through here: one X-Ray subsegment per request.
+        self._traced_request = traced(self.api_request, lambda_handler=True)
+
     def __call__(self, event, context):
+        return self._traced_request(event, context)
+
+    def api_request(self, event, context):
         response = super().__call__(event, context)
         if isinstance(event, dict) and "requestContext" in event and isinstance(response, dict):
             return reshape(response)

@@ -6,10 +6,13 @@ The callback answers 503 when SQS fails, so WeChat retries and the retry enqueue
 
 from chalice import Blueprint, Rate
 
+from scrm.observability import traced
+
 bp = Blueprint(__name__)
 
 
 @bp.schedule(Rate(1, unit=Rate.MINUTES))
+@traced
 def inbox_sweeper(event):
     from scrm.observability import bind_context
     from scrm.services.callbacks import sweep

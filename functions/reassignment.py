@@ -6,6 +6,7 @@ Thin: each handler binds logging context and calls one use case in scrm.services
 from chalice import Blueprint, Rate
 
 from scrm.config import settings
+from scrm.observability import traced
 from scrm.queues import REASSIGNMENT
 
 bp = Blueprint(__name__)
@@ -21,6 +22,7 @@ def _budget(context) -> float | None:
 
 
 @bp.on_sqs_message(queue=settings().queue_name(REASSIGNMENT), batch_size=1)
+@traced
 def reassignment_worker(event):
     """One message = advance one plan; re-enqueue itself (delayed) while sends remain."""
     import json
@@ -42,6 +44,7 @@ def reassignment_worker(event):
 
 
 @bp.schedule(Rate(30, unit=Rate.MINUTES))
+@traced
 def reassignment_follow_up(event):
     """Poll transfer_result for every running plan, re-offer refusals, resume stalled batches."""
     from scrm.observability import bind_context, logger
@@ -58,6 +61,7 @@ def reassignment_follow_up(event):
 
 
 @bp.schedule(Rate(6, unit=Rate.HOURS))
+@traced
 def reassignment_sweep(event):
     """get_unassigned_list: create plans for departures whose callback we never got."""
     from scrm.observability import bind_context, logger

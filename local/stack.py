@@ -118,6 +118,7 @@ class LocalStack:
             "WECHAT_OA_BASE_URL": f"{self.sandbox_url}/oa", "WECOM_BASE_URL": f"{self.sandbox_url}/wecom",
             "WECHAT_RETRY_BACKOFF": "0.05", "POWERTOOLS_METRICS_NAMESPACE": "WeChatSCRM",
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+            "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally
         }
 
     def _spawn(self, args: list[str], name: str):

@@ -33,6 +33,7 @@ os.environ.setdefault("SCRM_STAGE", "test")
 os.environ.setdefault("WECHAT_RETRY_BACKOFF", "0.01")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "WeChatSCRM")
+os.environ["POWERTOOLS_TRACE_DISABLED"] = "true"  # no X-Ray daemon here: never send segments
 
 import pytest  # noqa: E402
 from hypothesis import HealthCheck  # noqa: E402

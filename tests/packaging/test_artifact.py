@@ -37,7 +37,7 @@ RUNTIME_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "
 THIRD_PARTY = ["wechatpy", "wechatpy.crypto", "wechatpy.enterprise", "cryptography.hazmat.bindings._rust",
                "cryptography.hazmat.primitives.ciphers", "_cffi_backend", "charset_normalizer", "requests",
                "xmltodict", "segno", "yaml", "re2._re2", "pynamodb.models", "aws_lambda_powertools.utilities.batch",
-               "aws_lambda_powertools.utilities.idempotency"]
+               "aws_lambda_powertools.utilities.idempotency", "aws_xray_sdk.core", "wrapt"]
 
 
 def functions_of(template: dict) -> dict:
@@ -239,6 +239,8 @@ def test_handlers_import_and_run_from_the_unpacked_artifact_in_a_clean_interpret
     assert seen["origins"]["functions"].startswith(str(task))
     assert seen["origins"]["app"].startswith(str(task))
     assert seen["layer_modules"] > 10
+    # The invocations ran through Powertools Tracer (built at the first call, from the layer's X-Ray SDK).
+    assert seen["tracer"]["built"] and seen["origins"]["aws_xray_sdk"].startswith(str(opt / "python")), seen["tracer"]
 
     health = seen["invocations"]["health"]
     assert health["statusCode"] == 200, health

@@ -9,15 +9,26 @@ logger and one ends up with a plain `logging.Formatter` ("'Formatter' object has
 'append_keys'"). So each is built once under a lock. Invocation keys are Powertools' thread-local keys
 (`thread_safe_append_keys`): in Lambda one thread runs one invocation at a time, locally each dispatcher
 thread has its own, so one invocation's keys never show up in another's logs.
+
+Tracing (X-Ray, active on every function and the API in infra/template.py): `tracer()` is Powertools'
+Tracer, built on first use like the logger, so importing a handler never imports the X-Ray SDK (cold
+import budget, bench/imports.py). Handlers are wrapped with `traced` (Powertools' `capture_lambda_handler` for the
+API entry point, `capture_method` for queue and scheduled handlers, applied at the first call) and each
+WeChat API call gets its own subsegment annotated with its path (`wechat_call`). Outside Lambda, and where
+POWERTOOLS_TRACE_DISABLED is true (local/stack.py, tests), Powertools disables the tracer: no segment is
+sent, nothing is patched.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import threading
 
 _BUILD_LOCK = threading.Lock()
 _LOGGER = None
 _METRICS = None
+_TRACER = None
 
 
 def logger():
@@ -40,6 +51,50 @@ def metrics():
 
                 _METRICS = Metrics(namespace="WeChatSCRM", service="wechat-scrm")
     return _METRICS
+
+
+def tracer():
+    global _TRACER
+    if _TRACER is None:
+        with _BUILD_LOCK:
+            if _TRACER is None:
+                from aws_lambda_powertools import Tracer
+
+                # Only what we call: patch_all would import and patch every library the SDK knows at cold start.
+                _TRACER = Tracer(service="wechat-scrm", patch_modules=("botocore", "requests"))
+    return _TRACER
+
+
+def traced(handler, *, lambda_handler: bool = False):
+    """A handler traced as its own subsegment (`## name`, errors recorded, responses not: they hold personal
+    data). Powertools' `capture_method`, or `capture_lambda_handler` (adds the ColdStart annotation) for a
+    Lambda entry point `(event, context)`, applied at the first call so the X-Ray SDK is imported when a handler
+    runs, not when its module is imported. Under Chalice's decorator: `@bp.schedule(...)` then `@traced`."""
+    captured = None
+
+    @functools.wraps(handler)
+    def run(*args, **kwargs):
+        nonlocal captured
+        if captured is None:  # two threads may both wrap it on a cold start: same result, no harm
+            t = tracer()
+            capture = t.capture_lambda_handler if lambda_handler else t.capture_method
+            captured = capture(handler, capture_response=False)
+        return captured(*args, **kwargs)
+
+    return run
+
+
+@contextlib.contextmanager
+def wechat_call(path: str, platform: str):
+    """One WeChat API call as an X-Ray subsegment, annotated with its path (searchable: `annotation.wechat_path`)."""
+    t = tracer()
+    if t.disabled:
+        yield
+        return
+    with t.provider.in_subsegment(f"wechat {path}") as subsegment:
+        subsegment.put_annotation("wechat_path", path)
+        subsegment.put_annotation("wechat_platform", platform)
+        yield
 
 
 def bind_context(function: str, lambda_context=None, **keys) -> None:

@@ -31,6 +31,7 @@ from ..errors import (
     WeChatTokenInvalid,
     WeChatUnavailable,
 )
+from ..observability import wechat_call
 from .tokens import TokenCache
 
 TOKEN_ERRORS = {40001, 40014, 42001}
@@ -205,7 +206,8 @@ class Gateway:
 
         url = f"{self.base_url}/cgi-bin/{path}"
         try:
-            res = requests.request(method, url, timeout=self.timeout, **kwargs)
+            with wechat_call(path, self.platform):
+                res = requests.request(method, url, timeout=self.timeout, **kwargs)
         except requests.RequestException as exc:
             raise WeChatUnavailable(f"WeChat token endpoint {url} unreachable: {exc.__class__.__name__}") from None
         try:
@@ -247,9 +249,11 @@ def _install_policy(cls):
             parent = super()._request
             g = self._gateway
             retry_ambiguous = kwargs.pop("retry_ambiguous", None)
-            return call_with_policy(lambda kw: parent(method, url_or_endpoint, **kw), kwargs,
-                                    endpoint_path(url_or_endpoint), token=g.access_token, invalidate=g.invalidate,
-                                    backoff=g.backoff, retry_ambiguous=retry_ambiguous)
+            path = endpoint_path(url_or_endpoint)
+            with wechat_call(path, g.platform):  # one X-Ray subsegment per call, retries included
+                return call_with_policy(lambda kw: parent(method, url_or_endpoint, **kw), kwargs, path,
+                                        token=g.access_token, invalidate=g.invalidate, backoff=g.backoff,
+                                        retry_ambiguous=retry_ambiguous)
 
     return PolicyClient
 
