@@ -16,12 +16,14 @@ from scrm.services import attribution, campaigns, channels, privacy
 from scrm.tenancy import Scope
 from tests.integration.test_attribution import oa, run, totals, wecom
 
-NOW = time.time()
+NOW = 0.0  # set when each test starts (fresh_caches): never at import
 OPENID, EXT, UNIONID = "o-joined", "wm-joined", "u-42"
 
 
 @pytest.fixture(autouse=True)
 def fresh_caches():
+    global NOW
+    NOW = time.time()
     channels.forget_cache()
     yield
     channels.forget_cache()

@@ -172,6 +172,7 @@ class Gateway:
         self.backoff = cfg.retry_backoff
         self.tokens = token_cache or TokenCache()
         self._client = None
+        self.clock = time.monotonic  # deadlines (tests inject their own)
 
     # --- subclass hooks
     def default_base_url(self, cfg) -> str:

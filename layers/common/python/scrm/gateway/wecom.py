@@ -47,37 +47,80 @@ class WeComGateway(Gateway):
         return self.post(path, {"chat_id_list": chat_ids, "new_owner": new_owner})
 
     def download(self, url: str, max_bytes: int = 2 * 1024 * 1024) -> tuple[bytes, str]:
-        """Fetch an image WeCom hosts (a contact way's qr_code): (bytes, Content-Type). http(s) only, no
-        access token sent, at most `max_bytes`; anything else raises WeChatUnavailable naming what failed."""
-        import urllib.parse
+        """Fetch an image WeCom hosts (a contact way's qr_code): (bytes, Content-Type).
+
+        Only WeCom's image CDN (`*.qpic.cn`, over https: the documented answer's `http://p4.qpic.cn/wwpic/...`
+        is fetched as https) or the configured WeCom API origin; no redirects; one deadline for the whole
+        download (WECHAT_HTTP_TIMEOUT), not per read; at most `max_bytes`; no access token sent. Anything else
+        raises WeChatUnavailable naming what failed (the host, never a query string).
+        https://developer.work.weixin.qq.com/document/path/92572 (add_contact_way / get_contact_way: qr_code)
+        """
+        import threading
 
         import requests
 
         from ..errors import WeChatUnavailable
 
-        parts = urllib.parse.urlsplit(url or "")
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise WeChatUnavailable(f"WeCom image URL {url!r} is not an http(s) URL")
-        where = f"WeCom image {parts.scheme}://{parts.netloc}{parts.path}"
+        url, where = self._image_url(url)
+        clock = self.clock
+        deadline = clock() + self.timeout
         try:
-            with requests.get(url, timeout=self.timeout, stream=True) as res:
-                if res.status_code != 200:
-                    raise WeChatUnavailable(f"{where} answered HTTP {res.status_code}")
-                ctype = (res.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-                if not ctype.startswith("image/"):
-                    raise WeChatUnavailable(f"{where} answered {ctype or 'no content type'}, not an image")
-                if int(res.headers.get("Content-Length") or 0) > max_bytes:
-                    raise WeChatUnavailable(f"{where} is larger than {max_bytes} bytes")
-                data = b""
-                for chunk in res.iter_content(64 * 1024):
-                    data += chunk
-                    if len(data) > max_bytes:
+            with requests.get(url, timeout=self.timeout, stream=True, allow_redirects=False) as res:
+                # a slow drip must not hold the function past the deadline: close the connection at it
+                guard = threading.Timer(max(0.0, deadline - clock()), res.close)
+                guard.daemon = True
+                guard.start()
+                try:
+                    if 300 <= res.status_code < 400:
+                        raise WeChatUnavailable(f"{where} redirected (HTTP {res.status_code}); redirects are refused")
+                    if res.status_code != 200:
+                        raise WeChatUnavailable(f"{where} answered HTTP {res.status_code}")
+                    ctype = (res.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+                    if not ctype.startswith("image/"):
+                        raise WeChatUnavailable(f"{where} answered {ctype or 'no content type'}, not an image")
+                    if int(res.headers.get("Content-Length") or 0) > max_bytes:
                         raise WeChatUnavailable(f"{where} is larger than {max_bytes} bytes")
+                    data = b""
+                    for chunk in res.iter_content(16 * 1024):
+                        data += chunk
+                        if len(data) > max_bytes:
+                            raise WeChatUnavailable(f"{where} is larger than {max_bytes} bytes")
+                        if clock() > deadline:
+                            raise requests.Timeout()
+                    if clock() > deadline:
+                        raise requests.Timeout()
+                finally:
+                    guard.cancel()
         except requests.Timeout:
-            raise WeChatUnavailable(f"{where} timed out") from None
-        except requests.RequestException as exc:
+            raise WeChatUnavailable(f"{where} took longer than {self.timeout:g} s") from None
+        except (requests.RequestException, AttributeError, ValueError) as exc:  # closed at the deadline mid-read
+            if clock() > deadline:
+                raise WeChatUnavailable(f"{where} took longer than {self.timeout:g} s") from None
             raise WeChatUnavailable(f"{where} unreachable: {exc.__class__.__name__}") from None
         return data, ctype
+
+    IMAGE_HOST_SUFFIX = ".qpic.cn"  # WeCom's image CDN (wework.qpic.cn, p.qpic.cn, pN.qpic.cn)
+
+    def _image_url(self, url: str) -> tuple[str, str]:
+        """(the URL to fetch, how to name it in errors); WeChatUnavailable for any host that is not WeCom's."""
+        import urllib.parse
+
+        from ..errors import WeChatUnavailable
+
+        try:
+            parts = urllib.parse.urlsplit(url or "")
+            host, port = (parts.hostname or "").lower(), parts.port
+        except ValueError:
+            raise WeChatUnavailable("WeCom image URL refused: not a URL") from None
+        api = urllib.parse.urlsplit(self.base_url)
+        same_origin = (parts.scheme, parts.netloc.lower()) == (api.scheme, api.netloc.lower())
+        cdn = (parts.scheme in ("http", "https") and host.endswith(self.IMAGE_HOST_SUFFIX) and not parts.username
+               and port in (None, 443))
+        if not (same_origin or cdn):
+            raise WeChatUnavailable(f"WeCom image URL on host {host or '?'!r} refused: not a WeCom image host")
+        if cdn:
+            parts = parts._replace(scheme="https", netloc=host)
+        return urllib.parse.urlunsplit(parts), f"WeCom image {parts.scheme}://{parts.netloc}{parts.path}"
 
     def user(self, userid: str) -> dict:
         return self.get("user/get", userid=userid)
