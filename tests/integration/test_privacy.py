@@ -52,7 +52,6 @@ def everything_stored() -> str:
 
 def seed(oa_account, wecom_account, sandbox):
     """The person everywhere; returns what the reports said before any erasure."""
-    from scrm import accounts
     from scrm.data.admin_idempotency import AdminRequest
     from scrm.data.channel_tagging import PendingTagging
     from scrm.data.inbox import Entry, Inbox
@@ -65,14 +64,12 @@ def seed(oa_account, wecom_account, sandbox):
     from scrm.data.transfer_ledger import TransferLedgerEntry
     from scrm.data.transfer_notices import TransferNotice
     from scrm.data.transfers import TransferItem
-    from scrm.services import audit
+    from scrm.services import audit, contact_books
 
     a, w = oa_account.account_id, wecom_account.account_id
     sb = SandboxClient(sandbox.url)
-    for acc in (oa_account, wecom_account):  # one contact book: the unionid joins follower and customer
-        accounts.register(acc.account_id, acc.kind, acc.app_id, acc.name, app_secret=acc.app_secret,
-                          token=acc.token, aes_key=acc.aes_key, original_id=acc.original_id,
-                          options={"contact_book": a})
+    # one contact book (a platform decision): the unionid joins follower and customer
+    contact_books.set_members(Scope.system(), "shop", [a, w])
     sb.oa_followers(oa_account.app_id, openids=[OPENID, "o-friend"], unionids={OPENID: UNIONID})
     sb.wecom_event(wecom_account.app_id, "add_external_contact", userid="dave", external_userid=EXT,
                    unionid=UNIONID, welcome=False)
@@ -130,8 +127,8 @@ def seed(oa_account, wecom_account, sandbox):
                    text=f"You now serve {EXT} and 1 more", delivery="sent", created_at=int(NOW)).save()
     audit.record(w, key_id="k1", action="reassignment.customer.read",
                  object=f"/accounts/{w}/reassignment/customers/{EXT}", outcome="ok", status=200, method="GET")
-    return {"channel": totals(a, ch["channel_id"]), "channel_id": ch["channel_id"],
-            "unknown": totals(w, "unknown"), "report": campaigns.report(scope, a, "spring"),
+    return {"channel": totals(a, ch["channel_id"], NOW), "channel_id": ch["channel_id"],
+            "unknown": totals(w, "unknown", NOW), "report": campaigns.report(scope, a, "spring"),
             "push_runs": runs, "plan_items": 2, "share_ids": (mine, theirs), "code": won["prize"]["code"]}
 
 
@@ -142,7 +139,7 @@ def figures(a, w, before):
     from scrm.data.transfers import TransferItem
 
     batch = PushBatchRecord.get(run_pk(a, "p1", 1), "b000001#r000")
-    return {"channel": totals(a, before["channel_id"]), "unknown": totals(w, "unknown"),
+    return {"channel": totals(a, before["channel_id"], NOW), "unknown": totals(w, "unknown", NOW),
             "report": campaigns.report(Scope.system(a), a, "spring"),
             "push_runs": PushRecord.get(a, "p1").runs, "recipients": len(unpack(batch.recipients)),
             "plan_items": sum(1 for _ in TransferItem.query(f"{w}#plan1"))}
@@ -190,7 +187,7 @@ def test_export_then_erase_leaves_nothing_and_keeps_every_figure(oa_account, wec
     # a late event still in the queue (created before the erasure) is dropped; a new follow after it is applied
     run(oa(a, "SCAN", OPENID, NOW - 300, before["channel_id"]))
     assert OPENID not in everything_stored()
-    assert totals(a, before["channel_id"]) == after["channel"]
+    assert totals(a, before["channel_id"], NOW) == after["channel"]
     run(oa(a, "subscribe", OPENID, erased_at + 60, ""))
     assert attribution.find_contact(Scope.system(a), a, openid=OPENID)["touches"][0]["at"] >= erased_at
 

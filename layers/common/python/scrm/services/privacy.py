@@ -61,7 +61,8 @@ class Person:
     external_userids: set[str] = field(default_factory=set)
     unionids: set[str] = field(default_factory=set)
     contact_id: str | None = None
-    book: str | None = None
+    book: str | None = None  # the contact book's partition
+    book_id: str | None = None  # the book as open_book names it (the account's id, or the shared book's)
     pseudonym: str = field(default_factory=lambda: "erased-" + secrets.token_hex(8))
     # share ids are derived from the openid (scrm.services.campaigns.share_id_for): each gets a random new one,
     # or the link would still lead back to whoever knows the openid
@@ -107,11 +108,11 @@ def _dump(item) -> dict:
 # --- one function per table: (scope, person, erase) -> the person's items as JSON (before any erasure)
 
 def _contacts(scope: Scope, p: Person, erase: bool) -> list[dict]:
-    from ..data.contacts import ContactItem, load_contact
+    from ..data.contacts import ContactItem, open_book
 
     if not p.contact_id:
         return []
-    contact = load_contact(scope, p.account_id, p.book, p.contact_id)
+    contact = open_book(scope, p.account_id, p.book_id).load_contact(p.contact_id)
     if contact is None:
         return []
     mine = [f"oa:{p.account_id}:{v}" for v in sorted(p.openids)] + \
@@ -513,8 +514,7 @@ TABLES: dict[str, Callable[[Scope, Person, bool], list[dict]]] = {
 
 def _identify(scope: Scope, account_id: str, identity: dict) -> Person:
     from .. import accounts
-    from ..data.contacts import contact_id_for, load_contact
-    from .attribution import _book
+    from ..data.contacts import open_book
 
     given = {k: v for k, v in (identity or {}).items() if v not in (None, "")}
     unknown = sorted(set(given) - set(KINDS))
@@ -527,13 +527,14 @@ def _identify(scope: Scope, account_id: str, identity: dict) -> Person:
     if not isinstance(value, str) or not 1 <= len(value) <= 128:
         raise ValidationError(f"{kind} must be a string of 1 to 128 characters", field=kind)
     scope.check(account_id)
-    account = accounts.get(account_id, allow_disabled=True)
-    person = Person(account_id=account_id, book=_book(account))
+    accounts.get(account_id, allow_disabled=True)  # an unknown account is a clear 404
+    book = open_book(scope, account_id)  # the account's own book or the shared one it is a member of
+    person = Person(account_id=account_id, book=book.partition, book_id=book.shared_id or account_id)
     {"openid": person.openids, "external_userid": person.external_userids, "unionid": person.unionids}[kind].add(value)
     pointer = {"openid": f"oa:{account_id}:{value}", "external_userid": f"wecom:{account_id}:{value}",
                "unionid": f"u:{value}"}[kind]
-    person.contact_id = contact_id_for(scope, account_id, person.book, pointer)
-    contact = load_contact(scope, account_id, person.book, person.contact_id) if person.contact_id else None
+    person.contact_id = book.contact_id_for(pointer)
+    contact = book.load_contact(person.contact_id) if person.contact_id else None
     if contact is not None:  # the person's other identifiers in this account
         if contact.unionid:
             person.unionids.add(contact.unionid)
