@@ -18,7 +18,9 @@ from functions import (
 )
 from functions.gateway_answers import ScrmChalice
 
-app = ScrmChalice(app_name="wechat-scrm")  # Chalice, answering its own errors in the API's error shape
+# Chalice, answering its own errors in the API's error shape. Logs are Powertools' (scrm.observability):
+# Chalice's own set-up would take over the same "wechat-scrm" logger (level ERROR, no propagation).
+app = ScrmChalice(app_name="wechat-scrm", configure_logs=False)
 app.experimental_feature_flags.update(["BLUEPRINTS"])
 
 for module in (

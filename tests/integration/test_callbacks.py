@@ -475,12 +475,12 @@ def test_http_fuzz_never_5xx_and_never_stores(http_accounts):
 
 @pytest.mark.parametrize("answer", ["html", "empty"])
 def test_wecom_welcome_answered_with_no_json_is_not_recorded_sent(wecom_account, client, sandbox, monkeypatch,
-                                                                  answer):
+                                                                  answer, clock):
     from scrm.services import welcome
 
     monkeypatch.setattr(welcome, "PAUSE", lambda seconds: None)
     set_welcome(wecom_account, {"welcome": {"type": "text", "content": "hello"}})
-    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox)
+    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox, clock)
     # a gateway's error page, nothing sent
     sb.fault("externalcontact/send_welcome_msg", platform="wecom", answer=answer, times=1)
     _run_worker(msg)
@@ -491,13 +491,13 @@ def test_wecom_welcome_answered_with_no_json_is_not_recorded_sent(wecom_account,
     assert item.welcome_status == "sent"
 
 
-def test_wecom_welcome_being_distributed_41096_is_retried(wecom_account, client, sandbox, monkeypatch):
+def test_wecom_welcome_being_distributed_41096_is_retried(wecom_account, client, sandbox, monkeypatch, clock):
     from scrm.services import welcome
 
     pauses = []
     monkeypatch.setattr(welcome, "PAUSE", pauses.append)
     set_welcome(wecom_account, {"welcome": {"type": "text", "content": "hello"}})
-    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox)
+    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox, clock)
     sb.fault("externalcontact/send_welcome_msg", errcode=41096, platform="wecom", times=2)  # another app is sending it
     _run_worker(msg)
     (item,) = inbox_items()
@@ -505,9 +505,9 @@ def test_wecom_welcome_being_distributed_41096_is_retried(wecom_account, client,
     assert len(sb.calls(path_contains="send_welcome_msg")) == 3 and pauses == [0.2, 0.4]
 
 
-def test_wecom_welcome_first_attempt_41051_means_delivered(wecom_account, client, sandbox):
+def test_wecom_welcome_first_attempt_41051_means_delivered(wecom_account, client, sandbox, clock):
     set_welcome(wecom_account, {"welcome": {"type": "text", "content": "hello"}})
-    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox)
+    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox, clock)
     sb.fault("externalcontact/send_welcome_msg", errcode=41051, platform="wecom", times=1)  # another app welcomed them
     _run_worker(msg)
     (item,) = inbox_items()
