@@ -72,7 +72,7 @@ def apply_event(payload: dict) -> dict:
 def apply(payload: dict) -> dict:
     if not payload.get("dedupe_key") or not payload.get("account_id"):
         raise ValueError("queued event without account_id or dedupe_key")
-    from .privacy import drop_if_erased
+    from .erased_events import drop_if_erased
 
     if drop_if_erased(payload):  # a late event of a person erased since (PIPL): applying it would re-create them
         return {"handled": 0, "erased": True}

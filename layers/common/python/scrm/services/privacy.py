@@ -13,9 +13,9 @@ records and their pointers, interactions, pending taggings, inbox payloads, the 
 admin responses) are deleted. Channel counters, campaign reports and push figures are never touched.
 
 Queue-held payloads cannot be edited in SQS, so an erasure also writes a tombstone per identifier
-(`scrm.data.erasures`, hashed) and `drop_if_erased` (called by the event worker before applying an event) drops
-an event of that person created before the erasure. Erasing twice is harmless: the second run finds nothing and
-moves the tombstones' time forward.
+(`scrm.data.erasures`, hashed) and `scrm.services.erased_events.drop_if_erased` (called by the event worker
+before applying an event) drops an event of that person created before the erasure. Erasing twice is harmless:
+the second run finds nothing and moves the tombstones' time forward.
 
 Cost: keyed queries per campaign, push run and transfer plan of the account; `inbox`, `quota_ledger` and
 `admin_idempotency` have no index by person and are scanned with a filter (all three expire within 40 days).
@@ -574,45 +574,3 @@ def erase(scope: Scope, account_id: str, identity: dict, clock=time.time) -> dic
 def _identifiers(person: Person) -> dict:
     return {"openid": sorted(person.openids), "external_userid": sorted(person.external_userids),
             "unionid": sorted(person.unionids)}
-
-
-def drop_if_erased(payload: dict) -> bool:
-    """True when the queued event's person was erased after the event was created (a late or DLQ event)."""
-    from ..data import erasures
-
-    account_id = payload.get("account_id")
-    event = payload.get("event") or {}
-    if not account_id:
-        return False
-    identities = [(k, event.get(f)) for k, f in (("openid", "FromUserName"), ("external_userid", "ExternalUserID"),
-                                                  ("unionid", "UnionId"))
-                  if isinstance(event.get(f), str)]
-    if not identities:
-        return False
-    at = erasures.erased_at(Scope.system(account_id), account_id, identities)
-    if at is None:
-        return False
-    try:
-        created = float(event.get("CreateTime") or event.get("received_at") or 0)
-    except (TypeError, ValueError):
-        created = 0.0
-    if created > at:
-        return False  # a new follow or add after the erasure: a new consent
-    from ..observability import logger
-
-    logger().info("dropped an event of an erased person", extra={"kind": payload.get("kind")})
-    _forget_inbox(account_id, payload.get("dedupe_key"))
-    return True
-
-
-def _forget_inbox(account_id: str, dedupe_key: str | None) -> None:
-    """A late event's inbox copy goes too (it holds the payload)."""
-    if not dedupe_key:
-        return
-    from ..data.inbox import InboxRecord, item_key
-
-    try:
-        InboxRecord(item_key(account_id, dedupe_key)).delete()
-    except Exception:  # already gone
-        pass
-
