@@ -27,8 +27,11 @@ def test_departure_callback_to_every_customer_taken_over(stack):
     plan = admin.get(f"{base}/plans/{plan_id}", timeout=10).json()
     assert plan["counts"]["waiting"] == 120, plan
     sb.advance(86400 + 60)
-    stack.fire("reassignment_follow_up")
-    plan = admin.get(f"{base}/plans/{plan_id}", timeout=10).json()
+    try:
+        stack.fire("reassignment_follow_up")
+        plan = admin.get(f"{base}/plans/{plan_id}", timeout=10).json()
+    finally:  # the stack is shared: later tests' events must carry today's CreateTime, not tomorrow's
+        sb.advance(-(86400 + 60))
     assert plan["status"] == "done" and plan["counts"]["done"] == 120
     assert sorted(n["customers"] for n in plan["notices"]) == [60, 60]
     owners = {o for e in ids[:10] for o in sb.wecom_customer(corpid, e)["owners"]}
