@@ -67,7 +67,7 @@ def reset_layer_caches() -> None:
     from scrm import accounts, aws, idempotency, queues
     from scrm.config import reset_settings
     from scrm.gateway import tokens
-    from scrm.services import callbacks, channels, replies, welcome
+    from scrm.services import callbacks, campaigns, channels, replies, welcome
 
     accounts.forget_cache()  # also the secrets cache
     aws.reset_clients()
@@ -75,6 +75,7 @@ def reset_layer_caches() -> None:
     tokens.forget_memory()
     idempotency.persistence_layer.cache_clear()
     channels.forget_cache()
+    campaigns.forget_caches()  # /u/ negative cache of unknown accounts, user-token keys
     replies.forget_cache()
     callbacks._SERVICE = None
     welcome._INBOX = None
