@@ -64,11 +64,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 def reset_layer_caches() -> None:
     """Forget everything a warm container keeps between invocations (tests are separate invocations)."""
-    from scrm import accounts, aws, idempotency, queues
+    from scrm import accounts, aws, bootstrap, idempotency, queues
     from scrm.config import reset_settings
     from scrm.gateway import tokens
     from scrm.services import callbacks, campaigns, channels, replies, welcome
 
+    bootstrap.reset()  # the composition root: every slot and per-container cache it holds
     accounts.forget_cache()  # also the secrets cache
     aws.reset_clients()
     queues.queue_url.cache_clear()

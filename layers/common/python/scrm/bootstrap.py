@@ -1,0 +1,105 @@
+"""The composition root: everything a warm Lambda container keeps between invocations, wired in one place.
+
+Stores, gateways, AWS clients, the clock and the per-container caches (accounts, secrets, reply settings, the /u/
+negative cache, ...) are made here on first use and kept on the one `Container`. Nothing else in the layer keeps
+module-level state: code asks `container()` for what it needs, so
+
+- a cold start is `reset()`: tests call it before and after each test (tests/conftest.py) instead of knowing
+  which module caches what;
+- a test passes fakes: `reset(campaign_store=MemoryCampaignStore())` makes every use case in the process use the
+  in-memory twin (each capability names its slot below, next to the factory that builds the real one).
+
+Factories import their implementation lazily: building the container costs nothing, and a function that never
+touches DynamoDB never imports PynamoDB.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+class TtlCache:
+    """A per-container cache whose entries expire `seconds` after they were put (thread-safe).
+
+    `clock` is monotonic by default: a cache must not live longer because the wall clock was stepped back.
+    """
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
+        self.seconds = seconds
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._items: dict[Any, tuple[float, Any]] = {}
+
+    def get(self, key, default=None):
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None or hit[0] <= self.clock():
+                return default
+            return hit[1]
+
+    def put(self, key, value, seconds: float | None = None) -> None:
+        with self._lock:
+            self._items[key] = (self.clock() + (self.seconds if seconds is None else seconds), value)
+
+    def pop(self, key) -> None:
+        with self._lock:
+            self._items.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+class Container:
+    """One container's objects, each made once on first use by its factory (`slot`)."""
+
+    def __init__(self, clock: Callable[[], float] = time.time, **overrides):
+        self.clock = clock  # wall-clock "now" for business rules (draw days, schedules); tests pass a fixed one
+        self._made: dict[str, Any] = dict(overrides)
+        self._lock = threading.RLock()
+
+    def slot(self, name: str, factory: Callable[[Container], Any]):
+        """The container's one `name`, made by `factory(self)` the first time it is asked for."""
+        with self._lock:
+            if name not in self._made:
+                self._made[name] = factory(self)
+            return self._made[name]
+
+    def cache(self, name: str, seconds: float) -> TtlCache:
+        """A named per-container cache (forgotten with the container)."""
+        return self.slot(f"cache:{name}", lambda _: TtlCache(seconds))
+
+    def now(self) -> float:
+        return self.clock()
+
+
+_CURRENT: Container | None = None
+_CURRENT_LOCK = threading.Lock()
+
+
+def container() -> Container:
+    """This process's container (made on first use)."""
+    global _CURRENT
+    if _CURRENT is None:
+        with _CURRENT_LOCK:
+            if _CURRENT is None:
+                _CURRENT = Container()
+    return _CURRENT
+
+
+def reset(clock: Callable[[], float] | None = None, **overrides) -> Container:
+    """Forget everything (a cold container); `overrides` pre-fill slots with fakes, `clock` fixes "now"."""
+    global _CURRENT
+    with _CURRENT_LOCK:
+        _CURRENT = Container(clock or time.time, **overrides)
+    return _CURRENT
+
+
+# ---- capabilities' slots: one function per store/gateway, named for what it gives, real implementation lazily.
+# Each capability adds its block here (e.g. `def campaign_store(): return container().slot("campaign_store", ...)`).
