@@ -71,3 +71,57 @@ def test_event_without_dedupe_key_is_a_failure_not_a_crash(aws, recorder):
     bad = {"account_id": "a", "platform": "oa", "kind": "test.ping", "event": {}}
     assert events.process_batch(sqs_event(bad)) == {"batchItemFailures": [{"itemIdentifier": "m0"}]}
     assert recorder == []
+
+
+class _FinishedInvocation:
+    """The Lambda context of an invocation that has ended: no time left."""
+
+    function_name = "handle_events"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:ap-east-1:123456789012:function:handle_events"
+    aws_request_id = "ended"
+
+    def get_remaining_time_in_millis(self):
+        return 0
+
+
+def test_a_finished_invocations_context_does_not_unlock_the_next_ones_events(aws, recorder, monkeypatch):
+    """Found under load (seed 3067046035): an in-process delivery with a Lambda context left that context on the
+    idempotency config, so a later delivery without one stamped its in-progress lock with the old invocation's
+    (zero) remaining time; a concurrent duplicate then passed the lock and applied the event a second time."""
+    import time as real_time
+
+    from tests.timing import wait_until
+
+    events.process_batch(sqs_event(payload("earlier")), _FinishedInvocation())
+    duplicate = {}
+
+    @events.on("test.ping")
+    def deliver_duplicate_while_in_progress(p):
+        if p["dedupe_key"] == "later" and not duplicate:
+            duplicate["outcome"] = None  # once: the duplicate's own run must not nest again
+            started = real_time.time()
+            wait_until(lambda: real_time.time() - started > 0.005, what="the in-progress lock's first millisecond")
+            duplicate["outcome"] = events.process_batch(sqs_event(payload("later")))
+
+    events.process_batch(sqs_event(payload("later")))
+    assert recorder.count("later") == 1
+    assert duplicate["outcome"]["batchItemFailures"], "the duplicate must be told to retry (event in progress)"
+
+
+def test_the_first_event_of_a_container_is_locked_only_for_its_invocation(aws, recorder, monkeypatch):
+    """The worker's first invocation builds the idempotency config; its lock must still end with that invocation
+    (else a timed-out first delivery leaves a lock that refuses every retry until the record expires)."""
+    from scrm import idempotency
+
+    monkeypatch.setattr(idempotency, "_CONFIGS", [])
+    monkeypatch.setattr(events, "apply_event", idempotency.once("apply_event", key="[account_id, dedupe_key]")(
+        events.apply_event.__wrapped__))
+
+    class Invocation(_FinishedInvocation):
+        def get_remaining_time_in_millis(self):
+            return 60_000
+
+    events.process_batch(sqs_event(payload("first")), Invocation())
+    assert [c.lambda_context for c in idempotency._CONFIGS] and all(
+        isinstance(c.lambda_context, Invocation) for c in idempotency._CONFIGS)

@@ -21,13 +21,21 @@ def persistence_layer():
 
 
 _CONFIGS: list = []
+_INVOCATION: list = [None]  # this invocation's Lambda context, for configs made during it
 
 
 def register_lambda_context(context) -> None:
-    """Let idempotency records expire with the invocation (Powertools needs the remaining time)."""
-    if context is not None and hasattr(context, "get_remaining_time_in_millis"):
-        for config in _CONFIGS:
-            config.register_lambda_context(context)
+    """Let this invocation's in-progress locks expire with it (Powertools reads the remaining time).
+
+    Called at the start of every invocation, with or without a context: the context is per invocation, so a
+    call without one forgets the previous one. Kept, an ended invocation's context (no time left) would stamp
+    every later lock as already expired, and a concurrent duplicate would pass it and apply the event twice.
+    """
+    if not hasattr(context, "get_remaining_time_in_millis"):
+        context = None  # no Lambda context: locks last until the record expires (Powertools' default)
+    _INVOCATION[0] = context
+    for config in _CONFIGS:
+        config.register_lambda_context(context)
 
 
 def once(name: str, *, key: str | None = None, expires_after_seconds: int = 7 * 86400):
@@ -44,6 +52,7 @@ def once(name: str, *, key: str | None = None, expires_after_seconds: int = 7 * 
 
                 config = IdempotencyConfig(event_key_jmespath=key, expires_after_seconds=expires_after_seconds,
                                            raise_on_no_idempotency_key=bool(key))
+                config.register_lambda_context(_INVOCATION[0])  # made mid-invocation: lock expires with it too
                 _CONFIGS.append(config)
 
                 def body(payload: dict):
