@@ -11,19 +11,19 @@ from datetime import UTC, datetime
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from ...data.interactions import InteractionRecord
+from ...data.interactions import InteractionRecord as I
 from ...data.paging import one_page
 from ...data.push_batches import PushBatchRecord
 from ...data.push_batches import PushBatchRecord as B
 from ...data.pushes import PushRecord
 from ...data.segments import SegmentRecord
 from ...tenancy import Scope
+from . import dynamo_ledger as ledger
 from .base import DuplicatePush
-from .dynamo_ledger import DynamoQuotaLedger
 from .layout import CHUNK, LEASE_STATUSES, PUSH_JSON, ScopedStore, batch_sk, check_cursor, pack, run_pk, unpack
 
 
-class DynamoPushStore(DynamoQuotaLedger, ScopedStore):
+class DynamoPushStore(ScopedStore):
     """The push store over the `pushes`, `push_batches`, `quota_ledger` (dynamo_ledger.py), `interactions` and
     `segments` tables."""
 
@@ -275,14 +275,27 @@ class DynamoPushStore(DynamoQuotaLedger, ScopedStore):
                 return False
             raise
 
+    # ---- quota ledger (transactions: dynamo_ledger.py)
+    def reserve_many(self, account_id: str, keys: list[str], limit: int, holder: str, ttl: int) -> list[bool]:
+        self._c(account_id)
+        return ledger.reserve_many(self, keys, limit, holder, ttl)
+
+    def release_many(self, account_id: str, keys: list[str], holder: str) -> None:
+        self._c(account_id)
+        ledger.release_many(self, keys, holder)
+
+    def used_many(self, account_id: str, keys: list[str]) -> dict[str, int]:
+        self._c(account_id)
+        return ledger.used_many(keys)
+
     # ---- interactions
     def touch(self, account_id: str, openid: str, at: float, kind: str = "") -> None:
         self._c(account_id)
         try:
-            InteractionRecord(account_id, openid).update(
-                actions=[InteractionRecord.last_at.set(at), InteractionRecord.last_kind.set(kind or "event"),
-                         InteractionRecord.ttl.set(datetime.fromtimestamp(at + 7 * 86400, UTC))],
-                condition=InteractionRecord.last_at.does_not_exist() | (InteractionRecord.last_at < at))
+            I(account_id, openid).update(
+                actions=[I.last_at.set(at), I.last_kind.set(kind or "event"),
+                         I.ttl.set(datetime.fromtimestamp(at + 7 * 86400, UTC))],
+                condition=I.last_at.does_not_exist() | (I.last_at < at))
         except UpdateError as exc:
             if exc.cause_response_code != "ConditionalCheckFailedException":
                 raise
@@ -291,7 +304,7 @@ class DynamoPushStore(DynamoQuotaLedger, ScopedStore):
         self._c(account_id)
         out = {}
         for start in range(0, len(openids), 100):
-            for row in InteractionRecord.batch_get([(account_id, o) for o in openids[start:start + 100]]):
+            for row in I.batch_get([(account_id, o) for o in openids[start:start + 100]]):
                 out[row.openid] = float(row.last_at)
         return out
 
