@@ -63,9 +63,6 @@ class DynamoPushStore(ScopedStore):
         except PushRecord.DoesNotExist:
             return None
 
-    def list_pushes(self, account_id: str, limit: int = 50) -> list[dict]:
-        return self.page_pushes(account_id, limit)[0]
-
     def page_pushes(self, account_id: str, limit: int = 50, start: dict | None = None
                     ) -> tuple[list[dict], dict | None]:
         self._c(account_id)

@@ -44,6 +44,19 @@ def batch_cursor(account_id: str, push_id: str, run_no: int, no: int) -> dict:
     return {"pk": {"S": run_pk(account_id, push_id, run_no)}, "sk": {"S": batch_sk(no)}}
 
 
+class _Count:
+    """A cost counter kept in the store's `_counts`, which its scoped views share."""
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, store, owner=None):
+        return self if store is None else store._counts[self.name]
+
+    def __set__(self, store, value: int) -> None:
+        store._counts[self.name] = value
+
+
 class ScopedStore:
     """What both stores share: the Scope every call is checked against, views through another scope, and the
     cost counters (shared between a store and its views, so a benchmark reads one figure)."""
@@ -65,23 +78,11 @@ class ScopedStore:
         view.scope = scope
         return view
 
-    @property
-    def writes(self) -> int:
-        """Item writes (the in-memory store counts them, to compare with DynamoDB costs in the benchmark)."""
-        return self._counts["writes"]
+    writes = _Count()  # item writes (the in-memory store counts them, to compare with DynamoDB costs)
+    round_trips = _Count()  # quota ledger transactions (each one DynamoDB request)
 
-    @writes.setter
-    def writes(self, value: int) -> None:
-        self._counts["writes"] = value
-
-    @property
-    def round_trips(self) -> int:
-        """Quota ledger transactions (each one DynamoDB request)."""
-        return self._counts["round_trips"]
-
-    @round_trips.setter
-    def round_trips(self, value: int) -> None:
-        self._counts["round_trips"] = value
+    def list_pushes(self, account_id: str, limit: int = 50) -> list[dict]:
+        return self.page_pushes(account_id, limit)[0]
 
 
 def check_cursor(start: dict | None, name: str, expected: str, what: str) -> None:

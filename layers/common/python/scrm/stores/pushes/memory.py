@@ -55,9 +55,6 @@ class MemoryPushStore(ScopedStore):
             p = self.pushes.get((account_id, push_id))
             return copy.deepcopy(p) if p else None
 
-    def list_pushes(self, account_id: str, limit: int = 50) -> list[dict]:
-        return self.page_pushes(account_id, limit)[0]
-
     def page_pushes(self, account_id: str, limit: int = 50, start: dict | None = None
                     ) -> tuple[list[dict], dict | None]:
         """Newest first, like the DynamoDB store; the cursor is the last push's key."""
