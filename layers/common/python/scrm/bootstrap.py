@@ -103,3 +103,15 @@ def reset(clock: Callable[[], float] | None = None, **overrides) -> Container:
 
 # ---- capabilities' slots: one function per store/gateway, named for what it gives, real implementation lazily.
 # Each capability adds its block here (e.g. `def campaign_store(): return container().slot("campaign_store", ...)`).
+
+
+def push_store():
+    """The push store (system scope; `push_store().scoped(scope)` for a caller's view): DynamoDB in Lambda, or the
+    fake a test passed, e.g. `reset(push_store=MemoryPushStore())`."""
+    return container().slot("push_store", lambda c: _dynamo_push_store())
+
+
+def _dynamo_push_store():
+    from .stores.pushes.dynamo import DynamoPushStore
+
+    return DynamoPushStore()
