@@ -192,6 +192,20 @@ def test_a_result_callback_adds_once_per_indexed_message(store):
     assert (b["delivered"], b["errors"]) == (3, 1)
 
 
+def test_indexing_a_message_again_keeps_its_callback_counted_once(store):
+    """A batch indexed again (a resend after its result callback already arrived) must not forget that the
+    callback was counted: the first entry stays, so a redelivered callback still adds nothing."""
+    store.put_batches("acct", "p", 1, [{"no": 1, "state": "sent", "recipients": ["a"]}])
+    ref = {"push_id": "p", "run_no": 1, "no": 1, "kind": "template"}
+    store.put_msg_index("acct", [("m1", ref)])
+    assert store.add_to_batch("acct", "p", 1, 1, {"delivered": 1}, once_key=("acct", "m1"))
+    store.put_msg_index("acct", [("m1", {**ref, "no": 2}), ("m3", ref)])
+    assert store.get_msg_index("acct", "m1")["no"] == 1 and store.get_msg_index("acct", "m3") == ref
+    assert not store.add_to_batch("acct", "p", 1, 1, {"delivered": 1}, once_key=("acct", "m1"))  # redelivered
+    (b,) = store.list_batches("acct", "p", 1)
+    assert b["delivered"] == 1
+
+
 def test_a_once_marker_is_taken_once(store):
     assert store.mark_once("acct", "p", 1, "o1")
     assert not store.mark_once("acct", "p", 1, "o1")

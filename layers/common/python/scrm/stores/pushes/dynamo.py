@@ -248,10 +248,20 @@ class DynamoPushStore(ScopedStore):
             raise
 
     def put_msg_index(self, account_id: str, entries: list[tuple[str, dict]]) -> None:
+        """Only messages not yet indexed are written: an entry already there may carry its callback's `finished`
+        mark, and overwriting it would let a redelivered callback count again. (Batch writes cannot be
+        conditional, so the ones present are read first; the index is written by one sender per batch.)"""
         self._c(account_id)
+        keys = {f"{account_id}#msg#{msg_id}": ref for msg_id, ref in entries}
+        present: set[str] = set()
+        pks = list(keys)
+        for start in range(0, len(pks), 100):
+            present |= {r.pk for r in PushBatchRecord.batch_get([(pk, "msg") for pk in pks[start:start + 100]],
+                                                                  attributes_to_get=["pk"])}
         with PushBatchRecord.batch_write() as w:
-            for msg_id, ref in entries:
-                w.save(PushBatchRecord(f"{account_id}#msg#{msg_id}", "msg", doc=json.dumps(ref)))
+            for pk, ref in keys.items():
+                if pk not in present:
+                    w.save(PushBatchRecord(pk, "msg", doc=json.dumps(ref)))
 
     def get_msg_index(self, account_id: str, msg_id) -> dict | None:
         self._c(account_id)
