@@ -9,6 +9,9 @@ model validator uses to report cross-field rules at their own paths):
 - `campaigns`: CampaignBody (POST, PUT /campaigns; its parts PrizeInput, Eligibility, Limits, Share,
   ShareThreshold, Reward, Lottery, Notify), CodeUpload, LinkRequest, Redemption; user API: DrawRequest,
   ShareRequest, OAuthExchange.
+- `pushes`: PushBody (POST /pushes; its parts PushContent, PushAudience, Recurrence), SegmentBody.
+- `channels`: ChannelBody (POST /channels, and PATCH as the stored definition with the body over it; its parts
+  Welcome, WelcomeLink, StaffMember, WorkingHours).
 """
 
 from __future__ import annotations
@@ -54,15 +57,15 @@ def _at(prefix: str, path: str) -> str:
     return prefix + ("" if path.startswith("[") else ".") + path
 
 
-def parse(model: type[M], body: Any, *, at: str = "") -> M:
+def parse(model: type[M], body: Any, *, at: str = "", context: dict | None = None) -> M:
     """`body` as a `model`, or ValidationError naming every field that is wrong.
 
-    `at` is where `body` sits in a larger document (`prizes[2]`, `options`): it prefixes every path."""
+    `at` is where `body` sits in a larger document (`prizes[2]`, `content`): it prefixes every path.
+    `context` reaches the model's validators (`ValidationInfo.context`), e.g. the account's platform."""
     if not isinstance(body, dict):
-        where = at or "body"
-        raise ValidationError(f"{'the body' if not at else at} must be a JSON object", field=where)
+        raise ValidationError(f"{at or 'the body'} must be a JSON object", field=at or "body")
     try:
-        return model.model_validate(body)
+        return model.model_validate(body, context=context)
     except PydanticError as e:
         details = [{"field": _at(at, field_path(err["loc"])), "message": err["msg"]} for err in e.errors()]
         first = details[0]
