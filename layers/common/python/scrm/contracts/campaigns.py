@@ -219,10 +219,11 @@ class Redemption(StrictBody):
 
 
 class DrawRequest(Document):
-    """A spin of the wheel (user API); retrying with the same request_id returns the same draw."""
+    """A spin of the wheel (user API); retrying with the same request_id returns the same draw. The user API
+answers its own error codes (scrm.services.campaigns.DrawRefused), so its routes read these for documentation."""
 
-    request_id: Annotated[str, Field(min_length=8, max_length=64)] = Field(
-        description="the client's idempotency id (or the Idempotency-Key header)")
+    request_id: Annotated[str, Field(min_length=8, max_length=64)] | None = Field(
+        None, description="the client's idempotency id; required here or as the Idempotency-Key header")
 
 
 class ShareRequest(Document):
@@ -234,4 +235,5 @@ class ShareRequest(Document):
 class OAuthExchange(Document):
     """A WeChat web-OAuth code (snsapi_base) to exchange for a user token."""
 
-    code: Annotated[str, Field(min_length=1)] = Field(description="the `code` WeChat put on the redirect")
+    code: Annotated[str, Field(min_length=1, max_length=512)] = Field(
+        description="the `code` WeChat put on the redirect")
