@@ -232,3 +232,17 @@ def test_the_models_import_without_aws_libraries():
             "print(sorted(m for m in ('boto3', 'botocore', 'pynamodb', 'wechatpy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_number_field_is_named_alone_and_keeps_an_integer_as_given():
+    prize = {"prize_id": "a", "name": "x", "kind": "thanks"}
+    assert refused(campaigns.PrizeInput, {**prize, "probability": True}, at="prizes[0]") == ["prizes[0].probability"]
+    assert repr(parse(campaigns.PrizeInput, {**prize, "weight": 3}).weight) == "3"
+    assert refused(pushes.PushAudience, {"type": "tags", "tag_ids": [1.5]}, context={"platform": "wecom"}) == [
+        "tag_ids"]
+
+
+@settings(deadline=None, max_examples=80)
+@given(st.text(min_size=1, max_size=70).filter(lambda n: n not in accounts.OPTIONS))
+def test_an_unknown_option_is_named_below_options_whatever_its_name(name):
+    assert refused(accounts.AccountOptions, {name: 1}, at="options") == [f"options.{name[:64]}"]

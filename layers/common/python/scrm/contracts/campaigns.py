@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .fields import Document, StrictBody, instant, nonblank, refuse
+from .fields import Document, StrictBody, instant, nonblank, number, refuse
 
 MAX_PRIZES = 17
 MAX_SHARDS = 64
@@ -36,8 +36,8 @@ class PrizeInput(Document):
     name: nonblank(100, "what the user sees (奖品名称)", examples=["10元优惠券"])
     kind: Literal[PRIZE_KINDS] = Field(description="coupon (codes uploaded), physical, points, or thanks "
                                                    "(谢谢参与, no prize)")
-    weight: Annotated[int | float, Field(ge=0)] | None = Field(None, description="relative weight (>= 0)")
-    probability: Annotated[int | float, Field(ge=0, le=1)] | None = Field(
+    weight: number(ge=0) | None = Field(None, description="relative weight (>= 0)")
+    probability: number(ge=0, le=1) | None = Field(
         None, description="probability of winning it, 0..1")
     stock: Annotated[int, Field(ge=0, le=10_000_000)] | None = Field(
         None, description="physical/points: units available (can only grow); coupons: the codes uploaded "
