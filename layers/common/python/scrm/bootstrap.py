@@ -103,3 +103,14 @@ def reset(clock: Callable[[], float] | None = None, **overrides) -> Container:
 
 # ---- capabilities' slots: one function per store/gateway, named for what it gives, real implementation lazily.
 # Each capability adds its block here (e.g. `def campaign_store(): return container().slot("campaign_store", ...)`).
+
+
+def reassignment_store():
+    """Plans, items, batches, the on-job ledger and notices of staff-departure reassignment."""
+    return container().slot("reassignment_store", lambda c: _dynamo_reassignment_store())
+
+
+def _dynamo_reassignment_store():
+    from .stores.reassignment.dynamo import DynamoReassignmentStore
+
+    return DynamoReassignmentStore()
