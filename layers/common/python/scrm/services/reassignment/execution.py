@@ -51,7 +51,7 @@ def _send_pending(run: Run, items: dict) -> bool:
     """Send every batch not sent yet; True when the pass must stop and come back later (busy, out of time, a
     batch leased by another worker)."""
     retry = False
-    for b in run.store.batches(run.account_id, run.plan_id):
+    for b in run.store.batches_of_plan(run.account_id, run.plan_id):
         if b["state"] == rules.B_SENT:
             continue
         if not run.time_left():
@@ -67,7 +67,7 @@ def _advance(run: Run, poll: bool) -> dict:
     retry = False
     # One read of the items per pass: under the plan lease nobody else moves them, except a
     # transfer_fail callback on a waiting item, which the next poll sees anyway.
-    items = run.items()
+    items = run.read_items()
     for _round in range(MAX_ROUNDS_A_PASS):
         retry = _send_pending(run, items)
         if retry:

@@ -23,8 +23,8 @@ class Run:
     def time_left(self) -> bool:
         return self.deadline is None or time.monotonic() < self.deadline
 
-    def items(self) -> dict[str, dict]:
-        return {i["item_key"]: i for i in self.store.items(self.account_id, self.plan_id)}
+    def read_items(self) -> dict[str, dict]:
+        return {i["item_key"]: i for i in self.store.items_of_plan(self.account_id, self.plan_id)}
 
     # --- transfer_result, every page, once per takeover per run
     def results_for(self, takeover: str, refresh: bool = False) -> dict[str, dict]:

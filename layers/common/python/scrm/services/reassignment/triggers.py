@@ -56,7 +56,7 @@ def on_transfer_fail(account_id: str, takeover: str, external_userid: str, fail_
 
 def _covered(account_id: str, plans: list[dict]) -> set[str]:
     store = bootstrap.reassignment_store()
-    return {i["target_id"] for p in plans for i in store.items(account_id, p["plan_id"])}
+    return {i["target_id"] for p in plans for i in store.items_of_plan(account_id, p["plan_id"])}
 
 
 def sweep(account_id: str, *, gw=None) -> list[dict]:
@@ -97,22 +97,28 @@ def enqueue(account_id: str, plan_id: str, delay_seconds: int = 0) -> None:
     queues.send(QUEUE, {"account_id": account_id, "plan_id": plan_id}, delay_seconds=delay_seconds)
 
 
-@on("wecom.change_contact.delete_user")
-def staff_departed(payload: dict):
-    userid = (payload.get("event") or {}).get("UserID")
-    if not userid:
-        return {"ignored": "no UserID"}
-    plan = on_departure(payload["account_id"], userid)
-    if plan is None:
-        return {"plan": None}
-    enqueue(payload["account_id"], plan["plan_id"])
-    return {"plan": plan["plan_id"]}
+def _register_event_handlers() -> None:
+    """The callbacks this capability handles (registered when the package is imported: events.HANDLER_MODULES;
+    a function called at import, so infra/access.py sees what the handlers reach)."""
+
+    @on("wecom.change_contact.delete_user")
+    def staff_departed(payload: dict):
+        userid = (payload.get("event") or {}).get("UserID")
+        if not userid:
+            return {"ignored": "no UserID"}
+        plan = on_departure(payload["account_id"], userid)
+        if plan is None:
+            return {"plan": None}
+        enqueue(payload["account_id"], plan["plan_id"])
+        return {"plan": plan["plan_id"]}
+
+    @on("wecom.change_external_contact.transfer_fail")
+    def transfer_failed(payload: dict):
+        ev = payload.get("event") or {}
+        if not ev.get("UserID") or not ev.get("ExternalUserID"):
+            return {"ignored": "no UserID/ExternalUserID"}
+        return {"applied": on_transfer_fail(payload["account_id"], ev["UserID"], ev["ExternalUserID"],
+                                            ev.get("FailReason") or "customer_refused")}
 
 
-@on("wecom.change_external_contact.transfer_fail")
-def transfer_failed(payload: dict):
-    ev = payload.get("event") or {}
-    if not ev.get("UserID") or not ev.get("ExternalUserID"):
-        return {"ignored": "no UserID/ExternalUserID"}
-    return {"applied": on_transfer_fail(payload["account_id"], ev["UserID"], ev["ExternalUserID"],
-                                        ev.get("FailReason") or "customer_refused")}
+_register_event_handlers()

@@ -43,7 +43,7 @@ def get_plan(scope: Scope, account_id: str, plan_id: str) -> dict:
         raise NotFound(f"plan {plan_id} not found")
     out = plan_view(plan)
     out["notices"] = [{"takeover_userid": n["takeover_userid"], "customers": n["customers"], "chats": n["chats"],
-                       "delivery": n["delivery"], "text": n["text"]} for n in store.notices(account_id, plan_id)]
+                       "delivery": n["delivery"], "text": n["text"]} for n in store.notices_of_plan(account_id, plan_id)]
     return out
 
 

@@ -83,7 +83,7 @@ class ReassignmentStore(Protocol):
         """Give the lease back if `owner` still holds it; silently nothing otherwise (it ran out and was taken)."""
 
     # ---- items
-    def items(self, account_id: str, plan_id: str) -> list[dict]:
+    def items_of_plan(self, account_id: str, plan_id: str) -> list[dict]:
         """Every item of a plan (strongly consistent)."""
 
     def save_items(self, account_id: str, items: list[dict]) -> None:
@@ -106,7 +106,7 @@ class ReassignmentStore(Protocol):
         """One customer's items across plans, oldest change first, one page."""
 
     # ---- batches
-    def batches(self, account_id: str, plan_id: str) -> list[dict]:
+    def batches_of_plan(self, account_id: str, plan_id: str) -> list[dict]:
         """Every batch of a plan in batch order (strongly consistent)."""
 
     def add_batches(self, account_id: str, batches: list[dict]) -> None:
@@ -147,5 +147,5 @@ class ReassignmentStore(Protocol):
     def set_notice_delivery(self, account_id: str, plan_id: str, notice_key: str, delivery: str) -> None:
         """Record how the notice went out ("sent", "failed: ...")."""
 
-    def notices(self, account_id: str, plan_id: str) -> list[dict]:
+    def notices_of_plan(self, account_id: str, plan_id: str) -> list[dict]:
         """The plan's notices in notice_key order."""

@@ -172,7 +172,7 @@ class DynamoReassignmentStore:
             pass  # the lease ran out and another worker holds it: not ours to release
 
     # ---- items
-    def items(self, account_id: str, plan_id: str) -> list[dict]:
+    def items_of_plan(self, account_id: str, plan_id: str) -> list[dict]:
         self._c(account_id)
         return [self._item_dict(i) for i in TransferItem.query(_pk(account_id, plan_id), consistent_read=True)]
 
@@ -216,7 +216,7 @@ class DynamoReassignmentStore:
         return [self._item_dict(i) for i in result], result.last_evaluated_key
 
     # ---- batches
-    def batches(self, account_id: str, plan_id: str) -> list[dict]:
+    def batches_of_plan(self, account_id: str, plan_id: str) -> list[dict]:
         self._c(account_id)
         return [self._batch_dict(b) for b in TransferBatch.query(_pk(account_id, plan_id), consistent_read=True)]
 
@@ -299,6 +299,6 @@ class DynamoReassignmentStore:
         TransferNotice(plan_key=_pk(account_id, plan_id), notice_key=notice_key).update(
             actions=[TransferNotice.delivery.set(delivery)])
 
-    def notices(self, account_id: str, plan_id: str) -> list[dict]:
+    def notices_of_plan(self, account_id: str, plan_id: str) -> list[dict]:
         self._c(account_id)
         return [_record(n, ("plan_key",)) for n in TransferNotice.query(_pk(account_id, plan_id))]

@@ -147,7 +147,7 @@ class MemoryReassignmentStore:
                 plan.update(lease_owner=None, lease_until=None)
 
     # ---- items
-    def items(self, account_id: str, plan_id: str) -> list[dict]:
+    def items_of_plan(self, account_id: str, plan_id: str) -> list[dict]:
         self._c(account_id)
         with self.lock:
             rows = self.item_rows.get((account_id, plan_id), {})
@@ -181,7 +181,7 @@ class MemoryReassignmentStore:
 
     def page_plan_items(self, account_id: str, plan_id: str, *, states: tuple[str, ...] | None = None,
                         limit: int | None, start: dict | None = None) -> Page:
-        rows = [it for it in self.items(account_id, plan_id) if not states or it["state"] in states]
+        rows = [it for it in self.items_of_plan(account_id, plan_id) if not states or it["state"] in states]
         after = None
         if start is not None:
             mark = start["item_key"]["S"]
@@ -203,7 +203,7 @@ class MemoryReassignmentStore:
                      limit, after)
 
     # ---- batches
-    def batches(self, account_id: str, plan_id: str) -> list[dict]:
+    def batches_of_plan(self, account_id: str, plan_id: str) -> list[dict]:
         self._c(account_id)
         with self.lock:
             rows = self.batch_rows.get((account_id, plan_id), {})
@@ -289,7 +289,7 @@ class MemoryReassignmentStore:
         with self.lock:
             self.notice_rows[(account_id, plan_id)][notice_key]["delivery"] = delivery
 
-    def notices(self, account_id: str, plan_id: str) -> list[dict]:
+    def notices_of_plan(self, account_id: str, plan_id: str) -> list[dict]:
         self._c(account_id)
         with self.lock:
             rows = self.notice_rows.get((account_id, plan_id), {})
