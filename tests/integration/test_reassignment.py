@@ -9,6 +9,7 @@ from scrm import errors
 from scrm.domain import reassignment as rules
 from scrm.services import reassignment as svc
 from scrm.tenancy import Scope
+from tests.crashes import crash_at
 from tests.timing import answer_lost
 
 ACC = "test-wecom"
@@ -90,14 +91,7 @@ def test_faults_and_crashes_mid_plan_resume_without_double_sends(corp, monkeypat
     clock = [1_000_000.0]
     monkeypatch.setattr(svc, "_now", lambda: clock[0])
     path = "externalcontact/resigned/transfer_customer"
-    crashes = {"after_call": 2, "before_call": 1, "after_store": 1}
-
-    def crash(point, **info):
-        if crashes.get(point):
-            crashes[point] -= 1
-            raise svc.SimulatedCrash(point)
-
-    monkeypatch.setattr(svc, "crash_hook", crash)
+    crashes = crash_at(monkeypatch, svc, after_call=2, before_call=1, after_store=1)
     sb.fault(path, errcode=-1, times=3)  # the gateway retries twice, then gives up: batch left `sending`
     late = answer_lost(monkeypatch, path, after=3, land=landing)  # then a timeout, the transfer done regardless
     sb.fault(path, errcode=45009, times=3)

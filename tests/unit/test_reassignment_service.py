@@ -13,6 +13,7 @@ from scrm.domain import reassignment as rules
 from scrm.services import reassignment as svc
 from scrm.stores.reassignment import MemoryReassignmentStore
 from scrm.tenancy import Scope
+from tests.crashes import crash_at
 from tests.timing import Clock
 from tests.unit.fake_wecom import DAY, FakeWeCom
 
@@ -81,14 +82,7 @@ def test_crashes_and_busy_answers_resume_without_sending_anyone_twice(corp, monk
     ids = wecom.customers("leaver", 210)
     wecom.leave("leaver")
     plan = svc.create_plan(SYS, ACC, "leaver", include_chats=False, gw=wecom)
-    crashes = {"after_call": 2, "before_call": 1, "after_store": 1}
-
-    def crash(point, **info):
-        if crashes.get(point):
-            crashes[point] -= 1
-            raise svc.SimulatedCrash(point)
-
-    monkeypatch.setattr(svc, "crash_hook", crash)
+    crashes = crash_at(monkeypatch, svc, after_call=2, before_call=1, after_store=1)
     wecom.fail("transfer_customers", errors.WeChatBusy(-1, "system busy"), times=2)
     # a timeout after WeCom did the transfer (lost=True), or one before it did
     wecom.fail("transfer_customers", errors.WeChatUnavailable("read timeout"), lose_answer=lost)

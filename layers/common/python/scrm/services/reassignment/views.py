@@ -42,8 +42,8 @@ def get_plan(scope: Scope, account_id: str, plan_id: str) -> dict:
     if plan is None:
         raise NotFound(f"plan {plan_id} not found")
     out = plan_view(plan)
-    out["notices"] = [{"takeover_userid": n["takeover_userid"], "customers": n["customers"], "chats": n["chats"],
-                       "delivery": n["delivery"], "text": n["text"]} for n in store.notices_of_plan(account_id, plan_id)]
+    out["notices"] = [{k: n[k] for k in ("takeover_userid", "customers", "chats", "delivery", "text")}
+                      for n in store.notices_of_plan(account_id, plan_id)]
     return out
 
 

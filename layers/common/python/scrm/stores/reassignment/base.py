@@ -23,7 +23,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from ...errors import Conflict
+from ...errors import Conflict, Forbidden
+from ...tenancy import Scope
 
 
 class LeaseLost(Conflict):
@@ -33,6 +34,15 @@ class LeaseLost(Conflict):
 def item_key(kind: str, target_id: str) -> str:
     """An item's key within its plan: "c#<external_userid>" for a customer, "g#<chat_id>" for a group chat."""
     return ("c#" if kind == "customer" else "g#") + target_id
+
+
+def may_see(scope: Scope, account_id: str) -> bool:
+    """Whether `scope` may see the account's records (cross-account listings leave the others out)."""
+    try:
+        scope.check(account_id)
+    except Forbidden:
+        return False
+    return True
 
 
 Page = tuple[list[dict], dict | None]

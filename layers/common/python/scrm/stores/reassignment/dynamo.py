@@ -19,9 +19,8 @@ from ...data.transfer_ledger import TransferLedgerEntry
 from ...data.transfer_notices import TransferNotice
 from ...data.transfer_plans import TransferPlan
 from ...data.transfers import TransferItem
-from ...errors import Forbidden
 from ...tenancy import Scope
-from .base import LeaseLost, Page
+from .base import LeaseLost, Page, may_see
 
 LEDGER_KEEP_SECONDS = 100 * 86400
 CONDITION_FAILED = "ConditionalCheckFailedException"
@@ -122,15 +121,9 @@ class DynamoReassignmentStore:
                                                 last_evaluated_key=start)
         return [self._plan_dict(p) for p in result], result.last_evaluated_key
 
-    def _may(self, account_id: str) -> bool:
-        try:
-            self.scope.check(account_id)
-        except Forbidden:
-            return False
-        return True
-
     def active_plans(self) -> list[tuple[str, str]]:
-        return [(p.account_id, p.plan_id) for p in TransferPlan.active.query("1") if self._may(p.account_id)]
+        plans = TransferPlan.active.query("1")
+        return [(p.account_id, p.plan_id) for p in plans if may_see(self.scope, p.account_id)]
 
     def update_plan(self, account_id: str, plan_id: str, changes: dict) -> None:
         self._c(account_id)

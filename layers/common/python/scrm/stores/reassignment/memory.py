@@ -9,9 +9,8 @@ from __future__ import annotations
 import copy
 import threading
 
-from ...errors import Forbidden
 from ...tenancy import Scope
-from .base import LeaseLost, Page
+from .base import LeaseLost, Page, may_see
 
 LEDGER_KEEP_SECONDS = 100 * 86400
 
@@ -97,16 +96,10 @@ class MemoryReassignmentStore:
             "account_id": _s(account_id), "plan_id": _s(p["plan_id"]), "handover_key": _s(f"{account_id}#{handover}"),
             "created_at": _n(p["created_at"])}, limit, after)
 
-    def _may(self, account_id: str) -> bool:
-        try:
-            self.scope.check(account_id)
-        except Forbidden:
-            return False
-        return True
-
     def active_plans(self) -> list[tuple[str, str]]:
         with self.lock:
-            return sorted(k for k, p in self.plans.items() if p.get("status") == "running" and self._may(k[0]))
+            return sorted(k for k, p in self.plans.items()
+                          if p.get("status") == "running" and may_see(self.scope, k[0]))
 
     def _plan(self, account_id: str, plan_id: str) -> dict:
         plan = self.plans.get((account_id, plan_id))
