@@ -193,31 +193,6 @@ def test_onjob_transfer_checks_our_90_day_ledger_first(corp):
     assert len(list(TransferLedgerEntry.query(f"{ACC}#{ids[1]}"))) == 1  # our ledger counts it now
 
 
-def test_sweep_catches_a_departure_without_callback_once(corp):
-    sb, corpid = corp
-    sb.wecom_customers(corpid, "quiet", count=5)
-    sb.wecom_staff(corpid, "quiet", status="resigned")  # no callback was ever sent
-    made = svc.sweep(ACC)
-    assert [p["handover_userid"] for p in made] == ["quiet"] and made[0]["trigger"] == "sweep"
-    assert svc.sweep(ACC) == []  # the running plan covers them
-    assert svc.active_plans() == [(ACC, made[0]["plan_id"])]
-
-
-def test_least_loaded_policy_and_history(corp):
-    sb, corpid = corp
-    sb.wecom_customers(corpid, "t1", count=6)
-    sb.wecom_customers(corpid, "t2", count=2)
-    leave(sb, corpid, "leaver", 6)
-    svc.set_policy(SYS, ACC, {"strategy": "least_loaded"})
-    pv = svc.preview(SYS, ACC, "leaver")
-    got = {k: v["customers"] for k, v in pv["per_takeover"].items()}
-    assert got == {"t3": 4, "t2": 2}  # loads end 4/4 and t1 (6) gets none
-    with pytest.raises(errors.ValidationError):
-        svc.set_policy(SYS, ACC, {"strategy": "coin_flip"})
-    with pytest.raises(errors.Forbidden):
-        svc.staff_history(Scope(account_id="other", key_id="k1", role="admin"), ACC, "leaver")
-
-
 @pytest.mark.parametrize("fault", [{"errcode": -1}, {"answer": "html"}])
 def test_a_transfer_wecom_processed_but_answered_busy_is_reconciled_never_resent(corp, monkeypatch, fault):
     """-1 (or a page that is not JSON) after WeCom did the transfer: the gateway must not resend it blindly;

@@ -2,7 +2,8 @@
 advance -> notices -> sweep, re-offers, the on-job ledger, crashes and busy answers, policy validation, listings.
 
 The same stories run against moto and the WeChat sandbox in tests/integration/test_reassignment.py, which keeps
-what only a real store can show (conditional writes across processes, the wire format, the gateway's retries)."""
+what only a real store can show (conditional writes across processes, the wire format, the gateway's retries).
+The sweep and least-loaded stories moved here from there: they test planning logic, not atomicity or the wire."""
 
 from __future__ import annotations
 
