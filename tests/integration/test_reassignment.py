@@ -9,6 +9,7 @@ from scrm import errors
 from scrm.domain import reassignment as rules
 from scrm.services import reassignment as svc
 from scrm.tenancy import Scope
+from tests.crashes import crash_at
 from tests.timing import answer_lost
 
 ACC = "test-wecom"
@@ -90,14 +91,7 @@ def test_faults_and_crashes_mid_plan_resume_without_double_sends(corp, monkeypat
     clock = [1_000_000.0]
     monkeypatch.setattr(svc, "_now", lambda: clock[0])
     path = "externalcontact/resigned/transfer_customer"
-    crashes = {"after_call": 2, "before_call": 1, "after_store": 1}
-
-    def crash(point, **info):
-        if crashes.get(point):
-            crashes[point] -= 1
-            raise svc.SimulatedCrash(point)
-
-    monkeypatch.setattr(svc, "crash_hook", crash)
+    crashes = crash_at(monkeypatch, svc, after_call=2, before_call=1, after_store=1)
     sb.fault(path, errcode=-1, times=3)  # the gateway retries twice, then gives up: batch left `sending`
     late = answer_lost(monkeypatch, path, after=3, land=landing)  # then a timeout, the transfer done regardless
     sb.fault(path, errcode=45009, times=3)
@@ -197,31 +191,6 @@ def test_onjob_transfer_checks_our_90_day_ledger_first(corp):
     states = final_states(plan["plan_id"])
     assert states == {ids[0]: rules.FAILED, ids[1]: rules.DONE, ids[2]: rules.DONE}
     assert len(list(TransferLedgerEntry.query(f"{ACC}#{ids[1]}"))) == 1  # our ledger counts it now
-
-
-def test_sweep_catches_a_departure_without_callback_once(corp):
-    sb, corpid = corp
-    sb.wecom_customers(corpid, "quiet", count=5)
-    sb.wecom_staff(corpid, "quiet", status="resigned")  # no callback was ever sent
-    made = svc.sweep(ACC)
-    assert [p["handover_userid"] for p in made] == ["quiet"] and made[0]["trigger"] == "sweep"
-    assert svc.sweep(ACC) == []  # the running plan covers them
-    assert svc.active_plans() == [(ACC, made[0]["plan_id"])]
-
-
-def test_least_loaded_policy_and_history(corp):
-    sb, corpid = corp
-    sb.wecom_customers(corpid, "t1", count=6)
-    sb.wecom_customers(corpid, "t2", count=2)
-    leave(sb, corpid, "leaver", 6)
-    svc.set_policy(SYS, ACC, {"strategy": "least_loaded"})
-    pv = svc.preview(SYS, ACC, "leaver")
-    got = {k: v["customers"] for k, v in pv["per_takeover"].items()}
-    assert got == {"t3": 4, "t2": 2}  # loads end 4/4 and t1 (6) gets none
-    with pytest.raises(errors.ValidationError):
-        svc.set_policy(SYS, ACC, {"strategy": "coin_flip"})
-    with pytest.raises(errors.Forbidden):
-        svc.staff_history(Scope(account_id="other", key_id="k1", role="admin"), ACC, "leaver")
 
 
 @pytest.mark.parametrize("fault", [{"errcode": -1}, {"answer": "html"}])

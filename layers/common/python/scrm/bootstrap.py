@@ -115,3 +115,14 @@ def _dynamo_push_store():
     from .stores.pushes.dynamo import DynamoPushStore
 
     return DynamoPushStore()
+
+
+def reassignment_store():
+    """Plans, items, batches, the on-job ledger and notices of staff-departure reassignment."""
+    return container().slot("reassignment_store", lambda c: _dynamo_reassignment_store())
+
+
+def _dynamo_reassignment_store():
+    from .stores.reassignment.dynamo import DynamoReassignmentStore
+
+    return DynamoReassignmentStore()
