@@ -103,3 +103,14 @@ def reset(clock: Callable[[], float] | None = None, **overrides) -> Container:
 
 # ---- capabilities' slots: one function per store/gateway, named for what it gives, real implementation lazily.
 # Each capability adds its block here (e.g. `def campaign_store(): return container().slot("campaign_store", ...)`).
+
+
+def campaign_store():
+    """The campaign store (scrm.stores.campaigns): DynamoDB unless a test passed `campaign_store=`."""
+    return container().slot("campaign_store", lambda c: _dynamo_campaign_store())
+
+
+def _dynamo_campaign_store():
+    from .stores.campaigns.dynamo import DynamoCampaignStore
+
+    return DynamoCampaignStore()
