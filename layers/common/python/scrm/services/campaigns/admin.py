@@ -60,6 +60,7 @@ def stock_changes(campaign: rules.Campaign, old: rules.Campaign | None) -> list[
 
 
 def create_campaign(scope: Scope, account_id: str, body: dict, now: float | None = None) -> dict:
+    db = store()
     scope.check(account_id)
     campaign = rules.parse_campaign(account_id, body)
     now = _now(now)
@@ -69,7 +70,7 @@ def create_campaign(scope: Scope, account_id: str, body: dict, now: float | None
         record = CampaignRow(**{**record.__dict__, "lottery_state": "pending",
                                 "lottery_commitment": store_seed(account_id, campaign.campaign_id)})
     try:
-        store().create_campaign(record, stock_changes(campaign, None))  # the record and its stock, or nothing
+        db.create_campaign(record, stock_changes(campaign, None))  # the record and its stock, or nothing
     except TooManyItems as exc:
         raise ValidationError(str(exc), field="prizes") from None
     except StaleVersion:
@@ -96,6 +97,7 @@ def update_campaign(scope: Scope, account_id: str, campaign_id: str, body: dict,
     The new configuration and the stock it adds are one transaction conditioned on the version read, so two
     interleaved updates cannot both add stock: the second is refused (409) and adds nothing.
     """
+    db = store()
     scope.check(account_id)
     record = api._load(account_id, campaign_id)
     old = to_domain(record)
@@ -114,7 +116,7 @@ def update_campaign(scope: Scope, account_id: str, campaign_id: str, body: dict,
     if campaign.lottery_prize_id and not record.lottery_commitment:
         fields.update(lottery_state="pending", lottery_commitment=store_seed(account_id, campaign_id))
     try:
-        store().change_campaign(account_id, campaign_id, version, fields, stock_changes(campaign, old))
+        db.change_campaign(account_id, campaign_id, version, fields, stock_changes(campaign, old))
     except TooManyItems as exc:
         raise ValidationError(str(exc), field="prizes") from None
     except StaleVersion:
@@ -129,10 +131,11 @@ def get_campaign(scope: Scope, account_id: str, campaign_id: str) -> dict:
 
 def list_campaigns(scope: Scope, account_id: str) -> list[dict]:
     """Every campaign of the account (for scripts; the API pages with query_campaigns)."""
+    db = store()
     scope.check(account_id)
     out, after = [], None
     while True:
-        rows, after = store().page_campaigns(account_id, 100, after)
+        rows, after = db.page_campaigns(account_id, 100, after)
         out += [view(r) for r in rows]
         if after is None:
             return out
@@ -140,8 +143,9 @@ def list_campaigns(scope: Scope, account_id: str) -> list[dict]:
 
 def query_campaigns(scope: Scope, account_id: str, *, limit: int, start: dict | None = None):
     """One page of the account's campaigns: (rows, the key to continue from) as functions.admin_common.page takes."""
+    db = store()
     scope.check(account_id)
-    rows, after = store().page_campaigns(account_id, limit, _cursor(start, "campaign_id"))
+    rows, after = db.page_campaigns(account_id, limit, _cursor(start, "campaign_id"))
     return rows, ({"campaign_id": after} if after else None)
 
 
@@ -180,6 +184,7 @@ def upload_codes(scope: Scope, account_id: str, campaign_id: str, prize_id: str,
     never overwritten). The shard count follows the codes (rules.default_shards), so a coupon prize that
     grows to thousands of codes is spread like any other prize. A failed upload can be retried as is.
     """
+    db = store()
     scope.check(account_id)
     record = api._load(account_id, campaign_id)
     prize = _coupon_prize(to_domain(record), campaign_id, prize_id)
@@ -187,8 +192,8 @@ def upload_codes(scope: Scope, account_id: str, campaign_id: str, prize_id: str,
     now = _now(now)
     lease = api._take_upload_lease((account_id, campaign_id, prize_id), now)
     try:
-        stock = {s.shard: s.stock for s in store().shard_stock(account_id, campaign_id, prize_id)}
-        fresh = [c for c in dict.fromkeys(codes) if store().claim_code(account_id, campaign_id, prize_id, c, stock)]
+        stock = {s.shard: s.stock for s in db.shard_stock(account_id, campaign_id, prize_id)}
+        fresh = [c for c in dict.fromkeys(codes) if db.claim_code(account_id, campaign_id, prize_id, c, stock)]
         duplicates = len(codes) - len(fresh)
         total = sum(stock.values()) + len(fresh)
         shards = max(prize.shards, rules.default_shards(total))
@@ -203,6 +208,7 @@ def upload_codes(scope: Scope, account_id: str, campaign_id: str, prize_id: str,
 def _place_codes(account_id, campaign_id, prize_id, fresh: list[str], stock: dict[int, int],
                  shards: int) -> list[ShardChange]:
     """Write the codes beyond each shard's stock (no draw reads these slots yet); the stock moves that cover them."""
+    db = store()
     changes = []
     for shard in range(shards):
         mine = fresh[shard::shards]
@@ -210,7 +216,7 @@ def _place_codes(account_id, campaign_id, prize_id, fresh: list[str], stock: dic
             continue
         start = stock.get(shard, 0)
         for i, code in enumerate(mine):
-            store().put_code(account_id, campaign_id, prize_id, shard, start + i, code)
+            db.put_code(account_id, campaign_id, prize_id, shard, start + i, code)
         changes.append(ShardChange(prize_id, shard, "coupon", seen=start, to=start + len(mine)))
     return changes
 
@@ -227,6 +233,7 @@ def _coupon_prize(campaign: rules.Campaign, campaign_id: str, prize_id: str) -> 
 
 
 def _commit_upload(record: CampaignRow, prize_id, changes, total, shards, lease: UploadLease, now) -> None:
+    db = store()
     account_id, campaign_id = record.account_id, record.campaign_id
     for _ in range(CONFLICT_RETRIES):
         config = dict(record.config)
@@ -234,7 +241,7 @@ def _commit_upload(record: CampaignRow, prize_id, changes, total, shards, lease:
                             else p for p in config.get("prizes") or []]
         config["_coupon_stock"] = {**(config.get("_coupon_stock") or {}), prize_id: total}
         try:
-            store().change_campaign(account_id, campaign_id, int(record.version),
+            db.change_campaign(account_id, campaign_id, int(record.version),
                                     {"config": config, "updated_at": now}, changes, lease=lease)
             return
         except StaleVersion:  # someone changed the campaign meanwhile: apply ours to theirs
@@ -248,11 +255,13 @@ def _commit_upload(record: CampaignRow, prize_id, changes, total, shards, lease:
 def take_upload_lease(pool: tuple[str, str, str], now: float) -> UploadLease:
     """One upload per prize (account, campaign, prize) at a time (their slots would collide); a lease left by a
     crash expires."""
+    db = store()
     try:
-        return store().take_upload_lease(*pool, now, UPLOAD_LEASE_SECONDS)
+        return db.take_upload_lease(*pool, now, UPLOAD_LEASE_SECONDS)
     except UploadBusy:
         raise Conflict("another upload to this prize is running; retry when it is done") from None
 
 
 def _release_upload_lease(lease: UploadLease) -> None:
-    store().release_upload_lease(lease)
+    db = store()
+    db.release_upload_lease(lease)

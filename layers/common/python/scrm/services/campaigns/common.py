@@ -22,7 +22,10 @@ class DrawRefused(Exception):
 
 
 def store():
-    """The campaign store of this container (scrm.stores.campaigns; the in-memory twin in unit tests)."""
+    """The campaign store of this container (scrm.stores.campaigns; the in-memory twin in unit tests).
+
+    Use cases call it as `db = store(); db.<method>(...)`: infra.access follows a method called on a local name
+    to the store's methods, which is how each function is granted only the tables its use cases touch."""
     return bootstrap.campaign_store()
 
 
@@ -44,7 +47,8 @@ def to_domain(record: CampaignRow) -> rules.Campaign:
 
 def load(account_id: str, campaign_id: str) -> CampaignRow:
     """The campaign as last written, or NotFound."""
-    record = store().get_campaign(account_id, campaign_id)
+    db = store()
+    record = db.get_campaign(account_id, campaign_id)
     if record is None:
         raise NotFound(f"campaign {campaign_id!r} not found")
     return record

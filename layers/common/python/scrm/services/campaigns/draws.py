@@ -34,18 +34,20 @@ _rng = random.SystemRandom()
 
 
 def _bonus(account_id: str, campaign_id: str, openid: str) -> int:
-    user = store().participant(account_id, campaign_id, openid)
+    db = store()
+    user = db.participant(account_id, campaign_id, openid)
     return user.bonus_draws if user else 0
 
 
 def draw(account_id: str, campaign_id: str, openid: str, request_id: str, now: float | None = None,
          rng=None) -> dict:
     """One spin of the wheel for an authenticated user. Retrying the same request id returns the same draw."""
+    db = store()
     now = _now(now)
     if not isinstance(request_id, str) or not REQUEST_ID.match(request_id):
         raise DrawRefused("bad_request_id", "request_id must be 8-64 letters, digits or ._:-", status=400)
     draw_id = instant_id(openid, request_id)
-    done = store().get_draw(account_id, campaign_id, draw_id)
+    done = db.get_draw(account_id, campaign_id, draw_id)
     if done is not None:  # a retry of a finished draw answers from the record, whatever the campaign state is now
         return draw_view(done, replayed=True)
     campaign = active_campaign(account_id, campaign_id, openid, now)
@@ -59,7 +61,7 @@ def draw(account_id: str, campaign_id: str, openid: str, request_id: str, now: f
                                                                      or campaign.notify_text),
         enter_lottery=bool(campaign.lottery_prize_id))
     try:
-        record = store().commit_draw(plan, rng=rng)
+        record = db.commit_draw(plan, rng=rng)
     except DuplicateDraw as dup:
         return draw_view(dup.record, replayed=True)
     except LimitReached as limit:  # a refusal, not throttling: 429 would make clients retry
@@ -72,24 +74,26 @@ def draw(account_id: str, campaign_id: str, openid: str, request_id: str, now: f
 
 def enter(account_id: str, campaign_id: str, openid: str, now: float | None = None) -> dict:
     """Join the end-of-campaign lottery (eligibility checked now and again at the draw)."""
+    db = store()
     now = _now(now)
     campaign = active_campaign(account_id, campaign_id, openid, now)
     if not campaign.lottery_prize_id:
         raise DrawRefused("no_lottery", "this campaign has no lottery", status=400)
-    store().enter_lottery(account_id, campaign_id, openid, now)
+    db.enter_lottery(account_id, campaign_id, openid, now)
     return {"entered": True}
 
 
 def my_status(account_id: str, campaign_id: str, openid: str, now: float | None = None) -> dict:
+    db = store()
     now = _now(now)
     campaign = to_domain(load(account_id, campaign_id))
-    user = store().participant(account_id, campaign_id, openid)
+    user = db.participant(account_id, campaign_id, openid)
     drawn = user.draws if user else 0
-    today = store().draws_on(account_id, campaign_id, openid, rules.local_day(campaign, now))
+    today = db.draws_on(account_id, campaign_id, openid, rules.local_day(campaign, now))
     cap = rules.draw_cap(campaign, user.bonus_draws if user else 0)
     left = [x for x in (None if cap is None else cap - drawn,
                         None if campaign.draws_per_day is None else campaign.draws_per_day - today) if x is not None]
-    wins = [draw_view(d) for d in store().user_wins(account_id, campaign_id, openid)]
+    wins = [draw_view(d) for d in db.user_wins(account_id, campaign_id, openid)]
     return {"campaign": {"campaign_id": campaign_id, "name": campaign.name, "starts_at": rules.iso(campaign.starts_at),
                          "ends_at": rules.iso(campaign.ends_at), "status": campaign.status},
             "draws": drawn, "draws_today": today, "draws_left": max(0, min(left)) if left else None,
@@ -119,10 +123,11 @@ def public_campaign(account_id: str, campaign_id: str) -> dict:
 
 def _draw_of_code(account_id: str, campaign_id: str, campaign: rules.Campaign, code: str) -> str:
     """The draw that was handed `code`: NotFound if no coupon prize has it, Conflict if nobody got it yet."""
+    db = store()
     for prize in campaign.prizes:
         if prize.kind != "coupon":
             continue
-        slot = store().find_code(account_id, campaign_id, prize.prize_id, code)
+        slot = db.find_code(account_id, campaign_id, prize.prize_id, code)
         if slot is None:
             continue
         if not slot.draw_id:
@@ -133,6 +138,7 @@ def _draw_of_code(account_id: str, campaign_id: str, campaign: rules.Campaign, c
 
 def redeem(scope: Scope, account_id: str, campaign_id: str, body: dict, now: float | None = None) -> dict:
     """Record that a prize was handed over (by draw_id, or by coupon code). Once."""
+    db = store()
     scope.check(account_id)
     campaign = to_domain(load(account_id, campaign_id))
     draw_id = body.get("draw_id")
@@ -141,7 +147,7 @@ def redeem(scope: Scope, account_id: str, campaign_id: str, body: dict, now: flo
         raise ValidationError("give draw_id or code", field="draw_id")
     if code and not draw_id:
         draw_id = _draw_of_code(account_id, campaign_id, campaign, code)
-    record = store().get_draw(account_id, campaign_id, draw_id)
+    record = db.get_draw(account_id, campaign_id, draw_id)
     if record is None:
         raise NotFound(f"draw {draw_id!r} not found")
     if record.outcome != "win":
@@ -150,7 +156,7 @@ def redeem(scope: Scope, account_id: str, campaign_id: str, body: dict, now: flo
     if note is not None and (not isinstance(note, str) or len(note) > NOTE_MAX):
         raise ValidationError(f"note must be a string of at most {NOTE_MAX} characters", field="note")
     try:
-        record = store().redeem_draw(account_id, campaign_id, draw_id, int(_now(now)), scope.key_id, note or None)
+        record = db.redeem_draw(account_id, campaign_id, draw_id, int(_now(now)), scope.key_id, note or None)
     except AlreadyRedeemed as done:
         raise Conflict(f"already redeemed at {rules.iso(int(done.record.redeemed_at))}") from None
     out = draw_view(record)

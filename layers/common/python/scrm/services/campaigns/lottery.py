@@ -28,7 +28,8 @@ def get_lottery(scope: Scope, account_id: str, campaign_id: str) -> dict:
 
 def _eligible_entrants(campaign: rules.Campaign) -> list[str]:
     # who has won as often as the campaign allows is not in the draw
-    people = store().lottery_entrants(campaign.account_id, campaign.campaign_id, wins_below=campaign.wins_total)
+    db = store()
+    people = db.lottery_entrants(campaign.account_id, campaign.campaign_id, wins_below=campaign.wins_total)
     if not campaign.has_eligibility_rules:
         return people
     return [o for o in people
@@ -37,19 +38,21 @@ def _eligible_entrants(campaign: rules.Campaign) -> list[str]:
 
 def _freeze_winners(record: CampaignRow, campaign: rules.Campaign, seed: str, now: float) -> CampaignRow:
     """Select the winners once and store them (state `drawing`); a re-run reuses the list a first run froze."""
+    db = store()
     people = lottery.canonical(_eligible_entrants(campaign))
     winners = lottery.select_winners(seed, people, campaign.lottery_winners)
     result = {"participants_count": len(people), "participants_digest": lottery.participants_digest(people),
               "winners_requested": campaign.lottery_winners, "winners": winners, "drawn_at": int(now)}
     if len(people) <= PUBLISH_PARTICIPANTS_MAX:
         result["participants"] = people
-    if store().set_lottery(record.account_id, record.campaign_id, "drawing", result, expect_state="pending"):
+    if db.set_lottery(record.account_id, record.campaign_id, "drawing", result, expect_state="pending"):
         return replace(record, lottery_state="drawing", lottery_result=result)
     return load(record.account_id, record.campaign_id)
 
 
 def _award(campaign: rules.Campaign, winners: list[str], now: float) -> tuple[int, int]:
     """Record each winner's lottery draw (keyed by winner: idempotent); (awarded, unfulfilled)."""
+    db = store()
     prize = campaign.prize(campaign.lottery_prize_id)
     awarded = unfulfilled = 0
     for openid in winners:
@@ -57,7 +60,7 @@ def _award(campaign: rules.Campaign, winners: list[str], now: float) -> tuple[in
                         openid=openid, source="lottery", now=now, prize=prize, counts_as_draw=False, notify=True,
                         wins_cap=campaign.wins_total)
         try:
-            rec = store().commit_draw(plan)
+            rec = db.commit_draw(plan)
         except DuplicateDraw as dup:
             rec = dup.record
         if rec.outcome == "win":
@@ -72,6 +75,7 @@ def run_lottery(account_id: str, campaign_id: str, now: float | None = None) -> 
 
     Safe to re-run after a crash: the frozen winner list is reused and each award is keyed by winner.
     """
+    db = store()
     now = _now(now)
     record = load(account_id, campaign_id)
     campaign = to_domain(record)
@@ -88,7 +92,7 @@ def run_lottery(account_id: str, campaign_id: str, now: float | None = None) -> 
         record = _freeze_winners(record, campaign, seed, now)
     awarded, unfulfilled = _award(campaign, list(dict(record.lottery_result)["winners"]), now)
     result = {**dict(record.lottery_result), "seed": seed, "awarded": awarded, "unfulfilled": unfulfilled}
-    store().set_lottery(account_id, campaign_id, "drawn", result)
+    db.set_lottery(account_id, campaign_id, "drawn", result)
     return lottery_view(replace(record, lottery_state="drawn", lottery_result=result))
 
 
@@ -117,10 +121,11 @@ def _send(gateway, campaign: rules.Campaign, rec) -> None:
 
 def notify_winners(account_id: str, campaign_id: str, now: float | None = None, limit: int = 200) -> dict:
     """Tell pending winners (template message when configured, else a customer-service text)."""
+    db = store()
     from ...gateway import gateway_for
 
     campaign = to_domain(load(account_id, campaign_id))
-    pending = store().pending_notifications(account_id, campaign_id, limit)
+    pending = db.pending_notifications(account_id, campaign_id, limit)
     if not pending:
         return {"sent": 0, "failed": 0}
     gateway = gateway_for(accounts.get(account_id))
@@ -128,11 +133,11 @@ def notify_winners(account_id: str, campaign_id: str, now: float | None = None, 
     for rec in pending:
         try:
             _send(gateway, campaign, rec)
-            store().mark_notified(account_id, campaign_id, rec.draw_id, int(_now(now)))
+            db.mark_notified(account_id, campaign_id, rec.draw_id, int(_now(now)))
             sent += 1
         except ScrmError as exc:
             attempts = int(rec.notify_attempts or 0) + 1
-            store().mark_notify_failed(account_id, campaign_id, rec.draw_id, str(exc)[:300], attempts,
+            db.mark_notify_failed(account_id, campaign_id, rec.draw_id, str(exc)[:300], attempts,
                                        give_up=attempts >= NOTIFY_MAX_ATTEMPTS)
             failed += 1
     return {"sent": sent, "failed": failed}
@@ -158,11 +163,12 @@ def run_schedule(now: float | None = None) -> dict:
 
     Campaigns are few (a handful per account), so this scans the campaigns table.
     """
+    db = store()
     from ...observability import logger
 
     now = _now(now)
     summary = {"lotteries": 0, "notified": 0, "notify_failed": 0, "errors": 0, "skipped_disabled": 0}
-    for record in store().all_campaigns():
+    for record in db.all_campaigns():
         try:
             _run_one(record, now, summary)
         except Exception:

@@ -14,6 +14,7 @@ def query_draws(scope: Scope, account_id: str, campaign_id: str, outcome: str | 
                 start: dict | None = None):
     """One page of the campaign's draws, (rows, the key to continue from) as functions.admin_common.page takes;
     `outcome` filters (a filtered page may be short)."""
+    db = store()
     scope.check(account_id)
     load(account_id, campaign_id)
     after = None
@@ -21,7 +22,7 @@ def query_draws(scope: Scope, account_id: str, campaign_id: str, outcome: str | 
         after = start.get("draw_id")
         if not isinstance(after, str) or not after:
             raise ValidationError("cursor is not one this listing returned", field="cursor")
-    rows, last = store().page_draws(account_id, campaign_id, outcome, limit, after)
+    rows, last = db.page_draws(account_id, campaign_id, outcome, limit, after)
     return rows, ({"draw_id": last} if last else None)
 
 
@@ -43,12 +44,13 @@ def list_draws(scope: Scope, account_id: str, campaign_id: str, outcome: str | N
 
 def _prize_counts(account_id: str, campaign_id: str, campaign) -> tuple[dict, dict, int, int]:
     """Per prize: wins, redemptions, stock and issued; wins by source; thanks and fallbacks to thanks."""
+    db = store()
     per_prize = {p.prize_id: {"prize_id": p.prize_id, "name": p.name, "kind": p.kind, "wins": 0, "redeemed": 0,
                               "stock": None if p.is_thanks else 0, "issued": 0, "stock_left": None}
                  for p in campaign.prizes}
     by_source = {"instant": 0, "lottery": 0, "share": 0}
     thanks = fallbacks = 0
-    for d in store().query_draws(account_id, campaign_id):
+    for d in db.query_draws(account_id, campaign_id):
         if d.outcome == "win":
             by_source[d.source] = by_source.get(d.source, 0) + 1
             entry = per_prize.setdefault(d.prize_id, {"prize_id": d.prize_id, "wins": 0, "redeemed": 0})
@@ -57,7 +59,7 @@ def _prize_counts(account_id: str, campaign_id: str, campaign) -> tuple[dict, di
         else:
             thanks += 1
             fallbacks += 1 if d.fallback else 0
-    for shard in store().shard_stock(account_id, campaign_id):
+    for shard in db.shard_stock(account_id, campaign_id):
         entry = per_prize.get(shard.prize_id)
         if entry is not None and entry["stock"] is not None:
             entry["stock"] += shard.stock
@@ -70,12 +72,13 @@ def _prize_counts(account_id: str, campaign_id: str, campaign) -> tuple[dict, di
 
 def report(scope: Scope, account_id: str, campaign_id: str) -> dict:
     """Participants, draws, wins/redemptions per prize, stock left, shares and views (exact counts)."""
+    db = store()
     scope.check(account_id)
     record = load(account_id, campaign_id)
     campaign = to_domain(record)
-    people = store().participants(account_id, campaign_id)
+    people = db.participants(account_id, campaign_id)
     per_prize, by_source, thanks, fallbacks = _prize_counts(account_id, campaign_id, campaign)
-    links = store().share_links(account_id, campaign_id)
+    links = db.share_links(account_id, campaign_id)
     return {"campaign_id": campaign_id, "name": campaign.name, "status": campaign.status,
             "participants": len(people), "lottery_entries": sum(1 for p in people if p.entered_at),
             "draws": sum(p.draws for p in people),

@@ -11,7 +11,8 @@ from .user_tokens import check_account
 
 
 def _link_or_refuse(account_id: str, campaign_id: str, share_id: str) -> ShareLink:
-    link = store().share_link(account_id, campaign_id, share_id)
+    db = store()
+    link = db.share_link(account_id, campaign_id, share_id)
     if link is None:
         raise DrawRefused("unknown_share", "the share link does not exist", status=404)
     return link
@@ -28,22 +29,24 @@ def public_share(account_id: str, campaign_id: str, share_id: str) -> dict:
 def create_share(account_id: str, campaign_id: str, openid: str, parent: str | None = None,
                  now: float | None = None) -> dict:
     """The user's own share link; sharing onward from someone else's link counts for that link once."""
+    db = store()
     now = _now(now)
     campaign = active_campaign(account_id, campaign_id, openid, now)
     sid = share_id_for(account_id, campaign_id, openid)
-    store().create_share_link(account_id, campaign_id, ShareLink(sid, openid, parent, created_at=int(now)))
+    db.create_share_link(account_id, campaign_id, ShareLink(sid, openid, parent, created_at=int(now)))
     granted = []
     if parent and parent != sid:
         parent_link = _link_or_refuse(account_id, campaign_id, parent)
-        if parent_link.owner != openid and store().first_mark(account_id, campaign_id, "forward", parent, openid,
+        if parent_link.owner != openid and db.first_mark(account_id, campaign_id, "forward", parent, openid,
                                                               now):
-            store().count_share(account_id, campaign_id, parent, "shares")
+            db.count_share(account_id, campaign_id, parent, "shares")
             granted = _grant_thresholds(campaign, parent, now)
     return {"share_id": sid, "path": share_path(account_id, campaign_id, sid), "granted": granted}
 
 
 def view_share(account_id: str, campaign_id: str, share_id: str, viewer: str, now: float | None = None) -> dict:
     """A person opened a share link. Counts once per distinct viewer; the owner's own views never count."""
+    db = store()
     now = _now(now)
     check_account(account_id)
     campaign = to_domain(load_for_user(account_id, campaign_id, "campaign not found"))
@@ -51,9 +54,9 @@ def view_share(account_id: str, campaign_id: str, share_id: str, viewer: str, no
     counted = False
     granted = []
     open_now = rules.window_refusal(campaign, now) is None
-    if open_now and link.owner != viewer and store().first_mark(account_id, campaign_id, "view", share_id, viewer,
+    if open_now and link.owner != viewer and db.first_mark(account_id, campaign_id, "view", share_id, viewer,
                                                                 now):
-        store().count_share(account_id, campaign_id, share_id, "views")
+        db.count_share(account_id, campaign_id, share_id, "views")
         counted = True
         granted = _grant_thresholds(campaign, share_id, now)
     return {"counted": counted, "granted": granted,
@@ -62,12 +65,13 @@ def view_share(account_id: str, campaign_id: str, share_id: str, viewer: str, no
 
 def _grant_thresholds(campaign: rules.Campaign, share_id: str, now: float) -> list[str]:
     """Reward the thresholds the link has newly reached: bonus draws, or a prize (a share-reward draw), once each."""
+    db = store()
     account_id, campaign_id = campaign.account_id, campaign.campaign_id
-    link = store().share_link(account_id, campaign_id, share_id)
+    link = db.share_link(account_id, campaign_id, share_id)
     granted = []
     for threshold in rules.newly_reached(campaign.thresholds, link.views, link.shares, link.granted):
         if threshold.extra_draws:
-            if store().grant_bonus_draws(account_id, campaign_id, share_id, link.owner, threshold.threshold_id,
+            if db.grant_bonus_draws(account_id, campaign_id, share_id, link.owner, threshold.threshold_id,
                                          threshold.extra_draws, now):
                 granted.append(threshold.threshold_id)
             continue
@@ -75,9 +79,9 @@ def _grant_thresholds(campaign: rules.Campaign, share_id: str, now: float) -> li
                         draw_id=share_reward_id(share_id, threshold.threshold_id), openid=link.owner, source="share",
                         now=now, prize=campaign.prize(threshold.prize_id), counts_as_draw=False, notify=True)
         try:
-            store().commit_draw(plan)
+            db.commit_draw(plan)
             granted.append(threshold.threshold_id)
         except DuplicateDraw:
             pass
-        store().mark_threshold(account_id, campaign_id, share_id, threshold.threshold_id)
+        db.mark_threshold(account_id, campaign_id, share_id, threshold.threshold_id)
     return granted

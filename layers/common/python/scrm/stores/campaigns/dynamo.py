@@ -70,24 +70,45 @@ def share_row(r: ShareRecord) -> ShareLink:
                      frozenset(r.granted or ()), int(r.created_at or 0))
 
 
-class DynamoCampaignStore(DerivedReads):
+# Helpers are module functions, not methods: infra.access follows calls to functions (it does not follow
+# `self.<method>` calls), so what they touch is granted to the functions whose use cases reach them.
+
+
+def _draw(account_id: str, campaign_id: str, key: str, draw_id: str) -> DrawRow | None:
+    try:
+        return draw_row(account_id, campaign_id, DrawRecord.get(key, draw_id, consistent_read=True))
+    except DrawRecord.DoesNotExist:
+        return None
+
+
+def _participant_item(key: str, sk: str) -> ParticipantRecord | None:
+    try:
+        return ParticipantRecord.get(key, sk, consistent_read=True)
+    except ParticipantRecord.DoesNotExist:
+        return None
+
+
+class _Scoped:
     def __init__(self, scope: Scope | None = None):
         self.scope = scope or Scope.system()
 
     def _key(self, account_id: str, campaign_id: str) -> str:
         return campaign_key(self.scope.check(account_id), campaign_id)
 
-    # ---- campaigns
-    def _record(self, account_id: str, campaign_id: str) -> CampaignRecord | None:
-        self.scope.check(account_id)
-        try:
-            return CampaignRecord.get(account_id, campaign_id, consistent_read=True)
-        except CampaignRecord.DoesNotExist:
-            return None
+
+# One class per table group: infra.access reads a method's tables from the models its class names, so each
+# function is granted only the tables its methods really touch.
+
+
+class _Campaigns(_Scoped):
+    """Table `campaigns` (and the stock shards in `prizes` that change with it)."""
 
     def get_campaign(self, account_id, campaign_id):
-        record = self._record(account_id, campaign_id)
-        return campaign_row(record) if record else None
+        self.scope.check(account_id)
+        try:
+            return campaign_row(CampaignRecord.get(account_id, campaign_id, consistent_read=True))
+        except CampaignRecord.DoesNotExist:
+            return None
 
     def page_campaigns(self, account_id, limit, after=None):
         self.scope.check(account_id)
@@ -135,12 +156,15 @@ class DynamoCampaignStore(DerivedReads):
                 raise
             return False
 
-    # ---- stock and codes
     def shard_stock(self, account_id, campaign_id, prize_id=None):
         key = self._key(account_id, campaign_id)
         cond = PrizeShard.shard_key.startswith(f"{prize_id}#") if prize_id else None
         return [ShardStock(s.prize_id, int(s.shard), s.kind, int(s.stock), int(s.issued))
                 for s in PrizeShard.query(key, cond, consistent_read=True)]
+
+
+class _CouponCodes(_Scoped):
+    """Table `coupon_codes`: code slots, code markers, the upload lease."""
 
     def _pool(self, account_id, campaign_id, prize_id) -> str:
         return pool_key(self.scope.check(account_id), campaign_id, prize_id)
@@ -208,7 +232,10 @@ class DynamoCampaignStore(DerivedReads):
         except CouponCode.DoesNotExist:
             return CodeSlot(code)
 
-    # ---- draws
+
+class _Draws(_Scoped):
+    """Table `draws` (the draw transaction itself is scrm.data.draw_ledger)."""
+
     def commit_draw(self, plan, rng=None):
         self.scope.check(plan.account_id)
         try:
@@ -218,11 +245,7 @@ class DynamoCampaignStore(DerivedReads):
         return draw_row(plan.account_id, plan.campaign_id, record)
 
     def get_draw(self, account_id, campaign_id, draw_id):
-        try:
-            record = DrawRecord.get(self._key(account_id, campaign_id), draw_id, consistent_read=True)
-        except DrawRecord.DoesNotExist:
-            return None
-        return draw_row(account_id, campaign_id, record)
+        return _draw(account_id, campaign_id, self._key(account_id, campaign_id), draw_id)
 
     def query_draws(self, account_id, campaign_id, prefix="", outcome=None, openid=None):
         key = self._key(account_id, campaign_id)
@@ -253,7 +276,7 @@ class DynamoCampaignStore(DerivedReads):
             record.update(actions=actions, condition=DrawRecord.redeemed_at.does_not_exist())
         except Exception as exc:
             if _failed(exc):
-                raise AlreadyRedeemed(self.get_draw(account_id, campaign_id, draw_id)) from None
+                raise AlreadyRedeemed(_draw(account_id, campaign_id, key, draw_id)) from None
             raise
         return draw_row(account_id, campaign_id, record)
 
@@ -261,7 +284,7 @@ class DynamoCampaignStore(DerivedReads):
         key = self._key(account_id, campaign_id)
         rows = []
         for pending in DrawRecord.notify_index.query(key, limit=limit):  # the index is eventually consistent
-            row = self.get_draw(account_id, campaign_id, pending.draw_id)
+            row = _draw(account_id, campaign_id, key, pending.draw_id)
             if row is not None and row.notify_pending:
                 rows.append(row)
         return rows
@@ -276,19 +299,16 @@ class DynamoCampaignStore(DerivedReads):
             actions.append(DrawRecord.notify_campaign.remove())
         DrawRecord(self._key(account_id, campaign_id), draw_id).update(actions=actions)
 
-    # ---- participants
-    def _participant_item(self, key: str, sk: str) -> ParticipantRecord | None:
-        try:
-            return ParticipantRecord.get(key, sk, consistent_read=True)
-        except ParticipantRecord.DoesNotExist:
-            return None
+
+class _Participants(_Scoped):
+    """Table `participants`: per-user counters."""
 
     def participant(self, account_id, campaign_id, openid):
-        item = self._participant_item(self._key(account_id, campaign_id), user_sk(openid))
+        item = _participant_item(self._key(account_id, campaign_id), user_sk(openid))
         return participant_row(item) if item else None
 
     def draws_on(self, account_id, campaign_id, openid, day):
-        item = self._participant_item(self._key(account_id, campaign_id), day_sk(openid, day))
+        item = _participant_item(self._key(account_id, campaign_id), day_sk(openid, day))
         return int(item.draws or 0) if item else 0
 
     def participants(self, account_id, campaign_id):
@@ -309,7 +329,10 @@ class DynamoCampaignStore(DerivedReads):
         return [p.openid for p in ParticipantRecord.query(key, ParticipantRecord.sk.startswith("u#"),
                                                           filter_condition=entered)]
 
-    # ---- shares
+
+class _Shares(_Scoped):
+    """Table `shares`: links and the markers of distinct viewers and onward sharers."""
+
     def create_share_link(self, account_id, campaign_id, link):
         item = ShareRecord(self._key(account_id, campaign_id), link_sk(link.share_id), share_id=link.share_id,
                            owner=link.owner, parent=link.parent, views=0, shares=0, created_at=link.created_at)
@@ -353,3 +376,7 @@ class DynamoCampaignStore(DerivedReads):
     def grant_bonus_draws(self, account_id, campaign_id, share_id, owner, threshold_id, extra, now):
         return draw_ledger.grant_bonus_draws(self._key(account_id, campaign_id), link_sk(share_id), owner,
                                              threshold_id, extra, now)
+
+
+class DynamoCampaignStore(_Campaigns, _CouponCodes, _Draws, _Participants, _Shares, DerivedReads):
+    """The campaign store on DynamoDB (see base.CampaignStore for each method's conditions)."""
