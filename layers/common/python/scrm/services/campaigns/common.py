@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import time
 
 from ... import bootstrap
 from ...domain import campaigns as rules
@@ -30,7 +29,8 @@ def store():
 
 
 def _now(now: float | None) -> float:
-    return time.time() if now is None else now
+    """`now` if the caller gave one, else the container's clock (the wall clock unless a test fixed it)."""
+    return bootstrap.container().now() if now is None else now
 
 
 def to_domain(record: CampaignRow) -> rules.Campaign:
