@@ -273,20 +273,24 @@ def test_share_thresholds_grant_bonus_draws_and_prizes_once(world):
         share={"thresholds": [{"threshold_id": "t1", "views": 2, "reward": {"extra_draws": 2}},
                               {"threshold_id": "t2", "views": 3, "shares": 1, "reward": {"prize_id": "mug"}}]}))
     sid = svc.create_share(ACCT, "spring", "owner")["share_id"]
-    svc.draw(ACCT, "spring", "owner", "request-0001")
+
+    def spin(n):  # the owner's n-th draw
+        return svc.draw(ACCT, "spring", "owner", f"request-{n:04d}")
+
+    def opened_by(viewer):
+        return svc.view_share(ACCT, "spring", sid, viewer)
+
+    spin(1)
     with pytest.raises(svc.DrawRefused):
-        svc.draw(ACCT, "spring", "owner", "request-0002")
-    assert not svc.view_share(ACCT, "spring", sid, "owner")["counted"]  # own views never count
-    assert svc.view_share(ACCT, "spring", sid, "v1")["counted"]
-    assert not svc.view_share(ACCT, "spring", sid, "v1")["counted"]  # the same person counts once
-    assert svc.view_share(ACCT, "spring", sid, "v2")["granted"] == ["t1"]
-    svc.draw(ACCT, "spring", "owner", "request-0002")
-    svc.draw(ACCT, "spring", "owner", "request-0003")
+        spin(2)
+    assert [opened_by(v)["counted"] for v in ("owner", "v1", "v1")] == [False, True, False]  # others, once each
+    assert opened_by("v2")["granted"] == ["t1"]  # two distinct viewers: two more draws
+    spin(2), spin(3)
     with pytest.raises(svc.DrawRefused):
-        svc.draw(ACCT, "spring", "owner", "request-0004")
-    svc.view_share(ACCT, "spring", sid, "v3")
-    assert svc.create_share(ACCT, "spring", "v3", parent=sid)["granted"] == ["t2"]
-    assert svc.create_share(ACCT, "spring", "v3", parent=sid)["granted"] == []
+        spin(4)
+    opened_by("v3")
+    onward = [svc.create_share(ACCT, "spring", "v3", parent=sid)["granted"] for _ in range(2)]
+    assert onward == [["t2"], []]
     report = svc.report(SCOPE, ACCT, "spring")
     assert report["shares"] == {"links": 2, "distinct_views": 3, "onward_shares": 1}
     with pytest.raises(svc.DrawRefused):
@@ -363,6 +367,28 @@ def test_tokens_vouch_for_the_user_and_unknown_accounts_are_remembered_per_conta
 # ---- a reference model of the rules (mirrors tests/integration/test_campaign_draws.py, more examples)
 
 
+class ReferenceModel:
+    """The rules in a few lines: per-day and total limits refuse; a draw wins while stock lasts and the user is
+    under the win limit; otherwise it counts as thanks."""
+
+    def __init__(self, stock, per_day, total, max_wins):
+        self.left, self.per_day, self.total, self.max_wins = stock, per_day, total, max_wins
+        self.on_day: dict = {}
+        self.drawn: dict = {}
+        self.won: dict = {}
+
+    def draw(self, user, day) -> str:
+        if self.on_day.get((user, day), 0) >= self.per_day or self.drawn.get(user, 0) >= self.total:
+            return "refused"
+        self.on_day[(user, day)] = self.on_day.get((user, day), 0) + 1
+        self.drawn[user] = self.drawn.get(user, 0) + 1
+        if self.left == 0 or (self.max_wins is not None and self.won.get(user, 0) >= self.max_wins):
+            return "thanks"
+        self.left -= 1
+        self.won[user] = self.won.get(user, 0) + 1
+        return "win"
+
+
 @given(ops=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 1)), min_size=1, max_size=20),
        stock=st.integers(0, 4), per_day=st.integers(1, 3), total=st.integers(1, 5),
        max_wins=st.one_of(st.none(), st.integers(0, 2)))
@@ -379,22 +405,13 @@ def test_stock_and_limits_match_a_simple_model(ops, stock, per_day, total, max_w
         svc.create_campaign(SCOPE, ACCT, body(limits=limits, ends_at=int(START + 5 * 86400), prizes=[
             {"prize_id": "p", "name": "P", "kind": "points", "points": 5, "weight": 1, "stock": stock, "shards": 2}]),
             now=START)
-        left, draws, days, wins = stock, {}, {}, {}
+        model = ReferenceModel(stock, per_day, total, max_wins)
         for n, (user, day) in enumerate(ops):
-            expect_refused = days.get((user, day), 0) >= per_day or draws.get(user, 0) >= total
             try:
-                r = svc.draw(ACCT, "spring", f"u{user}", f"req-{n:06d}", now=START + day * 86400)
+                got = svc.draw(ACCT, "spring", f"u{user}", f"req-{n:06d}", now=START + day * 86400)["outcome"]
             except svc.DrawRefused:
-                assert expect_refused
-                continue
-            assert not expect_refused
-            days[(user, day)] = days.get((user, day), 0) + 1
-            draws[user] = draws.get(user, 0) + 1
-            can_win = left > 0 and (max_wins is None or wins.get(user, 0) < max_wins)
-            assert (r["outcome"] == "win") == can_win
-            if can_win:
-                left -= 1
-                wins[user] = wins.get(user, 0) + 1
-        assert sum(s.stock - s.issued for s in store.shard_stock(ACCT, "spring", "p")) == left
+                got = "refused"
+            assert got == model.draw(user, day)
+        assert sum(s.stock - s.issued for s in store.shard_stock(ACCT, "spring", "p")) == model.left
     finally:
         accounts.get = real_get
