@@ -317,6 +317,9 @@ def test_redeem_by_draw_or_code_once(world):
         svc.redeem(SCOPE, ACCT, "spring", {"code": "ZZZ"})
     with pytest.raises(ValidationError):
         svc.redeem(SCOPE, ACCT, "spring", {})
+    with pytest.raises(ValidationError) as bad:  # every error at once, each with its field
+        svc.redeem(SCOPE, ACCT, "spring", {"draw_id": 5, "note": "x" * 501})
+    assert {e["field"] for e in bad.value.details["errors"]} == {"draw_id", "note"}
     second = svc.draw(ACCT, "spring", "u2", "request-0002")
     draw_id = svc.list_draws(SCOPE, ACCT, "spring")["items"][1]["draw_id"]
     with pytest.raises(ValidationError):

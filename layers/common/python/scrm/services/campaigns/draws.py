@@ -8,8 +8,10 @@ from __future__ import annotations
 import random
 import re
 
+from ...contracts import parse
+from ...contracts.campaign_requests import RedeemRequest
 from ...domain import campaigns as rules
-from ...errors import Conflict, NotFound, RateLimited, ValidationError
+from ...errors import Conflict, NotFound, RateLimited
 from ...stores.campaigns import AlreadyRedeemed, DrawPlan, DuplicateDraw, LedgerBusy, LimitReached, instant_id
 from ...tenancy import Scope
 from .common import (
@@ -28,7 +30,6 @@ from .eligibility import active_campaign
 from .user_tokens import check_account
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
-NOTE_MAX = 500
 
 _rng = random.SystemRandom()
 
@@ -138,25 +139,18 @@ def _draw_of_code(account_id: str, campaign_id: str, campaign: rules.Campaign, c
 
 def redeem(scope: Scope, account_id: str, campaign_id: str, body: dict, now: float | None = None) -> dict:
     """Record that a prize was handed over (by draw_id, or by coupon code). Once."""
-    db = store()
     scope.check(account_id)
     campaign = to_domain(load(account_id, campaign_id))
-    draw_id = body.get("draw_id")
-    code = body.get("code")
-    if not draw_id and not code:
-        raise ValidationError("give draw_id or code", field="draw_id")
-    if code and not draw_id:
-        draw_id = _draw_of_code(account_id, campaign_id, campaign, code)
+    request = parse(RedeemRequest, body)  # every error at once, with its field
+    draw_id = request.draw_id or _draw_of_code(account_id, campaign_id, campaign, request.code)
+    db = store()
     record = db.get_draw(account_id, campaign_id, draw_id)
     if record is None:
         raise NotFound(f"draw {draw_id!r} not found")
     if record.outcome != "win":
         raise Conflict("this draw won nothing to redeem")
-    note = body.get("note")
-    if note is not None and (not isinstance(note, str) or len(note) > NOTE_MAX):
-        raise ValidationError(f"note must be a string of at most {NOTE_MAX} characters", field="note")
     try:
-        record = db.redeem_draw(account_id, campaign_id, draw_id, int(_now(now)), scope.key_id, note or None)
+        record = db.redeem_draw(account_id, campaign_id, draw_id, int(_now(now)), scope.key_id, request.note or None)
     except AlreadyRedeemed as done:
         raise Conflict(f"already redeemed at {rules.iso(int(done.record.redeemed_at))}") from None
     out = draw_view(record)
