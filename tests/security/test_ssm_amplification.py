@@ -21,7 +21,7 @@ def ssm_calls(aws):
     from tests.integration.admin_helpers import register
 
     register(ACCT)
-    from scrm import accounts
+    from scrm import accounts, bootstrap
     from scrm.aws import client
     from scrm.services import campaigns as svc
     from scrm.tenancy import Scope
@@ -33,12 +33,12 @@ def ssm_calls(aws):
         "prizes": [{"prize_id": "mug", "name": "Mug", "kind": "physical", "weight": 1, "stock": 100}]})
     token = svc.issue_user_token(ACCT, "u1", ttl=600)["token"]
     accounts.forget_cache()  # a cold container: nothing about any account in memory
-    getattr(svc, "forget_caches", lambda: None)()
+    bootstrap.reset()  # nor any user-token key or unknown account
     calls = Calls()
     client("ssm").meta.events.register("before-call.ssm", lambda **kw: calls.append(kw["model"].name))
     calls.token = token
     yield calls
-    getattr(svc, "forget_caches", lambda: None)()
+    bootstrap.reset()
 
 
 def test_random_account_ids_cost_no_ssm_call(ssm_calls):

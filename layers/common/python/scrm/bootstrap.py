@@ -126,3 +126,14 @@ def _dynamo_reassignment_store():
     from .stores.reassignment.dynamo import DynamoReassignmentStore
 
     return DynamoReassignmentStore()
+
+
+def campaign_store():
+    """The campaign store (scrm.stores.campaigns): DynamoDB unless a test passed `campaign_store=`."""
+    return container().slot("campaign_store", lambda c: _dynamo_campaign_store())
+
+
+def _dynamo_campaign_store():
+    from .stores.campaigns.dynamo import DynamoCampaignStore
+
+    return DynamoCampaignStore()

@@ -64,3 +64,38 @@ def delete_account_secrets(account_id: str) -> None:
 
 def forget_cache() -> None:
     _CACHE.clear()
+
+
+# ---- create-once secrets: a value is claimed, never replaced (a published lottery commitment must always verify
+# against the seed revealed at the draw; a user-token key in use must not change under its tokens).
+
+
+def _create_once(name: str, value: str) -> str:
+    """Put `value` at `name` unless a value is there already; returns the value stored (the first writer's)."""
+    ssm = client("ssm")
+    try:
+        ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=False)
+        return value
+    except Exception as exc:
+        if "ParameterAlreadyExists" not in str(exc):
+            raise
+    return ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+
+
+def campaign_seed_path(account_id: str, campaign_id: str) -> str:
+    return settings().secret_path("campaigns", account_id, campaign_id, "lottery_seed")
+
+
+def claim_campaign_seed(account_id: str, campaign_id: str, seed: str) -> str:
+    """The campaign's lottery seed: `seed` if none is stored yet, else the one stored (kept until the draw)."""
+    return _create_once(campaign_seed_path(account_id, campaign_id), seed)
+
+
+def campaign_seed(account_id: str, campaign_id: str) -> str:
+    return client("ssm").get_parameter(Name=campaign_seed_path(account_id, campaign_id), WithDecryption=True)[
+        "Parameter"]["Value"]
+
+
+def claim_account_secret(account_id: str, name: str, value: str) -> str:
+    """The account's secret `name`: `value` if it has none yet, else the one stored (a concurrent claim's)."""
+    return _create_once(f"{_path(account_id)}/{name}", value)

@@ -15,35 +15,14 @@ from __future__ import annotations
 
 import time
 import uuid
-from dataclasses import dataclass
 
+from ..stores.campaigns.base import MAX_ITEMS, ShardChange, ShardMoved, StaleVersion, TooManyItems, check_item_count
 from .campaigns import CampaignRecord, campaign_key
 from .prizes import PrizeShard, shard_key
 
-MAX_ITEMS = 100
+__all__ = ["MAX_ITEMS", "ShardChange", "ShardMoved", "StaleVersion", "TooManyItems", "commit"]
+
 CONFLICT_RETRIES = 5
-
-
-@dataclass(frozen=True)
-class ShardChange:
-    prize_id: str
-    shard: int
-    kind: str
-    add: int = 0  # physical/points: units added
-    seen: int | None = None  # coupons: the shard's stock when the upload read it...
-    to: int | None = None  # ...and the stock that covers the slots it wrote
-
-
-class StaleVersion(Exception):
-    """The campaign is not at the version (or not absent, for a create) the change was computed from."""
-
-
-class ShardMoved(Exception):
-    """A coupon shard's stock moved since it was read (another upload committed first)."""
-
-
-class TooManyItems(ValueError):
-    pass
 
 
 def _shard_update(txn, key: str, change: ShardChange, index: int) -> None:
@@ -68,10 +47,7 @@ def commit(record: CampaignRecord, changes: list[ShardChange], *, version: int |
 
     from .draw_ledger import _reasons, _Txn
 
-    changes = [c for c in changes if c.add or c.seen is not None]
-    if 1 + len(changes) + (1 if lease else 0) > MAX_ITEMS:
-        raise TooManyItems(f"this change touches {len(changes)} stock shard items; one change may touch at most "
-                           f"{MAX_ITEMS - 2}: change fewer prizes (or fewer shards) at once")
+    changes = check_item_count(changes, lease=lease is not None)
     key = campaign_key(record.account_id, record.campaign_id)
     for attempt in range(1, CONFLICT_RETRIES + 1):
         txn = _Txn(uuid.uuid4().hex)

@@ -22,53 +22,21 @@ from __future__ import annotations
 import hashlib
 import random
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from ..domain.campaigns import DAILY_LIMIT, TOTAL_LIMIT, Prize, shard_order
+from ..domain.campaigns import DAILY_LIMIT, TOTAL_LIMIT, shard_order
+from ..stores.campaigns.base import DrawPlan, DuplicateDraw, LedgerBusy, LimitReached
+from .campaigns import campaign_key
 from .coupon_codes import CouponCode, pool_key, slot_sk
 from .draws import DrawRecord
 from .participants import ParticipantRecord, day_sk, user_sk
 from .prizes import PrizeShard, shard_key
 
+__all__ = ["DrawPlan", "DuplicateDraw", "LedgerBusy", "LimitReached", "commit_draw", "grant_bonus_draws"]
+
 MAX_ATTEMPTS = 64
 DAY_ITEM_TTL = 3 * 86400
-
-
-class DuplicateDraw(Exception):
-    def __init__(self, record: DrawRecord):
-        super().__init__(f"draw {record.draw_id} already exists")
-        self.record = record
-
-
-class LimitReached(Exception):
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
-
-
-class LedgerBusy(Exception):
-    """Too much contention on the same items; nothing was written, the same request id may be retried."""
-
-
-@dataclass
-class DrawPlan:
-    account_id: str
-    campaign_id: str
-    campaign_key: str
-    draw_id: str
-    openid: str
-    source: str  # instant | lottery | share
-    now: float
-    prize: Prize | None
-    day: str | None = None
-    daily_cap: int | None = None  # instant draws: per-day limit
-    total_cap: int | None = None  # instant draws: total limit + share bonus
-    wins_cap: int | None = None
-    counts_as_draw: bool = True
-    notify: bool = False
-    enter_lottery: bool = False  # an instant draw also enters the user in the campaign's lottery
 
 
 @lru_cache(maxsize=1)
@@ -127,56 +95,91 @@ def _code_at(pool: str, shard: int, n: int) -> str | None:
         return None
 
 
-def _existing(plan: DrawPlan) -> DrawRecord:
-    return DrawRecord.get(plan.campaign_key, plan.draw_id, consistent_read=True)
+def _failed_conditions(txn: _Txn, exc: Exception) -> set[str]:
+    """The labels whose condition cancelled the transaction; re-raises what is not a cancellation."""
+    from pynamodb.exceptions import TransactWriteError
+
+    if not isinstance(exc, TransactWriteError):
+        raise exc
+    reasons = dict(zip(txn.labels(), _reasons(exc), strict=False))
+    if not any(reasons.values()):
+        raise exc
+    return {k for k, v in reasons.items() if v == "ConditionalCheckFailed"}
 
 
-def commit_draw(plan: DrawPlan, rng=None, sleep=time.sleep) -> DrawRecord:
-    """Record one draw exactly; see the module docstring. Returns the draw record written (or found)."""
-    rng = rng or random.SystemRandom()
-    prize = plan.prize
-    fallback = None
-    wins_cap = plan.wins_cap
-    if prize is not None and not prize.is_thanks and wins_cap is not None and wins_cap <= 0:
-        prize, fallback = None, "win_limit"  # `wins < 0` would pass on a missing attribute
-    order = shard_order(prize.shards, rng) if prize else []
-    pool = pool_key(plan.account_id, plan.campaign_id, prize.prize_id) if prize and prize.kind == "coupon" else None
-    for attempt in range(1, MAX_ATTEMPTS + 1):
-        code = seen = None
-        shard = None
-        if prize is not None:
-            if not order:
-                prize, fallback = None, "out_of_stock"
-            else:
-                shard = order[0]
-                if pool is not None:  # the code slot is the shard's next issue number
-                    item = _read_shard(plan.campaign_key, prize.prize_id, shard)
-                    if item is None or item.issued >= item.stock:
-                        order.pop(0)
-                        continue
-                    seen = int(item.issued)
-                    code = _code_at(pool, shard, seen)
-                    if code is None:  # stock without a code (an upload in progress): skip this shard
-                        order.pop(0)
-                        continue
-        win = prize is not None and not prize.is_thanks
-        token = hashlib.sha256(f"{plan.campaign_key}|{plan.draw_id}|{attempt}".encode()).hexdigest()[:36]
+class _Draw:
+    """One draw being recorded: the prize still in play, the shard (and code slot) the next attempt takes."""
+
+    def __init__(self, plan: DrawPlan, rng):
+        self.plan = plan
+        self.rng = rng
+        self.key = campaign_key(plan.account_id, plan.campaign_id)
+        self.prize = plan.prize
+        self.fallback = None
+        if self.win and plan.wins_cap is not None and plan.wins_cap <= 0:
+            self.prize, self.fallback = None, "win_limit"  # `wins < 0` would pass on a missing attribute
+        self.order = shard_order(self.prize.shards, rng) if self.prize else []
+        coupon = self.prize is not None and self.prize.kind == "coupon"
+        self.pool = pool_key(plan.account_id, plan.campaign_id, self.prize.prize_id) if coupon else None
+        self.shard = self.seen = self.code = None
+        self.record: DrawRecord | None = None
+
+    @property
+    def win(self) -> bool:
+        return self.prize is not None and not self.prize.is_thanks
+
+    def choose_shard(self) -> bool:
+        """Pick the shard of this attempt; False when the shard turned out empty (the attempt is skipped)."""
+        self.shard = self.seen = self.code = None
+        if self.prize is None:
+            return True
+        if not self.order:
+            self.prize, self.fallback = None, "out_of_stock"
+            return True
+        self.shard = self.order[0]
+        if self.pool is None:
+            return True
+        item = _read_shard(self.key, self.prize.prize_id, self.shard)  # the code slot is the next issue number
+        if item is not None and item.issued < item.stock:
+            self.seen = int(item.issued)
+            self.code = _code_at(self.pool, self.shard, self.seen)
+            if self.code is not None:
+                return True
+        self.order.pop(0)  # empty, or stock without a code (an upload in progress): skip this shard
+        return False
+
+    def transaction(self, attempt: int) -> _Txn:
+        """The attempt's transaction: the draw record, the user's counters, the day counter, stock and code."""
+        plan = self.plan
+        token = hashlib.sha256(f"{self.key}|{plan.draw_id}|{attempt}".encode()).hexdigest()[:36]
         txn = _Txn(token)
-        record = DrawRecord(
-            plan.campaign_key, plan.draw_id, openid=plan.openid, source=plan.source,
-            outcome="win" if win else "thanks", created_at=int(plan.now), day=plan.day, fallback=fallback)
+        self.record = self._draw_record()
+        txn.put("draw", self.record, condition=DrawRecord.draw_id.does_not_exist())
+        self._count_user(txn)
+        if plan.counts_as_draw and plan.day:
+            self._count_day(txn)
+        if self.win:
+            self._take_stock(txn)
+        return txn
+
+    def _draw_record(self) -> DrawRecord:
+        plan, prize = self.plan, self.prize
+        record = DrawRecord(self.key, plan.draw_id, openid=plan.openid, source=plan.source,
+                            outcome="win" if self.win else "thanks", created_at=int(plan.now), day=plan.day,
+                            fallback=self.fallback)
         if prize is not None:
             record.prize_id, record.prize_kind, record.prize_name = prize.prize_id, prize.kind, prize.name
             if prize.kind == "points":
                 record.points = prize.points
-        if win:
-            record.shard = shard
-            record.code = code
+        if self.win:
+            record.shard = self.shard
+            record.code = self.code
             if plan.notify:
-                record.notify_campaign = plan.campaign_key
-        txn.put("draw", record, condition=DrawRecord.draw_id.does_not_exist())
+                record.notify_campaign = self.key
+        return record
 
-        user = ParticipantRecord(plan.campaign_key, user_sk(plan.openid))
+    def _count_user(self, txn: _Txn) -> None:
+        plan = self.plan
         actions = [ParticipantRecord.openid.set(plan.openid),
                    ParticipantRecord.first_seen_at.set(ParticipantRecord.first_seen_at | int(plan.now))]
         if plan.enter_lottery:
@@ -186,74 +189,85 @@ def commit_draw(plan: DrawPlan, rng=None, sleep=time.sleep) -> DrawRecord:
             actions.append(ParticipantRecord.draws.add(1))
             if plan.total_cap is not None:
                 condition = ParticipantRecord.draws.does_not_exist() | (ParticipantRecord.draws < plan.total_cap)
-        if win:
+        if self.win:
             actions.append(ParticipantRecord.wins.add(1))
-            if wins_cap is not None:
-                c = ParticipantRecord.wins.does_not_exist() | (ParticipantRecord.wins < wins_cap)
+            if plan.wins_cap is not None:
+                c = ParticipantRecord.wins.does_not_exist() | (ParticipantRecord.wins < plan.wins_cap)
                 condition = c if condition is None else condition & c
-        txn.update("user", user, actions, condition)
+        txn.update("user", ParticipantRecord(self.key, user_sk(plan.openid)), actions, condition)
 
-        if plan.counts_as_draw and plan.day:
-            day_item = ParticipantRecord(plan.campaign_key, day_sk(plan.openid, plan.day))
-            day_actions = [ParticipantRecord.draws.add(1), ParticipantRecord.openid.set(plan.openid),
-                           ParticipantRecord.expires_at.set(datetime.fromtimestamp(plan.now + DAY_ITEM_TTL, UTC))]
-            day_cond = None
-            if plan.daily_cap is not None:
-                day_cond = ParticipantRecord.draws.does_not_exist() | (ParticipantRecord.draws < plan.daily_cap)
-            txn.update("day", day_item, day_actions, day_cond)
+    def _count_day(self, txn: _Txn) -> None:
+        plan = self.plan
+        day_item = ParticipantRecord(self.key, day_sk(plan.openid, plan.day))
+        actions = [ParticipantRecord.draws.add(1), ParticipantRecord.openid.set(plan.openid),
+                   ParticipantRecord.expires_at.set(datetime.fromtimestamp(plan.now + DAY_ITEM_TTL, UTC))]
+        condition = None
+        if plan.daily_cap is not None:
+            condition = ParticipantRecord.draws.does_not_exist() | (ParticipantRecord.draws < plan.daily_cap)
+        txn.update("day", day_item, actions, condition)
 
-        if prize is not None and not prize.is_thanks:
-            shard_item = PrizeShard(plan.campaign_key, shard_key(prize.prize_id, shard))
-            if pool is not None:
-                stock_cond = (PrizeShard.issued == seen) & (PrizeShard.issued < PrizeShard.stock)
-            else:
-                stock_cond = PrizeShard.issued < PrizeShard.stock
-            txn.update("stock", shard_item, [PrizeShard.issued.add(1)], stock_cond)
-            if pool is not None:
-                slot = CouponCode(pool, slot_sk(shard, seen))
-                txn.update("code", slot, [CouponCode.claimed_by.set(plan.openid),
-                                          CouponCode.draw_id.set(plan.draw_id),
-                                          CouponCode.claimed_at.set(int(plan.now))],
-                           CouponCode.code.exists() & CouponCode.claimed_by.does_not_exist())
+    def _take_stock(self, txn: _Txn) -> None:
+        shard_item = PrizeShard(self.key, shard_key(self.prize.prize_id, self.shard))
+        if self.pool is None:
+            txn.update("stock", shard_item, [PrizeShard.issued.add(1)], PrizeShard.issued < PrizeShard.stock)
+            return
+        txn.update("stock", shard_item, [PrizeShard.issued.add(1)],
+                   (PrizeShard.issued == self.seen) & (PrizeShard.issued < PrizeShard.stock))
+        slot = CouponCode(self.pool, slot_sk(self.shard, self.seen))
+        txn.update("code", slot, [CouponCode.claimed_by.set(self.plan.openid),
+                                  CouponCode.draw_id.set(self.plan.draw_id),
+                                  CouponCode.claimed_at.set(int(self.plan.now))],
+                   CouponCode.code.exists() & CouponCode.claimed_by.does_not_exist())
+
+    def refused(self, failed: set[str]) -> bool:
+        """Decide on a cancelled attempt: raise (duplicate, limit), or change course; True: back off first."""
+        if "draw" in failed:
+            raise DuplicateDraw(DrawRecord.get(self.key, self.plan.draw_id, consistent_read=True))
+        if "day" in failed:
+            raise LimitReached(DAILY_LIMIT)
+        if "user" in failed:
+            self._user_refused()
+            return False
+        if "stock" in failed:
+            if self.pool is None:
+                self.order.pop(0)  # issued < stock failed: this shard is empty
+            return False  # coupons: re-read the shard (another draw took slot `seen`) and retry
+        if "code" in failed:
+            self.order.pop(0)
+            return False
+        return True  # TransactionConflict / ThrottlingError: someone else holds an item
+
+    def _user_refused(self) -> None:
+        """The user's condition failed: the total limit (refused), or the win limit (the draw counts, as thanks)."""
+        plan = self.plan
+        if not (self.win and plan.wins_cap is not None):
+            raise LimitReached(TOTAL_LIMIT)
+        try:
+            current = ParticipantRecord.get(self.key, user_sk(plan.openid), consistent_read=True)
+        except ParticipantRecord.DoesNotExist:
+            current = None
+        draws = int(current.draws or 0) if current else 0
+        wins = int(current.wins or 0) if current else 0
+        if plan.total_cap is not None and plan.counts_as_draw and draws >= plan.total_cap:
+            raise LimitReached(TOTAL_LIMIT)
+        if wins >= plan.wins_cap:  # the user won enough: the draw still counts, as thanks
+            self.prize, self.fallback, self.order = None, "win_limit", []
+
+
+def commit_draw(plan: DrawPlan, rng=None, sleep=time.sleep) -> DrawRecord:
+    """Record one draw exactly; see the module docstring. Returns the draw record written (or found)."""
+    rng = rng or random.SystemRandom()
+    draw = _Draw(plan, rng)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        if not draw.choose_shard():
+            continue
+        txn = draw.transaction(attempt)
         try:
             txn.commit()
-            return record
+            return draw.record
         except Exception as exc:
-            from pynamodb.exceptions import TransactWriteError
-
-            if not isinstance(exc, TransactWriteError):
-                raise
-            reasons = dict(zip(txn.labels(), _reasons(exc), strict=False))
-            if not any(reasons.values()):
-                raise
-            failed = {k for k, v in reasons.items() if v == "ConditionalCheckFailed"}
-            if "draw" in failed:
-                raise DuplicateDraw(_existing(plan)) from None
-            if "day" in failed:
-                raise LimitReached(DAILY_LIMIT) from None
-            if "user" in failed:
-                if win and wins_cap is not None:
-                    try:
-                        current = ParticipantRecord.get(plan.campaign_key, user_sk(plan.openid),
-                                                        consistent_read=True)
-                    except ParticipantRecord.DoesNotExist:
-                        current = None
-                    draws = int(current.draws or 0) if current else 0
-                    wins = int(current.wins or 0) if current else 0
-                    if plan.total_cap is not None and plan.counts_as_draw and draws >= plan.total_cap:
-                        raise LimitReached(TOTAL_LIMIT) from None
-                    if wins >= wins_cap:  # the user won enough: the draw still counts, as thanks
-                        prize, fallback, order = None, "win_limit", []
-                    continue
-                raise LimitReached(TOTAL_LIMIT) from None
-            if "stock" in failed:
-                if pool is None:
-                    order.pop(0)  # issued < stock failed: this shard is empty
-                continue  # coupons: re-read the shard (another draw took slot `seen`) and retry
-            if "code" in failed:
-                order.pop(0)
-                continue
-            # TransactionConflict / ThrottlingError: someone else holds an item; back off and retry
+            failed = _failed_conditions(txn, exc)
+        if draw.refused(failed):
             sleep(min(0.2, 0.005 * attempt) * rng.random())
     raise LedgerBusy(f"draw {plan.draw_id}: too much contention after {MAX_ATTEMPTS} attempts")
 

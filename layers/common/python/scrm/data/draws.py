@@ -51,13 +51,3 @@ class DrawRecord(Model):
     notify_index = NotifyIndex()
 
 
-def instant_id(openid: str, request_id: str) -> str:
-    return f"i#{openid}#{request_id}"
-
-
-def lottery_id(openid: str) -> str:
-    return f"l#{openid}"
-
-
-def share_reward_id(share_id: str, threshold_id: str) -> str:
-    return f"s#{share_id}#{threshold_id}"
