@@ -188,3 +188,21 @@ def test_parser_matches_xmltodict_shapes():
         assert outcome(rules.parse, raw) == outcome(_xmltodict_parse, raw), raw
 
     check()
+
+
+@pytest.mark.parametrize("text", ["<!", "<!DOCTYPE 是文字", "<?php echo 1; ?>", "a<!ENTITY x>b"])
+def test_a_follower_may_type_markup_in_a_message(text):
+    """Found by the property above (FromUserName '<!'): text inside CDATA is not markup; refusing it lost the
+    follower's message (WeChat drops a callback we keep refusing)."""
+    xml = f"<xml><MsgType><![CDATA[text]]></MsgType><Content><![CDATA[{text}]]></Content></xml>".encode()
+    assert parse(xml)["Content"] == text
+
+
+@pytest.mark.parametrize("body", [b'<!DOCTYPE x [<!ENTITY e "y">]><xml><Content>&e;</Content></xml>',
+                                  b"<xml><![CDATA[ok]]><!DOCTYPE x></xml>",
+                                  b"<xml><Content><![CDATA[never closed <!ENTITY e SYSTEM 'f'></Content></xml>",
+                                  b"<?xml-stylesheet href='x'?><xml/>",
+                                  b"<!-- <![CDATA[ --><!DOCTYPE x [<!ENTITY e 'y'>]><!-- ]]> --><xml>&e;</xml>"])
+def test_declarations_outside_text_are_still_refused(body):
+    with pytest.raises(Malformed):
+        parse(body)

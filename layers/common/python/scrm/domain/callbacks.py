@@ -18,6 +18,9 @@ MAX_BODY_BYTES = 64 * 1024
 # Any markup declaration other than CDATA sections and comments: <!DOCTYPE, <!ENTITY, <!ATTLIST, ...
 _DECLARATION = re.compile(rb"<!(?!\[CDATA\[|--)", re.IGNORECASE)
 _PROCESSING = re.compile(rb"<\?(?!xml[\s?])", re.IGNORECASE)  # <?xml ...?> is fine, other PIs are not
+# Text, not markup (a follower may type "<!" or "<?php"): CDATA sections and comments, lexed left to right as XML
+# does, so a CDATA opener inside a comment cannot hide the markup that follows the comment.
+_TEXT = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>", re.DOTALL)
 
 OA_EVENTS = frozenset({"subscribe", "unsubscribe", "scan", "click", "view", "location", "templatesendjobfinish",
                        "masssendjobfinish", "view_miniprogram", "scancode_push", "scancode_waitmsg",
@@ -44,7 +47,8 @@ def check_body(body: bytes) -> None:
     """Refuse oversized bodies and any DTD, entity or processing instruction before parsing."""
     if len(body) > MAX_BODY_BYTES:
         raise TooLarge(f"body over {MAX_BODY_BYTES} bytes")
-    if _DECLARATION.search(body) or _PROCESSING.search(body):
+    markup = _TEXT.sub(b"", body)  # an unterminated section stays, and is refused below or by the parser
+    if _DECLARATION.search(markup) or _PROCESSING.search(markup):
         raise Malformed("markup declarations are not accepted")
 
 
@@ -105,7 +109,7 @@ def _tree(raw: bytes):
         raise ValueError("entities are not accepted")
 
     parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, text
-    parser.EntityDeclHandler = parser.UnparsedEntityDeclHandler = refuse
+    parser.EntityDeclHandler = parser.UnparsedEntityDeclHandler = parser.StartDoctypeDeclHandler = refuse
     parser.Parse(raw, True)
     return top
 
