@@ -211,11 +211,18 @@ class LinkRequest(StrictBody):
 
 
 class Redemption(StrictBody):
-    """A prize handed over, by draw_id or coupon code (one of them)."""
+    """POST …/campaigns/{campaign_id}/redemptions: the prize handed over, by its draw or by its coupon code."""
 
-    draw_id: str | None = Field(None, description="the winning draw")
-    code: str | None = Field(None, description="the coupon code shown to the user")
-    note: Annotated[str, Field(max_length=500)] | None = Field(None, description="operator's note")
+    draw_id: Annotated[str, Field(max_length=256)] | None = Field(
+        None, description="the draw that won (as the draws list names it)")
+    code: Annotated[str, Field(max_length=64)] | None = Field(None, description="or the coupon code the winner shows")
+    note: Annotated[str, Field(max_length=500)] | None = Field(
+        None, description="what the staff noted (shown in the draws list)")
+
+    @model_validator(mode="after")
+    def _names_the_prize(self):
+        refuse([] if self.draw_id or self.code else [((), "give draw_id or code")], "Redemption")
+        return self
 
 
 class DrawRequest(Document):

@@ -9,7 +9,7 @@ import random
 import re
 
 from ...contracts import parse
-from ...contracts.campaign_requests import RedeemRequest
+from ...contracts.campaigns import Redemption
 from ...domain import campaigns as rules
 from ...errors import Conflict, NotFound, RateLimited
 from ...stores.campaigns import AlreadyRedeemed, DrawPlan, DuplicateDraw, LedgerBusy, LimitReached, instant_id
@@ -141,7 +141,7 @@ def redeem(scope: Scope, account_id: str, campaign_id: str, body: dict, now: flo
     """Record that a prize was handed over (by draw_id, or by coupon code). Once."""
     scope.check(account_id)
     campaign = to_domain(load(account_id, campaign_id))
-    request = parse(RedeemRequest, body)  # every error at once, with its field
+    request = parse(Redemption, body)  # every error at once, with its field
     draw_id = request.draw_id or _draw_of_code(account_id, campaign_id, campaign, request.code)
     db = store()
     record = db.get_draw(account_id, campaign_id, draw_id)
