@@ -64,22 +64,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 def reset_layer_caches() -> None:
     """Forget everything a warm container keeps between invocations (tests are separate invocations)."""
-    from scrm import accounts, aws, bootstrap, idempotency, queues
+    from scrm import bootstrap
     from scrm.config import reset_settings
-    from scrm.gateway import tokens
-    from scrm.services import callbacks, campaigns, channels, replies, welcome
+    from scrm.services import campaigns, channels
 
     bootstrap.reset()  # the composition root: every slot and per-container cache it holds
-    accounts.forget_cache()  # also the secrets cache
-    aws.reset_clients()
-    queues.queue_url.cache_clear()
-    tokens.forget_memory()
-    idempotency.persistence_layer.cache_clear()
     channels.forget_cache()
     campaigns.forget_caches()  # /u/ negative cache of unknown accounts, user-token keys
-    replies.forget_cache()
-    callbacks._SERVICE = None
-    welcome._INBOX = None
     reset_settings()
 
 

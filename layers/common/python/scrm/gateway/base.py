@@ -257,13 +257,3 @@ def _install_policy(cls):
                                         retry_ambiguous=retry_ambiguous)
 
     return PolicyClient
-
-
-def gateway_for(account: Account, **kwargs) -> Gateway:
-    if account.kind == "oa":
-        from .official_account import OfficialAccountGateway
-
-        return OfficialAccountGateway(account, **kwargs)
-    from .wecom import WeComGateway
-
-    return WeComGateway(account, **kwargs)

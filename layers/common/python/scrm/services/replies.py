@@ -11,9 +11,11 @@ raised into the callback path. Creating or changing a rule refuses both, naming 
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 
+from ..bootstrap import TtlCache, container
 from ..domain.replies import (
     MAX_REGEX_PROGRAM_PER_ACCOUNT,
     ReplySettings,
@@ -24,13 +26,17 @@ from ..domain.replies import (
     validate_rule,
 )
 from ..errors import NotFound, ValidationError
+from ..observability import logger
 from ..tenancy import Scope
 
 CACHE_SECONDS = 30
 MAX_RULES = 200
 SETTING_NAMES = ("welcome", "default")
 
-_CACHE: dict[str, tuple[float, ReplySettings]] = {}
+
+
+def _cache() -> TtlCache:
+    return container().cache("reply_settings", CACHE_SECONDS)  # account_id -> ReplySettings
 
 
 def _repo():
@@ -40,11 +46,9 @@ def _repo():
 
 
 def settings_for(account_id: str) -> ReplySettings:
-    hit = _CACHE.get(account_id)
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
-    import json
-
+    hit = _cache().get(account_id)
+    if hit is not None:
+        return hit
     repo = _repo()
     rules, settings = [], {}
     for rec in repo.load_all(Scope.system(account_id), account_id):
@@ -56,20 +60,18 @@ def settings_for(account_id: str) -> ReplySettings:
             settings[rec.item_id[len(repo.SETTINGS):]] = json.loads(rec.content)
     kept, skipped = matchable(rules)
     if skipped:
-        from ..observability import logger
-
         for item in skipped:  # stored before RE2 and its budgets: the operator must rewrite these
             logger().warning("reply rule pattern skipped", extra={"account_id": account_id, **item})
     value = ReplySettings(rules=kept, welcome=settings.get("welcome"), default=settings.get("default"))
-    _CACHE[account_id] = (time.monotonic() + CACHE_SECONDS, value)
+    _cache().put(account_id, value)
     return value
 
 
 def forget_cache(account_id: str | None = None) -> None:
     if account_id is None:
-        _CACHE.clear()
+        _cache().clear()
     else:
-        _CACHE.pop(account_id, None)
+        _cache().pop(account_id)
 
 
 # ---------------------------------------------------------------- admin use cases
