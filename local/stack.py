@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -47,12 +46,6 @@ def wait_http(url: str, timeout: float = 30.0) -> None:
         except requests.RequestException:
             time.sleep(0.1)
     raise RuntimeError(f"{url} did not come up within {timeout:.0f}s")
-
-
-def demo_secrets() -> dict:
-    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-    return {"app_secret": secrets.token_hex(16), "token": secrets.token_hex(8),
-            "aes_key": "".join(secrets.choice(alphabet) for _ in range(43))}
 
 
 @contextmanager

@@ -123,7 +123,7 @@ def _point_gateways_at(monkeypatch, url: str) -> None:
 def oa_account(aws, sandbox, monkeypatch):
     """A service OA registered in our registry (secrets in moto SSM) and in the sandbox, gateways pointed there."""
     from local.sandbox import SandboxClient
-    from local.stack import demo_secrets
+    from local.seed import demo_secrets
     from scrm import accounts
 
     _point_gateways_at(monkeypatch, sandbox.url)
@@ -141,7 +141,7 @@ def oa_account(aws, sandbox, monkeypatch):
 @pytest.fixture
 def wecom_account(aws, sandbox, monkeypatch):
     from local.sandbox import SandboxClient
-    from local.stack import demo_secrets
+    from local.seed import demo_secrets
     from scrm import accounts
 
     _point_gateways_at(monkeypatch, sandbox.url)
