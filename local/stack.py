@@ -18,6 +18,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import requests
@@ -152,8 +153,6 @@ class LocalStack:
         threading.Thread(target=server.serve_forever, daemon=True, name="api").start()
         self.servers.append(server)
         self.dispatcher = Dispatcher(app, REGION, self.speedup).start(run_schedules=self.schedules)
-        from http.server import ThreadingHTTPServer
-
         control = ThreadingHTTPServer(("127.0.0.1", self.control_port), control_handler(self.dispatcher))
         threading.Thread(target=control.serve_forever, daemon=True, name="control").start()
         self.servers.append(control)

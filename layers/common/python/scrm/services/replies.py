@@ -15,7 +15,11 @@ import json
 import time
 import uuid
 
+from pynamodb.exceptions import PutError
+
+from .. import accounts
 from ..bootstrap import TtlCache, container
+from ..data import reply_rules
 from ..domain.replies import (
     MAX_REGEX_PROGRAM_PER_ACCOUNT,
     ReplySettings,
@@ -40,8 +44,6 @@ def _cache() -> TtlCache:
 
 
 def _repo():
-    from ..data import reply_rules
-
     return reply_rules
 
 
@@ -78,8 +80,6 @@ def forget_cache(account_id: str | None = None) -> None:
 
 
 def _platform(account_id: str) -> str:
-    from .. import accounts
-
     return accounts.get(account_id, allow_disabled=True).kind
 
 
@@ -136,8 +136,6 @@ def _check_regex_budget(others: list[dict], rule: dict) -> None:
 
 
 def update_rule(scope: Scope, account_id: str, rule_id: str, body: dict) -> dict:
-    from pynamodb.exceptions import PutError
-
     rule = validate_rule(body)
     if rule["match"] == "regex" and rule["enabled"]:
         _check_regex_budget([r for r in _repo().list_rules(scope, account_id) if r["rule_id"] != rule_id], rule)
