@@ -348,12 +348,7 @@ class WeComPlatform:
             raise ApiError(41050, "invalid welcome code or expired (valid 20 s after the add event)")
         if rec["used"]:
             raise ApiError(41051, "externaluser has started chatting")
-        if not body.get("text") and not body.get("attachments"):
-            raise bad("text or attachments required")
-        if len((body.get("text") or {}).get("content", "").encode("utf-8")) > 4000:
-            raise bad("text.content exceeds 4000 bytes")
-        if len(body.get("attachments") or []) > 9:
-            raise bad("at most 9 attachments")
+        _check_message(body)
         rec["used"] = True
         corp.welcome_sent.append({"welcome_code": code, "userid": rec["userid"],
                                   "external_userid": rec["external_userid"], "at": self.now,
@@ -919,9 +914,14 @@ class WeComPlatform:
 
 
 def _check_msg_template(body: dict, chat_type: str) -> None:
-    """add_msg_template's refusals of the message itself (errcode 40058 and friends, via `bad`)."""
+    """add_msg_template's refusals of the message itself (errcode 40058, via `bad`)."""
     if chat_type not in ("single", "group"):
         raise bad("chat_type must be single or group")
+    _check_message(body)
+
+
+def _check_message(body: dict) -> None:
+    """A welcome or group message: text and/or at most 9 attachments, text at most 4000 bytes."""
     if not body.get("text") and not body.get("attachments"):
         raise bad("text or attachments required")
     if len((body.get("text") or {}).get("content", "").encode("utf-8")) > 4000:
