@@ -153,7 +153,7 @@ def main() -> None:
 
         ensure_tables()
         ensure_queues()
-        from local.stack import demo_secrets
+        from local.seed import demo_secrets
 
         s = demo_secrets()
         account = accounts.register("bench-oa", "oa", "wx0000000000bench1", "Bench OA", original_id="gh_bench0000001",

@@ -51,25 +51,10 @@ def pct(values, q):
 
 # ------------------------------------------------------------------------------------------ 1. overhead
 
-def overhead(n: int, rounds: int) -> dict:
-    from wechatpy import create_reply, parse_message
-    from wechatpy.crypto import WeChatCrypto
-    from wechatpy.enterprise import parse_message as parse_wecom
-    from wechatpy.enterprise.crypto import WeChatCrypto as WeComCrypto
-    from wechatpy.utils import check_signature
-
+def _signed_requests(n: int, now: int, cfg: dict) -> tuple[list, list]:
+    """n encrypted OA text messages (50 followers) and n WeCom add_external_contact events, as WeChat sends them."""
     from local.sandbox import callbacks as wx
-    from scrm.accounts import Account
-    from scrm.data.inbox import MemoryInbox
-    from scrm.domain.replies import ReplySettings, Rule
-    from scrm.services.callbacks import CallbackService
 
-    oa = Account("bench-oa", "oa", APPID, "OA", original_id="gh_bench", token=TOKEN, aes_key=AES, app_secret="s")
-    wecom = Account("bench-wecom", "wecom", CORPID, "corp", token=TOKEN, aes_key=AES, app_secret="s")
-    accounts = {a.account_id: a for a in (oa, wecom)}
-    settings = ReplySettings(rules=(Rule("r", "contains", ("hello",), {"type": "text", "content": REPLY}),))
-    cfg = {"token": TOKEN, "aes_key": AES, "appid": APPID, "original_id": "gh_bench", "encrypt_mode": "aes"}
-    now = int(time.time())
     oa_reqs = []
     for i in range(n):
         xml = wx.build_xml({"ToUserName": "gh_bench", "FromUserName": f"o-bench-{i % 50}", "CreateTime": now,
@@ -82,6 +67,33 @@ def overhead(n: int, rounds: int) -> dict:
                             "UserID": "zhangsan", "ExternalUserID": f"wm{i:030d}", "State": "s",
                             "WelcomeCode": "W" * 43})
         wecom_reqs.append(wx.wecom_request({"token": TOKEN, "aes_key": AES, "corpid": CORPID}, xml))
+    return oa_reqs, wecom_reqs
+
+
+def timed(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def overhead(n: int, rounds: int) -> dict:
+    from wechatpy import create_reply, parse_message
+    from wechatpy.crypto import WeChatCrypto
+    from wechatpy.enterprise import parse_message as parse_wecom
+    from wechatpy.enterprise.crypto import WeChatCrypto as WeComCrypto
+    from wechatpy.utils import check_signature
+
+    from scrm.accounts import Account
+    from scrm.data.inbox import MemoryInbox
+    from scrm.domain.replies import ReplySettings, Rule
+    from scrm.services.callbacks import CallbackService
+
+    oa = Account("bench-oa", "oa", APPID, "OA", original_id="gh_bench", token=TOKEN, aes_key=AES, app_secret="s")
+    wecom = Account("bench-wecom", "wecom", CORPID, "corp", token=TOKEN, aes_key=AES, app_secret="s")
+    accounts = {a.account_id: a for a in (oa, wecom)}
+    settings = ReplySettings(rules=(Rule("r", "contains", ("hello",), {"type": "text", "content": REPLY}),))
+    cfg = {"token": TOKEN, "aes_key": AES, "appid": APPID, "original_id": "gh_bench", "encrypt_mode": "aes"}
+    oa_reqs, wecom_reqs = _signed_requests(n, int(time.time()), cfg)
 
     oa_crypto = WeChatCrypto(TOKEN, AES, APPID)
     wecom_crypto = WeComCrypto(TOKEN, AES, CORPID)
@@ -110,11 +122,6 @@ def overhead(n: int, rounds: int) -> dict:
                 assert answer.status == 200, answer
             assert len(sent) == len(encoded)
         return run
-
-    def timed(fn):
-        t = time.perf_counter()
-        fn()
-        return time.perf_counter() - t
 
     ours("oa", oa_reqs[:50])()  # warm imports and caches
     floor_oa()
@@ -217,6 +224,27 @@ def round_trips() -> dict:
 
 # ------------------------------------------------------------------------------------------ 3. local stack
 
+def _welcome_latencies(sb, corpid: str, welcomes: int) -> tuple[list[float], int]:
+    """Ms from each WeCom add event to its send_welcome_msg at the sandbox, and how many never came (25 s)."""
+    welcome_ms, missed = [], 0
+    for _ in range(welcomes):
+        t0 = time.time()
+        out = sb.wecom_event(corpid, "add_external_contact", userid="zhangsan")
+        code, sent_at = out.get("welcome_code"), None
+        deadline = time.monotonic() + 25
+        while time.monotonic() < deadline and sent_at is None:
+            for c in sb.calls(path_contains="send_welcome_msg"):
+                if (c.get("body") or {}).get("welcome_code") == code and not c.get("errcode"):
+                    sent_at = c["time"]
+            if sent_at is None:
+                time.sleep(0.01)
+        if sent_at is None:
+            missed += 1
+        else:
+            welcome_ms.append((sent_at - t0) * 1000)
+    return welcome_ms, missed
+
+
 def local_stack(events: int, concurrency: int, welcomes: int) -> dict:
     import requests
 
@@ -260,22 +288,7 @@ def local_stack(events: int, concurrency: int, welcomes: int) -> dict:
         latencies = [r["elapsed_ms"] for r in results]
         drained = requests.post(f"{info['control_url']}/drain", timeout=300).json()["drained"]
 
-        welcome_ms, missed = [], 0
-        for _ in range(welcomes):
-            t0 = time.time()
-            out = sb.wecom_event(corpid, "add_external_contact", userid="zhangsan")
-            code, sent_at = out.get("welcome_code"), None
-            deadline = time.monotonic() + 25
-            while time.monotonic() < deadline and sent_at is None:
-                for c in sb.calls(path_contains="send_welcome_msg"):
-                    if (c.get("body") or {}).get("welcome_code") == code and not c.get("errcode"):
-                        sent_at = c["time"]
-                if sent_at is None:
-                    time.sleep(0.01)
-            if sent_at is None:
-                missed += 1
-            else:
-                welcome_ms.append((sent_at - t0) * 1000)
+        welcome_ms, missed = _welcome_latencies(sb, corpid, welcomes)
         return {"events": events, "concurrency": concurrency, "ok": len(ok), "events_per_s": events / wall,
                 "p50_ms": pct(latencies, 50), "p99_ms": pct(latencies, 99), "drained": drained,
                 "welcome_p50_ms": pct(welcome_ms, 50) if welcome_ms else None,

@@ -45,7 +45,7 @@ def setup(sandbox_url):
 
 
 def oa_bench(sb, followers: int) -> dict:
-    from local.stack import demo_secrets
+    from local.seed import demo_secrets
     from scrm import accounts
     from scrm.data.push_store import MemoryPushStore
     from scrm.services.pushes import PushService
@@ -120,7 +120,7 @@ def dynamo_ledger_bench(n: int) -> dict:
 
 
 def wecom_bench(sb, customers: int, staff: int) -> dict:
-    from local.stack import demo_secrets
+    from local.seed import demo_secrets
     from scrm import accounts
     from scrm.data.push_store import MemoryPushStore
     from scrm.services.pushes import PushService

@@ -38,7 +38,7 @@ def main() -> None:
 
     from local.moto_atomic import install
     from local.sandbox import SandboxClient, SandboxServer
-    from local.stack import demo_secrets
+    from local.seed import demo_secrets
 
     install()
     server = SandboxServer(port=0).start()

@@ -28,7 +28,8 @@ def worker(barrier, results):
 
 
 def main() -> None:
-    from local.stack import backing_services, demo_secrets
+    from local.seed import demo_secrets
+    from local.stack import backing_services
 
     os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
     with backing_services("bench") as urls:

@@ -9,7 +9,9 @@ using a table, an index, a queue or a write action shows up as a diff of access.
 How it reads the code (static, no AWS; errs on the side of granting, never of refusing):
 - reach: from a function's handler, the modules it imports (at the top of its module and inside the handler),
   then every `scrm`/`functions` module those import anywhere (lazy imports inside functions included) and
-  every module named by a string constant (`HANDLER_MODULES` in scrm.services.events);
+  every module named by a string constant, all of whose functions count as reached (imported for their
+  registrations). A string in a module-level constant (`HANDLER_MODULES` in scrm.services.events) is an import
+  of the functions that read the constant (`_load`), not of every importer of the module;
 - tables: in each reached module, each function (a method also sees what its class references) uses the
   models it names; a PynamoDB call there (`Model.get/query/scan/batch_get/batch_write`, `x.save/update/
   delete/refresh/condition_check`, `Model.<index>.query`) or a low-level client call (`put_item`, ...) is
@@ -88,24 +90,52 @@ def _package(name: str) -> str:
     return name if module_file(name).name in ("__init__.py", name.rpartition(".")[2]) else name.rpartition(".")[0]
 
 
-def imports_in(module: str, nodes) -> set[str]:
-    """Our modules imported by `nodes` (AST subtrees of `module`), and string constants naming one."""
+def imports_in(module: str, nodes, *, strings: bool = True) -> set[str]:
+    """Our modules imported by `nodes` (AST subtrees of `module`), and (with `strings`) string constants naming
+    one."""
     out = set()
     for node in (n for tree in nodes for n in ast.walk(tree)):
         if isinstance(node, ast.Import):
             out |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                parts = _package(module).split(".")
-                base = ".".join(parts[:len(parts) - node.level + 1])
-                source = f"{base}.{node.module}" if node.module else base
-            else:
-                source = node.module
+            source = _import_source(module, node)
             out.add(source)
             out |= {f"{source}.{a.name}" for a in node.names}
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.startswith("scrm."):
+        elif strings and isinstance(node, ast.Constant) and isinstance(node.value, str) and \
+                node.value.startswith("scrm."):
             out.add(node.value)
     return {m for m in out if _ours(m)}
+
+
+def _import_source(module: str, node: ast.ImportFrom) -> str:
+    """The absolute module a `from ... import` in `module` reads from."""
+    if not node.level:
+        return node.module
+    parts = _package(module).split(".")
+    base = ".".join(parts[:len(parts) - node.level + 1])
+    return f"{base}.{node.module}" if node.module else base
+
+
+def _named_modules(node) -> set[str]:
+    """Our modules named by string constants in `node` (imported by name: `importlib.import_module(m)`)."""
+    return {n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+            and n.value.startswith("scrm.") and _ours(n.value)}
+
+
+@cache
+def _module_constants(module: str) -> dict[str, frozenset[str]]:
+    """{name: modules its string constants name} for the module's top-level assignments
+    (`HANDLER_MODULES = ["scrm.services.welcome", ...]`): imported by the functions that read the name, not by
+    importing the module."""
+    out = {}
+    for node in parsed(module).body:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, ast.AnnAssign) and node.value is not None else []
+        named = _named_modules(node.value) if targets else set()
+        for target in targets:
+            if isinstance(target, ast.Name) and named:
+                out[target.id] = frozenset(named)
+    return out
 
 
 @cache
@@ -202,11 +232,10 @@ def edges(module: str, name: str) -> set[tuple[str, str]]:
     node = scope_node(module, name)
     own_class = name.split(".")[0] if "." in name else None
     bound = _bindings(module, [scope_node(module, TOP), node])
-    out = {(m, TOP) for m in imports_in(module, [node])}
-    for m in list(imports_in(module, [node])):
-        if any(isinstance(c, ast.Constant) and c.value == m for c in ast.walk(node)):
-            # a module named in a string is imported for its registrations (@on handlers): all its functions
-            out |= {(m, d) for d in definitions(m)[0]}
+    named = _string_imports(module, name, node)
+    out = {(m, TOP) for m in imports_in(module, [node], strings=False) | named}
+    for m in named:  # a module named in a string is imported for its registrations (@on handlers): all of it
+        out |= {(m, d) for d in definitions(m)[0]}
     calls = {id(c.func) for c in ast.walk(node) if isinstance(c, ast.Call)}
     for ref in ast.walk(node):
         if not isinstance(ref, ast.Name | ast.Attribute):
@@ -214,29 +243,48 @@ def edges(module: str, name: str) -> set[tuple[str, str]]:
         chain = _chain(ref)
         if not chain or (isinstance(ref, ast.Name) and ref.id != chain[0]):
             continue
-        head = chain[0]
-        if head in ("self", "cls") and own_class and len(chain) > 1:
+        if chain[0] in ("self", "cls") and own_class and len(chain) > 1:
             out |= {(module, f"{own_class}.{chain[1]}")} & set(_all_scopes(module))
-            continue
-        if head in bound:
-            kind = bound[head]
-            if kind[0] == "attr":
-                out |= _targets_in(kind[1], kind[2])
-                continue
-            target, rest = kind[1], chain[1:]
-            while rest and _ours(f"{target}.{rest[0]}"):
-                target, rest = f"{target}.{rest[0]}", rest[1:]
-            out.add((target, TOP))
-            if rest:
-                out |= _targets_in(target, rest[0])
-            continue
-        local = _targets_in(module, head) if head in definitions(module)[0] or head in definitions(module)[1] else set()
-        if local:
-            out |= local
-            continue
-        if isinstance(ref, ast.Attribute) and id(ref) in calls and len(chain) > 1:
-            out |= _methods_named(module, chain[-1])  # x.method(...) on an object of unknown type
+        elif chain[0] in bound:
+            out |= _bound_targets(bound[chain[0]], chain[1:])
+        else:
+            out |= _local_or_unknown(module, chain, isinstance(ref, ast.Attribute) and id(ref) in calls)
     return out
+
+
+def _string_imports(module: str, name: str, node) -> set[str]:
+    """Modules a scope imports by name: strings in a function, or the module constants it reads. A module's
+    top-level strings are data until a function reads them (importing events does not load its handlers)."""
+    if name == TOP:
+        return set()
+    constants = _module_constants(module)
+    read = {n.id for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in constants}
+    return _named_modules(node) | {m for n in read for m in constants[n]}
+
+
+def _bound_targets(kind: tuple, rest: list[str]) -> set[tuple[str, str]]:
+    """What `name.rest...` denotes when `name` is bound by an import (`kind`, from _bindings)."""
+    if kind[0] == "attr":
+        return _targets_in(kind[1], kind[2])
+    target = kind[1]
+    while rest and _ours(f"{target}.{rest[0]}"):
+        target, rest = f"{target}.{rest[0]}", rest[1:]
+    out = {(target, TOP)}
+    if rest:
+        out |= _targets_in(target, rest[0])
+    return out
+
+
+def _local_or_unknown(module: str, chain: list[str], called_method: bool) -> set[tuple[str, str]]:
+    """A name defined in `module`, or (for `x.method(...)` on an object of unknown type) every such method."""
+    head = chain[0]
+    defs, classes = definitions(module)
+    local = _targets_in(module, head) if head in defs or head in classes else set()
+    if local:
+        return local
+    if called_method and len(chain) > 1:
+        return set(_methods_named(module, chain[-1]))
+    return set()
 
 
 def _all_scopes(module: str) -> list[str]:
@@ -384,83 +432,105 @@ def _named_models(module: str, name: str) -> frozenset[str]:
     return frozenset(m for m in _names(module, name, scope_node(module, name)) if m in models)
 
 
+class _Found:
+    """What one scope touches, filled call by call (scope_needs)."""
+
+    def __init__(self):
+        self.tables: dict[str, set[str]] = {}
+        self.indexes: dict[str, set[str]] = {}
+        self.queues: set[str] = set()
+        self.ssm: set[str] = set()
+
+    def table(self, table: str, action: str | None = None) -> None:
+        actions = self.tables.setdefault(table, set())
+        if action:
+            actions.add(action)
+
+    def index(self, table: str, names) -> None:
+        self.indexes.setdefault(table, set()).update(names)
+
+
 @cache
 def scope_needs(module: str, name: str) -> dict:
     """{"tables": {table: {action}}, "indexes": {table: {index}}, "queues": {queue}, "ssm": {action}}."""
     models = _models()
     queues = _aliases(module, _queue_constants()) if module != "scrm.queues" else {}
-    tables: dict[str, set[str]] = {}
-    indexes: dict[str, set[str]] = {}
-    sent, ssm = set(), set()
     senders, queue_modules = _queue_imports(module)
     class_name = name.split(".")[0] if "." in name else None
     class_names = _class_names(module, class_name) if class_name else frozenset()
     aliases = _model_aliases(module, name)
-    for scope in [scope_node(module, name)]:
-        names = _names(module, name, scope)
-        named = {m for m in (names | class_names) if m in models}
-        if class_name in models:
-            named.add(class_name)
-        # A model or item handed over by a function this one calls (`contact_model, _ = _models()`,
-        # `for item, actions in counter_updates(...)`): its models count for calls on unknown receivers.
-        handed = named | {m for target in edges(module, name) if target[1] != TOP
-                          for m in _named_models(*target)}
-        for call in (n for n in ast.walk(scope) if isinstance(n, ast.Call)):
-            chain = [aliases.get(c, c) for c in _chain(call.func)]
-            if not chain:
-                continue
-            method, receiver = chain[-1], chain[:-1]
-            if call.args and ((not receiver and method in senders) or (
-                    receiver in [[q] for q in queue_modules] and method in SENDS)):
-                target = _chain(call.args[0])
-                key = target[-1] if target else None
-                if key not in queues:
-                    raise SystemExit(f"{module}: {method}() to a queue the analysis cannot name: "
-                                     f"{ast.unparse(call.args[0])}")
-                sent |= queues[key]
-                continue
-            if method in SSM_CALLS or (method == "get_paginator" and call.args and isinstance(
-                    call.args[0], ast.Constant) and call.args[0].value in SSM_CALLS):
-                op = method if method in SSM_CALLS else call.args[0].value
-                ssm.add(SSM_CALLS[op])
-                continue
-            if method in CLIENT_CALLS or (method in ("query", "scan") and receiver[-1:] in (["_db"], ["db"])):
-                action = CLIENT_CALLS.get(method) or MODEL_CALLS[method]
-                for m in named:
-                    tables.setdefault(models[m][0], set()).add(action)
-                continue
-            if method not in MODEL_CALLS:
-                continue
-            own = [r for r in receiver if r in models]
-            if receiver[:1] in (["cls"], ["self"]) and class_name in models:
-                own = [class_name]
-            if own:
-                model = own[-1]
-                table, model_indexes = models[model]
-                after = receiver[receiver.index(model) + 1:] if model in receiver else receiver[1:]
-                index = next((model_indexes[a] for a in after if a in model_indexes), None)
-                if index and method in ("query", "count", "scan"):
-                    indexes.setdefault(table, set()).add(index)
-                    tables.setdefault(table, set())
-                    if method == "scan":
-                        tables[table].add("Scan")
-                    continue
-                if after and method in AMBIGUOUS:  # Model.attr.set(...) / .update on an attribute: not a call
-                    continue
-                tables.setdefault(table, set()).add(MODEL_CALLS[method])
-                continue
-            if method in AMBIGUOUS and not handed:
-                continue
-            for m in handed:  # a model held in a variable, an instance, or a transaction: the models named here
-                table, model_indexes = models[m]
-                tables.setdefault(table, set()).add(MODEL_CALLS[method])
-                if method in ("query", "count"):
-                    used = {model_indexes[a] for a in names if a in model_indexes}
-                    if used:
-                        indexes.setdefault(table, set()).update(used)
+    scope = scope_node(module, name)
+    names = _names(module, name, scope)
+    named = {m for m in (names | class_names) if m in models}
+    if class_name in models:
+        named.add(class_name)
+    # A model or item handed over by a function this one calls (`contact_model, _ = _models()`,
+    # `for item, actions in counter_updates(...)`): its models count for calls on unknown receivers.
+    handed = named | {m for target in edges(module, name) if target[1] != TOP for m in _named_models(*target)}
+    found = _Found()
+    for call in (n for n in ast.walk(scope) if isinstance(n, ast.Call)):
+        chain = [aliases.get(c, c) for c in _chain(call.func)]
+        if not chain:
+            continue
+        method, receiver = chain[-1], chain[:-1]
+        if call.args and ((not receiver and method in senders) or (
+                receiver in [[q] for q in queue_modules] and method in SENDS)):
+            found.queues |= _queue_sent(module, call, method, queues)
+        elif _ssm_action(call, method):
+            found.ssm.add(_ssm_action(call, method))
+        elif method in CLIENT_CALLS or (method in ("query", "scan") and receiver[-1:] in (["_db"], ["db"])):
+            for m in named:
+                found.table(models[m][0], CLIENT_CALLS.get(method) or MODEL_CALLS[method])
+        elif method in MODEL_CALLS:
+            _model_call(found, method, receiver, class_name, names, handed)
     for table, actions in LIBRARY_CALLS.get((module, name), {}).items():
-        tables.setdefault(table, set()).update(actions)
-    return {"tables": tables, "indexes": indexes, "queues": sent, "ssm": ssm}
+        found.tables.setdefault(table, set()).update(actions)
+    return {"tables": found.tables, "indexes": found.indexes, "queues": found.queues, "ssm": found.ssm}
+
+
+def _queue_sent(module: str, call: ast.Call, method: str, queues: dict[str, set[str]]) -> set[str]:
+    target = _chain(call.args[0])
+    key = target[-1] if target else None
+    if key not in queues:
+        raise SystemExit(f"{module}: {method}() to a queue the analysis cannot name: {ast.unparse(call.args[0])}")
+    return queues[key]
+
+
+def _ssm_action(call: ast.Call, method: str) -> str | None:
+    if method in SSM_CALLS:
+        return SSM_CALLS[method]
+    if method == "get_paginator" and call.args and isinstance(call.args[0], ast.Constant) and \
+            call.args[0].value in SSM_CALLS:
+        return SSM_CALLS[call.args[0].value]
+    return None
+
+
+def _model_call(found: _Found, method: str, receiver: list[str], class_name: str | None, names: set[str],
+                handed: set[str]) -> None:
+    """A PynamoDB call (`Model.get`, `Model.index.query`, `item.save`, ...) in the scope."""
+    models = _models()
+    own = [r for r in receiver if r in models]
+    if receiver[:1] in (["cls"], ["self"]) and class_name in models:
+        own = [class_name]
+    if not own:
+        if method in AMBIGUOUS and not handed:
+            return
+        for m in handed:  # a model held in a variable, an instance, or a transaction: the models named here
+            table, model_indexes = models[m]
+            found.table(table, MODEL_CALLS[method])
+            used = {model_indexes[a] for a in names if a in model_indexes} if method in ("query", "count") else ()
+            if used:
+                found.index(table, used)
+        return
+    model = own[-1]
+    table, model_indexes = models[model]
+    after = receiver[receiver.index(model) + 1:] if model in receiver else receiver[1:]
+    index = next((model_indexes[a] for a in after if a in model_indexes), None)
+    if index and method in ("query", "count", "scan"):
+        found.index(table, {index})
+        found.table(table, "Scan" if method == "scan" else None)
+    elif not (after and method in AMBIGUOUS):  # Model.attr.set(...) / .update on an attribute: not a call
+        found.table(table, MODEL_CALLS[method])
 
 
 def needs(entry: str) -> dict:
@@ -487,7 +557,7 @@ def needs(entry: str) -> dict:
 def clear_caches() -> None:
     """Forget parsed sources (tests that change a module's source)."""
     for fn in (parsed, definitions, scope_needs, _named_models, _class_names, _model_aliases, _methods_named,
-               _closure_cached):
+               _closure_cached, _module_constants):
         fn.cache_clear()
 
 

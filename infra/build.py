@@ -30,6 +30,9 @@ import sys
 import zipfile
 from pathlib import Path
 
+from infra.access import load as load_access
+from infra.template import merge
+
 ROOT = Path(__file__).resolve().parent.parent
 LAYER_SRC = ROOT / "layers" / "common" / "python"
 REQUIREMENTS = ROOT / "requirements.txt"
@@ -289,8 +292,6 @@ def layer_modules(stage: str):
 
 
 def build(stage: str, out: Path) -> Path:
-    from infra.template import merge
-
     out = out.resolve()
     package = out / "package"
     layer = build_layer(out, LAMBDA_PYTHON)
@@ -305,8 +306,6 @@ def build(stage: str, out: Path) -> Path:
     shutil.copy2(out / "layer.zip", package / "layer.zip")
     cfg, tables, queues = layer_modules(stage)
     config = json.loads(CHALICE_CONFIG.read_text())
-    from infra.access import load as load_access
-
     template = merge(template, stage=stage, settings=cfg, tables=tables, queues=queues, chalice_config=config,
                      runtime=f"python{LAMBDA_PYTHON}", layer_uri="./layer.zip", access=load_access())
     (package / "sam.json").write_text(json.dumps(template, indent=2, sort_keys=False) + "\n")

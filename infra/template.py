@@ -282,6 +282,19 @@ VPC_ACCESS = ["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2
               "ec2:DescribeNetworkInterfaces", "ec2:UnassignPrivateIpAddresses"]  # Lambda's ENIs; "*" only
 
 
+ALARM_ACTIONS = {"Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]}
+
+
+def alarm(resources: dict, logical_id: str, description: str, namespace_: str, metric: str, statistic: str,
+          dimensions: list, threshold: float = 0, evaluation_periods: int = 1) -> None:
+    stat = {"ExtendedStatistic": statistic} if statistic.startswith("p") else {"Statistic": statistic}
+    add(resources, logical_id, {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+        "AlarmDescription": description, "Namespace": namespace_, "MetricName": metric,
+        "Dimensions": dimensions, **stat, "Period": 300, "EvaluationPeriods": evaluation_periods,
+        "Threshold": threshold, "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+        "AlarmActions": ALARM_ACTIONS, "OKActions": ALARM_ACTIONS}})
+
+
 def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queues: tuple[str, ...],
           chalice_config: dict, runtime: str, layer_uri: str, access: dict) -> dict:
     t = copy.deepcopy(template)
@@ -291,25 +304,40 @@ def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queu
     outputs = t.setdefault("Outputs", {})
     default_timeout = stage_setting(chalice_config, stage, "lambda_timeout", CHALICE_DEFAULT_TIMEOUT)
 
+    add_alarm_topic(t, stage)
+    add_parameters(t)
+    if "RestAPI" in resources:
+        add_api_logging(resources, stage)
+    add_layer_and_logs(resources, outputs, functions, stage=stage, runtime=runtime, layer_uri=layer_uri)
+    add_tables(resources, outputs, tables)
+    protect_api(resources)
+    consumers = add_queues(resources, outputs, functions, settings=settings, queues=queues,
+                           default_timeout=default_timeout)
+    add_vpc(t, resources, outputs, stage)
+    grant_roles(resources, functions, access, stage=stage, settings=settings, consumers=consumers,
+                queue_ids={q: f"Queue{camel(q)}" for q in queues})
+    for lid, function in functions.items():
+        if access.get(lid, {}).get("calls_wechat"):
+            function["Properties"]["VpcConfig"] = {"Fn::If": ["UseVpc", {
+                "SecurityGroupIds": [{"Ref": "FunctionSecurityGroup"}],
+                "SubnetIds": [{"Ref": "VpcPrivateSubnet1"}, {"Ref": "VpcPrivateSubnet2"}]}, {"Ref": "AWS::NoValue"}]}
+    add_alarms(resources, functions, settings=settings, tables=tables, queues=queues,
+               default_timeout=default_timeout)
+    return t
+
+
+def add_alarm_topic(t: dict, stage: str) -> None:
     t.setdefault("Parameters", {})["AlarmEmail"] = {
         "Type": "String", "Default": "",
         "Description": "Where CloudWatch alarms are e-mailed (an SNS topic is created when set); empty: none",
     }
     t.setdefault("Conditions", {})["HasAlarmEmail"] = {"Fn::Not": [{"Fn::Equals": [{"Ref": "AlarmEmail"}, ""]}]}
-    add(resources, "AlarmTopic", {"Type": "AWS::SNS::Topic", "Condition": "HasAlarmEmail", "Properties": {
+    add(t["Resources"], "AlarmTopic", {"Type": "AWS::SNS::Topic", "Condition": "HasAlarmEmail", "Properties": {
         "TopicName": f"wechat-scrm-{stage}-alarms",
         "Subscription": [{"Protocol": "email", "Endpoint": {"Ref": "AlarmEmail"}}]}})
-    alarm_actions = {"Fn::If": ["HasAlarmEmail", [{"Ref": "AlarmTopic"}], {"Ref": "AWS::NoValue"}]}
 
-    def alarm(logical_id: str, description: str, namespace_: str, metric: str, statistic: str, dimensions: list,
-              threshold: float = 0, evaluation_periods: int = 1):
-        stat = {"ExtendedStatistic": statistic} if statistic.startswith("p") else {"Statistic": statistic}
-        add(resources, logical_id, {"Type": "AWS::CloudWatch::Alarm", "Properties": {
-            "AlarmDescription": description, "Namespace": namespace_, "MetricName": metric,
-            "Dimensions": dimensions, **stat, "Period": 300, "EvaluationPeriods": evaluation_periods,
-            "Threshold": threshold, "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
-            "AlarmActions": alarm_actions, "OKActions": alarm_actions}})
 
+def add_parameters(t: dict) -> None:
     parameters = t["Parameters"]
     parameters["LogRetentionDays"] = {
         "Type": "Number", "Default": 30, "AllowedValues": LOG_RETENTION_CHOICES,
@@ -324,24 +352,29 @@ def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queu
         "Description": "Set the account's API Gateway CloudWatch role (needed once per account and region for "
                        "access logs); 'no' when another stack already does"}
     t["Conditions"]["ConfigureApiGatewayLogging"] = {"Fn::Equals": [{"Ref": "ConfigureApiGatewayLogging"}, "yes"]}
-    if "RestAPI" in resources:
-        add(resources, "ApiAccessLogGroup", {"Type": "AWS::Logs::LogGroup", "Properties": {
-            "LogGroupName": f"/aws/apigateway/wechat-scrm-{stage}-access",
-            "RetentionInDays": {"Ref": "LogRetentionDays"}}})
-        add(resources, "ApiGatewayLoggingRole", {"Type": "AWS::IAM::Role", "Condition": "ConfigureApiGatewayLogging",
-                                                 "Properties": {
-            "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
-            "ManagedPolicyArns": [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/"
-                                              "AmazonAPIGatewayPushToCloudWatchLogs"}]}})
-        add(resources, "ApiGatewayAccount", {"Type": "AWS::ApiGateway::Account",
-                                             "Condition": "ConfigureApiGatewayLogging", "Properties": {
-            "CloudWatchRoleArn": {"Fn::GetAtt": ["ApiGatewayLoggingRole", "Arn"]}}})
-        # The stage's access log needs the account's logging role first: a conditional reference orders them.
-        resources["RestAPI"]["Properties"]["Description"] = {"Fn::If": [
-            "ConfigureApiGatewayLogging", {"Fn::Sub": f"WeChat SCRM {stage} (logging ${{ApiGatewayAccount}})"},
-            f"WeChat SCRM {stage}"]}
 
+
+def add_api_logging(resources: dict, stage: str) -> None:
+    add(resources, "ApiAccessLogGroup", {"Type": "AWS::Logs::LogGroup", "Properties": {
+        "LogGroupName": f"/aws/apigateway/wechat-scrm-{stage}-access",
+        "RetentionInDays": {"Ref": "LogRetentionDays"}}})
+    add(resources, "ApiGatewayLoggingRole", {"Type": "AWS::IAM::Role", "Condition": "ConfigureApiGatewayLogging",
+                                             "Properties": {
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "ManagedPolicyArns": [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/"
+                                          "AmazonAPIGatewayPushToCloudWatchLogs"}]}})
+    add(resources, "ApiGatewayAccount", {"Type": "AWS::ApiGateway::Account",
+                                         "Condition": "ConfigureApiGatewayLogging", "Properties": {
+        "CloudWatchRoleArn": {"Fn::GetAtt": ["ApiGatewayLoggingRole", "Arn"]}}})
+    # The stage's access log needs the account's logging role first: a conditional reference orders them.
+    resources["RestAPI"]["Properties"]["Description"] = {"Fn::If": [
+        "ConfigureApiGatewayLogging", {"Fn::Sub": f"WeChat SCRM {stage} (logging ${{ApiGatewayAccount}})"},
+        f"WeChat SCRM {stage}"]}
+
+
+def add_layer_and_logs(resources: dict, outputs: dict, functions: dict, *, stage: str, runtime: str,
+                       layer_uri: str) -> None:
     # The layer, on every function, and the runtime.
     add(resources, "CommonLayer", {"Type": "AWS::Serverless::LayerVersion", "Properties": {
         "LayerName": f"wechat-scrm-{stage}-common", "Description": "scrm package and its dependencies",
@@ -367,16 +400,17 @@ def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queu
             "RetentionInDays": {"Ref": "LogRetentionDays"}}})
         function["DependsOn"] = sorted(set(function.get("DependsOn", [])) | {f"{lid}LogGroup"})
 
-    # Tables.
-    table_arns = []
+
+def add_tables(resources: dict, outputs: dict, tables: dict[str, dict]) -> None:
     for name, resource in sorted(tables.items()):
         lid = f"Table{camel(name)}"
         add(resources, lid, copy.deepcopy(resource))
-        table_arns += [{"Fn::GetAtt": [lid, "Arn"]}, {"Fn::Sub": f"${{{lid}.Arn}}/index/*"}]
         outputs[f"{lid}Name"] = {"Value": {"Ref": lid}}
 
-    protect_api(resources)
 
+def add_queues(resources: dict, outputs: dict, functions: dict, *, settings, queues: tuple[str, ...],
+               default_timeout: int) -> dict[str, list[str]]:
+    """Each queue and its dead-letter queue, the consumers' event sources pointed at them; {queue: consumers}."""
     # Queues: consumers first, since they set the visibility timeout.
     by_name = {settings.queue_name(q): q for q in queues}
     consumers: dict[str, list[str]] = {q: [] for q in queues}
@@ -387,7 +421,6 @@ def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queu
                 raise SystemExit(f"{lid}.{event_name} consumes queue {queue_name!r}, which infra/ does not create: "
                                  "add it to scrm.queues.ALL_QUEUES")
             consumers[by_name[queue_name]].append(lid)
-    queue_arns = []
     for q in queues:
         lid, dlq = f"Queue{camel(q)}", f"Queue{camel(q)}Dlq"
         timeouts = [functions[f]["Properties"].get("Timeout", default_timeout) for f in consumers[q]]
@@ -400,10 +433,9 @@ def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queu
             "MessageRetentionPeriod": QUEUE_RETENTION, "SqsManagedSseEnabled": True,
             "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [dlq, "Arn"]},
                               "maxReceiveCount": MAX_RECEIVE_COUNT}}})
-        queue_arns.append({"Fn::GetAtt": [lid, "Arn"]})
         outputs[f"{lid}Url"] = {"Value": {"Ref": lid}}
         outputs[f"{dlq}Url"] = {"Value": {"Ref": dlq}}
-        alarm(f"{dlq}DepthAlarm", f"Messages in {settings.queue_name(q)}-dlq: events that failed "
+        alarm(resources, f"{dlq}DepthAlarm", f"Messages in {settings.queue_name(q)}-dlq: events that failed "
               f"{MAX_RECEIVE_COUNT} times", "AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum",
               [{"Name": "QueueName", "Value": {"Fn::GetAtt": [dlq, "QueueName"]}}])
     for function in functions.values():
@@ -411,42 +443,40 @@ def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queu
             props = event["Properties"]
             props["Queue"] = {"Fn::GetAtt": [f"Queue{camel(by_name[queue_name_of(props['Queue'])])}", "Arn"]}
             props["FunctionResponseTypes"] = ["ReportBatchItemFailures"]
+    return consumers
 
-    add_vpc(t, resources, outputs, stage)
-    grant_roles(resources, functions, access, stage=stage, settings=settings, consumers=consumers,
-                queue_ids={q: f"Queue{camel(q)}" for q in queues})
-    for lid, function in functions.items():
-        if access.get(lid, {}).get("calls_wechat"):
-            function["Properties"]["VpcConfig"] = {"Fn::If": ["UseVpc", {
-                "SecurityGroupIds": [{"Ref": "FunctionSecurityGroup"}],
-                "SubnetIds": [{"Ref": "VpcPrivateSubnet1"}, {"Ref": "VpcPrivateSubnet2"}]}, {"Ref": "AWS::NoValue"}]}
+
+def add_alarms(resources: dict, functions: dict, *, settings, tables: dict, queues: tuple[str, ...],
+               default_timeout: int) -> None:
     # Alarms per function: errors, throttles, and a duration near the timeout (the next one is cut short).
     for lid, function in functions.items():
         dims = [{"Name": "FunctionName", "Value": {"Ref": lid}}]
-        alarm(f"{lid}ErrorsAlarm", f"{lid} raised errors", "AWS/Lambda", "Errors", "Sum", dims)
-        alarm(f"{lid}ThrottlesAlarm", f"{lid} was throttled", "AWS/Lambda", "Throttles", "Sum", dims)
+        alarm(resources, f"{lid}ErrorsAlarm", f"{lid} raised errors", "AWS/Lambda", "Errors", "Sum", dims)
+        alarm(resources, f"{lid}ThrottlesAlarm", f"{lid} was throttled", "AWS/Lambda", "Throttles", "Sum", dims)
         timeout = function["Properties"].get("Timeout", default_timeout)
-        alarm(f"{lid}DurationAlarm", f"{lid} ran longer than {int(NEAR_TIMEOUT * 100)}% of its {timeout} s timeout",
-              "AWS/Lambda", "Duration", "Maximum", dims, threshold=int(NEAR_TIMEOUT * timeout * 1000))
+        alarm(resources, f"{lid}DurationAlarm",
+              f"{lid} ran longer than {int(NEAR_TIMEOUT * 100)}% of its {timeout} s timeout", "AWS/Lambda",
+              "Duration", "Maximum", dims, threshold=int(NEAR_TIMEOUT * timeout * 1000))
     # Each queue's oldest message: a consumer that stopped keeping up (the welcome queue within a code's life).
     for q in queues:
         age = WELCOME_AGE_SECONDS if q == "welcome" else QUEUE_AGE_SECONDS
-        alarm(f"Queue{camel(q)}AgeAlarm", f"the oldest message on {settings.queue_name(q)} waited over {age} s",
-              "AWS/SQS", "ApproximateAgeOfOldestMessage", "Maximum",
+        alarm(resources, f"Queue{camel(q)}AgeAlarm",
+              f"the oldest message on {settings.queue_name(q)} waited over {age} s", "AWS/SQS",
+              "ApproximateAgeOfOldestMessage", "Maximum",
               [{"Name": "QueueName", "Value": {"Fn::GetAtt": [f"Queue{camel(q)}", "QueueName"]}}], threshold=age)
     # DynamoDB throttles, read or write, per table.
     for name in sorted(tables):
         lid = f"Table{camel(name)}"
         dims = [{"Name": "TableName", "Value": {"Ref": lid}}]
         for metric in ("ReadThrottleEvents", "WriteThrottleEvents"):
-            alarm(f"{lid}{metric}Alarm", f"{settings.table_name(name)}: {metric}", "AWS/DynamoDB", metric, "Sum",
-                  dims)
+            alarm(resources, f"{lid}{metric}Alarm", f"{settings.table_name(name)}: {metric}", "AWS/DynamoDB",
+                  metric, "Sum", dims)
     # The API: server errors, and p99 latency against WeChat's 5-second callback deadline.
     if "RestAPI" in resources:
         api = resources["RestAPI"]["Properties"]
         name = (api.get("DefinitionBody") or {}).get("info", {}).get("title", "wechat-scrm")  # the REST API's name
         dims = [{"Name": "ApiName", "Value": name}, {"Name": "Stage", "Value": api.get("StageName", "api")}]
-        alarm("Api5xxAlarm", "the API answered 5xx", "AWS/ApiGateway", "5XXError", "Sum", dims)
-        alarm("ApiLatencyP99Alarm", f"API p99 latency over {API_P99_MS} ms (WeChat waits 5 s for a callback)",
-              "AWS/ApiGateway", "Latency", "p99", dims, threshold=API_P99_MS)
-    return t
+        alarm(resources, "Api5xxAlarm", "the API answered 5xx", "AWS/ApiGateway", "5XXError", "Sum", dims)
+        alarm(resources, "ApiLatencyP99Alarm",
+              f"API p99 latency over {API_P99_MS} ms (WeChat waits 5 s for a callback)", "AWS/ApiGateway",
+              "Latency", "p99", dims, threshold=API_P99_MS)

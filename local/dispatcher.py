@@ -14,6 +14,9 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler
+
+from scrm.config import settings
 
 ACCOUNT = "123456789012"
 
@@ -52,8 +55,6 @@ def schedule_seconds(expression: str) -> int:
 class Dispatcher:
     def __init__(self, app, region: str, schedule_speedup: float = 1.0, concurrency: int = 4):
         import boto3
-
-        from scrm.config import settings
 
         self.app = app
         self.sqs = boto3.client("sqs", region_name=region)
@@ -193,8 +194,6 @@ class Dispatcher:
 
 def control_handler(dispatcher: Dispatcher):
     """A tiny HTTP control surface: POST /drain, POST /fire/<name>, GET /status."""
-    from http.server import BaseHTTPRequestHandler
-
     class Handler(BaseHTTPRequestHandler):
         def _send(self, status, payload):
             body = json.dumps(payload, default=str).encode()

@@ -6,17 +6,28 @@ which plays WeChat with the same Token and EncodingAESKey.
 
 from __future__ import annotations
 
+import secrets
+
 import requests
+
+from scrm import accounts
+from scrm.services import replies
+from scrm.services.admin_keys import bootstrap_local_key
+from scrm.tenancy import Scope
 
 DEMO_OA = {"account_id": "demo-oa", "app_id": "wx0000000000demo01", "original_id": "gh_demo000000001",
            "name": "Demo Official Account", "account_type": "service"}
 DEMO_WECOM = {"account_id": "demo-wecom", "app_id": "ww0000000000demo01", "name": "Demo WeCom corp"}
 
 
-def seed(stack) -> dict:
-    from local.stack import demo_secrets
-    from scrm import accounts
+def demo_secrets() -> dict:
+    """A fresh AppSecret, callback Token and EncodingAESKey (43 letters and digits)."""
+    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    return {"app_secret": secrets.token_hex(16), "token": secrets.token_hex(8),
+            "aes_key": "".join(secrets.choice(alphabet) for _ in range(43))}
 
+
+def seed(stack) -> dict:
     oa_secrets, wecom_secrets = demo_secrets(), demo_secrets()
     accounts.register(kind="oa", **DEMO_OA, **oa_secrets)
     accounts.register(kind="wecom", **DEMO_WECOM, **wecom_secrets)
@@ -38,19 +49,12 @@ def seed(stack) -> dict:
 
 
 def seed_admin() -> dict:
-    """The first admin key (created once per start). Filled in by the admin API's bootstrap."""
-    try:
-        from scrm.services.admin_keys import bootstrap_local_key
-    except ImportError:
-        return {}
+    """The first admin key (created once per start)."""
     return bootstrap_local_key()
 
 
 def seed_content() -> None:
     """A welcome and one keyword rule, so a demo follow or message gets a visible reply."""
-    from scrm.services import replies
-    from scrm.tenancy import Scope
-
     for account_id, text in ((DEMO_OA["account_id"], "Welcome to the demo Official Account!"),
                              (DEMO_WECOM["account_id"], "Hello from the demo corp!")):
         replies.put_welcome(Scope.system(account_id), account_id, {"welcome": {"type": "text", "content": text}})

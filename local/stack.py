@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -19,6 +18,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import requests
@@ -47,12 +47,6 @@ def wait_http(url: str, timeout: float = 30.0) -> None:
         except requests.RequestException:
             time.sleep(0.1)
     raise RuntimeError(f"{url} did not come up within {timeout:.0f}s")
-
-
-def demo_secrets() -> dict:
-    alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-    return {"app_secret": secrets.token_hex(16), "token": secrets.token_hex(8),
-            "aes_key": "".join(secrets.choice(alphabet) for _ in range(43))}
 
 
 @contextmanager
@@ -159,8 +153,6 @@ class LocalStack:
         threading.Thread(target=server.serve_forever, daemon=True, name="api").start()
         self.servers.append(server)
         self.dispatcher = Dispatcher(app, REGION, self.speedup).start(run_schedules=self.schedules)
-        from http.server import ThreadingHTTPServer
-
         control = ThreadingHTTPServer(("127.0.0.1", self.control_port), control_handler(self.dispatcher))
         threading.Thread(target=control.serve_forever, daemon=True, name="control").start()
         self.servers.append(control)

@@ -19,6 +19,7 @@ Output is JSON; errors print the API's error and exit with status 1.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -435,8 +436,6 @@ def dlq_redrive(queue_names, limit, stage):
 
 
 def _use_layer(stage: str | None) -> None:
-    import os
-
     layer = Path(__file__).resolve().parent.parent / "layers" / "common" / "python"
     if layer.is_dir() and str(layer) not in sys.path:
         sys.path.insert(0, str(layer))

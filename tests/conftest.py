@@ -64,21 +64,12 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 
 def reset_layer_caches() -> None:
     """Forget everything a warm container keeps between invocations (tests are separate invocations)."""
-    from scrm import accounts, aws, bootstrap, idempotency, queues
+    from scrm import bootstrap
     from scrm.config import reset_settings
-    from scrm.gateway import tokens
-    from scrm.services import callbacks, channels, replies, welcome
+    from scrm.services import channels
 
     bootstrap.reset()  # the composition root: every slot and per-container cache it holds
-    accounts.forget_cache()  # also the secrets cache
-    aws.reset_clients()
-    queues.queue_url.cache_clear()
-    tokens.forget_memory()
-    idempotency.persistence_layer.cache_clear()
     channels.forget_cache()
-    replies.forget_cache()
-    callbacks._SERVICE = None
-    welcome._INBOX = None
     reset_settings()
 
 
@@ -131,7 +122,7 @@ def _point_gateways_at(monkeypatch, url: str) -> None:
 def oa_account(aws, sandbox, monkeypatch):
     """A service OA registered in our registry (secrets in moto SSM) and in the sandbox, gateways pointed there."""
     from local.sandbox import SandboxClient
-    from local.stack import demo_secrets
+    from local.seed import demo_secrets
     from scrm import accounts
 
     _point_gateways_at(monkeypatch, sandbox.url)
@@ -149,7 +140,7 @@ def oa_account(aws, sandbox, monkeypatch):
 @pytest.fixture
 def wecom_account(aws, sandbox, monkeypatch):
     from local.sandbox import SandboxClient
-    from local.stack import demo_secrets
+    from local.seed import demo_secrets
     from scrm import accounts
 
     _point_gateways_at(monkeypatch, sandbox.url)

@@ -631,6 +631,26 @@ class OAPlatform:
         if kind in ("text", "click", "view", "location") and not following:
             self._follow(app, openid, None, spec)  # only followers can talk to an OA; create one implicitly
 
+        if kind in ("subscribe", "scan", "unsubscribe"):
+            fields = self._follow_event(app, kind, head, openid, scene, spec)
+        elif kind in ("text", "click", "view", "location"):
+            fields = self._message_event(app, kind, head, openid, spec)
+        elif kind == "masssendjobfinish":
+            if spec.get("msg_id") in app.mass_jobs:
+                return (*self.finish_mass(appid, spec["msg_id"], spec.get("status", "send success")), openid)
+            fields = {**head, "FromUserName": "mphelper", "MsgType": "event", "Event": "MASSSENDJOBFINISH",
+                      "MsgID": spec.get("msg_id", 1000000001), "Status": spec.get("status", "send success"),
+                      "TotalCount": spec.get("total_count", 0), "FilterCount": spec.get("filter_count", 0),
+                      "SentCount": spec.get("sent_count", 0), "ErrorCount": spec.get("error_count", 0)}
+        elif kind == "templatesendjobfinish":
+            fields = {**head, "MsgType": "event", "Event": "TEMPLATESENDJOBFINISH",
+                      "MsgID": spec.get("msg_id", 200228332), "Status": spec.get("status", "success")}
+        else:
+            raise ApiError(47001, f"unknown event type {spec.get('type')!r}")
+        return app, build_xml(fields), openid
+
+    def _follow_event(self, app: OAApp, kind: str, head: dict, openid: str, scene: str | None, spec: dict) -> dict:
+        """subscribe (with a qrscene_ when it came through a code), SCAN by a follower, unsubscribe."""
         if kind == "subscribe":
             fields = {**head, "MsgType": "event", "Event": "subscribe"}
             if scene is not None:
@@ -646,11 +666,15 @@ class OAPlatform:
             fields = {**head, "MsgType": "event", "Event": "SCAN", "EventKey": scene,
                       "Ticket": self._ticket_for(app, scene, spec.get("ticket"))}
             self._open_window(app, openid, "scan")
-        elif kind == "unsubscribe":
+        else:  # unsubscribe
             fields = {**head, "MsgType": "event", "Event": "unsubscribe", "EventKey": ""}
             app.followers.unsubscribe(openid)
             app.windows.pop(openid, None)
-        elif kind == "text":
+        return fields
+
+    def _message_event(self, app: OAApp, kind: str, head: dict, openid: str, spec: dict) -> dict:
+        """A follower's message or menu action: text, CLICK, VIEW, LOCATION."""
+        if kind == "text":
             fields = {**head, "MsgType": "text", "Content": spec.get("content", "hello"),
                       "MsgId": spec.get("msg_id") or secrets.randbelow(9 * 10**18) + 10**18}
             self._open_window(app, openid, "text")
@@ -660,23 +684,11 @@ class OAPlatform:
         elif kind == "view":
             fields = {**head, "MsgType": "event", "Event": "VIEW", "EventKey": spec.get("key") or spec.get("url", ""),
                       "MenuId": spec.get("menu_id", 1)}
-        elif kind == "location":
+        else:  # location
             fields = {**head, "MsgType": "event", "Event": "LOCATION",
                       "Latitude": spec.get("latitude", 23.137466), "Longitude": spec.get("longitude", 113.352425),
                       "Precision": spec.get("precision", 119.385040)}
-        elif kind == "masssendjobfinish":
-            if spec.get("msg_id") in app.mass_jobs:
-                return (*self.finish_mass(appid, spec["msg_id"], spec.get("status", "send success")), openid)
-            fields = {**head, "FromUserName": "mphelper", "MsgType": "event", "Event": "MASSSENDJOBFINISH",
-                      "MsgID": spec.get("msg_id", 1000000001), "Status": spec.get("status", "send success"),
-                      "TotalCount": spec.get("total_count", 0), "FilterCount": spec.get("filter_count", 0),
-                      "SentCount": spec.get("sent_count", 0), "ErrorCount": spec.get("error_count", 0)}
-        elif kind == "templatesendjobfinish":
-            fields = {**head, "MsgType": "event", "Event": "TEMPLATESENDJOBFINISH",
-                      "MsgID": spec.get("msg_id", 200228332), "Status": spec.get("status", "success")}
-        else:
-            raise ApiError(47001, f"unknown event type {spec.get('type')!r}")
-        return app, build_xml(fields), openid
+        return fields
 
     def follower(self, appid: str, openid: str) -> dict:
         app = self.app(appid)

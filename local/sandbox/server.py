@@ -68,11 +68,7 @@ class Sandbox:
         body: Any = None
         status, ctype, payload = 200, "application/json", None
         try:
-            if raw_body:
-                try:
-                    body = json.loads(raw_body.decode("utf-8"))
-                except ValueError:
-                    raise ApiError(47001, "data format error") from None
+            body = _json_body(raw_body)
             if fault and fault.errcode is not None and not fault.apply:
                 raise ApiError(fault.errcode, fault.errmsg or FAULT_MESSAGES.get(fault.errcode, "injected fault"))
             if fault and fault.answer and not fault.apply:
@@ -98,9 +94,7 @@ class Sandbox:
         except _Answered:
             pass
         if payload is None:
-            if "errcode" not in result and platform == "wecom":
-                result = {"errcode": 0, "errmsg": "ok", **result}
-            payload = json.dumps(result, ensure_ascii=False).encode("utf-8")
+            result, payload = _json_answer(platform, result)
         with self.lock:
             self.calls.record(method=method, path=endpoint, platform=platform, app=app,
                               query={k: v for k, v in query.items() if k != "access_token"},
@@ -470,3 +464,20 @@ class SandboxServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _json_body(raw_body: bytes):
+    """A call's JSON body (None when empty); WeChat answers 47001 to one it cannot parse."""
+    if not raw_body:
+        return None
+    try:
+        return json.loads(raw_body.decode("utf-8"))
+    except ValueError:
+        raise ApiError(47001, "data format error") from None
+
+
+def _json_answer(platform: str, result: dict) -> tuple[dict, bytes]:
+    """(the answer as logged, its bytes): WeCom puts errcode 0 / errmsg ok on every success."""
+    if "errcode" not in result and platform == "wecom":
+        result = {"errcode": 0, "errmsg": "ok", **result}
+    return result, json.dumps(result, ensure_ascii=False).encode("utf-8")

@@ -6,6 +6,7 @@ lock; callbacks produced by state changes go to `outbox` and are sent by the ser
 
 from __future__ import annotations
 
+import io
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -308,8 +309,6 @@ class WeComPlatform:
         """The PNG behind a contact way's qr_code URL (None when no corp holds that way)."""
         for corp in self.apps.values():
             if config_id in corp.contact_ways:
-                import io
-
                 import segno
 
                 buf = io.BytesIO()
@@ -349,12 +348,7 @@ class WeComPlatform:
             raise ApiError(41050, "invalid welcome code or expired (valid 20 s after the add event)")
         if rec["used"]:
             raise ApiError(41051, "externaluser has started chatting")
-        if not body.get("text") and not body.get("attachments"):
-            raise bad("text or attachments required")
-        if len((body.get("text") or {}).get("content", "").encode("utf-8")) > 4000:
-            raise bad("text.content exceeds 4000 bytes")
-        if len(body.get("attachments") or []) > 9:
-            raise bad("at most 9 attachments")
+        _check_message(body)
         rec["used"] = True
         corp.welcome_sent.append({"welcome_code": code, "userid": rec["userid"],
                                   "external_userid": rec["external_userid"], "at": self.now,
@@ -432,45 +426,15 @@ class WeComPlatform:
     @api("POST", EC + "add_msg_template")
     def add_msg_template(self, corp, q, body):
         chat_type = body.get("chat_type", "single")
-        if chat_type not in ("single", "group"):
-            raise bad("chat_type must be single or group")
-        if not body.get("text") and not body.get("attachments"):
-            raise bad("text or attachments required")
-        if len((body.get("text") or {}).get("content", "").encode("utf-8")) > 4000:
-            raise bad("text.content exceeds 4000 bytes")
-        if len(body.get("attachments") or []) > 9:
-            raise bad("at most 9 attachments")
+        _check_msg_template(body, chat_type)
         sender = body.get("sender")
         if sender:
             self._staff(corp, sender)
-        targets: dict[str, list[str]] = {}  # sender -> customers (or chats)
         fail: list[str] = []
         if chat_type == "group":
-            if not sender:
-                raise bad("sender is required for group chat_type")
-            chats = [c for c, g in corp.groupchats.items() if g["owner"] == sender and g["status"] == 0]
-            if chats:
-                targets[sender] = chats
+            targets = self._group_targets(corp, sender)
         else:
-            ext_ids = body.get("external_userid")
-            if ext_ids is not None and (not isinstance(ext_ids, list) or len(ext_ids) > 10000):
-                raise bad("external_userid must be a list of at most 10000 ids")
-            if not ext_ids and not sender:
-                raise bad("external_userid and sender cannot both be empty")
-            if not ext_ids:
-                ext_ids = self._customers_of(corp, sender)
-            for e in dict.fromkeys(ext_ids):
-                cust = corp.customers.get(e)
-                if sender:
-                    owner = sender if cust and sender in cust["follow"] else None
-                else:  # the platform picks the member who last interacted with the customer
-                    follows = sorted((cust or {}).get("follow", {}).values(), key=lambda f: f["createtime"])
-                    active = [f["userid"] for f in follows if corp.staff.get(f["userid"], {}).get("status") == "active"]
-                    owner = active[-1] if active else None
-                if owner is None:
-                    fail.append(e)
-                else:
-                    targets.setdefault(owner, []).append(e)
+            targets = self._customer_targets(corp, sender, body.get("external_userid"), fail)
         if not targets:
             raise ApiError(41048, "no customer to send to", fail_list=fail)
         msgid = "msg" + rand_id(26)
@@ -481,6 +445,40 @@ class WeComPlatform:
             "results": {u: {t: {"status": 0, "send_time": 0} for t in ts} for u, ts in targets.items()},
             "fail_list": fail}
         return {"fail_list": fail, "msgid": msgid}
+
+    def _group_targets(self, corp: WeComCorp, sender: str | None) -> dict[str, list[str]]:
+        """sender -> the live group chats it owns."""
+        if not sender:
+            raise bad("sender is required for group chat_type")
+        chats = [c for c, g in corp.groupchats.items() if g["owner"] == sender and g["status"] == 0]
+        return {sender: chats} if chats else {}
+
+    def _customer_targets(self, corp: WeComCorp, sender: str | None, ext_ids, fail: list[str]
+                          ) -> dict[str, list[str]]:
+        """member -> customers to send to; customers nobody can reach go to `fail`."""
+        if ext_ids is not None and (not isinstance(ext_ids, list) or len(ext_ids) > 10000):
+            raise bad("external_userid must be a list of at most 10000 ids")
+        if not ext_ids and not sender:
+            raise bad("external_userid and sender cannot both be empty")
+        if not ext_ids:
+            ext_ids = self._customers_of(corp, sender)
+        targets: dict[str, list[str]] = {}
+        for e in dict.fromkeys(ext_ids):
+            owner = self._sender_for(corp, corp.customers.get(e), sender)
+            if owner is None:
+                fail.append(e)
+            else:
+                targets.setdefault(owner, []).append(e)
+        return targets
+
+    @staticmethod
+    def _sender_for(corp: WeComCorp, cust: dict | None, sender: str | None) -> str | None:
+        if sender:
+            return sender if cust and sender in cust["follow"] else None
+        # the platform picks the member who last interacted with the customer
+        follows = sorted((cust or {}).get("follow", {}).values(), key=lambda f: f["createtime"])
+        active = [f["userid"] for f in follows if corp.staff.get(f["userid"], {}).get("status") == "active"]
+        return active[-1] if active else None
 
     def _template(self, corp: WeComCorp, msgid: Any) -> dict:
         if not msgid:
@@ -743,20 +741,7 @@ class WeComPlatform:
                 return {"count": len(corp.customers), "external_userids": list(corp.customers)[:1000]}
             return {"groupchats": list(corp.groupchats.values())}
         if kind == "staff":
-            made = []
-            for spec in body.get("users") or [body]:
-                s = self._ensure_staff(corp, spec["userid"])
-                for k in ("name", "department"):
-                    if k in spec:
-                        s[k] = spec[k]
-                status = spec.get("status", s["status"])
-                if status not in ("active", "resigned"):
-                    raise bad("status must be active or resigned")
-                if status == "resigned" and s["status"] != "resigned":
-                    s["dimission_time"] = self.now
-                s["status"] = status
-                made.append(dict(s))
-            return {"staff": made}
+            return self._seed_staff(corp, body)
         if kind == "customers":
             owner = body.get("userid")
             self._ensure_staff(corp, owner)
@@ -764,6 +749,27 @@ class WeComPlatform:
             for e in ids:
                 self._add_follow(corp, e, owner, state=body.get("state", ""), add_way=int(body.get("add_way", 1)))
             return {"created": len(ids), "external_userids": ids}
+        return self._seed_groupchats(corp, body)
+
+    def _seed_staff(self, corp: WeComCorp, body: dict) -> dict:
+        """Create or change members (`users`, or the body as one member)."""
+        made = []
+        for spec in body.get("users") or [body]:
+            s = self._ensure_staff(corp, spec["userid"])
+            for k in ("name", "department"):
+                if k in spec:
+                    s[k] = spec[k]
+            status = spec.get("status", s["status"])
+            if status not in ("active", "resigned"):
+                raise bad("status must be active or resigned")
+            if status == "resigned" and s["status"] != "resigned":
+                s["dimission_time"] = self.now
+            s["status"] = status
+            made.append(dict(s))
+        return {"staff": made}
+
+    def _seed_groupchats(self, corp: WeComCorp, body: dict) -> dict:
+        """`count` customer group chats owned by `owner`, with `external_userids` as members."""
         owner = body.get("owner")
         self._ensure_staff(corp, owner)
         ids = []
@@ -789,93 +795,136 @@ class WeComPlatform:
                                   if w["external_userid"] == ext]}
 
     # ------------------------------------------------------------------ simulated events
+    CONTACT_EVENTS = ("add_external_contact", "add_half_external_contact", "edit_external_contact",
+                      "del_external_contact", "del_follow_user", "transfer_fail")
+    STAFF_EVENTS = ("delete_user", "update_user", "create_user")
+
     def event(self, corpid: str, spec: dict) -> tuple[WeComCorp, str, dict]:
         corp = self.app(corpid)
         kind = spec.get("type")
-        userid = spec.get("userid")
-        ext = spec.get("external_userid")
         extra: dict[str, Any] = {}
-        if kind in ("add_external_contact", "add_half_external_contact", "edit_external_contact",
-                    "del_external_contact", "del_follow_user", "transfer_fail"):
-            if not userid:
-                raise bad("userid is required")
-            head = self._head(corp, "change_external_contact", kind)
-            fields = {**head, "UserID": userid}
-            if kind.startswith("add_"):
-                self._ensure_staff(corp, userid)
-                ext = ext or "wm" + rand_id(30)
-                state = spec.get("state")
-                if state is None and spec.get("config_id") in corp.contact_ways:
-                    state = corp.contact_ways[spec["config_id"]]["state"]
-                self._add_follow(corp, ext, userid, state=state or "", add_way=int(spec.get("add_way", 1)),
-                                 name=spec.get("name"))
-                if spec.get("unionid"):  # the customer's WeChat unionid, as externalcontact/get reports it
-                    corp.customers[ext]["unionid"] = spec["unionid"]
-                fields.update(ExternalUserID=ext, State=state or "")
-                if spec.get("welcome", True):
-                    code = rand_id(43)
-                    corp.welcome_codes[code] = {"userid": userid, "external_userid": ext, "used": False,
-                                                "expires_at": self.sb.clock.now() + float(corp.cfg["welcome_code_ttl"])}
-                    fields["WelcomeCode"] = code
-                    extra["welcome_code"] = code
-            else:
-                if not ext:
-                    raise bad("external_userid is required")
-                fields["ExternalUserID"] = ext
-                cust = corp.customers.get(ext)
-                if kind == "edit_external_contact" and spec.get("state") is not None:
-                    fields["State"] = spec["state"]
-                elif kind in ("del_external_contact", "del_follow_user") and cust:
-                    cust["follow"].pop(userid, None)
-                    if spec.get("source"):
-                        fields["Source"] = spec["source"]
-                elif kind == "transfer_fail":
-                    reason = spec.get("fail_reason", "customer_refused")
-                    fields["FailReason"] = reason
-                    for t in corp.transfers:
-                        if t["external_userid"] == ext and t["status"] == 2:
-                            t["status"] = 3 if reason == "customer_refused" else 4
-            extra["external_userid"] = ext
-        elif kind in ("delete_user", "update_user", "create_user"):
-            if not userid:
-                raise bad("userid is required")
-            fields = {**self._head(corp, "change_contact", kind), "UserID": userid}
-            s = self._ensure_staff(corp, userid)
-            if kind == "delete_user":
-                s.update(status="resigned", dimission_time=self.now)
-            else:
-                if spec.get("name"):
-                    s["name"] = fields["Name"] = spec["name"]
-                if spec.get("department"):
-                    s["department"] = spec["department"]
-                    fields["Department"] = ",".join(map(str, spec["department"]))
-                if spec.get("new_userid"):
-                    fields["NewUserID"] = spec["new_userid"]
-                if spec.get("status") is not None:
-                    fields["Status"] = spec["status"]
+        if kind in self.CONTACT_EVENTS:
+            fields = self._contact_event(corp, kind, spec, extra)
+        elif kind in self.STAFF_EVENTS:
+            fields = self._staff_event(corp, kind, spec, extra)
         elif kind == "change_external_chat":
-            change = spec.get("change_type", "update")
-            chat_id = spec.get("chat_id") or "wr" + rand_id(30)
-            fields = {**self._head(corp, "change_external_chat", change), "ChatId": chat_id}
-            if change == "create" and chat_id not in corp.groupchats:
-                owner = spec.get("owner") or userid or "owner"
-                self._ensure_staff(corp, owner)
-                corp.groupchats[chat_id] = {"chat_id": chat_id, "name": spec.get("name", "客户群"), "owner": owner,
-                                            "create_time": self.now, "notice": "", "admin_list": [],
-                                            "member_list": [{"userid": owner, "type": 1, "join_time": self.now,
-                                                             "join_scene": 1}],
-                                            "member_version": rand_id(32), "status": 0}
-            elif change == "dismiss":
-                corp.groupchats.pop(chat_id, None)
-            elif change == "update":
-                members = spec.get("members") or []
-                fields.update(UpdateDetail=spec.get("update_detail", "add_member"),
-                              JoinScene=spec.get("join_scene", 0), QuitScene=spec.get("quit_scene", 0),
-                              MemChangeCnt=len(members), MemChangeList=members or None,
-                              LastMemVer=rand_id(32), CurMemVer=rand_id(32))
-            extra["chat_id"] = chat_id
+            fields = self._chat_event(corp, kind, spec, extra)
         else:
             raise bad(f"unknown event type {kind!r}")
         fields["CreateTime"] = int(spec["create_time"]) if spec.get("create_time") else self.now
         # the event is built with UserID etc. in a stable order; WeChat does not promise any
         return corp, build_xml(fields), extra
+
+    def _contact_event(self, corp: WeComCorp, kind: str, spec: dict, extra: dict) -> dict:
+        """change_external_contact: a customer added, edited or deleted, or a transfer failed."""
+        userid = spec.get("userid")
+        ext = spec.get("external_userid")
+        if not userid:
+            raise bad("userid is required")
+        head = self._head(corp, "change_external_contact", kind)
+        fields = {**head, "UserID": userid}
+        if kind.startswith("add_"):
+            ext = self._customer_added(corp, spec, userid, ext, fields, extra)
+        else:
+            if not ext:
+                raise bad("external_userid is required")
+            fields["ExternalUserID"] = ext
+            cust = corp.customers.get(ext)
+            if kind == "edit_external_contact" and spec.get("state") is not None:
+                fields["State"] = spec["state"]
+            elif kind in ("del_external_contact", "del_follow_user") and cust:
+                cust["follow"].pop(userid, None)
+                if spec.get("source"):
+                    fields["Source"] = spec["source"]
+            elif kind == "transfer_fail":
+                reason = spec.get("fail_reason", "customer_refused")
+                fields["FailReason"] = reason
+                for t in corp.transfers:
+                    if t["external_userid"] == ext and t["status"] == 2:
+                        t["status"] = 3 if reason == "customer_refused" else 4
+        extra["external_userid"] = ext
+        return fields
+
+    def _customer_added(self, corp: WeComCorp, spec: dict, userid: str, ext: str | None, fields: dict,
+                        extra: dict) -> str:
+        """The add of a customer (its follow, state, unionid and a welcome code); returns its external_userid."""
+        self._ensure_staff(corp, userid)
+        ext = ext or "wm" + rand_id(30)
+        state = spec.get("state")
+        if state is None and spec.get("config_id") in corp.contact_ways:
+            state = corp.contact_ways[spec["config_id"]]["state"]
+        self._add_follow(corp, ext, userid, state=state or "", add_way=int(spec.get("add_way", 1)),
+                         name=spec.get("name"))
+        if spec.get("unionid"):  # the customer's WeChat unionid, as externalcontact/get reports it
+            corp.customers[ext]["unionid"] = spec["unionid"]
+        fields.update(ExternalUserID=ext, State=state or "")
+        if spec.get("welcome", True):
+            code = rand_id(43)
+            corp.welcome_codes[code] = {"userid": userid, "external_userid": ext, "used": False,
+                                        "expires_at": self.sb.clock.now() + float(corp.cfg["welcome_code_ttl"])}
+            fields["WelcomeCode"] = code
+            extra["welcome_code"] = code
+        return ext
+
+    def _staff_event(self, corp: WeComCorp, kind: str, spec: dict, extra: dict) -> dict:
+        """change_contact: a member created, updated or deleted."""
+        userid = spec.get("userid")
+        if not userid:
+            raise bad("userid is required")
+        fields = {**self._head(corp, "change_contact", kind), "UserID": userid}
+        s = self._ensure_staff(corp, userid)
+        if kind == "delete_user":
+            s.update(status="resigned", dimission_time=self.now)
+        else:
+            if spec.get("name"):
+                s["name"] = fields["Name"] = spec["name"]
+            if spec.get("department"):
+                s["department"] = spec["department"]
+                fields["Department"] = ",".join(map(str, spec["department"]))
+            if spec.get("new_userid"):
+                fields["NewUserID"] = spec["new_userid"]
+            if spec.get("status") is not None:
+                fields["Status"] = spec["status"]
+        return fields
+
+    def _chat_event(self, corp: WeComCorp, kind: str, spec: dict, extra: dict) -> dict:
+        """change_external_chat: a customer group chat created, updated or dismissed."""
+        userid = spec.get("userid")
+        change = spec.get("change_type", "update")
+        chat_id = spec.get("chat_id") or "wr" + rand_id(30)
+        fields = {**self._head(corp, "change_external_chat", change), "ChatId": chat_id}
+        if change == "create" and chat_id not in corp.groupchats:
+            owner = spec.get("owner") or userid or "owner"
+            self._ensure_staff(corp, owner)
+            corp.groupchats[chat_id] = {"chat_id": chat_id, "name": spec.get("name", "客户群"), "owner": owner,
+                                        "create_time": self.now, "notice": "", "admin_list": [],
+                                        "member_list": [{"userid": owner, "type": 1, "join_time": self.now,
+                                                         "join_scene": 1}],
+                                        "member_version": rand_id(32), "status": 0}
+        elif change == "dismiss":
+            corp.groupchats.pop(chat_id, None)
+        elif change == "update":
+            members = spec.get("members") or []
+            fields.update(UpdateDetail=spec.get("update_detail", "add_member"),
+                          JoinScene=spec.get("join_scene", 0), QuitScene=spec.get("quit_scene", 0),
+                          MemChangeCnt=len(members), MemChangeList=members or None,
+                          LastMemVer=rand_id(32), CurMemVer=rand_id(32))
+        extra["chat_id"] = chat_id
+        return fields
+
+
+def _check_msg_template(body: dict, chat_type: str) -> None:
+    """add_msg_template's refusals of the message itself (errcode 40058, via `bad`)."""
+    if chat_type not in ("single", "group"):
+        raise bad("chat_type must be single or group")
+    _check_message(body)
+
+
+def _check_message(body: dict) -> None:
+    """A welcome or group message: text and/or at most 9 attachments, text at most 4000 bytes."""
+    if not body.get("text") and not body.get("attachments"):
+        raise bad("text or attachments required")
+    if len((body.get("text") or {}).get("content", "").encode("utf-8")) > 4000:
+        raise bad("text.content exceeds 4000 bytes")
+    if len(body.get("attachments") or []) > 9:
+        raise bad("at most 9 attachments")

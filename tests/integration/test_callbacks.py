@@ -24,12 +24,13 @@ from tests.timing import Clock, answer_lost
 
 @pytest.fixture
 def fresh():
-    from scrm.services import callbacks, replies
+    from scrm import bootstrap
+    from scrm.services import replies
 
-    callbacks._SERVICE = None
+    bootstrap.container().forget("callback_service")
     replies.forget_cache()
     yield
-    callbacks._SERVICE = None
+    bootstrap.container().forget("callback_service")
     replies.forget_cache()
 
 

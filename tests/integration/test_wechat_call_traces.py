@@ -5,7 +5,7 @@ daemon), so a recording tracer stands in for Powertools' X-Ray provider."""
 import contextlib
 
 from scrm import observability
-from scrm.gateway.base import gateway_for
+from scrm.gateway import gateway_for
 
 
 class Subsegment:

@@ -205,13 +205,14 @@ def test_a_recorded_callback_and_welcome_use_nothing_their_roles_lack(wecom_acco
 
     from local.sandbox import SandboxClient
     from local.sandbox import callbacks as wx
+    from scrm import bootstrap
     from scrm.aws import client as aws_client
     from scrm.queues import queue_url
-    from scrm.services import callbacks, replies
+    from scrm.services import replies
     from scrm.services.events import process_batch
     from tests.integration.test_callbacks import post, set_welcome, wecom_cfg
 
-    callbacks._SERVICE = None
+    bootstrap.container().forget("callback_service")
     replies.forget_cache()
     calls, current = record_calls(monkeypatch)
     from app import app

@@ -37,12 +37,11 @@ class Outage:
 
 @pytest.fixture
 def shop(aws, monkeypatch):
-    from scrm import accounts, secrets
+    from scrm import accounts, bootstrap
     from scrm.services.callbacks import CallbackService
 
     now = [1000.0]
-    monkeypatch.setattr(accounts, "_clock", lambda: now[0])
-    monkeypatch.setattr(secrets, "_clock", lambda: now[0])
+    monkeypatch.setattr(bootstrap.container(), "monotonic", lambda: now[0])  # ages the account and secret caches
     account = accounts.register("shop-oa", "oa", "wx0000000000shop01", "Shop", original_id="gh_shop00000001",
                                 app_secret="s" * 16, token="shoptoken99", aes_key="b" * 43)
     accounts.forget_cache()
@@ -105,10 +104,10 @@ def test_the_stale_window_is_a_setting_and_zero_turns_it_off(shop, monkeypatch):
 
 
 def test_stale_secrets_are_served_when_only_ssm_fails(aws, monkeypatch):
-    from scrm import secrets
+    from scrm import bootstrap, secrets
 
     now = [time.monotonic()]
-    monkeypatch.setattr(secrets, "_clock", lambda: now[0])
+    monkeypatch.setattr(bootstrap.container(), "monotonic", lambda: now[0])
     secrets.put_account_secrets("shop-oa", {"token": "t0ken1234"})
     assert secrets.account_secrets("shop-oa") == {"token": "t0ken1234"}
     Outage(monkeypatch).on = True

@@ -6,6 +6,7 @@ answered with a 4xx or `success` and none leaving anything in the inbox or the q
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 
@@ -215,87 +216,125 @@ MUTATIONS = ["signature", "msg_signature", "stale", "future", "ts_garbage", "non
              "entity_inner", "oversize", "bit_flip", "empty_body", "unknown_account", "echostr_forged"]
 
 
+class Hostile:
+    """One request being made hostile: a mutation changes some of its fields."""
+
+    def __init__(self, platform, data):
+        self.platform, self.data = platform, data
+        self.account = "acct-oa" if platform == "oa" else "acct-wecom"
+        self.rid = OA.app_id if platform == "oa" else WECOM.app_id
+        self.xml = oa_xml() if platform == "oa" else wecom_xml()
+        if platform == "oa":
+            self.query, body = wx.oa_request(OA_CFG, self.xml, "o-user-1", encrypt_body=True)
+        else:
+            self.query, body = wx.wecom_request(WECOM_CFG, self.xml)
+        self.body = body.encode()
+        self.method = "POST"
+        self.rnd = data.draw(st.binary(min_size=0, max_size=300))
+
+    def draw(self, strategy):
+        return self.data.draw(strategy)
+
+    def encrypted(self) -> str:
+        return wx.xmltodict.parse(self.body)["xml"]["Encrypt"]
+
+    def carry(self, enc: str) -> None:
+        """Send `enc` as the Encrypt, correctly signed (only the content is hostile)."""
+        self.query, self.body = _resign(self.query, enc), _envelope(enc).encode()
+
+    def carry_plain(self, plain: str, appid: str | None = None) -> None:
+        self.carry(wx.encrypt(AES, plain, appid or self.rid, wecom=self.platform == "wecom"))
+
+
+def _stale_or_future(r: Hostile, mutation: str) -> None:
+    delta = r.draw(st.integers(301, 10**9))
+    r.query["timestamp"] = str(max(0, int(time.time()) + (delta if mutation == "future" else -delta)))
+    r.query["msg_signature"] = _resign(r.query, r.encrypted())["msg_signature"]
+
+
+def _wrong_appid(r: Hostile, _m) -> None:
+    other = r.draw(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=20))
+    r.carry_plain(r.xml, other + "x" if other == r.rid else other)
+
+
+def _non_b64(r: Hostile, _m) -> None:
+    enc = r.draw(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1,
+                         max_size=100)).replace("]]>", "")
+    r.carry(enc or "x")
+
+
+def _truncate(r: Hostile, _m) -> None:
+    full = r.encrypted()
+    r.carry(full[:r.draw(st.integers(1, len(full) - 1))])
+
+
+def _random_plain(r: Hostile, _m) -> None:
+    r.carry_plain(r.draw(st.text(max_size=300) | st.sampled_from(
+        ["<xml></xml>", "<xml><MsgType>event</MsgType></xml>", '<!DOCTYPE x [<!ENTITY a "b">]><xml>&a;</xml>',
+         "<xml><MsgType>event</MsgType><Event>subscribe</Event><CreateTime>x</CreateTime></xml>"])))
+
+
+def _bit_flip(r: Hostile, _m) -> None:
+    start = r.body.index(b"<Encrypt><![CDATA[") + len(b"<Encrypt><![CDATA[")
+    end = r.body.index(b"]]></Encrypt>")
+    i = r.draw(st.integers(start, end - 1))  # inside the signed Encrypt (elsewhere a flip can be benign)
+    r.body = r.body[:i] + bytes([r.body[i] ^ (1 << r.draw(st.integers(0, 7)))]) + r.body[i + 1:]
+
+
+def _unknown_account(r: Hostile, _m) -> None:
+    r.account = r.draw(st.text(max_size=70))
+    if r.account in ("acct-oa", "acct-wecom"):
+        r.account += "-x"
+
+
+def _echostr_forged(r: Hostile, _m) -> None:
+    r.method = "GET"
+    r.query = {"msg_signature" if r.platform == "wecom" else "signature": r.draw(st.text(max_size=45)),
+               "timestamp": r.query.get("timestamp"), "nonce": r.query.get("nonce"), "echostr": r.draw(st.text())}
+
+
+def _set(r: Hostile, **fields) -> None:
+    for name, value in fields.items():
+        setattr(r, name, value)
+
+
+ENTITY_INNER = '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY l "lol"><!ENTITY l2 "&l;&l;&l;&l;">]><xml>&l2;</xml>'
+MUTATE = {
+    "signature": lambda r, m: r.query.update(
+        msg_signature=r.draw(st.text(alphabet="0123456789abcdef", min_size=40, max_size=40))),
+    "msg_signature": lambda r, m: r.query.update(msg_signature=r.draw(st.text(max_size=60))),
+    "stale": _stale_or_future,
+    "future": _stale_or_future,
+    "ts_garbage": lambda r, m: r.query.update(timestamp=r.draw(st.text(max_size=20))),
+    "nonce": lambda r, m: r.query.update(nonce=r.draw(st.text(max_size=80))),
+    # the others are optional
+    "drop_param": lambda r, m: r.query.pop(r.draw(st.sampled_from(["msg_signature", "timestamp", "nonce"]))),
+    "no_query": lambda r, m: _set(r, query=None),
+    "wrong_appid": _wrong_appid,
+    "garbage_b64": lambda r, m: r.carry(base64.b64encode(r.rnd).decode()),
+    "non_b64": _non_b64,
+    "truncate": _truncate,
+    "random_plain": _random_plain,
+    "random_body": lambda r, m: _set(r, body=r.rnd),
+    "doctype": lambda r, m: _set(r, body=b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + r.body),
+    "entity_inner": lambda r, m: r.carry_plain(ENTITY_INNER),
+    "oversize": lambda r, m: _set(r, body=r.body[:-6] + b"<Pad>" + b"a" * r.draw(st.integers(65536, 70000))
+                                  + b"</Pad></xml>"),
+    "bit_flip": _bit_flip,
+    "empty_body": lambda r, m: _set(r, body=b""),
+    "unknown_account": _unknown_account,
+    "echostr_forged": _echostr_forged,
+}
+assert set(MUTATE) == set(MUTATIONS)
+
+
 @settings(max_examples=2500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(platform=st.sampled_from(["oa", "wecom"]), mutation=st.sampled_from(MUTATIONS), data=st.data())
 def test_hostile_requests_have_no_side_effect(platform, mutation, data):
     svc, inbox, queue = make()
-    account = "acct-oa" if platform == "oa" else "acct-wecom"
-    rid = OA.app_id if platform == "oa" else WECOM.app_id
-    xml = oa_xml() if platform == "oa" else wecom_xml()
-    if platform == "oa":
-        query, body = wx.oa_request(OA_CFG, xml, "o-user-1", encrypt_body=True)
-    else:
-        query, body = wx.wecom_request(WECOM_CFG, xml)
-    body = body.encode()
-    method = "POST"
-    rnd = data.draw(st.binary(min_size=0, max_size=300))
-    if mutation == "signature":
-        query["msg_signature"] = data.draw(st.text(alphabet="0123456789abcdef", min_size=40, max_size=40))
-    elif mutation == "msg_signature":
-        query["msg_signature"] = data.draw(st.text(max_size=60))
-    elif mutation in ("stale", "future"):
-        delta = data.draw(st.integers(301, 10**9))
-        query["timestamp"] = str(max(0, int(time.time()) + (delta if mutation == "future" else -delta)))
-        query["msg_signature"] = _resign(query, wx.xmltodict.parse(body)["xml"]["Encrypt"])["msg_signature"]
-    elif mutation == "ts_garbage":
-        query["timestamp"] = data.draw(st.text(max_size=20))
-    elif mutation == "nonce":
-        query["nonce"] = data.draw(st.text(max_size=80))
-    elif mutation == "drop_param":
-        query.pop(data.draw(st.sampled_from(["msg_signature", "timestamp", "nonce"])))  # others are optional
-    elif mutation == "no_query":
-        query = None
-    elif mutation == "wrong_appid":
-        other = data.draw(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=20))
-        if other == rid:
-            other += "x"
-        enc = wx.encrypt(AES, xml, other, wecom=platform == "wecom")
-        query, body = _resign(query, enc), _envelope(enc).encode()
-    elif mutation == "garbage_b64":
-        import base64
-
-        enc = base64.b64encode(rnd).decode()
-        query, body = _resign(query, enc), _envelope(enc).encode()
-    elif mutation == "non_b64":
-        enc = data.draw(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1,
-                                max_size=100)).replace("]]>", "")
-        query, body = _resign(query, enc or "x"), _envelope(enc or "x").encode()
-    elif mutation == "truncate":
-        full = wx.xmltodict.parse(body)["xml"]["Encrypt"]
-        enc = full[:data.draw(st.integers(1, len(full) - 1))]
-        query, body = _resign(query, enc), _envelope(enc).encode()
-    elif mutation == "random_plain":
-        plain = data.draw(st.text(max_size=300) | st.sampled_from(
-            ["<xml></xml>", "<xml><MsgType>event</MsgType></xml>", '<!DOCTYPE x [<!ENTITY a "b">]><xml>&a;</xml>',
-             "<xml><MsgType>event</MsgType><Event>subscribe</Event><CreateTime>x</CreateTime></xml>"]))
-        enc = wx.encrypt(AES, plain, rid, wecom=platform == "wecom")
-        query, body = _resign(query, enc), _envelope(enc).encode()
-    elif mutation == "random_body":
-        body = rnd
-    elif mutation == "doctype":
-        body = b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>' + body
-    elif mutation == "entity_inner":
-        inner = '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY l "lol"><!ENTITY l2 "&l;&l;&l;&l;">]><xml>&l2;</xml>'
-        enc = wx.encrypt(AES, inner, rid, wecom=platform == "wecom")
-        query, body = _resign(query, enc), _envelope(enc).encode()
-    elif mutation == "oversize":
-        body = body[:-6] + b"<Pad>" + b"a" * data.draw(st.integers(65536, 70000)) + b"</Pad></xml>"
-    elif mutation == "bit_flip":
-        start = body.index(b"<Encrypt><![CDATA[") + len(b"<Encrypt><![CDATA[")
-        end = body.index(b"]]></Encrypt>")
-        i = data.draw(st.integers(start, end - 1))  # inside the signed Encrypt (elsewhere a flip can be benign)
-        body = body[:i] + bytes([body[i] ^ (1 << data.draw(st.integers(0, 7)))]) + body[i + 1:]
-    elif mutation == "empty_body":
-        body = b""
-    elif mutation == "unknown_account":
-        account = data.draw(st.text(max_size=70))
-        if account in ("acct-oa", "acct-wecom"):
-            account += "-x"
-    elif mutation == "echostr_forged":
-        method = "GET"
-        query = {"msg_signature" if platform == "wecom" else "signature": data.draw(st.text(max_size=45)),
-                 "timestamp": query.get("timestamp"), "nonce": query.get("nonce"), "echostr": data.draw(st.text())}
-    answer = svc.handle(platform, account, method, query, body)
+    r = Hostile(platform, data)
+    MUTATE[mutation](r, mutation)
+    answer = svc.handle(platform, r.account, r.method, r.query, r.body)
     assert answer.status in (400, 403, 404, 413) or (answer.status == 200 and answer.body == "success"), \
         (mutation, answer)
     assert not queue.sent and not inbox.items

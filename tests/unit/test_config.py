@@ -16,6 +16,7 @@ from scrm.errors import ConfigError
     ("SCRM_CALLBACK_CLOCK_SKEW_SECONDS", "3601", "SCRM_CALLBACK_CLOCK_SKEW_SECONDS"),
     ("SCRM_STALE_ACCOUNT_SECONDS", "-1", "SCRM_STALE_ACCOUNT_SECONDS"),
     ("SCRM_STALE_ACCOUNT_SECONDS", "1e9", "SCRM_STALE_ACCOUNT_SECONDS"),
+    ("SCRM_PUSH_RATE", "fast", "SCRM_PUSH_RATE"),
 ])
 def test_malformed_environment_names_the_variable(monkeypatch, name, value, needle):
     monkeypatch.setenv(name, value)
@@ -40,3 +41,16 @@ def test_callback_windows_default_and_bounds(monkeypatch):
     for value in ("30", "3600"):
         monkeypatch.setenv("SCRM_CALLBACK_CLOCK_SKEW_SECONDS", value)
         assert load_settings().callback_clock_skew == int(value)
+
+
+def test_push_and_public_url_settings(monkeypatch):
+    for name in ("SCRM_PUSH_RATE", "SCRM_PUSH_QUOTA_POLICY", "SCRM_PUBLIC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    cfg = load_settings()
+    assert (cfg.push_rate, cfg.push_quota_policy, cfg.public_base_url) == (50.0, "", None)
+    monkeypatch.setenv("SCRM_PUSH_RATE", "12.5")
+    monkeypatch.setenv("SCRM_PUSH_QUOTA_POLICY", '{"oa:*:mass": {"limit": 4}}')
+    monkeypatch.setenv("SCRM_PUBLIC_BASE_URL", "https://scrm.example.com/")
+    cfg = load_settings()
+    assert (cfg.push_rate, cfg.push_quota_policy, cfg.public_base_url) == (
+        12.5, '{"oa:*:mass": {"limit": 4}}', "https://scrm.example.com")

@@ -12,12 +12,14 @@ refuses unencrypted callback bodies; WeCom corps are always `safe` (WeCom only s
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from . import secrets as secret_store
-from .errors import AccountDisabled, ConfigError, UnknownAccount
+from .bootstrap import TtlCache, container
+from .config import settings
+from .errors import AccountDisabled, ConfigError, Conflict, UnknownAccount
+from .observability import logger
 
 KINDS = ("oa", "wecom")
 SECRET_NAMES = ("app_secret", "token", "aes_key")
@@ -25,7 +27,6 @@ ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
 CACHE_SECONDS = 60
 MESSAGE_MODES = ("plaintext", "compatible", "safe")
-_clock = time.monotonic  # tests move it
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,10 @@ def check_message_mode(kind: str, mode: str) -> str:
     return mode
 
 
-_CACHE: dict[str, tuple[float, float, Account]] = {}  # account_id -> (fresh until, loaded at, account)
+def _cache() -> TtlCache:
+    """The container's accounts (with their secrets) by account_id: fresh for CACHE_SECONDS, then kept to be
+    served stale while the table or SSM is down."""
+    return container().cache("accounts", CACHE_SECONDS)
 
 
 def _record_model():
@@ -114,7 +118,7 @@ def register(account_id: str, kind: str, app_id: str, name: str, *, app_secret: 
         callback_claims.release_token(account_id, previous_token)
     record.status = "active"
     record.save()
-    _CACHE.pop(account_id, None)
+    _cache().pop(account_id)
     return get(account_id)
 
 
@@ -130,11 +134,7 @@ def _current_token(account_id: str) -> str | None:
 
 
 def _claim(model, record, now) -> None:
-    from datetime import timedelta
-
     from pynamodb.exceptions import PutError
-
-    from .errors import Conflict
 
     record.status = "registering"
     stale = now - timedelta(seconds=CLAIM_SECONDS)
@@ -170,31 +170,30 @@ def _load(account_id: str) -> Account:
 
 
 def get(account_id: str, *, allow_disabled: bool = False) -> Account:
-    now = _clock()
-    hit = _CACHE.get(account_id)
-    if hit and hit[0] > now:
-        account = hit[2]
-    else:
+    cache = _cache()
+    account = cache.get(account_id)
+    if account is None:
         try:
             account = _load(account_id)
         except _StoreUnavailable as exc:
-            from .config import settings
-
-            age = now - hit[1] if hit else None
-            if age is None or age > settings().stale_account_seconds:
-                raise ConfigError(f"account {account_id!r} unavailable: {exc}") from exc
-            from .observability import logger
-
-            logger().warning("account store unavailable; serving the cached account",
-                             extra={"account_id": account_id, "stale_seconds": round(age)})
-            account = hit[2]
+            account = _stale(cache, account_id, exc)
         else:
-            _CACHE[account_id] = (now + CACHE_SECONDS, now, account)
+            cache.put(account_id, account)
     if account.status == "registering":
         raise ConfigError(f"registration of account {account_id!r} has not completed; register it again")
     if account.status != "active" and not allow_disabled:
         raise AccountDisabled(account_id)
     return account
+
+
+def _stale(cache: TtlCache, account_id: str, exc: Exception) -> Account:
+    """The cached account while the store is down, if it was loaded at most SCRM_STALE_ACCOUNT_SECONDS ago."""
+    stale = cache.stale(account_id)
+    if stale is None or stale[1] > settings().stale_account_seconds:
+        raise ConfigError(f"account {account_id!r} unavailable: {exc}") from exc
+    logger().warning("account store unavailable; serving the cached account",
+                     extra={"account_id": account_id, "stale_seconds": round(stale[1])})
+    return stale[0]
 
 
 def _plain(options) -> dict:
@@ -205,5 +204,5 @@ def _plain(options) -> dict:
 
 
 def forget_cache() -> None:
-    _CACHE.clear()
+    _cache().clear()
     secret_store.forget_cache()

@@ -1,16 +1,10 @@
-"""boto3 clients, created once per container and only when first used (boto3 is costly to set up)."""
+"""boto3 clients, created once per container and only when first used (boto3 is costly to set up).
 
-from functools import cache
+The clients are slots of the composition root (`scrm.bootstrap.aws_client`): `bootstrap.reset()` forgets them.
+"""
 
-from .config import settings
+from .bootstrap import aws_client
 
 
-@cache
 def client(service: str):
-    import boto3
-
-    return boto3.client(service, region_name=settings().region)
-
-
-def reset_clients() -> None:
-    client.cache_clear()
+    return aws_client(service)

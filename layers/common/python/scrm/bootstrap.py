@@ -20,6 +20,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from .config import settings
+
 
 class TtlCache:
     """A per-container cache whose entries expire `seconds` after they were put (thread-safe).
@@ -31,7 +33,7 @@ class TtlCache:
         self.seconds = seconds
         self.clock = clock
         self._lock = threading.Lock()
-        self._items: dict[Any, tuple[float, Any]] = {}
+        self._items: dict[Any, tuple[float, Any, float]] = {}  # key -> (fresh until, value, put at)
 
     def get(self, key, default=None):
         with self._lock:
@@ -40,9 +42,19 @@ class TtlCache:
                 return default
             return hit[1]
 
+    def stale(self, key) -> tuple[Any, float] | None:
+        """(value, seconds since it was put) whether or not it has expired: for serving a stale copy when the
+        source is down. None if it was never put (or was popped)."""
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is None:
+                return None
+            return hit[1], self.clock() - hit[2]
+
     def put(self, key, value, seconds: float | None = None) -> None:
         with self._lock:
-            self._items[key] = (self.clock() + (self.seconds if seconds is None else seconds), value)
+            now = self.clock()
+            self._items[key] = (now + (self.seconds if seconds is None else seconds), value, now)
 
     def pop(self, key) -> None:
         with self._lock:
@@ -59,8 +71,12 @@ class TtlCache:
 class Container:
     """One container's objects, each made once on first use by its factory (`slot`)."""
 
-    def __init__(self, clock: Callable[[], float] = time.time, **overrides):
+    def __init__(self, clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic,
+                 **overrides):
         self.clock = clock  # wall-clock "now" for business rules (draw days, schedules); tests pass a fixed one
+        # elapsed time for the per-container caches: a cache must not live longer because the wall clock was
+        # stepped back; tests move it to age a cache without waiting
+        self.monotonic = monotonic
         self._made: dict[str, Any] = dict(overrides)
         self._lock = threading.RLock()
 
@@ -73,7 +89,13 @@ class Container:
 
     def cache(self, name: str, seconds: float) -> TtlCache:
         """A named per-container cache (forgotten with the container)."""
-        return self.slot(f"cache:{name}", lambda _: TtlCache(seconds))
+        return self.slot(f"cache:{name}", lambda c: TtlCache(seconds, clock=lambda: c.monotonic()))
+
+    def forget(self, *names: str) -> None:
+        """Drop these slots (made again on next use): e.g. queue URLs after the queues were recreated."""
+        with self._lock:
+            for name in names:
+                self._made.pop(name, None)
 
     def now(self) -> float:
         return self.clock()
@@ -93,11 +115,13 @@ def container() -> Container:
     return _CURRENT
 
 
-def reset(clock: Callable[[], float] | None = None, **overrides) -> Container:
-    """Forget everything (a cold container); `overrides` pre-fill slots with fakes, `clock` fixes "now"."""
+def reset(clock: Callable[[], float] | None = None, monotonic: Callable[[], float] | None = None,
+          **overrides) -> Container:
+    """Forget everything (a cold container); `overrides` pre-fill slots with fakes, `clock` fixes "now",
+    `monotonic` the caches' elapsed time."""
     global _CURRENT
     with _CURRENT_LOCK:
-        _CURRENT = Container(clock or time.time, **overrides)
+        _CURRENT = Container(clock or time.time, monotonic or time.monotonic, **overrides)
     return _CURRENT
 
 
@@ -137,3 +161,42 @@ def _dynamo_campaign_store():
     from .stores.campaigns.dynamo import DynamoCampaignStore
 
     return DynamoCampaignStore()
+
+
+# ---- the platform: AWS clients, queue URLs, the idempotency persistence layer, the callback inbox.
+
+
+def aws_client(service: str):
+    """The container's boto3 client for `service` (boto3 is costly to set up: once per container)."""
+    return container().slot(f"aws:{service}", lambda _: _boto3_client(service))
+
+
+def _boto3_client(service: str):
+    import boto3
+
+    return boto3.client(service, region_name=settings().region)
+
+
+def inbox():
+    """The callback inbox (scrm.data.inbox.Inbox; tests pass `inbox=MemoryInbox()`)."""
+    return container().slot("inbox", lambda _: _dynamo_inbox())
+
+
+def _dynamo_inbox():
+    from .data.inbox import Inbox
+
+    return Inbox()
+
+
+# ---- accounts and callbacks: the account registry's and reply settings' caches, the callback service.
+
+
+def callback_service():
+    """The container's CallbackService (tests pass `callback_service=CallbackService(...)`)."""
+    return container().slot("callback_service", lambda _: _callback_service())
+
+
+def _callback_service():
+    from .services.callbacks import CallbackService
+
+    return CallbackService(inbox=inbox())

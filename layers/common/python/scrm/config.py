@@ -66,6 +66,13 @@ class Settings:
     # SCRM_STALE_ACCOUNT_SECONDS: when the account table or SSM fails, callbacks use the container's cached
     # account and secrets up to this old (stale is better than a lost event); 0 turns it off.
     stale_account_seconds: int = 86400
+    # SCRM_PUSH_RATE: messages per second a push sends when the account sets no push_rate_per_second.
+    push_rate: float = 50.0
+    # SCRM_PUSH_QUOTA_POLICY: a JSON object of quota rules over scrm.domain.quotas.DEFAULT_POLICY, as written
+    # (parsed and refused where a push is planned, so a bad policy never stops callbacks); "" for none.
+    push_quota_policy: str = ""
+    # SCRM_PUBLIC_BASE_URL: where the API is reached from outside (callback URLs); None: from the request.
+    public_base_url: str | None = None
     service: str = "wechat-scrm"
     extra: dict = field(default_factory=dict)
 
@@ -101,6 +108,9 @@ def load_settings() -> Settings:
         token_lock_seconds=_int("WECHAT_TOKEN_LOCK_SECONDS", 10, minimum=1),
         callback_clock_skew=_int("SCRM_CALLBACK_CLOCK_SKEW_SECONDS", 300, minimum=30, maximum=3600),
         stale_account_seconds=_int("SCRM_STALE_ACCOUNT_SECONDS", 86400, minimum=0, maximum=7 * 86400),
+        push_rate=_float("SCRM_PUSH_RATE", 50.0),
+        push_quota_policy=os.environ.get("SCRM_PUSH_QUOTA_POLICY") or "",
+        public_base_url=(os.environ.get("SCRM_PUBLIC_BASE_URL") or "").rstrip("/") or None,
     )
 
 

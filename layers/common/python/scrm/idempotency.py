@@ -8,13 +8,17 @@ redelivers it later, and a finished duplicate returns the first result.
 from __future__ import annotations
 
 import functools
-from functools import lru_cache
 
+from .bootstrap import container
 from .config import settings
 
 
-@lru_cache(maxsize=1)
 def persistence_layer():
+    """The container's Powertools persistence layer on the `idempotency` table."""
+    return container().slot("idempotency_persistence", lambda _: _dynamo_persistence())
+
+
+def _dynamo_persistence():
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     return DynamoDBPersistenceLayer(table_name=settings().table_name("idempotency"))

@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
+import warnings
 
 _BUILD_LOCK = threading.Lock()
 _LOGGER = None
@@ -127,8 +128,6 @@ def count(name: str, value: float = 1, **dimensions) -> None:
 
 
 def flush_metrics() -> None:
-    import warnings
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # "no metrics to publish" is normal for many invocations

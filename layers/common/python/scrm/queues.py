@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from functools import cache
 
 from .aws import client
+from .bootstrap import container
 from .config import settings
+from .observability import logger
 
 # Logical queues. infra/ creates each with a dead-letter queue; the local stack creates them too.
 EVENTS = "events"  # callback events -> attribution / reassignment workers
@@ -27,15 +28,16 @@ MAX_RECEIVE_COUNT = 5
 RETRY_BASE_SECONDS, RETRY_FACTOR, RETRY_CAP_SECONDS = 30, 4, 3600
 
 
-@cache
 def queue_url(name: str) -> str:
-    return client("sqs").get_queue_url(QueueName=settings().queue_name(name))["QueueUrl"]
+    """The URL of a logical queue, looked up once per container."""
+    return container().slot(f"queue_url:{name}", lambda _: client("sqs").get_queue_url(
+        QueueName=settings().queue_name(name))["QueueUrl"])
 
 
-@cache
 def _url_of_arn(arn: str) -> str:
     *_, account, name = arn.split(":")
-    return client("sqs").get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+    return container().slot(f"queue_url_of_arn:{arn}", lambda _: client("sqs").get_queue_url(
+        QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"])
 
 
 def retry_delay(receive_count) -> int:
@@ -62,8 +64,6 @@ def back_off(records: list[dict], failed_ids) -> dict:
             sqs.change_message_visibility(QueueUrl=_url_of_arn(record["eventSourceARN"]),
                                           ReceiptHandle=record["receiptHandle"], VisibilityTimeout=retry_delay(count))
         except Exception:  # back-off is best effort: never turn one failed record into a failed batch
-            from .observability import logger
-
             logger().warning("could not delay a failed message", extra={"message_id": record.get("messageId")})
     return {"batchItemFailures": [{"itemIdentifier": i} for i in sorted(failed_ids)]}
 
@@ -76,8 +76,6 @@ def handle_records(records: list[dict], handle) -> dict:
         try:
             handle(record)
         except Exception:
-            from .observability import logger
-
             logger().exception("queue record failed; it will be retried later",
                                extra={"message_id": record.get("messageId")})
             failed.append(record.get("messageId"))
@@ -111,6 +109,5 @@ def ensure_queues() -> dict[str, str]:
             "VisibilityTimeout": "60",
             "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(MAX_RECEIVE_COUNT)}),
         })["QueueUrl"]
-    queue_url.cache_clear()
-    _url_of_arn.cache_clear()
+    container().forget(*(f"queue_url:{name}" for name in ALL_QUEUES))  # recreated: look them up again
     return urls

@@ -1,20 +1,23 @@
 """Account secrets in SSM Parameter Store (SecureString), cached per container for a short time.
 
 When SSM fails, cached secrets are served for up to `SCRM_STALE_ACCOUNT_SECONDS` past their load (a warning
-is logged): a callback must not be lost to an SSM outage or throttling.
+is logged): a callback must not be lost to an SSM outage or throttling. The cache is the container's
+(`scrm.bootstrap`): `bootstrap.reset()` is a cold start, its `monotonic` clock ages the entries.
 """
 
 from __future__ import annotations
 
-import time
-
 from .aws import client
+from .bootstrap import TtlCache, container
 from .config import settings
 from .errors import ConfigError
+from .observability import logger
 
-_CACHE: dict[str, tuple[float, float, dict[str, str]]] = {}  # account_id -> (fresh until, loaded at, secrets)
 CACHE_SECONDS = 300
-_clock = time.monotonic  # tests move it
+
+
+def _cache() -> TtlCache:
+    return container().cache("account_secrets", CACHE_SECONDS)  # account_id -> {name: value}
 
 
 def _path(account_id: str) -> str:
@@ -27,14 +30,14 @@ def put_account_secrets(account_id: str, secrets: dict[str, str]) -> None:
         if value is None:
             continue
         ssm.put_parameter(Name=f"{_path(account_id)}/{name}", Value=value, Type="SecureString", Overwrite=True)
-    _CACHE.pop(account_id, None)
+    _cache().pop(account_id)
 
 
 def account_secrets(account_id: str) -> dict[str, str]:
-    now = _clock()
-    hit = _CACHE.get(account_id)
-    if hit and hit[0] > now:
-        return hit[2]
+    cache = _cache()
+    fresh = cache.get(account_id)
+    if fresh is not None:
+        return fresh
     prefix = _path(account_id)
     values: dict[str, str] = {}
     try:
@@ -44,14 +47,13 @@ def account_secrets(account_id: str) -> dict[str, str]:
             for p in page["Parameters"]:
                 values[p["Name"].rsplit("/", 1)[-1]] = p["Value"]
     except Exception as exc:  # botocore errors carry the reason; we add where we looked
-        if hit and now - hit[1] <= settings().stale_account_seconds:
-            from .observability import logger
-
+        stale = cache.stale(account_id)
+        if stale and stale[1] <= settings().stale_account_seconds:
             logger().warning("SSM unavailable; serving cached secrets",
-                             extra={"account_id": account_id, "stale_seconds": round(now - hit[1])})
-            return hit[2]
+                             extra={"account_id": account_id, "stale_seconds": round(stale[1])})
+            return stale[0]
         raise ConfigError(f"cannot read secrets for account {account_id!r} at {prefix}: {exc}") from exc
-    _CACHE[account_id] = (now + CACHE_SECONDS, now, values)
+    cache.put(account_id, values)
     return values
 
 
@@ -59,11 +61,11 @@ def delete_account_secrets(account_id: str) -> None:
     ssm = client("ssm")
     for name in account_secrets(account_id):
         ssm.delete_parameter(Name=f"{_path(account_id)}/{name}")
-    _CACHE.pop(account_id, None)
+    _cache().pop(account_id)
 
 
 def forget_cache() -> None:
-    _CACHE.clear()
+    _cache().clear()
 
 
 # ---- create-once secrets: a value is claimed, never replaced (a published lottery commitment must always verify

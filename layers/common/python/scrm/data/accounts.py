@@ -3,9 +3,12 @@
 Secrets never live here: they are in SSM Parameter Store (see scrm.accounts).
 """
 
+from datetime import UTC, datetime
+
 from pynamodb.attributes import MapAttribute, UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
+from ..errors import NotFound
 from .registry import table
 
 
@@ -32,8 +35,6 @@ class AccountRecord(Model):
 
 
 def get_record(scope, account_id: str) -> AccountRecord:
-    from ..errors import NotFound
-
     scope.check(account_id)
     try:
         return AccountRecord.get(account_id, consistent_read=True)
@@ -69,8 +70,6 @@ def query_records(scope, *, limit: int, start: dict | None = None):
 
 
 def update_record(scope, account_id: str, **changes) -> AccountRecord:
-    from datetime import UTC, datetime
-
     rec = get_record(scope, account_id)
     actions = [getattr(AccountRecord, name).set(value) for name, value in changes.items()]
     actions.append(AccountRecord.updated_at.set(datetime.now(UTC)))

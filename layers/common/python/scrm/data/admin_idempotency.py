@@ -7,6 +7,7 @@ body gets the stored response; a different body is a conflict. Items expire afte
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
@@ -34,8 +35,6 @@ class AdminRequest(Model):
 
 def claim(item_id: str, body_hash: str) -> AdminRequest | None:
     """Claim the key; returns None when claimed, or the existing record (done, or in progress elsewhere)."""
-    from datetime import UTC, datetime, timedelta
-
     now = time.time()
     rec = AdminRequest(id=item_id, body_hash=body_hash, state="in_progress", claimed_until=int(now) +
                        IN_PROGRESS_SECONDS, expires=datetime.now(UTC) + timedelta(seconds=KEEP_SECONDS))

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
-from ..errors import NotFound
+from ..errors import Forbidden, NotFound
 from ..tenancy import Scope
 from .registry import table
 
@@ -90,6 +90,4 @@ def platform_keys() -> list[AdminKeyRecord]:
 
 
 def raise_forbidden(scope: Scope):
-    from ..errors import Forbidden
-
     raise Forbidden(f"key {scope.key_id} may not create platform keys")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 
 from pynamodb.attributes import TTLAttribute, UnicodeAttribute
+from pynamodb.exceptions import DeleteError, PutError
 from pynamodb.models import Model
 
 from ..errors import Conflict
@@ -42,8 +43,6 @@ def query_key(account_id: str, timestamp: str, nonce: str, signature: str) -> st
 
 def claim_token(account_id: str, token: str) -> None:
     """Claim `token` for `account_id` (idempotent for the same account); Conflict if another account has it."""
-    from pynamodb.exceptions import PutError
-
     item = CallbackClaim(key=token_key(token), account_id=account_id)
     try:
         item.save(condition=CallbackClaim.key.does_not_exist() | (CallbackClaim.account_id == account_id))
@@ -56,8 +55,6 @@ def claim_token(account_id: str, token: str) -> None:
 
 def release_token(account_id: str, token: str) -> None:
     """Drop the claim on `token` if `account_id` holds it (a changed or abandoned Token)."""
-    from pynamodb.exceptions import DeleteError
-
     try:
         CallbackClaim(key=token_key(token), account_id=account_id).delete(
             condition=CallbackClaim.account_id == account_id)

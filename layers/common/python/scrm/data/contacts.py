@@ -24,7 +24,9 @@ import re
 from dataclasses import dataclass
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from ..errors import Conflict, Forbidden, NotFound, ValidationError
 from .registry import table
@@ -146,9 +148,6 @@ def set_members(scope, book_id: str, members: list[str], account_exists) -> dict
     """Create or change a shared book: its members, and each member's membership, in one transaction.
     An account belongs to at most one shared book; a removed member goes back to its own book (the shared
     book's people stay in the shared book)."""
-    from pynamodb.exceptions import TransactWriteError
-    from pynamodb.transactions import TransactWrite
-
     _platform_only(scope)
     _check_book_id(book_id)
     if not isinstance(members, list) or len(members) > MAX_MEMBERS or not all(isinstance(m, str) for m in members):

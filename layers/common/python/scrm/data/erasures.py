@@ -10,6 +10,7 @@ any message can wait (SQS keeps a message 14 days at most, a redriven DLQ messag
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
@@ -38,8 +39,6 @@ def tombstone_key(account_id: str, kind: str, value: str) -> str:
 
 def record(scope, account_id: str, kind: str, value: str, at: float) -> None:
     """Write (or move forward) the tombstone; repeating an erasure keeps the latest time."""
-    from datetime import UTC, datetime
-
     scope.check(account_id)
     ErasureTombstone(tombstone_key(account_id, kind, value), erased_at=at,
                      expires=datetime.fromtimestamp(at + EXPIRE_SECONDS, UTC)).save()

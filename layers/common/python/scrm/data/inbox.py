@@ -19,13 +19,17 @@ from __future__ import annotations
 import json
 import threading
 import time
+import zlib
 from dataclasses import dataclass
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from ..aws import client
+from ..errors import Forbidden
 from ..tenancy import Scope
+from .callback_claims import CallbackClaim
 from .registry import table
 
 RETENTION_SECONDS = 3 * 86400
@@ -88,8 +92,6 @@ def item_key(account_id: str, dedupe_key: str) -> str:
 
 
 def pending_shard(dedupe_key: str) -> str:
-    import zlib
-
     return f"pending#{zlib.crc32(dedupe_key.encode('utf-8')) % PENDING_SHARDS}"
 
 
@@ -116,8 +118,6 @@ class Inbox:
 
     @property
     def _db(self):
-        from ..aws import client
-
         return client("dynamodb")
 
     @property
@@ -214,8 +214,6 @@ class Inbox:
     def pending(self, scope: Scope, older_than: float, limit: int = 500) -> list[Entry]:
         """Events received before `older_than` (epoch) that never reached the queue, oldest first."""
         if scope.key_id != "system" or scope.account_id is not None:
-            from ..errors import Forbidden
-
             raise Forbidden("only the system scope may list every account's pending events")
         out: list[Entry] = []
         for shard in range(PENDING_SHARDS):
@@ -265,8 +263,6 @@ class Inbox:
 
 
 def _claims_table() -> str:
-    from .callback_claims import CallbackClaim
-
     return CallbackClaim.Meta.table_name
 
 

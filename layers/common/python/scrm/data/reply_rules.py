@@ -11,6 +11,7 @@ import json
 from datetime import UTC, datetime
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute, UTCDateTimeAttribute
+from pynamodb.exceptions import DeleteError
 from pynamodb.models import Model
 
 from ..tenancy import Scope
@@ -81,8 +82,6 @@ def put_rule(scope: Scope, account_id: str, rule_id: str, rule: dict, *, create:
 
 def delete_rule(scope: Scope, account_id: str, rule_id: str) -> bool:
     scope.check(account_id)
-    from pynamodb.exceptions import DeleteError
-
     try:
         ReplyRuleRecord(account_id, RULE + rule_id).delete(condition=ReplyRuleRecord.item_id.exists())
         return True

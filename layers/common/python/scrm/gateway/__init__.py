@@ -1,3 +1,15 @@
-"""The WeChat gateway: one class per platform around wechatpy, with shared tokens and bounded retries."""
+"""The WeChat gateway: one class per platform around wechatpy, with shared tokens and bounded retries.
 
-from .base import gateway_for  # noqa: F401
+`gateway_for(account)` picks the platform's class (here, not in `base`: the subclasses import `base`).
+"""
+
+from ..accounts import Account
+from .base import Gateway
+from .official_account import OfficialAccountGateway
+from .wecom import WeComGateway
+
+
+def gateway_for(account: Account, **kwargs) -> Gateway:
+    if account.kind == "oa":
+        return OfficialAccountGateway(account, **kwargs)
+    return WeComGateway(account, **kwargs)

@@ -94,9 +94,6 @@ def call_with_policy(send: Callable[[dict], dict], kwargs: dict, endpoint: str, 
     """Run one API call under the retry policy. `send(kwargs)` performs the HTTP call with a token and
     returns wechatpy's answer. `retry_ambiguous=False` (the default for NOT_IDEMPOTENT endpoints) turns
     every outcome that may hide a processed call into AmbiguousOutcome instead of retrying it."""
-    import requests
-    from wechatpy.exceptions import WeChatClientException
-
     if retry_ambiguous is None:
         retry_ambiguous = is_idempotent(endpoint)
     refreshed = False
@@ -105,32 +102,9 @@ def call_with_policy(send: Callable[[dict], dict], kwargs: dict, endpoint: str, 
         used = token()
         attempt = copy.deepcopy(kwargs)  # wechatpy mutates params/data in place
         attempt.setdefault("params", {})["access_token"] = used
-        try:
-            return decoded_answer(send(attempt), endpoint)
-        except WeChatClientException as exc:
-            if exc.errcode is None:  # an HTTP-level failure (5xx, 4xx) with no WeChat errcode
-                status = getattr(getattr(exc, "response", None), "status_code", "?")
-                unavailable = WeChatUnavailable(f"WeChat API {endpoint} answered HTTP {status}", endpoint=endpoint)
-                if not retry_ambiguous and not (isinstance(status, int) and 400 <= status < 500):
-                    raise _ambiguous(endpoint, unavailable) from None
-                raise unavailable from None
-            error = classify(exc.errcode, exc.errmsg, endpoint)
-            error.data = _body(exc)  # e.g. 45065 carries the msgid of the earlier mass send
-        except WeChatBadAnswer as exc:
-            if not retry_ambiguous:
-                raise _ambiguous(endpoint, exc) from None
-            raise
-        except requests.Timeout:
-            unavailable = WeChatUnavailable(f"WeChat API {endpoint} timed out", endpoint=endpoint)
-            raise (unavailable if retry_ambiguous else _ambiguous(endpoint, unavailable)) from None
-        except requests.ConnectionError as exc:
-            unavailable = WeChatUnavailable(f"WeChat API {endpoint} unreachable: {exc.__class__.__name__}",
-                                            endpoint=endpoint)
-            raise (unavailable if retry_ambiguous else _ambiguous(endpoint, unavailable)) from None
-        except requests.RequestException as exc:  # the answer broke off mid-body (chunked encoding, decoding)
-            unavailable = WeChatUnavailable(f"WeChat API {endpoint} answer unreadable: {exc.__class__.__name__}",
-                                            endpoint=endpoint)
-            raise (unavailable if retry_ambiguous else _ambiguous(endpoint, unavailable)) from None
+        error = _attempt(send, attempt, endpoint, retry_ambiguous)
+        if not isinstance(error, WeChatError):
+            return error  # WeChat's answer
         if isinstance(error, WeChatTokenInvalid) and not refreshed:
             invalidate(used)  # refused before anything was done: safe to repeat even without a dedupe key
             refreshed = True
@@ -142,6 +116,46 @@ def call_with_policy(send: Callable[[dict], dict], kwargs: dict, endpoint: str, 
             busy_tries += 1
             continue
         raise error
+
+
+def _attempt(send: Callable[[dict], dict], attempt: dict, endpoint: str, retry_ambiguous: bool) -> dict | WeChatError:
+    """One HTTP call: WeChat's answer, or the WeChatError it answered with (the caller decides on a retry).
+    A failure with no errcode raises at once: WeChatUnavailable, or AmbiguousOutcome when the call may have
+    taken effect and must not be resent."""
+    import requests
+    from wechatpy.exceptions import WeChatClientException
+
+    def unavailable(message: str) -> WeChatUnavailable:
+        error = WeChatUnavailable(message, endpoint=endpoint)
+        return error if retry_ambiguous else _ambiguous(endpoint, error)
+
+    try:
+        return decoded_answer(send(attempt), endpoint)
+    except WeChatClientException as exc:
+        if exc.errcode is None:  # an HTTP-level failure (5xx, 4xx) with no WeChat errcode
+            raise _http_failure(exc, endpoint, retry_ambiguous) from None
+        error = classify(exc.errcode, exc.errmsg, endpoint)
+        error.data = _body(exc)  # e.g. 45065 carries the msgid of the earlier mass send
+        return error
+    except WeChatBadAnswer as exc:
+        if not retry_ambiguous:
+            raise _ambiguous(endpoint, exc) from None
+        raise
+    except requests.Timeout:
+        raise unavailable(f"WeChat API {endpoint} timed out") from None
+    except requests.ConnectionError as exc:
+        raise unavailable(f"WeChat API {endpoint} unreachable: {exc.__class__.__name__}") from None
+    except requests.RequestException as exc:  # the answer broke off mid-body (chunked encoding, decoding)
+        raise unavailable(f"WeChat API {endpoint} answer unreadable: {exc.__class__.__name__}") from None
+
+
+def _http_failure(exc, endpoint: str, retry_ambiguous: bool) -> WeChatUnavailable:
+    """An HTTP status with no errcode: a 4xx was refused before anything happened; a 5xx may hide a done call."""
+    status = getattr(getattr(exc, "response", None), "status_code", "?")
+    unavailable = WeChatUnavailable(f"WeChat API {endpoint} answered HTTP {status}", endpoint=endpoint)
+    if not retry_ambiguous and not (isinstance(status, int) and 400 <= status < 500):
+        return _ambiguous(endpoint, unavailable)
+    return unavailable
 
 
 def _ambiguous(endpoint: str, cause: Exception) -> AmbiguousOutcome:
@@ -257,13 +271,3 @@ def _install_policy(cls):
                                         retry_ambiguous=retry_ambiguous)
 
     return PolicyClient
-
-
-def gateway_for(account: Account, **kwargs) -> Gateway:
-    if account.kind == "oa":
-        from .official_account import OfficialAccountGateway
-
-        return OfficialAccountGateway(account, **kwargs)
-    from .wecom import WeComGateway
-
-    return WeComGateway(account, **kwargs)

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 from pynamodb.exceptions import UpdateError
 
+from ..bootstrap import container
 from ..config import settings
 from ..data.tokens import TokenRecord
 
@@ -22,7 +23,11 @@ POLL_SECONDS = 0.05
 
 Fetch = Callable[[], tuple[str, int]]  # returns (access_token, expires_in seconds)
 
-_MEMORY: dict[str, tuple[str, float]] = {}
+
+
+def _memory() -> dict[str, tuple[str, float]]:
+    """The container's copy of the tokens it has read: key -> (access token, expires at on the TokenCache clock)."""
+    return container().slot("access_tokens", lambda _: {})
 
 
 class TokenCache:
@@ -42,14 +47,14 @@ class TokenCache:
         return rec
 
     def get(self, key: str, fetch: Fetch) -> str:
-        hit = _MEMORY.get(key)
+        hit = _memory().get(key)
         if hit and hit[1] > self.clock():
             return hit[0]
         deadline = self.clock() + self.lock_seconds * 3
         while True:
             rec = self._read(key)
             if rec and self._usable(rec.access_token, rec.expires_at):
-                _MEMORY[key] = (rec.access_token, rec.expires_at)
+                _memory()[key] = (rec.access_token, rec.expires_at)
                 return rec.access_token
             if self._try_lock(key):
                 return self._refresh(key, fetch)
@@ -88,7 +93,7 @@ class TokenCache:
             TokenRecord.lock_until.remove(),
             TokenRecord.ttl.set(datetime.fromtimestamp(int(expires_at) + 86400, tz=timezone.utc)),
         ])
-        _MEMORY[key] = (token, expires_at)
+        _memory()[key] = (token, expires_at)
         return token
 
     def _unlock(self, key: str) -> None:
@@ -100,7 +105,7 @@ class TokenCache:
 
     def invalidate(self, key: str, bad_token: str) -> None:
         """WeChat refused `bad_token`: drop it, unless another worker already replaced it."""
-        _MEMORY.pop(key, None)
+        _memory().pop(key, None)
         try:
             TokenRecord(key).update(actions=[TokenRecord.expires_at.set(0)],
                                     condition=TokenRecord.access_token == bad_token)
@@ -109,4 +114,4 @@ class TokenCache:
 
 
 def forget_memory() -> None:
-    _MEMORY.clear()
+    _memory().clear()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import urllib.parse
+
+from ..errors import WeChatError, WeChatUnavailable
 from .base import Gateway, _install_policy
 
 
@@ -55,11 +59,7 @@ class WeComGateway(Gateway):
         raises WeChatUnavailable naming what failed (the host, never a query string).
         https://developer.work.weixin.qq.com/document/path/92572 (add_contact_way / get_contact_way: qr_code)
         """
-        import threading
-
         import requests
-
-        from ..errors import WeChatUnavailable
 
         url, where = self._image_url(url)
         clock = self.clock
@@ -103,10 +103,6 @@ class WeComGateway(Gateway):
 
     def _image_url(self, url: str) -> tuple[str, str]:
         """(the URL to fetch, how to name it in errors); WeChatUnavailable for any host that is not WeCom's."""
-        import urllib.parse
-
-        from ..errors import WeChatUnavailable
-
         try:
             parts = urllib.parse.urlsplit(url or "")
             host, port = (parts.hostname or "").lower(), parts.port
@@ -130,8 +126,6 @@ class WeComGateway(Gateway):
 
     def customer_ids(self, userid: str) -> list[str]:
         """A member's customers; WeCom answers 84061 when there are none."""
-        from ..errors import WeChatError
-
         try:
             return self.get("externalcontact/list", userid=userid).get("external_userid", [])
         except WeChatError as exc:

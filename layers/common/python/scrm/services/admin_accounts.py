@@ -9,11 +9,15 @@ from __future__ import annotations
 import secrets as random
 
 from .. import accounts
+from .. import secrets as secret_store
 from ..contracts import accounts as contract
 from ..contracts import parse
+from ..data import accounts as records
+from ..data import callback_claims
 from ..domain import account_options
-from ..errors import Conflict, ValidationError
+from ..errors import ConfigError, Conflict, Forbidden, ValidationError
 from ..tenancy import Scope
+from .admin_requests import ShownOnce
 
 ACCOUNT_TYPES = contract.ACCOUNT_TYPES
 _ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -30,8 +34,6 @@ def callback_url(base_url: str, kind: str, account_id: str) -> str:
 
 
 def view(rec, base_url: str, secrets: dict | None = None) -> dict:
-    from .. import secrets as secret_store
-
     if secrets is None:
         try:
             secrets = secret_store.account_secrets(rec.account_id)
@@ -71,11 +73,7 @@ def create(scope: Scope, base_url: str, *, account_id: str, kind: str, app_id: s
            token: str | None = None, aes_key: str | None = None, original_id: str | None = None,
            account_type: str | None = None, options: dict | None = None, message_mode: str | None = None) -> dict:
     """Register an account (platform scope). Returns its view plus `setup` (the callback values, once)."""
-    from ..data import accounts as records
-
     if scope.account_id is not None:
-        from ..errors import Forbidden
-
         raise Forbidden("only a platform key may register accounts")
     parse(contract.AccountRegistration, _given(
         account_id=account_id, kind=kind, app_id=app_id, name=name, app_secret=app_secret, token=token or None,
@@ -100,8 +98,6 @@ def setup_values(rec, base_url: str, secrets: dict, *, shown_once: bool = False)
     EncodingAESKey so that a stored copy of the response (Idempotency-Key) never holds them."""
     token, aes_key = secrets.get("token", ""), secrets.get("aes_key", "")
     if shown_once:
-        from .admin_requests import ShownOnce
-
         again = (f"GET /accounts/{rec.account_id}/setup (admin role, audited) shows the Token and "
                  "EncodingAESKey.")
         token, aes_key = ShownOnce(token, again), ShownOnce(aes_key, again)
@@ -111,8 +107,6 @@ def setup_values(rec, base_url: str, secrets: dict, *, shown_once: bool = False)
 
 
 def _check_message_mode(kind: str, mode: str) -> str:
-    from ..errors import ConfigError
-
     try:
         return accounts.check_message_mode(kind, mode)
     except ConfigError as exc:
@@ -125,36 +119,24 @@ def _given(**fields) -> dict:
 
 
 def show(scope: Scope, account_id: str, base_url: str) -> dict:
-    from ..data import accounts as records
-
     return view(records.get_record(scope, account_id), base_url)
 
 
 def require(scope: Scope, account_id: str) -> None:
     """NotFound unless the account exists (and the scope may see it)."""
-    from ..data import accounts as records
-
     records.get_record(scope, account_id)
 
 
 def setup(scope: Scope, account_id: str, base_url: str) -> dict:
-    from .. import secrets as secret_store
-    from ..data import accounts as records
-
     rec = records.get_record(scope, account_id)
     return setup_values(rec, base_url, secret_store.account_secrets(account_id))
 
 
 def query(scope: Scope, *, limit: int, start: dict | None = None):
-    from ..data import accounts as records
-
     return records.query_records(scope, limit=limit, start=start)
 
 
 def update(scope: Scope, account_id: str, base_url: str, **changes) -> dict:
-    from .. import secrets as secret_store
-    from ..data import accounts as records
-
     rec = records.get_record(scope, account_id)
     secret_changes = {n: changes.pop(n) for n in accounts.SECRET_NAMES if changes.get(n) is not None}
     parse(contract.AccountUpdate, _given(**changes, **secret_changes))  # every wrong field, named
@@ -167,8 +149,6 @@ def update(scope: Scope, account_id: str, base_url: str, **changes) -> dict:
     record_changes = {k: v for k, v in changes.items() if v is not None}
     old_token = None
     if secret_changes.get("token"):
-        from ..data import callback_claims
-
         old_token = secret_store.account_secrets(account_id).get("token")
         callback_claims.claim_token(account_id, secret_changes["token"])  # Conflict if another account has it
     if secret_changes:
@@ -181,8 +161,6 @@ def update(scope: Scope, account_id: str, base_url: str, **changes) -> dict:
 
 
 def set_status(scope: Scope, account_id: str, status: str, base_url: str) -> dict:
-    from ..data import accounts as records
-
     rec = records.update_record(scope, account_id, status=status)
     accounts.forget_cache()
     return view(rec, base_url)

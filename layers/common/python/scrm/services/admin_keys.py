@@ -15,9 +15,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from .. import accounts
 from ..contracts import keys as contract
 from ..contracts import parse
-from ..errors import KeyOfDisabledAccount, Unauthorized, ValidationError
+from ..data import admin_keys
+from ..data.accounts import status_of
+from ..data.admin_keys import AdminKeyRecord
+from ..errors import KeyOfDisabledAccount, ScrmError, Unauthorized, ValidationError
 from ..tenancy import Scope
 
 PREFIX = "scrm."
@@ -51,8 +55,6 @@ def hash_key(presented: str) -> str:
 
 
 def _repo():
-    from ..data import admin_keys
-
     return admin_keys
 
 
@@ -72,8 +74,6 @@ def authenticate(presented: str | None) -> KeyInfo:
     if status != "active":
         raise Unauthorized(f"API key {key_id} is {status}")
     if account_id != PLATFORM:  # platform keys work whatever an account's state (they re-enable accounts)
-        from ..data.accounts import status_of
-
         account_status = status_of(account_id)
         if account_status is None:
             raise Unauthorized(f"API key {key_id} belongs to no registered account")
@@ -91,8 +91,6 @@ def _expiry(expires_in_days) -> datetime | None:
 def issue(scope: Scope, account_id: str, *, role: str, name: str = "", expires_in_days=None,
           expires_at: datetime | None = None) -> tuple[dict, str]:
     """Create a key; returns (public view, the key itself). The key is shown once and never stored."""
-    from ..data.admin_keys import AdminKeyRecord
-
     request = parse(contract.KeyRequest, {"role": role, "name": name, "expires_in_days": expires_in_days})
     if account_id != PLATFORM and not scope.can(role):
         raise ValidationError(f"a {scope.role} key cannot create a {role} key", field="role")
@@ -149,9 +147,6 @@ def revoke_platform_key(key_id: str) -> dict:
 
 def bootstrap_local_key() -> dict:
     """Local stack: a platform admin key plus an admin key for each demo account that exists."""
-    from .. import accounts
-    from ..errors import ScrmError
-
     info = {}
     platform = bootstrap_platform_key("local platform admin", force=True)
     info["admin key"] = platform["key"]

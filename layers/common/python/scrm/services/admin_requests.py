@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 
+from ..data import admin_idempotency
 from ..errors import Conflict
 
 WITHHELD = "secrets_withheld"
@@ -43,8 +44,6 @@ def body_hash(body: dict, caller_key: str) -> str:
 
 def begin(item: str, digest: str) -> tuple[int, object] | None:
     """None: go ahead (the key is ours now). Otherwise the stored (status, body) to replay."""
-    from ..data import admin_idempotency
-
     existing = admin_idempotency.claim(item, digest)
     if existing is None:
         return None
@@ -83,13 +82,9 @@ def replay_body(body, withheld: dict[str, str]):
 
 
 def finish(item: str, status: int, body) -> None:
-    from ..data import admin_idempotency
-
     stored, withheld = without_secrets(body)
     admin_idempotency.complete(item, status, json.dumps(replay_body(stored, withheld), default=str))
 
 
 def abandon(item: str) -> None:
-    from ..data import admin_idempotency
-
     admin_idempotency.release(item)

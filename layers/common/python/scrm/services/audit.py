@@ -3,6 +3,7 @@ them back per account."""
 
 from __future__ import annotations
 
+from ..data import audit_log
 from ..observability import logger
 from ..tenancy import Scope
 
@@ -12,8 +13,6 @@ PLATFORM = "_platform"
 def record(account_id: str | None, *, key_id: str, action: str, object: str, outcome: str, status: int,
            method: str = "", detail: str | None = None, request_id: str | None = None) -> None:
     """Append one entry. A failed write is logged, never turned into a failed admin call after the fact."""
-    from ..data import audit_log
-
     try:
         audit_log.append(account_id or PLATFORM, key_id=key_id, action=action, object=object, outcome=outcome,
                          status=status, method=method, detail=(detail or None) and detail[:500],
@@ -31,6 +30,4 @@ def view(entry) -> dict:
 def entries(scope: Scope, account_id: str, *, limit: int, start: dict | None = None, action: str | None = None,
             key_id: str | None = None):
     """A result iterator over the account's entries, newest first."""
-    from ..data import audit_log
-
     return audit_log.query(scope, account_id, limit=limit, start=start, action=action, key_id=key_id)

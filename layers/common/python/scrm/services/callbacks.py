@@ -34,7 +34,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from .. import accounts, bootstrap
+from ..config import settings
+from ..data.callback_claims import query_key
+from ..data.inbox import Entry, Inbox, SignedQueryReused
 from ..domain import callbacks as rules
+from ..domain import replies
 from ..domain.wechat_crypto import (
     Forged,
     Malformed,
@@ -46,7 +51,10 @@ from ..domain.wechat_crypto import (
     verify,
 )
 from ..errors import AccountDisabled, ConfigError, UnknownAccount
+from ..observability import logger
+from ..queues import queue_for, send
 from ..tenancy import Scope
+from .replies import settings_for
 
 SUCCESS = "success"
 PLATFORMS = ("oa", "wecom")
@@ -86,8 +94,6 @@ def channel_welcome(account, event: dict) -> dict | None:
 
 
 def _log():
-    from ..observability import logger
-
     return logger()
 
 
@@ -112,20 +118,14 @@ QUERY_CLAIM_MARGIN_SECONDS = 60  # a query claim outlives the last moment its ti
 
 
 def _default_enqueue(payload: dict) -> None:
-    from ..queues import queue_for, send
-
     send(queue_for(payload), payload)
 
 
 def _default_account(account_id: str):
-    from .. import accounts
-
     return accounts.get(account_id)
 
 
 def _default_settings(account_id: str):
-    from .replies import settings_for
-
     return settings_for(account_id)
 
 
@@ -134,22 +134,15 @@ class CallbackService:
                  clock: Callable[[], float] = time.time, get_account: Callable | None = None,
                  reply_settings: Callable | None = None, welcome: Callable | None = None,
                  max_skew: int | None = None):
-        if inbox is None:
-            from ..data.inbox import Inbox
-
-            inbox = Inbox(clock=clock)
+        if inbox is None:  # the container's, unless this service runs on its own clock
+            inbox = bootstrap.inbox() if clock is time.time else Inbox(clock=clock)
         self.inbox = inbox
         self.enqueue = enqueue or _default_enqueue
         self.clock = clock
         self.get_account = get_account or _default_account
         self.reply_settings = reply_settings or _default_settings
         self.welcome = welcome or channel_welcome
-        if max_skew is None:
-            from ..config import settings
-
-            max_skew = settings().callback_clock_skew
-        self.max_skew = max_skew
-        self._unknown: dict[str, float] = {}
+        self.max_skew = settings().callback_clock_skew if max_skew is None else max_skew
 
     # ---------------------------------------------------------------- entry point
     def handle(self, platform: str, account_id: str, method: str, query: dict | None, body: bytes | str | None
@@ -177,19 +170,17 @@ class CallbackService:
             return Answer(503, Unavailable.reason)
 
     def _account(self, platform: str, account_id: str):
-        from ..accounts import ACCOUNT_ID
-
-        if platform not in PLATFORMS or not ACCOUNT_ID.match(account_id or ""):
+        if platform not in PLATFORMS or not accounts.ACCOUNT_ID.match(account_id or ""):
             raise NotFoundAnswer()
-        now = time.monotonic()
-        if self._unknown.get(account_id, 0) > now:
+        unknown = bootstrap.container().cache("unknown_callback_accounts", NEGATIVE_CACHE_SECONDS)
+        if unknown.get(account_id):
             raise NotFoundAnswer()
         try:
             account = self.get_account(account_id)
         except (UnknownAccount, AccountDisabled):
-            if len(self._unknown) > 4096:
-                self._unknown.clear()
-            self._unknown[account_id] = now + NEGATIVE_CACHE_SECONDS
+            if len(unknown) > 4096:
+                unknown.clear()
+            unknown.put(account_id, True)
             raise NotFoundAnswer() from None
         except ConfigError as exc:
             raise Unavailable(str(exc)) from None
@@ -255,15 +246,11 @@ class CallbackService:
 
     def _signed_query(self, platform: str, account, q: dict, ts: int) -> tuple[str, int]:
         """The claim key of this request's signed query, and until when the claim must hold."""
-        from ..data.callback_claims import query_key
-
         signature = (q.get("signature") if platform == "oa" else None) or q.get("msg_signature") or ""
         return (query_key(account.account_id, q["timestamp"], q["nonce"], signature),
                 ts + self.max_skew + QUERY_CLAIM_MARGIN_SECONDS)
 
     def _receive(self, platform: str, account, q: dict, body: bytes) -> Answer:
-        from ..data.inbox import SignedQueryReused
-
         event, encrypted, nonce, ts = self._open(platform, account, q, body)
         kind = rules.kind_of(platform, event)
         if kind is None:  # a type we do not handle: acknowledged, no effect
@@ -288,8 +275,6 @@ class CallbackService:
         payload = {"account_id": account.account_id, "platform": platform, "kind": kind, "dedupe_key": dedupe,
                    "event": {**event, "received_at": round(now, 3)}}
         reply = self._reply(account, kind, event, now) if platform == "oa" else None
-        from ..data.inbox import Entry
-
         scope = Scope.system(account.account_id)
         entry = Entry(account_id=account.account_id, dedupe_key=dedupe, kind=kind, payload=payload, reply=reply,
                       received_at=now)
@@ -322,8 +307,6 @@ class CallbackService:
 
     # ---------------------------------------------------------------- replies
     def _reply(self, account, kind: str, event: dict, now: float) -> str | None:
-        from ..domain import replies
-
         try:
             content = self._reply_content(account, kind, event)
         except Exception:  # a broken rule store must not stop events from being recorded
@@ -335,8 +318,6 @@ class CallbackService:
                               create_time=int(now), replying_to_message=rules.is_message(event))
 
     def _reply_content(self, account, kind: str, event: dict) -> dict | None:
-        from ..domain import replies
-
         if kind in ("oa.subscribe", "oa.scan"):
             content = self.welcome(account, event)
             if content or kind == "oa.scan":
@@ -383,14 +364,9 @@ class CallbackService:
         return {"pending": len(found), "enqueued": sent, "failed": failed}
 
 
-_SERVICE: CallbackService | None = None
-
-
 def service() -> CallbackService:
-    global _SERVICE
-    if _SERVICE is None:
-        _SERVICE = CallbackService()
-    return _SERVICE
+    """The container's service (scrm.bootstrap.callback_service)."""
+    return bootstrap.callback_service()
 
 
 def handle(platform: str, account_id: str, method: str, query: dict | None, body) -> Answer:

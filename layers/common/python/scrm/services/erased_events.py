@@ -6,13 +6,14 @@ tombstone read and the inbox copy's delete, never the export and erasure of ever
 
 from __future__ import annotations
 
+from ..data import erasures
+from ..data.inbox import InboxRecord, item_key
+from ..observability import logger
 from ..tenancy import Scope
 
 
 def drop_if_erased(payload: dict) -> bool:
     """True when the queued event's person was erased after the event was created (a late or DLQ event)."""
-    from ..data import erasures
-
     account_id = payload.get("account_id")
     event = payload.get("event") or {}
     if not account_id:
@@ -31,8 +32,6 @@ def drop_if_erased(payload: dict) -> bool:
         created = 0.0
     if created > at:
         return False  # a new follow or add after the erasure: a new consent
-    from ..observability import logger
-
     logger().info("dropped an event of an erased person", extra={"kind": payload.get("kind")})
     _forget_inbox(account_id, payload.get("dedupe_key"))
     return True
@@ -42,8 +41,6 @@ def _forget_inbox(account_id: str, dedupe_key: str | None) -> None:
     """A late event's inbox copy goes too (it holds the payload)."""
     if not dedupe_key:
         return
-    from ..data.inbox import InboxRecord, item_key
-
     try:
         InboxRecord(item_key(account_id, dedupe_key)).delete()
     except Exception:  # already gone

@@ -17,6 +17,8 @@ from collections.abc import Callable
 
 from ..idempotency import once, register_lambda_context
 from ..observability import bind_context, bind_keys, flush_metrics
+from ..queues import back_off
+from .erased_events import drop_if_erased
 
 # Modules that register handlers; imported on first use so a cold start pays only for what runs.
 HANDLER_MODULES: list[str] = [
@@ -72,8 +74,6 @@ def apply_event(payload: dict) -> dict:
 def apply(payload: dict) -> dict:
     if not payload.get("dedupe_key") or not payload.get("account_id"):
         raise ValueError("queued event without account_id or dedupe_key")
-    from .erased_events import drop_if_erased
-
     if drop_if_erased(payload):  # a late event of a person erased since (PIPL): applying it would re-create them
         return {"handled": 0, "erased": True}
     return apply_event(payload)
@@ -89,8 +89,6 @@ def process_batch(event: dict, context=None) -> dict:
         payload = json.loads(record.body)
         bind_keys(account_id=payload.get("account_id"), kind=payload.get("kind"))
         return apply(payload)
-
-    from ..queues import back_off
 
     try:
         result = process_partial_response(event=event, record_handler=record_handler,

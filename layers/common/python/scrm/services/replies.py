@@ -11,9 +11,15 @@ raised into the callback path. Creating or changing a rule refuses both, naming 
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 
+from pynamodb.exceptions import PutError
+
+from .. import accounts
+from ..bootstrap import TtlCache, container
+from ..data import reply_rules
 from ..domain.replies import (
     MAX_REGEX_PROGRAM_PER_ACCOUNT,
     ReplySettings,
@@ -24,27 +30,27 @@ from ..domain.replies import (
     validate_rule,
 )
 from ..errors import NotFound, ValidationError
+from ..observability import logger
 from ..tenancy import Scope
 
 CACHE_SECONDS = 30
 MAX_RULES = 200
 SETTING_NAMES = ("welcome", "default")
 
-_CACHE: dict[str, tuple[float, ReplySettings]] = {}
+
+
+def _cache() -> TtlCache:
+    return container().cache("reply_settings", CACHE_SECONDS)  # account_id -> ReplySettings
 
 
 def _repo():
-    from ..data import reply_rules
-
     return reply_rules
 
 
 def settings_for(account_id: str) -> ReplySettings:
-    hit = _CACHE.get(account_id)
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
-    import json
-
+    hit = _cache().get(account_id)
+    if hit is not None:
+        return hit
     repo = _repo()
     rules, settings = [], {}
     for rec in repo.load_all(Scope.system(account_id), account_id):
@@ -56,28 +62,24 @@ def settings_for(account_id: str) -> ReplySettings:
             settings[rec.item_id[len(repo.SETTINGS):]] = json.loads(rec.content)
     kept, skipped = matchable(rules)
     if skipped:
-        from ..observability import logger
-
         for item in skipped:  # stored before RE2 and its budgets: the operator must rewrite these
             logger().warning("reply rule pattern skipped", extra={"account_id": account_id, **item})
     value = ReplySettings(rules=kept, welcome=settings.get("welcome"), default=settings.get("default"))
-    _CACHE[account_id] = (time.monotonic() + CACHE_SECONDS, value)
+    _cache().put(account_id, value)
     return value
 
 
 def forget_cache(account_id: str | None = None) -> None:
     if account_id is None:
-        _CACHE.clear()
+        _cache().clear()
     else:
-        _CACHE.pop(account_id, None)
+        _cache().pop(account_id)
 
 
 # ---------------------------------------------------------------- admin use cases
 
 
 def _platform(account_id: str) -> str:
-    from .. import accounts
-
     return accounts.get(account_id, allow_disabled=True).kind
 
 
@@ -134,8 +136,6 @@ def _check_regex_budget(others: list[dict], rule: dict) -> None:
 
 
 def update_rule(scope: Scope, account_id: str, rule_id: str, body: dict) -> dict:
-    from pynamodb.exceptions import PutError
-
     rule = validate_rule(body)
     if rule["match"] == "regex" and rule["enabled"]:
         _check_regex_budget([r for r in _repo().list_rules(scope, account_id) if r["rule_id"] != rule_id], rule)

@@ -18,24 +18,20 @@ from __future__ import annotations
 
 import time
 
+from .. import accounts, bootstrap
+from ..domain.replies import welcome_message
+from ..errors import WeChatBusy, WeChatError, WeChatRateLimited, WeChatUnavailable
+from ..gateway import gateway_for
 from ..observability import logger
 from ..tenancy import Scope
+from .callbacks import channel_welcome
 from .events import on
+from .replies import settings_for
 
 MAX_CODE_AGE_SECONDS = 18.0  # WeCom's window is 20 s; leave room for the call itself
 CLOCK = time.time
 PAUSE = time.sleep  # between our own attempts (the gateway's busy back-off comes on top); tests replace it
 FIRST_PAUSE, MAX_PAUSE = 0.2, 2.0
-_INBOX = None
-
-
-def _inbox():
-    global _INBOX
-    if _INBOX is None:
-        from ..data.inbox import Inbox
-
-        _INBOX = Inbox()
-    return _INBOX
 
 
 def code_started_at(event: dict) -> float:
@@ -49,9 +45,6 @@ def code_started_at(event: dict) -> float:
 
 
 def welcome_content(account, event: dict) -> dict | None:
-    from .callbacks import channel_welcome
-    from .replies import settings_for
-
     return channel_welcome(account, event) or settings_for(account.account_id).welcome
 
 
@@ -64,7 +57,7 @@ def send_welcome(payload: dict) -> dict:
         return {"welcome": "no_code"}
     account_id = payload["account_id"]
     scope = Scope.system(account_id)
-    inbox = _inbox()
+    inbox = bootstrap.inbox()
     if not inbox.start_welcome(scope, account_id, payload["dedupe_key"]):
         return {"welcome": "already_handled"}
     started = code_started_at(event)
@@ -73,9 +66,6 @@ def send_welcome(payload: dict) -> dict:
         inbox.finish_welcome(scope, account_id, payload["dedupe_key"], "missed", detail=f"code age {age:.1f}s")
         logger().warning("welcome code too old", extra={"account_id": account_id, "age_seconds": round(age, 1)})
         return {"welcome": "missed", "age": age}
-    from .. import accounts
-    from ..domain.replies import welcome_message
-
     account = accounts.get(account_id)
     content = welcome_content(account, event)
     message = welcome_message(content) if content else {}
@@ -98,9 +88,6 @@ CODE_USED, CODE_EXPIRED, CODE_BEING_DISTRIBUTED = 41051, 41050, 41096
 
 def _send_within_window(account, code: str, message: dict, started: float) -> tuple[str, str]:
     """Send, retrying transient failures while the code is young. Returns (sent|missed|failed, detail)."""
-    from ..errors import WeChatBusy, WeChatError, WeChatRateLimited, WeChatUnavailable
-    from ..gateway import gateway_for
-
     gateway = gateway_for(account)
     attempts = 0
     while True:
