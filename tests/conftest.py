@@ -67,7 +67,7 @@ def reset_layer_caches() -> None:
     from scrm import accounts, aws, bootstrap, idempotency, queues
     from scrm.config import reset_settings
     from scrm.gateway import tokens
-    from scrm.services import callbacks, campaigns, channels, replies, welcome
+    from scrm.services import callbacks, campaigns, replies, welcome
 
     bootstrap.reset()  # the composition root: every slot and per-container cache it holds
     accounts.forget_cache()  # also the secrets cache
@@ -75,7 +75,6 @@ def reset_layer_caches() -> None:
     queues.queue_url.cache_clear()
     tokens.forget_memory()
     idempotency.persistence_layer.cache_clear()
-    channels.forget_cache()
     campaigns.forget_caches()  # /u/ negative cache of unknown accounts, user-token keys
     replies.forget_cache()
     callbacks._SERVICE = None

@@ -20,20 +20,18 @@ Items (hash `book`, range `sk`):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..errors import Conflict, Forbidden, NotFound
+from ..stores.contacts.base import MAX_MEMBERS, check_book_id, check_members, platform_only  # noqa: F401 (MAX_MEMBERS: read here by admin_api)
 from .registry import table
 
 SHARED = "book#"  # partition prefix of shared books
 MEMBERSHIP = "#book"
 MEMBERS = "#members"
-BOOK_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-MAX_MEMBERS = 32  # the membership change is one transaction (<= 100 items)
 
 
 @table("contacts")
@@ -123,19 +121,9 @@ def open_book(scope, account_id: str, book_id: str | None = None) -> ContactBook
 # --- shared books: a platform decision
 
 
-def _platform_only(scope) -> None:
-    if scope.account_id is not None:
-        raise Forbidden("only a platform admin may share contact books between accounts")
-
-
-def _check_book_id(book_id: str) -> None:
-    if not isinstance(book_id, str) or not BOOK_ID.match(book_id):
-        raise ValidationError("book_id must be 2-63 lowercase letters, digits or dashes", field="book_id")
-
-
 def get_book(scope, book_id: str) -> dict:
-    _platform_only(scope)
-    _check_book_id(book_id)
+    platform_only(scope)
+    check_book_id(book_id)
     record = _get(SHARED + book_id, MEMBERS)
     if record is None:
         raise NotFound(f"no contact book {book_id!r}")
@@ -149,14 +137,9 @@ def set_members(scope, book_id: str, members: list[str], account_exists) -> dict
     from pynamodb.exceptions import TransactWriteError
     from pynamodb.transactions import TransactWrite
 
-    _platform_only(scope)
-    _check_book_id(book_id)
-    if not isinstance(members, list) or len(members) > MAX_MEMBERS or not all(isinstance(m, str) for m in members):
-        raise ValidationError(f"members must be a list of at most {MAX_MEMBERS} account ids", field="members")
-    for i, account_id in enumerate(members):
-        if not account_exists(account_id):
-            raise ValidationError(f"members[{i}]: no account {account_id[:70]!r}", field=f"members[{i}]")
-    wanted = set(members)
+    platform_only(scope)
+    check_book_id(book_id)
+    wanted = check_members(members, account_exists)
     partition = SHARED + book_id
     record = _get(partition, MEMBERS)
     current = set(record.members or []) if record else set()
