@@ -10,7 +10,8 @@ from ...domain import channels as rules
 from ...errors import Conflict, ValidationError, WeChatError
 from ...stores.channels.base import new_channel
 from ...tenancy import Scope
-from .common import account_of, forget_cache, gateway_of, load, store
+from . import common
+from .common import forget_cache, load, store
 from .rotation import adds_today, refresh_contact_way
 
 
@@ -49,7 +50,7 @@ def create_channel(scope: Scope, account_id: str, body: dict, now: float | None 
     scope.check(account_id)
     now = time.time() if now is None else now
     defn = rules.validate_channel(body)
-    account = account_of(account_id)
+    account = common.account_of(account_id)
     _check_platform(defn, account)
     channel_id = secrets.token_hex(5)
     kind, scene = _pointer(defn, channel_id)
@@ -84,7 +85,7 @@ def _create_at_wechat(account, defn: dict, channel_id: str, scene: str, now: flo
     channel = new_channel(account.account_id, defn, channel_id=channel_id, kind=defn["kind"], name=defn["name"],
                           group=defn["group"], status="active", scene=scene, version=1, created_at=stamp,
                           updated_at=stamp)
-    gateway = gateway_of(account)
+    gateway = common.gateway_of(account)
     if defn["kind"] == "oa_qr":
         channel.update(_oa_code(gateway, defn, channel_id, now))
     else:
@@ -179,7 +180,7 @@ def archive_channel(scope: Scope, account_id: str, channel_id: str) -> dict:
         return view(channel)
     if channel["kind"] == "wecom_contact_way" and channel["config_id"]:
         try:
-            gateway_of(account_of(account_id)).post("externalcontact/del_contact_way",
+            common.gateway_of(common.account_of(account_id)).post("externalcontact/del_contact_way",
                                                     {"config_id": channel["config_id"]})
         except WeChatError as exc:
             if exc.errcode != 41044:  # already gone
@@ -201,7 +202,7 @@ def renew_qrcode(scope: Scope, account_id: str, channel_id: str, now: float | No
         raise Conflict("only temporary OA codes expire; this channel's code does not need renewing")
     if channel["status"] != "active":
         raise Conflict(f"channel {channel_id} is archived")
-    res = gateway_of(account_of(account_id)).client.qrcode.create(rules.qrcode_request(defn, channel_id))
+    res = common.gateway_of(common.account_of(account_id)).client.qrcode.create(rules.qrcode_request(defn, channel_id))
     store().update(scope, account_id, channel_id, {
         "ticket": res["ticket"], "url": res["url"],
         "expires_at": int(now) + int(res.get("expire_seconds") or defn["expire_seconds"]),

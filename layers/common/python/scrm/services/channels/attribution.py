@@ -15,12 +15,13 @@ from __future__ import annotations
 import secrets
 import time
 
-from ... import accounts, bootstrap
+from ... import bootstrap
 from ...domain import attribution as rules
 from ...domain.channels import DIRECT, UNKNOWN, day_of, parse_event_key
 from ...errors import NotFound, ValidationError, WeChatBusy, WeChatError, WeChatRateLimited, WeChatUnavailable
 from ...tenancy import Scope
 from ..events import on
+from . import common
 from .resolve import resolve
 from .rotation import note_add
 from .tagging import TAG_BATCH, TAG_MAX_DELAY, flush_taggings, queue_writes
@@ -107,9 +108,7 @@ def _fetch_unionid(account, book, platform: str, identity: str) -> str | None:
     """unionid joins a follower and a customer; only worth a call when the book is shared."""
     if not book.shared and not (account.options or {}).get("fetch_unionid"):
         return None
-    from ...gateway import gateway_for  # lazy: the gateway loads wechatpy
-
-    gateway = gateway_for(account)
+    gateway = common.gateway_of(account)
     try:
         if platform == "oa":
             info = gateway.get("user/info", openid=identity, lang="zh_CN")
@@ -160,7 +159,7 @@ def _channel_writes(account, platform: str, identity: str, touch: dict, deltas: 
 def attribute(account_id: str, platform: str, identity: str, touch: dict, now: float | None = None) -> dict:
     """Apply one touch to the person's contact and the channel's figures, exactly once (see the module)."""
     scope = Scope.system(account_id)
-    account = accounts.get(account_id, allow_disabled=True)
+    account = common.account_of(account_id, allow_disabled=True)
     contacts = bootstrap.contact_store()
     book = contacts.open_book(scope, account_id)  # the account's own book, or the shared one it is a member of
     identity_key = f"{platform}:{account_id}:{identity}"

@@ -14,8 +14,10 @@ def store():
     return bootstrap.channel_store()
 
 
-def account_of(account_id: str):
-    return accounts.get(account_id)
+# The two seams to the rest of the system (unit tests replace them): the account, and its WeChat gateway.
+
+def account_of(account_id: str, allow_disabled: bool = False):
+    return accounts.get(account_id, allow_disabled=allow_disabled)
 
 
 def gateway_of(account):

@@ -8,7 +8,8 @@ import time
 from ...domain import images
 from ...errors import Conflict, ValidationError, WeChatUnavailable
 from ...tenancy import Scope
-from .common import account_of, gateway_of, load
+from . import common
+from .common import load
 
 MAX_IMAGE_BYTES = 2 * 1024 * 1024
 
@@ -47,7 +48,8 @@ def _contact_way_image(account_id: str, channel: dict, fmt: str) -> tuple[bytes 
     channel_id = channel["channel_id"]
     if not channel["qr_code"]:
         raise Conflict(f"channel {channel_id} has no qr_code from WeCom; its image cannot be served")
-    data, declared = gateway_of(account_of(account_id)).download(channel["qr_code"], max_bytes=MAX_IMAGE_BYTES)
+    gateway = common.gateway_of(common.account_of(account_id))
+    data, declared = gateway.download(channel["qr_code"], max_bytes=MAX_IMAGE_BYTES)
     kind = images.sniff(data)
     if kind is None:
         raise WeChatUnavailable(f"WeCom's image for channel {channel_id} is not a PNG, JPEG or GIF "

@@ -7,7 +7,8 @@ import time
 from ...domain import channels as rules
 from ...observability import logger
 from ...tenancy import Scope
-from .common import account_of, gateway_of, load, store
+from . import common
+from .common import load, store
 from .resolve import definition
 
 
@@ -48,7 +49,7 @@ def refresh_contact_way(account_id: str, channel_id: str, now: float | None = No
     wanted = rules.eligible_staff(defn, now, adds_today(account_id, channel_id, now))
     if sorted(wanted) == sorted(channel["users"] or []):
         return False
-    gateway_of(account_of(account_id)).post("externalcontact/update_contact_way", {
+    common.gateway_of(common.account_of(account_id)).post("externalcontact/update_contact_way", {
         "config_id": channel["config_id"], "user": wanted, "remark": defn["name"][:30],
         "skip_verify": defn.get("skip_verify", True), "state": channel["scene"]})
     version = channel["version"] or 1

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 
-from ... import accounts, bootstrap
+from ... import bootstrap
 from ...domain import attribution as rules
 from ...domain.channels import DIRECT, UNKNOWN
 from ...errors import WeChatError, WeChatUnavailable
 from ...observability import logger
+from . import common
 from .resolve import definition
 
 TAG_BATCH = 50  # tags/members/batchtagging takes at most 50 openids
@@ -32,14 +33,12 @@ def flush_taggings(now: float | None = None, *, force: bool = False) -> dict:
     """Apply pending taggings: OA 50 openids per batchtagging call per (account, tag), a partial batch
     only once its oldest entry waited TAG_MAX_DELAY (or `force`); WeCom one mark_tag per relationship.
     Failures stay pending and are retried on the next run."""
-    from ...gateway import gateway_for  # lazy: the gateway loads wechatpy
-
     now = time.time() if now is None else now
     store = bootstrap.channel_store()
     tally = {"calls": 0, "applied": 0, "failed": 0}
     for account_id, pending in store.pending_taggings().items():
         try:
-            gateway = gateway_for(accounts.get(account_id))
+            gateway = common.gateway_of(common.account_of(account_id))
         except Exception:
             logger().exception("tagging: account unavailable", extra={"account_id": account_id})
             continue
