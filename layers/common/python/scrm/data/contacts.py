@@ -26,7 +26,13 @@ from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, Un
 from pynamodb.models import Model
 
 from ..errors import Conflict, Forbidden, NotFound
-from ..stores.contacts.base import MAX_MEMBERS, check_book_id, check_members, platform_only  # noqa: F401 (MAX_MEMBERS: read here by admin_api)
+from ..stores.contacts.base import (
+    MAX_MEMBERS,  # noqa: F401 (functions/admin_api reads it here)
+    Book,
+    check_book_id,
+    check_members,
+    platform_only,
+)
 from .registry import table
 
 SHARED = "book#"  # partition prefix of shared books
@@ -62,17 +68,9 @@ def _get(book: str, sk: str) -> ContactItem | None:
 
 
 @dataclass(frozen=True)
-class ContactBook:
+class ContactBook(Book):
     """A contact book as one member account addresses it. Obtain it from `open_book` (membership checked);
     writes made through it carry the membership as a condition of their transaction."""
-
-    partition: str
-    account_id: str
-    shared_id: str | None = None
-
-    @property
-    def shared(self) -> bool:
-        return self.shared_id is not None
 
     def contact_id_for(self, key: str) -> str | None:
         item = _get(self.partition, f"i#{key}")

@@ -37,9 +37,11 @@ def new_channel(account_id: str, definition: dict, **values) -> dict:
     return {**dict.fromkeys(FIELDS), "account_id": account_id, "definition": definition, **values}
 
 
-def cursor_account(start: dict | None) -> str | None:
-    """The account a page cursor (a DynamoDB last-evaluated key) belongs to."""
-    return (start or {}).get("account_id", {}).get("S")
+def check_page(scope: Scope, account_id: str, start: dict | None) -> None:
+    """A page is read for an account the scope may act for, from a cursor of that account (else ValueError)."""
+    scope.check(account_id)
+    if start is not None and (start or {}).get("account_id", {}).get("S") != account_id:
+        raise ValueError("cursor of another account")
 
 
 def channel_cursor(account_id: str, channel_id: str) -> dict:

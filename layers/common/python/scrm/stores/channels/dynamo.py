@@ -20,7 +20,7 @@ from ...data.channels import ChannelItem
 from ...data.paging import one_page
 from ...domain.attribution import METRICS
 from ...tenancy import Scope
-from .base import CAP_TTL_SECONDS, FIELDS, SHARDS, cursor_account
+from .base import CAP_TTL_SECONDS, FIELDS, SHARDS, check_page
 
 
 def shard_key(account_id: str, shard: int) -> str:
@@ -125,9 +125,7 @@ class DynamoChannelStore:
     def page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None,
              status: str | None = None, group: str | None = None, kind: str | None = None
              ) -> tuple[list[dict], dict | None]:
-        scope.check(account_id)
-        if start is not None and cursor_account(start) != account_id:
-            raise ValueError("cursor of another account")
+        check_page(scope, account_id, start)
         cond = None
         for part in ((ChannelItem.status == status) if status else None,
                      (ChannelItem.group == group) if group else None, (ChannelItem.kind == kind) if kind else None):

@@ -9,7 +9,7 @@ from collections import defaultdict
 
 from ...domain.attribution import METRICS
 from ...tenancy import Scope
-from .base import SHARDS, channel_cursor, cursor_account
+from .base import SHARDS, channel_cursor, check_page
 
 
 class MemoryChannelStore:
@@ -63,9 +63,7 @@ class MemoryChannelStore:
     def page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None,
              status: str | None = None, group: str | None = None, kind: str | None = None
              ) -> tuple[list[dict], dict | None]:
-        scope.check(account_id)
-        if start is not None and cursor_account(start) != account_id:
-            raise ValueError("cursor of another account")
+        check_page(scope, account_id, start)
         after = (start or {}).get("sk", {}).get("S", "ch#")[3:]
         with self.lock:
             ids = sorted(i for (a, i) in self.channels if a == account_id and i > after)

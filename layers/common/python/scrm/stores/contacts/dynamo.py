@@ -27,6 +27,8 @@ def contact_of(item: ContactItem) -> dict:
 
 
 def _repository(book: Book) -> ContactBook:
+    if isinstance(book, ContactBook):
+        return book
     return ContactBook(partition=book.partition, account_id=book.account_id, shared_id=book.shared_id)
 
 
@@ -43,8 +45,7 @@ def conflict(exc: TransactWriteError) -> bool:
 class DynamoContactStore:
     # ---- books
     def open_book(self, scope: Scope, account_id: str, book_id: str | None = None) -> Book:
-        b = records.open_book(scope, account_id, book_id)
-        return Book(partition=b.partition, account_id=b.account_id, shared_id=b.shared_id)
+        return records.open_book(scope, account_id, book_id)
 
     def book_of(self, account_id: str) -> str | None:
         return records.book_of(account_id)
