@@ -21,7 +21,7 @@ class Stores:
         contact = {"contact_id": contact_id, "unionid": None, "identities": [], "touches": [], "first_touch": None,
                    "last_touch": None, "version": (current["version"] + 1) if current else 1, "created_at": 1,
                    "updated_at": 1}
-        assert self.contacts.record(book, contact, expected_version=current["version"] if current else None,
+        assert self.contacts.record_contact(book, contact, expected_version=current["version"] if current else None,
                                     new_pointers=[], also=writes)
 
 

@@ -32,14 +32,14 @@ def channel(channel_id: str, **values) -> dict:
 
 def test_a_scene_belongs_to_one_channel(stores):
     s = stores.channels
-    assert s.reserve(SYS, A, "sc", "poster", "c1")
-    assert not s.reserve(SYS, A, "sc", "poster", "c2")
-    assert s.reserve(Scope.system(B), B, "sc", "poster", "c9")  # another account's scene is its own
-    assert s.pointer(SYS, A, "sc", "poster") == "c1" and s.pointer(SYS, A, "st", "poster") is None
-    s.release(SYS, A, "sc", "poster")
-    s.release(SYS, A, "sc", "poster")  # idempotent
-    assert s.pointer(SYS, A, "sc", "poster") is None
-    assert s.reserve(SYS, A, "sc", "poster", "c2")
+    assert s.reserve_scene(SYS, A, "sc", "poster", "c1")
+    assert not s.reserve_scene(SYS, A, "sc", "poster", "c2")
+    assert s.reserve_scene(Scope.system(B), B, "sc", "poster", "c9")  # another account's scene is its own
+    assert s.owner_of(SYS, A, "sc", "poster") == "c1" and s.owner_of(SYS, A, "st", "poster") is None
+    s.release_scene(SYS, A, "sc", "poster")
+    s.release_scene(SYS, A, "sc", "poster")  # idempotent
+    assert s.owner_of(SYS, A, "sc", "poster") is None
+    assert s.reserve_scene(SYS, A, "sc", "poster", "c2")
 
 
 def test_permanent_codes_are_counted_under_a_limit(stores):
@@ -53,52 +53,53 @@ def test_permanent_codes_are_counted_under_a_limit(stores):
 def test_channels_round_trip_and_change_only_over_their_version(stores):
     s = stores.channels
     c = channel("c1", kind="wecom_contact_way", config_id="cfg", users=["u1"], users_updated_at=5, upkeep="way")
-    s.put(SYS, c)
-    assert s.get(SYS, A, "c1") == c and s.get(SYS, A, "c1", consistent=False) == c
-    assert s.get(SYS, A, "nope") is None
+    s.put_channel(SYS, c)
+    assert s.get_channel(SYS, A, "c1") == c and s.get_channel(SYS, A, "c1", consistent=False) == c
+    assert s.get_channel(SYS, A, "nope") is None
     assert s.active_ways() == [(A, "c1")]
     changed = dict(c, name="Renamed", version=2)
-    assert not s.replace(SYS, changed, expect_version=7)
-    assert s.replace(SYS, changed, expect_version=1)
-    assert s.get(SYS, A, "c1")["name"] == "Renamed"
-    assert not s.update(SYS, A, "c1", {"users": ["u2"]}, expect_version=1)
-    assert s.update(SYS, A, "c1", {"users": ["u2"], "version": 3}, expect_version=2)
-    assert s.update(SYS, A, "c1", {"status": "archived", "upkeep": None})
-    after = s.get(SYS, A, "c1")
+    assert not s.replace_channel(SYS, changed, expect_version=7)
+    assert s.replace_channel(SYS, changed, expect_version=1)
+    assert s.get_channel(SYS, A, "c1")["name"] == "Renamed"
+    assert not s.update_channel(SYS, A, "c1", {"users": ["u2"]}, expect_version=1)
+    assert s.update_channel(SYS, A, "c1", {"users": ["u2"], "version": 3}, expect_version=2)
+    assert s.update_channel(SYS, A, "c1", {"status": "archived", "upkeep": None})
+    after = s.get_channel(SYS, A, "c1")
     assert (after["users"], after["version"], after["status"], after["upkeep"]) == (["u2"], 3, "archived", None)
     assert s.active_ways() == []
     with pytest.raises(KeyError):
-        s.update(SYS, A, "nope", {"name": "x"})
+        s.update_channel(SYS, A, "nope", {"name": "x"})
 
 
 def test_pages_follow_channel_id_order_and_filter_what_they_read(stores):
     s = stores.channels
     for i in range(5):
-        s.put(SYS, channel(f"c{i}", status="archived" if i == 1 else "active", group="even" if i % 2 == 0 else "odd"))
+        s.put_channel(SYS, channel(f"c{i}", status="archived" if i == 1 else "active",
+                                   group="even" if i % 2 == 0 else "odd"))
     seen, start = [], None
     while True:
-        items, start = s.page(SYS, A, limit=2, start=start)
+        items, start = s.page_channels(SYS, A, limit=2, start=start)
         seen.append([c["channel_id"] for c in items])
         if start is None:
             break
     assert seen == [["c0", "c1"], ["c2", "c3"], ["c4"]]
-    first, cursor = s.page(SYS, A, limit=2, status="active")
+    first, cursor = s.page_channels(SYS, A, limit=2, status="active")
     assert [c["channel_id"] for c in first] == ["c0"] and cursor is not None  # c1 was read, not returned
-    assert [c["channel_id"] for c in s.page(SYS, A, limit=10, group="even")[0]] == ["c0", "c2", "c4"]
-    assert [c["channel_id"] for c in s.all(SYS, A)] == ["c0", "c1", "c2", "c3", "c4"]
+    assert [c["channel_id"] for c in s.page_channels(SYS, A, limit=10, group="even")[0]] == ["c0", "c2", "c4"]
+    assert [c["channel_id"] for c in s.all_channels(SYS, A)] == ["c0", "c1", "c2", "c3", "c4"]
     with pytest.raises(ValueError):
-        s.page(Scope.system(B), B, limit=2, start=cursor)
+        s.page_channels(Scope.system(B), B, limit=2, start=cursor)
 
 
 def test_every_account_read_and_write_checks_the_scope(stores):
     s, other = stores.channels, Scope.system(B)
-    s.put(SYS, channel("c1"))
-    for call in (lambda: s.get(other, A, "c1"), lambda: s.put(other, channel("c2")),
-                 lambda: s.page(other, A, limit=5), lambda: s.all(other, A), lambda: s.pointer(other, A, "sc", "x"),
-                 lambda: s.reserve(other, A, "sc", "x", "c3"), lambda: s.counts(other, A, ["c1"], "2026-01-01",
-                                                                                  "2026-01-02"),
+    s.put_channel(SYS, channel("c1"))
+    for call in (lambda: s.get_channel(other, A, "c1"), lambda: s.put_channel(other, channel("c2")),
+                 lambda: s.page_channels(other, A, limit=5), lambda: s.all_channels(other, A),
+                 lambda: s.owner_of(other, A, "sc", "x"), lambda: s.reserve_scene(other, A, "sc", "x", "c3"),
+                 lambda: s.read_counts(other, A, ["c1"], "2026-01-01", "2026-01-02"),
                  lambda: s.adds_on(other, A, "c1", "2026-01-01"), lambda: s.taggings_of(other, A, {"o"}),
-                 lambda: s.update(other, A, "c1", {"name": "x"})):
+                 lambda: s.update_channel(other, A, "c1", {"name": "x"})):
         with pytest.raises(Forbidden):
             call()
 
@@ -109,11 +110,11 @@ def test_counters_are_sharded_and_summed_on_read(stores):
         s.add_counts(SYS, A, {(A, "c1", "2026-12-01", "new_follows"): 1, (A, "c1", "2026-12-02", "scans"): 2,
                               (A, "c2", "2026-12-01", "unfollows"): 1}, rng)
     stores.commit(A, s.counter_writes({(A, "c1", "2026-12-01", "new_follows"): 5}, rng))
-    counts, reads = s.counts(SYS, A, ["c1"], "2026-12-01", "2026-12-31")
+    counts, reads = s.read_counts(SYS, A, ["c1"], "2026-12-01", "2026-12-31")
     assert counts[("c1", "2026-12-01")]["new_follows"] == 45 and counts[("c1", "2026-12-02")]["scans"] == 80
     assert set(counts) == {("c1", "2026-12-01"), ("c1", "2026-12-02")}  # c2 not read
     assert 2 < reads <= 2 * SHARDS  # one item per (channel, day, shard) written
-    assert s.counts(SYS, A, ["c1"], "2026-12-02", "2026-12-02")[0].keys() == {("c1", "2026-12-02")}
+    assert s.read_counts(SYS, A, ["c1"], "2026-12-02", "2026-12-02")[0].keys() == {("c1", "2026-12-02")}
     with pytest.raises(ValueError):
         s.add_counts(SYS, A, {(B, "c1", "2026-12-01", "scans"): 1})
 

@@ -45,29 +45,29 @@ def test_an_account_opens_its_own_book_and_no_other(stores):
 def test_a_contact_is_written_once_and_then_only_over_its_version(stores):
     s, book = stores.contacts, stores.contacts.open_book(Scope.system(A), A)
     first = person("p1", first_touch={"t": 10, "c": "c1"})
-    assert s.record(book, first, expected_version=None, new_pointers=[f"oa:{A}:o-p1", "u:un1"])
+    assert s.record_contact(book, first, expected_version=None, new_pointers=[f"oa:{A}:o-p1", "u:un1"])
     assert s.load_contact(book, "p1") == first
     assert s.contact_id_for(book, f"oa:{A}:o-p1") == "p1" and s.contact_id_for(book, "u:un1") == "p1"
-    assert not s.record(book, person("p1"), expected_version=None, new_pointers=[])  # exists already
-    assert not s.record(book, person("p1", version=3), expected_version=2, new_pointers=[])  # stale version
+    assert not s.record_contact(book, person("p1"), expected_version=None, new_pointers=[])  # exists already
+    assert not s.record_contact(book, person("p1", version=3), expected_version=2, new_pointers=[])  # stale version
     second = person("p1", version=2, identities=[f"oa:{A}:o-p1", f"wecom:{A}:wm-1"])
-    assert s.record(book, second, expected_version=1, new_pointers=[f"wecom:{A}:wm-1"])
+    assert s.record_contact(book, second, expected_version=1, new_pointers=[f"wecom:{A}:wm-1"])
     assert s.load_contact(book, "p1") == second
-    assert [c["contact_id"] for c in s.contacts(book)] == ["p1"]
+    assert [c["contact_id"] for c in s.contacts_of(book)] == ["p1"]
     assert s.load_contact(book, "p2") is None and s.contact_id_for(book, "u:none") is None
 
 
 def test_a_refused_write_writes_nothing_with_it(stores):
     s, book, channels = stores.contacts, stores.contacts.open_book(Scope.system(A), A), stores.channels
-    assert s.record(book, person("p1"), expected_version=None, new_pointers=["u:taken"])
+    assert s.record_contact(book, person("p1"), expected_version=None, new_pointers=["u:taken"])
     counted = channels.counter_writes({(A, "c1", "2026-12-01", "new_follows"): 1})
     # the pointer exists: the new contact, its other pointer and the counters all stay unwritten
-    assert not s.record(book, person("p2"), expected_version=None, new_pointers=["u:fresh", "u:taken"],
+    assert not s.record_contact(book, person("p2"), expected_version=None, new_pointers=["u:fresh", "u:taken"],
                         also=counted)
     assert s.load_contact(book, "p2") is None and s.contact_id_for(book, "u:fresh") is None
-    assert channels.counts(Scope.system(A), A, ["c1"], "2026-12-01", "2026-12-01") == ({}, 0)
-    assert s.record(book, person("p2"), expected_version=None, new_pointers=["u:fresh"], also=counted)
-    assert channels.counts(Scope.system(A), A, ["c1"], "2026-12-01", "2026-12-01")[0][("c1", "2026-12-01")][
+    assert channels.read_counts(Scope.system(A), A, ["c1"], "2026-12-01", "2026-12-01") == ({}, 0)
+    assert s.record_contact(book, person("p2"), expected_version=None, new_pointers=["u:fresh"], also=counted)
+    assert channels.read_counts(Scope.system(A), A, ["c1"], "2026-12-01", "2026-12-01")[0][("c1", "2026-12-01")][
         "new_follows"] == 1
 
 
@@ -90,14 +90,14 @@ def test_shared_books_are_a_platform_decision(stores):
     assert s.book_of(C) is None
     book_a, book_b = s.open_book(Scope.system(A), A), s.open_book(Scope.system(B), B)
     assert book_a.shared and book_a.partition == book_b.partition and book_a.shared_id == "shop"
-    assert s.record(book_a, person("p1"), expected_version=None, new_pointers=["u:un1"])
+    assert s.record_contact(book_a, person("p1"), expected_version=None, new_pointers=["u:un1"])
     assert s.contact_id_for(book_b, "u:un1") == "p1"  # one person for both members
     s.set_members(PLATFORM, "shop", [B], ANY)
     with pytest.raises(Forbidden):
         s.open_book(Scope.system(A), A, book_id="shop")
     assert s.open_book(Scope.system(A), A).partition == A  # back on its own book
     # a write through the book A held before its removal is refused by its own transaction
-    assert not s.record(book_a, person("p2"), expected_version=None, new_pointers=[])
+    assert not s.record_contact(book_a, person("p2"), expected_version=None, new_pointers=[])
     assert s.load_contact(book_b, "p2") is None
     assert s.set_members(PLATFORM, "shop", [], ANY)["members"] == []
     with pytest.raises(NotFound):
@@ -107,7 +107,7 @@ def test_shared_books_are_a_platform_decision(stores):
 def test_erasure_operations(stores):
     s, book = stores.contacts, stores.contacts.open_book(Scope.system(A), A)
     keys = [f"oa:{A}:o-p1", f"wecom:{A}:wm-1", "u:un1"]
-    s.record(book, person("p1", identities=keys[:2], unionid="un1"), expected_version=None, new_pointers=keys)
+    s.record_contact(book, person("p1", identities=keys[:2], unionid="un1"), expected_version=None, new_pointers=keys)
     assert s.existing_pointers(book, [keys[0], "oa:x:nobody", keys[2]]) == [keys[0], keys[2]]
     s.delete_pointers(book, [keys[0]])
     s.delete_pointers(book, [keys[0]])  # idempotent

@@ -97,7 +97,7 @@ def test_create_update_archive_a_channel(world):
     assert (ch["status"], ch["ticket"], ch["expires_at"], ch["tags"]) == ("active", "T1", int(NOW) + 86400, [101])
     assert channels.resolve(OA, "sc", ch["scene"]) == ch["channel_id"]
     changed = channels.update_channel(scope, OA, ch["channel_id"], {"name": "Poster B"}, now=NOW + 60)
-    assert changed["name"] == "Poster B" and world.store.get(scope, OA, ch["channel_id"])["version"] == 2
+    assert changed["name"] == "Poster B" and world.store.get_channel(scope, OA, ch["channel_id"])["version"] == 2
     renewed = channels.renew_qrcode(scope, OA, ch["channel_id"], now=NOW + 120)
     assert renewed["ticket"] == "T2" and renewed["expires_at"] == int(NOW) + 120 + 86400
     assert channels.archive_channel(scope, OA, ch["channel_id"])["status"] == "archived"
@@ -118,7 +118,7 @@ def test_a_scene_belongs_to_one_channel_and_a_failed_create_leaves_nothing(world
     with pytest.raises(Conflict):
         channels.create_channel(scope, OA, {"kind": "oa_qr", "name": "P", "group": "g", "qr_type": "permanent",
                                             "scene_str": "summer"}, now=NOW)
-    assert world.store.pointer(scope, OA, "sc", "summer") is None  # the reservation was released
+    assert world.store.owner_of(scope, OA, "sc", "summer") is None  # the reservation was released
     assert world.store.permanent[OA] == 100_000 and world.wechat.tickets == 1
 
 
@@ -182,7 +182,7 @@ def test_attribution_counts_each_event_once(world):
 
 def test_a_concurrent_change_to_the_person_is_read_again_not_lost(world):
     ch = channels.create_channel(Scope.system(OA), OA, poster(), now=NOW)
-    real = world.contacts.record
+    real = world.contacts.record_contact
     raced = []
 
     def record(book, contact, **kw):  # another worker writes the same person first, once
@@ -190,10 +190,10 @@ def test_a_concurrent_change_to_the_person_is_read_again_not_lost(world):
             raced.append(real(book, dict(contact, touches=[]), **{**kw, "also": []}))
         return real(book, contact, **kw)
 
-    world.contacts.record = record
+    world.contacts.record_contact = record
     result = attribution.on_oa_event(subscribe(ch["scene"], "o-1", NOW))
     assert raced == [True] and "contact_id" in result
-    counts, _ = world.store.counts(Scope.system(OA), OA, [ch["channel_id"]], day_of(NOW), day_of(NOW))
+    counts, _ = world.store.read_counts(Scope.system(OA), OA, [ch["channel_id"]], day_of(NOW), day_of(NOW))
     assert counts[(ch["channel_id"], day_of(NOW))]["new_follows"] == 1
 
 

@@ -54,15 +54,15 @@ def create_channel(scope: Scope, account_id: str, body: dict, now: float | None 
     _check_platform(defn, account)
     channel_id = secrets.token_hex(5)
     kind, scene = _pointer(defn, channel_id)
-    if not store().reserve(scope, account_id, kind, scene, channel_id):
+    if not store().reserve_scene(scope, account_id, kind, scene, channel_id):
         field = "scene_str" if kind == "sc" else "state"
         raise Conflict(f"{field} {scene!r} already belongs to another channel")
     try:
         channel = _counted(scope, account, defn, channel_id, scene, now)
     except BaseException:
-        store().release(scope, account_id, kind, scene)
+        store().release_scene(scope, account_id, kind, scene)
         raise
-    store().put(scope, channel)
+    store().put_channel(scope, channel)
     forget_cache()
     return view(channel)
 
@@ -129,7 +129,7 @@ def get_channel(scope: Scope, account_id: str, channel_id: str) -> dict:
 
 def list_channels(scope: Scope, account_id: str, *, group: str | None = None, kind: str | None = None,
                   include_archived: bool = False) -> list[dict]:
-    out = [view(c) for c in store().all(scope, account_id)
+    out = [view(c) for c in store().all_channels(scope, account_id)
            if (include_archived or c["status"] == "active") and (not group or c["group"] == group)
            and (not kind or c["kind"] == kind)]
     return sorted(out, key=lambda c: (c["group"], c["name"], c["channel_id"]))
@@ -140,7 +140,7 @@ def list_channels_page(scope: Scope, account_id: str, *, group: str | None = Non
                        ) -> tuple[list[dict], dict | None]:
     """One page of channels in channel id order (at most `limit` read; filters may leave fewer on a page),
     and the key to continue from. An account may hold 100,000 permanent codes: never all in one answer."""
-    items, last = store().page(scope, account_id, limit=limit, start=start,
+    items, last = store().page_channels(scope, account_id, limit=limit, start=start,
                                status=None if include_archived else "active", group=group or None,
                                kind=kind or None)
     return [view(c) for c in items], last
@@ -162,7 +162,7 @@ def update_channel(scope: Scope, account_id: str, channel_id: str, body: dict, n
     previous_version = channel["version"] or 1
     channel.update(definition=defn, name=defn["name"], group=defn["group"], version=previous_version + 1,
                    updated_at=datetime.fromtimestamp(now, UTC))
-    if not store().replace(scope, channel, previous_version):
+    if not store().replace_channel(scope, channel, previous_version):
         raise Conflict(f"channel {channel_id} changed meanwhile; read it again and retry")
     forget_cache()
     if defn["kind"] == "wecom_contact_way":
@@ -185,7 +185,7 @@ def archive_channel(scope: Scope, account_id: str, channel_id: str) -> dict:
         except WeChatError as exc:
             if exc.errcode != 41044:  # already gone
                 raise
-    store().update(scope, account_id, channel_id, {"status": "archived", "upkeep": None,
+    store().update_channel(scope, account_id, channel_id, {"status": "archived", "upkeep": None,
                                                    "updated_at": datetime.now(UTC)})
     forget_cache()
     return view(load(account_id, channel_id, scope))
@@ -203,7 +203,7 @@ def renew_qrcode(scope: Scope, account_id: str, channel_id: str, now: float | No
     if channel["status"] != "active":
         raise Conflict(f"channel {channel_id} is archived")
     res = common.gateway_of(common.account_of(account_id)).client.qrcode.create(rules.qrcode_request(defn, channel_id))
-    store().update(scope, account_id, channel_id, {
+    store().update_channel(scope, account_id, channel_id, {
         "ticket": res["ticket"], "url": res["url"],
         "expires_at": int(now) + int(res.get("expire_seconds") or defn["expire_seconds"]),
         "updated_at": datetime.fromtimestamp(now, UTC)})

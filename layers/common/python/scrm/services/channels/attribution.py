@@ -3,7 +3,7 @@ one contact per person, per-channel statistics and channel taggings, all in one 
 
 Exactness: the contact item is the dedupe record (its touches carry the events' dedupe keys) and is
 written with an optimistic version check in the same transaction as the counter deltas and the
-pending taggings (scrm.stores.contacts.base.ContactStore.record); so a duplicate, a redelivery after a
+pending taggings (scrm.stores.contacts.base.ContactStore.record_contact); so a duplicate, a redelivery after a
 crash, or a concurrent event for the same person can neither double-count nor lose a count. See
 scrm.domain.attribution for the out-of-order rules.
 
@@ -180,7 +180,7 @@ def attribute(account_id: str, platform: str, identity: str, touch: dict, now: f
         after = touches + [touch]
         deltas = rules.delta(touches, after)
         record = _next_contact(contact, contact_id, identity_key, after, fetched.get("u"), now)
-        if contacts.record(book, record, expected_version=(contact["version"] or 0) if contact else None,
+        if contacts.record_contact(book, record, expected_version=(contact["version"] or 0) if contact else None,
                            new_pointers=new_pointers,
                            also=_channel_writes(account, platform, identity, touch, deltas, now)):
             return {"contact_id": contact_id, "deltas": len(deltas), "channel": touch["c"]}

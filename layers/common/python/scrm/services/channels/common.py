@@ -27,7 +27,7 @@ def gateway_of(account):
 
 
 def load(account_id: str, channel_id: str, scope: Scope | None = None) -> dict:
-    channel = store().get(scope or Scope.system(account_id), account_id, channel_id)
+    channel = store().get_channel(scope or Scope.system(account_id), account_id, channel_id)
     if channel is None:
         raise NotFound(f"channel {channel_id!r} not found in account {account_id}")
     return channel

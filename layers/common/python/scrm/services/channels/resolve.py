@@ -11,7 +11,7 @@ from .common import cached, store
 def definition(account_id: str, channel_id: str) -> dict | None:
     """The channel's definition with its kind and status, cached per container (None if unknown)."""
     def compute():
-        channel = store().get(Scope.system(account_id), account_id, channel_id, consistent=False)
+        channel = store().get_channel(Scope.system(account_id), account_id, channel_id, consistent=False)
         if channel is None:
             return None
         return {**channel["definition"], "channel_id": channel_id, "status": channel["status"]}
@@ -26,7 +26,7 @@ def resolve(account_id: str, kind: str, value: str) -> str | None:
     if not value or len(value) > 128:
         return None
     return cached(("ptr", account_id, kind, value),
-                  lambda: store().pointer(Scope.system(account_id), account_id, kind, value))
+                  lambda: store().owner_of(Scope.system(account_id), account_id, kind, value))
 
 
 def welcome_for(account, event: dict) -> dict | None:

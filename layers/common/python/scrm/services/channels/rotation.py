@@ -54,7 +54,7 @@ def refresh_contact_way(account_id: str, channel_id: str, now: float | None = No
         "skip_verify": defn.get("skip_verify", True), "state": channel["scene"]})
     version = channel["version"] or 1
     # a lost race means another worker just wrote the staff it computed: nothing to add
-    store().update(Scope.system(account_id), account_id, channel_id,
+    store().update_channel(Scope.system(account_id), account_id, channel_id,
                    {"users": wanted, "users_updated_at": int(now), "version": version + 1}, expect_version=version)
     return True
 

@@ -51,7 +51,7 @@ def raw_counts(scope: Scope, account_id: str, start: str, end: str, channel_ids=
                ) -> tuple[dict[tuple[str, str], dict], int]:
     """({(channel_id, day): {metric: n}} summed over shards, items read) for the given channels only."""
     scope.check(account_id)
-    return store().counts(scope, account_id, channel_ids, start, end)
+    return store().read_counts(scope, account_id, channel_ids, start, end)
 
 
 def _derive(row: dict, day: str, today: str) -> dict:

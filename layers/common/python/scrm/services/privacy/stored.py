@@ -40,10 +40,6 @@ def dump(item) -> dict:
     return {k: v for k, v in item.to_simple_dict(force=True).items() if k not in binary}
 
 
-def _delete(item) -> None:
-    item.delete()
-
-
 def _rekey(model, **changes):
     """An eraser: put a copy of the item with changed attributes (keys included), then delete the original."""
     def erase(item) -> None:
@@ -66,26 +62,28 @@ def _any_of(p: Person, condition) -> object:
     return out
 
 
-def _get(model, hash_key, range_key):
-    try:
-        return model.get(hash_key, range_key, consistent_read=True)
-    except model.DoesNotExist:
-        return None
-
+# The analysis of what each function may touch (infra/access.py) reads the models a function names: every
+# finder below names its model next to its calls (no helper takes a model and calls it for them).
 
 # --- callbacks
 
 def interactions(scope: Scope, p: Person, erase: bool) -> list[dict]:
     scope.check(p.account_id)
-    records = (_get(InteractionRecord, p.account_id, v) for v in sorted(p.openids | p.external_userids))
-    return found(records, lambda r: r is not None, dump, _delete, erase)
+    def get(openid):
+        try:
+            return InteractionRecord.get(p.account_id, openid, consistent_read=True)
+        except InteractionRecord.DoesNotExist:
+            return None
+
+    records = (get(v) for v in sorted(p.openids | p.external_userids))
+    return found(records, lambda r: r is not None, dump, lambda r: r.delete(), erase)
 
 
 def inbox(scope: Scope, p: Person, erase: bool) -> list[dict]:
     scope.check(p.account_id)
     records = InboxRecord.scan((InboxRecord.account_id == p.account_id) & _any_of(p, InboxRecord.payload.contains))
     # the dedupe key holds the sender too: the item goes (WeChat's retries are long over)
-    return found(records, lambda _: True, dump, _delete, erase)
+    return found(records, lambda _: True, dump, lambda r: r.delete(), erase)
 
 
 # --- campaigns
@@ -276,7 +274,7 @@ def transfer_ledger(scope: Scope, p: Person, erase: bool) -> list[dict]:
     scope.check(p.account_id)
     records = (e for value in sorted(p.external_userids)
                for e in TransferLedgerEntry.query(f"{p.account_id}#{value}", consistent_read=True))
-    return found(records, lambda _: True, dump, _delete, erase)
+    return found(records, lambda _: True, dump, lambda r: r.delete(), erase)
 
 
 # --- audit and admin requests
@@ -295,4 +293,5 @@ def admin_idempotency(scope: Scope, p: Person, erase: bool) -> list[dict]:
     scope.check(p.account_id)
     records = AdminRequest.scan(AdminRequest.id.startswith(f"{p.account_id}#")
                                 & _any_of(p, AdminRequest.response.contains))
-    return found(records, lambda _: True, lambda r: {"id": r.id, "response": r.response}, _delete, erase)
+    return found(records, lambda _: True, lambda r: {"id": r.id, "response": r.response},
+                 lambda r: r.delete(), erase)

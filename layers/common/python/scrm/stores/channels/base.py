@@ -13,7 +13,7 @@ Tenancy: every method that reads or writes an account's data takes the caller's 
 
 Attribution writes: `counter_writes`, `tagging_writes` and `cap_write` do not write; they return opaque
 writes that the contact store commits in the same transaction as the contact (see
-scrm.stores.contacts.base.ContactStore.record), so a count is made exactly when its contact is.
+scrm.stores.contacts.base.ContactStore.record_contact), so a count is made exactly when its contact is.
 """
 
 from __future__ import annotations
@@ -51,42 +51,42 @@ def channel_cursor(account_id: str, channel_id: str) -> dict:
 
 class ChannelStore(Protocol):
     # ---- channels
-    def reserve(self, scope: Scope, account_id: str, kind: str, value: str, channel_id: str) -> bool:
+    def reserve_scene(self, scope: Scope, account_id: str, kind: str, value: str, channel_id: str) -> bool:
         """Make `channel_id` the owner of scene/state `value` (`kind` "sc"/"st") if nobody owns it: a
         conditional create, so of two racing creators exactly one wins. False when it is taken."""
 
-    def release(self, scope: Scope, account_id: str, kind: str, value: str) -> None:
+    def release_scene(self, scope: Scope, account_id: str, kind: str, value: str) -> None:
         """Forget a reservation (a create that failed after reserving). Idempotent."""
 
     def count_permanent(self, scope: Scope, account_id: str, step: int, limit: int | None = None) -> bool:
         """Add `step` to the account's count of permanent OA codes; with `limit`, only while the count is
         below it (a conditional add: False when the account already holds `limit`)."""
 
-    def put(self, scope: Scope, channel: dict) -> None:
+    def put_channel(self, scope: Scope, channel: dict) -> None:
         """Write a new channel (its pointer was reserved first). Unconditional."""
 
-    def get(self, scope: Scope, account_id: str, channel_id: str, consistent: bool = True) -> dict | None:
+    def get_channel(self, scope: Scope, account_id: str, channel_id: str, consistent: bool = True) -> dict | None:
         """The channel, or None. `consistent=False` may return a slightly older copy (cheaper)."""
 
-    def all(self, scope: Scope, account_id: str) -> list[dict]:
+    def all_channels(self, scope: Scope, account_id: str) -> list[dict]:
         """Every channel of the account (small accounts and internal uses only: admin lists are paged)."""
 
-    def page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None,
+    def page_channels(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None,
              status: str | None = None, group: str | None = None, kind: str | None = None
              ) -> tuple[list[dict], dict | None]:
         """One page in channel id order: at most `limit` channels read, the filters applied to those (a page
         may hold fewer and still have a next one), and the cursor to continue from (None at the end).
         A cursor of another account raises ValueError."""
 
-    def replace(self, scope: Scope, channel: dict, expect_version: int) -> bool:
+    def replace_channel(self, scope: Scope, channel: dict, expect_version: int) -> bool:
         """Write the whole channel only if its stored version is still `expect_version` (False otherwise)."""
 
-    def update(self, scope: Scope, account_id: str, channel_id: str, changes: dict,
+    def update_channel(self, scope: Scope, account_id: str, channel_id: str, changes: dict,
                expect_version: int | None = None) -> bool:
         """Set the given attributes (None removes one), only if the stored version is `expect_version` when
         given. False when that condition fails; the channel must exist."""
 
-    def pointer(self, scope: Scope, account_id: str, kind: str, value: str) -> str | None:
+    def owner_of(self, scope: Scope, account_id: str, kind: str, value: str) -> str | None:
         """The channel id owning scene/state `value`, or None."""
 
     def active_ways(self) -> list[tuple[str, str]]:
@@ -115,7 +115,7 @@ class ChannelStore(Protocol):
     def add_counts(self, scope: Scope, account_id: str, deltas: dict, rng=None) -> None:
         """Apply counter deltas of one account at once (outside an attribution: seeding, tests)."""
 
-    def counts(self, scope: Scope, account_id: str, channel_ids, start: str, end: str
+    def read_counts(self, scope: Scope, account_id: str, channel_ids, start: str, end: str
                ) -> tuple[dict[tuple[str, str], dict], int]:
         """({(channel_id, day): {metric: n}} summed over shards for days start..end, items read), for the
         given channels only."""

@@ -84,7 +84,7 @@ def _tagging_key(t: dict) -> str:
 
 class DynamoChannelStore:
     # ---- channels
-    def reserve(self, scope: Scope, account_id: str, kind: str, value: str, channel_id: str) -> bool:
+    def reserve_scene(self, scope: Scope, account_id: str, kind: str, value: str, channel_id: str) -> bool:
         scope.check(account_id)
         try:
             ChannelItem(account_id, f"{kind}#{value}", channel_id=channel_id).save(
@@ -95,7 +95,7 @@ class DynamoChannelStore:
             raise
         return True
 
-    def release(self, scope: Scope, account_id: str, kind: str, value: str) -> None:
+    def release_scene(self, scope: Scope, account_id: str, kind: str, value: str) -> None:
         scope.check(account_id)
         ChannelItem(account_id, f"{kind}#{value}").delete()
 
@@ -111,18 +111,18 @@ class DynamoChannelStore:
             raise
         return True
 
-    def put(self, scope: Scope, channel: dict) -> None:
+    def put_channel(self, scope: Scope, channel: dict) -> None:
         scope.check(channel["account_id"])
         _item(channel).save()
 
-    def get(self, scope: Scope, account_id: str, channel_id: str, consistent: bool = True) -> dict | None:
+    def get_channel(self, scope: Scope, account_id: str, channel_id: str, consistent: bool = True) -> dict | None:
         item = records.get_channel(scope, account_id, channel_id, consistent=consistent)
         return channel_of(item) if item is not None else None
 
-    def all(self, scope: Scope, account_id: str) -> list[dict]:
+    def all_channels(self, scope: Scope, account_id: str) -> list[dict]:
         return [channel_of(i) for i in records.query_channels(scope, account_id)]
 
-    def page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None,
+    def page_channels(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None,
              status: str | None = None, group: str | None = None, kind: str | None = None
              ) -> tuple[list[dict], dict | None]:
         check_page(scope, account_id, start)
@@ -135,7 +135,7 @@ class DynamoChannelStore:
                                                  page_size=limit, last_evaluated_key=start, filter_condition=cond))
         return [channel_of(i) for i in items], last
 
-    def replace(self, scope: Scope, channel: dict, expect_version: int) -> bool:
+    def replace_channel(self, scope: Scope, channel: dict, expect_version: int) -> bool:
         scope.check(channel["account_id"])
         try:
             _item(channel).save(condition=ChannelItem.version == expect_version)
@@ -145,7 +145,7 @@ class DynamoChannelStore:
             raise
         return True
 
-    def update(self, scope: Scope, account_id: str, channel_id: str, changes: dict,
+    def update_channel(self, scope: Scope, account_id: str, channel_id: str, changes: dict,
                expect_version: int | None = None) -> bool:
         scope.check(account_id)
         actions = [getattr(ChannelItem, name).remove() if value is None else getattr(ChannelItem, name).set(value)
@@ -163,7 +163,7 @@ class DynamoChannelStore:
             return False
         return True
 
-    def pointer(self, scope: Scope, account_id: str, kind: str, value: str) -> str | None:
+    def owner_of(self, scope: Scope, account_id: str, kind: str, value: str) -> str | None:
         return records.channel_for(scope, account_id, kind, value)
 
     def active_ways(self) -> list[tuple[str, str]]:
@@ -208,7 +208,7 @@ class DynamoChannelStore:
                 for item, actions in updates[start:start + 100]:
                     tx.update(item, actions=actions)
 
-    def counts(self, scope: Scope, account_id: str, channel_ids, start: str, end: str
+    def read_counts(self, scope: Scope, account_id: str, channel_ids, start: str, end: str
                ) -> tuple[dict[tuple[str, str], dict], int]:
         scope.check(account_id)
 

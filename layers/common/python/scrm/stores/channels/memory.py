@@ -23,7 +23,7 @@ class MemoryChannelStore:
         self.taggings: dict[tuple[str, str], dict] = {}  # (account, entry key) -> tagging
 
     # ---- channels
-    def reserve(self, scope: Scope, account_id: str, kind: str, value: str, channel_id: str) -> bool:
+    def reserve_scene(self, scope: Scope, account_id: str, kind: str, value: str, channel_id: str) -> bool:
         scope.check(account_id)
         with self.lock:
             if (account_id, kind, value) in self.pointers:
@@ -31,7 +31,7 @@ class MemoryChannelStore:
             self.pointers[(account_id, kind, value)] = channel_id
             return True
 
-    def release(self, scope: Scope, account_id: str, kind: str, value: str) -> None:
+    def release_scene(self, scope: Scope, account_id: str, kind: str, value: str) -> None:
         scope.check(account_id)
         with self.lock:
             self.pointers.pop((account_id, kind, value), None)
@@ -45,22 +45,22 @@ class MemoryChannelStore:
             self.permanent[account_id] = (n or 0) + step
             return True
 
-    def put(self, scope: Scope, channel: dict) -> None:
+    def put_channel(self, scope: Scope, channel: dict) -> None:
         scope.check(channel["account_id"])
         with self.lock:
             self.channels[(channel["account_id"], channel["channel_id"])] = copy.deepcopy(channel)
 
-    def get(self, scope: Scope, account_id: str, channel_id: str, consistent: bool = True) -> dict | None:
+    def get_channel(self, scope: Scope, account_id: str, channel_id: str, consistent: bool = True) -> dict | None:
         scope.check(account_id)
         with self.lock:
             return copy.deepcopy(self.channels.get((account_id, channel_id)))
 
-    def all(self, scope: Scope, account_id: str) -> list[dict]:
+    def all_channels(self, scope: Scope, account_id: str) -> list[dict]:
         scope.check(account_id)
         with self.lock:
             return [copy.deepcopy(c) for (a, i), c in sorted(self.channels.items()) if a == account_id]
 
-    def page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None,
+    def page_channels(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None,
              status: str | None = None, group: str | None = None, kind: str | None = None
              ) -> tuple[list[dict], dict | None]:
         check_page(scope, account_id, start)
@@ -74,7 +74,7 @@ class MemoryChannelStore:
         last = channel_cursor(account_id, ids[limit - 1]) if len(ids) > limit else None
         return items, last
 
-    def replace(self, scope: Scope, channel: dict, expect_version: int) -> bool:
+    def replace_channel(self, scope: Scope, channel: dict, expect_version: int) -> bool:
         scope.check(channel["account_id"])
         with self.lock:
             key = (channel["account_id"], channel["channel_id"])
@@ -83,7 +83,7 @@ class MemoryChannelStore:
             self.channels[key] = copy.deepcopy(channel)
             return True
 
-    def update(self, scope: Scope, account_id: str, channel_id: str, changes: dict,
+    def update_channel(self, scope: Scope, account_id: str, channel_id: str, changes: dict,
                expect_version: int | None = None) -> bool:
         scope.check(account_id)
         with self.lock:
@@ -96,7 +96,7 @@ class MemoryChannelStore:
                 current[name] = copy.deepcopy(value)
             return True
 
-    def pointer(self, scope: Scope, account_id: str, kind: str, value: str) -> str | None:
+    def owner_of(self, scope: Scope, account_id: str, kind: str, value: str) -> str | None:
         scope.check(account_id)
         with self.lock:
             return self.pointers.get((account_id, kind, value))
@@ -160,7 +160,7 @@ class MemoryChannelStore:
             for write in self.counter_writes(deltas, rng):
                 write()
 
-    def counts(self, scope: Scope, account_id: str, channel_ids, start: str, end: str
+    def read_counts(self, scope: Scope, account_id: str, channel_ids, start: str, end: str
                ) -> tuple[dict[tuple[str, str], dict], int]:
         scope.check(account_id)
         wanted = set(channel_ids)

@@ -84,14 +84,14 @@ class ContactStore(Protocol):
     def load_contact(self, book: Book, contact_id: str) -> dict | None:
         """The contact (strongly consistent), or None."""
 
-    def record(self, book: Book, contact: dict, *, expected_version: int | None, new_pointers: list[str],
+    def record_contact(self, book: Book, contact: dict, *, expected_version: int | None, new_pointers: list[str],
                also: list[Any] = ()) -> bool:
         """Write the contact, only if its stored version is still `expected_version` (None: only if it does
         not exist yet), create each of `new_pointers` only if it does not exist yet, check the book membership
         (shared book), and apply the channel store's writes `also`: all in one transaction, all or nothing.
         False when a condition failed (someone changed the person meanwhile: read again and retry)."""
 
-    def contacts(self, book: Book) -> Iterator[dict]:
+    def contacts_of(self, book: Book) -> Iterator[dict]:
         """Every contact of the book (audience building; read in pages by the implementation)."""
 
     # ---- personal data (scrm.services.privacy)

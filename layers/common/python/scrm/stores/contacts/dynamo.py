@@ -64,7 +64,7 @@ class DynamoContactStore:
         item = _repository(book).load_contact(contact_id)
         return contact_of(item) if item is not None else None
 
-    def record(self, book: Book, contact: dict, *, expected_version: int | None, new_pointers: list[str],
+    def record_contact(self, book: Book, contact: dict, *, expected_version: int | None, new_pointers: list[str],
                also=()) -> bool:
         repo = _repository(book)
         values = {k: v for k, v in contact.items() if k != "contact_id" and v is not None}
@@ -85,7 +85,7 @@ class DynamoContactStore:
             raise
         return True
 
-    def contacts(self, book: Book) -> Iterator[dict]:
+    def contacts_of(self, book: Book) -> Iterator[dict]:
         for item in _repository(book).contacts():
             yield contact_of(item)
 

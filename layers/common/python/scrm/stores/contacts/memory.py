@@ -79,7 +79,7 @@ class MemoryContactStore:
     def _member(self, book: Book) -> bool:
         return not book.shared or book.account_id in (self.books.get(book.shared_id) or {}).get("members", [])
 
-    def record(self, book: Book, contact: dict, *, expected_version: int | None, new_pointers: list[str],
+    def record_contact(self, book: Book, contact: dict, *, expected_version: int | None, new_pointers: list[str],
                also=()) -> bool:
         key = (book.partition, contact["contact_id"])
         with self.lock:
@@ -97,7 +97,7 @@ class MemoryContactStore:
                 write()
         return True
 
-    def contacts(self, book: Book) -> Iterator[dict]:
+    def contacts_of(self, book: Book) -> Iterator[dict]:
         with self.lock:
             found = [copy.deepcopy(c) for (p, _i), c in sorted(self.contacts_.items()) if p == book.partition]
         yield from found
