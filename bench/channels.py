@@ -74,8 +74,9 @@ def channel_items(n: int):
 def whole_list_size(n: int) -> int:
     """The JSON size of all n channels in one answer (what GET /channels returned before it was paged)."""
     from scrm.services.channels import view
+    from scrm.stores.channels.dynamo import channel_of
 
-    return len(json.dumps({"items": [view(c) for c in channel_items(n)], "next_cursor": None},
+    return len(json.dumps({"items": [view(channel_of(c)) for c in channel_items(n)], "next_cursor": None},
                           ensure_ascii=False).encode())
 
 

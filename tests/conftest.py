@@ -66,10 +66,8 @@ def reset_layer_caches() -> None:
     """Forget everything a warm container keeps between invocations (tests are separate invocations)."""
     from scrm import bootstrap
     from scrm.config import reset_settings
-    from scrm.services import channels
 
     bootstrap.reset()  # the composition root: every slot and per-container cache it holds
-    channels.forget_cache()
     reset_settings()
 
 

@@ -200,3 +200,30 @@ def _callback_service():
     from .services.callbacks import CallbackService
 
     return CallbackService(inbox=inbox())
+
+
+# channels: channels, their statistics and pending taggings (scrm.stores.channels); contacts and contact books
+# (scrm.stores.contacts); the channel definitions and pointers read on the event path, cached for a minute.
+CHANNEL_CACHE_SECONDS = 60
+
+
+def channel_store():
+    def make(_):
+        from .stores.channels.dynamo import DynamoChannelStore
+
+        return DynamoChannelStore()
+
+    return container().slot("channel_store", make)
+
+
+def contact_store():
+    def make(_):
+        from .stores.contacts.dynamo import DynamoContactStore
+
+        return DynamoContactStore()
+
+    return container().slot("contact_store", make)
+
+
+def channel_cache() -> TtlCache:
+    return container().cache("channels", CHANNEL_CACHE_SECONDS)

@@ -20,7 +20,6 @@ Items (hash `book`, range `sk`):
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
@@ -28,14 +27,19 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
-from ..errors import Conflict, Forbidden, NotFound, ValidationError
+from ..errors import Conflict, Forbidden, NotFound
+from ..stores.contacts.base import (
+    MAX_MEMBERS,  # noqa: F401 (functions/admin_api reads it here)
+    Book,
+    check_book_id,
+    check_members,
+    platform_only,
+)
 from .registry import table
 
 SHARED = "book#"  # partition prefix of shared books
 MEMBERSHIP = "#book"
 MEMBERS = "#members"
-BOOK_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-MAX_MEMBERS = 32  # the membership change is one transaction (<= 100 items)
 
 
 @table("contacts")
@@ -66,17 +70,9 @@ def _get(book: str, sk: str) -> ContactItem | None:
 
 
 @dataclass(frozen=True)
-class ContactBook:
+class ContactBook(Book):
     """A contact book as one member account addresses it. Obtain it from `open_book` (membership checked);
     writes made through it carry the membership as a condition of their transaction."""
-
-    partition: str
-    account_id: str
-    shared_id: str | None = None
-
-    @property
-    def shared(self) -> bool:
-        return self.shared_id is not None
 
     def contact_id_for(self, key: str) -> str | None:
         item = _get(self.partition, f"i#{key}")
@@ -125,19 +121,9 @@ def open_book(scope, account_id: str, book_id: str | None = None) -> ContactBook
 # --- shared books: a platform decision
 
 
-def _platform_only(scope) -> None:
-    if scope.account_id is not None:
-        raise Forbidden("only a platform admin may share contact books between accounts")
-
-
-def _check_book_id(book_id: str) -> None:
-    if not isinstance(book_id, str) or not BOOK_ID.match(book_id):
-        raise ValidationError("book_id must be 2-63 lowercase letters, digits or dashes", field="book_id")
-
-
 def get_book(scope, book_id: str) -> dict:
-    _platform_only(scope)
-    _check_book_id(book_id)
+    platform_only(scope)
+    check_book_id(book_id)
     record = _get(SHARED + book_id, MEMBERS)
     if record is None:
         raise NotFound(f"no contact book {book_id!r}")
@@ -148,14 +134,9 @@ def set_members(scope, book_id: str, members: list[str], account_exists) -> dict
     """Create or change a shared book: its members, and each member's membership, in one transaction.
     An account belongs to at most one shared book; a removed member goes back to its own book (the shared
     book's people stay in the shared book)."""
-    _platform_only(scope)
-    _check_book_id(book_id)
-    if not isinstance(members, list) or len(members) > MAX_MEMBERS or not all(isinstance(m, str) for m in members):
-        raise ValidationError(f"members must be a list of at most {MAX_MEMBERS} account ids", field="members")
-    for i, account_id in enumerate(members):
-        if not account_exists(account_id):
-            raise ValidationError(f"members[{i}]: no account {account_id[:70]!r}", field=f"members[{i}]")
-    wanted = set(members)
+    platform_only(scope)
+    check_book_id(book_id)
+    wanted = check_members(members, account_exists)
     partition = SHARED + book_id
     record = _get(partition, MEMBERS)
     current = set(record.members or []) if record else set()

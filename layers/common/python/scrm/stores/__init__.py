@@ -1,1 +1,2 @@
-"""One store per capability: the interface (`base.py`), an in-memory twin and a DynamoDB implementation."""
+"""One store per capability: an interface (`base.py`), an in-memory twin (`memory.py`) and the DynamoDB
+implementation (`dynamo.py`); scrm.bootstrap wires the real one, tests pass the twin."""

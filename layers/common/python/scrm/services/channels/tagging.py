@@ -1,0 +1,118 @@
+"""Channel taggings: queued with each attribution (in its transaction), applied in batches by a schedule."""
+
+from __future__ import annotations
+
+import time
+
+from ... import bootstrap
+from ...domain import attribution as rules
+from ...domain.channels import DIRECT, UNKNOWN
+from ...errors import WeChatError, WeChatUnavailable
+from ...observability import logger
+from . import common
+from .resolve import definition
+
+TAG_BATCH = 50  # tags/members/batchtagging takes at most 50 openids
+TAG_MAX_DELAY = 300  # a partial batch waits at most this long for company
+PER_OPENID_ERRORS = (40003, 49003, 45059, 43004)
+TAG_GONE = 45159  # the OA tag was deleted: nothing to retry
+NOT_TAGGABLE = (84061, 40096, 40068)  # WeCom: no longer a customer / tag gone
+
+
+def queue_writes(store, account, platform: str, identity: str, touch: dict, now: float) -> list:
+    """Pending taggings for the channel's tags (applied by the flush schedule in batches)."""
+    if touch["k"] not in (rules.FOLLOW, rules.SCAN, rules.ADD) or touch["c"] in (DIRECT, UNKNOWN):
+        return []
+    tags = (definition(account.account_id, touch["c"]) or {}).get("tags") or []
+    if not tags:
+        return []
+    return store.tagging_writes(account.account_id, platform, identity, touch.get("u"), tags, now)
+
+
+def flush_taggings(now: float | None = None, *, force: bool = False) -> dict:
+    """Apply pending taggings: OA 50 openids per batchtagging call per (account, tag), a partial batch
+    only once its oldest entry waited TAG_MAX_DELAY (or `force`); WeCom one mark_tag per relationship.
+    Failures stay pending and are retried on the next run."""
+    now = time.time() if now is None else now
+    store = bootstrap.channel_store()
+    tally = {"calls": 0, "applied": 0, "failed": 0}
+    for account_id, pending in store.pending_taggings().items():
+        try:
+            gateway = common.gateway_of(common.account_of(account_id))
+        except Exception:
+            logger().exception("tagging: account unavailable", extra={"account_id": account_id})
+            continue
+        by_tag: dict[int, list[dict]] = {}
+        for t in pending:
+            if t["platform"] == "oa":
+                by_tag.setdefault(t["tag"], []).append(t)
+        for tag, members in by_tag.items():
+            _flush_tag(store, gateway, account_id, tag, members, now, force, tally)
+        for t in pending:
+            if t["platform"] == "wecom":
+                _mark(store, gateway, t, tally)
+    return tally
+
+
+def _flush_tag(store, gateway, account_id: str, tag: int, members: list[dict], now: float, force: bool,
+               tally: dict) -> None:
+    members.sort(key=lambda t: t["queued_at"] or 0)
+    for start in range(0, len(members), TAG_BATCH):
+        chunk = members[start:start + TAG_BATCH]
+        if len(chunk) < TAG_BATCH and not force and now - (chunk[0]["queued_at"] or 0) < TAG_MAX_DELAY:
+            continue
+        _batch(store, gateway, account_id, tag, chunk, tally)
+
+
+def _batch(store, gateway, account_id: str, tag: int, chunk: list[dict], tally: dict) -> None:
+    tally["calls"] += 1
+    try:
+        gateway.post("tags/members/batchtagging", {"openid_list": [t["openid"] for t in chunk], "tagid": tag})
+    except WeChatError as exc:
+        if exc.errcode == TAG_GONE:
+            store.delete_taggings(chunk)
+        elif exc.errcode in PER_OPENID_ERRORS:
+            # one bad openid (unfollowed since, 20 tags already) fails the whole call: go one by one
+            _one_by_one(store, gateway, tag, chunk, tally)
+        else:
+            tally["failed"] += len(chunk)
+            logger().warning(f"batchtagging failed ({exc.errcode}); will retry",
+                             extra={"account_id": account_id, "tag": tag, "errcode": exc.errcode})
+        return
+    except WeChatUnavailable:
+        tally["failed"] += len(chunk)
+        return
+    store.delete_taggings(chunk)
+    tally["applied"] += len(chunk)
+
+
+def _one_by_one(store, gateway, tag: int, chunk: list[dict], tally: dict) -> None:
+    for t in chunk:
+        tally["calls"] += 1
+        try:
+            gateway.post("tags/members/batchtagging", {"openid_list": [t["openid"]], "tagid": tag})
+        except WeChatError as exc:
+            if exc.errcode in PER_OPENID_ERRORS:
+                store.delete_taggings([t])  # this follower cannot take the tag: drop it, keep the others
+            continue
+        except WeChatUnavailable:
+            continue
+        store.delete_taggings([t])
+        tally["applied"] += 1
+
+
+def _mark(store, gateway, t: dict, tally: dict) -> None:
+    tally["calls"] += 1
+    try:
+        gateway.mark_tag(t["userid"], t["external_userid"], list(t["tags"] or []))
+    except WeChatError as exc:
+        if exc.errcode in NOT_TAGGABLE:
+            store.delete_taggings([t])
+        else:
+            tally["failed"] += 1
+        return
+    except WeChatUnavailable:
+        tally["failed"] += 1
+        return
+    store.delete_taggings([t])
+    tally["applied"] += 1

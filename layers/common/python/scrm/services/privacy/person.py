@@ -1,0 +1,121 @@
+"""The person a request names, with every identifier we know them by in the account, and the shape every
+table's finder shares (`found`)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from ... import accounts, bootstrap
+from ...errors import ValidationError
+from ...tenancy import Scope
+
+KINDS = ("openid", "external_userid", "unionid")
+
+
+@dataclass
+class Person:
+    """One customer in one account, with every identifier we know them by there."""
+
+    account_id: str
+    openids: set[str] = field(default_factory=set)
+    external_userids: set[str] = field(default_factory=set)
+    unionids: set[str] = field(default_factory=set)
+    contact_id: str | None = None
+    book: object | None = None  # the contact book (scrm.stores.contacts.Book) the account uses
+    pseudonym: str = field(default_factory=lambda: "erased-" + secrets.token_hex(8))
+    # share ids are derived from the openid (scrm.services.campaigns.share_id_for): each gets a random new one,
+    # or the link would still lead back to whoever knows the openid
+    renames: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def ids(self) -> set[str]:
+        return self.openids | self.external_userids | self.unionids
+
+    def identities(self) -> list[tuple[str, str]]:
+        return ([("openid", v) for v in sorted(self.openids)]
+                + [("external_userid", v) for v in sorted(self.external_userids)]
+                + [("unionid", v) for v in sorted(self.unionids)])
+
+    def identity_keys(self) -> list[str]:
+        """The contact book's keys of the person's identities in this account (not the unionid: it may join
+        identities of other accounts of a shared book)."""
+        return ([f"oa:{self.account_id}:{v}" for v in sorted(self.openids)]
+                + [f"wecom:{self.account_id}:{v}" for v in sorted(self.external_userids)])
+
+    def scrub(self, text: str | None) -> str | None:
+        """Every identifier of the person in a string (JSON or a path) replaced by the pseudonym."""
+        if not text:
+            return text
+        # whole identifiers only (WeChat ids are [A-Za-z0-9_-]): another person's id containing this one stays
+        for old, new in [*((v, self.pseudonym) for v in self.ids), *self.renames.items()]:
+            text = re.sub(rf"(?<![A-Za-z0-9_-]){re.escape(old)}(?![A-Za-z0-9_-])", new, text)
+        return text
+
+    def swap(self, value: str | None) -> str | None:
+        if value in self.ids:
+            return self.pseudonym
+        return self.renames.get(value, value)
+
+    def mentions(self, text: str | None) -> bool:
+        return bool(text) and self.scrub(text) != text
+
+
+def found(records: Iterable, matches: Callable[[object], bool], show: Callable[[object], dict],
+          erase: Callable[[object], None], erasing: bool) -> list[dict]:
+    """The records that are about the person (`matches`), as `show` gives them (read before any change);
+    each then erased or pseudonymised by `erase` when `erasing`. Every table's finder has this shape."""
+    out = []
+    for rec in records:
+        if matches(rec):
+            out.append(show(rec))
+            if erasing:
+                erase(rec)
+    return out
+
+
+def swap_sk(sk: str, p: Person) -> str:
+    """A composite key with each of the person's identifiers (or renamed share ids) swapped."""
+    return "#".join(p.swap(part) or part for part in sk.split("#"))
+
+
+def _named(identity: dict) -> tuple[str, str]:
+    given = {k: v for k, v in (identity or {}).items() if v not in (None, "")}
+    unknown = sorted(set(given) - set(KINDS))
+    if unknown:
+        raise ValidationError(f"unexpected field {unknown[0]!r}; give one of openid, external_userid, unionid",
+                              field=unknown[0])
+    if len(given) != 1:
+        raise ValidationError("give exactly one of openid, external_userid or unionid", field="openid")
+    kind, value = next(iter(given.items()))
+    if not isinstance(value, str) or not 1 <= len(value) <= 128:
+        raise ValidationError(f"{kind} must be a string of 1 to 128 characters", field=kind)
+    return kind, value
+
+
+def identify(scope: Scope, account_id: str, identity: dict, share_ids: Callable[[Person], dict[str, str]]
+             ) -> Person:
+    """The person named by one identifier, joined by the contact book to their other identifiers in the
+    account; `share_ids(person)` gives the share links to rename (campaigns)."""
+    kind, value = _named(identity)
+    scope.check(account_id)
+    accounts.get(account_id, allow_disabled=True)  # an unknown account is a clear 404
+    contacts = bootstrap.contact_store()
+    book = contacts.open_book(scope, account_id)  # the account's own book or the shared one it is a member of
+    person = Person(account_id=account_id, book=book)
+    {"openid": person.openids, "external_userid": person.external_userids, "unionid": person.unionids}[kind].add(value)
+    pointer = {"openid": f"oa:{account_id}:{value}", "external_userid": f"wecom:{account_id}:{value}",
+               "unionid": f"u:{value}"}[kind]
+    person.contact_id = contacts.contact_id_for(book, pointer)
+    contact = contacts.load_contact(book, person.contact_id) if person.contact_id else None
+    if contact is not None:  # the person's other identifiers in this account
+        if contact["unionid"]:
+            person.unionids.add(contact["unionid"])
+        for ident in contact["identities"]:
+            platform, acct, ident_value = ident.split(":", 2)
+            if acct == account_id:
+                (person.openids if platform == "oa" else person.external_userids).add(ident_value)
+    person.renames.update(share_ids(person))
+    return person

@@ -1,0 +1,53 @@
+"""Where personal data lives: one finder per table of scrm.data.registry, or the reason a table holds none
+(tests/unit/test_privacy_tables.py fails for a table in neither)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ...tenancy import Scope
+from . import own, stored
+from .person import Person
+
+# Tables that hold nothing about a customer, and why (tests fail for a registry table in neither list).
+NO_PERSONAL_DATA = {
+    "accounts": "the company's accounts (app ids, names, options)",
+    "admin_keys": "admin keys of the company's staff (hashed), no customer data",
+    "channel_stats": "per-channel, per-day counters only; totals already reported stay as they are",
+    "channels": "channel definitions and staff rotation counters (staff userids, no customers)",
+    "prizes": "prize stock shards (numbers only)",
+    "reply_rules": "the company's reply rules and welcome texts",
+    "reassignment_policies": "per-account reassignment strategy",
+    "tokens": "WeChat access tokens per app",
+    "idempotency": "hashed event keys and handler results (counts); expire after 7 days",
+    "transfer_plans": "a departing staff member's plan: staff userids and counts, no customer ids",
+    "erasures": "tombstones of erased people: SHA-256 of account and identifier only",
+    "callback_claims": "Token hashes, and per signed query the event's dedupe key for the clock-skew window only "
+                       "(TTL; a replay guard, never read back as data about a person)",
+}
+
+
+# Order matters for erasure: coupon holders are found through the draws, batches and notices through the
+# transfer items, so those run before the items they are found through are pseudonymised (they also accept
+# the pseudonym).
+TABLES: dict[str, Callable[[Scope, Person, bool], list[dict]]] = {
+    "contacts": own.contacts,
+    "interactions": stored.interactions,
+    "channel_tagging": own.channel_tagging,
+    "inbox": stored.inbox,
+    "campaigns": stored.campaigns,
+    "coupon_codes": stored.coupon_codes,
+    "draws": stored.draws,
+    "participants": stored.participants,
+    "shares": stored.shares,
+    "pushes": stored.pushes,
+    "segments": stored.segments,
+    "push_batches": stored.push_batches,
+    "quota_ledger": stored.quota_ledger,
+    "transfer_batches": stored.transfer_batches,
+    "transfer_notices": stored.transfer_notices,
+    "transfers": stored.transfers,
+    "transfer_ledger": stored.transfer_ledger,
+    "audit_log": stored.audit_log,
+    "admin_idempotency": stored.admin_idempotency,
+}
