@@ -54,10 +54,6 @@ def hash_key(presented: str) -> str:
     return hashlib.sha256(presented.encode()).hexdigest()
 
 
-def _repo():
-    return admin_keys
-
-
 def authenticate(presented: str | None) -> KeyInfo:
     """Return who the key belongs to, or raise Unauthorized (missing, malformed, unknown, revoked, expired;
     its account gone) or KeyOfDisabledAccount (403: its account is not active)."""
@@ -67,7 +63,7 @@ def authenticate(presented: str | None) -> KeyInfo:
     if not m:
         raise Unauthorized("malformed API key: expected scrm.<key id>.<secret>")
     account_id, key_id = m["account"], f"{m['account']}.{m['rand']}"
-    rec = _repo().lookup(account_id, key_id)
+    rec = admin_keys.lookup(account_id, key_id)
     if rec is None or not hmac.compare_digest(rec.key_hash, hash_key(presented.strip())):
         raise Unauthorized("unknown API key")
     status = rec.status()
@@ -99,7 +95,7 @@ def issue(scope: Scope, account_id: str, *, role: str, name: str = "", expires_i
     rec = AdminKeyRecord(account_id=account_id, key_id=key_id, key_hash=hash_key(presented), role=role, name=name,
                          created_at=datetime.now(UTC), created_by=scope.key_id,
                          expires_at=expires_at or _expiry(request.expires_in_days))
-    _repo().save(scope, rec)
+    admin_keys.save(scope, rec)
     return view(rec), presented
 
 
@@ -112,16 +108,16 @@ def view(rec) -> dict:
 
 def list_keys(scope: Scope, account_id: str, *, limit: int, start: dict | None = None):
     """A PynamoDB result iterator of the account's keys (for the admin API's cursor pagination)."""
-    return _repo().query(scope, account_id, limit=limit, start=start)
+    return admin_keys.query(scope, account_id, limit=limit, start=start)
 
 
 def get_key(scope: Scope, account_id: str, key_id: str) -> dict:
-    return view(_repo().get(scope, account_id, key_id))
+    return view(admin_keys.get(scope, account_id, key_id))
 
 
 def revoke(scope: Scope, account_id: str, key_id: str) -> dict:
-    _repo().revoke(scope, account_id, key_id)
-    return view(_repo().get(scope, account_id, key_id))
+    admin_keys.revoke(scope, account_id, key_id)
+    return view(admin_keys.get(scope, account_id, key_id))
 
 
 # --- bootstrapping: the first keys, made with the system scope (never reachable over the API)
@@ -129,7 +125,7 @@ def revoke(scope: Scope, account_id: str, key_id: str) -> dict:
 
 def bootstrap_platform_key(name: str = "bootstrap", *, force: bool = False, expires_in_days=None) -> dict:
     """Create a platform admin key. Refuses when an active platform key exists, unless force."""
-    active = [r.key_id for r in _repo().platform_keys() if r.status() == "active"]
+    active = [r.key_id for r in admin_keys.platform_keys() if r.status() == "active"]
     if active and not force:
         raise ValidationError(f"active platform keys exist ({', '.join(active)}); pass force to add another",
                               field="force")
@@ -138,7 +134,7 @@ def bootstrap_platform_key(name: str = "bootstrap", *, force: bool = False, expi
 
 
 def list_platform_keys() -> list[dict]:
-    return [view(r) for r in _repo().platform_keys()]
+    return [view(r) for r in admin_keys.platform_keys()]
 
 
 def revoke_platform_key(key_id: str) -> dict:
