@@ -4,9 +4,9 @@ These routes are for OA users, not admins: they authenticate with a signed user 
 WeChat OAuth, or carried in the fragment of a signed link) in `Authorization: Bearer <token>` only (a token
 in the query string would be written whole into access logs, so `?t=` is refused), checked by
 scrm.services.campaigns.authenticate, never by admin_route. The account is checked before any secret is read.
-Errors are `{"error": {"code", "message"}}` with a stable code (e.g. outside_window, daily_draw_limit,
-token_expired, account_disabled). Bodies are capped (MAX_BODY_BYTES, 413) and their nesting bounded
-(MAX_JSON_DEPTH, 400) before they are parsed.
+Errors are the API's `{"error": {"code", "message", ...}}` through the one mapping (scrm.errors.answer), with
+a stable code (e.g. outside_window, daily_draw_limit, token_expired, account_disabled). Bodies are capped
+(MAX_BODY_BYTES: body_too_large) and their nesting bounded (MAX_JSON_DEPTH: bad_body) before they are parsed.
 """
 
 from __future__ import annotations
@@ -15,30 +15,19 @@ import json
 
 from chalice import Blueprint, Rate, Response
 
+from functions.answers import error_for, json_response
+from scrm import errors
 from scrm.observability import traced
 
 bp = Blueprint(__name__)
 PREFIX = "/u/{account_id}/campaigns/{campaign_id}"
 MAX_BODY_BYTES = 8 * 1024  # the largest body a user route takes is a request id or a share id
 MAX_JSON_DEPTH = 8
-
-
-class BadBody(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code = status, code
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def _json(status: int, body) -> Response:
-    return Response(body=json.dumps(body, default=str), status_code=status,
-                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
-
-
-def _error(status: int, code: str, message: str, field: str | None = None) -> Response:
-    err = {"code": code, "message": message}
-    if field:
-        err["field"] = field
-    return _json(status, {"error": err})
+    return json_response(status, body, NO_STORE)
 
 
 def _depth(text: str) -> int:
@@ -70,21 +59,21 @@ def _no_constant(name):
 def _body(request) -> dict:
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
-        raise BadBody(413, "body_too_large", f"the body must be at most {MAX_BODY_BYTES} bytes")
+        raise errors.PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes")
     if not raw.strip():
         return {}
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
-        raise BadBody(400, "bad_body", "the body must be UTF-8 JSON") from None
+        raise errors.BadBody("the body must be UTF-8 JSON") from None
     if _depth(text) > MAX_JSON_DEPTH:
-        raise BadBody(400, "bad_body", f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+        raise errors.BadBody(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
     try:
         body = json.loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError):
-        raise BadBody(400, "bad_body", "the body must be a JSON object") from None
+        raise errors.BadBody("the body must be a JSON object") from None
     if not isinstance(body, dict):
-        raise BadBody(400, "bad_body", "the body must be a JSON object")
+        raise errors.BadBody("the body must be a JSON object")
     return body
 
 
@@ -93,7 +82,7 @@ def _token(request) -> str | None:
         from scrm.services.campaigns import DrawRefused
 
         raise DrawRefused("token_in_query", "send the user token in 'Authorization: Bearer <token>', never in the "
-                          "URL", status=400)
+                          "URL", status=errors.ValidationError.status)
     header = request.headers.get("authorization") or ""
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
@@ -105,7 +94,6 @@ def _user_call(fn, *, campaign_id_param: bool = True, needs_user: bool = True):
     """Run a user use case with the caller's openid; map refusals and errors to JSON (never a traceback)."""
     request = bp.current_request
     params = request.uri_params or {}
-    from scrm import errors
     from scrm.services import campaigns
 
     try:
@@ -117,28 +105,8 @@ def _user_call(fn, *, campaign_id_param: bool = True, needs_user: bool = True):
         else:
             campaigns.check_account(params["account_id"])
         return _json(200, fn(params, body, openid, request))
-    except BadBody as bad:
-        return _error(bad.status, bad.code, str(bad), "body")
-    except campaigns.DrawRefused as refused:
-        return _error(refused.status, refused.reason, str(refused))
-    except errors.RateLimited as exc:
-        return _error(429, "busy", str(exc))
-    except errors.ValidationError as exc:
-        return _error(400, exc.code, str(exc), exc.field)
-    except errors.NotFound as exc:
-        return _error(404, exc.code, str(exc))
-    except errors.UnknownAccount:
-        return _error(404, "unknown_account", "unknown account")
-    except errors.AccountDisabled:
-        return _error(403, "account_disabled", "this account is disabled")
-    except errors.ScrmError as exc:
-        return _error(503, exc.code, "temporarily unavailable, retry")
-    except Exception:
-        from scrm.observability import logger
-
-        logger().exception("user route internal error")
-        request_id = (request.context or {}).get("requestId")
-        return _error(500, "internal", f"internal error (request id {request_id or '?'})")
+    except Exception as exc:  # refusals and errors through the one mapping (scrm.errors); bugs are logged
+        return error_for(exc, (request.context or {}).get("requestId"), NO_STORE)
 
 
 @bp.route(PREFIX, methods=["GET"], authorizer=None)
@@ -201,7 +169,7 @@ def user_share(account_id, campaign_id):
 
         parent = body.get("parent")
         if parent is not None and (not isinstance(parent, str) or len(parent) > 64):
-            raise campaigns.DrawRefused("bad_parent", "parent must be a share id", status=400)
+            raise campaigns.DrawRefused("bad_parent", "parent must be a share id", status=errors.ValidationError.status)
         return campaigns.create_share(p["account_id"], p["campaign_id"], openid, parent=parent)
 
     return _user_call(run)
@@ -225,7 +193,7 @@ def user_oauth(account_id):
 
         code = body.get("code")
         if not isinstance(code, str) or not code or len(code) > 512:
-            raise campaigns.DrawRefused("missing_code", "code is required", status=400)
+            raise campaigns.DrawRefused("missing_code", "code is required", status=errors.ValidationError.status)
         return campaigns.login_with_oauth_code(p["account_id"], code)
 
     return _user_call(run, needs_user=False)

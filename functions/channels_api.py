@@ -83,10 +83,9 @@ STATS_DEFAULT_LIMIT, STATS_MAX_LIMIT = 20, 100  # channels a page (each costs 16
 
 
 def _stats_page(ctx):
-    from functions.admin_common import _actual_path, decode_cursor
+    from functions.paging import page_position
 
-    path = _actual_path(ctx.request)
-    return ctx.limit(STATS_DEFAULT_LIMIT, STATS_MAX_LIMIT), decode_cursor(ctx.query.get("cursor"), path), path
+    return page_position(ctx, STATS_DEFAULT_LIMIT, STATS_MAX_LIMIT)
 
 
 @admin_route(bp, "/accounts/{account_id}/channel-stats")
@@ -95,7 +94,7 @@ def channel_stats(ctx, account_id):
     channel (?limit, ?cursor -> next_cursor), so no request reads more than a page of channels' counters."""
     import time
 
-    from functions.admin_common import encode_cursor
+    from functions.paging import encode_cursor
     from scrm.services.channel_stats import report_page
 
     limit, start, path = _stats_page(ctx)
@@ -110,7 +109,7 @@ def channel_stats_csv(ctx, account_id):
 
     from chalice import Response
 
-    from functions.admin_common import encode_cursor
+    from functions.paging import encode_cursor
     from scrm.services.channel_stats import report_csv_page
 
     limit, start, path = _stats_page(ctx)

@@ -9,6 +9,8 @@ and WeChat POSTs text/xml. Everything else is `scrm.services.callbacks`.
 
 from chalice import Blueprint, Response
 
+from scrm.domain.wechat_crypto import Malformed
+
 bp = Blueprint(__name__)
 ANY_CONTENT = ["*/*"]
 
@@ -20,7 +22,7 @@ def _answer(platform: str, account_id: str) -> Response:
     try:
         body = request.raw_body if request.method == "POST" else b""
     except Exception:  # a body Chalice cannot decode (bad base64 from API Gateway)
-        return Response(body="malformed", status_code=400, headers={"Content-Type": "text/plain"})
+        return Response(body=Malformed.reason, status_code=Malformed.status, headers={"Content-Type": "text/plain"})
     answer = handle(platform, account_id, request.method, request.query_params, body)
     return Response(body=answer.body, status_code=answer.status, headers={"Content-Type": answer.content_type})
 
