@@ -3,6 +3,15 @@
 A request body is validated by `parse(Model, body)`, which reports *every* error with its field path
 (`ValidationError.details`), never only the first. The OpenAPI document is generated from these models and the
 route table, so what is validated and what is documented cannot drift.
+
+Request models, one module per capability (`fields` holds the strict bases, common types and `refuse`, which a
+model validator uses to report cross-field rules at their own paths):
+- `campaigns`: CampaignBody (POST, PUT /campaigns; its parts PrizeInput, Eligibility, Limits, Share,
+  ShareThreshold, Reward, Lottery, Notify), CodeUpload, LinkRequest, Redemption; user API: DrawRequest,
+  ShareRequest, OAuthExchange.
+- `pushes`: PushBody (POST /pushes; its parts PushContent, PushAudience, Recurrence), SegmentBody.
+- `channels`: ChannelBody (POST /channels, and PATCH as the stored definition with the body over it; its parts
+  Welcome, WelcomeLink, StaffMember, WorkingHours).
 """
 
 from __future__ import annotations
@@ -40,14 +49,25 @@ def field_path(loc: tuple) -> str:
     return out or "body"
 
 
-def parse(model: type[M], body: Any) -> M:
-    """`body` as a `model`, or ValidationError naming every field that is wrong."""
+def _at(prefix: str, path: str) -> str:
+    if not prefix:
+        return path
+    if path == "body":
+        return prefix
+    return prefix + ("" if path.startswith("[") else ".") + path
+
+
+def parse(model: type[M], body: Any, *, at: str = "", context: dict | None = None) -> M:
+    """`body` as a `model`, or ValidationError naming every field that is wrong.
+
+    `at` is where `body` sits in a larger document (`prizes[2]`, `content`): it prefixes every path.
+    `context` reaches the model's validators (`ValidationInfo.context`), e.g. the account's platform."""
     if not isinstance(body, dict):
-        raise ValidationError("the body must be a JSON object", field="body")
+        raise ValidationError(f"{at or 'the body'} must be a JSON object", field=at or "body")
     try:
-        return model.model_validate(body)
+        return model.model_validate(body, context=context)
     except PydanticError as e:
-        details = [{"field": field_path(err["loc"]), "message": err["msg"]} for err in e.errors()]
+        details = [{"field": _at(at, field_path(err["loc"])), "message": err["msg"]} for err in e.errors()]
         first = details[0]
         raise ValidationError(f"{first['field']}: {first['message']}", field=first["field"],
                               details={"errors": details}) from None

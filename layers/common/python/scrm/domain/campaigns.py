@@ -6,19 +6,23 @@ and the data layer makes the decision exact (conditional writes in one transacti
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 
-from ..errors import ValidationError
+from pydantic_core import PydanticCustomError
 
-MAX_PRIZES = 17
-MAX_SHARDS = 64
-MAX_THRESHOLDS = 10
-PRIZE_KINDS = ("coupon", "physical", "points", "thanks")
-STATUSES = ("draft", "active", "paused", "ended")
-ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,47}$")
-DEFAULT_TZ_MINUTES = 480  # China Standard Time: per-day limits roll over at local midnight
+from ..contracts import campaigns as contract
+from ..contracts import parse
+from ..contracts.campaigns import (  # noqa: F401 (the campaign rules' names, re-exported)
+    DEFAULT_TZ_MINUTES,
+    MAX_PRIZES,
+    MAX_SHARDS,
+    MAX_THRESHOLDS,
+    PRIZE_KINDS,
+    STATUSES,
+)
+from ..contracts.fields import epoch_seconds
+from ..errors import ValidationError
 
 # Reasons a draw or entry is refused; the user-facing API returns them as error codes.
 OUTSIDE_WINDOW = "outside_window"
@@ -129,200 +133,72 @@ def iso(epoch: int) -> str:
 
 
 def parse_time(value, name: str) -> int:
-    if isinstance(value, bool):
-        raise ValidationError(f"{name} must be an ISO-8601 time or epoch seconds", field=name)
-    if isinstance(value, (int, float)):
-        return int(value)
-    if isinstance(value, str) and value:
-        try:
-            dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValidationError(f"{name} is not an ISO-8601 time: {value!r}", field=name) from None
-        if dt.tzinfo is None:
-            raise ValidationError(f"{name} must carry a timezone (e.g. Z or +08:00)", field=name)
-        return int(dt.timestamp())
-    raise ValidationError(f"{name} is required (ISO-8601 time or epoch seconds)", field=name)
-
-
-def _int(body: dict, key: str, name: str, minimum: int = 0, maximum: int | None = None,
-         default: int | None = None) -> int | None:
-    value = body.get(key, default)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ValidationError(f"{name} must be an integer", field=name)
-    if value < minimum or (maximum is not None and value > maximum):
-        bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
-        raise ValidationError(f"{name} must be {bound}, got {value}", field=name)
-    return value
-
-
-def _str_list(value, name: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ValidationError(f"{name} must be a list of non-empty strings", field=name)
-    return tuple(dict.fromkeys(value))
-
-
-def _id(value, name: str) -> str:
-    if not isinstance(value, str) or not ID.match(value):
-        raise ValidationError(f"{name} must be 1-48 lowercase letters, digits, '-' or '_'", field=name)
-    return value
+    """ISO-8601 with an offset, or epoch seconds, as epoch seconds; ValidationError naming `name`."""
+    try:
+        return epoch_seconds(value)
+    except PydanticCustomError as why:
+        raise ValidationError(f"{name} {why.message()}", field=name) from None
 
 
 def parse_prize(raw: dict, index: int, existing: Prize | None = None) -> Prize:
+    """One prize of a campaign document (at `prizes[index]`), checked against the prize stored before."""
+    return _prize(parse(contract.PrizeInput, raw, at=f"prizes[{index}]"), index, existing)
+
+
+def _prize(p: contract.PrizeInput, index: int, existing: Prize | None) -> Prize:
     where = f"prizes[{index}]"
-    if not isinstance(raw, dict):
-        raise ValidationError(f"{where} must be an object", field=where)
-    prize_id = _id(raw.get("prize_id"), f"{where}.prize_id")
-    name = raw.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 100:
-        raise ValidationError(f"{where}.name must be 1-100 characters", field=f"{where}.name")
-    kind = raw.get("kind")
-    if kind not in PRIZE_KINDS:
-        raise ValidationError(f"{where}.kind must be one of {', '.join(PRIZE_KINDS)}", field=f"{where}.kind")
-    weight, probability = raw.get("weight"), raw.get("probability")
-    if (weight is None) == (probability is None):
-        raise ValidationError(f"{where} needs exactly one of weight or probability", field=f"{where}.weight")
-    for key, value in (("weight", weight), ("probability", probability)):
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0):
-            raise ValidationError(f"{where}.{key} must be a number >= 0", field=f"{where}.{key}")
-    if probability is not None and probability > 1:
-        raise ValidationError(f"{where}.probability must be between 0 and 1", field=f"{where}.probability")
-    if kind == "coupon":  # its stock is the number of codes uploaded to it; a given value is ignored
+    if p.kind == "coupon":  # its stock is the number of codes uploaded to it; a given value is ignored
         stock = existing.stock if existing else 0
-    elif kind == "thanks":
-        stock = 0
     else:
-        stock = _int(raw, "stock", f"{where}.stock", minimum=0, maximum=10_000_000, default=None)
-        if stock is None:
-            raise ValidationError(f"{where}.stock is required for a {kind} prize", field=f"{where}.stock")
-    shards = _int(raw, "shards", f"{where}.shards", minimum=1, maximum=MAX_SHARDS,
-                  default=existing.shards if existing else default_shards(stock))
-    if existing and kind == "coupon" and shards < existing.shards:  # codes already sit in every shard
+        stock = 0 if p.kind == "thanks" else p.stock
+    shards = p.shards if p.shards is not None else (existing.shards if existing else default_shards(stock))
+    if existing and p.kind == "coupon" and shards < existing.shards:  # codes already sit in every shard
         raise ValidationError(f"{where}.shards can only grow for a coupon prize (now {existing.shards})",
                               field=f"{where}.shards")
-    if existing and kind != "coupon" and shards != existing.shards:
+    if existing and p.kind != "coupon" and shards != existing.shards:
         raise ValidationError(f"{where}.shards cannot change once stock is laid out", field=f"{where}.shards")
-    points = _int(raw, "points", f"{where}.points", minimum=1, default=None) if kind == "points" else 0
-    if kind == "points" and not points:
-        raise ValidationError(f"{where}.points is required for a points prize", field=f"{where}.points")
-    return Prize(prize_id=prize_id, name=name.strip(), kind=kind, weight=weight, probability=probability,
-                 stock=stock, shards=1 if kind == "thanks" else shards, points=points or 0)
+    return Prize(prize_id=p.prize_id, name=p.name.strip(), kind=p.kind, weight=p.weight,
+                 probability=p.probability, stock=stock, shards=1 if p.kind == "thanks" else shards,
+                 points=(p.points or 0) if p.kind == "points" else 0)
 
 
 def parse_campaign(account_id: str, body: dict, *, campaign_id: str | None = None,
                    existing: Campaign | None = None) -> Campaign:
-    """Validate an admin's campaign document; raise ValidationError naming the field."""
-    if not isinstance(body, dict):
-        raise ValidationError("body must be a JSON object")
-    cid = campaign_id or body.get("campaign_id")
-    cid = _id(cid, "campaign_id")
-    name = body.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        raise ValidationError("name must be 1-200 characters", field="name")
-    starts_at = parse_time(body.get("starts_at"), "starts_at")
-    ends_at = parse_time(body.get("ends_at"), "ends_at")
-    if ends_at <= starts_at:
-        raise ValidationError("ends_at must be after starts_at", field="ends_at")
-    status = body.get("status", existing.status if existing else "draft")
-    if status not in STATUSES:
-        raise ValidationError(f"status must be one of {', '.join(STATUSES)}", field="status")
-    tz = _int(body, "tz_minutes", "tz_minutes", minimum=-720, maximum=840, default=DEFAULT_TZ_MINUTES)
-
-    elig = body.get("eligibility") or {}
-    if not isinstance(elig, dict):
-        raise ValidationError("eligibility must be an object", field="eligibility")
-    for key in ("must_follow", "must_be_customer"):
-        if key in elig and not isinstance(elig[key], bool):
-            raise ValidationError(f"eligibility.{key} must be true or false", field=f"eligibility.{key}")
-
-    limits = body.get("limits") or {}
-    if not isinstance(limits, dict):
-        raise ValidationError("limits must be an object", field="limits")
-    per_day = _int(limits, "draws_per_day", "limits.draws_per_day", minimum=1, maximum=1000)
-    total = _int(limits, "draws_total", "limits.draws_total", minimum=1, maximum=100_000)
-    wins = _int(limits, "wins_total", "limits.wins_total", minimum=0, maximum=100_000)
-
-    raw_prizes = body.get("prizes") or []
-    if not isinstance(raw_prizes, list):
-        raise ValidationError("prizes must be a list", field="prizes")
-    if len(raw_prizes) > MAX_PRIZES:
-        raise ValidationError(f"a campaign has at most {MAX_PRIZES} prizes, got {len(raw_prizes)}", field="prizes")
+    """Validate an admin's campaign document (contracts.campaigns.CampaignBody) against the campaign stored
+    before it, if any; ValidationError names every field that is wrong (the first in `.field`)."""
+    if isinstance(body, dict) and campaign_id:
+        body = {**body, "campaign_id": campaign_id}
+    doc = parse(contract.CampaignBody, body)
+    if doc.campaign_id is None:
+        raise ValidationError("campaign_id must be 1-48 lowercase letters, digits, '-' or '_'", field="campaign_id")
     old = {p.prize_id: p for p in existing.prizes} if existing else {}
-    prizes = tuple(parse_prize(p, i, old.get(p.get("prize_id")) if isinstance(p, dict) else None)
-                   for i, p in enumerate(raw_prizes))
-    ids = [p.prize_id for p in prizes]
-    if len(set(ids)) != len(ids):
-        raise ValidationError("prize_id values must be unique", field="prizes")
+    prizes = tuple(_prize(p, i, old.get(p.prize_id)) for i, p in enumerate(doc.prizes or []))
     for pid in old:
-        if pid not in ids:
+        if pid not in {p.prize_id for p in prizes}:
             raise ValidationError(f"prize {pid!r} cannot be removed once created; set its weight to 0",
                                   field="prizes")
-    modes = {"probability" if p.probability is not None else "weight" for p in prizes}
-    if len(modes) > 1:
-        raise ValidationError("use either weight for every prize or probability for every prize", field="prizes")
-    if modes == {"probability"} and sum(p.probability for p in prizes) > 1 + 1e-9:
-        raise ValidationError("prize probabilities add up to more than 1", field="prizes")
-
-    share = body.get("share") or {}
-    raw_thresholds = share.get("thresholds") or [] if isinstance(share, dict) else None
-    if not isinstance(raw_thresholds, list) or len(raw_thresholds) > MAX_THRESHOLDS:
-        raise ValidationError(f"share.thresholds must be a list of at most {MAX_THRESHOLDS}",
-                              field="share.thresholds")
-    thresholds = []
-    for i, t in enumerate(raw_thresholds):
-        where = f"share.thresholds[{i}]"
-        if not isinstance(t, dict):
-            raise ValidationError(f"{where} must be an object", field=where)
-        tid = _id(t.get("threshold_id", f"t{i + 1}"), f"{where}.threshold_id")
-        views = _int(t, "views", f"{where}.views", minimum=0, maximum=100_000, default=0)
-        shares = _int(t, "shares", f"{where}.shares", minimum=0, maximum=100_000, default=0)
-        if not views and not shares:
-            raise ValidationError(f"{where} needs views or shares > 0", field=where)
-        reward = t.get("reward") or {}
-        extra = _int(reward, "extra_draws", f"{where}.reward.extra_draws", minimum=0, maximum=100, default=0)
-        prize_id = reward.get("prize_id")
-        if bool(extra) == bool(prize_id):
-            raise ValidationError(f"{where}.reward needs exactly one of extra_draws or prize_id",
-                                  field=f"{where}.reward")
-        if prize_id and prize_id not in ids:
-            raise ValidationError(f"{where}.reward.prize_id names no prize of this campaign",
-                                  field=f"{where}.reward.prize_id")
-        thresholds.append(Threshold(tid, views, shares, extra, prize_id))
-    if len({t.threshold_id for t in thresholds}) != len(thresholds):
-        raise ValidationError("threshold_id values must be unique", field="share.thresholds")
-
-    lottery = body.get("lottery") or {}
-    if not isinstance(lottery, dict):
-        raise ValidationError("lottery must be an object", field="lottery")
-    lottery_prize = lottery.get("prize_id")
-    winners = _int(lottery, "winners", "lottery.winners", minimum=0, maximum=100_000, default=0)
-    if lottery_prize is not None:
-        if lottery_prize not in ids:
-            raise ValidationError("lottery.prize_id names no prize of this campaign", field="lottery.prize_id")
-        prize = prizes[ids.index(lottery_prize)]
-        if prize.is_thanks:
-            raise ValidationError("lottery.prize_id cannot be a thanks-for-playing prize", field="lottery.prize_id")
-        if not winners:
-            raise ValidationError("lottery.winners must be >= 1", field="lottery.winners")
-        if prize.kind != "coupon" and winners > prize.stock:
-            raise ValidationError("lottery.winners exceeds the prize's stock", field="lottery.winners")
-
-    notify = body.get("notify") or {}
-    if not isinstance(notify, dict):
-        raise ValidationError("notify must be an object", field="notify")
+    elig, limits = doc.eligibility or contract.Eligibility(), doc.limits or contract.Limits()
+    lottery, notify = doc.lottery or contract.Lottery(), doc.notify or contract.Notify()
     return Campaign(
-        account_id=account_id, campaign_id=cid, name=name.strip(), starts_at=starts_at, ends_at=ends_at,
-        status=status, tz_minutes=tz,
-        must_follow=elig.get("must_follow", True), must_be_customer=elig.get("must_be_customer", False),
-        channels=_str_list(elig.get("channels"), "eligibility.channels"),
-        tags=_str_list(elig.get("tags"), "eligibility.tags"),
-        draws_per_day=per_day, draws_total=total, wins_total=wins, prizes=prizes, thresholds=tuple(thresholds),
-        lottery_prize_id=lottery_prize, lottery_winners=winners if lottery_prize else 0,
-        notify_template_id=notify.get("template_id") or None, notify_text=notify.get("text") or None,
+        account_id=account_id, campaign_id=doc.campaign_id, name=doc.name.strip(), starts_at=doc.starts_at,
+        ends_at=doc.ends_at, status=doc.status or (existing.status if existing else "draft"),
+        tz_minutes=DEFAULT_TZ_MINUTES if doc.tz_minutes is None else doc.tz_minutes,
+        must_follow=elig.must_follow, must_be_customer=elig.must_be_customer,
+        channels=tuple(dict.fromkeys(elig.channels or ())), tags=tuple(dict.fromkeys(elig.tags or ())),
+        draws_per_day=limits.draws_per_day, draws_total=limits.draws_total, wins_total=limits.wins_total,
+        prizes=prizes, thresholds=_thresholds(doc.share), lottery_prize_id=lottery.prize_id,
+        lottery_winners=lottery.winners if lottery.prize_id else 0,
+        notify_template_id=notify.template_id or None, notify_text=notify.text or None,
     )
+
+
+def _thresholds(share: contract.Share | None) -> tuple[Threshold, ...]:
+    out = []
+    for i, t in enumerate((share and share.thresholds) or []):
+        reward = t.reward or contract.Reward()
+        out.append(Threshold(t.threshold_id or f"t{i + 1}", t.views, t.shares, reward.extra_draws,
+                             reward.prize_id or None))
+    return tuple(out)
 
 
 # --- rules applied at draw time

@@ -15,112 +15,71 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ..contracts import parse
+from ..contracts import pushes as contract
+from ..contracts.pushes import (  # noqa: F401 (the push rules' names, re-exported)
+    AUDIENCE_TYPES,
+    CONTENT_TYPES,
+    FREQS,
+    IMAGES_MAX,
+    LIST_MAX,
+    TEXT_MAX_CHARS,
+    WECOM_ATTACHMENT_TYPES,
+    WECOM_ATTACHMENTS_MAX,
+    WECOM_TEXT_MAX_BYTES,
+)
 from ..errors import ValidationError
 from .quotas import DEFAULT_TZ
 
 # ---------------------------------------------------------------- content
 
-CONTENT_TYPES = ("text", "image", "news", "template", "wecom")
 OA_DELIVERIES = ("mass", "custom", "template")
 MASS_MIN, MASS_MAX = 2, 10_000  # message/mass/send touser
 WECOM_MAX = 10_000  # add_msg_template external_userid
 TEMPLATE_BATCH = 500  # per-user sends grouped per batch (one state record per group)
 CUSTOM_BATCH = 100
-TEXT_MAX_CHARS = 2000
-WECOM_TEXT_MAX_BYTES = 4000
-WECOM_ATTACHMENTS_MAX = 9
-IMAGES_MAX = 20  # our bound on the images of one mass-sent image message
-WECOM_ATTACHMENT_TYPES = ("image", "link", "miniprogram", "video", "file")
 STATUSES = ("draft", "scheduled", "running", "completed", "failed", "cancelled")
 CANCELLABLE = ("draft", "scheduled")
 TERMINAL_BATCH = ("sent", "failed", "skipped")
 CUSTOM_WINDOW_SECONDS = 48 * 3600
 
 
-def _str(value, field: str, max_len: int | None = None) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{field} must be a non-empty string", field=field)
-    if max_len and len(value) > max_len:
-        raise ValidationError(f"{field} must be at most {max_len} characters", field=field)
-    return value
-
-
 def validate_content(raw, platform: str) -> tuple[dict, str]:
-    """Return (normalised content, delivery). Raises ValidationError naming the field."""
-    if not isinstance(raw, dict):
-        raise ValidationError("content must be an object", field="content")
-    ctype = raw.get("type")
-    if ctype not in CONTENT_TYPES:
-        raise ValidationError(f"content.type must be one of {CONTENT_TYPES}", field="content.type")
-    if platform == "wecom" and ctype != "wecom":
-        raise ValidationError("a WeCom account sends content of type 'wecom'", field="content.type")
-    if platform == "oa" and ctype == "wecom":
-        raise ValidationError("content of type 'wecom' needs a WeCom account", field="content.type")
-    if ctype == "text":
-        out = {"type": "text", "text": _str(raw.get("text"), "content.text", TEXT_MAX_CHARS)}
-    elif ctype == "image" and raw.get("media_ids") is not None:
-        ids = raw["media_ids"]
-        if not isinstance(ids, list) or not 1 <= len(ids) <= IMAGES_MAX:
-            raise ValidationError(f"content.media_ids must be a list of 1..{IMAGES_MAX} media ids",
-                                  field="content.media_ids")
-        out = {"type": "image", "media_ids": [_str(m, f"content.media_ids[{i}]", 128) for i, m in enumerate(ids)]}
-        if raw.get("recommend") is not None:
-            out["recommend"] = _str(raw["recommend"], "content.recommend", 300)
-    elif ctype in ("image", "news"):
-        out = {"type": ctype, "media_id": _str(raw.get("media_id"), "content.media_id", 128)}
-        if ctype == "image" and raw.get("recommend") is not None:
-            out["recommend"] = _str(raw["recommend"], "content.recommend", 300)
-    elif ctype == "template":
-        data = raw.get("data")
-        if not isinstance(data, dict) or not data:
-            raise ValidationError("content.data must be a non-empty object of {key: {value}}", field="content.data")
-        norm = {}
-        for key, item in data.items():
-            if isinstance(item, str):
-                item = {"value": item}
-            if not isinstance(item, dict) or not isinstance(item.get("value"), str):
-                raise ValidationError(f"content.data.{key} must be {{'value': str}}", field=f"content.data.{key}")
-            norm[str(key)] = {k: v for k, v in item.items() if k in ("value", "color")}
-        out = {"type": "template", "template_id": _str(raw.get("template_id"), "content.template_id", 128),
-               "data": norm}
-        if raw.get("url") is not None:
-            url = _str(raw["url"], "content.url", 1024)
-            if not url.startswith(("http://", "https://")):
-                raise ValidationError("content.url must be an http(s) URL", field="content.url")
-            out["url"] = url
-    else:  # wecom
-        text = raw.get("text")
-        attachments = raw.get("attachments") or []
-        if text is not None and (not isinstance(text, str) or len(text.encode("utf-8")) > WECOM_TEXT_MAX_BYTES):
-            raise ValidationError(f"content.text must be a string of at most {WECOM_TEXT_MAX_BYTES} bytes",
-                                  field="content.text")
-        if not isinstance(attachments, list) or len(attachments) > WECOM_ATTACHMENTS_MAX:
-            raise ValidationError(f"content.attachments must be a list of at most {WECOM_ATTACHMENTS_MAX}",
-                                  field="content.attachments")
-        for i, att in enumerate(attachments):
-            kind = att.get("msgtype") if isinstance(att, dict) else None
-            if kind not in WECOM_ATTACHMENT_TYPES or not isinstance(att.get(kind), dict):
-                raise ValidationError(f"content.attachments[{i}] must be {{'msgtype': one of "
-                                      f"{WECOM_ATTACHMENT_TYPES}, <msgtype>: {{...}}}}",
-                                      field=f"content.attachments[{i}]")
-        if not (text and text.strip()) and not attachments:
-            raise ValidationError("content needs text or attachments", field="content.text")
-        out = {"type": "wecom", "text": text or "", "attachments": attachments}
-    # how it goes out
-    if ctype == "template":
-        delivery = "template"
-    elif ctype == "wecom":
-        delivery = "groupmsg"
-    else:
-        delivery = raw.get("delivery", "mass")
-        if delivery not in ("mass", "custom"):
-            raise ValidationError("content.delivery must be 'mass' or 'custom' (customer-service, 48-hour window)",
-                                  field="content.delivery")
-        if delivery == "custom" and ctype == "news":
-            raise ValidationError("customer-service messages send text or image", field="content.type")
-        if delivery == "custom" and len(out.get("media_ids") or []) > 1:
-            raise ValidationError("a customer-service image message carries one image", field="content.media_ids")
-    return out, delivery
+    """Return (normalised content, delivery) of a push's `content` (contracts.pushes.PushContent) for an account
+    of `platform`; ValidationError names every field that is wrong."""
+    c = parse(contract.PushContent, raw, at="content", context={"platform": platform})
+    out = _CONTENT_OUT[c.type](c)
+    if c.type == "template":
+        return out, "template"
+    if c.type == "wecom":
+        return out, "groupmsg"
+    return out, c.delivery or "mass"
+
+
+def _image_out(c: contract.PushContent) -> dict:
+    out = {"type": "image", "media_ids": list(c.media_ids)} if c.media_ids is not None else \
+        {"type": "image", "media_id": c.media_id}
+    if c.recommend is not None:
+        out["recommend"] = c.recommend
+    return out
+
+
+def _template_out(c: contract.PushContent) -> dict:
+    data = {str(key): {k: v for k, v in ({"value": item} if isinstance(item, str) else item).items()
+                       if k in ("value", "color")} for key, item in c.data.items()}
+    out = {"type": "template", "template_id": c.template_id, "data": data}
+    if c.url is not None:
+        out["url"] = c.url
+    return out
+
+
+_CONTENT_OUT = {
+    "text": lambda c: {"type": "text", "text": c.text},
+    "image": _image_out,
+    "news": lambda c: {"type": "news", "media_id": c.media_id},
+    "template": _template_out,
+    "wecom": lambda c: {"type": "wecom", "text": c.text or "", "attachments": list(c.attachments or [])},
+}
 
 
 def image_ids(content: dict) -> list[str]:
@@ -161,57 +120,24 @@ def wecom_message(content: dict) -> dict:
 
 # ---------------------------------------------------------------- audience
 
-AUDIENCE_TYPES = ("all", "tags", "channel", "channel_group", "segment", "list", "staff")
-LIST_MAX = 1_000_000
-
 
 def validate_audience(raw, platform: str, *, nested: bool = False) -> dict:
-    if not isinstance(raw, dict):
-        raise ValidationError("audience must be an object", field="audience")
-    atype = raw.get("type")
-    if atype not in AUDIENCE_TYPES:
-        raise ValidationError(f"audience.type must be one of {AUDIENCE_TYPES}", field="audience.type")
-    if atype == "all":
-        return {"type": "all"}
-    if atype == "tags":
-        tags = raw.get("tag_ids")
-        if not isinstance(tags, list) or not tags:
-            raise ValidationError("audience.tag_ids must be a non-empty list", field="audience.tag_ids")
-        if platform == "oa" and not all(isinstance(t, int) and not isinstance(t, bool) for t in tags):
-            raise ValidationError("OA tag ids are integers", field="audience.tag_ids")
-        return {"type": "tags", "tag_ids": sorted(set(tags), key=str)}
-    if atype in ("channel", "channel_group"):
-        key = "channel_ids" if atype == "channel" else "group"
-        value = raw.get(key)
-        if atype == "channel" and (not isinstance(value, list) or not value
-                                   or not all(isinstance(c, str) and c for c in value)):
-            raise ValidationError("audience.channel_ids must be a non-empty list of channel ids",
-                                  field="audience.channel_ids")
-        if atype == "channel_group":
-            _str(value, "audience.group", 128)
-        return {"type": atype, key: sorted(set(value)) if isinstance(value, list) else value}
-    if atype == "segment":
-        if nested:
-            raise ValidationError("a segment cannot refer to another segment", field="audience.segment_id")
-        return {"type": "segment", "segment_id": _str(raw.get("segment_id"), "audience.segment_id", 64)}
-    if atype == "staff":
-        if platform != "wecom":
-            raise ValidationError("a staff audience needs a WeCom account", field="audience.type")
-        users = raw.get("userids")
-        if not isinstance(users, list) or not users or not all(isinstance(u, str) and u for u in users):
-            raise ValidationError("audience.userids must be a non-empty list", field="audience.userids")
-        return {"type": "staff", "userids": sorted(set(users))}
-    recipients = raw.get("recipients")
-    if not isinstance(recipients, list) or not recipients:
-        raise ValidationError("audience.recipients must be a non-empty list (the audience is empty)",
-                              field="audience.recipients")
-    if len(recipients) > LIST_MAX:
-        raise ValidationError(f"audience.recipients holds at most {LIST_MAX}", field="audience.recipients")
-    bad = [r for r in recipients if not isinstance(r, str) or not r or len(r) > 64 or "\n" in r]
-    if bad:
-        raise ValidationError(f"audience.recipients must be ids (strings of 1..64), e.g. not {bad[0]!r}",
-                              field="audience.recipients")
-    return {"type": "list", "recipients": list(dict.fromkeys(recipients))}
+    """A push's (or segment's) `audience` (contracts.pushes.PushAudience), normalised: ids sorted and unique,
+    a list's recipients in order without duplicates."""
+    a = parse(contract.PushAudience, raw, at="audience", context={"platform": platform, "nested": nested})
+    if a.type == "tags":
+        return {"type": "tags", "tag_ids": sorted(set(a.tag_ids), key=str)}
+    if a.type == "channel":
+        return {"type": "channel", "channel_ids": sorted(set(a.channel_ids))}
+    if a.type == "channel_group":
+        return {"type": "channel_group", "group": a.group}
+    if a.type == "segment":
+        return {"type": "segment", "segment_id": a.segment_id}
+    if a.type == "staff":
+        return {"type": "staff", "userids": sorted(set(a.userids))}
+    if a.type == "list":
+        return {"type": "list", "recipients": list(dict.fromkeys(a.recipients))}
+    return {"type": "all"}
 
 
 # ---------------------------------------------------------------- who can still receive
@@ -255,7 +181,6 @@ def channel_reach(touches: list[dict], account_id: str, channel_ids: set[str]
 
 # ---------------------------------------------------------------- schedule
 
-FREQS = ("daily", "weekly", "monthly")
 PAST_GRACE_SECONDS = 60
 
 
@@ -285,22 +210,14 @@ def parse_send_at(value, tz_name: str | None, now: float) -> tuple[float, str]:
 
 
 def validate_recurrence(raw) -> dict | None:
+    """A push's `recurrence` (contracts.pushes.Recurrence); never unbounded (1000 runs without count or until)."""
     if raw is None:
         return None
-    if not isinstance(raw, dict) or raw.get("freq") not in FREQS:
+    if not isinstance(raw, dict):
         raise ValidationError(f"recurrence.freq must be one of {FREQS}", field="recurrence.freq")
-    interval = raw.get("interval", 1)
-    if not isinstance(interval, int) or isinstance(interval, bool) or not 1 <= interval <= 366:
-        raise ValidationError("recurrence.interval must be an integer 1..366", field="recurrence.interval")
-    count = raw.get("count")
-    if count is not None and (not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= 1000):
-        raise ValidationError("recurrence.count must be an integer 1..1000", field="recurrence.count")
-    until = raw.get("until")
-    if until is not None and not isinstance(until, str):
-        raise ValidationError("recurrence.until must be an ISO 8601 date-time", field="recurrence.until")
-    if count is None and until is None:
-        count = 1000  # never unbounded
-    return {"freq": raw["freq"], "interval": interval, "count": count, "until": until}
+    r = parse(contract.Recurrence, raw, at="recurrence")
+    count = 1000 if r.count is None and r.until is None else r.count
+    return {"freq": r.freq, "interval": r.interval, "count": count, "until": r.until}
 
 
 def _add_months(local: datetime, months: int) -> datetime:

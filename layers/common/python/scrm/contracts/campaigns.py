@@ -1,0 +1,237 @@
+"""Campaign requests: the campaign document (POST, PUT), prize code uploads, signed links, redemptions, and the
+user API's draw and share bodies.
+
+The campaign document is read back from storage through the same model (`scrm.domain.campaigns.parse_campaign`),
+so its unknown fields are ignored rather than refused. Rules that need the stored campaign (a coupon's stock is
+its codes, prizes cannot be removed, shards only grow) stay in the domain; everything one body can say about
+itself is here.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from .fields import Document, StrictBody, instant, refuse, text
+
+MAX_PRIZES = 17
+MAX_SHARDS = 64
+MAX_THRESHOLDS = 10
+PRIZE_KINDS = ("coupon", "physical", "points", "thanks")
+STATUSES = ("draft", "active", "paused", "ended")
+ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,47}$"
+DEFAULT_TZ_MINUTES = 480  # China Standard Time: per-day limits roll over at local midnight
+MAX_CODES_PER_UPLOAD = 5000
+
+Id = Annotated[str, Field(pattern=ID_PATTERN, description="1-48 lowercase letters, digits, '-' or '_'")]
+Count = Annotated[int, Field(ge=0, le=100_000)]
+
+
+class PrizeInput(Document):
+    """One prize on the wheel. Exactly one of `weight` (chance = weight / sum of weights) or `probability`
+    (chance as given; the rest lands on nothing), the same one for every prize of a campaign."""
+
+    prize_id: Id = Field(description="the prize's id within the campaign (1-48 of a-z 0-9 - _)", examples=["c10"])
+    name: text(100, "what the user sees (奖品名称)", examples=["10元优惠券"])
+    kind: Literal[PRIZE_KINDS] = Field(description="coupon (codes uploaded), physical, points, or thanks "
+                                                   "(谢谢参与, no prize)")
+    weight: Annotated[int | float, Field(ge=0)] | None = Field(None, description="relative weight (>= 0)")
+    probability: Annotated[int | float, Field(ge=0, le=1)] | None = Field(
+        None, description="probability of winning it, 0..1")
+    stock: Annotated[int, Field(ge=0, le=10_000_000)] | None = Field(
+        None, description="physical/points: units available (can only grow); coupons: the codes uploaded "
+                          "(a value given here is ignored)")
+    shards: Annotated[int, Field(ge=1, le=MAX_SHARDS)] | None = Field(
+        None, description="stock items (hot prizes); default 1 below 200 units, else 8; fixed for "
+                          "physical/points, may grow for coupons (uploads grow it with the codes)")
+    points: Annotated[int, Field(ge=1)] | None = Field(None, description="points granted (points prizes)")
+
+    @model_validator(mode="after")
+    def _kind_rules(self):
+        problems = []
+        if (self.weight is None) == (self.probability is None):
+            problems.append(("weight", "needs exactly one of weight or probability"))
+        if self.kind in ("physical", "points") and self.stock is None:
+            problems.append(("stock", f"is required for a {self.kind} prize"))
+        if self.kind == "points" and not self.points:
+            problems.append(("points", "is required for a points prize"))
+        refuse(problems, "PrizeInput")
+        return self
+
+
+class Eligibility(Document):
+    """Who may draw: every rule given must hold (channels and tags: any one of them)."""
+
+    must_follow: bool = Field(True, description="only users following the Official Account")
+    must_be_customer: bool = Field(False, description="only people some staff member lists as a WeCom customer")
+    channels: list[text(64, "a channel id")] | None = Field(
+        None, description="only people brought by one of these channels (or carrying one of the tags)")
+    tags: list[text(64, "a tag id")] | None = Field(None, description="OA tag ids (or WeCom corp tag ids)")
+
+
+class Limits(Document):
+    """Per-user draw limits; null is unlimited."""
+
+    draws_per_day: Annotated[int, Field(ge=1, le=1000)] | None = Field(
+        None, description="draws a user may make per campaign-local day")
+    draws_total: Annotated[int, Field(ge=1, le=100_000)] | None = Field(
+        None, description="draws a user may make in all (plus those earned by sharing)")
+    wins_total: Annotated[int, Field(ge=0, le=100_000)] | None = Field(
+        None, description="prizes a user may win in all")
+
+
+class Reward(Document):
+    """Exactly one of extra draws or a prize."""
+
+    extra_draws: Annotated[int, Field(ge=0, le=100)] = Field(0, description="draws added to the user's limit")
+    prize_id: str | None = Field(None, description="a prize of this campaign, granted once")
+
+
+class ShareThreshold(Document):
+    """A reward for a share link reaching `views` views and `shares` onward shares."""
+
+    threshold_id: Id | None = Field(None, description="default t1, t2, ... by position")
+    views: Count = Field(0, description="views of the user's share link needed")
+    shares: Count = Field(0, description="onward shares needed")
+    reward: Reward | None = Field(None, description="{extra_draws} or {prize_id}")
+
+    @model_validator(mode="after")
+    def _something_to_reach(self):
+        reward = self.reward or Reward()
+        refuse(([((), "needs views or shares > 0")] if not (self.views or self.shares) else [])
+               + ([("reward", "needs exactly one of extra_draws or prize_id")]
+                  if bool(reward.extra_draws) == bool(reward.prize_id) else []), "ShareThreshold")
+        return self
+
+
+class Share(Document):
+    thresholds: Annotated[list[ShareThreshold], Field(max_length=MAX_THRESHOLDS)] | None = Field(
+        None, description=f"at most {MAX_THRESHOLDS} thresholds")
+
+
+class Lottery(Document):
+    """A lottery drawn once after the campaign ends, with a committed seed (verifiable)."""
+
+    prize_id: str | None = Field(None, description="the prize drawn (not a thanks prize)")
+    winners: Count = Field(0, description="how many win (>= 1 with a prize; at most its stock unless a coupon)")
+
+
+class Notify(Document):
+    """How a winner is told."""
+
+    template_id: str | None = Field(None, description="OA template message id")
+    text: str | None = Field(None, description="customer-service text")
+
+
+class CampaignBody(Document):
+    """A campaign's configuration (抽奖活动): POST creates it, PUT replaces it (then `version` guards)."""
+
+    campaign_id: Id | None = Field(None, description="required on POST; on PUT the path names it",
+                                   examples=["spring-2027"])
+    name: text(200, "the campaign's name", examples=["新春大转盘"])
+    starts_at: instant("when draws open: ISO-8601 with a timezone, or epoch seconds")
+    ends_at: instant("when draws close (after starts_at): ISO-8601 with a timezone, or epoch seconds")
+    status: Literal[STATUSES] | None = Field(None, description="default draft (on PUT: unchanged)")
+    tz_minutes: Annotated[int, Field(ge=-720, le=840)] | None = Field(
+        None, description=f"UTC offset in minutes of the day per-day limits count (default {DEFAULT_TZ_MINUTES}, "
+                          "China)")
+    version: int | None = Field(None, description="on PUT: the version read (409 if it changed)")
+    eligibility: Eligibility | None = None
+    limits: Limits | None = None
+    prizes: Annotated[list[PrizeInput], Field(max_length=MAX_PRIZES)] | None = Field(
+        None, description=f"at most {MAX_PRIZES}")
+    share: Share | None = None
+    lottery: Lottery | None = None
+    notify: Notify | None = None
+
+    @model_validator(mode="after")
+    def _coherent(self):
+        prizes = self.prizes or []
+        ids = [p.prize_id for p in prizes]
+        problems = [("ends_at", "must be after starts_at")] if self.ends_at <= self.starts_at else []
+        problems += _prize_problems(prizes)
+        problems += _threshold_problems((self.share and self.share.thresholds) or [], ids)
+        problems += _lottery_problems(self.lottery, prizes)
+        refuse(problems, "CampaignBody")
+        return self
+
+
+def _prize_problems(prizes: list[PrizeInput]) -> list:
+    ids = [p.prize_id for p in prizes]
+    problems = [("prizes", "prize_id values must be unique")] if len(set(ids)) != len(ids) else []
+    modes = {"probability" if p.probability is not None else "weight" for p in prizes}
+    if len(modes) > 1:
+        problems.append(("prizes", "use either weight for every prize or probability for every prize"))
+    elif modes == {"probability"} and sum(p.probability for p in prizes) > 1 + 1e-9:
+        problems.append(("prizes", "prize probabilities add up to more than 1"))
+    return problems
+
+
+def _threshold_problems(thresholds: list[ShareThreshold], prize_ids: list[str]) -> list:
+    problems = []
+    for i, t in enumerate(thresholds):
+        if t.reward and t.reward.prize_id and t.reward.prize_id not in prize_ids:
+            problems.append((("share", "thresholds", i, "reward", "prize_id"), "names no prize of this campaign"))
+    ids = [t.threshold_id or f"t{i + 1}" for i, t in enumerate(thresholds)]
+    if len(set(ids)) != len(ids):
+        problems.append((("share", "thresholds"), "threshold_id values must be unique"))
+    return problems
+
+
+def _lottery_problems(lottery: Lottery | None, prizes: list[PrizeInput]) -> list:
+    if lottery is None or lottery.prize_id is None:
+        return []
+    prize = next((p for p in prizes if p.prize_id == lottery.prize_id), None)
+    if prize is None:
+        return [(("lottery", "prize_id"), "names no prize of this campaign")]
+    if prize.kind == "thanks":
+        return [(("lottery", "prize_id"), "cannot be a thanks-for-playing prize")]
+    if not lottery.winners:
+        return [(("lottery", "winners"), "must be >= 1")]
+    if prize.kind != "coupon" and lottery.winners > (prize.stock or 0):
+        return [(("lottery", "winners"), "exceeds the prize's stock")]
+    return []
+
+
+class CodeUpload(StrictBody):
+    """Redemption codes for a coupon prize (duplicates skipped)."""
+
+    codes: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]],
+                     Field(max_length=MAX_CODES_PER_UPLOAD)] = Field(
+        description=f"at most {MAX_CODES_PER_UPLOAD} codes a call, each at most 64 characters")
+
+
+class LinkRequest(StrictBody):
+    """A signed campaign link for one OA user."""
+
+    openid: Annotated[str, Field(min_length=1, max_length=128)] = Field(description="the user's OA openid")
+    ttl_seconds: Annotated[int, Field(ge=60, le=2_592_000)] | None = Field(
+        None, description="how long the link works (60 s .. 30 days)")
+
+
+class Redemption(StrictBody):
+    """A prize handed over, by draw_id or coupon code (one of them)."""
+
+    draw_id: str | None = Field(None, description="the winning draw")
+    code: str | None = Field(None, description="the coupon code shown to the user")
+    note: Annotated[str, Field(max_length=500)] | None = Field(None, description="operator's note")
+
+
+class DrawRequest(Document):
+    """A spin of the wheel (user API); retrying with the same request_id returns the same draw."""
+
+    request_id: Annotated[str, Field(min_length=8, max_length=64)] = Field(
+        description="the client's idempotency id (or the Idempotency-Key header)")
+
+
+class ShareRequest(Document):
+    """The user's share link; `parent` also counts an onward share for that link."""
+
+    parent: str | None = Field(None, description="the share id of the link the user arrived by")
+
+
+class OAuthExchange(Document):
+    """A WeChat web-OAuth code (snsapi_base) to exchange for a user token."""
+
+    code: Annotated[str, Field(min_length=1)] = Field(description="the `code` WeChat put on the redirect")

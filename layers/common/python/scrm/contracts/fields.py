@@ -1,0 +1,101 @@
+"""Building blocks of the request models: strict bases, common field types, cross-field refusals.
+
+Types are strict as the hand-written validators were: `true` is not an integer, `"3"` is not a number, `0` is
+not a boolean. A rule that spans fields (ends_at after starts_at, stock for a physical prize) is a model
+validator that calls `refuse(...)` with every problem it finds, each at its own path relative to the model, so
+pydantic nests it under the model's place in the body (`prizes[1].stock`) and reports it with every other error.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic_core import ValidationError as PydanticError
+
+from . import Body
+
+
+class StrictBody(Body):
+    """A request body (unknown fields refused) whose values must already have the documented JSON type."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class Document(BaseModel):
+    """A request body whose unknown fields are ignored, as its hand-written validator always did (a campaign's
+    stored configuration is read back through the same model and carries bookkeeping fields). Strict types."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+
+Problem = tuple[tuple[str | int, ...] | str, str]
+
+
+def bad(message: str) -> PydanticCustomError:
+    """A refusal a field validator raises (its message shown as is, without pydantic's "Value error, ")."""
+    return PydanticCustomError("rule", "{message}", {"message": message})
+
+
+def refuse(problems: list[Problem], title: str = "body") -> None:
+    """Raise every (path, message) of a model validator as one pydantic error; nothing when the list is empty.
+
+    A path is relative to the model being validated: `("stock",)` or `"stock"`; `()` names the model itself."""
+    if not problems:
+        return
+    details = [InitErrorDetails(type=bad(message),
+                                loc=(loc,) if isinstance(loc, str) else tuple(loc), input=None)
+               for loc, message in problems]
+    raise PydanticError.from_exception_data(title, details)
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise bad("must not be blank")
+    return value
+
+
+def text(max_length: int, description: str, **extra) -> type[str]:
+    """A non-blank string of at most `max_length` characters."""
+    return Annotated[str, Field(min_length=1, max_length=max_length, description=description, **extra),
+                     AfterValidator(_not_blank)]
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("http://", "https://")):
+        raise bad("must be an http(s) URL")
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(_http_url)]
+
+
+def epoch_seconds(value) -> int:
+    """ISO-8601 with an offset, or epoch seconds, as whole epoch seconds (the shape campaigns store)."""
+    if isinstance(value, bool):
+        raise bad("must be an ISO-8601 time or epoch seconds")
+    if isinstance(value, int | float):
+        return int(value)
+    if not isinstance(value, str) or not value:
+        raise bad("is required (ISO-8601 time or epoch seconds)")
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise bad(f"is not an ISO-8601 time: {value!r}") from None
+    if dt.tzinfo is None:
+        raise bad("must carry a timezone (e.g. Z or +08:00)")
+    return int(dt.timestamp())
+
+
+def instant(description: str):
+    """A point in time given as ISO-8601 with an offset (`2027-01-01T00:00:00+08:00`) or epoch seconds."""
+    return Annotated[int, BeforeValidator(epoch_seconds), WithJsonSchema({
+        "anyOf": [{"type": "string", "format": "date-time"}, {"type": "integer"}],
+        "description": description, "examples": ["2027-01-01T00:00:00+08:00"]})]
+
+
+def unique_in_order(values):
+    return list(dict.fromkeys(values))
+
