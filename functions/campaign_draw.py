@@ -16,7 +16,10 @@ import json
 from chalice import Blueprint, Rate, Response
 
 from functions.answers import error_for, json_response
+from functions.routes import public_route
 from scrm import errors
+from scrm.contracts import answers
+from scrm.contracts.campaigns import DrawRequest, OAuthExchange, ShareRequest
 from scrm.observability import traced
 
 bp = Blueprint(__name__)
@@ -24,6 +27,9 @@ PREFIX = "/u/{account_id}/campaigns/{campaign_id}"
 MAX_BODY_BYTES = 8 * 1024  # the largest body a user route takes is a request id or a share id
 MAX_JSON_DEPTH = 8
 NO_STORE = {"Cache-Control": "no-store"}
+# what a user route may answer besides its success (the statuses are the classes': scrm/errors.py)
+USER_ERRORS = (errors.ValidationError, errors.Unauthorized, errors.Forbidden, errors.PayloadTooLarge,
+               errors.RateLimited, errors.WeChatUnavailable)
 
 
 def _json(status: int, body) -> Response:
@@ -109,9 +115,10 @@ def _user_call(fn, *, campaign_id_param: bool = True, needs_user: bool = True):
         return error_for(exc, (request.context or {}).get("requestId"), NO_STORE)
 
 
-@bp.route(PREFIX, methods=["GET"], authorizer=None)
+@public_route(bp, PREFIX, methods=["GET"], answer=answers.CampaignPageAnswer, raises=USER_ERRORS)
 def campaign_page(account_id, campaign_id):
-    """The page a campaign link opens (public facts only; the link's token stays in the URL fragment)."""
+    """The campaign page a link opens (public facts, no token: the link's token stays in the URL fragment; draft
+    campaigns are not found)"""
     def run(p, body, openid, request):
         from scrm.services import campaigns
 
@@ -120,9 +127,10 @@ def campaign_page(account_id, campaign_id):
     return _user_call(run, needs_user=False)
 
 
-@bp.route(PREFIX + "/shares/{share_id}", methods=["GET"], authorizer=None)
+@public_route(bp, PREFIX + "/shares/{share_id}", methods=["GET"],
+              answer=answers.SharePageAnswer, raises=USER_ERRORS)
 def share_page(account_id, campaign_id, share_id):
-    """The page a share link opens; the viewer's page then counts the view with POST …/views."""
+    """The page a share link opens (public; the viewer's page then counts the view with POST …/views)"""
     def run(p, body, openid, request):
         from scrm.services import campaigns
 
@@ -131,8 +139,13 @@ def share_page(account_id, campaign_id, share_id):
     return _user_call(run, needs_user=False)
 
 
-@bp.route(PREFIX + "/draws", methods=["POST"], authorizer=None)
+@public_route(bp, PREFIX + "/draws", methods=["POST"],
+              body=DrawRequest, answer=answers.DrawResult, raises=USER_ERRORS)
 def user_draw(account_id, campaign_id):
+    """Spin the wheel. Retrying with the same request_id returns the same draw (replayed true). A reached limit is
+    403 `daily_draw_limit` / `total_draw_limit` (a refusal, do not retry); 429 `rate_limited` only when the draw could
+    not be written for contention (retry with the same request_id).
+    """
     def run(p, body, openid, request):
         from scrm.services import campaigns
 
@@ -142,8 +155,9 @@ def user_draw(account_id, campaign_id):
     return _user_call(run)
 
 
-@bp.route(PREFIX + "/me", methods=["GET"], authorizer=None)
+@public_route(bp, PREFIX + "/me", methods=["GET"], raises=USER_ERRORS)
 def user_status(account_id, campaign_id):
+    """The user's draws left, wins, lottery entry and share id"""
     def run(p, body, openid, request):
         from scrm.services import campaigns
 
@@ -152,8 +166,9 @@ def user_status(account_id, campaign_id):
     return _user_call(run)
 
 
-@bp.route(PREFIX + "/entries", methods=["POST"], authorizer=None)
+@public_route(bp, PREFIX + "/entries", methods=["POST"], answer=answers.UserEnterAnswer, raises=USER_ERRORS)
 def user_enter(account_id, campaign_id):
+    """Enter the end-of-campaign lottery (a draw enters too)"""
     def run(p, body, openid, request):
         from scrm.services import campaigns
 
@@ -162,8 +177,10 @@ def user_enter(account_id, campaign_id):
     return _user_call(run)
 
 
-@bp.route(PREFIX + "/shares", methods=["POST"], authorizer=None)
+@public_route(bp, PREFIX + "/shares", methods=["POST"],
+              body=ShareRequest, answer=answers.UserShareAnswer, raises=USER_ERRORS)
 def user_share(account_id, campaign_id):
+    """The user's own share link; with `parent`, also counts an onward share for that link (once per person)"""
     def run(p, body, openid, request):
         from scrm.services import campaigns
 
@@ -175,8 +192,12 @@ def user_share(account_id, campaign_id):
     return _user_call(run)
 
 
-@bp.route(PREFIX + "/shares/{share_id}/views", methods=["POST"], authorizer=None)
+@public_route(bp, PREFIX + "/shares/{share_id}/views", methods=["POST"],
+              answer=answers.UserViewShareAnswer, raises=USER_ERRORS)
 def user_view_share(account_id, campaign_id, share_id):
+    """A user opened a share link (counts once per distinct viewer; owner's views never count); thresholds grant
+    once
+    """
     def run(p, body, openid, request):
         from scrm.services import campaigns
 
@@ -185,9 +206,10 @@ def user_view_share(account_id, campaign_id, share_id):
     return _user_call(run)
 
 
-@bp.route("/u/{account_id}/oauth", methods=["POST"], authorizer=None)
+@public_route(bp, "/u/{account_id}/oauth", methods=["POST"],
+              body=OAuthExchange, answer=answers.UserOauthAnswer, raises=USER_ERRORS)
 def user_oauth(account_id):
-    """Exchange a WeChat web-OAuth code (snsapi_base) for a signed user token."""
+    """Exchange a WeChat web-OAuth code (snsapi_base) for a signed user token"""
     def run(p, body, openid, request):
         from scrm.services import campaigns
 

@@ -9,6 +9,9 @@ and WeChat POSTs text/xml. Everything else is `scrm.services.callbacks`.
 
 from chalice import Blueprint, Response
 
+from functions.routes import public_route
+from scrm import errors
+from scrm.contracts.queries import OaCallbackQuery, WecomCallbackQuery
 from scrm.domain.wechat_crypto import Malformed
 
 bp = Blueprint(__name__)
@@ -27,11 +30,17 @@ def _answer(platform: str, account_id: str) -> Response:
     return Response(body=answer.body, status_code=answer.status, headers={"Content-Type": answer.content_type})
 
 
-@bp.route("/wechat/oa/{account_id}", methods=["GET", "POST"], content_types=ANY_CONTENT, authorizer=None)
+@public_route(bp, "/wechat/oa/{account_id}", methods=["GET", "POST"], content_types=ANY_CONTENT,
+              query=OaCallbackQuery, media={"application/xml": "text", "text/plain": "text"},
+              raises=(errors.ValidationError, errors.Forbidden, errors.PayloadTooLarge, errors.WeChatUnavailable))
 def official_account_callback(account_id):
+    """Official Account URL verification (answers the plaintext echostr)"""
     return _answer("oa", account_id)
 
 
-@bp.route("/wechat/wecom/{account_id}", methods=["GET", "POST"], content_types=ANY_CONTENT, authorizer=None)
+@public_route(bp, "/wechat/wecom/{account_id}", methods=["GET", "POST"], content_types=ANY_CONTENT,
+              query=WecomCallbackQuery, media={"text/plain": "text"},
+              raises=(errors.ValidationError, errors.Forbidden, errors.PayloadTooLarge, errors.WeChatUnavailable))
 def wecom_callback(account_id):
+    """WeCom URL verification (answers the decrypted echostr)"""
     return _answer("wecom", account_id)
