@@ -12,6 +12,16 @@ model validator uses to report cross-field rules at their own paths):
 - `pushes`: PushBody (POST /pushes; its parts PushContent, PushAudience, Recurrence), SegmentBody.
 - `channels`: ChannelBody (POST /channels, and PATCH as the stored definition with the body over it; its parts
   Welcome, WelcomeLink, StaffMember, WorkingHours).
+- `replies`: ReplyRuleBody (POST, PUT /reply-rules; regex keywords compiled in RE2 within budgets),
+  ReplyContent (with Article), WelcomeSettings (PUT /accounts/{id}/welcome).
+- `accounts`: AccountRegistration (POST /accounts), AccountUpdate (PATCH /accounts/{id}), AccountOptions
+  (generated from the one table `OPTIONS` of options and bounds), QuotaRule.
+- `keys`: KeyRequest (POST /accounts/{id}/keys).
+- `contact_books`: ContactBookMembers (PUT /contact-books/{book_id}).
+- `privacy`: PersonIdentifier (POST /accounts/{id}/privacy/export and /erase).
+
+Request models whose hand-written validator ignored unknown fields (campaigns, pushes, replies) are
+`fields.Document`s (unknown fields ignored); the others are `fields.StrictBody`s (unknown fields refused).
 """
 
 from __future__ import annotations

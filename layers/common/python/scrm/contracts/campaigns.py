@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .fields import Document, StrictBody, instant, refuse, text
+from .fields import Document, StrictBody, instant, nonblank, refuse
 
 MAX_PRIZES = 17
 MAX_SHARDS = 64
@@ -33,7 +33,7 @@ class PrizeInput(Document):
     (chance as given; the rest lands on nothing), the same one for every prize of a campaign."""
 
     prize_id: Id = Field(description="the prize's id within the campaign (1-48 of a-z 0-9 - _)", examples=["c10"])
-    name: text(100, "what the user sees (奖品名称)", examples=["10元优惠券"])
+    name: nonblank(100, "what the user sees (奖品名称)", examples=["10元优惠券"])
     kind: Literal[PRIZE_KINDS] = Field(description="coupon (codes uploaded), physical, points, or thanks "
                                                    "(谢谢参与, no prize)")
     weight: Annotated[int | float, Field(ge=0)] | None = Field(None, description="relative weight (>= 0)")
@@ -65,9 +65,9 @@ class Eligibility(Document):
 
     must_follow: bool = Field(True, description="only users following the Official Account")
     must_be_customer: bool = Field(False, description="only people some staff member lists as a WeCom customer")
-    channels: list[text(64, "a channel id")] | None = Field(
+    channels: list[nonblank(128, "a channel id")] | None = Field(
         None, description="only people brought by one of these channels (or carrying one of the tags)")
-    tags: list[text(64, "a tag id")] | None = Field(None, description="OA tag ids (or WeCom corp tag ids)")
+    tags: list[nonblank(128, "a tag id")] | None = Field(None, description="OA tag ids (or WeCom corp tag ids)")
 
 
 class Limits(Document):
@@ -129,7 +129,7 @@ class CampaignBody(Document):
 
     campaign_id: Id | None = Field(None, description="required on POST; on PUT the path names it",
                                    examples=["spring-2027"])
-    name: text(200, "the campaign's name", examples=["新春大转盘"])
+    name: nonblank(200, "the campaign's name", examples=["新春大转盘"])
     starts_at: instant("when draws open: ISO-8601 with a timezone, or epoch seconds")
     ends_at: instant("when draws close (after starts_at): ISO-8601 with a timezone, or epoch seconds")
     status: Literal[STATUSES] | None = Field(None, description="default draft (on PUT: unchanged)")

@@ -57,7 +57,7 @@ def _not_blank(value: str) -> str:
     return value
 
 
-def text(max_length: int, description: str, **extra) -> type[str]:
+def nonblank(max_length: int, description: str, **extra) -> type[str]:
     """A non-blank string of at most `max_length` characters."""
     return Annotated[str, Field(min_length=1, max_length=max_length, description=description, **extra),
                      AfterValidator(_not_blank)]

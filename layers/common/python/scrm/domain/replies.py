@@ -25,92 +25,30 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
-import re2
-
-from ..errors import ValidationError
-
-MATCH_TYPES = ("exact", "contains", "regex", "click")
-_SPECIFICITY = {"exact": 0, "contains": 1, "regex": 2}
-MAX_KEYWORDS = 20
-MAX_KEYWORD_LEN = 100
-MAX_REGEX_LEN = 200
-MAX_MATCH_TEXT = 2000  # user text beyond this is not matched against rules (bounded work per event)
-MAX_REGEX_TEXT_BYTES = 2048  # RE2 works on UTF-8: regex rules see at most this many bytes of the message
-# RE2 budgets. Time per search <= bytes x program size x a few ns (NFA fallback, measured by bench/replies.py).
-MAX_REGEX_PROGRAM = 2_000  # instructions per pattern: \p{L} is 1,201, typical keyword patterns 10-60
-MAX_REGEX_PROGRAM_PER_ACCOUNT = 5_000  # over an account's enabled regex rules: ~200 typical patterns
-REGEX_MAX_MEM = 256 << 10  # RE2 max_mem per pattern (program + DFA cache): compile cost and memory bounded
-MAX_TEXT_BYTES = 2048  # WeChat passive text replies must stay short
-MAX_ARTICLES = 8
-MAX_WELCOME_ATTACHMENTS = 9
-
-
-class RegexRefused(ValueError):
-    """A pattern the reply-rule engine (RE2, within its budgets) will not run; the message says why.
-
-    `compiled` is true when RE2 got as far as building the program (refused for its size), a cost worth
-    counting; syntax refusals are cheap.
-    """
-
-    def __init__(self, message: str, compiled: bool = False):
-        super().__init__(message)
-        self.compiled = compiled
-
-
-def _re2_options() -> re2.Options:
-    options = re2.Options()
-    options.case_sensitive = False  # rules have always matched case-insensitively
-    options.max_mem = REGEX_MAX_MEM
-    options.log_errors = False  # refusals are answered or logged by us, not printed to stderr by RE2
-    return options
-
-
-_RE2_OPTIONS = _re2_options()
-# What Python's `re` has and RE2 has not, keyed by the start of RE2's message, said in the operator's terms.
-_UNSUPPORTED = (
-    ("invalid escape sequence: \\Z", "\\Z is not supported: use \\z for the end of the message"),
-    ("invalid perl operator: (?=", "lookahead (?=...) is not supported"),
-    ("invalid perl operator: (?!", "negative lookahead (?!...) is not supported"),
-    ("invalid perl operator: (?<", "lookbehind (?<=...) and (?<!...) are not supported"),
-    ("invalid perl operator: (?P", "backreferences (?P=name) are not supported"),
-    ("invalid perl operator: (?>", "atomic groups (?>...) are not supported"),
-    ("invalid perl operator: (?(", "conditionals (?(...)...) are not supported"),
-    ("invalid perl operator: (?#", "comments (?#...) are not supported"),
-    ("invalid perl operator: (?x", "verbose mode (?x) is not supported"),
-    ("bad repetition operator", "possessive quantifiers (*+, ++, ?+, {n}+) are not supported"),
-    ("invalid repetition size", "a repetition count is at most 1000, nested counts included"),
-    ("pattern too large", f"too complex: it does not compile within {REGEX_MAX_MEM // 1024} KiB"),
+from ..contracts import parse
+from ..contracts import replies as contract
+from ..contracts.replies import (  # noqa: F401 (the reply rules' names, re-exported)
+    MATCH_TYPES,
+    MAX_ARTICLES,
+    MAX_KEYWORD_LEN,
+    MAX_KEYWORDS,
+    MAX_TEXT_BYTES,
+    MAX_WELCOME_ATTACHMENTS,
+    WECOM_TEXT_MAX_BYTES,
+)
+from .reply_patterns import (  # noqa: F401 (the reply rules' names, re-exported)
+    MAX_REGEX_LEN,
+    MAX_REGEX_PROGRAM,
+    MAX_REGEX_PROGRAM_PER_ACCOUNT,
+    MAX_REGEX_TEXT_BYTES,
+    REGEX_MAX_MEM,
+    RegexRefused,
+    compile_regex,
+    regex_text,
 )
 
-
-def _refusal(detail: str) -> str:
-    reason = next((why for prefix, why in _UNSUPPORTED if detail.startswith(prefix)), None)
-    if reason is None and detail.startswith("invalid escape sequence: \\") and detail[-1:].isdigit():
-        reason = "backreferences (\\1 ...) are not supported"
-    if reason is None:
-        return f"not a valid regular expression (RE2 syntax): {detail}"
-    return f"{reason} (RE2 syntax: {detail})"
-
-
-def compile_regex(pattern: str) -> re2._Regexp:
-    """The RE2 program a regex rule runs for `pattern`; RegexRefused when it cannot run within the budgets."""
-    if not isinstance(pattern, str) or not pattern.strip() or len(pattern) > MAX_REGEX_LEN:
-        raise RegexRefused(f"a pattern is a non-empty string of at most {MAX_REGEX_LEN} characters")
-    try:
-        compiled = re2.compile(pattern, _RE2_OPTIONS)
-    except re2.error as exc:
-        detail = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) \
-            else str(exc)
-        raise RegexRefused(_refusal(detail), compiled=detail.startswith("pattern too large")) from None
-    if compiled.programsize > MAX_REGEX_PROGRAM:
-        raise RegexRefused(f"too complex: compiles to {compiled.programsize} RE2 instructions, at most "
-                           f"{MAX_REGEX_PROGRAM}", compiled=True)
-    return compiled
-
-
-def regex_text(text: str) -> bytes:
-    """What regex rules search: the first MAX_REGEX_TEXT_BYTES bytes of `text` in UTF-8, whole characters."""
-    return text.encode("utf-8")[:MAX_REGEX_TEXT_BYTES].decode("utf-8", "ignore").encode("utf-8")
+_SPECIFICITY = {"exact": 0, "contains": 1, "regex": 2}
+MAX_MATCH_TEXT = 2000  # user text beyond this is not matched against rules (bounded work per event)
 
 
 @dataclass(frozen=True)
@@ -256,89 +194,26 @@ def choose_click(rules, event_key: str) -> Rule | None:
 
 
 def validate_reply(content, field_name: str = "reply", platform: str = "oa") -> dict:
-    if not isinstance(content, dict):
-        raise ValidationError("must be an object with a type", field=field_name)
-    kind = content.get("type")
-    if kind == "text":
-        text = content.get("content")
-        if not isinstance(text, str) or not text.strip():
-            raise ValidationError("text content must be a non-empty string", field=f"{field_name}.content")
-        if len(text.encode("utf-8")) > (4000 if platform == "wecom" else MAX_TEXT_BYTES):
-            raise ValidationError("text content is too long", field=f"{field_name}.content")
-        out = {"type": "text", "content": text}
-        if platform == "wecom":
-            attachments = content.get("attachments") or []
-            if not isinstance(attachments, list) or len(attachments) > MAX_WELCOME_ATTACHMENTS:
-                raise ValidationError(f"at most {MAX_WELCOME_ATTACHMENTS} attachments",
-                                      field=f"{field_name}.attachments")
-            for i, a in enumerate(attachments):
-                if not isinstance(a, dict) or a.get("msgtype") not in ("image", "link", "miniprogram", "video",
-                                                                         "file") or \
-                        not isinstance(a.get(a.get("msgtype")), dict):
-                    raise ValidationError("attachment needs msgtype and its payload",
-                                          field=f"{field_name}.attachments[{i}]")
-            if attachments:
-                out["attachments"] = attachments
-        return out
-    if kind == "news" and platform == "oa":
-        articles = content.get("articles")
-        if not isinstance(articles, list) or not 1 <= len(articles) <= MAX_ARTICLES:
-            raise ValidationError(f"news needs 1-{MAX_ARTICLES} articles", field=f"{field_name}.articles")
-        clean = []
-        for i, a in enumerate(articles):
-            if not isinstance(a, dict) or not isinstance(a.get("title"), str) or not a["title"].strip():
-                raise ValidationError("each article needs a title", field=f"{field_name}.articles[{i}].title")
-            item = {}
-            for key in ("title", "description", "pic_url", "url"):
-                value = a.get(key, "")
-                if not isinstance(value, str) or len(value) > 1024:
-                    raise ValidationError("must be a string of at most 1024 characters",
-                                          field=f"{field_name}.articles[{i}].{key}")
-                item[key] = value
-            for key in ("pic_url", "url"):
-                if item[key] and not item[key].startswith(("http://", "https://")):
-                    raise ValidationError("must be an http(s) URL", field=f"{field_name}.articles[{i}].{key}")
-            clean.append(item)
-        return {"type": "news", "articles": clean}
-    allowed = "text" if platform == "wecom" else "text or news"
-    raise ValidationError(f"type must be {allowed}", field=f"{field_name}.type")
+    """A reply content (contracts.replies.ReplyContent) at `field_name`, as stored."""
+    return _stored_reply(parse(contract.ReplyContent, content, at=field_name, context={"platform": platform}),
+                         platform)
+
+
+def _stored_reply(c: contract.ReplyContent, platform: str) -> dict:
+    if c.type == "news":
+        return {"type": "news", "articles": [a.model_dump() for a in c.articles]}
+    out = {"type": "text", "content": c.content}
+    if platform == "wecom" and c.attachments:
+        out["attachments"] = list(c.attachments)
+    return out
 
 
 def validate_rule(body) -> dict:
-    """A rule as stored (match, keywords, reply, priority, enabled, name), or ValidationError."""
-    if not isinstance(body, dict):
-        raise ValidationError("body must be a JSON object")
-    match = body.get("match")
-    if match not in MATCH_TYPES:
-        raise ValidationError(f"match must be one of {', '.join(MATCH_TYPES)}", field="match")
-    keywords = body.get("keywords")
-    if isinstance(keywords, str):
-        keywords = [keywords]
-    if not isinstance(keywords, list) or not 1 <= len(keywords) <= MAX_KEYWORDS:
-        raise ValidationError(f"keywords must be a list of 1-{MAX_KEYWORDS} strings", field="keywords")
-    clean = []
-    for i, kw in enumerate(keywords):
-        limit = MAX_REGEX_LEN if match == "regex" else MAX_KEYWORD_LEN
-        if not isinstance(kw, str) or not kw.strip() or len(kw) > limit:
-            raise ValidationError(f"keyword must be a non-empty string of at most {limit} characters",
-                                  field=f"keywords[{i}]")
-        if match == "regex":
-            try:
-                compile_regex(kw)
-            except RegexRefused as why:
-                raise ValidationError(str(why), field=f"keywords[{i}]") from None
-        clean.append(kw)
-    priority = body.get("priority", 0)
-    if isinstance(priority, bool) or not isinstance(priority, int) or not -1000 <= priority <= 1000:
-        raise ValidationError("priority must be an integer from -1000 to 1000", field="priority")
-    enabled = body.get("enabled", True)
-    if not isinstance(enabled, bool):
-        raise ValidationError("enabled must be true or false", field="enabled")
-    name = body.get("name", "")
-    if not isinstance(name, str) or len(name) > 100:
-        raise ValidationError("name must be a string of at most 100 characters", field="name")
-    return {"match": match, "keywords": clean, "reply": validate_reply(body.get("reply")), "priority": priority,
-            "enabled": enabled, "name": name}
+    """A rule as stored (match, keywords, reply, priority, enabled, name), or ValidationError naming every field
+    that is wrong (contracts.replies.ReplyRuleBody: a regex keyword RE2 refuses is named `keywords[i]`)."""
+    rule = parse(contract.ReplyRuleBody, body, context={"platform": "oa"})
+    return {"match": rule.match, "keywords": list(rule.keywords), "reply": _stored_reply(rule.reply, "oa"),
+            "priority": rule.priority, "enabled": rule.enabled, "name": rule.name}
 
 
 # ---------------------------------------------------------------- rendering

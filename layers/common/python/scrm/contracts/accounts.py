@@ -1,0 +1,208 @@
+"""Account requests: registration (platform key), update (PATCH), and the per-account options.
+
+The options are one table (`OPTIONS`: every option the code reads, with its bounds); the `AccountOptions` model
+is generated from it, so a bound is written once. An option out of bounds is refused naming it
+(`options.push_rate_per_second`), an option nobody reads is refused too (a typo must not look accepted), and
+sharing a contact book is not an option (PUT /contact-books/{book_id}, platform). Readers of the options:
+scrm.services.pushes (push_mass_mode, push_quotas, push_batch_size, custom_window_seconds,
+push_rate_per_second), scrm.services.attribution (fetch_unionid).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import ConfigDict, Field, create_model, model_validator
+
+from .. import accounts
+from ..domain import pushes as push_rules
+from ..domain import quotas
+from .fields import StrictBody, bad, nonblank, refuse
+
+MAX_JSON_BYTES = 8192
+ACCOUNT_TYPES = ("service", "subscription")
+MESSAGE_MODES = accounts.MESSAGE_MODES
+QUOTA_PLATFORMS = {"oa": ("service", "subscription", "*"), "wecom": ("*",)}
+QUOTA_DELIVERIES = {"oa": push_rules.OA_DELIVERIES, "wecom": ("groupmsg",)}
+QUOTA_RULES_MAX = 4  # e.g. a daily and a monthly rule, per recipient and per account
+QUOTA_LIMIT_MAX = 10_000
+TOKEN_PATTERN = r"^[A-Za-z0-9]{3,32}$"
+AES_KEY_PATTERN = r"^[A-Za-z0-9]{43}$"
+
+
+class QuotaRule(StrictBody):
+    scope: Literal[quotas.SCOPES] = Field(description="per recipient or for the whole account")
+    limit: Annotated[int, Field(ge=0, le=QUOTA_LIMIT_MAX)] = Field(description="sends allowed per period")
+    period: Literal[quotas.PERIODS] = Field(description="a China day or calendar month")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _exactly_three(cls, value):
+        if not isinstance(value, dict) or set(value) != {"scope", "limit", "period"}:
+            raise bad("must be an object with scope, limit and period")
+        return value
+
+
+@dataclass(frozen=True)
+class Flag:
+    description: str
+
+    def annotation(self):
+        return bool
+
+    def schema(self) -> dict:
+        return {"type": "boolean", "description": self.description}
+
+
+@dataclass(frozen=True)
+class Choice:
+    values: tuple[str, ...]
+    description: str
+
+    def annotation(self):
+        return Literal[self.values]
+
+    def schema(self) -> dict:
+        return {"type": "string", "enum": list(self.values), "description": self.description}
+
+
+@dataclass(frozen=True)
+class Number:
+    minimum: float
+    maximum: float
+    description: str
+    integer: bool = False
+
+    def annotation(self):
+        return Annotated[int if self.integer else float,
+                         Field(ge=self.minimum, le=self.maximum, allow_inf_nan=False)]
+
+    def schema(self) -> dict:
+        return {"type": "integer" if self.integer else "number", "minimum": self.minimum, "maximum": self.maximum,
+                "description": self.description}
+
+
+@dataclass(frozen=True)
+class QuotaPolicy:
+    """`{"<platform>:<account_type|*>:<delivery>": [{"scope", "limit", "period"}, ...]}` (scrm.domain.quotas)."""
+
+    description: str
+
+    def annotation(self):
+        return dict[str, Annotated[list[QuotaRule], Field(max_length=QUOTA_RULES_MAX)]]
+
+    def schema(self) -> dict:
+        rule = {"type": "object", "additionalProperties": False, "required": ["scope", "limit", "period"],
+                "properties": {"scope": {"type": "string", "enum": list(quotas.SCOPES)},
+                               "limit": {"type": "integer", "minimum": 0, "maximum": QUOTA_LIMIT_MAX},
+                               "period": {"type": "string", "enum": list(quotas.PERIODS)}}}
+        return {"type": "object", "description": self.description,
+                "additionalProperties": {"type": "array", "maxItems": QUOTA_RULES_MAX, "items": rule}}
+
+
+OPTIONS = {
+    "fetch_unionid": Flag("ask WeChat for each new contact's unionid (joins a follower and a customer)"),
+    "push_mass_mode": Choice(("openids", "tag"), "OA mass sends by openid list (per-recipient quotas) or by tag"),
+    "push_quotas": QuotaPolicy("quota policy overrides, same shape as SCRM_PUSH_QUOTA_POLICY"),
+    "push_batch_size": Number(2 * push_rules.MASS_MIN - 1, push_rules.MASS_MAX,
+                              "recipients per batch (each delivery's own maximum still applies)", integer=True),
+    "custom_window_seconds": Number(60, push_rules.CUSTOM_WINDOW_SECONDS,
+                                    "customer-service messages go only to people who interacted this recently "
+                                    "(WeChat's window is 48 hours)", integer=True),
+    "push_rate_per_second": Number(1, 500, "per-user sends (template, customer-service) per second"),
+}
+
+
+def _quota_key_problems(policy: dict | None) -> list:
+    problems = []
+    for key in policy or {}:
+        platform, _, rest = str(key).partition(":")
+        account_type, _, delivery = rest.partition(":")
+        if (platform not in QUOTA_PLATFORMS or account_type not in QUOTA_PLATFORMS[platform]
+                or delivery not in QUOTA_DELIVERIES[platform]):
+            problems.append((("push_quotas", key), "keys are <platform>:<account type or *>:<delivery>, e.g. "
+                                                   "oa:service:mass, oa:*:template, wecom:*:groupmsg"))
+    return problems
+
+
+class _Options(StrictBody):
+    # extras are let through to be refused below, by name and with a reason (the schema still says "none")
+    model_config = ConfigDict(extra="allow", frozen=True, strict=True,
+                              json_schema_extra={"additionalProperties": False})
+
+    @model_validator(mode="after")
+    def _known_and_small(self):
+        problems = []
+        for name in self.model_extra or {}:
+            if name == "contact_book":
+                problems.append((name, "sharing a contact book is decided by a platform admin "
+                                       "(PUT /contact-books/{book_id}), not an account option"))
+            else:
+                problems.append((str(name)[:64], f"is not an option; known: {', '.join(sorted(OPTIONS))}"))
+        problems += _quota_key_problems(getattr(self, "push_quotas", None))
+        if not problems and len(json.dumps(self.model_dump(exclude_none=True))) > MAX_JSON_BYTES:
+            problems.append(((), f"must be at most {MAX_JSON_BYTES} bytes of JSON"))
+        refuse(problems, "AccountOptions")
+        return self
+
+
+AccountOptions = create_model(
+    "AccountOptions", __base__=_Options,
+    __doc__="Per-account options; every one bounded, unknown ones refused (400 naming options.<name>). Sharing a "
+            "contact book is not an option: PUT /contact-books/{book_id} (platform).",
+    **{name: (spec.annotation(), Field(None, description=spec.description)) for name, spec in OPTIONS.items()})
+
+AccountId = Annotated[str, Field(pattern=accounts.ACCOUNT_ID.pattern, description="2-63 lowercase letters, "
+                                 "digits or dashes; fixed", examples=["acme-oa"])]
+Token = Annotated[str, Field(pattern=TOKEN_PATTERN, description="the callback Token (3-32 letters and digits; "
+                             "generated when absent)")]
+AesKey = Annotated[str, Field(pattern=AES_KEY_PATTERN, description="the EncodingAESKey (43 letters and digits; "
+                              "generated when absent)")]
+
+
+class AccountChanges(StrictBody):
+    """PATCH /accounts/{account_id}: the fields to change (at least one)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(None, description="display name")
+    app_secret: Annotated[str, Field(min_length=1, max_length=256)] | None = Field(
+        None, description="AppSecret (OA) or the customer-contact Secret (WeCom); kept in SSM, shown masked")
+    token: Token | None = None
+    aes_key: AesKey | None = None
+    original_id: Annotated[str, Field(max_length=64)] | None = Field(
+        None, description="OA only: the gh_... id (ToUserName of its callbacks)", examples=["gh_0123456789ab"])
+    account_type: Literal[ACCOUNT_TYPES] | None = Field(None, description="OA only: service or subscription")
+    options: AccountOptions | None = None
+    message_mode: Literal[MESSAGE_MODES] | None = Field(
+        None, description="callback encryption: plaintext, compatible or safe (WeCom: safe only)")
+
+
+class AccountUpdate(AccountChanges):
+    @model_validator(mode="after")
+    def _something(self):
+        given = any(getattr(self, name) is not None for name in type(self).model_fields)
+        refuse([] if given else [((), "nothing to change: send at least one field")], "AccountUpdate")
+        return self
+
+
+class AccountRegistration(AccountChanges):
+    """POST /accounts (platform key): an Official Account (oa) or a WeCom corp (wecom)."""
+
+    account_id: AccountId
+    kind: Literal[accounts.KINDS] = Field(description="oa or wecom; fixed")
+    app_id: nonblank(64, "the OA AppID or the WeCom CorpID", examples=["wx0123456789abcdef"])
+    name: Annotated[str, Field(min_length=1, max_length=100)] = Field(description="display name")
+    app_secret: Annotated[str, Field(min_length=1, max_length=256)] = Field(
+        description="AppSecret (OA) or the customer-contact Secret (WeCom); kept in SSM, shown masked")
+
+    @model_validator(mode="after")
+    def _by_kind(self):
+        if self.kind == "wecom":
+            problems = [(f, "applies to Official Accounts only") for f in ("original_id", "account_type")
+                        if getattr(self, f)]
+        else:
+            problems = [] if self.original_id else [
+                ("original_id", "is required (the OA's gh_... id, ToUserName of its callbacks)")]
+        refuse(problems, "AccountRegistration")
+        return self
