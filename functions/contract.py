@@ -39,7 +39,8 @@ as `next_cursor`. Create endpoints honour an `Idempotency-Key` header.
 TAGS = ("meta", "accounts", "keys", "contact-books", "audit", "privacy", "callbacks", "replies", "campaigns",
         "pushes", "channels", "reassignment")
 # the first path segment (after /accounts/{account_id}) -> tag
-SEGMENT_TAGS = {"health": "meta", "openapi.json": "meta", "openapi.yaml": "meta", "keys": "keys",
+SEGMENT_TAGS = {"setup": "accounts", "disable": "accounts", "enable": "accounts",
+                "health": "meta", "openapi.json": "meta", "openapi.yaml": "meta", "keys": "keys",
                 "contact-books": "contact-books", "contact-book": "contact-books", "audit": "audit",
                 "privacy": "privacy", "wechat": "callbacks", "reply-rules": "replies", "welcome": "replies",
                 "campaigns": "campaigns", "u": "campaigns", "pushes": "pushes", "segments": "pushes",
@@ -94,6 +95,25 @@ class _Schema(GenerateJsonSchema):
         return False
 
 
+def _allows_null(schema: dict) -> bool:
+    types = schema.get("type")
+    return types == "null" or (isinstance(types, list) and "null" in types) or any(
+        _allows_null(s) for s in [*schema.get("anyOf", ()), *schema.get("oneOf", ())])
+
+
+def tidy(schema):
+    """Drop a `default: null` that the schema itself refuses (pydantic writes it for `x: str = None`)."""
+    if isinstance(schema, dict):
+        if "default" in schema and schema["default"] is None and not _allows_null(schema):
+            del schema["default"]
+        for value in schema.values():
+            tidy(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            tidy(value)
+    return schema
+
+
 def _routes():
     import app  # noqa: F401  (registers every blueprint, and so every route, in the route table)
     from functions.routes import ROUTES
@@ -111,7 +131,7 @@ def _components(routes) -> tuple[dict, dict]:
     ordered = sorted(models, key=lambda m: m.__name__)
     refs, defs = models_json_schema([(m, "validation") for m in ordered], ref_template=REF,
                                     schema_generator=_Schema)
-    return {m: refs[(m, "validation")] for m in ordered}, dict(sorted(defs.get("$defs", {}).items()))
+    return {m: refs[(m, "validation")] for m in ordered}, tidy(dict(sorted(defs.get("$defs", {}).items())))
 
 
 def _tag(path: str) -> str:
@@ -122,7 +142,7 @@ def _tag(path: str) -> str:
 
 
 def _query_parameters(model) -> list[dict]:
-    schema = model.model_json_schema(schema_generator=_Schema)
+    schema = tidy(model.model_json_schema(schema_generator=_Schema))
     required = set(schema.get("required", ()))
     out = []
     for name, prop in schema.get("properties", {}).items():
@@ -204,12 +224,18 @@ def operation(route, refs: dict, operation_id: str) -> dict:
         op["requestBody"] = body
     op["responses"] = {str(route.status): _success(route, refs)}
     for status in _error_statuses(route):
-        op["responses"][str(status)] = {"$ref": f"#/components/responses/{ERROR_RESPONSES[status][0]}"}
+        if route.error_media == "application/json":
+            op["responses"][str(status)] = {"$ref": f"#/components/responses/{ERROR_RESPONSES[status][0]}"}
+        else:  # plain text for WeChat: the reason only
+            op["responses"][str(status)] = {"description": ERROR_RESPONSES[status][1],
+                                            "content": {route.error_media: {"schema": {"type": "string"}}}}
     return op
 
 
 def document() -> dict:
     """The OpenAPI 3.1 document of every route in the route table."""
+    from scrm.contracts.answers import Error
+
     routes = _routes()
     refs, schemas = _components(routes)
     views = {}
@@ -219,7 +245,7 @@ def document() -> dict:
     for r in routes:
         name = r.view.__name__ + (f"_{r.method.lower()}" if len(views[r.view]) > 1 else "")
         paths.setdefault(r.path, {})[r.method.lower()] = operation(r, refs, name)
-    error_ref = refs[__import__("scrm.contracts.answers", fromlist=["Error"]).Error]
+    error_ref = refs[Error]
     responses = {name: {"description": text, "content": {"application/json": {"schema": error_ref}}}
                  for name, text in ERROR_RESPONSES.values()}
     return {

@@ -5,7 +5,7 @@ from chalice import Blueprint
 from functions.admin_common import admin_route
 from scrm import errors
 from scrm.contracts import answers
-from scrm.contracts import edge_bodies as bodies
+from scrm.contracts.replies import ReplyRuleBody, WelcomeSettings
 
 bp = Blueprint(__name__)
 RULE_FIELDS = ("match", "keywords", "reply", "priority", "enabled", "name")
@@ -21,7 +21,7 @@ def list_reply_rules(ctx, account_id):
 
 @admin_route(bp, "/accounts/{account_id}/reply-rules", methods=("POST",), role="operator",
              audit="reply_rule.create", status=201, idempotent_create=True,
-             body=bodies.ReplyRuleInput, answer=answers.ReplyRule, raises=(errors.Conflict,))
+             body=ReplyRuleBody, answer=answers.ReplyRule, raises=(errors.Conflict,))
 def create_reply_rule(ctx, account_id):
     """Create a keyword or menu-click reply rule (operator; Official Accounts only)"""
     from scrm.services.replies import create_rule
@@ -39,7 +39,7 @@ def get_reply_rule(ctx, account_id, rule_id):
 
 
 @admin_route(bp, "/accounts/{account_id}/reply-rules/{rule_id}", methods=("PUT",), role="operator",
-             audit="reply_rule.update", body=bodies.ReplyRuleInput, answer=answers.ReplyRule)
+             audit="reply_rule.update", body=ReplyRuleBody, answer=answers.ReplyRule)
 def update_reply_rule(ctx, account_id, rule_id):
     """Replace a reply rule (operator)"""
     from scrm.services.replies import update_rule
@@ -58,7 +58,7 @@ def delete_reply_rule(ctx, account_id, rule_id):
     return {"deleted": rule_id}
 
 
-@admin_route(bp, "/accounts/{account_id}/welcome", answer=answers.WelcomeSettings)
+@admin_route(bp, "/accounts/{account_id}/welcome", answer=WelcomeSettings)
 def get_welcome(ctx, account_id):
     """The follow welcome (OA) or new-customer welcome (WeCom), and the OA default reply"""
     from scrm.services.replies import get_welcome
@@ -67,7 +67,7 @@ def get_welcome(ctx, account_id):
 
 
 @admin_route(bp, "/accounts/{account_id}/welcome", methods=("PUT",), role="operator", audit="welcome.update",
-             body=bodies.WelcomeSettings, answer=answers.WelcomeSettings)
+             body=WelcomeSettings, answer=WelcomeSettings)
 def put_welcome(ctx, account_id):
     """Replace the welcome and default reply (operator); null or absent removes one"""
     from scrm.services.replies import put_welcome

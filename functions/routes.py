@@ -31,6 +31,7 @@ class Route:
     audit: str | None = None
     media: dict = field(default_factory=dict)  # non-JSON success bodies: {media type: "binary" | "text"}
     body_media: str = "application/json"
+    error_media: str = "application/json"  # a callback answers WeChat in plain text, errors too
     summary: str | None = None  # else the view's docstring's first paragraph
 
     @property
@@ -50,14 +51,16 @@ def record(route: Route) -> None:
     ROUTES.append(route)
 
 
-def public_route(bp, path: str, methods=("GET",), *, answer=None, body=None, raises=(), media=None,
-                 body_media: str = "application/json", summaries: dict | None = None, **route_kwargs):
+def public_route(bp, path: str, methods=("GET",), *, answer=None, body=None, query=None, raises=(), media=None,
+                 body_media: str = "application/json", error_media: str = "application/json",
+                 summaries: dict | None = None, **route_kwargs):
     """`bp.route(path, methods=..., authorizer=None, **route_kwargs)`, recorded in the route table as public."""
     def register(view):
         for method in methods:
             record(Route(path, method.upper(), view, body=body if method.upper() != "GET" else None,
-                         answer=answer, errors=tuple(raises), media=dict(media or {}),
-                         body_media=body_media, summary=(summaries or {}).get(method.upper())))
+                         answer=answer, query=query, errors=tuple(raises), media=dict(media or {}),
+                         body_media=body_media, error_media=error_media,
+                         summary=(summaries or {}).get(method.upper())))
         return bp.route(path, methods=list(methods), authorizer=None, **route_kwargs)(view)
 
     return register

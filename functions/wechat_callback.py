@@ -16,6 +16,8 @@ from scrm.domain.wechat_crypto import Malformed
 
 bp = Blueprint(__name__)
 ANY_CONTENT = ["*/*"]
+# malformed, forged, too large, or (503) an outage: WeChat retries; the statuses are the classes' (scrm/errors.py)
+REFUSALS = (errors.ValidationError, errors.Forbidden, errors.PayloadTooLarge, errors.WeChatUnavailable)
 
 
 def _answer(platform: str, account_id: str) -> Response:
@@ -31,16 +33,19 @@ def _answer(platform: str, account_id: str) -> Response:
 
 
 @public_route(bp, "/wechat/oa/{account_id}", methods=["GET", "POST"], content_types=ANY_CONTENT,
-              query=OaCallbackQuery, media={"application/xml": "text", "text/plain": "text"},
-              raises=(errors.ValidationError, errors.Forbidden, errors.PayloadTooLarge, errors.WeChatUnavailable))
+              query=OaCallbackQuery, media={"application/xml": "text", "text/plain": "text"}, raises=REFUSALS,
+              body_media="text/xml", error_media="text/plain", summaries={
+                  "POST": "Official Account message/event push (plaintext or AES safe mode); answers a passive reply "
+                          "or `success`"})
 def official_account_callback(account_id):
     """Official Account URL verification (answers the plaintext echostr)"""
     return _answer("oa", account_id)
 
 
 @public_route(bp, "/wechat/wecom/{account_id}", methods=["GET", "POST"], content_types=ANY_CONTENT,
-              query=WecomCallbackQuery, media={"text/plain": "text"},
-              raises=(errors.ValidationError, errors.Forbidden, errors.PayloadTooLarge, errors.WeChatUnavailable))
+              query=WecomCallbackQuery, media={"text/plain": "text"}, raises=REFUSALS, body_media="text/xml",
+              error_media="text/plain", summaries={
+                  "POST": "WeCom encrypted event push (customer contact, contacts, group chats); answers `success`"})
 def wecom_callback(account_id):
     """WeCom URL verification (answers the decrypted echostr)"""
     return _answer("wecom", account_id)

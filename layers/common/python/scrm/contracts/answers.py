@@ -15,7 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, RootModel, create_model
 
 from . import Answer as _Answer
-from .edge_bodies import AccountOptions, ReassignmentPolicy, ReplyContent, WelcomeSettings  # noqa: F401
+from .edge_bodies import AccountOptions, ReassignmentPolicy  # noqa: F401  (answers echo them)
+from .replies import ReplyContent, WelcomeSettings  # noqa: F401
 
 
 class Answer(_Answer):

@@ -1,5 +1,5 @@
 """Request bodies of the admin API the capability modules (`campaigns`, `pushes`, `channels`) do not model yet:
-accounts, keys, contact books, privacy requests, reply rules and the welcome, reassignment. They are the
+accounts, keys, contact books, privacy requests, reassignment. They are the
 bodies' documented contract (the OpenAPI document is generated from them); the routes still check their bodies
 with `ctx.field` / the services' validators, which these mirror. When a capability module models one of these
 bodies, the route names that class and the one here goes.
@@ -135,57 +135,6 @@ class KeyCreate(Body):
     role: Literal["read-only", "operator", "admin"]
     name: Annotated[str | None, Field(max_length=100)] = None
     expires_in_days: Annotated[float | None, Field(gt=0.0, le=3650.0)] = None
-
-
-class Article(Body):
-    title: str
-    description: str | None = None
-    pic_url: str | None = None
-    url: str | None = None
-
-
-class ReplyContent(Body):
-    """
-    a text reply, news articles (OA; 1 article when answering a message, up to 8 otherwise), or for WeCom
-    welcomes text plus send_welcome_msg attachments
-    """
-
-    type: Literal["text", "news"]
-    content: str | None = None
-    articles: Annotated[list[Article] | None, Field(max_length=8, min_length=1)] = None
-    attachments: Annotated[list[dict[str, Any]] | None, Field(max_length=9)] = None
-
-
-class Keyword(RootModel[str]):
-    root: Annotated[str, Field(max_length=200)]
-
-
-class ReplyRuleInput(Body):
-    match: Literal["exact", "contains", "regex", "click"]
-    """
-    click: keywords are menu EventKeys
-    """
-    keywords: Annotated[list[Keyword], Field(max_length=20, min_length=1)]
-    """
-    exact/contains: case-insensitive after trimming, at most 100 characters each. regex: RE2 syntax
-    (https://github.com/google/re2/wiki/Syntax), at most 200 characters each, run in a linear-time engine:
-    searched anywhere in the first 2,048 bytes (UTF-8) of the trimmed message (like Python's re.search), case-
-    insensitively unless the pattern says (?-i). \\d \\w \\s \\b are ASCII only: use \\p{Han}, \\p{L}, \\p{N}
-    for Chinese and other scripts; \\z is the end of the message. Refused with 400 naming keywords[i]: what RE2
-    cannot express (backreferences, lookahead/lookbehind, atomic groups, possessive quantifiers, conditionals,
-    (?x), \\Z), a repetition count over 1000, a pattern compiling to more than 2,000 RE2 instructions or 256
-    KiB; and with 400 naming keywords when the account's enabled regex rules would total more than 5,000 RE2
-    instructions.
-    """
-    reply: ReplyContent
-    priority: Annotated[int | None, Field(ge=-1000, le=1000)] = None
-    enabled: bool | None = None
-    name: Annotated[str | None, Field(max_length=100)] = None
-
-
-class WelcomeSettings(Body):
-    welcome: ReplyContent | None = None
-    default_reply: ReplyContent | None = None
 
 
 class Member(RootModel[str]):
