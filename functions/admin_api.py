@@ -1,7 +1,7 @@
 """Admin API function: accounts, API keys, the audit log, and the OpenAPI document.
 
 Every route goes through `admin_route` (functions/admin_common.py): API key, role, tenancy, JSON errors, audit.
-The contract is functions/openapi.yaml.
+The contract is functions/openapi.yaml, generated from the route table and the models (functions/contract.py).
 """
 
 from __future__ import annotations

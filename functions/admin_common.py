@@ -14,19 +14,20 @@ Usage, in `functions/<area>_api.py` (add the module to the tuple in app.py):
 
     from chalice import Blueprint
     from functions.admin_common import admin_route, page
-    from scrm.contracts import answers, channels as models
+    from scrm.contracts import answers
+    from scrm.contracts.channels import ChannelBody
 
     bp = Blueprint(__name__)
 
     @admin_route(bp, "/accounts/{account_id}/channels", methods=("POST",), role="operator",
-                 audit="channel.create", status=201, idempotent_create=True, body=models.ChannelCreate,
+                 audit="channel.create", status=201, idempotent_create=True, body=ChannelBody,
                  answer=answers.Channel, raises=(errors.Conflict,))
     def create_channel(ctx, account_id):
         \"\"\"Create a channel\"\"\"
         from scrm.services.channels import create   # lazy: keep the cold start small
         return create(ctx.scope, account_id, ctx.body)
 
-    @admin_route(bp, "/accounts/{account_id}/channels", answer=answers.page_of(answers.Channel))
+    @admin_route(bp, "/accounts/{account_id}/channels", answer=answers.page_of(answers.Channel), paged=True)
     def list_channels(ctx, account_id):
         \"\"\"List channels\"\"\"
         from scrm.services.channels import query, view

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
+from scrm import errors
+
 DOC = Path(__file__).with_name("openapi.yaml")
 REF = "#/components/schemas/{model}"
 HEADER = """\
@@ -68,20 +70,24 @@ SHARED_PARAMETERS = {
                        "how to get new ones",
         "schema": {"type": "string", "minLength": 1, "maxLength": 128}},
 }
-ERROR_RESPONSES = {
-    400: ("BadRequest", "invalid input (`field` names it; for a body, `details.errors` lists every field that is "
-                        "wrong)"),
-    401: ("Unauthorized", "missing, malformed, unknown, expired or revoked key"),
-    403: ("Forbidden", "the key's role is too low, the object belongs to another account, or (code "
-                       "account_disabled) the key's account is disabled: its keys are refused until a platform key "
-                       "enables it"),
-    404: ("NotFound", "no such object"),
-    409: ("Conflict", "conflicts with the current state (exists already, Idempotency-Key reused with another body)"),
-    413: ("TooLarge", "the body is over the route's size limit"),
-    429: ("RateLimited", "too many requests (or WeChat's rate limit); retry after `Retry-After` seconds"),
-    502: ("WeChatRefused", "WeChat refused (its errcode and errmsg are in `details`); nothing was changed"),
-    503: ("Unavailable", "WeChat or a store could not be reached, was busy, or the service is not configured for "
-                        "this request; retry later"),
+ERROR_RESPONSES = {  # by the status of the error classes (scrm/errors.py)
+    errors.ValidationError.status: (
+        "BadRequest", "invalid input (`field` names it; for a body, `details.errors` lists every field that is wrong)"),
+    errors.Unauthorized.status: ("Unauthorized", "missing, malformed, unknown, expired or revoked key"),
+    errors.Forbidden.status: (
+        "Forbidden", "the key's role is too low, the object belongs to another account, or (code account_disabled) "
+                     "the key's account is disabled: its keys are refused until a platform key enables it"),
+    errors.NotFound.status: ("NotFound", "no such object"),
+    errors.Conflict.status: (
+        "Conflict", "conflicts with the current state (exists already, Idempotency-Key reused with another body)"),
+    errors.PayloadTooLarge.status: ("TooLarge", "the body is over the route's size limit"),
+    errors.RateLimited.status: (
+        "RateLimited", "too many requests (or WeChat's rate limit); retry after `Retry-After` seconds"),
+    errors.WeChatError.status: (
+        "WeChatRefused", "WeChat refused (its errcode and errmsg are in `details`); nothing was changed"),
+    errors.WeChatUnavailable.status: (
+        "Unavailable", "WeChat or a store could not be reached, was busy, or the service is not configured for this "
+                       "request; retry later"),
 }
 MEDIA_SCHEMAS = {"binary": {"type": "string", "format": "binary"}, "text": {"type": "string"},
                  "object": {"type": "object"}}
@@ -170,11 +176,11 @@ def _parameters(route) -> list[dict]:
 def _error_statuses(route) -> list[int]:
     statuses = {e.status for e in route.errors}
     if route.role is not None:
-        statuses |= {401, 403}
+        statuses |= {errors.Unauthorized.status, errors.Forbidden.status}
         if route.method in BODY_METHODS or route.paged or route.query is not None or route.idempotent:
-            statuses.add(400)
+            statuses.add(errors.ValidationError.status)
     if "{" in route.path:
-        statuses.add(404)
+        statuses.add(errors.NotFound.status)
     return sorted(statuses)
 
 
@@ -265,7 +271,15 @@ def document() -> dict:
 def render(doc: dict) -> str:
     import yaml
 
-    return HEADER + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120)
+    class Dumper(yaml.SafeDumper):
+        """Multi-line text (descriptions) as literal blocks, as a person would write it."""
+
+    def text(dumper, value: str):
+        style = "|" if "\n" in value and not any(line != line.rstrip() for line in value.splitlines()) else None
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+    Dumper.add_representer(str, text)
+    return HEADER + yaml.dump(doc, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=120)
 
 
 def main(argv=None) -> int:

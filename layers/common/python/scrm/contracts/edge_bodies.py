@@ -106,29 +106,28 @@ class AccountOptions(Body):
     """
 
 
-class AccountCreate(Body):
+class AccountSettings(Body):
+    """What registering and updating an account both take."""
+
+    token: Annotated[str | None, Field(pattern="^[A-Za-z0-9]{3,32}$")] = None
+    aes_key: Annotated[str | None, Field(pattern="^[A-Za-z0-9]{43}$")] = None
+    original_id: Annotated[str | None, Field(max_length=64)] = None
+    account_type: Literal["service", "subscription"] | None = None
+    options: AccountOptions | None = None
+    message_mode: Literal["plaintext", "compatible", "safe"] | None = None
+
+
+class AccountCreate(AccountSettings):
     account_id: Annotated[str, Field(pattern="^[a-z0-9][a-z0-9-]{1,62}$")]
     kind: Literal["oa", "wecom"]
     app_id: Annotated[str, Field(max_length=64, min_length=1)]
     name: Annotated[str, Field(max_length=100, min_length=1)]
     app_secret: Annotated[str, Field(max_length=256, min_length=1)]
-    token: Annotated[str | None, Field(pattern="^[A-Za-z0-9]{3,32}$")] = None
-    aes_key: Annotated[str | None, Field(pattern="^[A-Za-z0-9]{43}$")] = None
-    original_id: Annotated[str | None, Field(max_length=64)] = None
-    account_type: Literal["service", "subscription"] | None = None
-    options: AccountOptions | None = None
-    message_mode: Literal["plaintext", "compatible", "safe"] | None = None
 
 
-class AccountUpdate(Body):
+class AccountUpdate(AccountSettings):
     name: Annotated[str | None, Field(max_length=100, min_length=1)] = None
     app_secret: Annotated[str | None, Field(max_length=256, min_length=1)] = None
-    token: Annotated[str | None, Field(pattern="^[A-Za-z0-9]{3,32}$")] = None
-    aes_key: Annotated[str | None, Field(pattern="^[A-Za-z0-9]{43}$")] = None
-    original_id: Annotated[str | None, Field(max_length=64)] = None
-    account_type: Literal["service", "subscription"] | None = None
-    options: AccountOptions | None = None
-    message_mode: Literal["plaintext", "compatible", "safe"] | None = None
 
 
 class KeyCreate(Body):
