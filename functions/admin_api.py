@@ -265,7 +265,7 @@ def _require_account(ctx, account_id):
 
 
 @admin_route(bp, "/accounts/{account_id}/audit", role="admin",
-             answer=answers.page_of(answers.AuditEntry), paged=True, query=AuditQuery)
+             answer=answers.page_of(answers.AuditLogEntry), paged=True, query=AuditQuery)
 def audit_log(ctx, account_id):
     """The account's audit log, newest first (admin)"""
     from scrm.services import audit as svc

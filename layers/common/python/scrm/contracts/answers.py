@@ -318,7 +318,7 @@ class KeyWithSecret(Key):
     secrets_withheld: SecretsWithheld | None = None
 
 
-class AuditEntry(Answer):
+class AuditLogEntry(Answer):
     at: str
     key_id: str
     action: str

@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, RootModel
-from typing_extensions import TypeAliasType
 
+from ..domain import account_options
 from . import Body as _Body
 
 
@@ -63,47 +63,14 @@ class ReassignmentRequest(Body):
     takeovers: list[str] | None = None
 
 
-class PushQuotasAdditionalPropertyItem(Body):
-    scope: Literal["recipient", "account"]
-    limit: Annotated[int, Field(ge=0, le=10000)]
-    period: Literal["day", "month"]
+class AccountOptions(RootModel[dict[str, Any]]):
+    """Per-account options; every one bounded, unknown ones refused (400 naming options.<name>). Sharing a contact
+    book is not an option: PUT /contact-books/{book_id} (platform)."""
 
-
-PushQuotasAdditionalProperty = TypeAliasType(
-    "PushQuotasAdditionalProperty", Annotated[list[PushQuotasAdditionalPropertyItem], Field(max_length=4)]
-)
-
-
-class AccountOptions(Body):
-    """
-    Per-account options; every one bounded, unknown ones refused (400 naming options.<name>). Sharing a contact
-    book is not an option: PUT /contact-books/{book_id} (platform).
-    """
-
-    fetch_unionid: bool | None = None
-    """
-    ask WeChat for each new contact's unionid (joins a follower and a customer)
-    """
-    push_mass_mode: Literal["openids", "tag"] | None = None
-    """
-    OA mass sends by openid list (per-recipient quotas) or by tag
-    """
-    push_quotas: dict[str, PushQuotasAdditionalProperty] | None = None
-    """
-    quota policy overrides, same shape as SCRM_PUSH_QUOTA_POLICY
-    """
-    push_batch_size: Annotated[int | None, Field(ge=3, le=10000)] = None
-    """
-    recipients per batch (each delivery's own maximum still applies)
-    """
-    custom_window_seconds: Annotated[int | None, Field(ge=60, le=172800)] = None
-    """
-    customer-service messages go only to people who interacted this recently (WeChat's window is 48 hours)
-    """
-    push_rate_per_second: Annotated[float | None, Field(ge=1.0, le=500.0)] = None
-    """
-    per-user sends (template, customer-service) per second
-    """
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler) -> dict:
+        # the schema the options are checked against (domain/account_options.py), not a second copy of it
+        return {**account_options.openapi_schema(), "description": " ".join(cls.__doc__.split())}
 
 
 class AccountSettings(Body):
