@@ -59,12 +59,13 @@ def field_path(loc: tuple) -> str:
     return out or "body"
 
 
-def _at(prefix: str, path: str) -> str:
+def _at(prefix: str, loc: tuple) -> str:
+    """`loc` below `prefix` (where the document sits): `prizes[3]` + ("stock",) is `prizes[3].stock`."""
     if not prefix:
-        return path
-    if path == "body":
+        return field_path(loc)
+    if not loc:
         return prefix
-    return prefix + ("" if path.startswith("[") else ".") + path
+    return prefix + ("" if isinstance(loc[0], int) else ".") + field_path(loc)
 
 
 def parse(model: type[M], body: Any, *, at: str = "", context: dict | None = None) -> M:
@@ -77,7 +78,7 @@ def parse(model: type[M], body: Any, *, at: str = "", context: dict | None = Non
     try:
         return model.model_validate(body, context=context)
     except PydanticError as e:
-        details = [{"field": _at(at, field_path(err["loc"])), "message": err["msg"]} for err in e.errors()]
+        details = [{"field": _at(at, err["loc"]), "message": err["msg"]} for err in e.errors()]
         first = details[0]
         raise ValidationError(f"{first['field']}: {first['message']}", field=first["field"],
                               details={"errors": details}) from None

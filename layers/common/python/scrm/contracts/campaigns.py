@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from .fields import Document, StrictBody, instant, nonblank, refuse
+from .fields import Document, StrictBody, instant, nonblank, number, refuse
 
 MAX_PRIZES = 17
 MAX_SHARDS = 64
@@ -36,8 +36,8 @@ class PrizeInput(Document):
     name: nonblank(100, "what the user sees (奖品名称)", examples=["10元优惠券"])
     kind: Literal[PRIZE_KINDS] = Field(description="coupon (codes uploaded), physical, points, or thanks "
                                                    "(谢谢参与, no prize)")
-    weight: Annotated[int | float, Field(ge=0)] | None = Field(None, description="relative weight (>= 0)")
-    probability: Annotated[int | float, Field(ge=0, le=1)] | None = Field(
+    weight: number(ge=0) | None = Field(None, description="relative weight (>= 0)")
+    probability: number(ge=0, le=1) | None = Field(
         None, description="probability of winning it, 0..1")
     stock: Annotated[int, Field(ge=0, le=10_000_000)] | None = Field(
         None, description="physical/points: units available (can only grow); coupons: the codes uploaded "
@@ -219,10 +219,11 @@ class Redemption(StrictBody):
 
 
 class DrawRequest(Document):
-    """A spin of the wheel (user API); retrying with the same request_id returns the same draw."""
+    """A spin of the wheel (user API); retrying with the same request_id returns the same draw. The user API
+answers its own error codes (scrm.services.campaigns.DrawRefused), so its routes read these for documentation."""
 
-    request_id: Annotated[str, Field(min_length=8, max_length=64)] = Field(
-        description="the client's idempotency id (or the Idempotency-Key header)")
+    request_id: Annotated[str, Field(min_length=8, max_length=64)] | None = Field(
+        None, description="the client's idempotency id; required here or as the Idempotency-Key header")
 
 
 class ShareRequest(Document):
@@ -234,4 +235,5 @@ class ShareRequest(Document):
 class OAuthExchange(Document):
     """A WeChat web-OAuth code (snsapi_base) to exchange for a user token."""
 
-    code: Annotated[str, Field(min_length=1)] = Field(description="the `code` WeChat put on the redirect")
+    code: Annotated[str, Field(min_length=1, max_length=512)] = Field(
+        description="the `code` WeChat put on the redirect")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, WrapValidator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_core import ValidationError as PydanticError
 
@@ -61,6 +61,17 @@ def nonblank(max_length: int, description: str, **extra) -> type[str]:
     """A non-blank string of at most `max_length` characters."""
     return Annotated[str, Field(min_length=1, max_length=max_length, description=description, **extra),
                      AfterValidator(_not_blank)]
+
+
+def _as_given(value, handler):
+    checked = handler(value)
+    return value if isinstance(value, int) and not isinstance(value, bool) else checked
+
+
+def number(**bounds):
+    """A finite JSON number within `bounds` (ge, gt, le), kept as given: an integer stays an integer (a stored
+    weight of 1 reads back as 1). One type, not a union, so an error is named by the field alone."""
+    return Annotated[float, Field(allow_inf_nan=False, **bounds), WrapValidator(_as_given)]
 
 
 def _http_url(value: str) -> str:

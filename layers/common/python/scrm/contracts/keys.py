@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from ..tenancy import ROLES
-from .fields import StrictBody
+from .fields import StrictBody, number
 
 MAX_EXPIRY_DAYS = 3650
 
@@ -18,6 +18,6 @@ class KeyRequest(StrictBody):
     role: Literal[ROLES] = Field(description="read-only, operator or admin")
     name: Annotated[str, Field(max_length=100)] = Field("", description="what the key is for",
                                                         examples=["CRM sync"])
-    expires_in_days: Annotated[int | float, Field(gt=0, le=MAX_EXPIRY_DAYS)] | None = Field(
+    expires_in_days: number(gt=0, le=MAX_EXPIRY_DAYS) | None = Field(
         None, description=f"the key stops working after this many days (> 0, at most {MAX_EXPIRY_DAYS}); "
                           "default never")

@@ -143,8 +143,9 @@ class PushAudience(Document):
     (segment_id) | list (recipients: openids or external_userids) | staff (WeCom userids)."""
 
     type: Literal[AUDIENCE_TYPES] = Field(description="how the audience is chosen")
-    tag_ids: Annotated[list[int | str], Field(min_length=1)] | None = Field(
-        None, description="tags: OA tag ids (integers) or WeCom corp tag ids")
+    tag_ids: Annotated[list[Annotated[Any, WithJsonSchema({"type": ["integer", "string"]})]],
+                       Field(min_length=1)] | None = Field(
+        None, description="tags: OA tag ids (integers) or WeCom corp tag ids (strings)")
     channel_ids: Annotated[list[nonblank(64, "a channel id")], Field(min_length=1)] | None = Field(
         None, description="channel: people brought by any of these channels")
     group: nonblank(128, "channel_group: people brought by any channel of this group") | None = None
@@ -166,8 +167,10 @@ def _required(value, name: str, message: str) -> list:
 def _tag_rules(a: PushAudience, info) -> list:
     if a.tag_ids is None:
         return [("tag_ids", "must be a non-empty list")]
-    if _platform(info) == "oa" and not all(isinstance(t, int) for t in a.tag_ids):
+    if _platform(info) == "oa" and not all(isinstance(t, int) and not isinstance(t, bool) for t in a.tag_ids):
         return [("tag_ids", "OA tag ids are integers")]
+    if not all(isinstance(t, int | str) and not isinstance(t, bool) for t in a.tag_ids):
+        return [("tag_ids", "tag ids are integers (OA) or strings (WeCom)")]
     return []
 
 

@@ -6,16 +6,16 @@ Token and EncodingAESKey on the setup view (admins need them for the WeChat cons
 
 from __future__ import annotations
 
-import re
 import secrets as random
 
 from .. import accounts
+from ..contracts import accounts as contract
+from ..contracts import parse
+from ..domain import account_options
 from ..errors import Conflict, ValidationError
 from ..tenancy import Scope
 
-ACCOUNT_TYPES = ("service", "subscription")
-TOKEN = re.compile(r"^[A-Za-z0-9]{3,32}$")
-AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
+ACCOUNT_TYPES = contract.ACCOUNT_TYPES
 _ALNUM = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
 
@@ -56,8 +56,6 @@ def _plain(options) -> dict:
 
 def check_options(options) -> dict:
     """Every option known and within its bounds (scrm.domain.account_options); 400 naming `options.<name>`."""
-    from ..domain import account_options
-
     return account_options.check(options)
 
 
@@ -79,23 +77,12 @@ def create(scope: Scope, base_url: str, *, account_id: str, kind: str, app_id: s
         from ..errors import Forbidden
 
         raise Forbidden("only a platform key may register accounts")
-    if not accounts.ACCOUNT_ID.match(account_id):
-        raise ValidationError("account_id must be 2-63 lowercase letters, digits or dashes", field="account_id")
-    if kind not in accounts.KINDS:
-        raise ValidationError(f"kind must be one of {', '.join(accounts.KINDS)}", field="kind")
+    parse(contract.AccountRegistration, _given(
+        account_id=account_id, kind=kind, app_id=app_id, name=name, app_secret=app_secret, token=token or None,
+        aes_key=aes_key or None, original_id=original_id, account_type=account_type, options=options,
+        message_mode=message_mode))  # every field that is wrong, named (contracts.accounts)
     token = token or generate_token()
     aes_key = aes_key or generate_aes_key()
-    _check_secret_formats(token=token, aes_key=aes_key)
-    if account_type is not None and account_type not in ACCOUNT_TYPES:
-        raise ValidationError(f"account_type must be one of {', '.join(ACCOUNT_TYPES)}", field="account_type")
-    if kind == "wecom" and (original_id or account_type):
-        field = "original_id" if original_id else "account_type"
-        raise ValidationError(f"{field} applies to Official Accounts only", field=field)
-    if options is not None:
-        check_options(options)
-    if kind == "oa" and not original_id:  # callbacks are checked against it (ToUserName)
-        raise ValidationError("original_id (the OA's gh_... id, ToUserName of its callbacks) is required",
-                              field="original_id")
     message_mode = _check_message_mode(kind, message_mode or "safe")
     if records.exists(account_id):
         raise Conflict(f"account {account_id!r} exists already")
@@ -132,11 +119,9 @@ def _check_message_mode(kind: str, mode: str) -> str:
         raise ValidationError(str(exc), field="message_mode") from None
 
 
-def _check_secret_formats(*, token=None, aes_key=None):
-    if token is not None and not TOKEN.match(token):
-        raise ValidationError("token must be 3-32 letters and digits", field="token")
-    if aes_key is not None and not AES_KEY.match(aes_key):
-        raise ValidationError("aes_key (EncodingAESKey) must be 43 letters and digits", field="aes_key")
+def _given(**fields) -> dict:
+    """The fields a request gave (None is "not given", as the API reads an absent or null field)."""
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 def show(scope: Scope, account_id: str, base_url: str) -> dict:
@@ -172,20 +157,14 @@ def update(scope: Scope, account_id: str, base_url: str, **changes) -> dict:
 
     rec = records.get_record(scope, account_id)
     secret_changes = {n: changes.pop(n) for n in accounts.SECRET_NAMES if changes.get(n) is not None}
-    _check_secret_formats(token=secret_changes.get("token"), aes_key=secret_changes.get("aes_key"))
-    if changes.get("account_type") is not None and changes["account_type"] not in ACCOUNT_TYPES:
-        raise ValidationError(f"account_type must be one of {', '.join(ACCOUNT_TYPES)}", field="account_type")
+    parse(contract.AccountUpdate, _given(**changes, **secret_changes))  # every wrong field, named
     if rec.kind == "wecom":
         for f in ("original_id", "account_type"):
             if changes.get(f) is not None:
                 raise ValidationError(f"{f} applies to Official Accounts only", field=f)
-    if changes.get("options") is not None:
-        check_options(changes["options"])
     if changes.get("message_mode") is not None:
         _check_message_mode(rec.kind, changes["message_mode"])
     record_changes = {k: v for k, v in changes.items() if v is not None}
-    if not record_changes and not secret_changes:
-        raise ValidationError("nothing to change: send at least one field", field="body")
     old_token = None
     if secret_changes.get("token"):
         from ..data import callback_claims

@@ -15,14 +15,16 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from ..contracts import keys as contract
+from ..contracts import parse
 from ..errors import KeyOfDisabledAccount, Unauthorized, ValidationError
-from ..tenancy import ROLES, Scope
+from ..tenancy import Scope
 
 PREFIX = "scrm."
 PLATFORM = "_platform"
 KEY_FORMAT = re.compile(r"^scrm\.(?P<account>_platform|[a-z0-9][a-z0-9-]{1,62})\.(?P<rand>k[0-9a-f]{16})"
                         r"\.(?P<secret>[0-9a-f]{64})$")
-MAX_EXPIRY_DAYS = 3650
+MAX_EXPIRY_DAYS = contract.MAX_EXPIRY_DAYS
 
 
 @dataclass(frozen=True)
@@ -83,10 +85,6 @@ def authenticate(presented: str | None) -> KeyInfo:
 def _expiry(expires_in_days) -> datetime | None:
     if expires_in_days is None:
         return None
-    if isinstance(expires_in_days, bool) or not isinstance(expires_in_days, int | float):
-        raise ValidationError("expires_in_days must be a number of days", field="expires_in_days")
-    if not 0 < expires_in_days <= MAX_EXPIRY_DAYS:
-        raise ValidationError(f"expires_in_days must be > 0 and <= {MAX_EXPIRY_DAYS}", field="expires_in_days")
     return datetime.now(UTC) + timedelta(days=expires_in_days)
 
 
@@ -95,17 +93,14 @@ def issue(scope: Scope, account_id: str, *, role: str, name: str = "", expires_i
     """Create a key; returns (public view, the key itself). The key is shown once and never stored."""
     from ..data.admin_keys import AdminKeyRecord
 
-    if role not in ROLES:
-        raise ValidationError(f"role must be one of {', '.join(ROLES)}", field="role")
-    if not isinstance(name, str) or len(name) > 100:
-        raise ValidationError("name must be a string of at most 100 characters", field="name")
+    request = parse(contract.KeyRequest, {"role": role, "name": name, "expires_in_days": expires_in_days})
     if account_id != PLATFORM and not scope.can(role):
         raise ValidationError(f"a {scope.role} key cannot create a {role} key", field="role")
     key_id = f"{account_id}.k{secrets.token_hex(8)}"
     presented = f"{PREFIX}{key_id}.{secrets.token_hex(32)}"
     rec = AdminKeyRecord(account_id=account_id, key_id=key_id, key_hash=hash_key(presented), role=role, name=name,
                          created_at=datetime.now(UTC), created_by=scope.key_id,
-                         expires_at=expires_at or _expiry(expires_in_days))
+                         expires_at=expires_at or _expiry(request.expires_in_days))
     _repo().save(scope, rec)
     return view(rec), presented
 
