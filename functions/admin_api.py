@@ -15,7 +15,9 @@ from functions.admin_common import admin_route, page
 from functions.routes import public_route
 from scrm import errors
 from scrm.contracts import answers
-from scrm.contracts import edge_bodies as bodies
+from scrm.contracts.accounts import AccountRegistration, AccountUpdate
+from scrm.contracts.contact_books import ContactBookMembers
+from scrm.contracts.keys import KeyRequest
 from scrm.contracts.queries import AuditQuery
 
 bp = Blueprint(__name__)
@@ -71,7 +73,7 @@ def list_accounts(ctx):
 
 @admin_route(bp, "/accounts", methods=("POST",), role="platform", audit="account.create", status=201,
              idempotent_create=True,
-             body=bodies.AccountCreate, answer=answers.AccountWithSetup, raises=(errors.Conflict,))
+             body=AccountRegistration, answer=answers.AccountWithSetup, raises=(errors.Conflict,))
 def create_account(ctx):
     """Register an Official Account or a WeCom corp (platform key)
 
@@ -109,7 +111,7 @@ def show_account(ctx, account_id):
 
 
 @admin_route(bp, "/accounts/{account_id}", methods=("PATCH",), role="admin", audit="account.update",
-             body=bodies.AccountUpdate, answer=answers.Account, raises=(errors.Conflict,))
+             body=AccountUpdate, answer=answers.Account, raises=(errors.Conflict,))
 def update_account(ctx, account_id):
     """Update an account's name, settings, message mode or secrets (admin)
 
@@ -173,7 +175,7 @@ def show_contact_book(ctx, book_id):
 
 
 @admin_route(bp, "/contact-books/{book_id}", methods=("PUT",), role="platform", audit="contact_book.set",
-             body=bodies.SetContactBookBody, answer=answers.ContactBook, raises=(errors.Conflict,))
+             body=ContactBookMembers, answer=answers.ContactBook, raises=(errors.Conflict,))
 def set_contact_book(ctx, book_id):
     """Create a shared contact book or set its members (platform key)
 
@@ -222,7 +224,7 @@ def list_keys(ctx, account_id):
 
 
 @admin_route(bp, "/accounts/{account_id}/keys", methods=("POST",), role="admin", audit="key.create", status=201,
-             idempotent_create=True, body=bodies.KeyCreate, answer=answers.KeyWithSecret, raises=(errors.Conflict,))
+             idempotent_create=True, body=KeyRequest, answer=answers.KeyWithSecret, raises=(errors.Conflict,))
 def create_key(ctx, account_id):
     """Create an API key; the key itself is in the response once and never again (admin)"""
     from scrm.services import admin_keys as svc

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, RootModel, create_model
 
 from . import Answer as _Answer
-from .edge_bodies import AccountOptions, ReassignmentPolicy  # noqa: F401  (answers echo them)
+from .edge_bodies import ReassignmentPolicy  # noqa: F401  (the policy's answer is the policy)
 from .replies import ReplyContent, WelcomeSettings  # noqa: F401
 
 
