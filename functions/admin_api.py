@@ -14,17 +14,12 @@ from chalice import Blueprint, Response
 from functions.admin_common import admin_route, page
 from functions.routes import public_route
 from scrm import errors
-from scrm.contracts import answers
-from scrm.contracts.accounts import AccountRegistration, AccountUpdate
-from scrm.contracts.contact_books import ContactBookMembers
-from scrm.contracts.keys import KeyRequest
-from scrm.contracts.queries import AuditQuery
 
 bp = Blueprint(__name__)
 OPENAPI = Path(__file__).with_name("openapi.yaml")
 
 
-@public_route(bp, "/health", methods=["GET"], answer=answers.HealthAnswer)
+@public_route(bp, "/health", methods=["GET"], answer="answers.HealthAnswer")
 def health():
     """Liveness check"""
     return {"status": "ok"}
@@ -62,7 +57,7 @@ ACCOUNT_FIELDS = ("account_id", "kind", "app_id", "name", "app_secret", "token",
 UPDATABLE = ("name", "app_secret", "token", "aes_key", "original_id", "account_type", "options", "message_mode")
 
 
-@admin_route(bp, "/accounts", answer=answers.page_of(answers.Account), paged=True)
+@admin_route(bp, "/accounts", answer="answers.Account", paged=True)
 def list_accounts(ctx):
     """List accounts (a platform key sees all; an account key sees its own)"""
     from scrm.services import admin_accounts as svc
@@ -73,7 +68,7 @@ def list_accounts(ctx):
 
 @admin_route(bp, "/accounts", methods=("POST",), role="platform", audit="account.create", status=201,
              idempotent_create=True,
-             body=AccountRegistration, answer=answers.AccountWithSetup, raises=(errors.Conflict,))
+             body="accounts.AccountRegistration", answer="answers.AccountWithSetup", raises=(errors.Conflict,))
 def create_account(ctx):
     """Register an Official Account or a WeCom corp (platform key)
 
@@ -102,7 +97,7 @@ def create_account(ctx):
     )
 
 
-@admin_route(bp, "/accounts/{account_id}", answer=answers.Account)
+@admin_route(bp, "/accounts/{account_id}", answer="answers.Account")
 def show_account(ctx, account_id):
     """Show an account (secrets masked)"""
     from scrm.services import admin_accounts as svc
@@ -111,7 +106,7 @@ def show_account(ctx, account_id):
 
 
 @admin_route(bp, "/accounts/{account_id}", methods=("PATCH",), role="admin", audit="account.update",
-             body=AccountUpdate, answer=answers.Account, raises=(errors.Conflict,))
+             body="accounts.AccountUpdate", answer="answers.Account", raises=(errors.Conflict,))
 def update_account(ctx, account_id):
     """Update an account's name, settings, message mode or secrets (admin)
 
@@ -134,7 +129,7 @@ def update_account(ctx, account_id):
     return svc.update(ctx.scope, account_id, ctx.base_url, **changes)
 
 
-@admin_route(bp, "/accounts/{account_id}/setup", role="admin", audit="account.setup_view", answer=answers.Setup)
+@admin_route(bp, "/accounts/{account_id}/setup", role="admin", audit="account.setup_view", answer="answers.Setup")
 def account_setup(ctx, account_id):
     """Callback URL, Token and EncodingAESKey to paste into the WeChat console (admin; audited)"""
     from scrm.services import admin_accounts as svc
@@ -143,7 +138,7 @@ def account_setup(ctx, account_id):
 
 
 @admin_route(bp, "/accounts/{account_id}/disable", methods=("POST",), role="admin", audit="account.disable",
-             answer=answers.Account)
+             answer="answers.Account")
 def disable_account(ctx, account_id):
     """Disable an account (callbacks and jobs stop touching it) (admin)"""
     from scrm.services import admin_accounts as svc
@@ -153,7 +148,7 @@ def disable_account(ctx, account_id):
 
 
 @admin_route(bp, "/accounts/{account_id}/enable", methods=("POST",), role="platform", audit="account.enable",
-             answer=answers.Account)
+             answer="answers.Account")
 def enable_account(ctx, account_id):
     """Enable a disabled account again (platform key)"""
     from scrm.services import admin_accounts as svc
@@ -166,7 +161,7 @@ def enable_account(ctx, account_id):
 
 
 @admin_route(bp, "/contact-books/{book_id}", role="platform",
-             answer=answers.ContactBook, raises=(errors.ValidationError,))
+             answer="answers.ContactBook", raises=(errors.ValidationError,))
 def show_contact_book(ctx, book_id):
     """Show a shared contact book and its member accounts (platform key)"""
     from scrm.services import contact_books
@@ -175,7 +170,7 @@ def show_contact_book(ctx, book_id):
 
 
 @admin_route(bp, "/contact-books/{book_id}", methods=("PUT",), role="platform", audit="contact_book.set",
-             body=ContactBookMembers, answer=answers.ContactBook, raises=(errors.Conflict,))
+             body="contact_books.ContactBookMembers", answer="answers.ContactBook", raises=(errors.Conflict,))
 def set_contact_book(ctx, book_id):
     """Create a shared contact book or set its members (platform key)
 
@@ -194,7 +189,7 @@ def set_contact_book(ctx, book_id):
 
 
 @admin_route(bp, "/contact-books/{book_id}", methods=("DELETE",), role="platform", audit="contact_book.delete",
-             answer=answers.ContactBook, raises=(errors.Conflict,))
+             answer="answers.ContactBook", raises=(errors.Conflict,))
 def delete_contact_book(ctx, book_id):
     """Stop sharing a contact book; every member goes back to its own book (platform key)"""
     from scrm.services import contact_books
@@ -202,7 +197,7 @@ def delete_contact_book(ctx, book_id):
     return contact_books.delete(ctx.scope, book_id)
 
 
-@admin_route(bp, "/accounts/{account_id}/contact-book", answer=answers.AccountContactBookAnswer)
+@admin_route(bp, "/accounts/{account_id}/contact-book", answer="answers.AccountContactBookAnswer")
 def account_contact_book(ctx, account_id):
     """The contact book the account uses (its own, or the shared book and its members)"""
     from scrm.services import contact_books
@@ -214,7 +209,7 @@ def account_contact_book(ctx, account_id):
 # --- keys
 
 
-@admin_route(bp, "/accounts/{account_id}/keys", role="admin", answer=answers.page_of(answers.Key), paged=True)
+@admin_route(bp, "/accounts/{account_id}/keys", role="admin", answer="answers.Key", paged=True)
 def list_keys(ctx, account_id):
     """List the account's API keys (admin)"""
     from scrm.services import admin_keys as svc
@@ -224,7 +219,7 @@ def list_keys(ctx, account_id):
 
 
 @admin_route(bp, "/accounts/{account_id}/keys", methods=("POST",), role="admin", audit="key.create", status=201,
-             idempotent_create=True, body=KeyRequest, answer=answers.KeyWithSecret, raises=(errors.Conflict,))
+             idempotent_create=True, body="keys.KeyRequest", answer="answers.KeyWithSecret", raises=(errors.Conflict,))
 def create_key(ctx, account_id):
     """Create an API key; the key itself is in the response once and never again (admin)"""
     from scrm.services import admin_keys as svc
@@ -240,7 +235,7 @@ def create_key(ctx, account_id):
                                             f"/accounts/{account_id}/keys/{public['key_id']}) and create another.")}
 
 
-@admin_route(bp, "/accounts/{account_id}/keys/{key_id}", role="admin", answer=answers.Key)
+@admin_route(bp, "/accounts/{account_id}/keys/{key_id}", role="admin", answer="answers.Key")
 def show_key(ctx, account_id, key_id):
     """Show one key (admin)"""
     from scrm.services import admin_keys as svc
@@ -249,7 +244,7 @@ def show_key(ctx, account_id, key_id):
 
 
 @admin_route(bp, "/accounts/{account_id}/keys/{key_id}", methods=("DELETE",), role="admin", audit="key.revoke",
-             answer=answers.Key)
+             answer="answers.Key")
 def revoke_key(ctx, account_id, key_id):
     """Revoke a key (admin); it stops working at once"""
     from scrm.services import admin_keys as svc
@@ -267,7 +262,7 @@ def _require_account(ctx, account_id):
 
 
 @admin_route(bp, "/accounts/{account_id}/audit", role="admin",
-             answer=answers.page_of(answers.AuditLogEntry), paged=True, query=AuditQuery)
+             answer="answers.AuditLogEntry", paged=True, query="queries.AuditQuery")
 def audit_log(ctx, account_id):
     """The account's audit log, newest first (admin)"""
     from scrm.services import audit as svc

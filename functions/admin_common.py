@@ -6,7 +6,8 @@ the one mapping in scrm/errors.py), routes (the route table the OpenAPI document
 THE OPENAPI DOCUMENT IS GENERATED: `functions/openapi.yaml` is the output of `python -m functions.contract
 --write` (served at GET /openapi.json and GET /openapi.yaml), built from the route table and the pydantic
 models each route names (`body=` its request model, `answer=` its success body's model, `query=` a model of its
-query parameters, `raises=` the error classes it may answer beyond 400/401/403/404). The view's docstring is
+query parameters, as "module.Class" of scrm.contracts, imported by the generator only; `raises=` the error classes
+it may answer beyond 400/401/403/404). The view's docstring is
 the operation's summary (first paragraph) and description. tests/integration/test_admin_openapi.py fails when
 the committed document is not the generated one, and checks answers against it.
 
@@ -14,20 +15,19 @@ Usage, in `functions/<area>_api.py` (add the module to the tuple in app.py):
 
     from chalice import Blueprint
     from functions.admin_common import admin_route, page
-    from scrm.contracts import answers
-    from scrm.contracts.channels import ChannelBody
+    from scrm import errors
 
     bp = Blueprint(__name__)
 
     @admin_route(bp, "/accounts/{account_id}/channels", methods=("POST",), role="operator",
                  audit="channel.create", status=201, idempotent_create=True, body=ChannelBody,
-                 answer=answers.Channel, raises=(errors.Conflict,))
+                 answer="answers.Channel", raises=(errors.Conflict,))
     def create_channel(ctx, account_id):
         \"\"\"Create a channel\"\"\"
         from scrm.services.channels import create   # lazy: keep the cold start small
         return create(ctx.scope, account_id, ctx.body)
 
-    @admin_route(bp, "/accounts/{account_id}/channels", answer=answers.page_of(answers.Channel), paged=True)
+    @admin_route(bp, "/accounts/{account_id}/channels", answer="answers.Channel", paged=True)
     def list_channels(ctx, account_id):
         \"\"\"List channels\"\"\"
         from scrm.services.channels import query, view
@@ -224,7 +224,8 @@ def admin_route(bp, path: str, methods=("GET",), role: str = "read-only", audit:
     role: the least role the key needs ("read-only" < "operator" < "admin"; "platform": platform keys only).
     audit: action name recorded in the audit log (e.g. "channel.create"), for success and failure.
     status: the status of a plain (non-tuple) return. idempotent_create: honour the Idempotency-Key header.
-    body / answer / query: the request body's, the success body's and the query parameters' models.
+    body / answer / query: the request body's, the success body's (a paged route's: its items') and the query
+    parameters' models, as "module.Class" of scrm.contracts.
     raises: error classes the route may answer beyond 400/401/403/404. paged: takes ?limit and ?cursor.
     """
     admin_auth.check_role(role)

@@ -18,8 +18,6 @@ from chalice import Blueprint, Rate, Response
 from functions.answers import error_for, json_response
 from functions.routes import public_route
 from scrm import errors
-from scrm.contracts import answers
-from scrm.contracts.campaigns import DrawRequest, OAuthExchange, ShareRequest
 from scrm.observability import traced
 
 bp = Blueprint(__name__)
@@ -115,7 +113,7 @@ def _user_call(fn, *, campaign_id_param: bool = True, needs_user: bool = True):
         return error_for(exc, (request.context or {}).get("requestId"), NO_STORE)
 
 
-@public_route(bp, PREFIX, methods=["GET"], answer=answers.CampaignPageAnswer, raises=USER_ERRORS)
+@public_route(bp, PREFIX, methods=["GET"], answer="answers.CampaignPageAnswer", raises=USER_ERRORS)
 def campaign_page(account_id, campaign_id):
     """The campaign page a link opens (public facts, no token: the link's token stays in the URL fragment; draft
     campaigns are not found)"""
@@ -128,7 +126,7 @@ def campaign_page(account_id, campaign_id):
 
 
 @public_route(bp, PREFIX + "/shares/{share_id}", methods=["GET"],
-              answer=answers.SharePageAnswer, raises=USER_ERRORS)
+              answer="answers.SharePageAnswer", raises=USER_ERRORS)
 def share_page(account_id, campaign_id, share_id):
     """The page a share link opens (public; the viewer's page then counts the view with POST …/views)"""
     def run(p, body, openid, request):
@@ -140,7 +138,7 @@ def share_page(account_id, campaign_id, share_id):
 
 
 @public_route(bp, PREFIX + "/draws", methods=["POST"],
-              body=DrawRequest, answer=answers.DrawResult, raises=USER_ERRORS)
+              body="campaigns.DrawRequest", answer="answers.DrawResult", raises=USER_ERRORS)
 def user_draw(account_id, campaign_id):
     """Spin the wheel. Retrying with the same request_id returns the same draw (replayed true). A reached limit is
     403 `daily_draw_limit` / `total_draw_limit` (a refusal, do not retry); 429 `rate_limited` only when the draw could
@@ -166,7 +164,7 @@ def user_status(account_id, campaign_id):
     return _user_call(run)
 
 
-@public_route(bp, PREFIX + "/entries", methods=["POST"], answer=answers.UserEnterAnswer, raises=USER_ERRORS)
+@public_route(bp, PREFIX + "/entries", methods=["POST"], answer="answers.UserEnterAnswer", raises=USER_ERRORS)
 def user_enter(account_id, campaign_id):
     """Enter the end-of-campaign lottery (a draw enters too)"""
     def run(p, body, openid, request):
@@ -178,7 +176,7 @@ def user_enter(account_id, campaign_id):
 
 
 @public_route(bp, PREFIX + "/shares", methods=["POST"],
-              body=ShareRequest, answer=answers.UserShareAnswer, raises=USER_ERRORS)
+              body="campaigns.ShareRequest", answer="answers.UserShareAnswer", raises=USER_ERRORS)
 def user_share(account_id, campaign_id):
     """The user's own share link; with `parent`, also counts an onward share for that link (once per person)"""
     def run(p, body, openid, request):
@@ -193,7 +191,7 @@ def user_share(account_id, campaign_id):
 
 
 @public_route(bp, PREFIX + "/shares/{share_id}/views", methods=["POST"],
-              answer=answers.UserViewShareAnswer, raises=USER_ERRORS)
+              answer="answers.UserViewShareAnswer", raises=USER_ERRORS)
 def user_view_share(account_id, campaign_id, share_id):
     """A user opened a share link (counts once per distinct viewer; owner's views never count); thresholds grant
     once
@@ -207,7 +205,7 @@ def user_view_share(account_id, campaign_id, share_id):
 
 
 @public_route(bp, "/u/{account_id}/oauth", methods=["POST"],
-              body=OAuthExchange, answer=answers.UserOauthAnswer, raises=USER_ERRORS)
+              body="campaigns.OAuthExchange", answer="answers.UserOauthAnswer", raises=USER_ERRORS)
 def user_oauth(account_id):
     """Exchange a WeChat web-OAuth code (snsapi_base) for a signed user token"""
     def run(p, body, openid, request):

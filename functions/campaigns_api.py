@@ -6,16 +6,14 @@ from chalice import Blueprint
 
 from functions.admin_common import admin_route, page
 from scrm import errors
-from scrm.contracts import answers
-from scrm.contracts.campaigns import CampaignBody, CodeUpload, LinkRequest, Redemption
-from scrm.contracts.queries import DrawsQuery
 
 bp = Blueprint(__name__)
 BASE = "/accounts/{account_id}/campaigns"
 
 
 @admin_route(bp, BASE, methods=("POST",), role="operator", audit="campaign.create", status=201,
-             idempotent_create=True, body=CampaignBody, answer=answers.Campaign, raises=(errors.Conflict,))
+             idempotent_create=True, body="campaigns.CampaignBody", answer="answers.Campaign",
+             raises=(errors.Conflict,))
 def create_campaign(ctx, account_id):
     """Create a campaign (operator). A lottery gets its seed commitment (sha256 of a secret seed) now."""
     from scrm.services import campaigns
@@ -23,7 +21,7 @@ def create_campaign(ctx, account_id):
     return campaigns.create_campaign(ctx.scope, account_id, ctx.body)
 
 
-@admin_route(bp, BASE, answer=answers.page_of(answers.Campaign), paged=True)
+@admin_route(bp, BASE, answer="answers.Campaign", paged=True)
 def list_campaigns(ctx, account_id):
     """The account's campaigns, a page at a time (`next_cursor`)"""
     from scrm.services import campaigns
@@ -32,7 +30,7 @@ def list_campaigns(ctx, account_id):
                 ctx, view=campaigns.view)
 
 
-@admin_route(bp, BASE + "/{campaign_id}", answer=answers.Campaign)
+@admin_route(bp, BASE + "/{campaign_id}", answer="answers.Campaign")
 def get_campaign(ctx, account_id, campaign_id):
     """One campaign"""
     from scrm.services import campaigns
@@ -41,7 +39,7 @@ def get_campaign(ctx, account_id, campaign_id):
 
 
 @admin_route(bp, BASE + "/{campaign_id}", methods=("PUT",), role="operator", audit="campaign.update",
-             body=CampaignBody, answer=answers.Campaign, raises=(errors.Conflict,))
+             body="campaigns.CampaignBody", answer="answers.Campaign", raises=(errors.Conflict,))
 def update_campaign(ctx, account_id, campaign_id):
     """Replace a campaign's configuration (operator). Stock only grows; prizes are never removed; give `version`
     for optimistic concurrency. The configuration and the stock it adds are one transaction conditioned on the
@@ -55,7 +53,7 @@ def update_campaign(ctx, account_id, campaign_id):
 
 @admin_route(bp, BASE + "/{campaign_id}/prizes/{prize_id}/codes", methods=("POST",), role="operator",
              audit="campaign.codes.upload",
-             body=CodeUpload, answer=answers.UploadCodesAnswer, raises=(errors.Conflict,))
+             body="campaigns.CodeUpload", answer="answers.UploadCodesAnswer", raises=(errors.Conflict,))
 def upload_codes(ctx, account_id, campaign_id, prize_id):
     """Upload redemption codes to a coupon prize (operator; at most 5000 a call; duplicates skipped). The prize's
     stock is its codes; its shard count grows with them (8 from 200 codes). One upload per prize at a time (409
@@ -69,7 +67,7 @@ def upload_codes(ctx, account_id, campaign_id, prize_id):
 
 
 @admin_route(bp, BASE + "/{campaign_id}/links", methods=("POST",), role="operator", audit="campaign.link.issue",
-             body=LinkRequest, answer=answers.IssueLinkAnswer, raises=(errors.Conflict,))
+             body="campaigns.LinkRequest", answer="answers.IssueLinkAnswer", raises=(errors.Conflict,))
 def issue_link(ctx, account_id, campaign_id):
     """A signed link for one OA user (to send in a message); HMAC with the account's key in SSM, with expiry.
     `path` is the campaign page (GET /u/{account_id}/campaigns/{campaign_id}) with the token in its fragment
@@ -84,7 +82,7 @@ def issue_link(ctx, account_id, campaign_id):
 
 
 @admin_route(bp, BASE + "/{campaign_id}/draws",
-             answer=answers.page_of(answers.DrawResult), paged=True, query=DrawsQuery)
+             answer="answers.DrawResult", paged=True, query="queries.DrawsQuery")
 def list_draws(ctx, account_id, campaign_id):
     """Draws of the campaign (default wins), with redemption and notification state, a page at a time (a filtered
     page may hold fewer than `limit`)
@@ -100,7 +98,8 @@ def list_draws(ctx, account_id, campaign_id):
 
 
 @admin_route(bp, BASE + "/{campaign_id}/redemptions", methods=("POST",), role="operator",
-             audit="campaign.prize.redeem", body=Redemption, answer=answers.DrawResult, raises=(errors.Conflict,))
+             audit="campaign.prize.redeem", body="campaigns.Redemption", answer="answers.DrawResult",
+             raises=(errors.Conflict,))
 def redeem(ctx, account_id, campaign_id):
     """Record that a prize was handed over, by draw_id or coupon code (operator; once)"""
     from scrm.services import campaigns
@@ -109,7 +108,7 @@ def redeem(ctx, account_id, campaign_id):
     return campaigns.redeem(ctx.scope, account_id, campaign_id, ctx.body)
 
 
-@admin_route(bp, BASE + "/{campaign_id}/report", answer=answers.ReportAnswer)
+@admin_route(bp, BASE + "/{campaign_id}/report", answer="answers.ReportAnswer")
 def report(ctx, account_id, campaign_id):
     """Participants, draws, wins and redemptions per prize, stock left, shares and views, lottery"""
     from scrm.services import campaigns
@@ -117,7 +116,7 @@ def report(ctx, account_id, campaign_id):
     return campaigns.report(ctx.scope, account_id, campaign_id)
 
 
-@admin_route(bp, BASE + "/{campaign_id}/lottery", answer=answers.LotteryRecord)
+@admin_route(bp, BASE + "/{campaign_id}/lottery", answer="answers.LotteryRecord")
 def lottery(ctx, account_id, campaign_id):
     """The published lottery facts (commitment before the draw; participants digest, winners and seed after)"""
     from scrm.services import campaigns

@@ -5,15 +5,12 @@ from chalice import Blueprint
 
 from functions.admin_common import admin_route, page
 from scrm import errors
-from scrm.contracts import answers
-from scrm.contracts.channels import ChannelBody
-from scrm.contracts.queries import ChannelsQuery, ContactQuery, QrQuery, StatsQuery
 
 bp = Blueprint(__name__)
 
 
 @admin_route(bp, "/accounts/{account_id}/channels",
-             answer=answers.page_of(answers.Channel), paged=True, query=ChannelsQuery)
+             answer="answers.Channel", paged=True, query="queries.ChannelsQuery")
 def list_channels(ctx, account_id):
     """The account's channels in channel id order, paged (filters apply per page: a page may hold fewer than
     `limit`; follow next_cursor until null)
@@ -30,7 +27,7 @@ def list_channels(ctx, account_id):
 
 @admin_route(bp, "/accounts/{account_id}/channels", methods=("POST",), role="operator", audit="channel.create",
              status=201, idempotent_create=True,
-             body=ChannelBody, answer=answers.Channel,
+             body="channels.ChannelBody", answer="answers.Channel",
              raises=(errors.Conflict, errors.RateLimited, errors.WeChatError, errors.WeChatUnavailable))
 def create_channel(ctx, account_id):
     """Create a channel (operator): an OA QR code (temporary or permanent) or a WeCom contact way"""
@@ -39,7 +36,7 @@ def create_channel(ctx, account_id):
     return create_channel(ctx.scope, account_id, ctx.body)
 
 
-@admin_route(bp, "/accounts/{account_id}/channels/{channel_id}", answer=answers.Channel)
+@admin_route(bp, "/accounts/{account_id}/channels/{channel_id}", answer="answers.Channel")
 def get_channel(ctx, account_id, channel_id):
     """One channel"""
     from scrm.services.channels import get_channel
@@ -49,7 +46,7 @@ def get_channel(ctx, account_id, channel_id):
 
 @admin_route(bp, "/accounts/{account_id}/channels/{channel_id}", methods=("PATCH",), role="operator",
              audit="channel.update",
-             body=ChannelBody, answer=answers.Channel,
+             body="channels.ChannelBody", answer="answers.Channel",
              raises=(errors.Conflict, errors.RateLimited, errors.WeChatError, errors.WeChatUnavailable))
 def update_channel(ctx, account_id, channel_id):
     """Change a channel (operator): name, group, welcome, tags; staff, caps, hours of a contact way (kind and scene
@@ -62,7 +59,7 @@ def update_channel(ctx, account_id, channel_id):
 
 @admin_route(bp, "/accounts/{account_id}/channels/{channel_id}", methods=("DELETE",), role="operator",
              audit="channel.archive",
-             answer=answers.Channel, raises=(errors.RateLimited, errors.WeChatError, errors.WeChatUnavailable))
+             answer="answers.Channel", raises=(errors.RateLimited, errors.WeChatError, errors.WeChatUnavailable))
 def archive_channel(ctx, account_id, channel_id):
     """Archive a channel (operator): statistics stay; a contact way is deleted at WeCom"""
     from scrm.services.channels import archive_channel
@@ -72,7 +69,7 @@ def archive_channel(ctx, account_id, channel_id):
 
 @admin_route(bp, "/accounts/{account_id}/channels/{channel_id}/renew", methods=("POST",), role="operator",
              audit="channel.renew",
-             answer=answers.Channel,
+             answer="answers.Channel",
              raises=(errors.Conflict, errors.RateLimited, errors.WeChatError, errors.WeChatUnavailable))
 def renew_channel_qrcode(ctx, account_id, channel_id):
     """Issue a fresh ticket for a temporary OA code (operator): same scene, new url and expiry"""
@@ -82,7 +79,7 @@ def renew_channel_qrcode(ctx, account_id, channel_id):
 
 
 @admin_route(bp, "/accounts/{account_id}/channels/{channel_id}/qrcode",
-             query=QrQuery, media={"image/png": "binary", "image/svg+xml": "text"},
+             query="queries.QrQuery", media={"image/png": "binary", "image/svg+xml": "text"},
              raises=(errors.Conflict, errors.WeChatUnavailable))
 def channel_qrcode(ctx, account_id, channel_id):
     """The channel's QR code for print (send `Accept: image/png` for the PNG through API Gateway)
@@ -130,7 +127,7 @@ def _stats_page(ctx):
     return page_position(ctx, STATS_DEFAULT_LIMIT, STATS_MAX_LIMIT)
 
 
-@admin_route(bp, "/accounts/{account_id}/channel-stats", answer=answers.ChannelStats, query=StatsQuery)
+@admin_route(bp, "/accounts/{account_id}/channel-stats", answer="answers.ChannelStats", query="queries.StatsQuery")
 def channel_stats(ctx, account_id):
     """Per channel and day, per channel totals and per group totals of one page of channels (days in China time).
     Paged by channel in channel id order, the built-in direct and unknown first; each request reads only its
@@ -149,7 +146,7 @@ def channel_stats(ctx, account_id):
     return {**out, "next_cursor": encode_cursor(last, path)}
 
 
-@admin_route(bp, "/accounts/{account_id}/channel-stats.csv", query=StatsQuery, media={"text/csv": "text"})
+@admin_route(bp, "/accounts/{account_id}/channel-stats.csv", query="queries.StatsQuery", media={"text/csv": "text"})
 def channel_stats_csv(ctx, account_id):
     """The per channel and day rows of one page of channels as CSV (next page's cursor in X-Next-Cursor)
 
@@ -172,7 +169,7 @@ def channel_stats_csv(ctx, account_id):
     return Response(body=text, status_code=200, headers=headers)
 
 
-@admin_route(bp, "/accounts/{account_id}/contacts", answer=answers.Contact, query=ContactQuery)
+@admin_route(bp, "/accounts/{account_id}/contacts", answer="answers.Contact", query="queries.ContactQuery")
 def find_contact(ctx, account_id):
     """One contact (person) by openid, external_userid or unionid, with first/last touch and touch history
 

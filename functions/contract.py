@@ -15,6 +15,8 @@ say their role (and audit action); public ones say `security: []`.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import importlib
 import sys
 from pathlib import Path
 
@@ -120,11 +122,28 @@ def tidy(schema):
     return schema
 
 
+def model(ref):
+    """The model a route names: a class, or "module.Class" in scrm.contracts (so that importing a function
+    module does not build its models: cold starts stay light)."""
+    if not isinstance(ref, str):
+        return ref
+    module, name = ref.rsplit(".", 1)
+    return getattr(importlib.import_module(f"scrm.contracts.{module}"), name)
+
+
 def _routes():
+    """The route table with its models resolved; a paged route's answer is the page of its items."""
     import app  # noqa: F401  (registers every blueprint, and so every route, in the route table)
     from functions.routes import ROUTES
+    from scrm.contracts.answers import page_of
 
-    return list(ROUTES)
+    out = []
+    for r in ROUTES:
+        answer = model(r.answer)
+        if r.paged and answer is not None:
+            answer = page_of(answer)
+        out.append(dataclasses.replace(r, body=model(r.body), answer=answer, query=model(r.query)))
+    return out
 
 
 def _components(routes) -> tuple[dict, dict]:

@@ -7,8 +7,6 @@ audit log's object). Admin role; both are audited.
 from chalice import Blueprint
 
 from functions.admin_common import admin_route
-from scrm.contracts import answers
-from scrm.contracts.privacy import PersonIdentifier
 
 bp = Blueprint(__name__)
 BASE = "/accounts/{account_id}/privacy"
@@ -16,7 +14,7 @@ FIELDS = ("openid", "external_userid", "unionid")
 
 
 @admin_route(bp, BASE + "/export", methods=("POST",), role="admin", audit="privacy.export",
-             body=PersonIdentifier, answer=answers.ExportPersonAnswer)
+             body="privacy.PersonIdentifier", answer="answers.ExportPersonAnswer")
 def export_person(ctx, account_id):
     """Everything held about one customer of the account, per table, as JSON (admin; audited)
 
@@ -30,7 +28,7 @@ def export_person(ctx, account_id):
 
 
 @admin_route(bp, BASE + "/erase", methods=("POST",), role="admin", audit="privacy.erase",
-             body=PersonIdentifier, answer=answers.ErasePersonAnswer)
+             body="privacy.PersonIdentifier", answer="answers.ErasePersonAnswer")
 def erase_person(ctx, account_id):
     """Erase one customer of the account everywhere (admin; audited; repeating it is harmless)
 

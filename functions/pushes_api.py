@@ -8,9 +8,6 @@ from chalice import Blueprint
 
 from functions.admin_common import admin_route, page
 from scrm import errors
-from scrm.contracts import answers
-from scrm.contracts.pushes import PushBody, SegmentBody
-from scrm.contracts.queries import BatchesQuery
 
 bp = Blueprint(__name__)
 PUSH_FIELDS = ("name", "content", "audience", "send_at", "timezone", "recurrence")
@@ -23,7 +20,7 @@ def _service(ctx):
 
 
 @admin_route(bp, "/accounts/{account_id}/pushes",
-             answer=answers.page_of(answers.Push), paged=True, raises=(errors.RateLimited, errors.WeChatUnavailable))
+             answer="answers.Push", paged=True, raises=(errors.RateLimited, errors.WeChatUnavailable))
 def list_pushes(ctx, account_id):
     """The account's content pushes, newest first, with status and delivery figures per run (paged)"""
     svc = _service(ctx)
@@ -32,7 +29,7 @@ def list_pushes(ctx, account_id):
 
 @admin_route(bp, "/accounts/{account_id}/pushes", methods=("POST",), role="operator", audit="push.create",
              status=201, idempotent_create=True,
-             body=PushBody, answer=answers.Push,
+             body="pushes.PushBody", answer="answers.Push",
              raises=(errors.Conflict, errors.RateLimited, errors.WeChatUnavailable))
 def create_push(ctx, account_id):
     """Create a push as a draft (operator). Nothing is sent; preview, then confirm it"""
@@ -41,14 +38,14 @@ def create_push(ctx, account_id):
 
 
 @admin_route(bp, "/accounts/{account_id}/pushes/{push_id}",
-             answer=answers.Push, raises=(errors.ValidationError, errors.RateLimited, errors.WeChatUnavailable))
+             answer="answers.Push", raises=(errors.ValidationError, errors.RateLimited, errors.WeChatUnavailable))
 def get_push(ctx, account_id, push_id):
     """One push, its status, its runs' delivery figures and the current run's progress"""
     return _service(ctx).get(ctx.scope, account_id, push_id)
 
 
 @admin_route(bp, "/accounts/{account_id}/pushes/{push_id}/preview", methods=("POST",), role="operator",
-             answer=answers.PushPreview, raises=(errors.RateLimited, errors.WeChatError, errors.WeChatUnavailable))
+             answer="answers.PushPreview", raises=(errors.RateLimited, errors.WeChatError, errors.WeChatUnavailable))
 def preview_push(ctx, account_id, push_id):
     """Resolve the audience now; its size, who is already at quota, batches and API calls (operator)"""
     return _service(ctx).preview_push(ctx.scope, account_id, push_id)
@@ -56,7 +53,7 @@ def preview_push(ctx, account_id, push_id):
 
 @admin_route(bp, "/accounts/{account_id}/pushes/{push_id}/confirm", methods=("POST",), role="operator",
              audit="push.confirm",
-             answer=answers.Push,
+             answer="answers.Push",
              raises=(errors.Conflict, errors.RateLimited, errors.WeChatError, errors.WeChatUnavailable))
 def confirm_push(ctx, account_id, push_id):
     """Schedule a draft (operator); previews it first if nobody did; 400 if the audience is empty or the time
@@ -67,14 +64,14 @@ def confirm_push(ctx, account_id, push_id):
 
 @admin_route(bp, "/accounts/{account_id}/pushes/{push_id}/cancel", methods=("POST",), role="operator",
              audit="push.cancel",
-             answer=answers.Push, raises=(errors.Conflict, errors.RateLimited, errors.WeChatUnavailable))
+             answer="answers.Push", raises=(errors.Conflict, errors.RateLimited, errors.WeChatUnavailable))
 def cancel_push(ctx, account_id, push_id):
     """Cancel a draft or scheduled push (operator); 409 once it runs"""
     return _service(ctx).cancel(ctx.scope, account_id, push_id)
 
 
 @admin_route(bp, "/accounts/{account_id}/pushes/{push_id}/batches",
-             answer=answers.page_of(answers.PushBatchesItem), paged=True, query=BatchesQuery,
+             answer="answers.PushBatchesItem", paged=True, query="queries.BatchesQuery",
              raises=(errors.RateLimited, errors.WeChatUnavailable))
 def push_batches(ctx, account_id, push_id):
     """The batches of a run (default the current one) with state, msg_id, counts, fail_list and reason (paged; a
@@ -91,7 +88,7 @@ def push_batches(ctx, account_id, push_id):
 
 
 @admin_route(bp, "/accounts/{account_id}/segments",
-             answer=answers.page_of(answers.Segment), paged=True,
+             answer="answers.Segment", paged=True,
              raises=(errors.RateLimited, errors.WeChatUnavailable))
 def list_segments(ctx, account_id):
     """Saved audiences (segments) a push can target (paged)"""
@@ -101,7 +98,7 @@ def list_segments(ctx, account_id):
 
 @admin_route(bp, "/accounts/{account_id}/segments", methods=("POST",), role="operator", audit="segment.create",
              status=201, idempotent_create=True,
-             body=SegmentBody, answer=answers.Segment,
+             body="pushes.SegmentBody", answer="answers.Segment",
              raises=(errors.Conflict, errors.RateLimited, errors.WeChatUnavailable))
 def create_segment(ctx, account_id):
     """Save an audience as a segment (operator)"""

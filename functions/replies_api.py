@@ -4,14 +4,12 @@ from chalice import Blueprint
 
 from functions.admin_common import admin_route
 from scrm import errors
-from scrm.contracts import answers
-from scrm.contracts.replies import ReplyRuleBody, WelcomeSettings
 
 bp = Blueprint(__name__)
 RULE_FIELDS = ("match", "keywords", "reply", "priority", "enabled", "name")
 
 
-@admin_route(bp, "/accounts/{account_id}/reply-rules", answer=answers.page_of(answers.ReplyRule), paged=True)
+@admin_route(bp, "/accounts/{account_id}/reply-rules", answer="answers.ReplyRule", paged=True)
 def list_reply_rules(ctx, account_id):
     """The account's reply rules, highest priority first (all of them; at most 200)"""
     from scrm.services.replies import list_rules
@@ -21,7 +19,7 @@ def list_reply_rules(ctx, account_id):
 
 @admin_route(bp, "/accounts/{account_id}/reply-rules", methods=("POST",), role="operator",
              audit="reply_rule.create", status=201, idempotent_create=True,
-             body=ReplyRuleBody, answer=answers.ReplyRule, raises=(errors.Conflict,))
+             body="replies.ReplyRuleBody", answer="answers.ReplyRule", raises=(errors.Conflict,))
 def create_reply_rule(ctx, account_id):
     """Create a keyword or menu-click reply rule (operator; Official Accounts only)"""
     from scrm.services.replies import create_rule
@@ -30,7 +28,7 @@ def create_reply_rule(ctx, account_id):
     return create_rule(ctx.scope, account_id, ctx.body)
 
 
-@admin_route(bp, "/accounts/{account_id}/reply-rules/{rule_id}", answer=answers.ReplyRule)
+@admin_route(bp, "/accounts/{account_id}/reply-rules/{rule_id}", answer="answers.ReplyRule")
 def get_reply_rule(ctx, account_id, rule_id):
     """One reply rule"""
     from scrm.services.replies import get_rule
@@ -39,7 +37,7 @@ def get_reply_rule(ctx, account_id, rule_id):
 
 
 @admin_route(bp, "/accounts/{account_id}/reply-rules/{rule_id}", methods=("PUT",), role="operator",
-             audit="reply_rule.update", body=ReplyRuleBody, answer=answers.ReplyRule)
+             audit="reply_rule.update", body="replies.ReplyRuleBody", answer="answers.ReplyRule")
 def update_reply_rule(ctx, account_id, rule_id):
     """Replace a reply rule (operator)"""
     from scrm.services.replies import update_rule
@@ -49,7 +47,7 @@ def update_reply_rule(ctx, account_id, rule_id):
 
 
 @admin_route(bp, "/accounts/{account_id}/reply-rules/{rule_id}", methods=("DELETE",), role="operator",
-             audit="reply_rule.delete", answer=answers.DeleteReplyRuleAnswer)
+             audit="reply_rule.delete", answer="answers.DeleteReplyRuleAnswer")
 def delete_reply_rule(ctx, account_id, rule_id):
     """Delete a reply rule (operator)"""
     from scrm.services.replies import delete_rule
@@ -58,7 +56,7 @@ def delete_reply_rule(ctx, account_id, rule_id):
     return {"deleted": rule_id}
 
 
-@admin_route(bp, "/accounts/{account_id}/welcome", answer=WelcomeSettings)
+@admin_route(bp, "/accounts/{account_id}/welcome", answer="replies.WelcomeSettings")
 def get_welcome(ctx, account_id):
     """The follow welcome (OA) or new-customer welcome (WeCom), and the OA default reply"""
     from scrm.services.replies import get_welcome
@@ -67,7 +65,7 @@ def get_welcome(ctx, account_id):
 
 
 @admin_route(bp, "/accounts/{account_id}/welcome", methods=("PUT",), role="operator", audit="welcome.update",
-             body=WelcomeSettings, answer=WelcomeSettings)
+             body="replies.WelcomeSettings", answer="replies.WelcomeSettings")
 def put_welcome(ctx, account_id):
     """Replace the welcome and default reply (operator); null or absent removes one"""
     from scrm.services.replies import put_welcome

@@ -5,7 +5,9 @@ record it here; functions/contract.py builds the OpenAPI document from this tabl
 names, so the contract is what the code declares (tests/integration/test_admin_openapi.py: the committed
 functions/openapi.yaml equals the generated one, and covers every route of the app).
 
-A route's `answer` is its success body's model (a pydantic class), or `None` for no declared schema; `media`
+Models are named as "module.Class" of scrm.contracts (e.g. "campaigns.CampaignBody", "answers.Campaign"):
+the generator imports them, a function module does not (its cold start builds no models). A paged route's
+`answer` names its items' model. A route's `answer` is its success body's model, or `None`; `media`
 names non-JSON answers (`{"image/png": "binary"}`). `errors` (the decorators' `raises=`) lists the error
 classes a route may answer beyond the ones every route of its kind can (their statuses: scrm/errors.py).
 """

@@ -11,7 +11,6 @@ from chalice import Blueprint, Response
 
 from functions.routes import public_route
 from scrm import errors
-from scrm.contracts.queries import OaCallbackQuery, WecomCallbackQuery
 from scrm.domain.wechat_crypto import Malformed
 
 bp = Blueprint(__name__)
@@ -33,7 +32,7 @@ def _answer(platform: str, account_id: str) -> Response:
 
 
 @public_route(bp, "/wechat/oa/{account_id}", methods=["GET", "POST"], content_types=ANY_CONTENT,
-              query=OaCallbackQuery, media={"application/xml": "text", "text/plain": "text"}, raises=REFUSALS,
+              query="queries.OaCallbackQuery", media={"application/xml": "text", "text/plain": "text"}, raises=REFUSALS,
               body_media="text/xml", error_media="text/plain", summaries={
                   "POST": "Official Account message/event push (plaintext or AES safe mode); answers a passive reply "
                           "or `success`"})
@@ -43,7 +42,7 @@ def official_account_callback(account_id):
 
 
 @public_route(bp, "/wechat/wecom/{account_id}", methods=["GET", "POST"], content_types=ANY_CONTENT,
-              query=WecomCallbackQuery, media={"text/plain": "text"}, raises=REFUSALS, body_media="text/xml",
+              query="queries.WecomCallbackQuery", media={"text/plain": "text"}, raises=REFUSALS, body_media="text/xml",
               error_media="text/plain", summaries={
                   "POST": "WeCom encrypted event push (customer contact, contacts, group chats); answers `success`"})
 def wecom_callback(account_id):
