@@ -4,9 +4,9 @@ These routes are for OA users, not admins: they authenticate with a signed user 
 WeChat OAuth, or carried in the fragment of a signed link) in `Authorization: Bearer <token>` only (a token
 in the query string would be written whole into access logs, so `?t=` is refused), checked by
 scrm.services.campaigns.authenticate, never by admin_route. The account is checked before any secret is read.
-Errors are `{"error": {"code", "message"}}` with a stable code (e.g. outside_window, daily_draw_limit,
-token_expired, account_disabled). Bodies are capped (MAX_BODY_BYTES, 413) and their nesting bounded
-(MAX_JSON_DEPTH, 400) before they are parsed.
+Errors are the API's `{"error": {"code", "message", ...}}` through the one mapping (scrm.errors.answer), with
+a stable code (e.g. outside_window, daily_draw_limit, token_expired, account_disabled). Bodies are capped
+(MAX_BODY_BYTES: body_too_large) and their nesting bounded (MAX_JSON_DEPTH: bad_body) before they are parsed.
 """
 
 from __future__ import annotations
@@ -15,30 +15,23 @@ import json
 
 from chalice import Blueprint, Rate, Response
 
+from functions.answers import error_for, json_response
+from functions.routes import public_route
+from scrm import errors
 from scrm.observability import traced
 
 bp = Blueprint(__name__)
 PREFIX = "/u/{account_id}/campaigns/{campaign_id}"
 MAX_BODY_BYTES = 8 * 1024  # the largest body a user route takes is a request id or a share id
 MAX_JSON_DEPTH = 8
-
-
-class BadBody(Exception):
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status, self.code = status, code
+NO_STORE = {"Cache-Control": "no-store"}
+# what a user route may answer besides its success (the statuses are the classes': scrm/errors.py)
+USER_ERRORS = (errors.ValidationError, errors.Unauthorized, errors.Forbidden, errors.PayloadTooLarge,
+               errors.RateLimited, errors.WeChatUnavailable)
 
 
 def _json(status: int, body) -> Response:
-    return Response(body=json.dumps(body, default=str), status_code=status,
-                    headers={"Content-Type": "application/json", "Cache-Control": "no-store"})
-
-
-def _error(status: int, code: str, message: str, field: str | None = None) -> Response:
-    err = {"code": code, "message": message}
-    if field:
-        err["field"] = field
-    return _json(status, {"error": err})
+    return json_response(status, body, NO_STORE)
 
 
 def _depth(text: str) -> int:
@@ -70,21 +63,21 @@ def _no_constant(name):
 def _body(request) -> dict:
     raw = request.raw_body or b""
     if len(raw) > MAX_BODY_BYTES:
-        raise BadBody(413, "body_too_large", f"the body must be at most {MAX_BODY_BYTES} bytes")
+        raise errors.PayloadTooLarge(f"the body must be at most {MAX_BODY_BYTES} bytes")
     if not raw.strip():
         return {}
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
-        raise BadBody(400, "bad_body", "the body must be UTF-8 JSON") from None
+        raise errors.BadBody("the body must be UTF-8 JSON") from None
     if _depth(text) > MAX_JSON_DEPTH:
-        raise BadBody(400, "bad_body", f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
+        raise errors.BadBody(f"the JSON body nests deeper than {MAX_JSON_DEPTH} levels")
     try:
         body = json.loads(text, parse_constant=_no_constant)
     except (ValueError, RecursionError):
-        raise BadBody(400, "bad_body", "the body must be a JSON object") from None
+        raise errors.BadBody("the body must be a JSON object") from None
     if not isinstance(body, dict):
-        raise BadBody(400, "bad_body", "the body must be a JSON object")
+        raise errors.BadBody("the body must be a JSON object")
     return body
 
 
@@ -93,7 +86,7 @@ def _token(request) -> str | None:
         from scrm.services.campaigns import DrawRefused
 
         raise DrawRefused("token_in_query", "send the user token in 'Authorization: Bearer <token>', never in the "
-                          "URL", status=400)
+                          "URL", status=errors.ValidationError.status)
     header = request.headers.get("authorization") or ""
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
@@ -105,7 +98,6 @@ def _user_call(fn, *, campaign_id_param: bool = True, needs_user: bool = True):
     """Run a user use case with the caller's openid; map refusals and errors to JSON (never a traceback)."""
     request = bp.current_request
     params = request.uri_params or {}
-    from scrm import errors
     from scrm.services import campaigns
 
     try:
@@ -117,33 +109,14 @@ def _user_call(fn, *, campaign_id_param: bool = True, needs_user: bool = True):
         else:
             campaigns.check_account(params["account_id"])
         return _json(200, fn(params, body, openid, request))
-    except BadBody as bad:
-        return _error(bad.status, bad.code, str(bad), "body")
-    except campaigns.DrawRefused as refused:
-        return _error(refused.status, refused.reason, str(refused))
-    except errors.RateLimited as exc:
-        return _error(429, "busy", str(exc))
-    except errors.ValidationError as exc:
-        return _error(400, exc.code, str(exc), exc.field)
-    except errors.NotFound as exc:
-        return _error(404, exc.code, str(exc))
-    except errors.UnknownAccount:
-        return _error(404, "unknown_account", "unknown account")
-    except errors.AccountDisabled:
-        return _error(403, "account_disabled", "this account is disabled")
-    except errors.ScrmError as exc:
-        return _error(503, exc.code, "temporarily unavailable, retry")
-    except Exception:
-        from scrm.observability import logger
-
-        logger().exception("user route internal error")
-        request_id = (request.context or {}).get("requestId")
-        return _error(500, "internal", f"internal error (request id {request_id or '?'})")
+    except Exception as exc:  # refusals and errors through the one mapping (scrm.errors); bugs are logged
+        return error_for(exc, (request.context or {}).get("requestId"), NO_STORE)
 
 
-@bp.route(PREFIX, methods=["GET"], authorizer=None)
+@public_route(bp, PREFIX, methods=["GET"], answer="answers.CampaignPageAnswer", raises=USER_ERRORS)
 def campaign_page(account_id, campaign_id):
-    """The page a campaign link opens (public facts only; the link's token stays in the URL fragment)."""
+    """The campaign page a link opens (public facts, no token: the link's token stays in the URL fragment; draft
+    campaigns are not found)"""
     def run(p, body, openid, request):
         from scrm.services import campaigns
 
@@ -152,9 +125,10 @@ def campaign_page(account_id, campaign_id):
     return _user_call(run, needs_user=False)
 
 
-@bp.route(PREFIX + "/shares/{share_id}", methods=["GET"], authorizer=None)
+@public_route(bp, PREFIX + "/shares/{share_id}", methods=["GET"],
+              answer="answers.SharePageAnswer", raises=USER_ERRORS)
 def share_page(account_id, campaign_id, share_id):
-    """The page a share link opens; the viewer's page then counts the view with POST …/views."""
+    """The page a share link opens (public; the viewer's page then counts the view with POST …/views)"""
     def run(p, body, openid, request):
         from scrm.services import campaigns
 
@@ -163,8 +137,13 @@ def share_page(account_id, campaign_id, share_id):
     return _user_call(run, needs_user=False)
 
 
-@bp.route(PREFIX + "/draws", methods=["POST"], authorizer=None)
+@public_route(bp, PREFIX + "/draws", methods=["POST"],
+              body="campaigns.DrawRequest", answer="answers.DrawResult", raises=USER_ERRORS)
 def user_draw(account_id, campaign_id):
+    """Spin the wheel. Retrying with the same request_id returns the same draw (replayed true). A reached limit is
+    403 `daily_draw_limit` / `total_draw_limit` (a refusal, do not retry); 429 `rate_limited` only when the draw could
+    not be written for contention (retry with the same request_id).
+    """
     def run(p, body, openid, request):
         from scrm.services import campaigns
 
@@ -174,8 +153,9 @@ def user_draw(account_id, campaign_id):
     return _user_call(run)
 
 
-@bp.route(PREFIX + "/me", methods=["GET"], authorizer=None)
+@public_route(bp, PREFIX + "/me", methods=["GET"], raises=USER_ERRORS)
 def user_status(account_id, campaign_id):
+    """The user's draws left, wins, lottery entry and share id"""
     def run(p, body, openid, request):
         from scrm.services import campaigns
 
@@ -184,8 +164,9 @@ def user_status(account_id, campaign_id):
     return _user_call(run)
 
 
-@bp.route(PREFIX + "/entries", methods=["POST"], authorizer=None)
+@public_route(bp, PREFIX + "/entries", methods=["POST"], answer="answers.UserEnterAnswer", raises=USER_ERRORS)
 def user_enter(account_id, campaign_id):
+    """Enter the end-of-campaign lottery (a draw enters too)"""
     def run(p, body, openid, request):
         from scrm.services import campaigns
 
@@ -194,21 +175,27 @@ def user_enter(account_id, campaign_id):
     return _user_call(run)
 
 
-@bp.route(PREFIX + "/shares", methods=["POST"], authorizer=None)
+@public_route(bp, PREFIX + "/shares", methods=["POST"],
+              body="campaigns.ShareRequest", answer="answers.UserShareAnswer", raises=USER_ERRORS)
 def user_share(account_id, campaign_id):
+    """The user's own share link; with `parent`, also counts an onward share for that link (once per person)"""
     def run(p, body, openid, request):
         from scrm.services import campaigns
 
         parent = body.get("parent")
         if parent is not None and (not isinstance(parent, str) or len(parent) > 64):
-            raise campaigns.DrawRefused("bad_parent", "parent must be a share id", status=400)
+            raise campaigns.DrawRefused("bad_parent", "parent must be a share id", status=errors.ValidationError.status)
         return campaigns.create_share(p["account_id"], p["campaign_id"], openid, parent=parent)
 
     return _user_call(run)
 
 
-@bp.route(PREFIX + "/shares/{share_id}/views", methods=["POST"], authorizer=None)
+@public_route(bp, PREFIX + "/shares/{share_id}/views", methods=["POST"],
+              answer="answers.UserViewShareAnswer", raises=USER_ERRORS)
 def user_view_share(account_id, campaign_id, share_id):
+    """A user opened a share link (counts once per distinct viewer; owner's views never count); thresholds grant
+    once
+    """
     def run(p, body, openid, request):
         from scrm.services import campaigns
 
@@ -217,15 +204,16 @@ def user_view_share(account_id, campaign_id, share_id):
     return _user_call(run)
 
 
-@bp.route("/u/{account_id}/oauth", methods=["POST"], authorizer=None)
+@public_route(bp, "/u/{account_id}/oauth", methods=["POST"],
+              body="campaigns.OAuthExchange", answer="answers.UserOauthAnswer", raises=USER_ERRORS)
 def user_oauth(account_id):
-    """Exchange a WeChat web-OAuth code (snsapi_base) for a signed user token."""
+    """Exchange a WeChat web-OAuth code (snsapi_base) for a signed user token"""
     def run(p, body, openid, request):
         from scrm.services import campaigns
 
         code = body.get("code")
         if not isinstance(code, str) or not code or len(code) > 512:
-            raise campaigns.DrawRefused("missing_code", "code is required", status=400)
+            raise campaigns.DrawRefused("missing_code", "code is required", status=errors.ValidationError.status)
         return campaigns.login_with_oauth_code(p["account_id"], code)
 
     return _user_call(run, needs_user=False)

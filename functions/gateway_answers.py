@@ -13,6 +13,7 @@ import json
 
 from chalice import Chalice
 
+from scrm import errors
 from scrm.observability import traced
 
 # Chalice's error codes -> ours (the codes infra/template.py's GatewayResponses use for API Gateway's own).
@@ -65,7 +66,7 @@ def local_server(app, config, host: str, port: int):
                                                       or b"Authorization header requires" in body):
                 headers = {**error.headers, "Content-Type": "application/json"}
                 headers.pop("x-amzn-ErrorType", None)
-                self._send_http_response(404, headers, json.dumps(UNKNOWN_ROUTE).encode())
+                self._send_http_response(errors.NotFound.status, headers, json.dumps(UNKNOWN_ROUTE).encode())
                 return
             super()._send_error_response(error)
 

@@ -3,6 +3,7 @@
 from chalice import Blueprint
 
 from functions.admin_common import admin_route, page
+from scrm import errors
 
 bp = Blueprint(__name__)
 BASE = "/accounts/{account_id}/reassignment"
@@ -25,22 +26,27 @@ def _plan_args(ctx) -> dict:
     return {"handover": ctx.field("handover_userid", max_length=64, min_length=1), **args}
 
 
-@admin_route(bp, BASE + "/policy")
+@admin_route(bp, BASE + "/policy", answer="answers.ReassignmentPolicy")
 def get_policy(ctx, account_id):
+    """How takeover staff are chosen for this account, and what runs automatically"""
     from scrm.services.reassignment import get_policy
 
     return get_policy(ctx.scope, account_id)
 
 
-@admin_route(bp, BASE + "/policy", methods=("PUT",), role="admin", audit="reassignment_policy.update")
+@admin_route(bp, BASE + "/policy", methods=("PUT",), role="admin", audit="reassignment_policy.update",
+             body="edge_bodies.ReassignmentPolicy", answer="answers.ReassignmentPolicy")
 def put_policy(ctx, account_id):
+    """Replace the policy (admin)"""
     from scrm.services.reassignment import set_policy
 
     return set_policy(ctx.scope, account_id, ctx.body)
 
 
-@admin_route(bp, BASE + "/preview", methods=("POST",), role="operator")
+@admin_route(bp, BASE + "/preview", methods=("POST",), role="operator",
+             body="edge_bodies.ReassignmentRequest", answer="answers.PreviewPlanAnswer")
 def preview_plan(ctx, account_id):
+    """What a plan would move and to whom, without moving anything (operator)"""
     from scrm.services.reassignment import preview
 
     args = _plan_args(ctx)
@@ -48,8 +54,12 @@ def preview_plan(ctx, account_id):
 
 
 @admin_route(bp, BASE + "/plans", methods=("POST",), role="operator", audit="reassignment_plan.create",
-             status=201, idempotent_create=True)
+             status=201, idempotent_create=True,
+             body="edge_bodies.ReassignmentRequest", answer="answers.ReassignmentPlan", raises=(errors.Conflict,))
 def create_plan(ctx, account_id):
+    """Create and start a plan: a departed (resigned) or current (onjob) staff member's customers and chats
+    (operator)
+    """
     from scrm.services.reassignment import create_plan, enqueue
 
     args = _plan_args(ctx)
@@ -58,15 +68,18 @@ def create_plan(ctx, account_id):
     return plan
 
 
-@admin_route(bp, BASE + "/plans/{plan_id}")
+@admin_route(bp, BASE + "/plans/{plan_id}", answer="answers.ReassignmentPlan")
 def get_plan(ctx, account_id, plan_id):
+    """A plan with counts per state and the notices sent to takeover staff"""
     from scrm.services.reassignment import get_plan
 
     return get_plan(ctx.scope, account_id, plan_id)
 
 
-@admin_route(bp, BASE + "/plans/{plan_id}/items")
+@admin_route(bp, BASE + "/plans/{plan_id}/items",
+             answer="answers.ReassignmentItem", paged=True, query="queries.PlanItemsQuery")
 def list_plan_items(ctx, account_id, plan_id):
+    """Per-customer and per-chat status of a plan (waiting, done, refused, limit_exceeded, failed with reason)"""
     from scrm.services.reassignment import get_plan, item_view, plan_items
 
     get_plan(ctx.scope, account_id, plan_id)  # 404 for an unknown plan
@@ -76,8 +89,9 @@ def list_plan_items(ctx, account_id, plan_id):
 
 
 @admin_route(bp, BASE + "/plans/{plan_id}/advance", methods=("POST",), role="operator",
-             audit="reassignment_plan.advance", status=202)
+             audit="reassignment_plan.advance", status=202, answer="answers.AdvancePlanAnswer")
 def advance_plan(ctx, account_id, plan_id):
+    """Queue the plan to be advanced now (send what is left, resume stalled batches) (operator)"""
     from scrm.services.reassignment import enqueue, get_plan
 
     plan = get_plan(ctx.scope, account_id, plan_id)
@@ -86,16 +100,18 @@ def advance_plan(ctx, account_id, plan_id):
     return {"plan_id": plan_id, "status": plan["status"], "queued": plan["status"] == "running"}
 
 
-@admin_route(bp, BASE + "/staff/{userid}/history")
+@admin_route(bp, BASE + "/staff/{userid}/history", answer="answers.ReassignmentPlan", paged=True)
 def staff_history(ctx, account_id, userid):
+    """The plans that moved this staff member's customers, newest first, a page at a time"""
     from scrm.services.reassignment import plan_view, staff_plans
 
     return page(lambda limit, start: staff_plans(ctx.scope, account_id, userid, limit=limit, start=start), ctx,
                 view=plan_view)
 
 
-@admin_route(bp, BASE + "/customers/{external_userid}")
+@admin_route(bp, BASE + "/customers/{external_userid}", answer="answers.ReassignmentItem", paged=True)
 def customer_transfers(ctx, account_id, external_userid):
+    """The reassignment items of one customer, with each call's result, a page at a time"""
     from scrm.services.reassignment import customer_item_view, customer_items
 
     return page(lambda limit, start: customer_items(ctx.scope, account_id, external_userid, limit=limit,

@@ -4,8 +4,9 @@ The wire format is wechatpy's (and Tencent's): `Encrypt = base64(AES-256-CBC(key
 random16 + len(msg) as big-endian uint32 + msg + receive_id, PKCS#7 to 32 bytes))`, signed with
 `sha1(sorted([token, timestamp, nonce, Encrypt]))`. Unlike wechatpy this module compares signatures in
 constant time, decodes base64 strictly, validates the padding and the length field, and compares the
-trailing appid/corpid in constant time; every refusal is a typed `Rejected` carrying its HTTP status.
-Pure (no I/O); `cryptography` is imported on first use.
+trailing appid/corpid in constant time; every refusal is a typed `Rejected` carrying its HTTP status, the
+status of the matching error class of the one mapping (scrm/errors.py): malformed 400, forged 403, too large
+413. Pure (no I/O); `cryptography` is imported on first use.
 """
 
 from __future__ import annotations
@@ -18,14 +19,17 @@ import secrets
 import struct
 from functools import lru_cache
 
+from .. import errors
+
 MAX_SKEW_SECONDS = 300  # default window; the service passes settings().callback_clock_skew
 BLOCK = 32  # WeChat pads to 32 bytes (PKCS#7 with a 32-byte block), not AES's 16
 
 
 class Rejected(Exception):
-    """A callback request we refuse; `status` is the HTTP status to answer with."""
+    """A callback request we refuse; `status` is the HTTP status to answer with (scrm.errors.status_of reads it),
+    `reason` the plain-text answer WeChat gets."""
 
-    status = 400
+    status = errors.BadBody.status
     reason = "malformed"
 
     def __init__(self, detail: str = ""):
@@ -34,19 +38,19 @@ class Rejected(Exception):
 
 
 class Malformed(Rejected):
-    status = 400
+    status = errors.BadBody.status
     reason = "malformed"
 
 
 class Forged(Rejected):
     """Bad or missing signature, stale timestamp, wrong appid/corpid."""
 
-    status = 403
+    status = errors.Forbidden.status
     reason = "forbidden"
 
 
 class TooLarge(Rejected):
-    status = 413
+    status = errors.PayloadTooLarge.status
     reason = "too large"
 
 

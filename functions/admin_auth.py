@@ -1,0 +1,72 @@
+"""Who is calling an admin route: the API key (`Authorization: Bearer <key>`), its role and its tenancy.
+
+Authentication is done inside every admin route, not by an API Gateway authorizer: it needs the path's
+account_id for tenancy, must answer with our JSON errors (401 vs 403), must see a revocation at once (API
+Gateway caches authorizer answers), and works the same in `chalice local`, `chalice.test.Client` and Lambda.
+`authorizer` below is the same check as a Chalice built-in authorizer, for a stage that also wants API Gateway
+to turn away key-less calls before they reach Lambda (register this module's `bp` and pass
+`authorizer=authorizer` in `admin_route` via GATEWAY_AUTHORIZER); it is not attached by default.
+"""
+
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from scrm import errors
+from scrm.accounts import ACCOUNT_ID
+from scrm.tenancy import ROLES
+
+bp = Blueprint(__name__)
+GATEWAY_AUTHORIZER = False  # see the module docstring
+PLATFORM_ROLE = "platform"  # route role: only platform keys (e.g. registering accounts)
+
+
+def check_role(role: str) -> None:
+    if role not in (*ROLES, PLATFORM_ROLE):
+        raise ValueError(f"role must be one of {ROLES} or {PLATFORM_ROLE!r}")
+
+
+def bearer(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise errors.Unauthorized("Authorization header must be 'Bearer <key>'")
+    return value.strip()
+
+
+def authenticate(request):
+    """The key the request presents (401 for none, a malformed, unknown, expired or revoked one)."""
+    from scrm.services.admin_keys import authenticate as check_key
+
+    return check_key(bearer(request.headers.get("authorization")))
+
+
+def authorize(key, role: str, account_id: str | None):
+    """The key's scope on `account_id`, if its role and tenancy allow the route (403 otherwise)."""
+    scope = key.scope_for(account_id)
+    if role == PLATFORM_ROLE and not key.platform:
+        raise errors.Forbidden("only a platform key may do this")
+    if role != PLATFORM_ROLE and not scope.can(role):
+        raise errors.Forbidden(f"this needs the {role} role; key {key.key_id} is {key.role}")
+    if account_id is not None:
+        scope.check(account_id)
+        if not ACCOUNT_ID.match(account_id):  # only platform keys get here with one
+            raise errors.NotFound(f"no account {account_id[:70]!r}")
+    return scope
+
+
+@bp.authorizer(ttl_seconds=60, name="admin_key_authorizer")
+def authorizer(auth_request):
+    """Chalice built-in authorizer: allows any valid, unrevoked, unexpired key (tenancy and roles are checked
+    by admin_route, which knows the path)."""
+    from chalice import AuthResponse
+
+    from scrm.services.admin_keys import authenticate as check_key
+
+    try:
+        key = check_key(bearer(auth_request.token))
+    except errors.ScrmError:
+        return AuthResponse(routes=[], principal_id="anonymous")
+    return AuthResponse(routes=["*"], principal_id=key.key_id,
+                        context={"key_id": key.key_id, "account_id": key.account_id, "role": key.role})
