@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 
 from functions.paging import DEFAULT_LIMIT, MAX_LIMIT, limit_of
 from scrm import errors
+from scrm.config import settings
 from scrm.tenancy import Scope
 
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", dict: "an object",
@@ -63,9 +63,9 @@ class AdminContext:
     @property
     def base_url(self) -> str:
         """Where this API is reached from outside (for callback URLs): SCRM_PUBLIC_BASE_URL, else the request."""
-        configured = os.environ.get("SCRM_PUBLIC_BASE_URL")
+        configured = settings().public_base_url
         if configured:
-            return configured.rstrip("/")
+            return configured
         headers = self.request.headers
         host = headers.get("host") or "localhost"
         proto = headers.get("x-forwarded-proto") or ("https" if ".amazonaws.com" in host else "http")

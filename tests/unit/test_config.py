@@ -54,3 +54,14 @@ def test_push_and_public_url_settings(monkeypatch):
     cfg = load_settings()
     assert (cfg.push_rate, cfg.push_quota_policy, cfg.public_base_url) == (
         12.5, '{"oa:*:mass": {"limit": 4}}', "https://scrm.example.com")
+
+
+def test_only_config_reads_the_environment():
+    """Settings are parsed once, in config.py: a read elsewhere escapes validation and the documented list."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    readers = [str(f.relative_to(root)) for d in ("layers/common/python/scrm", "functions")
+               for f in (root / d).rglob("*.py")
+               if f.name != "config.py" and ("os.environ" in f.read_text() or "getenv(" in f.read_text())]
+    assert readers == []

@@ -16,11 +16,11 @@ Periods are calendar periods in the account's time zone (Asia/Shanghai by defaul
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from ..config import settings
 from ..errors import ConfigError
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -61,7 +61,7 @@ class QuotaRule:
 
 
 def _env_policy() -> dict:
-    raw = os.environ.get("SCRM_PUSH_QUOTA_POLICY")
+    raw = settings().push_quota_policy
     if not raw:
         return {}
     try:

@@ -12,10 +12,10 @@ Quota is given back only for people who definitely did not receive the push; whe
 
 from __future__ import annotations
 
-import os
 import time
 
 from ... import errors
+from ...config import settings
 from ...domain import pushes as rules
 from .deps import PushDeps, account_options
 from .quotas import QuotaLedger
@@ -185,7 +185,7 @@ class BatchSender:
                 "reason": "nobody eligible (quota or 48-hour window)" if account_ok else ACCOUNT_QUOTA_USED})
             return
         self._start_attempt(push, batch)
-        rate = float(account_options(account).get("push_rate_per_second") or os.environ.get("SCRM_PUSH_RATE") or 50)
+        rate = float(account_options(account).get("push_rate_per_second") or settings().push_rate)
         limiter = RateLimiter(rate)
         msg_ids: list[tuple[str, dict]] = []
         fail_list: list[dict] = []
