@@ -59,7 +59,7 @@ from functions.paging import (  # noqa: F401
     page_position,
 )
 from functions.paging import actual_path as _actual_path
-from functions.routes import Route, record
+from functions.routes import Route, model, record
 from scrm import errors
 from scrm.accounts import ACCOUNT_ID
 
@@ -191,8 +191,10 @@ def _audit_failure(audit: str, key, account_id, request, response, request_id) -
 # --- the route decorator
 
 
-def _answer(bp, view, params: dict, role: str, audit: str | None, status: int, idempotent_create: bool):
-    """One admin request: authenticate, authorize, run the view; every error becomes JSON; audit either way."""
+def _answer(bp, view, params: dict, role: str, audit: str | None, status: int, idempotent_create: bool,
+            body_model=None):
+    """One admin request: authenticate, authorize, check the body against the route's model (every wrong field
+    reported at once), run the view; every error becomes JSON; audit either way."""
     request = bp.current_request
     request_id = (request.context or {}).get("requestId")
     account_id = params.get("account_id")
@@ -203,6 +205,10 @@ def _answer(bp, view, params: dict, role: str, audit: str | None, status: int, i
         ctx = AdminContext(scope=scope, body=_parse_body(request) if request.method in BODY_METHODS else {},
                            query=dict(request.query_params or {}), idempotency_key=None, request=request,
                            key=key, path_params=params)
+        if body_model is not None and request.method in ("POST", "PUT"):  # a PATCH's fields are checked once merged
+            from scrm.contracts import parse  # pydantic: loaded by the first request with a body, not at import
+
+            parse(model(body_model), ctx.body)
         response = _run(view, ctx, params, request, status, idempotent_create)
     except Exception as exc:  # every error becomes JSON; unexpected ones are logged
         response = error_for(exc, request_id)
@@ -235,7 +241,7 @@ def admin_route(bp, path: str, methods=("GET",), role: str = "read-only", audit:
     def register(view):
         @functools.wraps(view)
         def handler(**params):
-            return _answer(bp, view, params, role, audit, status, idempotent_create)
+            return _answer(bp, view, params, role, audit, status, idempotent_create, body)
 
         for method in methods:
             record(Route(path, method, view, role=role, body=body, answer=answer, status=status, query=query,

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib
 import sys
 from pathlib import Path
 
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
+from functions.routes import model
 from scrm import errors
 
 DOC = Path(__file__).with_name("openapi.yaml")
@@ -120,15 +120,6 @@ def tidy(schema):
         for value in schema:
             tidy(value)
     return schema
-
-
-def model(ref):
-    """The model a route names: a class, or "module.Class" in scrm.contracts (so that importing a function
-    module does not build its models: cold starts stay light)."""
-    if not isinstance(ref, str):
-        return ref
-    module, name = ref.rsplit(".", 1)
-    return getattr(importlib.import_module(f"scrm.contracts.{module}"), name)
 
 
 def _routes():

@@ -14,6 +14,7 @@ classes a route may answer beyond the ones every route of its kind can (their st
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 
 
@@ -66,3 +67,12 @@ def public_route(bp, path: str, methods=("GET",), *, answer=None, body=None, que
         return bp.route(path, methods=list(methods), authorizer=None, **route_kwargs)(view)
 
     return register
+
+
+def model(ref):
+    """The model a route names: a class, or "module.Class" in scrm.contracts (so that importing a function
+    module does not build its models: cold starts stay light)."""
+    if not isinstance(ref, str):
+        return ref
+    module, name = ref.rsplit(".", 1)
+    return getattr(importlib.import_module(f"scrm.contracts.{module}"), name)

@@ -379,3 +379,18 @@ def test_gateway_authorizer_allows_valid_keys_only(api):
     assert ok.routes == ["*"] and ok.context["account_id"] == "acct-a"
     assert authorizer.func(Req("Bearer scrm.x.y.z")).routes == []
     assert authorizer.func(Req(None)).routes == []
+
+
+def test_a_bad_body_is_answered_with_every_wrong_field_and_changes_nothing(api):
+    body = {"account_id": "Bad ID", "kind": "qq", "app_id": "", "name": "x", "app_secret": "s" * 10,
+            "account_type": "enterprise", "colour": "red"}
+    r = api.call("POST", "/accounts", key=api.platform_key, body=body)
+    assert r.status_code == 400
+    err = r.json_body["error"]
+    fields = [e["field"] for e in err["details"]["errors"]]
+    assert {"account_id", "kind", "app_id", "account_type", "colour"} <= set(fields)
+    assert err["field"] == fields[0]
+    assert api.call("GET", "/accounts", key=api.platform_key).json_body["items"] == [] or all(
+        a["account_id"] != "Bad ID" for a in api.call("GET", "/accounts", key=api.platform_key).json_body["items"])
+    key = api.call("POST", "/accounts/acct-a/keys", key=api.key("acct-a"), body={"role": "root", "name": 7})
+    assert {e["field"] for e in key.json_body["error"]["details"]["errors"]} == {"role", "name"}
