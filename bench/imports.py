@@ -2,13 +2,14 @@
 
 Each figure is the median over N fresh interpreters of the time `import <module>` takes inside that
 interpreter (perf_counter around the import; interpreter start-up excluded), after one warm-up run so the
-byte-code cache is in place, as on Lambda where the zips carry it. The budget is 1.5x `import boto3` (measured
-in the same run), for two figures of each function module:
+byte-code cache is in place, as on Lambda where the zips carry it. The budget (issue 14) is 1.5x `import boto3`
+(measured in the same run) for the cold start; two figures of each function module are printed:
 - cold start: `import functions.x` (what Lambda's init imports; the pydantic models the routes name included);
 - first request: the module plus its request path, the `scrm`/`functions` modules its views import lazily and
   the request models its routes name (`body=`/`query=` "module.Class" of scrm.contracts): what the first
-  request adds before it reaches a store or WeChat (stores, the data layer and the gateway are left out, and
-  with them boto3/pynamodb/wechatpy: they are the baseline).
+  request adds before it reaches a store or WeChat. Since the use cases import the data layer at module top,
+  this path includes botocore and PynamoDB (the baseline itself): a figure for where a first request's time
+  goes, not held to the budget.
 For each module it also names the packages that cost most at import (`python -X importtime`, self
 times summed per top-level package), which is where to make an import lazy.
 
@@ -131,7 +132,7 @@ def main() -> int:
         cold = median_import(module, args.runs, env)
         chain = "+".join(request_path(module))
         first = median_import(chain, args.runs, env) if chain != module else cold
-        ratio = max(cold, first) / baseline
+        ratio = cold / baseline
         verdict = "ok" if ratio <= BUDGET else "OVER"
         if ratio > BUDGET:
             over.append(module)
