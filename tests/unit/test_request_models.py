@@ -202,8 +202,8 @@ def test_the_contact_book_bound_is_the_store_s():
 
 def test_a_person_is_named_by_exactly_one_identifier():
     assert parse(privacy.PersonIdentifier, {"openid": "o1"}).openid == "o1"
-    assert refused(privacy.PersonIdentifier, {}) == ["body"]
-    assert refused(privacy.PersonIdentifier, {"openid": "o", "unionid": "u"}) == ["body"]
+    assert refused(privacy.PersonIdentifier, {}) == ["openid"]
+    assert refused(privacy.PersonIdentifier, {"openid": "o", "unionid": "u"}) == ["openid"]
     assert refused(privacy.PersonIdentifier, {"openid": "", "email": "x"}) == ["openid", "email"]
 
 

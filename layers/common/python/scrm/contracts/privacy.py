@@ -26,5 +26,6 @@ class PersonIdentifier(StrictBody):
     @model_validator(mode="after")
     def _exactly_one(self):
         given = [k for k in KINDS if getattr(self, k) is not None]
-        refuse([] if len(given) == 1 else [((), f"give exactly one of {', '.join(KINDS)}")], "PersonIdentifier")
+        # named at the first kind, as the API always has (a form puts the message beside that field)
+        refuse([] if len(given) == 1 else [("openid", f"give exactly one of {', '.join(KINDS)}")], "PersonIdentifier")
         return self
