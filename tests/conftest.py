@@ -103,7 +103,7 @@ def sandbox():
     """A WeChat sandbox on a free port, in this process."""
     from local.sandbox import SandboxServer
 
-    server = SandboxServer(port=0).start()
+    server = SandboxServer(port=0, frozen_clock=True).start()
     yield server
     server.stop()
 

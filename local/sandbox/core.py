@@ -15,20 +15,27 @@ DAY = 86400
 
 
 class Clock:
-    """Wall time plus an offset, so tests can jump 20 s, 48 h or 24 h ahead without sleeping."""
+    """Wall time plus an offset, so tests can jump 20 s, 48 h or 24 h ahead without sleeping.
 
-    def __init__(self) -> None:
+    A frozen clock (tests) starts at the wall time of its creation and moves only when advanced or set: WeChat's
+    own deadlines (a welcome code's 20 s) must not depend on how fast a loaded machine runs a test."""
+
+    def __init__(self, frozen: bool = False) -> None:
         self.offset = 0.0
+        self._frozen_at = time.time() if frozen else None
+
+    def _wall(self) -> float:
+        return time.time() if self._frozen_at is None else self._frozen_at
 
     def now(self) -> float:
-        return time.time() + self.offset
+        return self._wall() + self.offset
 
     def advance(self, seconds: float) -> float:
         self.offset += float(seconds)
         return self.now()
 
     def set(self, epoch: float) -> float:
-        self.offset = float(epoch) - time.time()
+        self.offset = float(epoch) - self._wall()
         return self.now()
 
     def day(self) -> int:

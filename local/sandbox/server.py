@@ -36,13 +36,14 @@ def control(method: str, pattern: str) -> Callable:
 class Sandbox:
     """All sandbox state and behaviour, independent of HTTP (the server is a thin adapter)."""
 
-    def __init__(self) -> None:
+    def __init__(self, frozen_clock: bool = False) -> None:
+        self.frozen_clock = frozen_clock  # tests: the clock moves only when a test moves it (core.Clock)
         self.lock = threading.RLock()
         self.public_url = ""  # the server's own base URL (set by SandboxServer), for image URLs it hands out
         self._init_state()
 
     def _init_state(self) -> None:
-        self.clock = Clock()
+        self.clock = Clock(frozen=self.frozen_clock)
         self.calls = CallLog()
         self.faults = Faults()
         self.tokens = TokenStore()
@@ -432,8 +433,9 @@ class Handler(BaseHTTPRequestHandler):
 class SandboxServer:
     """Run a Sandbox over HTTP in a background thread: `SandboxServer(port=0).start().url`."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, sandbox: Sandbox | None = None) -> None:
-        self.sandbox = sandbox or Sandbox()
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, sandbox: Sandbox | None = None,
+                 frozen_clock: bool = False) -> None:
+        self.sandbox = sandbox or Sandbox(frozen_clock=frozen_clock)
         handler = type("BoundHandler", (Handler,), {"sandbox": self.sandbox})
         self.httpd = ThreadingHTTPServer((host, port), handler)
         self.httpd.daemon_threads = True

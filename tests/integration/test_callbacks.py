@@ -514,3 +514,23 @@ def test_wecom_welcome_first_attempt_41051_means_delivered(wecom_account, client
     (item,) = inbox_items()
     assert item.welcome_status == "sent" and "41051" in item.welcome_detail
     assert len(sb.calls(path_contains="send_welcome_msg")) == 1  # delivered: never retried
+
+
+def test_a_welcome_code_stays_valid_however_slowly_the_machine_runs_the_test(wecom_account, client, sandbox,
+                                                                             monkeypatch, clock):
+    """Under load, 30 s of wall time passed between the add event and the welcome (a fresh-clone run, seed
+    608524676): the sandbox's clock followed the wall and expired the code (41050). In tests it moves only when
+    a test moves it."""
+    import types
+
+    from local.sandbox import core
+
+    set_welcome(wecom_account, {"welcome": {"type": "text", "content": "hello"}})
+    sb, out, msg = _deliver_add_event(wecom_account, client, sandbox, clock)
+    late = core.time.time() + 30  # the machine took 30 s to get here
+    monkeypatch.setattr(core, "time", types.SimpleNamespace(time=lambda: late, gmtime=core.time.gmtime))
+    _run_worker(msg)
+    (item,) = inbox_items()
+    assert item.welcome_status == "sent"
+    assert [w["used"] for w in sb.wecom_customer(wecom_account.app_id, out["external_userid"])["welcome_codes"]] \
+        == [True]

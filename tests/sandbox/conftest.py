@@ -97,7 +97,7 @@ class Receiver:
 
 @pytest.fixture(scope="module")
 def server():
-    srv = SandboxServer(port=0).start()
+    srv = SandboxServer(port=0, frozen_clock=True).start()
     yield srv
     srv.stop()
 
