@@ -486,11 +486,23 @@ def scope_needs(module: str, name: str) -> dict:
         elif method in CLIENT_CALLS or (method in ("query", "scan") and receiver[-1:] in (["_db"], ["db"])):
             for m in named:
                 found.table(models[m][0], CLIENT_CALLS.get(method) or MODEL_CALLS[method])
+                if method in ("query", "scan"):  # IAM grants a query of an index on the index
+                    found.index(models[m][0], _client_indexes(scope) & set(models[m][1].values()))
         elif method in MODEL_CALLS:
             _model_call(found, method, receiver, class_name, names, handed)
     for table, actions in LIBRARY_CALLS.get((module, name), {}).items():
         found.tables.setdefault(table, set()).update(actions)
     return {"tables": found.tables, "indexes": found.indexes, "queues": found.queues, "ssm": found.ssm}
+
+
+def _client_indexes(scope) -> set[str]:
+    """Index names a scope hands the low-level client (`IndexName="pending"`, or in a dict of arguments)."""
+    out = {k.value.value for k in ast.walk(scope) if isinstance(k, ast.keyword) and k.arg == "IndexName"
+           and isinstance(k.value, ast.Constant)}
+    for d in (n for n in ast.walk(scope) if isinstance(n, ast.Dict)):
+        out |= {v.value for k, v in zip(d.keys, d.values, strict=True) if isinstance(k, ast.Constant)
+                and k.value == "IndexName" and isinstance(v, ast.Constant) and isinstance(v.value, str)}
+    return out
 
 
 def _queue_sent(module: str, call: ast.Call, method: str, queues: dict[str, set[str]]) -> set[str]:
