@@ -248,12 +248,29 @@ def edges(module: str, name: str) -> set[tuple[str, str]]:
         chain = _chain(ref)
         if not chain or (isinstance(ref, ast.Name) and ref.id != chain[0]):
             continue
-        if chain[0] in ("self", "cls") and own_class and len(chain) > 1:
+        if chain[0] == "super":  # super().m: m of the enclosing class's bases that are ours (none: a library's)
+            out |= _super_targets(module, name, node, chain[1:2])
+        elif chain[0] in ("self", "cls") and own_class and len(chain) > 1:
             out |= {(module, f"{own_class}.{chain[1]}")} & set(_all_scopes(module))
         elif chain[0] in bound:
             out |= _bound_targets(bound[chain[0]], chain[1:])
         else:
             out |= _local_or_unknown(module, chain, isinstance(ref, ast.Attribute) and id(ref) in calls)
+    return out
+
+
+def _super_targets(module: str, name: str, node, method: list[str]) -> set[tuple[str, str]]:
+    """What `super().method` may run in scope `name`: that method of the bases of the classes it sits in (its own
+    class, or classes defined inside it) that are ours. A library's base class (wechatpy's client, Exception)
+    runs no code of ours, so none of our methods that happen to share the name."""
+    if not method:
+        return set()
+    classes = [n for n in ast.walk(node) if isinstance(n, ast.ClassDef)]
+    if "." in name:
+        classes += [n for n in parsed(module).body if isinstance(n, ast.ClassDef) and n.name == name.split(".")[0]]
+    out = set()
+    for base in (b for c in classes for b in c.bases if isinstance(b, ast.Name)):
+        out |= {t for t in _targets_in(module, base.id) if t[1].rpartition(".")[2] == method[0]}
     return out
 
 
@@ -490,9 +507,51 @@ def scope_needs(module: str, name: str) -> dict:
                     found.index(models[m][0], _client_indexes(scope) & set(models[m][1].values()))
         elif method in MODEL_CALLS:
             _model_call(found, method, receiver, class_name, names, handed)
+    _models_handed_on(found, module, name, scope, aliases)
     for table, actions in LIBRARY_CALLS.get((module, name), {}).items():
         found.tables.setdefault(table, set()).update(actions)
     return {"tables": found.tables, "indexes": found.indexes, "queues": found.queues, "ssm": found.ssm}
+
+
+def _models_handed_on(found: _Found, module: str, name: str, scope, aliases: dict[str, str]) -> None:
+    """A model passed to a function of ours (`_rekey(DrawRecord, ...)`): the PynamoDB calls that function makes
+    on what it was given (`model(**values).save()`, `item.delete()`) are calls on that model's table."""
+    models = _models()
+    for call in (n for n in ast.walk(scope) if isinstance(n, ast.Call)):
+        args = [*call.args, *(k.value for k in call.keywords)]
+        passed = {aliases.get(a.id, a.id) for a in args if isinstance(a, ast.Name)} & set(models)
+        if not passed:
+            continue
+        for target in _callees(module, name, call):
+            for method in _untyped_model_calls(*target):
+                for m in passed:
+                    found.table(models[m][0], MODEL_CALLS[method])
+
+
+def _callees(module: str, name: str, call: ast.Call) -> set[tuple[str, str]]:
+    """The functions of ours a call may run (a name defined in the module, or imported into it)."""
+    chain = _chain(call.func)
+    if not chain or chain[0] in ("self", "cls", "super"):
+        return set()
+    bound = _bindings(module, [scope_node(module, TOP), scope_node(module, name)])
+    if chain[0] in bound:
+        targets = _bound_targets(bound[chain[0]], chain[1:])
+    else:
+        defs, classes = definitions(module)
+        targets = _targets_in(module, chain[0]) if chain[0] in defs or chain[0] in classes else set()
+    return {t for t in targets if t[1] != TOP}
+
+
+@cache
+def _untyped_model_calls(module: str, name: str) -> frozenset[str]:
+    """PynamoDB methods a scope calls on receivers it does not name as a model (a model or item it was handed)."""
+    models = _models()
+    out = set()
+    for call in (n for n in ast.walk(scope_node(module, name)) if isinstance(n, ast.Call)):
+        chain = _chain(call.func)
+        if len(chain) > 1 and chain[-1] in MODEL_CALLS and not set(chain[:-1]) & set(models):
+            out.add(chain[-1])
+    return frozenset(out)
 
 
 def _client_indexes(scope) -> set[str]:
@@ -574,7 +633,7 @@ def needs(entry: str) -> dict:
 def clear_caches() -> None:
     """Forget parsed sources (tests that change a module's source)."""
     for fn in (parsed, definitions, scope_needs, _named_models, _class_names, _model_aliases, _methods_named,
-               _closure_cached, _module_constants):
+               _closure_cached, _module_constants, _untyped_model_calls):
         fn.cache_clear()
 
 

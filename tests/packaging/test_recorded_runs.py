@@ -202,7 +202,8 @@ def test_a_recorded_staff_departure_uses_nothing_its_roles_lack(wecom_account, s
             plan = plans[0]["plan_id"]
             assert call("GET", f"/accounts/{a}/reassignment/plans/{plan}").status_code == 200
             items = call("GET", f"/accounts/{a}/reassignment/plans/{plan}/items").json_body["items"]
-            assert call("GET", f"/accounts/{a}/reassignment/customers/{items[0]['target_id']}").status_code == 200
+            customer = next(i["id"] for i in items if i["kind"] == "customer")
+            assert call("GET", f"/accounts/{a}/reassignment/customers/{customer}").status_code == 200
     assert recorder.of("ReassignmentWorker"), "the hook saw the worker"
     functions = ["APIHandler", "HandleEvents", "ReassignmentWorker", "ReassignmentFollowUp", "ReassignmentSweep"]
     assert recorder.refused(functions) == {lid: [] for lid in functions}
