@@ -12,10 +12,16 @@ How it reads the code (static, no AWS; errs on the side of granting, never of re
   every module named by a string constant, all of whose functions count as reached (imported for their
   registrations). A string in a module-level constant (`HANDLER_MODULES` in scrm.services.events) is an import
   of the functions that read the constant (`_load`), not of every importer of the module;
+- methods (rapid type analysis): a class named in reached code is live; a method of a live class (or of its
+  bases) is reached once its name is called anywhere in reached code (`x.m(...)`, `x.m` handed on as a
+  callback, or the string "m"), whatever `x` is; its dunders and properties run unnamed and count at once.
+  `super().m` is m of the enclosing class's bases of ours (a library base runs none of our code);
 - tables: in each reached module, each function (a method also sees what its class references) uses the
   models it names; a PynamoDB call there (`Model.get/query/scan/batch_get/batch_write`, `x.save/update/
   delete/refresh/condition_check`, `Model.<index>.query`) or a low-level client call (`put_item`, ...) is
-  an action on those models' tables; `Model.<attr>.exists()` and the like are conditions, not calls;
+  an action on those models' tables (a query names its index with `IndexName=`); a model passed to a function
+  of ours counts for the calls that function makes on what it was given (`_rekey(DrawRecord)`: `.save()`);
+  `Model.<attr>.exists()` and the like are conditions, not calls;
 - queues: `send(Q, ...)` / `send_batch(Q, ...)` / `queues.send(Q, ...)` with Q a constant of scrm.queues (or
   an alias of one), or `queue_for(...)`, which may return any queue its body names;
 - SSM: `put_parameter`, `delete_parameter`, `get_parameter(s)`, `get_parameters_by_path` calls (paginators
@@ -204,30 +210,73 @@ def _bindings(module: str, nodes) -> dict[str, tuple]:
     return out
 
 
-def _targets_in(module: str, name: str, depth: int = 0) -> set[tuple[str, str]]:
-    """What `name` in `module`'s namespace denotes: a function, every method of a class, or a re-export."""
+LIVE = ".*"  # `(module, "Class.*")`: the class is used (made, or handed on) in reached code: see reach()
+
+
+def _targets_in(module: str, name: str, depth: int = 0, attr: str | None = None) -> set[tuple[str, str]]:
+    """What `name` (or `name.attr`) in `module`'s namespace denotes: a function, a re-export, or a class: the
+    class made live (its methods run where their names are called: reach), what runs unnamed (_class_protocol)
+    and `attr` if it is one of its methods (`Class.method`)."""
     defs, classes = definitions(module)
     if name in classes:
-        return {(module, TOP)} | {(module, f"{name}.{m}") for m in classes[name]}
+        methods = _class_protocol(module, name) | ({attr} & set(classes[name]))
+        return {(module, TOP), (module, name + LIVE)} | {(module, f"{name}.{m}") for m in methods}
     if name in defs:
         return {(module, name)}
     bound = _bindings(module, [scope_node(module, TOP)]).get(name)
     if bound and depth < 5:
         if bound[0] == "module":
             return {(bound[1], TOP)}
-        return _targets_in(bound[1], bound[2], depth + 1)
+        return _targets_in(bound[1], bound[2], depth + 1, attr)
     return set()
+
+
+PROTOCOL_DECORATORS = {"property", "cached_property", "setter", "getter", "deleter"}
+
+
+def _class_node(module: str, class_name: str) -> ast.ClassDef | None:
+    return next((n for n in parsed(module).body if isinstance(n, ast.ClassDef) and n.name == class_name), None)
+
+
+@cache
+def _class_protocol(module: str, class_name: str) -> frozenset[str]:
+    """Methods an instance runs without our code naming them: dunders (__init__, __enter__, __call__, __iter__,
+    ...) and properties (read, never called)."""
+    node = _class_node(module, class_name)
+    out = set()
+    for m in (i for i in (node.body if node else []) if isinstance(i, ast.FunctionDef | ast.AsyncFunctionDef)):
+        decorators = {(_chain(d) or [""])[-1] for d in m.decorator_list}
+        if (m.name.startswith("__") and m.name.endswith("__")) or decorators & PROTOCOL_DECORATORS:
+            out.add(m.name)
+    return frozenset(out)
+
+
+def _bases(module: str, class_name: str) -> set[tuple[str, str]]:
+    """Our base classes of a class, made live with it (an instance runs their methods too)."""
+    node = _class_node(module, class_name)
+    return {t for b in (node.bases if node else []) if isinstance(b, ast.Name) for t in _targets_in(module, b.id)}
+
+
+@cache
+def _called_names(module: str, name: str) -> frozenset[str]:
+    """Method names a scope may call on an object: `x.m(...)`, `x.m` handed on (a callback), and identifier
+    strings (getattr(x, "m"), dispatch tables)."""
+    out = set()
+    for n in ast.walk(scope_node(module, name)):
+        if isinstance(n, ast.Call):
+            out |= {a.attr for a in [n.func, *n.args, *(k.value for k in n.keywords)] if isinstance(a, ast.Attribute)}
+        elif isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.isidentifier():
+            out.add(n.value)
+    return frozenset(out)
 
 
 @cache
 def _methods_named(module: str, method: str) -> frozenset[tuple[str, str]]:
     """Methods called `method` in any class `module` may import, and functions of that name in those modules (a
     module held in a variable): the candidates for an object of unknown type."""
-    out = set()
+    out = set()  # (a class's methods: by name, of the classes reached code makes live: reach)
     for m in _closure_cached(module):
-        defs, classes = definitions(m)
-        out |= {(m, f"{c}.{method}") for c, methods in classes.items() if method in methods}
-        if method not in BUILTIN_METHODS and method in defs:  # `repo = _repo(); repo.load_all(...)`: a module
+        if method not in BUILTIN_METHODS and method in definitions(m)[0]:  # `repo = _repo(); repo.load_all()`
             out.add((m, method))
     return frozenset(out)
 
@@ -248,12 +297,30 @@ def edges(module: str, name: str) -> set[tuple[str, str]]:
         chain = _chain(ref)
         if not chain or (isinstance(ref, ast.Name) and ref.id != chain[0]):
             continue
-        if chain[0] in ("self", "cls") and own_class and len(chain) > 1:
+        if chain[0] == "super":  # super().m: m of the enclosing class's bases that are ours (none: a library's)
+            out |= _super_targets(module, name, node, chain[1:2])
+        elif chain[0] in ("self", "cls") and own_class and len(chain) > 1:
             out |= {(module, f"{own_class}.{chain[1]}")} & set(_all_scopes(module))
+            out.add((module, own_class + LIVE))  # and its bases: an inherited self.m() runs a base's m
         elif chain[0] in bound:
             out |= _bound_targets(bound[chain[0]], chain[1:])
         else:
             out |= _local_or_unknown(module, chain, isinstance(ref, ast.Attribute) and id(ref) in calls)
+    return out
+
+
+def _super_targets(module: str, name: str, node, method: list[str]) -> set[tuple[str, str]]:
+    """What `super().method` may run in scope `name`: that method of the bases of the classes it sits in (its own
+    class, or classes defined inside it) that are ours. A library's base class (wechatpy's client, Exception)
+    runs no code of ours, so none of our methods that happen to share the name."""
+    if not method:
+        return set()
+    classes = [n for n in ast.walk(node) if isinstance(n, ast.ClassDef)]
+    if "." in name:
+        classes += [n for n in parsed(module).body if isinstance(n, ast.ClassDef) and n.name == name.split(".")[0]]
+    out = set()
+    for base in (b for c in classes for b in c.bases if isinstance(b, ast.Name)):
+        out |= {t for t in _targets_in(module, base.id, attr=method[0]) if t[1].rpartition(".")[2] == method[0]}
     return out
 
 
@@ -270,13 +337,13 @@ def _string_imports(module: str, name: str, node) -> set[str]:
 def _bound_targets(kind: tuple, rest: list[str]) -> set[tuple[str, str]]:
     """What `name.rest...` denotes when `name` is bound by an import (`kind`, from _bindings)."""
     if kind[0] == "attr":
-        return _targets_in(kind[1], kind[2])
+        return _targets_in(kind[1], kind[2], attr=rest[0] if rest else None)
     target = kind[1]
     while rest and _ours(f"{target}.{rest[0]}"):
         target, rest = f"{target}.{rest[0]}", rest[1:]
     out = {(target, TOP)}
     if rest:
-        out |= _targets_in(target, rest[0])
+        out |= _targets_in(target, rest[0], attr=rest[1] if len(rest) > 1 else None)
     return out
 
 
@@ -284,7 +351,8 @@ def _local_or_unknown(module: str, chain: list[str], called_method: bool) -> set
     """A name defined in `module`, or (for `x.method(...)` on an object of unknown type) every such method."""
     head = chain[0]
     defs, classes = definitions(module)
-    local = _targets_in(module, head) if head in defs or head in classes else set()
+    local = _targets_in(module, head, attr=chain[1] if len(chain) > 1 else None) if head in defs or \
+        head in classes else set()
     if local:
         return local
     if called_method and len(chain) > 1:
@@ -306,14 +374,27 @@ def reach(entry: str) -> set[tuple[str, str]]:
         if function not in definitions(module)[0]:
             raise SystemExit(f"{entry}: no function {function!r} in {module}")
         todo = [(module, TOP), (module, function)]
-    seen = set()
+    # Rapid type analysis: a method runs when its class is live (used by reached code) and its name is called in
+    # reached code (on any object: the receiver's type is not read), whichever of the two is found first.
+    seen, live, called = set(), set(), set()
     while todo:
         item = todo.pop()
+        if item[1].endswith(LIVE):
+            klass = (item[0], item[1].removesuffix(LIVE))
+            if klass not in live:
+                live.add(klass)
+                todo += [(klass[0], f"{klass[1]}.{m}") for m in definitions(klass[0])[1].get(klass[1], ())
+                         if m in called]
+                todo += _bases(*klass)
+            continue
         if item in seen or item[1] in LOCAL_ONLY or item[1].rpartition(".")[2] in LOCAL_ONLY:
             continue
         if item[1] != TOP and item[1] not in definitions(item[0])[0]:
             continue
         seen.add(item)
+        new = _called_names(*item) - called
+        called |= new
+        todo += [(m, f"{c}.{n}") for m, c in live for n in new & set(definitions(m)[1].get(c, ()))]
         todo += edges(*item)
         parts = item[0].split(".")
         todo += [(".".join(parts[:i]), TOP) for i in range(1, len(parts))]
@@ -471,7 +552,8 @@ def scope_needs(module: str, name: str) -> dict:
         named.add(class_name)
     # A model or item handed over by a function this one calls (`contact_model, _ = _models()`,
     # `for item, actions in counter_updates(...)`): its models count for calls on unknown receivers.
-    handed = named | {m for target in edges(module, name) if target[1] != TOP for m in _named_models(*target)}
+    handed = named | {m for target in edges(module, name) if target[1] != TOP and not target[1].endswith(LIVE)
+                      for m in _named_models(*target)}
     found = _Found()
     for call in (n for n in ast.walk(scope) if isinstance(n, ast.Call)):
         chain = [aliases.get(c, c) for c in _chain(call.func)]
@@ -486,11 +568,65 @@ def scope_needs(module: str, name: str) -> dict:
         elif method in CLIENT_CALLS or (method in ("query", "scan") and receiver[-1:] in (["_db"], ["db"])):
             for m in named:
                 found.table(models[m][0], CLIENT_CALLS.get(method) or MODEL_CALLS[method])
+                if method in ("query", "scan"):  # IAM grants a query of an index on the index
+                    found.index(models[m][0], _client_indexes(scope) & set(models[m][1].values()))
         elif method in MODEL_CALLS:
             _model_call(found, method, receiver, class_name, names, handed)
+    _models_handed_on(found, module, name, scope, aliases)
     for table, actions in LIBRARY_CALLS.get((module, name), {}).items():
         found.tables.setdefault(table, set()).update(actions)
     return {"tables": found.tables, "indexes": found.indexes, "queues": found.queues, "ssm": found.ssm}
+
+
+def _models_handed_on(found: _Found, module: str, name: str, scope, aliases: dict[str, str]) -> None:
+    """A model passed to a function of ours (`_rekey(DrawRecord, ...)`): the PynamoDB calls that function makes
+    on what it was given (`model(**values).save()`, `item.delete()`) are calls on that model's table."""
+    models = _models()
+    for call in (n for n in ast.walk(scope) if isinstance(n, ast.Call)):
+        args = [*call.args, *(k.value for k in call.keywords)]
+        passed = {aliases.get(a.id, a.id) for a in args if isinstance(a, ast.Name)} & set(models)
+        if not passed:
+            continue
+        for target in _callees(module, name, call):
+            for method in _untyped_model_calls(*target):
+                for m in passed:
+                    found.table(models[m][0], MODEL_CALLS[method])
+
+
+def _callees(module: str, name: str, call: ast.Call) -> set[tuple[str, str]]:
+    """The functions of ours a call may run (a name defined in the module, or imported into it)."""
+    chain = _chain(call.func)
+    if not chain or chain[0] in ("self", "cls", "super"):
+        return set()
+    bound = _bindings(module, [scope_node(module, TOP), scope_node(module, name)])
+    if chain[0] in bound:
+        targets = _bound_targets(bound[chain[0]], chain[1:])
+    else:
+        defs, classes = definitions(module)
+        targets = _targets_in(module, chain[0]) if chain[0] in defs or chain[0] in classes else set()
+    return {t for t in targets if t[1] != TOP and not t[1].endswith(LIVE)}
+
+
+@cache
+def _untyped_model_calls(module: str, name: str) -> frozenset[str]:
+    """PynamoDB methods a scope calls on receivers it does not name as a model (a model or item it was handed)."""
+    models = _models()
+    out = set()
+    for call in (n for n in ast.walk(scope_node(module, name)) if isinstance(n, ast.Call)):
+        chain = _chain(call.func)
+        if len(chain) > 1 and chain[-1] in MODEL_CALLS and not set(chain[:-1]) & set(models):
+            out.add(chain[-1])
+    return frozenset(out)
+
+
+def _client_indexes(scope) -> set[str]:
+    """Index names a scope hands the low-level client (`IndexName="pending"`, or in a dict of arguments)."""
+    out = {k.value.value for k in ast.walk(scope) if isinstance(k, ast.keyword) and k.arg == "IndexName"
+           and isinstance(k.value, ast.Constant)}
+    for d in (n for n in ast.walk(scope) if isinstance(n, ast.Dict)):
+        out |= {v.value for k, v in zip(d.keys, d.values, strict=True) if isinstance(k, ast.Constant)
+                and k.value == "IndexName" and isinstance(v, ast.Constant) and isinstance(v.value, str)}
+    return out
 
 
 def _queue_sent(module: str, call: ast.Call, method: str, queues: dict[str, set[str]]) -> set[str]:
@@ -562,7 +698,7 @@ def needs(entry: str) -> dict:
 def clear_caches() -> None:
     """Forget parsed sources (tests that change a module's source)."""
     for fn in (parsed, definitions, scope_needs, _named_models, _class_names, _model_aliases, _methods_named,
-               _closure_cached, _module_constants):
+               _closure_cached, _module_constants, _untyped_model_calls, _class_protocol, _called_names):
         fn.cache_clear()
 
 

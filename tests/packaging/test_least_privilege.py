@@ -152,6 +152,43 @@ def test_the_reading_follows_code_changes(monkeypatch):
     assert "Scan" in after["tables"]["inbox"]
 
 
+def _needs_with(monkeypatch, module: str, edit, entry: str) -> dict:
+    """What `entry` needs once `module`'s source is edited by `edit` (the reading only; nothing runs)."""
+    import ast
+
+    added = edit(access.module_file(module).read_text())
+    real = access.parsed.__wrapped__
+    access.clear_caches()
+    monkeypatch.setattr(access, "parsed", lambda name: ast.parse(added) if name == module else real(name))
+    try:
+        return access.needs(entry)
+    finally:
+        monkeypatch.undo()
+        access.clear_caches()
+
+
+def test_a_store_method_is_granted_where_its_name_is_called():
+    """Rapid type analysis: the channel upkeep uses the channel store but calls none of its statistics writes,
+    so its role has no channel_stats (every method of every class it names counted before: it had them all)."""
+    upkeep = access.needs("functions.channel_upkeep.channel_upkeep")
+    assert "channels" in upkeep["tables"] and "channel_stats" not in upkeep["tables"]
+    for lid, n in access.load().items():  # only the API and the lottery schedule record draws
+        assert lid in ("APIHandler", "CampaignDraw") or "draws" not in n["tables"], lid
+
+
+def test_calling_a_store_method_from_a_schedule_grants_its_table(monkeypatch):
+    """The same reading stays on the side of granting: a call of the store's add_counts added to the upkeep's
+    code (on an object of a type the reading does not know) grants the statistics table's transaction writes."""
+    def edit(source: str) -> str:
+        return source.replace('def upkeep(now: float | None = None) -> dict:\n',
+                              'def upkeep(now: float | None = None) -> dict:\n'
+                              '    store().add_counts(Scope.system("a"), "a", {})\n', 1)
+
+    after = _needs_with(monkeypatch, "scrm.services.channels.rotation", edit,
+                        "functions.channel_upkeep.channel_upkeep")
+    assert "channel_stats" in after["tables"]
+
+
 # ---------------------------------------------------------------- a recorded run against moto
 
 TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem",

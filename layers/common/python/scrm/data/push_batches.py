@@ -9,12 +9,18 @@ Items under pk `<account>#<push>#<run>`:
 Under pk `<account>#msg#<msg_id>`, sk `msg`: which batch a WeChat msg id belongs to (for callbacks).
 """
 
+from datetime import timedelta
+
 from pynamodb.attributes import BinaryAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from .registry import table
 
 CHUNK = 2500
+# Every item of a run expires 90 days after it was written (TTL `ttl`): the run has long finished by then (its
+# results arrive within days: RESULT_POLL_DAYS), its figures live on in the push record (kept), and its recipient
+# lists (openids) have no reason to.
+KEEP = timedelta(days=90)
 
 
 @table("push_batches")
@@ -29,4 +35,4 @@ class PushBatchRecord(Model):
     recipients = BinaryAttribute(null=True, legacy_encoding=False)
     count = NumberAttribute(null=True)
     finished = UnicodeAttribute(null=True)
-    ttl = TTLAttribute(null=True)
+    ttl = TTLAttribute(null=True, default_for_new=lambda: KEEP)  # set on every item the store creates

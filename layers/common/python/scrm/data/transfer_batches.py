@@ -4,7 +4,7 @@ A batch goes pending -> sending (leased, BEFORE the call) -> sent (AFTER the per
 stored). A `sending` batch whose lease ran out is reconciled with transfer_result before any resend.
 """
 
-from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from .registry import table
@@ -29,3 +29,4 @@ class TransferBatch(Model):
     sent_at = NumberAttribute(null=True)
     last_error = UnicodeAttribute(null=True)
     summary = MapAttribute(default=dict)
+    expires = TTLAttribute(null=True)  # a year after it was made (stores/reassignment/dynamo.py)

@@ -1,6 +1,6 @@
 """Table `transfer_notices`: what each takeover was told they received (one notice per plan round)."""
 
-from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from .registry import table
@@ -20,3 +20,4 @@ class TransferNotice(Model):
     text = UnicodeAttribute()
     delivery = UnicodeAttribute()  # recorded | sent | failed: <reason>
     created_at = NumberAttribute()
+    expires = TTLAttribute(null=True)  # a year after it was made (stores/reassignment/dynamo.py)

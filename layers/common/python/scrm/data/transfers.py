@@ -4,7 +4,7 @@ Keys: plan_key (account_id#plan_id) / item_key ("c#<external_userid>" | "g#<chat
 GSI `by_target` (target_key = account_id#target id) finds the items of a customer (transfer_fail).
 """
 
-from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -43,5 +43,6 @@ class TransferItem(Model):
     takeover_time = NumberAttribute(null=True)
     updated_at = NumberAttribute()
     history = ListAttribute(of=MapAttribute, default=list)  # each call's answer for this target
+    expires = TTLAttribute(null=True)  # a year after its last change (stores/reassignment/dynamo.py)
 
     by_target = ByTarget()

@@ -23,6 +23,11 @@ from ...tenancy import Scope
 from .base import LeaseLost, Page, may_see
 
 LEDGER_KEEP_SECONDS = 100 * 86400
+# A plan's per-customer items (a year after their last change), batches and notices (a year after the plan made
+# them) expire (TTL `expires`): by then
+# the plan is long final, its counts live on in the plan record (kept: the staff's history), and the customers'
+# ids need not. The on-job rule reads the ledger above, never these.
+PLAN_DETAIL_KEEP_SECONDS = 365 * 86400
 CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
@@ -36,6 +41,10 @@ def _plain(value):
 
 def _record(rec, drop: tuple[str, ...]) -> dict:
     return {name: _plain(getattr(rec, name)) for name in rec.get_attributes() if name not in drop}
+
+
+def _keep_until(written_at: float) -> datetime:
+    return datetime.fromtimestamp(int(written_at) + PLAN_DETAIL_KEEP_SECONDS, UTC)
 
 
 def _condition_failed(exc: Exception) -> bool:
@@ -67,22 +76,24 @@ class DynamoReassignmentStore:
 
     @staticmethod
     def _item_dict(rec: TransferItem) -> dict:
-        return _record(rec, ("plan_key", "target_key"))
+        return _record(rec, ("plan_key", "target_key", "expires"))
 
     @staticmethod
     def _item_model(item: dict) -> TransferItem:
         return TransferItem(plan_key=_pk(item["account_id"], item["plan_id"]),
-                            target_key=f"{item['account_id']}#{item['target_id']}", **item)
+                            target_key=f"{item['account_id']}#{item['target_id']}",
+                            **{**item, "expires": _keep_until(item["updated_at"])})
 
     @staticmethod
     def _batch_dict(rec: TransferBatch) -> dict:
         account_id, _, plan_id = rec.plan_key.partition("#")
-        return {"account_id": account_id, "plan_id": plan_id, **_record(rec, ("plan_key",))}
+        return {"account_id": account_id, "plan_id": plan_id, **_record(rec, ("plan_key", "expires"))}
 
     @staticmethod
     def _batch_model(batch: dict) -> TransferBatch:
         fields = {k: v for k, v in batch.items() if k not in ("account_id", "plan_id")}
-        return TransferBatch(plan_key=_pk(batch["account_id"], batch["plan_id"]), **fields)
+        return TransferBatch(plan_key=_pk(batch["account_id"], batch["plan_id"]),
+                             **{**fields, "expires": _keep_until(batch["created_at"])})
 
     # ---- policy
     def get_policy(self, account_id: str) -> dict | None:
@@ -279,7 +290,8 @@ class DynamoReassignmentStore:
     def add_notice(self, account_id: str, plan_id: str, notice: dict) -> bool:
         self._c(account_id)
         try:
-            TransferNotice(plan_key=_pk(account_id, plan_id), **notice).save(
+            expires = _keep_until(notice["created_at"])
+            TransferNotice(plan_key=_pk(account_id, plan_id), **{**notice, "expires": expires}).save(
                 condition=TransferNotice.plan_key.does_not_exist())
             return True
         except PutError as exc:
@@ -294,4 +306,4 @@ class DynamoReassignmentStore:
 
     def notices_of_plan(self, account_id: str, plan_id: str) -> list[dict]:
         self._c(account_id)
-        return [_record(n, ("plan_key",)) for n in TransferNotice.query(_pk(account_id, plan_id))]
+        return [_record(n, ("plan_key", "expires")) for n in TransferNotice.query(_pk(account_id, plan_id))]

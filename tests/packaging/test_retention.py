@@ -1,0 +1,57 @@
+"""Which tables expire their items (DynamoDB TTL), decided table by table: a table that only grows and whose items
+have a natural end expires them; a table whose items the reports, the audit, the lottery or a customer's record
+still need keeps them (until an erasure or the account's removal). A new table fails here until it is decided."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.packaging
+
+EXPIRES = {
+    # idempotency, replay and lease records: useless once their window has passed
+    "admin_idempotency", "callback_claims", "idempotency", "inbox", "tokens",
+    # counters of a period or a window: per-day caps of contact ways (channels), quotas, per-day participation
+    "channels", "quota_ledger", "participants", "interactions",
+    # the on-job transfer ledger: the 2-per-90-days rule looks back 90 days (kept 100)
+    "transfer_ledger",
+    # a push run's plan, batches, recipient lists and message index: the run's figures stay in `pushes`
+    "push_batches",
+    # a departure's per-customer items, transfer calls and notices: its counts stay in `transfer_plans`
+    "transfers", "transfer_batches", "transfer_notices",
+    # audit entries and erasure tombstones carry their own (optional) expiry
+    "audit_log", "erasures",
+}
+KEEPS = {
+    # every draw is a line of the campaign's report (wins per prize, thanks, fallbacks), a win carries its
+    # redemption and the lottery's published commitment; an instant draw's id answers a retried request
+    "draws",
+    # stock, codes handed out, share links and their views: the campaign's figures and redemptions
+    "campaigns", "prizes", "coupon_codes", "shares",
+    # the business's own records: accounts, keys, channels' figures, customers, rules, pushes and plans
+    "accounts", "admin_keys", "channel_stats", "channel_tagging", "contacts", "pushes", "reassignment_policies",
+    "reply_rules", "segments", "transfer_plans",
+}
+
+
+def test_each_table_expires_its_items_or_keeps_them_by_decision():
+    from scrm.data.registry import all_models, cloudformation_table
+
+    ttl = {m.logical_name: cloudformation_table(m)["Properties"].get("TimeToLiveSpecification")
+           for m in all_models()}
+    assert EXPIRES.isdisjoint(KEEPS)
+    assert set(ttl) == EXPIRES | KEEPS, "a table was added or removed: decide whether its items expire"
+    assert {t for t, spec in ttl.items() if spec} == EXPIRES
+    for table in EXPIRES:
+        assert ttl[table]["Enabled"] is True, table
+
+
+def test_the_template_enables_ttl_on_the_attribute_the_model_writes():
+    from scrm.data.push_batches import PushBatchRecord
+    from scrm.data.registry import cloudformation_table, ttl_attribute
+    from scrm.data.transfers import TransferItem
+
+    for model, attribute in ((PushBatchRecord, "ttl"), (TransferItem, "expires")):
+        assert ttl_attribute(model) == attribute
+        assert cloudformation_table(model)["Properties"]["TimeToLiveSpecification"] == {
+            "AttributeName": attribute, "Enabled": True}
