@@ -8,12 +8,12 @@ import urllib.parse
 
 import requests
 
-from tests.security.console_helpers import AGENTID, CORPS, console, give_role, set_cookie  # noqa: F401
+from tests.security.console_helpers import AGENTID, CORPS, give_role, set_cookie
 
 
 def test_a_key_signs_in_and_its_cookie_works_on_admin_routes(console):
-    me, session, csrf = console.sign_in(console.api.key("acct-a", "operator"))
-    assert me["principal"].startswith("acct-a.k") and me["role"] == "operator"
+    me, session, csrf = console.sign_in(console.api.key("acct-a", "admin"))
+    assert me["principal"].startswith("acct-a.k") and me["role"] == "admin"
     assert (me["account_id"], me["platform"]) == ("acct-a", False)
     assert me["expires_at"].endswith("+00:00") and len(csrf) >= 40
     again = console.call("GET", "/console/session", session=session)
@@ -153,7 +153,8 @@ def test_a_staff_session_acts_with_the_members_current_role(console):
     give_role("corp-a", "zhangsan", "viewer")
     me = json.loads(console.call("GET", "/console/session", session=session).body)
     assert me["role"] == "read-only"
-    put = console.call("PUT", "/accounts/corp-a/console-staff/lisi", session=session, csrf=csrf, body={"role": "viewer"})
+    put = console.call("PUT", "/accounts/corp-a/console-staff/lisi", session=session, csrf=csrf,
+                       body={"role": "viewer"})
     assert put.status_code == 403 and json.loads(put.body)["error"]["code"] == "forbidden"
 
 

@@ -9,8 +9,6 @@ import urllib.parse
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 
-import pytest
-
 from tests.integration.admin_helpers import AdminApi, demo_secrets, make_api
 from tests.timing import Clock
 
@@ -102,8 +100,8 @@ def give_role(account_id: str, userid: str, role: str = "operator") -> None:
     console_sessions.set_staff_role(Scope.system(account_id), account_id, userid, role)
 
 
-@pytest.fixture
-def console(aws, sandbox, monkeypatch):
+def console_bench(sandbox, monkeypatch):
+    """The `console` fixture of tests/conftest.py (under `aws`): yields a Console."""
     from chalice.test import Client
 
     from app import app
