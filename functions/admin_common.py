@@ -67,7 +67,8 @@ from scrm.accounts import ACCOUNT_ID
 # of the app and expects admin_route's 401/403. Add a prefix here only for a route with its own authentication.
 PUBLIC_PATHS = ("/health", "/openapi.json", "/openapi.yaml")
 PUBLIC_PREFIXES = ("/wechat/",  # WeChat callbacks: signature, timestamp and appid checked by wechat_callback
-                   "/u/")  # end-user (follower) routes: signed user tokens (scrm.domain.user_tokens)
+                   "/u/",  # end-user (follower) routes: signed user tokens (scrm.domain.user_tokens)
+                   "/console/")  # console sign-in: the key in the body, the session cookie, WeCom's login code
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 IDEMPOTENCY_KEY_MAX = 128
 # Reads of customers' personal data are audited like changes (PIPL): the route's default `audit` action.
@@ -212,6 +213,7 @@ def _answer(bp, view, params: dict, role: str, audit: str | None, status: int, i
         response = _run(view, ctx, params, request, status, idempotent_create)
     except Exception as exc:  # every error becomes JSON; unexpected ones are logged
         response = error_for(exc, request_id)
+        key = key or getattr(exc, "principal", None)  # a console session refused for CSRF is audited too
         if key is not None and audit:
             _audit_failure(audit, key, account_id, request, response, request_id)
         return response
