@@ -6,6 +6,7 @@ from functions import (
     campaigns_api,
     channel_upkeep,
     channels_api,
+    console,
     content_push,
     event_worker,
     inbox_sweeper,
@@ -38,5 +39,6 @@ for module in (
     reassignment,
     reassignment_api,
     privacy_api,
+    console,
 ):
     app.register_blueprint(module.bp)
