@@ -7,6 +7,7 @@ from functions import (
     channel_upkeep,
     channels_api,
     console,
+    console_api,
     content_push,
     event_worker,
     inbox_sweeper,
@@ -40,5 +41,6 @@ for module in (
     reassignment_api,
     privacy_api,
     console,
+    console_api,
 ):
     app.register_blueprint(module.bp)

@@ -69,7 +69,7 @@ PUBLIC_PATHS = ("/health", "/openapi.json", "/openapi.yaml",
                 "/console", "/docs")  # the console's page and Swagger UI: static, no data (functions/console.py)
 PUBLIC_PREFIXES = ("/wechat/",  # WeChat callbacks: signature, timestamp and appid checked by wechat_callback
                    "/u/",  # end-user (follower) routes: signed user tokens (scrm.domain.user_tokens)
-                   "/console/assets/", "/console/vendor/")  # the console's static files (functions/console.py)
+                   "/console/")  # console sign-in: the key in the body, the session cookie, WeCom's login code
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 IDEMPOTENCY_KEY_MAX = 128
 # Reads of customers' personal data are audited like changes (PIPL): the route's default `audit` action.
