@@ -107,7 +107,7 @@ def test_follows_played_by_the_sandbox_change_the_stats_chart(page, stack):
     page.click("#st-apply")
     page.wait_for_function(
         "([b]) => { const c = window.echarts && echarts.getInstanceByDom(document.getElementById('chart-daily'));"
-        " return c && c.getOption().series[0].data.reduce((a, x) => a + (x || 0), 0) >= b + 3; }", [before])
+        " return c && c.getOption().series[0].data.reduce((a, x) => a + (x || 0), 0) >= b + 3; }", arg=[before])
     row = page.locator("#st-totals tr", has_text=name)
     expect(row).to_be_visible()
     expect(row.locator("td").nth(3)).to_have_text("3")  # joined
