@@ -31,7 +31,8 @@ def test_h_sets_text_never_html_and_refuses_javascript_urls(page):
 
 def test_csv_download_has_a_bom_and_keeps_formulas_as_text(page):
     with page.expect_download() as download:
-        run(page, "lib.downloadCsv('x.csv', [['name', 'n'], ['=HYPERLINK(\"http://e.vil\")', 1], ['门店, \"A\"', -2]]);")
+        run(page, "lib.downloadCsv('x.csv', [['name', 'n'], ['=HYPERLINK(\"http://e.vil\")', 1], "
+                  "['门店, \"A\"', -2]]);")
     data = open(download.value.path(), "rb").read()
     assert data.startswith(b"\xef\xbb\xbf")
     text = data[3:].decode()
