@@ -6,6 +6,7 @@ from functions import (
     campaigns_api,
     channel_upkeep,
     channels_api,
+    console,
     console_api,
     content_push,
     event_worker,
@@ -39,6 +40,7 @@ for module in (
     reassignment,
     reassignment_api,
     privacy_api,
+    console,
     console_api,
 ):
     app.register_blueprint(module.bp)
