@@ -44,6 +44,8 @@ hypothesis_settings.register_profile("scrm", deadline=None, suppress_health_chec
                                      print_blob=True)
 hypothesis_settings.load_profile("scrm")
 
+from tests.local_stack import stack  # noqa: E402, F401  (the local stack over HTTP: tests/e2e, tests/browser)
+
 
 def _order_line(config) -> str:
     seed = getattr(config.option, "randomly_seed", None)

@@ -14,6 +14,8 @@ from .errors import ConfigError
 
 OA_PRODUCTION_BASE = "https://api.weixin.qq.com"
 WECOM_PRODUCTION_BASE = "https://qyapi.weixin.qq.com"
+# WeCom's web login page (企业微信Web登录, https://developer.work.weixin.qq.com/document/path/98171)
+WECOM_LOGIN_PRODUCTION_BASE = "https://login.work.weixin.qq.com"
 
 
 def _url(name: str, default: str) -> str:
@@ -73,6 +75,10 @@ class Settings:
     push_quota_policy: str = ""
     # SCRM_PUBLIC_BASE_URL: where the API is reached from outside (callback URLs); None: from the request.
     public_base_url: str | None = None
+    # SCRM_CONSOLE_SESSION_SECONDS: how long a console sign-in lasts (a key session never outlives its key).
+    console_session_seconds: int = 8 * 3600
+    # WECOM_LOGIN_BASE_URL: where WeCom's QR login page is (the sandbox locally, like WECOM_BASE_URL).
+    wecom_login_base_url: str = WECOM_LOGIN_PRODUCTION_BASE
     service: str = "wechat-scrm"
     extra: dict = field(default_factory=dict)
 
@@ -111,6 +117,8 @@ def load_settings() -> Settings:
         push_rate=_float("SCRM_PUSH_RATE", 50.0),
         push_quota_policy=os.environ.get("SCRM_PUSH_QUOTA_POLICY") or "",
         public_base_url=(os.environ.get("SCRM_PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        console_session_seconds=_int("SCRM_CONSOLE_SESSION_SECONDS", 8 * 3600, minimum=60, maximum=7 * 86400),
+        wecom_login_base_url=_url("WECOM_LOGIN_BASE_URL", WECOM_LOGIN_PRODUCTION_BASE),
     )
 
 
