@@ -49,7 +49,7 @@ addMessages({
   ca_src_lottery: { zh: '结束开奖', en: 'Lottery' },
   ca_src_share: { zh: '分享奖励', en: 'Share rewards' },
   ca_codes: { zh: '上传券码', en: 'Upload codes' },
-  ca_codes_file: { zh: '券码文件（每行一个，CSV 取第一列）', en: 'Codes file (one a line; CSV: first column)' },
+  ca_codes_file: { zh: '券码文件（每行一个，CSV 取第一列，表头行“券码/code”跳过）', en: 'Codes file (one a line; CSV: first column; a header line "code" is skipped)' },
   ca_codes_done: { zh: '已上传：新增 {added}，重复 {duplicates}，库存 {stock}', en: 'Uploaded: {added} added, {duplicates} duplicates, stock {stock}' },
   ca_codes_none: { zh: '文件里没有券码', en: 'The file holds no codes' },
   ca_lottery_title: { zh: '结束开奖与公证', en: 'Lottery and its proof' },
@@ -74,6 +74,7 @@ addMessages({
 
 const enc = encodeURIComponent;
 const KINDS = ['coupon', 'physical', 'points', 'thanks'];
+const HEADERS = ['code', 'codes', '券码', '兑换码', 'coupon'];
 
 function fill(text, values) { return text.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? '')); }
 
@@ -154,6 +155,7 @@ function codesUpload(base, prize, onDone) {
     const text = file.files[0] ? await file.files[0].text() : '';
     const codes = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.split(',')[0].trim().replace(/^"|"$/g, ''))
       .filter(Boolean);
+    if (codes.length && HEADERS.includes(codes[0].toLowerCase())) codes.shift(); // a spreadsheet's header line
     if (!codes.length) { said.replaceChildren(notice('error', t('ca_codes_none'))); return; }
     file.disabled = true;
     try {

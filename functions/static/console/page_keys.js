@@ -1,6 +1,7 @@
 // API keys (管理密钥): the account's keys, creating one (its secret shown once, with a copy button and a warning)
 // and revoking one. Admin only, as the API is.
 import { addMessages } from './i18n.js';
+import { confirmStep } from './confirm.js';
 import { api, copyText, errorBox, field, fmtTime, h, notice, pager, t, table } from './lib.js';
 
 addMessages({
@@ -86,7 +87,6 @@ export default {
     const base = `/accounts/${encodeURIComponent(ctx.account_id)}/keys`;
     const said = h('div');
     async function revoke(k, button) {
-      if (!window.confirm(t('key_revoke_confirm'))) return;
       button.disabled = true;
       try {
         await api(`${base}/${encodeURIComponent(k.key_id)}`, { method: 'DELETE' });
@@ -107,8 +107,7 @@ export default {
       { key: 'actions', label: t('key_actions'), render: (k) => {
         if (k.status !== 'active') return '';
         const b = h('button', { type: 'button', class: 'small secondary', 'data-revoke': k.key_id }, t('key_revoke'));
-        b.addEventListener('click', () => revoke(k, b));
-        return b;
+        return h('span', null, confirmStep(b, t('key_revoke_confirm'), () => revoke(k, b)));
       } },
     ];
     const list = pager((cursor) => api(base, { query: { limit: 20, cursor } }),

@@ -1,6 +1,7 @@
 // Content pushes (群发推送): a draft, its preview (audience size, who is left out and why, the quota effect), the
 // confirmation that schedules it, and each run's delivery figures. Operators create and send; viewers read.
 import { addMessages } from './i18n.js';
+import { confirmStep } from './confirm.js';
 import { api, chart, errorBox, field, fmtTime, h, notice, pager, t, table } from './lib.js';
 
 addMessages({
@@ -100,8 +101,7 @@ async function detail(box, base, pushId, canSend, onChange) {
   const said = h('div');
   const act = (label, id, path, question) => {
     const b = h('button', { type: 'button', class: id === 'push-confirm' ? 'primary' : 'secondary', id }, label);
-    b.addEventListener('click', async () => {
-      if (question && !window.confirm(question)) return;
+    const run = async () => {
       b.disabled = true;
       try {
         await api(`${base}/${enc(pushId)}/${path}`, { method: 'POST' });
@@ -111,7 +111,9 @@ async function detail(box, base, pushId, canSend, onChange) {
         said.replaceChildren(errorBox(err));
         b.disabled = false;
       }
-    });
+    };
+    if (question) confirmStep(b, question, run);
+    else b.addEventListener('click', run);
     return b;
   };
   const open = ['draft', 'scheduled'].includes(push.status);

@@ -2,6 +2,7 @@
 // plans with their progress (counts per state, notices), one plan's per-customer items by state, and one
 // customer's transfers. The API has no list of every plan of an account: plans are found by staff member or id.
 import { addMessages } from './i18n.js';
+import { confirmStep } from './confirm.js';
 import { api, chart, errorBox, field, fmtTime, h, notice, pager, t, table } from './lib.js';
 
 addMessages({
@@ -92,8 +93,8 @@ function createForm(base, onPlan) {
   const out = h('div');
   const previewButton = h('button', { type: 'submit', class: 'secondary', id: 'ra-preview' }, t('ra_preview'));
   const start = h('button', { type: 'button', class: 'primary', id: 'ra-start' }, t('ra_start'));
-  start.addEventListener('click', async () => {
-    if (!f.handover.value.trim() || !window.confirm(t('ra_start_q'))) return;
+  confirmStep(start, t('ra_start_q'), async () => {
+    if (!f.handover.value.trim()) { f.handover.reportValidity(); return; }
     start.disabled = true;
     try {
       const plan = await api(`${base}/plans`, { method: 'POST', body: planArgs(f) });

@@ -2,6 +2,7 @@
 // default reply, and "测试这条消息": which rule answers a message and the reply, decided by the API exactly as a
 // real message is (POST /accounts/{id}/reply-rules/test).
 import { addMessages } from './i18n.js';
+import { confirmStep } from './confirm.js';
 import { api, errorBox, field, h, notice, pager, t, table } from './lib.js';
 
 addMessages({
@@ -167,7 +168,6 @@ export default {
       button.disabled = true;
       try {
         if (how === 'delete') {
-          if (!window.confirm(t('rr_delete_confirm'))) { button.disabled = false; return; }
           await api(`${base}/${enc(rule.rule_id)}`, { method: 'DELETE' });
         } else {
           const { match, keywords, reply, priority, name } = rule;
@@ -196,7 +196,7 @@ export default {
         const toggle = h('button', { type: 'button', class: 'small secondary' }, t(r.enabled ? 'rr_toggle_off' : 'rr_toggle_on'));
         toggle.addEventListener('click', () => change(r, toggle, 'toggle'));
         const del = h('button', { type: 'button', class: 'small secondary', 'data-delete': r.rule_id }, t('rr_delete'));
-        del.addEventListener('click', () => change(r, del, 'delete'));
+        confirmStep(del, t('rr_delete_confirm'), () => change(r, del, 'delete'));
         return h('div', { class: 'actions' }, toggle, del);
       } });
     }
