@@ -47,7 +47,7 @@ def test_a_push_from_draft_to_delivery_figures(page, stack):
     expect(page.locator("#push-detail")).to_have_attribute("data-status", "scheduled")
     stack.fire("content_push")
     [job] = [c for c in stack.sandbox.calls(path_contains="message/mass/send", app=appid)
-             if c["errcode"] == 0 and "新品上市，欢迎选购" in str(c.get("request"))]
+             if c["errcode"] == 0 and "新品上市，欢迎选购" in str(c.get("body"))]
     assert stack.sandbox.oa_mass_finish(appid, job["response"]["msg_id"])["status"] == 200
     assert stack.drain()
     page.click("#push-refresh")
@@ -81,7 +81,7 @@ def test_a_campaign_page_shows_its_report_and_lottery_commitment(page, stack, tm
     page.set_input_files("input[data-codes-file=c]", str(codes))
     expect(page.locator(".codes-upload .notice.ok")).to_contain_text("新增 2")
     link = admin.post(f"{api}/accounts/demo-oa/campaigns/{cid}/links", json={"openid": "o-web-1"}, timeout=30).json()
-    draw = requests.post(f"{api}/u/demo-oa/campaigns/{cid}/draws", json={"request_id": "web-1"},
+    draw = requests.post(f"{api}/u/demo-oa/campaigns/{cid}/draws", json={"request_id": "web-draw-0001"},
                          headers={"Authorization": f"Bearer {link['token']}"}, timeout=30)
     assert draw.status_code == 200 and draw.json()["outcome"] == "win", draw.text
     page.click("#campaign-refresh")
@@ -133,9 +133,9 @@ def test_the_audit_page_lists_entries_and_filters_them(page, stack):
     assert page.locator(".pager tbody tr").count() >= 1
     page.fill("#audit-action", "key.create")
     page.click("#audit-filter button[type=submit]")
-    expect(page.locator(".pager tbody tr td[data-label=操作]").first).to_have_text("key.create")
-    actions = page.locator(".pager tbody td[data-label=操作]").all_inner_texts()
-    assert actions and set(actions) == {"key.create"}
+    page.wait_for_function("""() => {
+        const cells = [...document.querySelectorAll('.pager tbody td[data-label="操作"]')];
+        return cells.length > 0 && cells.every((c) => c.textContent === 'key.create'); }""")
     clean(page)
 
 
@@ -180,4 +180,20 @@ def test_the_sandbox_page_plays_a_follow_and_drains(page, stack):
     assert contact.status_code == 200 and re.search(openid, contact.text)
     page.click("#sb-hour")
     expect(page.locator("#sb-log .notice.ok").first).to_contain_text("已拨快")
+    clean(page)
+
+
+def test_the_lottery_check_in_the_browser_is_the_published_algorithm(page, stack):
+    """The console's verify view recomputes with crypto.subtle what scrm/domain/lottery.py computes."""
+    from scrm.domain import lottery
+
+    seed = lottery.new_seed()
+    people = ["o-b", "o-a", "o-中文", "o-a", "o-Z", "o-é", *[f"o-{i}" for i in range(40)]]
+    signed_in(page, stack.key("demo-oa"))
+    got = page.evaluate("""async ([seed, people]) => {
+        const m = await import('/console/assets/page_campaigns.js');
+        return {commitment: await m.sha256Hex(seed), ...(await m.recompute(seed, people, 5))};
+    }""", [seed, people])
+    assert got == {"commitment": lottery.commitment(seed), "digest": lottery.participants_digest(people),
+                   "winners": lottery.select_winners(seed, people, 5)}
     clean(page)

@@ -90,7 +90,6 @@ function runsView(push) {
   const runs = push.runs || [];
   if (!runs.length) return notice('info', t('pu_no_runs'));
   return table([{ key: 'run_no', label: t('pu_run'), class: 'num' },
-    { key: 'status', label: t('pu_status'), render: (r) => (r.status ? t('pu_status_' + r.status) : '') },
     ...RUN_FIGURES.map((k) => ({ key: k, label: t({ recipients: 'pu_recipients', eligible: 'pu_pv_eligible',
       over_quota: 'pu_pv_over_quota', sent: 'pu_sent', failed: 'pu_failed', delivered: 'pu_delivered',
       errors: 'pu_errors', pending_results: 'pu_pending' }[k]), class: 'num' }))], runs);
@@ -131,7 +130,7 @@ async function detail(box, base, pushId, canSend, onChange) {
     said, h('h3', null, t('pu_runs')), h('div', { id: 'push-runs' }, runsView(push)),
     (push.runs || []).length ? chartEl : null,
     h('button', { type: 'button', class: 'secondary', id: 'push-refresh',
-      onclick: () => detail(box, base, pushId, canSend, onChange) }, t('refresh'))));
+      onclick: () => { onChange(); detail(box, base, pushId, canSend, onChange); } }, t('refresh'))));
   if ((push.runs || []).length) {
     const labels = ['sent', 'delivered', 'failed', 'errors'];
     await chart(chartEl, {
