@@ -44,7 +44,10 @@ hypothesis_settings.register_profile("scrm", deadline=None, suppress_health_chec
                                      print_blob=True)
 hypothesis_settings.load_profile("scrm")
 
-from tests.local_stack import stack  # noqa: E402, F401  (the local stack over HTTP: tests/e2e, tests/browser)
+# headless Chromium (tests/browser, and browser tests of an attack in tests/security): one browser per session;
+# the local stack over HTTP (tests/e2e, tests/browser): one stack per session
+from tests.browser.harness import browser, chromium_path, page  # noqa: E402, F401
+from tests.local_stack import stack  # noqa: E402, F401
 
 
 def _order_line(config) -> str:

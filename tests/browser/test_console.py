@@ -3,6 +3,7 @@ that change as the sandbox plays follows, Swagger UI at /docs, the English switc
 
 from __future__ import annotations
 
+import re
 import secrets
 
 import pytest
@@ -107,7 +108,7 @@ def test_follows_played_by_the_sandbox_change_the_stats_chart(page, stack):
     page.click("#st-apply")
     page.wait_for_function(
         "([b]) => { const c = window.echarts && echarts.getInstanceByDom(document.getElementById('chart-daily'));"
-        " return c && c.getOption().series[0].data.reduce((a, x) => a + (x || 0), 0) >= b + 3; }", [before])
+        " return c && c.getOption().series[0].data.reduce((a, x) => a + (x || 0), 0) >= b + 3; }", arg=[before])
     row = page.locator("#st-totals tr", has_text=name)
     expect(row).to_be_visible()
     expect(row.locator("td").nth(3)).to_have_text("3")  # joined
@@ -139,4 +140,20 @@ def test_the_english_switch_changes_the_labels_and_is_remembered(page, stack):
     expect(page.locator("nav a[data-page='stats']")).to_have_text("Channel statistics")
     page.click("#lang-switch")
     expect(page.locator("nav a[data-page='stats']")).to_have_text("渠道统计")
+    clean(page)
+
+
+def test_accounts_show_the_wechat_set_up_with_copy_buttons_and_the_url_check_passes(page, stack):
+    signed_in(page, stack.key("demo-oa"))
+    page.goto("/console#/accounts")
+    page.click("button[data-setup='demo-oa']")
+    expect(page.locator("#setup-url")).to_have_text(stack.info["demo OA callback"])
+    expect(page.locator("#setup-token")).to_have_text(re.compile(r"^[0-9a-f]{16}$"))
+    expect(page.locator("#setup-aes-key")).to_have_text(re.compile(r"^[A-Za-z0-9]{43}$"))
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.click("button[data-copy='token']")
+    expect(page.locator("button[data-copy='token']")).to_have_text("已复制")
+    assert page.evaluate("navigator.clipboard.readText()") == page.locator("#setup-token").text_content()
+    page.click("#callback-check")
+    expect(page.locator("#check-result .notice.ok")).to_contain_text("检查通过")
     clean(page)

@@ -8,13 +8,13 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.harness import browser, chromium_path, page, signed_in  # noqa: F401
+from tests.browser.harness import signed_in
 
 pytestmark = pytest.mark.browser
 PAYLOAD = "<img src=x onerror=alert(1)>"
 
 
-def test_channel_named_like_an_img_tag_renders_as_text_and_runs_nothing(page, stack):  # noqa: F811
+def test_channel_named_like_an_img_tag_renders_as_text_and_runs_nothing(page, stack):
     admin, api = stack.admin("demo-oa"), f"{stack.api}/accounts/demo-oa"
     res = admin.post(f"{api}/channels", json={"kind": "oa_qr", "name": PAYLOAD, "group": "xss"}, timeout=30)
     assert res.status_code == 201, res.text

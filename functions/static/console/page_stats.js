@@ -110,7 +110,7 @@ function dailyOption(report) {
     lost[i] += lostOf(r);
   }
   return {
-    legend: { data: [t('st_new'), t('st_lost'), t('st_net')] },
+    legend: { top: 0, data: [t('st_new'), t('st_lost'), t('st_net')] },
     grid: { left: 40, right: 20, bottom: 30, top: 40 },
     xAxis: { type: 'category', data: days.map((d) => d.slice(5)) },
     yAxis: { type: 'value', minInterval: 1 },
@@ -125,7 +125,7 @@ function dailyOption(report) {
 function conversionOption(channels) {
   const rows = channels.filter((c) => (c.scans || 0) + joinsOf(c) > 0);
   return {
-    legend: { data: [t('st_scans'), t('st_joins'), t('st_rate')] },
+    legend: { top: 0, data: [t('st_scans'), t('st_joins'), t('st_rate')] },
     grid: { left: 40, right: 50, bottom: 60, top: 40 },
     xAxis: { type: 'category', data: rows.map((c) => c.name), axisLabel: { rotate: 20, interval: 0 } },
     yAxis: [{ type: 'value', minInterval: 1 }, { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } }],
