@@ -117,7 +117,8 @@ class DynamoConsoleStore:
         if old is None:
             return None
         return StaffRole(account_id=account_id, userid=userid, role=old["role"]["S"],
-                         updated_at=float(old["created_at"]["N"]), updated_by=(old.get("updated_by") or {}).get("S", ""))
+                         updated_at=float(old["created_at"]["N"]),
+                         updated_by=(old.get("updated_by") or {}).get("S", ""))
 
 
 def _delete_returning(pk: str, sk: str) -> dict | None:
