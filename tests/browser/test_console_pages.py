@@ -197,3 +197,37 @@ def test_the_lottery_check_in_the_browser_is_the_published_algorithm(page, stack
     assert got == {"commitment": lottery.commitment(seed), "digest": lottery.participants_digest(people),
                    "winners": lottery.select_winners(seed, people, 5)}
     clean(page)
+
+
+def test_a_viewer_sees_the_pages_but_no_forms_keys_or_audit(page, stack):
+    made = stack.admin("demo-oa").post(f"{stack.api}/accounts/demo-oa/keys",
+                                       json={"role": "read-only", "name": "pages viewer"}, timeout=30)
+    assert made.status_code == 201, made.text
+    signed_in(page, made.json()["key"])
+    nav = page.locator("nav a[data-page]")
+    expect(nav.filter(has_text="群发推送")).to_have_count(1)
+    for hidden in ("keys", "audit", "sandbox"):
+        expect(page.locator(f"nav a[data-page={hidden}]")).to_have_count(0)
+    page.goto("/console#/pushes")
+    expect(page.locator(".pager table")).to_be_visible()
+    expect(page.locator("#push-form")).to_have_count(0)
+    page.goto("/console#/replies")
+    expect(page.locator("#welcome-form")).to_be_visible()
+    expect(page.locator("#rule-form, #reply-test, #rr-welcome-save")).to_have_count(0)
+    page.goto("/console#/campaigns")
+    expect(page.locator(".pager table")).to_be_visible()
+    expect(page.locator("#campaign-form")).to_have_count(0)
+    page.goto("/console#/keys")
+    expect(page.locator("main .notice.error")).to_have_text("你的角色无权查看此页。")
+    clean(page)
+
+
+def test_the_pages_speak_english_on_request(page, stack):
+    signed_in(page, stack.key("demo-oa"))
+    page.click("#lang-switch")
+    for page_id, title in (("pushes", "Pushes"), ("campaigns", "Campaigns"), ("replies", "Replies & welcome"),
+                           ("reassignment", "Reassignment"), ("audit", "Audit log"), ("keys", "API keys"),
+                           ("sandbox", "Sandbox")):
+        page.goto(f"/console#/{page_id}")
+        expect(page.locator("main h1")).to_have_text(title)
+    clean(page)

@@ -1,8 +1,7 @@
-"""The console's sandbox control (local/console_control.py): on the local stack's API only, and what it does."""
+"""The console's sandbox control (local/console_control.py) on the local stack: what it does, and who may.
+(That no other stage has it: tests/security/test_sandbox_control_outside_local.py.)"""
 
 from __future__ import annotations
-
-import json
 
 import pytest
 from chalice import Chalice
@@ -27,20 +26,6 @@ class Dispatcher:
     def fire(self, name):
         self.fired.append(name)
         return {"claimed": 0}
-
-
-def test_sandbox_control_is_absent_outside_the_local_stage():
-    from app import app
-    from functions.routes import ROUTES
-    from local import console_control
-
-    assert not [path for path in app.routes if "/local" in path]
-    with pytest.raises(RuntimeError, match="local stack only"):
-        console_control.blueprint(object(), Dispatcher, "prod")
-    from functions.contract import document
-
-    document = json.dumps(document())
-    assert "/local" not in document and not [r for r in ROUTES if "/local" in r.path]
 
 
 @pytest.fixture
