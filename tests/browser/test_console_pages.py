@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from datetime import datetime
 
 import pytest
 import requests
@@ -230,4 +231,32 @@ def test_the_pages_speak_english_on_request(page, stack):
                            ("sandbox", "Sandbox")):
         page.goto(f"/console#/{page_id}")
         expect(page.locator("main h1")).to_have_text(title)
+    clean(page)
+
+
+def test_a_campaign_made_with_the_form_has_its_prizes_and_a_lottery_commitment(page, stack):
+    cid = "form" + secrets.token_hex(4)
+    signed_in(page, stack.key("demo-oa"))
+    page.goto("/console#/campaigns")
+    page.fill("#ca-id", cid)
+    page.fill("#ca-name", "表单活动")
+    page.select_option("#ca-status", "active")
+    page.fill("#ca-starts", "2026-01-01T09:00")
+    page.fill("#ca-ends", "2036-01-01T09:00")
+    first = page.locator(".prize-row[data-row='0']")
+    first.locator("[data-prize=name]").fill("实物奖")
+    first.locator("[data-prize=kind]").select_option("physical")
+    first.locator("[data-prize=probability]").fill("0.1")
+    first.locator("[data-prize=stock]").fill("5")
+    page.fill("#ca-lottery-prize", "p1")
+    page.fill("#ca-lottery-winners", "2")
+    page.click("#ca-create")
+    expect(page.locator("#campaign-detail")).to_contain_text("表单活动")
+    prize = page.locator("#campaign-detail tr", has_text="实物奖")
+    expect(prize.locator("td[data-label=库存]")).to_have_text("5")
+    campaign = stack.admin("demo-oa").get(f"{stack.api}/accounts/demo-oa/campaigns/{cid}", timeout=30).json()
+    starts = campaign["starts_at"]  # 09:00 in China time, whatever the browser's zone
+    assert (starts if isinstance(starts, int | float) else datetime.fromisoformat(starts).timestamp()) == 1767229200
+    commitment = stack.admin("demo-oa").get(f"{stack.api}/accounts/demo-oa/campaigns/{cid}/lottery", timeout=30)
+    expect(page.locator("#lottery-commitment")).to_have_text(commitment.json()["commitment"])
     clean(page)

@@ -210,7 +210,8 @@ async function detail(box, accountId, campaignId, canEdit) {
   await chart(bySource, { title: { text: t('ca_by_source'), left: 'center', textStyle: { fontSize: 14 } },
     tooltip: { trigger: 'item', formatter: (p) => `${escapeHtml(p.name)}: ${escapeHtml(p.value)}` },
     series: [{ type: 'pie', radius: ['35%', '65%'],
-      data: [...sources.map(([k, v]) => ({ name: t('ca_src_' + k), value: v })), { name: t('ca_thanks'), value: report.thanks || 0 }] }] });
+      data: [...sources.map(([k, v]) => ({ name: t('ca_src_' + k), value: v })), { name: t('ca_thanks'), value: report.thanks || 0 }]
+        .filter((d) => d.value > 0) }] });
 }
 
 function prizeRow(i) {
