@@ -54,6 +54,11 @@ addMessages({
   pu_pending: { zh: '等待结果', en: 'Awaiting results' },
   pu_no_runs: { zh: '还没有发送。', en: 'Not sent yet.' },
   pu_last_error: { zh: '最近错误：', en: 'Last error: ' },
+  pu_quota_rules: { zh: '配额规则：', en: 'Quota rules: ' },
+  pu_scope_recipient: { zh: '每位接收人', en: 'Each recipient' },
+  pu_scope_account: { zh: '整个账号', en: 'The account' },
+  pu_period_day: { zh: '天', en: 'day' },
+  pu_period_month: { zh: '月', en: 'month' },
   pu_yes: { zh: '是', en: 'Yes' },
   pu_no: { zh: '否', en: 'No' },
 });
@@ -82,6 +87,8 @@ function previewView(p) {
       [t('pu_pv_calls'), p.api_calls, 'api_calls'],
       [t('pu_pv_account_quota'), p.account_quota_used === undefined ? null : t(p.account_quota_used ? 'pu_yes' : 'pu_no'),
         'account_quota']]),
+    (p.quota_rules || []).length ? h('p', { class: 'field-hint', id: 'push-quota-rules' }, t('pu_quota_rules'),
+      p.quota_rules.map((r) => `${t('pu_scope_' + r.scope)} ${r.limit} / ${t('pu_period_' + r.period)}`).join('; ')) : null,
     leftOut.length ? table([{ key: 'reason', label: t('pu_reason'), render: (r) => reasonLabel(r[0]) },
       { key: 'n', label: t('pu_count'), class: 'num', render: (r) => r[1] }], leftOut) : null);
 }
