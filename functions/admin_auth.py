@@ -88,13 +88,13 @@ def check_csrf(request, principal) -> None:
         raise errors.CsrfFailed(f"a change with the console cookie must come from the console (Sec-Fetch-Site "
                                 f"{fetch_site[:20]})")
     origin = request.headers.get("origin")
-    if origin is not None and origin.rstrip("/") not in _own_origins(request, origin_of(request)):
+    if origin is not None and origin.rstrip("/") not in _own_origins(origin_of(request)):
         raise errors.CsrfFailed(f"a change with the console cookie must come from the console, not {origin[:100]!r}")
     if not csrf_matches(principal, request.headers.get("x-csrf-token")):
         raise errors.CsrfFailed("X-CSRF-Token is missing or is not this session's (GET /console/session has it)")
 
 
-def _own_origins(request, origin: str) -> set[str]:
+def _own_origins(origin: str) -> set[str]:
     from urllib.parse import urlsplit
 
     from scrm.config import settings

@@ -154,3 +154,12 @@ def wecom_account(aws, sandbox, monkeypatch):
     from scrm.config import reset_settings
 
     reset_settings()
+
+
+@pytest.fixture
+def console(aws, sandbox, monkeypatch):
+    """The app with console sign-in ready: admin keys, two WeCom corps with staff, an injected clock
+    (tests/security/console_helpers.py)."""
+    from tests.security.console_helpers import console_bench
+
+    yield from console_bench(sandbox, monkeypatch)
