@@ -148,7 +148,7 @@ async function detail(box, base, pushId, canSend, onChange) {
   }
 }
 
-function createForm(base, onCreated) {
+function createForm(base, kind, onCreated) {
   const name = h('input', { id: 'push-name', maxLength: 128, required: true });
   const text = h('textarea', { id: 'push-text', rows: 3, required: true });
   const audience = h('select', { id: 'push-audience' },
@@ -166,7 +166,7 @@ function createForm(base, onCreated) {
     if (audience.value === 'channel_group') aud.group = value.value.trim();
     if (audience.value === 'list') aud.recipients = items;
     // "now" is sent with its offset; a chosen time without one, which the API reads in Asia/Shanghai
-    const body = { name: name.value, content: { type: 'text', text: text.value }, audience: aud,
+    const body = { name: name.value, content: { type: kind === 'wecom' ? 'wecom' : 'text', text: text.value }, audience: aud,
       send_at: now.checked || !when.value ? new Date().toISOString() : when.value, timezone: 'Asia/Shanghai' };
     submit.disabled = true;
     try {
@@ -215,7 +215,10 @@ export default {
     ];
     const list = pager((cursor) => api(base, { query: { limit: 20, cursor } }),
       (items, container) => container.appendChild(table(columns, items)));
-    if (canSend) root.appendChild(createForm(base, (push) => { list.reload(); show(push.push_id); }));
+    if (canSend) {
+      const account = await api(`/accounts/${enc(ctx.account_id)}`);
+      root.appendChild(createForm(base, account.kind, (push) => { list.reload(); show(push.push_id); }));
+    }
     root.append(box, list);
     if (ctx.params && ctx.params.push) show(ctx.params.push);
     await list.ready;
