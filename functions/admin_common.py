@@ -226,7 +226,7 @@ def _answer(bp, view, params: dict, role: str, audit: str | None, status: int, i
 
 def admin_route(bp, path: str, methods=("GET",), role: str = "read-only", audit: str | None = None,
                 status: int = 200, idempotent_create: bool = False, *, body=None, answer=None, query=None,
-                raises: tuple = (), paged: bool = False, media: dict | None = None):
+                raises: tuple = (), paged: bool = False, media: dict | None = None, contract: bool = True):
     """Register `view(ctx, **path_params)` as an authenticated admin route on blueprint `bp`, and record it in
     the route table (functions/routes.py) the OpenAPI document is generated from.
 
@@ -236,6 +236,8 @@ def admin_route(bp, path: str, methods=("GET",), role: str = "read-only", audit:
     body / answer / query: the request body's, the success body's (a paged route's: its items') and the query
     parameters' models, as "module.Class" of scrm.contracts.
     raises: error classes the route may answer beyond 400/401/403/404. paged: takes ?limit and ?cursor.
+    contract: False only for a local-stack route (local/console_control.py): left out of the route table, so
+    of the OpenAPI document, because no deployed stage has it.
     """
     admin_auth.check_role(role)
     methods = [m.upper() for m in methods]
@@ -246,7 +248,7 @@ def admin_route(bp, path: str, methods=("GET",), role: str = "read-only", audit:
         def handler(**params):
             return _answer(bp, view, params, role, audit, status, idempotent_create, body)
 
-        for method in methods:
+        for method in methods if contract else ():
             record(Route(path, method, view, role=role, body=body, answer=answer, status=status, query=query,
                          errors=tuple(raises), idempotent=idempotent_create, paged=paged, audit=audit,
                          media=dict(media or {})))

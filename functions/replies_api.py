@@ -28,6 +28,17 @@ def create_reply_rule(ctx, account_id):
     return create_rule(ctx.scope, account_id, ctx.body)
 
 
+@admin_route(bp, "/accounts/{account_id}/reply-rules/test", methods=("POST",), role="operator",
+             body="replies.ReplyTestBody", answer="answers.ReplyTestAnswer")
+def test_reply(ctx, account_id):
+    """Test a message: which rule answers it and the reply that would be sent, decided as a real message is
+    (operator; nothing is sent or recorded; rules saved a moment ago count)
+    """
+    from scrm.services.replies import test_message
+
+    return test_message(ctx.scope, account_id, ctx.body["text"])
+
+
 @admin_route(bp, "/accounts/{account_id}/reply-rules/{rule_id}", answer="answers.ReplyRule")
 def get_reply_rule(ctx, account_id, rule_id):
     """One reply rule"""

@@ -149,6 +149,13 @@ class LocalStack:
         from local.seed import seed
 
         self.info = seed(self)
+        from local import console_control
+        from local.sandbox import SandboxClient
+        from scrm.config import settings
+
+        # the console's sandbox control: registered here, on the local stack's API only
+        app.register_blueprint(console_control.blueprint(SandboxClient(self.sandbox_url), lambda: self.dispatcher,
+                                                         settings().stage))
         config = Config.create(chalice_stage="local", app_name="wechat-scrm", project_dir=str(ROOT))
         server = local_server(app, config, "127.0.0.1", self.api_port)
         threading.Thread(target=server.serve_forever, daemon=True, name="api").start()

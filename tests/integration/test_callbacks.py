@@ -534,3 +534,60 @@ def test_a_welcome_code_stays_valid_however_slowly_the_machine_runs_the_test(wec
     assert item.welcome_status == "sent"
     assert [w["used"] for w in sb.wecom_customer(wecom_account.app_id, out["external_userid"])["welcome_codes"]] \
         == [True]
+
+
+def _text_reply(client, account, text):
+    """What the callback answers a follower's text message (the reply's Content, or None for 'success')."""
+    query, body = wx.oa_request(oa_cfg(account), oa_event(account, MsgType="text", Event=None, EventKey=None,
+                                                          Content=text, MsgId=int(time.time() * 1000) % 10**9),
+                                "o-fan-1")
+    res = post(client, f"/wechat/oa/{account.account_id}", query, body)
+    assert res.status_code == 200, res.body
+    if res.body == b"success":
+        return None
+    opened = wx.open_reply(res.body.decode(), account.token, account.aes_key, account.app_id)
+    return wx.xmltodict.parse(opened["reply"])["xml"]["Content"]
+
+
+def test_reply_test_preview_answers_as_the_callback_does(oa_account, wecom_account, client, fresh):
+    from scrm.services import admin_keys
+    from scrm.tenancy import Scope
+
+    api = make_api(client, ())
+    account = oa_account.account_id
+    op = admin_keys.issue(Scope.system(account), account, role="operator", name="op")[1]
+    ro = admin_keys.issue(Scope.system(account), account, role="read-only", name="ro")[1]
+    base = f"/accounts/{account}/reply-rules"
+    for rule in ({"match": "contains", "keywords": ["优惠"], "reply": {"type": "text", "content": "含优惠"}},
+                 {"match": "exact", "keywords": ["优惠"], "reply": {"type": "text", "content": "精确优惠"},
+                  "name": "精确"},
+                 {"match": "regex", "keywords": [r"^退(款|货)\p{Han}*$"], "reply": {"type": "text", "content": "退"}}):
+        assert api.call("POST", base, op, rule).status_code == 201
+    assert _text_reply(client, oa_account, "退货") == "退"  # the callback's rules are now cached in this container
+    set_welcome(oa_account, {"default_reply": {"type": "text", "content": "没听懂"}})
+
+    def test(text, key=op):
+        return api.call("POST", f"{base}/test", key, {"text": text})
+
+    exact = test(" 优惠 ").json_body
+    assert exact["answered_by"] == "rule" and exact["rule"]["name"] == "精确" and exact["rule"]["match"] == "exact"
+    assert exact["reply"] == {"type": "text", "content": "精确优惠"} and exact["skipped"] == []
+    assert test("有优惠吗").json_body["reply"]["content"] == "含优惠"
+    unmatched = test("我要退货").json_body  # the regex is anchored: no rule, the default reply answers
+    assert (unmatched["answered_by"], unmatched["rule"], unmatched["reply"]["content"]) == \
+        ("default_reply", None, "没听懂")
+    from scrm.services import replies
+
+    replies.forget_cache()  # the callback sees the default reply too once its cache refreshes
+    for text in (" 优惠 ", "有优惠吗", "我要退货", "退款啦"):
+        assert test(text).json_body["reply"]["content"] == _text_reply(client, oa_account, text), text
+    set_welcome(oa_account, {})
+    assert test("我要退货").json_body == {"text": "我要退货", "answered_by": "nothing", "rule": None, "reply": None,
+                                       "skipped": []}
+    assert test("优惠", ro).status_code == 403
+    empty = test("")
+    assert empty.status_code == 400 and empty.json_body["error"]["details"]["errors"][0]["field"] == "text"
+    assert api.call("POST", f"{base}/test", op, {"text": "a", "rule_id": "x"}).status_code == 400
+    wecom = wecom_account.account_id
+    wecom_op = admin_keys.issue(Scope.system(wecom), wecom, role="operator", name="op")[1]
+    assert api.call("POST", f"/accounts/{wecom}/reply-rules/test", wecom_op, {"text": "a"}).status_code == 400

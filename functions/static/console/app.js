@@ -7,10 +7,18 @@ import accounts from './page_accounts.js';
 import channels from './page_channels.js';
 import poster from './page_poster.js';
 import stats from './page_stats.js';
+import replies from './page_replies.js';
+import pushes from './page_pushes.js';
+import campaigns from './page_campaigns.js';
+import reassignment from './page_reassignment.js';
+import audit from './page_audit.js';
+import keys from './page_keys.js';
+import sandbox from './page_sandbox.js';
 
-// Every page of the console, in nav order. A page: export default {id, title: {zh, en}, role, nav?, async
-// render(root, ctx)} with ctx = {session, account_id, navigate(id, params), params (of the hash), allowed(role)}
-// (role: 'viewer' | 'operator' | 'admin'); `nav: false` keeps it out of the nav (reached by a link, e.g. the poster).
+// Every page of the console, in nav order. A page: export default {id, title: {zh, en}, role, nav?, available?,
+// async render(root, ctx)} with ctx = {session, account_id, navigate(id, params), params (of the hash), allowed(role)}
+// (role: 'viewer' | 'operator' | 'admin'); `nav: false` keeps it out of the nav (reached by a link, e.g. the poster);
+// `available(ctx)` (async) is asked once per account: false keeps the page out (the local-only sandbox page).
 // Page texts: addMessages({key: {zh, en}}) from i18n.js, then t('key'); DOM only through lib.js's h().
 // Slots for the pages of the other areas (add the import above and the entry here):
 //   page_replies.js, page_pushes.js, page_campaigns.js, page_reassignment.js, page_audit.js, page_keys.js,
@@ -19,7 +27,13 @@ export const PAGES = [
   accounts,
   channels,
   stats,
-  // replies, pushes, campaigns, reassignment, audit, keys, sandbox,
+  replies,
+  pushes,
+  campaigns,
+  reassignment,
+  audit,
+  keys,
+  sandbox,
   poster,
 ];
 
@@ -33,7 +47,7 @@ export function allowed(session, pageRole) {
   return (RANK[session.role] ?? -1) >= (RANK[pageRole] ?? 99);
 }
 
-const state = { session: null, accountId: null, accounts: [] };
+const state = { session: null, accountId: null, accounts: [], unavailable: new Set(), probed: null };
 const root = document.getElementById('app');
 
 function parseHash() {
@@ -92,18 +106,33 @@ function header() {
 
 function nav(current) {
   return h('nav', { class: 'sidenav', 'aria-label': 'pages' },
-    h('ul', null, PAGES.filter((p) => p.nav !== false && allowed(state.session, p.role)).map((p) => h('li', null,
+    h('ul', null, PAGES.filter((p) => p.nav !== false && shown(p)).map((p) => h('li', null,
       h('a', { href: `#/${p.id}`, class: p.id === current ? 'active' : null, 'data-page': p.id }, t(p.title))))));
+}
+
+function shown(page) { return allowed(state.session, page.role) && !state.unavailable.has(page.id); }
+
+// Pages that exist only somewhere (the sandbox control on the local stack) say so once per account.
+async function probe() {
+  if (state.probed === state.accountId) return;
+  state.probed = state.accountId;
+  state.unavailable = new Set();
+  const ctx = { session: state.session, account_id: state.accountId };
+  await Promise.all(PAGES.filter((p) => p.available && allowed(state.session, p.role)).map(async (p) => {
+    if (!(await p.available(ctx).catch(() => false))) state.unavailable.add(p.id);
+  }));
 }
 
 async function route() {
   if (!state.session) return;
+  await probe();
   const { id, params } = parseHash();
   const page = PAGES.find((p) => p.id === id);
   const main = h('main', { class: 'content', id: 'page' });
   clear(root).append(header(), h('div', { class: 'body' }, nav(id), main));
   if (!page) { main.appendChild(notice('error', t('not_found'))); return; }
   if (!allowed(state.session, page.role)) { main.appendChild(notice('error', t('not_allowed'))); return; }
+  if (state.unavailable.has(page.id)) { main.appendChild(notice('error', t('not_found'))); return; }
   document.title = `${t(page.title)} · ${t('app_title')}`;
   main.appendChild(h('h1', null, t(page.title)));
   const body = h('div', { class: 'page-body', 'data-page': page.id });
@@ -136,6 +165,7 @@ function showSignIn(message) {
 
 async function enter(session) {
   state.session = session;
+  state.probed = null;
   setCsrf(session.csrf_token);
   try {
     await loadAccounts();

@@ -645,6 +645,33 @@ class ErasePersonAnswer(Answer):
     erased_at: int | None = None
 
 
+class MatchedRule(Answer):
+    rule_id: str
+    name: str
+    match: Literal["exact", "contains", "regex"]
+    keywords: list[str]
+    priority: int
+
+
+class SkippedPattern(Answer):
+    rule_id: str
+    keyword: str | None
+    """None: the whole rule is left out (over the account's RE2 budget)"""
+    reason: str
+
+
+class ReplyTestAnswer(Answer):
+    text: str
+    answered_by: Literal["rule", "default_reply", "nothing"]
+    """which answers: a keyword rule, the default reply (no rule matched), or nothing (no rule, no default)"""
+    rule: MatchedRule | None
+    """the rule that matched (None unless answered_by is rule)"""
+    reply: ReplyContent | None
+    """the reply that would be sent (a news reply answering a message sends its first article only)"""
+    skipped: list[SkippedPattern]
+    """stored regex patterns the matcher leaves out (stored before RE2 and its budgets), as the callback does"""
+
+
 class DeleteReplyRuleAnswer(Answer):
     deleted: str
 

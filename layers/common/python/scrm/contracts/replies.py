@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
 
 from ..domain.reply_patterns import MAX_REGEX_LEN, RegexRefused, compile_regex
-from .fields import Document, refuse
+from .fields import Document, StrictBody, refuse
 from .pushes import attachment_problems
 
 MATCH_TYPES = ("exact", "contains", "regex", "click")
@@ -125,3 +125,11 @@ class WelcomeSettings(Document):
 
     welcome: ReplyContent | None = None
     default_reply: ReplyContent | None = None
+
+
+class ReplyTestBody(StrictBody):
+    """A message to test against the account's reply rules ("测试这条消息"): nothing is sent or recorded."""
+
+    text: Annotated[str, Field(min_length=1, max_length=2048)] = Field(
+        description="what a follower would send (matched like a real message: trimmed, the first 2,000 "
+                    "characters)", examples=["优惠券"])

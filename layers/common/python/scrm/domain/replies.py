@@ -180,6 +180,14 @@ def choose(rules, text: str) -> Rule | None:
     return None
 
 
+def answer_text(settings: ReplySettings, text) -> tuple[Rule | None, dict | None]:
+    """What an Official Account answers a follower's text message: the keyword rule that matches and its reply,
+    else no rule and the default reply (None: nothing). The callback and the admin "test this message" preview
+    both decide through here."""
+    rule = choose(settings.rules, text if isinstance(text, str) else "")
+    return (rule, rule.reply) if rule else (None, settings.default)
+
+
 def choose_click(rules, event_key: str) -> Rule | None:
     """The menu-click rule for a CLICK event's EventKey, if any."""
     candidates = sorted((r for r in rules if r.enabled and r.match == "click"),

@@ -330,10 +330,7 @@ class CallbackService:
             return None
         settings = self.reply_settings(account.account_id)
         if kind == "oa.text":
-            text = event.get("Content")
-            rule = replies.choose(settings.rules, text if isinstance(text, str) else "")
-            if rule:
-                return rule.reply
+            return replies.answer_text(settings, event.get("Content"))[1]
         return settings.default
 
     def _answer(self, account, reply: str | None, encrypted: bool, nonce: str, now: float) -> Answer:

@@ -24,6 +24,7 @@ from ..domain.replies import (
     MAX_REGEX_PROGRAM_PER_ACCOUNT,
     ReplySettings,
     Rule,
+    answer_text,
     matchable,
     regex_program_size,
     validate_reply,
@@ -51,6 +52,16 @@ def settings_for(account_id: str) -> ReplySettings:
     hit = _cache().get(account_id)
     if hit is not None:
         return hit
+    value, skipped = _load(account_id)
+    if skipped:
+        for item in skipped:  # stored before RE2 and its budgets: the operator must rewrite these
+            logger().warning("reply rule pattern skipped", extra={"account_id": account_id, **item})
+    _cache().put(account_id, value)
+    return value
+
+
+def _load(account_id: str) -> tuple[ReplySettings, list[dict]]:
+    """The account's stored settings as the callback matches with them, and the rule patterns left out."""
     repo = _repo()
     rules, settings = [], {}
     for rec in repo.load_all(Scope.system(account_id), account_id):
@@ -61,12 +72,7 @@ def settings_for(account_id: str) -> ReplySettings:
         elif rec.item_id.startswith(repo.SETTINGS):
             settings[rec.item_id[len(repo.SETTINGS):]] = json.loads(rec.content)
     kept, skipped = matchable(rules)
-    if skipped:
-        for item in skipped:  # stored before RE2 and its budgets: the operator must rewrite these
-            logger().warning("reply rule pattern skipped", extra={"account_id": account_id, **item})
-    value = ReplySettings(rules=kept, welcome=settings.get("welcome"), default=settings.get("default"))
-    _cache().put(account_id, value)
-    return value
+    return ReplySettings(rules=kept, welcome=settings.get("welcome"), default=settings.get("default")), skipped
 
 
 def forget_cache(account_id: str | None = None) -> None:
@@ -153,6 +159,21 @@ def delete_rule(scope: Scope, account_id: str, rule_id: str) -> None:
     if not _repo().delete_rule(scope, account_id, rule_id):
         raise NotFound(f"no reply rule {rule_id!r} in account {account_id!r}")
     forget_cache(account_id)
+
+
+def test_message(scope: Scope, account_id: str, text: str) -> dict:
+    """What the account would answer a follower who sends `text` now: the rule that matches (or none) and the
+    reply, decided as the callback decides (`domain.replies.answer_text`) over the stored rules, not the
+    container's cached copy, so a rule just saved is tested. Nothing is sent or recorded."""
+    scope.check(account_id)
+    if _platform(account_id) != "oa":
+        raise ValidationError("reply rules apply to Official Accounts only", field="account_id")
+    settings, skipped = _load(account_id)
+    rule, reply = answer_text(settings, text)
+    matched = None if rule is None else {"rule_id": rule.rule_id, "name": rule.name, "match": rule.match,
+                                         "keywords": list(rule.keywords), "priority": rule.priority}
+    return {"text": text, "answered_by": "rule" if rule else ("default_reply" if reply else "nothing"),
+            "rule": matched, "reply": reply, "skipped": skipped}
 
 
 def get_welcome(scope: Scope, account_id: str) -> dict:

@@ -1,0 +1,308 @@
+// Campaigns (营销活动): the list, creating one with its prizes, uploading coupon codes from a file, the live report
+// with charts, and the end-of-campaign lottery: its seed commitment published before the draw and, once the seed
+// is revealed, a check in this browser (crypto.subtle) that sha256(seed) is the commitment and, given the
+// participant list, that the winners are the N lowest HMAC-SHA256(seed, openid) (scrm/domain/lottery.py).
+import { addMessages } from './i18n.js';
+import { api, chart, errorBox, escapeHtml, field, fmtTime, h, notice, pager, t, table } from './lib.js';
+
+addMessages({
+  ca_id: { zh: '活动 ID', en: 'Campaign id' },
+  ca_name: { zh: '活动名称', en: 'Name' },
+  ca_status: { zh: '状态', en: 'Status' },
+  ca_status_draft: { zh: '草稿', en: 'Draft' },
+  ca_status_active: { zh: '进行中', en: 'Active' },
+  ca_status_paused: { zh: '已暂停', en: 'Paused' },
+  ca_status_ended: { zh: '已结束', en: 'Ended' },
+  ca_starts: { zh: '开始时间', en: 'Starts' },
+  ca_ends: { zh: '结束时间', en: 'Ends' },
+  ca_new: { zh: '新建活动', en: 'New campaign' },
+  ca_prizes: { zh: '奖品', en: 'Prizes' },
+  ca_prize_id: { zh: '奖品 ID', en: 'Prize id' },
+  ca_prize_name: { zh: '奖品名称', en: 'Prize name' },
+  ca_prize_kind: { zh: '类型', en: 'Kind' },
+  ca_kind_coupon: { zh: '优惠券（上传券码）', en: 'Coupon (codes)' },
+  ca_kind_physical: { zh: '实物', en: 'Physical' },
+  ca_kind_points: { zh: '积分', en: 'Points' },
+  ca_kind_thanks: { zh: '谢谢参与', en: 'Thanks' },
+  ca_probability: { zh: '中奖概率 (0-1)', en: 'Probability (0-1)' },
+  ca_stock: { zh: '库存', en: 'Stock' },
+  ca_points: { zh: '积分数', en: 'Points' },
+  ca_lottery: { zh: '活动结束后开奖（可选）', en: 'End-of-campaign lottery (optional)' },
+  ca_lottery_prize: { zh: '开奖奖品 ID', en: 'Lottery prize id' },
+  ca_lottery_winners: { zh: '中奖人数', en: 'Winners' },
+  ca_created: { zh: '活动已创建', en: 'Campaign created' },
+  ca_open: { zh: '查看', en: 'Open' },
+  ca_report: { zh: '活动数据', en: 'Report' },
+  ca_participants: { zh: '参与人数', en: 'Participants' },
+  ca_entries: { zh: '开奖报名', en: 'Lottery entries' },
+  ca_draws: { zh: '抽奖次数', en: 'Draws' },
+  ca_wins: { zh: '中奖', en: 'Wins' },
+  ca_thanks: { zh: '谢谢参与', en: 'Thanks' },
+  ca_redeemed: { zh: '已核销', en: 'Redeemed' },
+  ca_stock_left: { zh: '剩余库存', en: 'Stock left' },
+  ca_issued: { zh: '已发放', en: 'Issued' },
+  ca_share_links: { zh: '分享链接', en: 'Share links' },
+  ca_views: { zh: '分享浏览', en: 'Share views' },
+  ca_onward: { zh: '再次分享', en: 'Onward shares' },
+  ca_by_source: { zh: '中奖来源', en: 'Wins by source' },
+  ca_src_instant: { zh: '即时抽奖', en: 'Instant draws' },
+  ca_src_lottery: { zh: '结束开奖', en: 'Lottery' },
+  ca_src_share: { zh: '分享奖励', en: 'Share rewards' },
+  ca_codes: { zh: '上传券码', en: 'Upload codes' },
+  ca_codes_file: { zh: '券码文件（每行一个，CSV 取第一列，表头行“券码/code”跳过）', en: 'Codes file (one a line; CSV: first column; a header line "code" is skipped)' },
+  ca_codes_done: { zh: '已上传：新增 {added}，重复 {duplicates}，库存 {stock}', en: 'Uploaded: {added} added, {duplicates} duplicates, stock {stock}' },
+  ca_codes_none: { zh: '文件里没有券码', en: 'The file holds no codes' },
+  ca_lottery_title: { zh: '结束开奖与公证', en: 'Lottery and its proof' },
+  ca_lot_state: { zh: '开奖状态', en: 'State' },
+  ca_commitment: { zh: '种子承诺 sha256(seed)（开奖前公布）', en: 'Seed commitment sha256(seed) (published before the draw)' },
+  ca_algorithm: { zh: '算法', en: 'Algorithm' },
+  ca_digest: { zh: '参与名单摘要', en: 'Participants digest' },
+  ca_count: { zh: '参与人数', en: 'Participants' },
+  ca_winners: { zh: '中奖者', en: 'Winners' },
+  ca_seed: { zh: '种子（开奖后公布）', en: 'Seed (revealed after the draw)' },
+  ca_seed_hidden: { zh: '开奖后公布', en: 'Revealed after the draw' },
+  ca_no_lottery: { zh: '这个活动没有结束开奖。', en: 'This campaign has no lottery.' },
+  ca_verify: { zh: '验证', en: 'Verify' },
+  ca_verify_computed: { zh: '本浏览器计算的 sha256(seed)', en: 'sha256(seed) computed in this browser' },
+  ca_verify_ok: { zh: '一致：公布的种子就是开奖前承诺的种子', en: 'Match: the revealed seed is the committed one' },
+  ca_verify_bad: { zh: '不一致！', en: 'Mismatch!' },
+  ca_verify_list: { zh: '参与名单（每行一个 openid，可选：用于重算中奖者）', en: 'Participant list (one openid a line, optional: recomputes the winners)' },
+  ca_verify_digest: { zh: '本浏览器计算的名单摘要', en: 'Participants digest computed here' },
+  ca_verify_winners: { zh: '本浏览器计算的中奖者', en: 'Winners computed here' },
+  ca_verify_wait: { zh: '种子在开奖后公布，届时可验证。', en: 'The seed is revealed with the result; verify then.' },
+});
+
+const enc = encodeURIComponent;
+const KINDS = ['coupon', 'physical', 'points', 'thanks'];
+const HEADERS = ['code', 'codes', '券码', '兑换码', 'coupon'];
+
+function fill(text, values) { return text.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? '')); }
+
+function figures(rows) {
+  return h('dl', { class: 'figures' }, rows.map(([label, value, id]) => h('div', { class: 'figure', 'data-figure': id },
+    h('dt', null, label), h('dd', null, value === undefined || value === null ? '–' : String(value)))));
+}
+
+// --- the lottery check, with the browser's own crypto (nothing from our server but the published facts)
+
+const hex = (buf) => Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, '0')).join('');
+const utf8 = (s) => new TextEncoder().encode(s);
+
+export async function sha256Hex(text) { return hex(await window.crypto.subtle.digest('SHA-256', utf8(text))); }
+
+function byteOrder(a, b) {
+  const x = utf8(a); const y = utf8(b);
+  for (let i = 0; i < Math.min(x.length, y.length); i += 1) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
+}
+
+// lottery-v1: canonical = unique openids sorted by UTF-8 bytes; winners = the N lowest (HMAC-SHA256(seed, id), id).
+export async function recompute(seedHex, participants, n) {
+  const canonical = Array.from(new Set(participants)).sort(byteOrder);
+  const digest = await sha256Hex(canonical.join('\n'));
+  const seed = new Uint8Array(seedHex.match(/../g).map((b) => parseInt(b, 16)));
+  const key = await window.crypto.subtle.importKey('raw', seed, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const scored = await Promise.all(canonical.map(async (p) => [hex(await window.crypto.subtle.sign('HMAC', key, utf8(p))), p]));
+  scored.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : byteOrder(a[1], b[1])));
+  return { digest, winners: scored.slice(0, n).map((s) => s[1]) };
+}
+
+function lotteryView(lot) {
+  if (!lot) return notice('info', t('ca_no_lottery'));
+  const out = h('div', { class: 'card', id: 'lottery' },
+    h('h3', null, t('ca_lottery_title')),
+    table([{ key: 'k', label: '' }, { key: 'v', label: '', class: 'mono' }], [
+      { k: t('ca_lot_state'), v: lot.state },
+      { k: t('ca_commitment'), v: h('span', { id: 'lottery-commitment' }, lot.commitment) },
+      { k: t('ca_algorithm'), v: lot.algorithm },
+      { k: t('ca_count'), v: lot.participants_count },
+      { k: t('ca_digest'), v: lot.participants_digest },
+      { k: t('ca_winners'), v: (lot.winners || []).join('\n') },
+      { k: t('ca_seed'), v: lot.seed || t('ca_seed_hidden') },
+    ]));
+  if (!lot.seed) { out.appendChild(notice('info', t('ca_verify_wait'))); return out; }
+  const list = h('textarea', { id: 'lottery-participants', rows: 4 });
+  const result = h('div', { id: 'lottery-verify' });
+  const verify = h('button', { type: 'button', class: 'primary', id: 'lottery-verify-run' }, t('ca_verify'));
+  verify.addEventListener('click', async () => {
+    const computed = await sha256Hex(lot.seed);
+    const ok = computed === lot.commitment;
+    const rows = [h('p', null, `${t('ca_commitment')}: `, h('span', { class: 'mono' }, lot.commitment)),
+      h('p', null, `${t('ca_verify_computed')}: `, h('span', { class: 'mono', id: 'lottery-computed' }, computed)),
+      h('p', { class: ok ? 'verify-ok' : 'verify-bad', 'data-verified': String(ok) }, t(ok ? 'ca_verify_ok' : 'ca_verify_bad'))];
+    const people = list.value.split('\n').map((s) => s.trim()).filter(Boolean);
+    if (people.length) {
+      const again = await recompute(lot.seed, people, (lot.winners || []).length);
+      const same = again.digest === lot.participants_digest
+        && JSON.stringify(again.winners) === JSON.stringify(lot.winners || []);
+      rows.push(h('p', null, `${t('ca_verify_digest')}: `, h('span', { class: 'mono' }, again.digest)),
+        h('p', null, `${t('ca_verify_winners')}: `, h('span', { class: 'mono' }, again.winners.join(', '))),
+        h('p', { class: same ? 'verify-ok' : 'verify-bad', 'data-winners-verified': String(same) },
+          t(same ? 'ca_verify_ok' : 'ca_verify_bad')));
+    }
+    result.replaceChildren(...rows);
+  });
+  out.append(field(t('ca_verify_list'), list), verify, result);
+  return out;
+}
+
+// --- coupon codes from a file, in calls of at most 5000 (the route's limit)
+
+function codesUpload(base, prize, onDone) {
+  const file = h('input', { type: 'file', accept: '.txt,.csv,text/plain,text/csv', 'data-codes-file': prize.prize_id });
+  const said = h('div');
+  file.addEventListener('change', async () => {
+    const text = file.files[0] ? await file.files[0].text() : '';
+    const codes = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.split(',')[0].trim().replace(/^"|"$/g, ''))
+      .filter(Boolean);
+    if (codes.length && HEADERS.includes(codes[0].toLowerCase())) codes.shift(); // a spreadsheet's header line
+    if (!codes.length) { said.replaceChildren(notice('error', t('ca_codes_none'))); return; }
+    file.disabled = true;
+    try {
+      let last = null; let added = 0; let duplicates = 0;
+      for (let i = 0; i < codes.length; i += 5000) {
+        last = await api(`${base}/prizes/${enc(prize.prize_id)}/codes`, { method: 'POST', body: { codes: codes.slice(i, i + 5000) } });
+        added += last.added; duplicates += last.duplicates;
+      }
+      said.replaceChildren(notice('ok', fill(t('ca_codes_done'), { added, duplicates, stock: last.stock })));
+      onDone();
+    } catch (err) {
+      said.replaceChildren(errorBox(err));
+    } finally {
+      file.disabled = false;
+      file.value = '';
+    }
+  });
+  return h('div', { class: 'codes-upload' }, field(`${t('ca_codes')} · ${prize.name}`, file, t('ca_codes_file')), said);
+}
+
+async function detail(box, accountId, campaignId, canEdit) {
+  const base = `/accounts/${enc(accountId)}/campaigns/${enc(campaignId)}`;
+  const [campaign, report] = await Promise.all([api(base), api(`${base}/report`)]);
+  const byPrize = h('div', { class: 'chart', id: 'campaign-prize-chart' });
+  const bySource = h('div', { class: 'chart', id: 'campaign-source-chart' });
+  const prizes = report.prizes || [];
+  box.replaceChildren(h('div', { class: 'card', id: 'campaign-detail' },
+    h('h2', null, `${t('ca_report')}: ${campaign.name}`),
+    figures([[t('ca_status'), t('ca_status_' + (campaign.status || 'draft')), 'status'],
+      [t('ca_participants'), report.participants, 'participants'], [t('ca_draws'), report.draws, 'draws'],
+      [t('ca_wins'), report.wins, 'wins'], [t('ca_thanks'), report.thanks, 'thanks'],
+      [t('ca_entries'), report.lottery_entries, 'entries'], [t('ca_share_links'), report.shares.links, 'links'],
+      [t('ca_views'), report.shares.distinct_views, 'views'], [t('ca_onward'), report.shares.onward_shares, 'onward']]),
+    table([{ key: 'name', label: t('ca_prize_name'), render: (p) => p.name || p.prize_id },
+      { key: 'kind', label: t('ca_prize_kind'), render: (p) => (p.kind ? t('ca_kind_' + p.kind) : '') },
+      { key: 'wins', label: t('ca_wins'), class: 'num' }, { key: 'redeemed', label: t('ca_redeemed'), class: 'num' },
+      { key: 'stock', label: t('ca_stock'), class: 'num' }, { key: 'issued', label: t('ca_issued'), class: 'num' },
+      { key: 'stock_left', label: t('ca_stock_left'), class: 'num' }], prizes),
+    h('div', { class: 'charts' }, byPrize, bySource),
+    canEdit ? (campaign.prizes || []).filter((p) => p.kind === 'coupon')
+      .map((p) => codesUpload(base, p, () => detail(box, accountId, campaignId, canEdit))) : null,
+    lotteryView(report.lottery),
+    h('button', { type: 'button', class: 'secondary', id: 'campaign-refresh',
+      onclick: () => detail(box, accountId, campaignId, canEdit) }, t('refresh'))));
+  const names = prizes.map((p) => p.name || p.prize_id);
+  await chart(byPrize, { title: { text: t('ca_prizes'), left: 'center', textStyle: { fontSize: 14 } },
+    legend: { bottom: 0, data: [t('ca_wins'), t('ca_redeemed'), t('ca_stock_left')] },
+    xAxis: { type: 'category', data: names }, yAxis: { type: 'value', minInterval: 1 },
+    series: [['ca_wins', 'wins'], ['ca_redeemed', 'redeemed'], ['ca_stock_left', 'stock_left']].map(([label, k]) => ({
+      name: t(label), type: 'bar', data: prizes.map((p) => p[k] || 0) })) });
+  const sources = Object.entries(report.wins_by_source || {});
+  await chart(bySource, { title: { text: t('ca_by_source'), left: 'center', textStyle: { fontSize: 14 } },
+    tooltip: { trigger: 'item', formatter: (p) => `${escapeHtml(p.name)}: ${escapeHtml(p.value)}` },
+    series: [{ type: 'pie', radius: ['35%', '65%'],
+      data: [...sources.map(([k, v]) => ({ name: t('ca_src_' + k), value: v })), { name: t('ca_thanks'), value: report.thanks || 0 }]
+        .filter((d) => d.value > 0) }] });
+}
+
+function prizeRow(i) {
+  const row = {
+    id: h('input', { 'data-prize': 'prize_id', maxLength: 48, value: i === 0 ? 'p1' : '', pattern: '[a-z0-9_-]{1,48}' }),
+    name: h('input', { 'data-prize': 'name', maxLength: 100 }),
+    kind: h('select', { 'data-prize': 'kind' }, KINDS.map((k) => h('option', { value: k }, t('ca_kind_' + k)))),
+    probability: h('input', { 'data-prize': 'probability', type: 'number', min: 0, max: 1, step: 'any' }),
+    stock: h('input', { 'data-prize': 'stock', type: 'number', min: 0 }),
+  };
+  row.el = h('div', { class: 'form-grid prize-row', 'data-row': i }, field(t('ca_prize_id'), row.id),
+    field(t('ca_prize_name'), row.name), field(t('ca_prize_kind'), row.kind),
+    field(t('ca_probability'), row.probability), field(t('ca_stock'), row.stock));
+  return row;
+}
+
+// A datetime-local value read in China time (the campaign's default time zone), as ISO with its offset.
+const shanghai = (value) => (value ? `${value.length === 16 ? value + ':00' : value}+08:00` : null);
+
+function createForm(base, onCreated) {
+  const id = h('input', { id: 'ca-id', required: true, maxLength: 48, pattern: '[a-z0-9_-]{1,48}' });
+  const name = h('input', { id: 'ca-name', required: true, maxLength: 200 });
+  const starts = h('input', { id: 'ca-starts', type: 'datetime-local', required: true });
+  const ends = h('input', { id: 'ca-ends', type: 'datetime-local', required: true });
+  const status = h('select', { id: 'ca-status' }, ['draft', 'active'].map((s) => h('option', { value: s }, t('ca_status_' + s))));
+  const rows = [0, 1, 2].map(prizeRow);
+  const lotPrize = h('input', { id: 'ca-lottery-prize', maxLength: 48 });
+  const lotWinners = h('input', { id: 'ca-lottery-winners', type: 'number', min: 1 });
+  const said = h('div');
+  const submit = h('button', { type: 'submit', class: 'primary', id: 'ca-create' }, t('create'));
+  const form = h('form', { class: 'card', id: 'campaign-form', onsubmit: async (e) => {
+    e.preventDefault();
+    const prizes = rows.filter((r) => r.id.value.trim()).map((r) => {
+      const p = { prize_id: r.id.value.trim(), name: r.name.value || r.id.value, kind: r.kind.value,
+        probability: Number(r.probability.value || 0) };
+      if (r.stock.value !== '' && r.kind.value !== 'coupon') p.stock = Number(r.stock.value);
+      if (r.kind.value === 'points') p.points = 1;
+      return p;
+    });
+    const body = { campaign_id: id.value.trim(), name: name.value, starts_at: shanghai(starts.value),
+      ends_at: shanghai(ends.value), status: status.value, prizes };
+    if (lotPrize.value.trim()) body.lottery = { prize_id: lotPrize.value.trim(), winners: Number(lotWinners.value || 1) };
+    submit.disabled = true;
+    try {
+      const campaign = await api(base, { method: 'POST', body });
+      form.reset();
+      said.replaceChildren(notice('ok', t('ca_created')));
+      onCreated(campaign);
+    } catch (err) {
+      said.replaceChildren(errorBox(err));
+    } finally {
+      submit.disabled = false;
+    }
+  } },
+  h('h2', null, t('ca_new')),
+  h('div', { class: 'form-grid' }, field(t('ca_id'), id), field(t('ca_name'), name), field(t('ca_status'), status),
+    field(t('ca_starts'), starts), field(t('ca_ends'), ends)),
+  h('h3', null, t('ca_prizes')), rows.map((r) => r.el),
+  h('h3', null, t('ca_lottery')),
+  h('div', { class: 'form-grid' }, field(t('ca_lottery_prize'), lotPrize), field(t('ca_lottery_winners'), lotWinners)),
+  submit, said);
+  return form;
+}
+
+export default {
+  id: 'campaigns',
+  title: { zh: '营销活动', en: 'Campaigns' },
+  role: 'viewer',
+  async render(root, ctx) {
+    if (!ctx.account_id) { root.appendChild(notice('info', t('pick_account'))); return; }
+    const base = `/accounts/${enc(ctx.account_id)}/campaigns`;
+    const canEdit = ctx.allowed('operator');
+    const box = h('div', { id: 'campaign-box' });
+    const show = (cid) => detail(box, ctx.account_id, cid, canEdit).catch((err) => box.replaceChildren(errorBox(err)));
+    const columns = [
+      { key: 'campaign_id', label: t('ca_id') },
+      { key: 'name', label: t('ca_name') },
+      { key: 'status', label: t('ca_status'), render: (c) => t('ca_status_' + (c.status || 'draft')) },
+      { key: 'starts_at', label: t('ca_starts'), render: (c) => fmtTime(c.starts_at) },
+      { key: 'ends_at', label: t('ca_ends'), render: (c) => fmtTime(c.ends_at) },
+      { key: 'open', label: '', render: (c) => {
+        const b = h('button', { type: 'button', class: 'small secondary', 'data-open': c.campaign_id }, t('ca_open'));
+        b.addEventListener('click', () => show(c.campaign_id));
+        return b;
+      } },
+    ];
+    const list = pager((cursor) => api(base, { query: { limit: 20, cursor } }),
+      (items, container) => container.appendChild(table(columns, items)));
+    root.append(box, list);
+    if (canEdit) root.appendChild(createForm(base, (c) => { list.reload(); show(c.campaign_id); }));
+    if (ctx.params && ctx.params.campaign) show(ctx.params.campaign);
+    await list.ready;
+  },
+};
