@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ... import errors
 from ...domain import pushes as rules
+from ...domain.instants import answer_time
 from ...tenancy import Scope
 from . import quotas
 from .audience import Audience, Pairs
@@ -23,7 +23,7 @@ def view(push: dict) -> dict:
     tz = ZoneInfo(push["timezone"])
 
     def iso(t):
-        return datetime.fromtimestamp(t, tz).isoformat() if t is not None else None
+        return answer_time(t, tz)
 
     content = {k: v for k, v in push["content"].items() if k != "strategy"}
     status = push["status"]
