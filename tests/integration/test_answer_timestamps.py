@@ -13,7 +13,7 @@ from scrm.domain.instants import PATTERN, answer_time, is_answer_time
 from scrm.services import channels
 from scrm.tenancy import Scope
 
-TIMESTAMP_NAME = re.compile(r"(^at$|_at$)")
+TIMESTAMP_NAME = re.compile(r"(^at$|^since$|_at$)")
 
 
 def _properties(schema: dict, where: str):
@@ -55,6 +55,19 @@ def test_every_stored_shape_becomes_the_one_format(value):
     assert is_answer_time(answer_time(value))
 
 
+def test_nested_stored_times_become_the_one_format_and_nothing_else_changes():
+    from scrm.domain.instants import answer_times
+
+    doc = {"runs": [{"finished_at": 1_764_645_900, "sent": 3}], "history": [{"at": 1_764_645_900.5, "state": "x"}],
+           "relations": {"a|o": {"since": 1_764_645_900, "active": True}}, "format": 7, "flag_at": True,
+           "text_at": "as given"}
+    out = answer_times(doc)
+    stamp = "2025-12-02T11:25:00+08:00"
+    assert out["runs"] == [{"finished_at": stamp, "sent": 3}] and out["history"] == [{"at": stamp, "state": "x"}]
+    assert out["relations"]["a|o"] == {"since": stamp, "active": True}
+    assert (out["format"], out["flag_at"], out["text_at"]) == (7, True, "as given")
+
+
 def test_a_push_time_keeps_its_own_zone():
     from zoneinfo import ZoneInfo
 
@@ -93,7 +106,11 @@ def _stamps(value, where=""):
             yield from _stamps(v, f"{where}[{i}]")
 
 
-def test_real_answers_carry_the_one_format(api):
+def test_real_answers_carry_the_one_format(api, oa_account, sandbox):
+    from local.sandbox import SandboxClient
+    from scrm.services import events
+
+    SandboxClient(sandbox.url).oa_followers(oa_account.app_id, count=2)
     answers = {
         "account": api("GET", ""),
         "key": api("POST", "/keys", {"role": "read-only", "name": "t", "expires_in_days": 1}),
@@ -107,6 +124,12 @@ def test_real_answers_carry_the_one_format(api):
                                                            "weight": 1}]}),
     }
     answers["audit"] = api("GET", "/audit")
+    answers["preview"] = api("POST", f"/pushes/{answers['push']['push_id']}/preview")
+    answers["pushed"] = api("GET", f"/pushes/{answers['push']['push_id']}")
+    events.apply({"account_id": oa_account.account_id, "platform": "oa", "kind": "oa.subscribe", "dedupe_key": "k1",
+                  "event": {"FromUserName": "o-a", "CreateTime": 1_764_645_900, "Event": "subscribe",
+                            "EventKey": f"qrscene_{answers['channel']['scene']}"}})
+    answers["contact"] = api("GET", "/contacts?openid=o-a")
     found = {name: list(_stamps(body)) for name, body in answers.items()}
     assert all(found.values()), found
     bad = [(name, where, v) for name, stamps in found.items() for where, v in stamps if not is_answer_time(v)]
@@ -114,3 +137,5 @@ def test_real_answers_carry_the_one_format(api):
     assert answers["push"]["send_at"] == "2099-01-01T09:00:00+08:00"
     assert answers["campaign"]["starts_at"] == "2099-01-01T08:00:00+08:00"
     assert answers["campaign"]["ends_at"] == "2099-02-01T08:00:00+08:00"
+    assert answers["contact"]["touches"][0]["at"] == "2025-12-02T11:25:00+08:00"
+    assert {"preview", "contact"} <= {name for name, stamps in found.items() if stamps}

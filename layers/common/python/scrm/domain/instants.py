@@ -39,3 +39,18 @@ def answer_time(value, tz: tzinfo = CHINA) -> str | None:
 
 def is_answer_time(text) -> bool:
     return isinstance(text, str) and bool(_MATCH.match(text))
+
+
+def _is_stamp_key(key) -> bool:
+    return isinstance(key, str) and (key in ("at", "since") or key.endswith("_at"))
+
+
+def answer_times(value, tz: tzinfo = CHINA):
+    """`value` with every stored time under a key named `at`, `since` or `*_at`, however deep (a push's runs, a plan
+    item's history, a contact's touches), written as answer_time; everything else unchanged."""
+    if isinstance(value, dict):
+        return {k: answer_time(v, tz) if _is_stamp_key(k) and isinstance(v, int | float | datetime)
+                and not isinstance(v, bool) else answer_times(v, tz) for k, v in value.items()}
+    if isinstance(value, list):
+        return [answer_times(v, tz) for v in value]
+    return value

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ... import bootstrap
 from ...domain import reassignment as rules
-from ...domain.instants import answer_time
+from ...domain.instants import answer_time, answer_times
 from ...errors import NotFound
 from ...tenancy import Scope
 
@@ -31,7 +31,7 @@ def item_view(it: dict) -> dict:
             "takeover_userid": it.get("takeover_userid"), "tried": list(it.get("tried") or []),
             "errcode": it.get("errcode"), "reason": it.get("reason"),
             "submitted_at": answer_time(it.get("submitted_at")), "updated_at": answer_time(it.get("updated_at")),
-            "history": [dict(h) for h in it.get("history") or []]}
+            "history": answer_times([dict(h) for h in it.get("history") or []])}
 
 
 def customer_item_view(it: dict) -> dict:
