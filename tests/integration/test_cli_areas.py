@@ -10,6 +10,7 @@ import time
 from http.server import ThreadingHTTPServer
 
 import pytest
+import requests
 from click.testing import CliRunner
 
 from local.sandbox import SandboxClient
@@ -202,6 +203,8 @@ def test_sandbox_drain_asks_the_dispatcher(env):
         url = f"http://127.0.0.1:{server.server_address[1]}"
         assert run_json(oa, "sandbox", "--dispatcher-url", url, "drain") == {"drained": True}
         assert dispatcher.drained == 1
+        missing = requests.get(f"{url}/nope", timeout=10)
+        assert missing.status_code == 404 and missing.headers["Content-Type"] == "application/json; charset=utf-8"
     finally:
         server.shutdown()
         server.server_close()
