@@ -13,10 +13,17 @@ from chalice import ChaliceViewError, Response
 
 from scrm import errors
 
+JSON_MEDIA = "application/json; charset=utf-8"
+
+
+def json_text(body) -> str:
+    """Every JSON answer's text: Chinese as it is (UTF-8 on the wire), not `\\uXXXX` escapes."""
+    return json.dumps(body, ensure_ascii=False, default=str)
+
 
 def json_response(status: int, body, headers: dict | None = None) -> Response:
-    return Response(body=json.dumps(body, default=str), status_code=status,
-                    headers={"Content-Type": "application/json", **(headers or {})})
+    return Response(body=json_text(body), status_code=status,
+                    headers={"Content-Type": JSON_MEDIA, **(headers or {})})
 
 
 def error_for(exc: Exception, request_id: str | None = None, headers: dict | None = None) -> Response:

@@ -13,6 +13,7 @@ import json
 
 from chalice import Chalice
 
+from functions.answers import JSON_MEDIA, json_text
 from scrm import errors
 from scrm.observability import traced
 
@@ -34,9 +35,9 @@ def reshape(response: dict) -> dict:
     if not (isinstance(parsed, dict) and set(parsed) == {"Code", "Message"} and parsed["Code"] in CODES):
         return response
     message = parsed["Message"] if parsed["Code"] != "InternalServerError" else "internal error; see the logs"
-    headers = {**(response.get("headers") or {}), "Content-Type": "application/json"}
+    headers = {**(response.get("headers") or {}), "Content-Type": JSON_MEDIA}
     return {**response, "headers": headers,
-            "body": json.dumps({"error": {"code": CODES[parsed["Code"]], "message": message}})}
+            "body": json_text({"error": {"code": CODES[parsed["Code"]], "message": message}})}
 
 
 class ScrmChalice(Chalice):
@@ -64,9 +65,9 @@ def local_server(app, config, host: str, port: int):
             body = error.body or b""  # chalice local's two answers for a path no route matches
             if isinstance(error, ForbiddenError) and (b"Missing Authentication Token" in body
                                                       or b"Authorization header requires" in body):
-                headers = {**error.headers, "Content-Type": "application/json"}
+                headers = {**error.headers, "Content-Type": JSON_MEDIA}
                 headers.pop("x-amzn-ErrorType", None)
-                self._send_http_response(errors.NotFound.status, headers, json.dumps(UNKNOWN_ROUTE).encode())
+                self._send_http_response(errors.NotFound.status, headers, json_text(UNKNOWN_ROUTE).encode())
                 return
             super()._send_error_response(error)
 

@@ -196,9 +196,9 @@ def control_handler(dispatcher: Dispatcher):
     """A tiny HTTP control surface: POST /drain, POST /fire/<name>, GET /status."""
     class Handler(BaseHTTPRequestHandler):
         def _send(self, status, payload):
-            body = json.dumps(payload, default=str).encode()
+            body = json.dumps(payload, default=str, ensure_ascii=False).encode()  # readable as it is, like the API
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", "application/json; charset=utf-8")
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)

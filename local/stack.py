@@ -198,8 +198,24 @@ class LocalStack:
                   f"  curl -XPOST http://127.0.0.1:{self.control_port}/drain",
                   f"  curl -H 'Authorization: Bearer {self.info.get('demo-oa admin key', 'KEY')}' "
                   f"'{self.api_url}/accounts/demo-oa/contacts?openid=o-demo-1'",
+                  "", "The CLI (python -m scrm_cli --help; tables, or --json), in another shell:",
+                  *self.cli_exports(),
+                  "  python -m scrm_cli channels list demo-oa",
+                  "  python -m scrm_cli sandbox follow demo-oa --openid o-demo-2 && python -m scrm_cli sandbox drain",
                   "Ctrl-C stops everything.", ""]
         return "\n".join(lines)
+
+    def cli_exports(self) -> list[str]:
+        """The `export` lines the CLI reads (scrm_cli: SCRM_API_URL, SCRM_API_KEY, SCRM_SANDBOX_URL,
+        SCRM_DISPATCHER_URL): one key line per demo account, and the platform key's for registering accounts."""
+        lines = [f"  export SCRM_API_URL={self.api_url} SCRM_SANDBOX_URL={self.sandbox_url} "
+                 f"SCRM_DISPATCHER_URL=http://127.0.0.1:{self.control_port}"]
+        for account_id in ("demo-oa", "demo-wecom"):
+            if f"{account_id} admin key" in self.info:
+                lines.append(f"  export SCRM_API_KEY={self.info[f'{account_id} admin key']}   # {account_id} (admin)")
+        if "admin key" in self.info:
+            lines.append(f"  export SCRM_API_KEY={self.info['admin key']}   # platform: register accounts, keys")
+        return lines
 
 
 def main(argv=None) -> None:

@@ -13,7 +13,10 @@
 platform admin key straight to the `admin_keys` table (the API cannot create platform keys), list or revoke platform
 keys, and list or redrive the dead-letter queues (`dlq list [--queue events] [--peek 5]`, `dlq redrive [--queue
 events] [--max N]`).
-Output is JSON; errors print the API's error and exit with status 1.
+Every area of the admin API has its commands (channels, stats, replies, pushes, campaigns, reassignment; each in
+its own module) and `sandbox` drives the local stack's WeChat sandbox (docs/sandbox.md).
+Output is a readable table; `--json` (anywhere on the line) prints JSON for scripts. Errors print the API's error
+and exit with status 1.
 """
 
 from __future__ import annotations
@@ -21,84 +24,34 @@ from __future__ import annotations
 import json
 import os
 import sys
-import uuid
 from pathlib import Path
 
 import click
-import requests
+
+from scrm_cli.client import Api, ApiError, out, secret_value  # noqa: E402,F401  (re-exported)
 
 
-class ApiError(click.ClickException):
-    def __init__(self, status: int, body):
-        err = body.get("error", {}) if isinstance(body, dict) else {}
-        msg = f"HTTP {status}: {err.get('code', 'error')}: {err.get('message', body)}"
-        if err.get("field"):
-            msg += f" (field: {err['field']})"
-        super().__init__(msg)
-        self.status, self.body = status, body
+class Root(click.Group):
+    """The `scrm` group: `--json` is taken anywhere on the line (`scrm channels list shop-oa --json`), since
+    a script writer adds it last; an argument after `--` stays an argument."""
+
+    def parse_args(self, ctx, args):
+        end = args.index("--") if "--" in args else len(args)
+        if "--json" in args[:end]:
+            ctx.meta["scrm.json"] = True
+            args = [a for a in args[:end] if a != "--json"] + args[end:]
+        return super().parse_args(ctx, args)
 
 
-class Api:
-    def __init__(self, base_url: str, key: str | None, session: requests.Session | None = None, timeout=30.0):
-        self.base_url = base_url.rstrip("/")
-        self.key = key
-        self.session = session or requests.Session()
-        self.timeout = timeout
-
-    def request(self, method: str, path: str, body=None, params=None, idempotent: bool = False):
-        if not self.key:
-            raise click.UsageError("no API key: pass --key or set SCRM_API_KEY")
-        headers = {"Authorization": f"Bearer {self.key}"}
-        if idempotent:
-            headers["Idempotency-Key"] = str(uuid.uuid4())
-        attempts = 2 if idempotent or method == "GET" else 1  # a retry is safe only then
-        for attempt in range(attempts):
-            try:
-                res = self.session.request(method, f"{self.base_url}{path}", json=body, params=params,
-                                           headers=headers, timeout=self.timeout)
-                break
-            except requests.ConnectionError as exc:
-                if attempt == attempts - 1:
-                    raise click.ClickException(f"cannot reach {self.base_url}: {exc}") from None
-        try:
-            data = res.json()
-        except ValueError:
-            data = {"error": {"code": "not_json", "message": res.text[:300]}}
-        if res.status_code >= 400:
-            raise ApiError(res.status_code, data)
-        return data
-
-    def pages(self, path: str, params: dict | None = None, everything: bool = False):
-        params = dict(params or {})
-        while True:
-            page = self.request("GET", path, params=params)
-            yield from page["items"]
-            if not everything or not page.get("next_cursor"):
-                return
-            params["cursor"] = page["next_cursor"]
-
-
-def out(data) -> None:
-    click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
-    if isinstance(data, dict) and isinstance(data.get("secrets_withheld"), dict):
-        # a retried create got the stored first response: its secrets were shown once and are stored nowhere
-        click.echo(data["secrets_withheld"].get("message", ""), err=True)
-
-
-def secret_value(value: str | None, prompt: str) -> str | None:
-    """`-` reads the value from stdin, so secrets stay out of shell history."""
-    if value == "-":
-        return sys.stdin.readline().strip()
-    return value
-
-
-@click.group()
+@click.group(cls=Root)
 @click.option("--url", envvar="SCRM_API_URL", default="http://127.0.0.1:8000", show_default=True,
               help="admin API base URL (env SCRM_API_URL)")
 @click.option("--key", envvar="SCRM_API_KEY", help="API key (env SCRM_API_KEY)")
+@click.option("--json", "as_json", is_flag=True, help="print JSON (every field) instead of tables; for scripts")
 @click.pass_context
-def cli(ctx, url, key):
-    """Operate the WeChat SCRM through its admin API."""
+def cli(ctx, url, key, as_json):
+    """Operate the WeChat SCRM through its admin API. Answers print as tables; --json prints them as JSON."""
+    ctx.meta["scrm.json"] = ctx.meta.get("scrm.json") or as_json
     ctx.obj = ctx.obj or Api(url, key)
     if isinstance(ctx.obj, Api) and ctx.obj.key is None:
         ctx.obj.key = key
@@ -443,9 +396,14 @@ def _use_layer(stage: str | None) -> None:
         os.environ["SCRM_STAGE"] = stage
 
 
+from scrm_cli.channels import channels, stats  # noqa: E402  (each area in its own module)
+from scrm_cli.engagement import campaigns, pushes, replies  # noqa: E402
+from scrm_cli.reassignment import reassignment  # noqa: E402
+from scrm_cli.sandbox import sandbox  # noqa: E402
 from scrm_cli.smoke import smoke  # noqa: E402  (post-deploy check; its own module)
 
-cli.add_command(smoke)
+for command in (channels, stats, replies, pushes, campaigns, reassignment, sandbox, smoke):
+    cli.add_command(command)
 
 if __name__ == "__main__":
     cli(prog_name="scrm")

@@ -34,13 +34,13 @@ def test_cli_against_the_stack(stack):
     from scrm_cli.main import cli
 
     runner = CliRunner()
-    base = ["--url", stack.api, "--key", stack.info["admin key"]]
+    base = ["--url", stack.api, "--key", stack.info["admin key"], "--json"]
     created = runner.invoke(cli, [*base, "accounts", "create", "--id", "e2e-corp", "--kind", "wecom", "--app-id",
                                   "ww00000000e2e001", "--name", "E2E corp", "--app-secret", "corpsecret123456"])
     assert created.exit_code == 0, created.output
     assert json.loads(created.stdout)["setup"]["callback_url"] == f"{stack.api}/wechat/wecom/e2e-corp"
     key = json.loads(runner.invoke(cli, [*base, "keys", "create", "e2e-corp", "--role", "read-only"]).stdout)
-    shown = runner.invoke(cli, ["--url", stack.api, "--key", key["key"], "accounts", "show", "e2e-corp"])
+    shown = runner.invoke(cli, ["--url", stack.api, "--key", key["key"], "--json", "accounts", "show", "e2e-corp"])
     assert shown.exit_code == 0 and json.loads(shown.stdout)["kind"] == "wecom"
     denied = runner.invoke(cli, ["--url", stack.api, "--key", key["key"], "keys", "list", "e2e-corp"])
     assert denied.exit_code == 1 and "HTTP 403" in denied.stderr

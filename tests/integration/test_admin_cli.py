@@ -25,8 +25,9 @@ def cli_env(aws):
 def run(url: str, key: str, *args, input=None):
     from scrm_cli.main import cli
 
-    result = CliRunner().invoke(cli, ["--url", url, "--key", key, *args], input=input, catch_exceptions=False)
-    # stdout is the JSON; stderr has the error (and, here, the local server's access log)
+    result = CliRunner().invoke(cli, ["--url", url, "--key", key, "--json", *args], input=input,
+                                catch_exceptions=False)
+    # stdout is the JSON (--json); stderr has the error (and, here, the local server's access log)
     return result.exit_code, result.stdout if result.exit_code == 0 else result.stderr
 
 
@@ -91,14 +92,14 @@ def test_bootstrap_and_platform_keys_are_direct(aws):
     from scrm_cli.main import cli
 
     runner = CliRunner()
-    result = runner.invoke(cli, ["bootstrap", "--name", "ops"])
+    result = runner.invoke(cli, ["--json", "bootstrap", "--name", "ops"])
     assert result.exit_code == 0, result.output
     first = json.loads(result.stdout)
     assert first["key"].startswith("scrm._platform.")
     again = runner.invoke(cli, ["bootstrap"])
     assert again.exit_code == 1 and "active platform keys exist" in again.output
-    listed = json.loads(runner.invoke(cli, ["platform-keys"]).stdout)
+    listed = json.loads(runner.invoke(cli, ["platform-keys", "--json"]).stdout)
     assert [k["key_id"] for k in listed] == [first["key_id"]]
-    revoked = runner.invoke(cli, ["platform-keys", "--revoke", first["key_id"]])
+    revoked = runner.invoke(cli, ["--json", "platform-keys", "--revoke", first["key_id"]])
     assert json.loads(revoked.stdout)["status"] == "revoked"
     assert runner.invoke(cli, ["bootstrap"]).exit_code == 0

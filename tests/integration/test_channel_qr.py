@@ -78,7 +78,7 @@ def test_unreachable_wecom_image_is_a_clear_json_error(wecom_api, way, sandbox):
 
     SandboxClient(sandbox.url).fault("qr", errcode=-1, platform="wecom", times=1)
     r = wecom_api("GET", f"/channels/{way['channel_id']}/qrcode?format=png")
-    assert r.status_code == 503 and r.headers["Content-Type"] == "application/json"
+    assert r.status_code == 503 and r.headers["Content-Type"] == "application/json; charset=utf-8"
     err = r.json_body["error"]
     assert err["code"] == "wechat_unavailable" and "HTTP 503" in err["message"]
     assert wecom_api("GET", f"/channels/{way['channel_id']}/qrcode?format=png").status_code == 200  # it recovers

@@ -105,8 +105,9 @@ def test_stats_and_csv_through_the_api(api, oa_account):
     assert (row["new_follows"], row["unfollows"], row["net_growth"], row["lost_d1"]) == (3, 1, 2, 1)
     assert [g for g in body["groups"] if g["group"] == "ads"][0]["new_follows"] == 3
     csv = api("GET", "/channel-stats.csv")
-    assert csv.status_code == 200 and csv.headers["Content-Type"].startswith("text/csv")
-    lines = csv.body.decode().splitlines()
+    assert csv.status_code == 200 and csv.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert csv.body.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+    lines = csv.body.decode("utf-8-sig").splitlines()
     assert lines[0].startswith("day,channel_id,name,group,scans")
     assert any("'=Formula" in line for line in lines)  # no spreadsheet formula injection
     contact = api("GET", "/contacts?openid=o-b").json_body

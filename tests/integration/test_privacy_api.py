@@ -111,7 +111,7 @@ def test_cli_exports_and_erases(aws):
     seed()
     with served(app) as url:
         def run(*args, input=None):
-            r = CliRunner().invoke(cli, ["--url", url, "--key", api.key(A), "privacy", *args], input=input,
+            r = CliRunner().invoke(cli, ["--url", url, "--key", api.key(A), "--json", "privacy", *args], input=input,
                                    catch_exceptions=False)
             return r.exit_code, r.stdout if r.exit_code == 0 else r.stderr
 

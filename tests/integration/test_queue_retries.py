@@ -162,10 +162,10 @@ def test_cli_dlq_list_and_redrive(aws):
 
     _dead_letter(_event("test.counted", "k-cli"))
     runner = CliRunner()
-    listed = runner.invoke(cli, ["dlq", "list", "--queue", "events"])
+    listed = runner.invoke(cli, ["--json", "dlq", "list", "--queue", "events"])
     assert listed.exit_code == 0, listed.output
     assert json.loads(listed.stdout)[0]["messages"] == 1
-    moved = runner.invoke(cli, ["dlq", "redrive", "--queue", "events"])
+    moved = runner.invoke(cli, ["--json", "dlq", "redrive", "--queue", "events"])
     assert moved.exit_code == 0 and json.loads(moved.stdout) == [{"queue": "events", "moved": 1, "send_failed": 0}]
     bad = runner.invoke(cli, ["dlq", "redrive", "--queue", "nope"])
     assert bad.exit_code == 1 and "queue must be one of" in bad.output

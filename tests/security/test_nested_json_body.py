@@ -35,7 +35,7 @@ def client(aws):
 
 
 def _error(r):
-    assert r.headers["Content-Type"] == "application/json"
+    assert r.headers["Content-Type"] == "application/json; charset=utf-8"
     assert "Traceback" not in r.body.decode() and set(r.json_body) == {"error"}
     return r.json_body["error"]
 

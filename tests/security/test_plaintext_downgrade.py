@@ -98,7 +98,7 @@ def test_cli_mode_command_shows_and_sets_the_mode(aws):
     key = api.key("acct-a", "admin")
     with served(app) as url:
         def run(*args):
-            return CliRunner().invoke(cli, ["--url", url, "--key", key, *args])
+            return CliRunner().invoke(cli, ["--url", url, "--key", key, "--json", *args])
 
         shown = run("accounts", "mode", "acct-a")
         assert shown.exit_code == 0 and '"message_mode": "safe"' in shown.stdout

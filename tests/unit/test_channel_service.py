@@ -13,6 +13,7 @@ import pytest
 from scrm import bootstrap
 from scrm.domain import attribution as rules
 from scrm.domain.channels import DIRECT, day_of
+from scrm.domain.instants import answer_time
 from scrm.errors import Conflict, Forbidden, NotFound
 from scrm.services import channels
 from scrm.services.channels import attribution, common, stats, tagging
@@ -94,12 +95,13 @@ def subscribe(scene: str | None, openid: str, t: float, key: str | None = None) 
 def test_create_update_archive_a_channel(world):
     scope = Scope.system(OA)
     ch = channels.create_channel(scope, OA, poster(tags=[101]), now=NOW)
-    assert (ch["status"], ch["ticket"], ch["expires_at"], ch["tags"]) == ("active", "T1", int(NOW) + 86400, [101])
+    assert (ch["status"], ch["ticket"], ch["expires_at"], ch["tags"]) == ("active", "T1", answer_time(int(NOW) + 86400),
+                                                                           [101])
     assert channels.resolve(OA, "sc", ch["scene"]) == ch["channel_id"]
     changed = channels.update_channel(scope, OA, ch["channel_id"], {"name": "Poster B"}, now=NOW + 60)
     assert changed["name"] == "Poster B" and world.store.get_channel(scope, OA, ch["channel_id"])["version"] == 2
     renewed = channels.renew_qrcode(scope, OA, ch["channel_id"], now=NOW + 120)
-    assert renewed["ticket"] == "T2" and renewed["expires_at"] == int(NOW) + 120 + 86400
+    assert renewed["ticket"] == "T2" and renewed["expires_at"] == answer_time(int(NOW) + 120 + 86400)
     assert channels.archive_channel(scope, OA, ch["channel_id"])["status"] == "archived"
     assert channels.archive_channel(scope, OA, ch["channel_id"])["status"] == "archived"  # twice is harmless
     with pytest.raises(Conflict):

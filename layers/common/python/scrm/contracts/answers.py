@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, RootModel, create_model
 
+from ..domain.instants import PATTERN as INSTANT_PATTERN
 from . import Answer as _Answer
 from .edge_bodies import ReassignmentPolicy  # noqa: F401  (the policy's answer is the policy)
 from .replies import ReplyContent, WelcomeSettings  # noqa: F401
@@ -23,6 +24,12 @@ class Answer(_Answer):
     """Base of the answers here: a field's docstring is its description in the document."""
 
     model_config = ConfigDict(use_attribute_docstrings=True)
+
+
+# Every point in time an answer carries (scrm/domain/instants.py): ISO 8601 to the second with a numeric offset,
+# +08:00 (China Standard Time), or the push's own timezone for a push's times.
+Instant = Annotated[str, Field(pattern=INSTANT_PATTERN, json_schema_extra={"format": "date-time"},
+                               examples=["2026-12-02T11:25:00+08:00"])]
 
 
 class FieldError(Answer):
@@ -82,9 +89,9 @@ class ReassignmentPlan(Answer):
     takeovers: list[str] | None = None
     status: Literal["running", "done"]
     counts: dict[str, int]
-    created_at: int | None = None
-    updated_at: int | None = None
-    finished_at: int | None = None
+    created_at: Instant | None = None
+    updated_at: Instant | None = None
+    finished_at: Instant | None = None
     rounds: int | None = None
     error: str | None = None
     notices: list[dict[str, Any]] | None = None
@@ -100,8 +107,8 @@ class ReassignmentItem(Answer):
     tried: list[str] | None = None
     errcode: int | None = None
     reason: str | None = None
-    submitted_at: int | None = None
-    updated_at: int | None = None
+    submitted_at: Instant | None = None
+    updated_at: Instant | None = None
     history: list[dict[str, Any]] | None = None
 
 
@@ -168,13 +175,13 @@ class NotifyView(Answer):
 class CampaignConfig(Answer):
     campaign_id: Annotated[str | None, Field(pattern="^[a-z0-9][a-z0-9_-]{0,47}$")] = None
     name: Annotated[str, Field(max_length=200)]
-    starts_at: Any
+    starts_at: Instant
     """
-    ISO-8601 with timezone, or epoch seconds
+    on PUT also epoch seconds, or ISO 8601 with any offset
     """
-    ends_at: Any
+    ends_at: Instant
     """
-    ISO-8601 with timezone, or epoch seconds
+    on PUT also epoch seconds, or ISO 8601 with any offset
     """
     status: Literal["draft", "active", "paused", "ended"] | None = None
     tz_minutes: int | None = None
@@ -252,8 +259,8 @@ class Account(Answer):
     status: Literal["active", "disabled"]
     options: dict[str, Any] | None = None
     callback_url: str
-    created_at: str | None = None
-    updated_at: str | None = None
+    created_at: Instant | None = None
+    updated_at: Instant | None = None
     secrets: Secrets
     """
     masked (last characters only)
@@ -315,10 +322,10 @@ class Key(Answer):
     role: Literal["read-only", "operator", "admin"]
     name: str | None = None
     status: Literal["active", "revoked", "expired"]
-    created_at: str
+    created_at: Instant
     created_by: str | None = None
-    expires_at: str | None = None
-    revoked_at: str | None = None
+    expires_at: Instant | None = None
+    revoked_at: Instant | None = None
 
 
 class KeyWithSecret(Key):
@@ -330,7 +337,7 @@ class KeyWithSecret(Key):
 
 
 class AuditLogEntry(Answer):
-    at: str
+    at: Instant
     key_id: str
     action: str
     object: str
@@ -354,7 +361,7 @@ class ReplyRule(Answer):
     priority: int
     enabled: bool
     name: str | None = None
-    updated_at: str | None = None
+    updated_at: Instant | None = None
     refused_keywords: list[RefusedKeyword] | None = None
     """
     Only on regex rules stored before rules ran in RE2: the keywords RE2 will not run (they never match; the
@@ -465,11 +472,11 @@ class Push(Answer):
     strategy: str | None = None
     content: dict[str, Any]
     audience: dict[str, Any]
-    send_at: str
+    send_at: Instant
     timezone: str
     recurrence: dict[str, Any] | None = None
     run_no: int | None = None
-    next_run_at: str | None = None
+    next_run_at: Instant | None = None
     preview: PushPreview | None = None
     runs: list[dict[str, Any]] | None = None
     """
@@ -478,7 +485,7 @@ class Push(Answer):
     """
     current_run: dict[str, Any] | None = None
     last_error: str | None = None
-    created_at: str | None = None
+    created_at: Instant | None = None
     created_by: str | None = None
 
 
@@ -487,7 +494,7 @@ class Segment(Answer):
     account_id: str | None = None
     name: str
     audience: dict[str, Any]
-    created_at: float | None = None
+    created_at: Instant | None = None
 
 
 class WelcomeLinkView(Answer):
@@ -532,7 +539,7 @@ class Channel(Answer):
     """
     the content of the OA QR code
     """
-    expires_at: float | None = None
+    expires_at: Instant | None = None
     config_id: str | None = None
     qr_code: str | None = None
     """
@@ -542,8 +549,9 @@ class Channel(Answer):
     """
     staff currently on the contact way
     """
-    created_at: str | None = None
-    updated_at: str | None = None
+    created_at: Instant | None = None
+    updated_at: Instant | None = None
+    users_updated_at: Instant | None = None
 
 
 class ChannelStatsRow(Answer):
@@ -634,7 +642,7 @@ class ExportPersonAnswer(Answer):
     """
     table name -> the person's items in it
     """
-    exported_at: int | None = None
+    exported_at: Instant | None = None
 
 
 class ErasePersonAnswer(Answer):
@@ -642,7 +650,7 @@ class ErasePersonAnswer(Answer):
     erased: dict[str, int]
     items: int
     identifiers: int | None = None
-    erased_at: int | None = None
+    erased_at: Instant | None = None
 
 
 class MatchedRule(Answer):
@@ -689,7 +697,7 @@ class UploadCodesAnswer(Answer):
 
 class IssueLinkAnswer(Answer):
     token: str
-    expires_at: int
+    expires_at: Instant
     path: Annotated[str, Field(pattern="^/u/[^/?#]+/campaigns/[^/?#]+#t=")]
     """
     the campaign page route, GET /u/{account_id}/campaigns/{campaign_id}, with the token in the fragment
@@ -715,8 +723,8 @@ class CampaignPageAnswer(Answer):
     campaign_id: str
     name: str
     status: str
-    starts_at: str
-    ends_at: str
+    starts_at: Instant
+    ends_at: Instant
     prizes: list[dict[str, Any]]
     lottery: dict[str, Any] | None = None
     """
@@ -734,7 +742,7 @@ class SharePageAnswer(Answer):
 class UserOauthAnswer(Answer):
     openid: str
     token: str
-    expires_at: int
+    expires_at: Instant
 
 
 class UserEnterAnswer(Answer):

@@ -14,6 +14,7 @@ from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute
 from pynamodb.exceptions import DeleteError
 from pynamodb.models import Model
 
+from ..domain.instants import answer_time
 from ..tenancy import Scope
 from .registry import table
 
@@ -40,8 +41,7 @@ class ReplyRuleRecord(Model):
     def as_rule(self) -> dict:
         return {"rule_id": self.item_id[len(RULE):], "match": self.match, "keywords": list(self.keywords or []),
                 "priority": int(self.priority or 0), "enabled": bool(self.enabled), "name": self.name or "",
-                "reply": json.loads(self.content), "updated_at": self.updated_at.isoformat() if self.updated_at
-                else None}
+                "reply": json.loads(self.content), "updated_at": answer_time(self.updated_at)}
 
 
 def load_all(scope: Scope, account_id: str) -> list[ReplyRuleRecord]:

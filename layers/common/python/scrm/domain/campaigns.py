@@ -7,7 +7,7 @@ and the data layer makes the decision exact (conditional writes in one transacti
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from pydantic_core import PydanticCustomError
 
@@ -23,6 +23,7 @@ from ..contracts.campaigns import (  # noqa: F401 (the campaign rules' names, re
 )
 from ..contracts.fields import epoch_seconds
 from ..errors import ValidationError
+from .instants import answer_time
 
 # Reasons a draw or entry is refused; the user-facing API returns them as error codes.
 OUTSIDE_WINDOW = "outside_window"
@@ -129,7 +130,7 @@ class Campaign:
 
 
 def iso(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, UTC).isoformat().replace("+00:00", "Z")
+    return answer_time(epoch)
 
 
 def parse_time(value, name: str) -> int:

@@ -15,6 +15,7 @@ from ..contracts import parse
 from ..data import accounts as records
 from ..data import callback_claims
 from ..domain import account_options
+from ..domain.instants import answer_time
 from ..errors import ConfigError, Conflict, Forbidden, ValidationError
 from ..tenancy import Scope
 from .admin_requests import ShownOnce
@@ -43,8 +44,7 @@ def view(rec, base_url: str, secrets: dict | None = None) -> dict:
             "original_id": rec.original_id, "account_type": rec.account_type, "status": rec.status,
             "message_mode": rec.message_mode or "safe",
             "options": _plain(rec.options), "callback_url": callback_url(base_url, rec.kind, rec.account_id),
-            "created_at": rec.created_at.isoformat() if rec.created_at else None,
-            "updated_at": rec.updated_at.isoformat() if rec.updated_at else None,
+            "created_at": answer_time(rec.created_at), "updated_at": answer_time(rec.updated_at),
             "secrets": {n: mask(secrets.get(n)) for n in accounts.SECRET_NAMES}}
 
 

@@ -21,6 +21,7 @@ from ..contracts import parse
 from ..data import admin_keys
 from ..data.accounts import status_of
 from ..data.admin_keys import AdminKeyRecord
+from ..domain.instants import answer_time
 from ..errors import KeyOfDisabledAccount, ScrmError, Unauthorized, ValidationError
 from ..tenancy import Scope
 
@@ -118,9 +119,8 @@ def issue(scope: Scope, account_id: str, *, role: str, name: str = "", expires_i
 
 def view(rec) -> dict:
     return {"key_id": rec.key_id, "account_id": rec.account_id, "role": rec.role, "name": rec.name,
-            "status": rec.status(), "created_at": rec.created_at.isoformat(), "created_by": rec.created_by,
-            "expires_at": rec.expires_at.isoformat() if rec.expires_at else None,
-            "revoked_at": rec.revoked_at.isoformat() if rec.revoked_at else None}
+            "status": rec.status(), "created_at": answer_time(rec.created_at), "created_by": rec.created_by,
+            "expires_at": answer_time(rec.expires_at), "revoked_at": answer_time(rec.revoked_at)}
 
 
 def list_keys(scope: Scope, account_id: str, *, limit: int, start: dict | None = None):

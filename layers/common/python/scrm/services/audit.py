@@ -4,6 +4,7 @@ them back per account."""
 from __future__ import annotations
 
 from ..data import audit_log
+from ..domain.instants import answer_time
 from ..observability import logger
 from ..tenancy import Scope
 
@@ -22,7 +23,7 @@ def record(account_id: str | None, *, key_id: str, action: str, object: str, out
 
 
 def view(entry) -> dict:
-    return {"at": entry.at.isoformat(), "key_id": entry.key_id, "action": entry.action, "object": entry.object,
+    return {"at": answer_time(entry.at), "key_id": entry.key_id, "action": entry.action, "object": entry.object,
             "method": entry.method, "outcome": entry.outcome, "status": int(entry.status or 0),
             "detail": entry.detail, "request_id": entry.request_id}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ... import accounts, bootstrap, secrets
 from ...domain import lottery, user_tokens
+from ...domain.instants import answer_time
 from ...errors import AccountDisabled, UnknownAccount, ValidationError
 from ...tenancy import Scope
 from .common import DrawRefused, _now, campaign_path, load
@@ -78,7 +79,7 @@ def issue_user_token(account_id: str, openid: str, *, kind: str = "oauth", campa
                                   kind=kind, campaign_id=campaign_id)
     except ValueError as exc:
         raise ValidationError(str(exc), field="ttl") from None
-    return {"token": token, "expires_at": int(_now(now)) + ttl}
+    return {"token": token, "expires_at": answer_time(int(_now(now)) + ttl)}
 
 
 def issue_link(scope: Scope, account_id: str, campaign_id: str, openid: str, ttl: int | None = None,

@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime
 
 from ...domain import channels as rules
+from ...domain.instants import answer_time
 from ...errors import Conflict, ValidationError, WeChatError
 from ...stores.channels.base import new_channel
 from ...tenancy import Scope
@@ -18,13 +19,12 @@ from .rotation import adds_today, refresh_contact_way
 def view(channel: dict) -> dict:
     c = channel
     out = {"channel_id": c["channel_id"], "status": c["status"], **c["definition"], "scene": c["scene"],
-           "created_at": c["created_at"].isoformat() if c["created_at"] else None,
-           "updated_at": c["updated_at"].isoformat() if c["updated_at"] else None}
+           "created_at": answer_time(c["created_at"]), "updated_at": answer_time(c["updated_at"])}
     if c["kind"] == "oa_qr":
-        out.update(ticket=c["ticket"], url=c["url"], expires_at=c["expires_at"])
+        out.update(ticket=c["ticket"], url=c["url"], expires_at=answer_time(c["expires_at"]))
     else:
         out.update(state=c["scene"], config_id=c["config_id"], qr_code=c["qr_code"], users=list(c["users"] or []),
-                   users_updated_at=c["users_updated_at"])
+                   users_updated_at=answer_time(c["users_updated_at"]))
     return out
 
 

@@ -18,6 +18,7 @@ import time
 from ... import bootstrap
 from ...domain import attribution as rules
 from ...domain.channels import DIRECT, UNKNOWN, day_of, parse_event_key
+from ...domain.instants import answer_times
 from ...errors import NotFound, ValidationError, WeChatBusy, WeChatError, WeChatRateLimited, WeChatUnavailable
 from ...tenancy import Scope
 from ..events import on
@@ -212,9 +213,10 @@ def find_contact(scope, account_id: str, *, openid: str | None = None, external_
         raise NotFound("no contact with that identity")
     touches = contact["touches"]
     summary = rules.summary(touches)
-    return {"contact_id": contact["contact_id"], "unionid": contact["unionid"], "identities": contact["identities"],
+    return answer_times({"contact_id": contact["contact_id"], "unionid": contact["unionid"],
+                         "identities": contact["identities"],
             "first_touch": summary["first_touch"], "last_touch": summary["last_touch"],
             "relations": summary["relations"],
             "touches": [{"kind": t["k"], "at": t["t"], "account_id": t["a"], "channel": t["c"],
                          **({"staff": t["u"]} if t.get("u") else {}), **({"scene": t["sc"]} if t.get("sc") else {})}
-                        for t in sorted(touches, key=lambda t: t["t"])]}
+                        for t in sorted(touches, key=lambda t: t["t"])]})

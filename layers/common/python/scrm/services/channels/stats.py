@@ -151,6 +151,9 @@ def _totals(rows: list[tuple[str, dict]], today: str) -> dict:
     return out
 
 
+# The CSV documents start with a UTF-8 byte order mark: Excel on Windows reads a CSV without one in the
+# system's code page (GBK), and 门店导购 comes out garbled. Python reads it back with encoding="utf-8-sig".
+CSV_BOM = "\ufeff"
 CSV_COLUMNS = ("day", "channel_id", "name", "group", *METRICS[:6], "net_growth", "joins",
                "still_following_d1", "still_following_d7", "still_following_d30")
 
@@ -163,6 +166,7 @@ def report_csv_page(scope: Scope, account_id: str, query: dict, now: float, *, l
                     start: dict | None = None) -> tuple[str, dict | None]:
     data, last = report_page(scope, account_id, query, now, limit=limit, start=start)
     buf = io.StringIO()
+    buf.write(CSV_BOM)
     writer = csv.writer(buf, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for row in data["days"]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from ...data import erasures
+from ...domain.instants import answer_time
 from ...tenancy import Scope
 from . import stored
 from .person import Person, identify
@@ -20,7 +21,7 @@ def export(scope: Scope, account_id: str, identity: dict) -> dict:
     person = _identify(scope, account_id, identity)
     tables = {name: items for name, fn in TABLES.items() if (items := fn(scope, person, False))}
     return {"account_id": account_id, "identifiers": _identifiers(person), "tables": tables,
-            "exported_at": int(time.time())}
+            "exported_at": answer_time(time.time())}
 
 
 def erase(scope: Scope, account_id: str, identity: dict, clock=time.time) -> dict:
@@ -31,7 +32,7 @@ def erase(scope: Scope, account_id: str, identity: dict, clock=time.time) -> dic
         erasures.record(scope, account_id, kind, value, at)
     counts = {name: n for name, fn in TABLES.items() if (n := len(fn(scope, person, True)))}
     return {"account_id": account_id, "erased": counts, "items": sum(counts.values()),
-            "identifiers": len(person.identities()), "erased_at": int(at)}
+            "identifiers": len(person.identities()), "erased_at": answer_time(at)}
 
 
 def _identifiers(person: Person) -> dict:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ... import errors
 from ...domain import pushes as rules
+from ...domain.instants import answer_time, answer_times
 from ...tenancy import Scope
 from . import quotas
 from .audience import Audience, Pairs
@@ -23,7 +23,7 @@ def view(push: dict) -> dict:
     tz = ZoneInfo(push["timezone"])
 
     def iso(t):
-        return datetime.fromtimestamp(t, tz).isoformat() if t is not None else None
+        return answer_time(t, tz)
 
     content = {k: v for k, v in push["content"].items() if k != "strategy"}
     status = push["status"]
@@ -33,7 +33,8 @@ def view(push: dict) -> dict:
             "send_at": iso(push["send_at"]), "timezone": push["timezone"], "recurrence": push.get("recurrence"),
             "run_no": push["run_no"],
             "next_run_at": iso(push["next_run_at"]) if status in ("draft", "scheduled", "running") else None,
-            "preview": push.get("preview"), "runs": push.get("runs") or [], "last_error": push.get("last_error"),
+            "preview": answer_times(push.get("preview"), tz), "runs": answer_times(push.get("runs") or [], tz),
+            "last_error": push.get("last_error"),
             "created_at": iso(push["created_at"]), "created_by": push.get("created_by")}
 
 
@@ -122,7 +123,7 @@ class PushAdmin:
         pairs = self.audience.nonempty(scope, account, push["audience"], spec["strategy"], push_id, left_out)
         preview = self._preview(account, spec, pairs, left_out)
         self.store.update_push(account_id, push_id, {"preview": preview, "updated_at": self.deps.clock()})
-        return preview
+        return answer_times(preview, ZoneInfo(push["timezone"]))
 
     # ---- create, confirm, cancel
     def create(self, scope: Scope, account_id: str, body: dict, created_by: str | None = None) -> dict:
@@ -191,8 +192,9 @@ class PushAdmin:
         push = self._get(scope, account_id, push_id)
         out = view(push)
         if push["status"] == "running" or push.get("run_phase"):
-            out["current_run"] = {"run_no": push["run_no"], "phase": push.get("run_phase"),
-                                  **rules.summarise(self.store.list_batches(account_id, push_id, push["run_no"]))}
+            batches = self.store.list_batches(account_id, push_id, push["run_no"])
+            out["current_run"] = answer_times({"run_no": push["run_no"], "phase": push.get("run_phase"),
+                                               **rules.summarise(batches)}, ZoneInfo(push["timezone"]))
         return out
 
     def batches(self, scope: Scope, account_id: str, push_id: str, run_no: int | None = None) -> list[dict]:
@@ -202,7 +204,8 @@ class PushAdmin:
     def batches_page(self, scope: Scope, account_id: str, push_id: str, run_no: int | None = None, *,
                      limit: int = 50, start: dict | None = None) -> tuple[list[dict], dict | None]:
         push = self._get(scope, account_id, push_id)
-        return self.store.page_batches(account_id, push_id, run_no or push["run_no"], limit, start)
+        rows, last = self.store.page_batches(account_id, push_id, run_no or push["run_no"], limit, start)
+        return answer_times(rows, ZoneInfo(push["timezone"])), last
 
     def list(self, scope: Scope, account_id: str, limit: int = 50) -> list[dict]:
         return self.list_page(scope, account_id, limit=limit)[0]

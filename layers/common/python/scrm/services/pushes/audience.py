@@ -12,6 +12,7 @@ from collections import Counter
 
 from ... import errors
 from ...domain import pushes as rules
+from ...domain.instants import answer_time
 from ...tenancy import Scope
 from .deps import PushDeps
 
@@ -209,7 +210,7 @@ class Segments:
         seg = {"account_id": account_id, "segment_id": segment_id, "name": name, "audience": audience,
                "created_at": self.deps.clock()}
         self.deps.store.put_segment(seg)
-        return seg
+        return segment_view(seg)
 
     def list_segments(self, scope: Scope, account_id: str) -> list[dict]:
         scope.check(account_id)
@@ -218,4 +219,9 @@ class Segments:
     def segments_page(self, scope: Scope, account_id: str, *, limit: int = 50, start: dict | None = None
                       ) -> tuple[list[dict], dict | None]:
         scope.check(account_id)
-        return self.deps.store.page_segments(account_id, limit, start)
+        rows, last = self.deps.store.page_segments(account_id, limit, start)
+        return [segment_view(r) for r in rows], last
+
+
+def segment_view(segment: dict) -> dict:
+    return {**segment, "created_at": answer_time(segment.get("created_at"))}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ... import bootstrap
 from ...domain import reassignment as rules
+from ...domain.instants import answer_time, answer_times
 from ...errors import NotFound
 from ...tenancy import Scope
 
@@ -18,7 +19,8 @@ def plan_view(plan: dict) -> dict:
     return {"plan_id": plan["plan_id"], "account_id": plan["account_id"], "handover_userid": plan["handover_userid"],
             "mode": plan["mode"], "trigger": plan["trigger"], "strategy": plan["strategy"],
             "takeovers": list(plan["takeovers"]), "status": plan["status"], "counts": dict(plan.get("counts") or {}),
-            "created_at": plan["created_at"], "updated_at": plan["updated_at"], "finished_at": plan.get("finished_at"),
+            "created_at": answer_time(plan["created_at"]), "updated_at": answer_time(plan["updated_at"]),
+            "finished_at": answer_time(plan.get("finished_at")),
             "rounds": plan.get("rounds"), "error": plan.get("error")}
 
 
@@ -27,8 +29,9 @@ def item_view(it: dict) -> dict:
                                                                                                it["state"])
     return {"kind": it["kind"], "id": it["target_id"], "status": status, "state": it["state"],
             "takeover_userid": it.get("takeover_userid"), "tried": list(it.get("tried") or []),
-            "errcode": it.get("errcode"), "reason": it.get("reason"), "submitted_at": it.get("submitted_at"),
-            "updated_at": it.get("updated_at"), "history": [dict(h) for h in it.get("history") or []]}
+            "errcode": it.get("errcode"), "reason": it.get("reason"),
+            "submitted_at": answer_time(it.get("submitted_at")), "updated_at": answer_time(it.get("updated_at")),
+            "history": answer_times([dict(h) for h in it.get("history") or []])}
 
 
 def customer_item_view(it: dict) -> dict:

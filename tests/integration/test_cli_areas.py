@@ -1,0 +1,210 @@
+"""The `scrm` CLI covers every area of the admin API (channels, stats, replies, pushes, campaigns,
+reassignment) and drives the sandbox, over HTTP against the app served by chalice.local (moto in-process, the
+WeChat sandbox in-process). Tables by default, `--json` for scripts."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import ThreadingHTTPServer
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from local.sandbox import SandboxClient
+from scrm.services import channels as channel_service
+from scrm.tenancy import Scope
+from scrm_cli.tables import width
+
+NAME = "门店导购"
+
+
+@pytest.fixture
+def env(oa_account, wecom_account, sandbox):
+    from app import app
+    from scrm.secrets import account_secrets
+    from scrm.services import admin_keys
+    from scrm_cli.main import cli
+    from tests.integration.admin_helpers import served
+
+    channel_service.forget_cache()
+    keys = {a.account_id: admin_keys.issue(Scope.system(a.account_id), a.account_id, role="admin",
+                                           name="cli test")[1] for a in (oa_account, wecom_account)}
+    with served(app) as url:
+        sb = SandboxClient(sandbox.url)
+        secret = account_secrets(oa_account.account_id)["app_secret"]  # the sandbox wants it again to update
+        sb.register_oa(oa_account.app_id, secret, callback_url=f"{url}/wechat/oa/{oa_account.account_id}")
+
+        def run(account, *args, input=None):
+            result = CliRunner().invoke(
+                cli, ["--url", url, "--key", keys[account.account_id], *args],
+                input=input, catch_exceptions=False, env={"SCRM_SANDBOX_URL": sandbox.url})
+            assert result.exit_code == 0, result.output
+            return result.stdout
+
+        def run_json(account, *args, input=None):
+            return json.loads(run(account, *args, "--json", input=input))
+
+        yield run, run_json, sb, oa_account, wecom_account
+
+
+def _column_start(line: str, text: str) -> int:
+    return width(line[:line.index(text)])
+
+
+def test_channels_list_create_show_qrcode_archive(env, tmp_path):
+    run, run_json, _, oa, _ = env
+    made = run_json(oa, "channels", "create", oa.account_id, "--kind", "oa_qr", "--name", NAME, "--group", "stores",
+                    "--welcome", "欢迎光临")
+    other = run_json(oa, "channels", "create", oa.account_id, "--kind", "oa_qr", "--name", "Poster")
+    table = run(oa, "channels", "list", oa.account_id).splitlines()
+    assert table[0].split()[:4] == ["channel_id", "kind", "name", "group"]
+    mine = next(line for line in table if NAME in line)
+    theirs = next(line for line in table if "Poster" in line)
+    assert _column_start(mine, "stores") == _column_start(theirs, "default") == _column_start(table[0], "group")
+    assert run_json(oa, "channels", "show", oa.account_id, made["channel_id"])["name"] == NAME
+    png = tmp_path / "code.png"
+    run(oa, "channels", "qrcode", oa.account_id, made["channel_id"], "-o", str(png))
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert run_json(oa, "channels", "archive", oa.account_id, other["channel_id"])["status"] == "archived"
+    assert [c["channel_id"] for c in run_json(oa, "channels", "list", oa.account_id)] == [made["channel_id"]]
+
+
+def test_stats_days_and_csv_with_bom(env, tmp_path):
+    from scrm.services import events
+
+    run, run_json, _, oa, _ = env
+    ch = run_json(oa, "channels", "create", oa.account_id, "--kind", "oa_qr", "--name", NAME)
+    for i, openid in enumerate(("o-a", "o-b")):
+        events.apply({"account_id": oa.account_id, "platform": "oa", "kind": "oa.subscribe", "dedupe_key": f"k{i}",
+                      "event": {"FromUserName": openid, "CreateTime": int(time.time()), "Event": "subscribe",
+                                "EventKey": f"qrscene_{ch['scene']}"}})
+    days = run(oa, "stats", "days", oa.account_id).splitlines()
+    assert days[0].split()[:3] == ["day", "channel_id", "name"]
+    row = next(line for line in days if NAME in line)
+    assert row.split()[4] == "2"  # new_follows
+    totals = run(oa, "stats", "days", oa.account_id, "--totals")
+    assert NAME in totals and "retention_d7" in totals
+    path = tmp_path / "stats.csv"
+    run(oa, "stats", "csv", oa.account_id, "-o", str(path))
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and NAME in raw.decode("utf-8-sig")
+
+
+def test_replies_rules_and_welcome(env):
+    run, run_json, sb, oa, _ = env
+    rule = run_json(oa, "replies", "rules", "create", oa.account_id, "--match", "exact", "--keyword", "营业时间",
+                    "--text", "每天 9:00-21:00", "--name", "hours")
+    listed = run(oa, "replies", "rules", "list", oa.account_id)
+    assert rule["rule_id"] in listed and "营业时间" in listed
+    answer = run_json(oa, "sandbox", "message", oa.account_id, "--openid", "o-ask", "--text", "营业时间")
+    assert "每天 9:00-21:00" in json.dumps(answer, ensure_ascii=False)  # the rule answered through the callback
+    assert run_json(oa, "replies", "rules", "delete", oa.account_id, rule["rule_id"]) == {"deleted": rule["rule_id"]}
+    assert run_json(oa, "replies", "rules", "list", oa.account_id) == []
+    set_ = run_json(oa, "replies", "welcome", oa.account_id, "--text", "欢迎关注")
+    assert set_["welcome"]["content"] == "欢迎关注"
+    assert "欢迎关注" in run(oa, "replies", "welcome", oa.account_id)
+
+
+def test_pushes_create_preview_confirm_status(env):
+    run, run_json, sb, oa, _ = env
+    sb.oa_followers(oa.app_id, count=3)
+    push = run_json(oa, "pushes", "create", oa.account_id, "--name", "新品", "--text", "新品上市",
+                    "--send-at", "2099-01-01T09:00:00+08:00")
+    assert push["status"] == "draft" and push["send_at"] == "2099-01-01T09:00:00+08:00"
+    preview = run_json(oa, "pushes", "preview", oa.account_id, push["push_id"])
+    assert preview["audience"] == 3
+    assert run_json(oa, "pushes", "confirm", oa.account_id, push["push_id"])["status"] == "scheduled"
+    status = run(oa, "pushes", "status", oa.account_id, push["push_id"])
+    assert "scheduled" in status and "2099-01-01T09:00:00+08:00" in status
+    listed = run(oa, "pushes", "list", oa.account_id)
+    assert push["push_id"] in listed and "新品" in listed
+
+
+def test_campaigns_create_codes_report_lottery(env, tmp_path):
+    run, run_json, _, oa, _ = env
+    now = int(time.time())
+    doc = {"campaign_id": "spring", "name": "春季抽奖", "starts_at": now - 60, "ends_at": now + 3600,
+           "status": "active", "eligibility": {"must_follow": False},
+           "prizes": [{"prize_id": "c10", "name": "10元券", "kind": "coupon", "weight": 1},
+                      {"prize_id": "tv", "name": "电视", "kind": "physical", "weight": 0, "stock": 1}],
+           "lottery": {"prize_id": "tv", "winners": 1}}
+    path = tmp_path / "spring.json"
+    path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+    made = run_json(oa, "campaigns", "create", oa.account_id, "--file", str(path))
+    assert made["campaign_id"] == "spring" and made["lottery"]["commitment"]
+    codes = tmp_path / "codes.csv"
+    codes.write_bytes("\ufeffA001,备注\nA002\n\nA001\n".encode())  # an Excel CSV: BOM, a second column, a repeat
+    uploaded = run_json(oa, "campaigns", "codes", oa.account_id, "spring", "c10", str(codes))
+    assert (uploaded["added"], uploaded["duplicates"], uploaded["stock"]) == (2, 1, 2)
+    report = run_json(oa, "campaigns", "report", oa.account_id, "spring")
+    assert report["campaign_id"] == "spring" and report["draws"] == 0
+    assert run_json(oa, "campaigns", "lottery", oa.account_id, "spring")["commitment"] == made["lottery"]["commitment"]
+    listed = run(oa, "campaigns", "list", oa.account_id)
+    assert "春季抽奖" in listed and "spring" in listed
+
+
+def test_reassignment_preview_create_show_items_customer(env):
+    run, run_json, sb, _, wc = env
+    for userid in ("t1", "t2"):
+        sb.wecom_staff(wc.app_id, userid)
+    ids = sb.wecom_customers(wc.app_id, "leaver", count=3)["external_userids"]
+    run_json(wc, "sandbox", "staff-leaving", wc.account_id, "--staff", "leaver")
+    preview = run_json(wc, "reassignment", "preview", wc.account_id, "--handover", "leaver")
+    assert preview["customers"] == 3
+    plan = run_json(wc, "reassignment", "create", wc.account_id, "--handover", "leaver", "--takeover", "t1",
+                    "--takeover", "t2")
+    assert plan["counts"]["total"] == 3
+    shown = run(wc, "reassignment", "show", wc.account_id, plan["plan_id"])
+    assert plan["plan_id"] in shown and "handover_userid" in shown
+    items = run_json(wc, "reassignment", "items", wc.account_id, plan["plan_id"])
+    assert {i["id"] for i in items} == set(ids)
+    assert plan["plan_id"] in run(wc, "reassignment", "plans", wc.account_id, "leaver")
+    assert run_json(wc, "reassignment", "customer", wc.account_id, ids[0])[0]["plan_id"] == plan["plan_id"]
+
+
+def test_sandbox_follow_scan_unfollow_new_customer_and_clock(env):
+    run, run_json, sb, oa, wc = env
+    followed = run_json(oa, "sandbox", "follow", oa.account_id, "--openid", "o-new")
+    assert followed["status"] == 200  # our callback took the event
+    assert sb.oa_follower(oa.app_id, "o-new")["subscribe"] == 1
+    assert run_json(oa, "sandbox", "scan", oa.account_id, "--openid", "o-new", "--scene", "123")["status"] == 200
+    run_json(oa, "sandbox", "unfollow", oa.account_id, "--openid", "o-new")
+    assert sb.oa_follower(oa.app_id, "o-new")["subscribe"] == 0
+    added = run_json(wc, "sandbox", "new-customer", wc.account_id, "--staff", "alice", "--state", "ch_x")
+    assert sb.wecom_customer(wc.app_id, added["external_userid"])["owners"] == ["alice"]
+    assert added["welcome_code"]  # the add came with a welcome code, as WeCom sends it
+    before = sb.now()
+    moved = run_json(oa, "sandbox", "clock", "--move", "3600")
+    assert moved["now"] >= before + 3600
+    shown = run(oa, "sandbox", "clock", "--set", "2030-01-01T08:00:00+08:00")
+    assert "2030-01-01T08:00:00+08:00" in shown
+
+
+def test_sandbox_drain_asks_the_dispatcher(env):
+    from local.dispatcher import control_handler
+
+    run, run_json, *_ = env
+    oa = env[3]
+
+    class Dispatcher:  # the control surface's collaborator; the real one needs the whole local stack
+        drained = 0
+
+        def drain(self):
+            self.drained += 1
+            return True
+
+    dispatcher = Dispatcher()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), control_handler(dispatcher))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        assert run_json(oa, "sandbox", "--dispatcher-url", url, "drain") == {"drained": True}
+        assert dispatcher.drained == 1
+        missing = requests.get(f"{url}/nope", timeout=10)
+        assert missing.status_code == 404 and missing.headers["Content-Type"] == "application/json; charset=utf-8"
+    finally:
+        server.shutdown()
+        server.server_close()
