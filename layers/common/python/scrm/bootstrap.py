@@ -227,3 +227,43 @@ def contact_store():
 
 def channel_cache() -> TtlCache:
     return container().cache("channels", CHANNEL_CACHE_SECONDS)
+
+
+# accounts, admin keys, the audit log and reply rules (scrm.stores.<capability>): DynamoDB unless a test passed the
+# twin, e.g. `reset(account_store=MemoryAccountStore())`.
+
+
+def account_store():
+    def make(_):
+        from .stores.accounts.dynamo import DynamoAccountStore
+
+        return DynamoAccountStore()
+
+    return container().slot("account_store", make)
+
+
+def admin_key_store():
+    def make(_):
+        from .stores.admin_keys.dynamo import DynamoAdminKeyStore
+
+        return DynamoAdminKeyStore()
+
+    return container().slot("admin_key_store", make)
+
+
+def audit_store():
+    def make(_):
+        from .stores.audit.dynamo import DynamoAuditStore
+
+        return DynamoAuditStore()
+
+    return container().slot("audit_store", make)
+
+
+def reply_rule_store():
+    def make(_):
+        from .stores.reply_rules.dynamo import DynamoReplyRuleStore
+
+        return DynamoReplyRuleStore()
+
+    return container().slot("reply_rule_store", make)

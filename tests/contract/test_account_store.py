@@ -1,0 +1,120 @@
+"""The account store's contract, for the in-memory twin and DynamoDB (moto) alike: the create-once claim of an id,
+tenancy, updates only of existing accounts, paging, and one callback Token to one account."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from scrm.errors import Conflict, Forbidden, NotFound
+from scrm.stores.accounts import REGISTERING, AccountRow
+from scrm.tenancy import Scope
+
+T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "dynamo"])
+def store(request):
+    if request.param == "memory":
+        from scrm.stores.accounts import MemoryAccountStore
+
+        return MemoryAccountStore()
+    request.getfixturevalue("aws")
+    from scrm.stores.accounts.dynamo import DynamoAccountStore
+
+    return DynamoAccountStore()
+
+
+def row(account_id: str, at: datetime = T0, **values) -> AccountRow:
+    return AccountRow(account_id=account_id, kind=values.pop("kind", "oa"), app_id=values.pop("app_id", "wx1"),
+                      name=values.pop("name", account_id.title()), created_at=at, updated_at=at,
+                      original_id=values.pop("original_id", "gh_1"), message_mode="safe", **values)
+
+
+def test_an_id_is_claimed_once(store):
+    store.claim(row("acct-a"), stale_before=T0 - timedelta(seconds=60))
+    assert store.status_of("acct-a") == REGISTERING
+    with pytest.raises(Conflict):
+        store.claim(row("acct-a", name="Other"), stale_before=T0 - timedelta(seconds=60))
+    assert store.load("acct-a").name == "Acct-A"  # the loser wrote nothing
+    store.save(row("acct-a", options={"quota": {"daily": 3}}))
+    with pytest.raises(Conflict):  # a registered account is never claimed again, however old
+        store.claim(row("acct-a"), stale_before=T0 + timedelta(days=1))
+    assert store.load("acct-a") == row("acct-a", options={"quota": {"daily": 3}})
+
+
+def test_a_crashed_claim_can_be_taken_over_once_stale(store):
+    store.claim(row("acct-a"), stale_before=T0)
+    with pytest.raises(Conflict):  # still fresh
+        store.claim(row("acct-a"), stale_before=T0)
+    store.claim(row("acct-a", name="Second"), stale_before=T0 + timedelta(seconds=1))
+    assert store.load("acct-a").name == "Second"
+
+
+def test_abandoning_gives_back_only_a_claim(store):
+    store.claim(row("acct-a"), stale_before=T0)
+    store.abandon_claim("acct-a")
+    assert not store.exists("acct-a") and store.status_of("acct-a") is None and store.load("acct-a") is None
+    store.save(row("acct-b"))
+    store.abandon_claim("acct-b")  # registered: kept
+    store.abandon_claim("acct-none")  # idempotent
+    assert store.exists("acct-b") and store.status_of("acct-b") == "active"
+
+
+def test_reads_and_updates_check_tenancy(store):
+    store.save(row("acct-a"))
+    store.save(row("acct-b"))
+    other = Scope(account_id="acct-b", key_id="acct-b.k1", role="admin")
+    for call in (lambda: store.get(other, "acct-a"),
+                 lambda: store.update(other, "acct-a", {"name": "pwned"}, T0)):
+        with pytest.raises(Forbidden):
+            call()
+    assert store.load("acct-a").name == "Acct-A"
+    assert store.get(Scope.system("acct-a"), "acct-a") == row("acct-a")
+    with pytest.raises(NotFound):
+        store.get(Scope.system(), "acct-none")
+
+
+def test_an_update_changes_only_an_existing_account(store):
+    store.save(row("acct-a"))
+    later = T0 + timedelta(hours=1)
+    changed = store.update(Scope.system(), "acct-a", {"name": "新名字", "status": "disabled",
+                                                      "options": {"push": {"weekly": 4}}}, later)
+    assert changed == row("acct-a", name="新名字", status="disabled", options={"push": {"weekly": 4}}).changed(
+        updated_at=later)
+    assert store.load("acct-a") == changed and store.status_of("acct-a") == "disabled"
+    with pytest.raises(NotFound):
+        store.update(Scope.system(), "acct-none", {"name": "x"}, later)
+    assert not store.exists("acct-none")
+    with pytest.raises(ValueError):
+        store.update(Scope.system(), "acct-a", {"kind": "wecom"}, later)
+
+
+def test_a_platform_scope_pages_through_every_account_and_an_account_sees_itself(store):
+    ids = [f"acct-{i:02d}" for i in range(7)]
+    for account_id in ids:
+        store.save(row(account_id))
+    seen, start = [], None
+    for _ in range(10):
+        rows, start = store.page(Scope.system(), limit=3, start=start)
+        assert len(rows) <= 3
+        seen += [r.account_id for r in rows]
+        if start is None:
+            break
+    assert sorted(seen) == ids
+    mine = Scope(account_id="acct-03", key_id="acct-03.k1", role="read-only")
+    assert store.page(mine, limit=3) == ([row("acct-03")], None)
+    assert sorted(r.account_id for r in store.every_account()) == ids
+
+
+def test_one_callback_token_belongs_to_one_account(store):
+    store.claim_token("acct-a", "TokenOne")
+    store.claim_token("acct-a", "TokenOne")  # idempotent for its holder
+    with pytest.raises(Conflict):
+        store.claim_token("acct-b", "TokenOne")
+    store.release_token("acct-b", "TokenOne")  # not the holder: nothing happens
+    with pytest.raises(Conflict):
+        store.claim_token("acct-b", "TokenOne")
+    store.release_token("acct-a", "TokenOne")
+    store.claim_token("acct-b", "TokenOne")
