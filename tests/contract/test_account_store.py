@@ -33,78 +33,79 @@ def row(account_id: str, at: datetime = T0, **values) -> AccountRow:
 
 
 def test_an_id_is_claimed_once(store):
-    store.claim(row("acct-a"), stale_before=T0 - timedelta(seconds=60))
-    assert store.status_of("acct-a") == REGISTERING
+    store.claim_account_id(row("acct-a"), stale_before=T0 - timedelta(seconds=60))
+    assert store.account_status("acct-a") == REGISTERING
     with pytest.raises(Conflict):
-        store.claim(row("acct-a", name="Other"), stale_before=T0 - timedelta(seconds=60))
-    assert store.load("acct-a").name == "Acct-A"  # the loser wrote nothing
-    store.save(row("acct-a", options={"quota": {"daily": 3}}))
+        store.claim_account_id(row("acct-a", name="Other"), stale_before=T0 - timedelta(seconds=60))
+    assert store.load_account("acct-a").name == "Acct-A"  # the loser wrote nothing
+    store.save_account(row("acct-a", options={"quota": {"daily": 3}}))
     with pytest.raises(Conflict):  # a registered account is never claimed again, however old
-        store.claim(row("acct-a"), stale_before=T0 + timedelta(days=1))
-    assert store.load("acct-a") == row("acct-a", options={"quota": {"daily": 3}})
+        store.claim_account_id(row("acct-a"), stale_before=T0 + timedelta(days=1))
+    assert store.load_account("acct-a") == row("acct-a", options={"quota": {"daily": 3}})
 
 
 def test_a_crashed_claim_can_be_taken_over_once_stale(store):
-    store.claim(row("acct-a"), stale_before=T0)
+    store.claim_account_id(row("acct-a"), stale_before=T0)
     with pytest.raises(Conflict):  # still fresh
-        store.claim(row("acct-a"), stale_before=T0)
-    store.claim(row("acct-a", name="Second"), stale_before=T0 + timedelta(seconds=1))
-    assert store.load("acct-a").name == "Second"
+        store.claim_account_id(row("acct-a"), stale_before=T0)
+    store.claim_account_id(row("acct-a", name="Second"), stale_before=T0 + timedelta(seconds=1))
+    assert store.load_account("acct-a").name == "Second"
 
 
 def test_abandoning_gives_back_only_a_claim(store):
-    store.claim(row("acct-a"), stale_before=T0)
-    store.abandon_claim("acct-a")
-    assert not store.exists("acct-a") and store.status_of("acct-a") is None and store.load("acct-a") is None
-    store.save(row("acct-b"))
-    store.abandon_claim("acct-b")  # registered: kept
-    store.abandon_claim("acct-none")  # idempotent
-    assert store.exists("acct-b") and store.status_of("acct-b") == "active"
+    store.claim_account_id(row("acct-a"), stale_before=T0)
+    store.abandon_account_claim("acct-a")
+    assert not store.account_exists("acct-a") and store.account_status("acct-a") is None
+    assert store.load_account("acct-a") is None
+    store.save_account(row("acct-b"))
+    store.abandon_account_claim("acct-b")  # registered: kept
+    store.abandon_account_claim("acct-none")  # idempotent
+    assert store.account_exists("acct-b") and store.account_status("acct-b") == "active"
 
 
 def test_reads_and_updates_check_tenancy(store):
-    store.save(row("acct-a"))
-    store.save(row("acct-b"))
+    store.save_account(row("acct-a"))
+    store.save_account(row("acct-b"))
     other = Scope(account_id="acct-b", key_id="acct-b.k1", role="admin")
-    for call in (lambda: store.get(other, "acct-a"),
-                 lambda: store.update(other, "acct-a", {"name": "pwned"}, T0)):
+    for call in (lambda: store.get_account(other, "acct-a"),
+                 lambda: store.update_account(other, "acct-a", {"name": "pwned"}, T0)):
         with pytest.raises(Forbidden):
             call()
-    assert store.load("acct-a").name == "Acct-A"
-    assert store.get(Scope.system("acct-a"), "acct-a") == row("acct-a")
+    assert store.load_account("acct-a").name == "Acct-A"
+    assert store.get_account(Scope.system("acct-a"), "acct-a") == row("acct-a")
     with pytest.raises(NotFound):
-        store.get(Scope.system(), "acct-none")
+        store.get_account(Scope.system(), "acct-none")
 
 
 def test_an_update_changes_only_an_existing_account(store):
-    store.save(row("acct-a"))
+    store.save_account(row("acct-a"))
     later = T0 + timedelta(hours=1)
-    changed = store.update(Scope.system(), "acct-a", {"name": "新名字", "status": "disabled",
+    changed = store.update_account(Scope.system(), "acct-a", {"name": "新名字", "status": "disabled",
                                                       "options": {"push": {"weekly": 4}}}, later)
     assert changed == row("acct-a", name="新名字", status="disabled", options={"push": {"weekly": 4}}).changed(
         updated_at=later)
-    assert store.load("acct-a") == changed and store.status_of("acct-a") == "disabled"
+    assert store.load_account("acct-a") == changed and store.account_status("acct-a") == "disabled"
     with pytest.raises(NotFound):
-        store.update(Scope.system(), "acct-none", {"name": "x"}, later)
-    assert not store.exists("acct-none")
+        store.update_account(Scope.system(), "acct-none", {"name": "x"}, later)
+    assert not store.account_exists("acct-none")
     with pytest.raises(ValueError):
-        store.update(Scope.system(), "acct-a", {"kind": "wecom"}, later)
+        store.update_account(Scope.system(), "acct-a", {"kind": "wecom"}, later)
 
 
 def test_a_platform_scope_pages_through_every_account_and_an_account_sees_itself(store):
     ids = [f"acct-{i:02d}" for i in range(7)]
     for account_id in ids:
-        store.save(row(account_id))
+        store.save_account(row(account_id))
     seen, start = [], None
     for _ in range(10):
-        rows, start = store.page(Scope.system(), limit=3, start=start)
+        rows, start = store.accounts_page(Scope.system(), limit=3, start=start)
         assert len(rows) <= 3
         seen += [r.account_id for r in rows]
         if start is None:
             break
     assert sorted(seen) == ids
     mine = Scope(account_id="acct-03", key_id="acct-03.k1", role="read-only")
-    assert store.page(mine, limit=3) == ([row("acct-03")], None)
+    assert store.accounts_page(mine, limit=3) == ([row("acct-03")], None)
     assert sorted(r.account_id for r in store.every_account()) == ids
 
 

@@ -38,7 +38,7 @@ def entry(n: int, account_id: str = A, action: str = "channel.create", key_id: s
 def read_all(store, scope, account_id, limit, **filters) -> list[AuditRow]:
     seen, start = [], None
     for _ in range(50):
-        rows, start = store.page(scope, account_id, limit=limit, start=start, **filters)
+        rows, start = store.entries_page(scope, account_id, limit=limit, start=start, **filters)
         assert len(rows) <= limit
         seen += rows
         if start is None:
@@ -48,24 +48,24 @@ def read_all(store, scope, account_id, limit, **filters) -> list[AuditRow]:
 
 def test_entries_read_newest_first_in_pages(store):
     for n in range(7):
-        store.append(entry(n, detail="渠道已存在" if n == 3 else None, request_id=f"req-{n}"))
-    store.append(entry(1, account_id="acct-b"))
+        store.add_entry(entry(n, detail="渠道已存在" if n == 3 else None, request_id=f"req-{n}"))
+    store.add_entry(entry(1, account_id="acct-b"))
     assert read_all(store, Scope.system(A), A, 3) == [entry(n, detail="渠道已存在" if n == 3 else None,
                                                              request_id=f"req-{n}") for n in reversed(range(7))]
 
 
 def test_an_entry_id_is_written_once(store):
-    store.append(entry(1))
+    store.add_entry(entry(1))
     with pytest.raises(Conflict):
-        store.append(entry(1, action="key.revoke"))
+        store.add_entry(entry(1, action="key.revoke"))
     assert [r.action for r in read_all(store, Scope.system(A), A, 5)] == ["channel.create"]
 
 
 def test_filters_by_action_prefix_and_key(store):
-    store.append(entry(1, action="key.create"))
-    store.append(entry(2, action="key.revoke", key_id="acct-a.k2"))
-    store.append(entry(3, action="channel.update"))
-    store.append(entry(4, action="key.revoke"))
+    store.add_entry(entry(1, action="key.create"))
+    store.add_entry(entry(2, action="key.revoke", key_id="acct-a.k2"))
+    store.add_entry(entry(3, action="channel.update"))
+    store.add_entry(entry(4, action="key.revoke"))
     scope = Scope.system(A)
     assert [r.at for r in read_all(store, scope, A, 1, action="key.")] == [entry(n).at for n in (4, 2, 1)]
     assert [r.at for r in read_all(store, scope, A, 2, key_id="acct-a.k2")] == [entry(2).at]
@@ -73,9 +73,9 @@ def test_filters_by_action_prefix_and_key(store):
 
 
 def test_another_accounts_log_is_out_of_reach(store):
-    store.append(entry(1))
+    store.add_entry(entry(1))
     with pytest.raises(Forbidden):
-        store.page(Scope(account_id="acct-b", key_id="acct-b.k1", role="admin"), A, limit=5)
+        store.entries_page(Scope(account_id="acct-b", key_id="acct-b.k1", role="admin"), A, limit=5)
     with pytest.raises(ValueError):  # a cursor of another account's listing
-        store.page(Scope.system(A), A, limit=5, start={"account_id": {"S": "acct-b"},
+        store.entries_page(Scope.system(A), A, limit=5, start={"account_id": {"S": "acct-b"},
                                                        "entry_id": {"S": entry(1).entry_id}})

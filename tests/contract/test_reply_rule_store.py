@@ -68,7 +68,7 @@ def test_one_load_gives_rules_and_settings(store):
     store.create_rule(Scope.system("acct-b"), "acct-b", "r9", rule("other account"), T0)
     store.put_setting(SCOPE, A, "welcome", {"type": "text", "content": "欢迎关注"}, T0)
     store.put_setting(SCOPE, A, "default", {"type": "text", "content": "稍后回复"}, T0)
-    rules, settings = store.load(SCOPE, A)
+    rules, settings = store.load_replies(SCOPE, A)
     assert sorted(r["rule_id"] for r in rules) == ["r1", "r2"]
     assert settings == {"welcome": {"type": "text", "content": "欢迎关注"},
                         "default": {"type": "text", "content": "稍后回复"}}
@@ -76,13 +76,13 @@ def test_one_load_gives_rules_and_settings(store):
     store.put_setting(SCOPE, A, "default", None, T0)  # idempotent
     assert store.get_setting(SCOPE, A, "default") is None
     assert store.get_setting(SCOPE, A, "welcome") == {"type": "text", "content": "欢迎关注"}
-    assert store.load(SCOPE, A)[1] == {"welcome": {"type": "text", "content": "欢迎关注"}}
+    assert store.load_replies(SCOPE, A)[1] == {"welcome": {"type": "text", "content": "欢迎关注"}}
 
 
 def test_another_accounts_rules_are_out_of_reach(store):
     store.create_rule(SCOPE, A, "r1", rule(), T0)
     other = Scope(account_id="acct-b", key_id="acct-b.k1", role="admin")
-    for call in (lambda: store.load(other, A), lambda: store.list_rules(other, A),
+    for call in (lambda: store.load_replies(other, A), lambda: store.list_rules(other, A),
                  lambda: store.get_rule(other, A, "r1"), lambda: store.create_rule(other, A, "r2", rule(), T0),
                  lambda: store.replace_rule(other, A, "r1", rule("pwned"), T0),
                  lambda: store.delete_rule(other, A, "r1"), lambda: store.get_setting(other, A, "welcome"),

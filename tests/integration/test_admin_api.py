@@ -171,10 +171,10 @@ def test_tenancy_is_enforced_in_the_data_layer_too(api):
     scope = authenticate(api.key("acct-b")).scope_for("acct-a")  # a key of acct-b, asking for acct-a
     now = datetime.now(UTC)
     accounts, keys, audit = bootstrap.account_store(), bootstrap.admin_key_store(), bootstrap.audit_store()
-    for call in (lambda: accounts.get(scope, "acct-a"), lambda: keys.page(scope, "acct-a", limit=5),
-                 lambda: keys.revoke(scope, "acct-a", "acct-a.k0", now),
-                 lambda: audit.page(scope, "acct-a", limit=5),
-                 lambda: accounts.update(scope, "acct-a", {"name": "pwned"}, now)):
+    for call in (lambda: accounts.get_account(scope, "acct-a"), lambda: keys.keys_page(scope, "acct-a", limit=5),
+                 lambda: keys.revoke_key(scope, "acct-a", "acct-a.k0", now),
+                 lambda: audit.entries_page(scope, "acct-a", limit=5),
+                 lambda: accounts.update_account(scope, "acct-a", {"name": "pwned"}, now)):
         with pytest.raises(Forbidden):
             call()
 

@@ -76,7 +76,7 @@ def test_registering_an_account_stores_its_secrets_in_ssm_only_and_shows_them_on
     assert made["secrets"] == {"app_secret": "****cret", "token": "****", "aes_key": "****AAAA"}
     assert str(made["setup"]["token"]) == "TokenA1" and str(made["setup"]["aes_key"]) == AES
     assert world.ssm["acct-a"] == {"app_secret": "s3cret-app-secret", "token": "TokenA1", "aes_key": AES}
-    stored = world.accounts.load("acct-a")
+    stored = world.accounts.load_account("acct-a")
     assert "s3cret" not in repr(stored) and stored.created_at == datetime.fromtimestamp(START, UTC)
     assert accounts.get("acct-a").app_secret == "s3cret-app-secret"
 
@@ -92,7 +92,7 @@ def test_a_token_of_another_account_is_refused_and_leaves_nothing_behind(world):
     world.register()
     with pytest.raises(Conflict):
         world.register("acct-b", token="TokenA1")
-    assert not world.accounts.exists("acct-b") and "acct-b" not in world.ssm
+    assert not world.accounts.account_exists("acct-b") and "acct-b" not in world.ssm
     world.register("acct-b", token="TokenB2")  # the id was given back at once
 
 
@@ -101,7 +101,7 @@ def test_only_a_platform_key_registers_accounts(world):
     with pytest.raises(Forbidden):
         admin_accounts.create(_system("acct-a"), BASE, account_id="acct-b", kind="oa", app_id="wx1", name="n",
                               app_secret="s")
-    assert not world.accounts.exists("acct-b")
+    assert not world.accounts.account_exists("acct-b")
 
 
 def test_an_update_rotates_the_token_and_gives_the_old_one_back(world):
@@ -148,7 +148,7 @@ def test_an_account_key_lists_only_its_own_account(world):
 def test_a_key_authenticates_until_revoked_and_only_its_hash_is_stored(world):
     world.register()
     public, presented = admin_keys.issue(_system("acct-a"), "acct-a", role="operator", name="运营")
-    assert world.keys.lookup("acct-a", public["key_id"]).key_hash == admin_keys.hash_key(presented)
+    assert world.keys.find_key("acct-a", public["key_id"]).key_hash == admin_keys.hash_key(presented)
     assert presented.split(".")[-1] not in repr(world.keys.rows)
     who = admin_keys.authenticate(presented)
     assert (who.account_id, who.role, who.key_id) == ("acct-a", "operator", public["key_id"])
@@ -227,7 +227,7 @@ def test_a_failed_audit_write_is_logged_not_raised(world, monkeypatch):
     def broken(_row):
         raise RuntimeError("table down")
 
-    monkeypatch.setattr(world.audit, "append", broken)
+    monkeypatch.setattr(world.audit, "add_entry", broken)
     audit.record("acct-a", key_id="k", action="key.create", object="/x", outcome="ok", status=201,
                  detail="x" * 900)  # no exception
 

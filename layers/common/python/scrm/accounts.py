@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from . import secrets as secret_store
-from .bootstrap import TtlCache, container
+from .bootstrap import TtlCache, account_reads, account_store, container
 from .config import settings
 from .errors import AccountDisabled, ConfigError, UnknownAccount
 from .observability import logger
@@ -74,12 +74,6 @@ def _cache() -> TtlCache:
     return container().cache("accounts", CACHE_SECONDS)
 
 
-def _store():
-    from .bootstrap import account_store
-
-    return account_store()
-
-
 def _now() -> datetime:
     return datetime.fromtimestamp(container().now(), UTC)
 
@@ -103,23 +97,23 @@ def register(account_id: str, kind: str, app_id: str, name: str, *, app_secret: 
     validate_secrets(kind, secrets)
     check_message_mode(kind, message_mode)
     now = _now()
-    store = _store()
+    store = account_store()
     row = AccountRow(account_id=account_id, kind=kind, app_id=app_id, name=name, original_id=original_id,
                      account_type=account_type, status="active", created_at=now, updated_at=now,
                      options=options or {}, message_mode=message_mode)
     previous_token = None if create_only else _current_token(account_id)
     if create_only:
-        store.claim(row, stale_before=now - timedelta(seconds=CLAIM_SECONDS))
+        store.claim_account_id(row, stale_before=now - timedelta(seconds=CLAIM_SECONDS))
     try:
         store.claim_token(account_id, token)
     except Exception:
         if create_only:  # give the id back at once rather than after CLAIM_SECONDS
-            store.abandon_claim(account_id)
+            store.abandon_account_claim(account_id)
         raise
     secret_store.put_account_secrets(account_id, secrets)
     if previous_token and previous_token != token:
         store.release_token(account_id, previous_token)
-    store.save(row)
+    store.save_account(row)
     _cache().pop(account_id)
     return get(account_id)
 
@@ -141,7 +135,7 @@ class _StoreUnavailable(Exception):
 
 def _load(account_id: str) -> Account:
     try:
-        rec = _store().load(account_id)
+        rec = account_reads().load_account(account_id)
         secrets = secret_store.account_secrets(account_id) if rec is not None else {}
     except Exception as exc:
         raise _StoreUnavailable(str(exc)) from exc

@@ -242,6 +242,33 @@ def account_store():
     return container().slot("account_store", make)
 
 
+def account_reads():
+    """The account store's read side, what every function reads accounts with (callbacks, workers, key checks): its
+    own slot so that a function that only reads is granted only reads (infra/access.py grants per class). A test's
+    `account_store=` twin serves here too."""
+    def make(c):
+        if "account_store" in c._made:
+            return c._made["account_store"]
+        from .stores.accounts.dynamo import DynamoAccountReads
+
+        return DynamoAccountReads()
+
+    return container().slot("account_reads", make)
+
+
+def account_list():
+    """The account store's read of every account, for the schedules that sweep them (its own slot, as account_reads:
+    only they are granted the Scan). A test's `account_store=` twin serves here too."""
+    def make(c):
+        if "account_store" in c._made:
+            return c._made["account_store"]
+        from .stores.accounts.dynamo import DynamoAccountList
+
+        return DynamoAccountList()
+
+    return container().slot("account_list", make)
+
+
 def admin_key_store():
     def make(_):
         from .stores.admin_keys.dynamo import DynamoAdminKeyStore
@@ -267,3 +294,16 @@ def reply_rule_store():
         return DynamoReplyRuleStore()
 
     return container().slot("reply_rule_store", make)
+
+
+def reply_reads():
+    """The reply rule store's read side, what the callback path loads an account's replies with (its own slot, as
+    account_reads). A test's `reply_rule_store=` twin serves here too."""
+    def make(c):
+        if "reply_rule_store" in c._made:
+            return c._made["reply_rule_store"]
+        from .stores.reply_rules.dynamo import DynamoReplyReads
+
+        return DynamoReplyReads()
+
+    return container().slot("reply_reads", make)

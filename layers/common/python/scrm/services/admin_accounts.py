@@ -74,13 +74,13 @@ def create(scope: Scope, base_url: str, *, account_id: str, kind: str, app_id: s
     token = token or generate_token()
     aes_key = aes_key or generate_aes_key()
     message_mode = _check_message_mode(kind, message_mode or "safe")
-    if account_store().exists(account_id):
+    if account_store().account_exists(account_id):
         raise Conflict(f"account {account_id!r} exists already")
     # the exists() check above is for a clear error; create_only closes the race
     accounts.register(account_id, kind, app_id, name, app_secret=app_secret, token=token, aes_key=aes_key,
                       original_id=original_id, account_type=account_type or "service", options=options or {},
                       create_only=True, message_mode=message_mode)
-    rec = account_store().get(Scope.system(account_id), account_id)
+    rec = account_store().get_account(Scope.system(account_id), account_id)
     secrets = {"app_secret": app_secret, "token": token, "aes_key": aes_key}
     return {**view(rec, base_url, secrets), "setup": setup_values(rec, base_url, secrets, shown_once=True)}
 
@@ -115,25 +115,25 @@ def _given(**fields) -> dict:
 
 
 def show(scope: Scope, account_id: str, base_url: str) -> dict:
-    return view(account_store().get(scope, account_id), base_url)
+    return view(account_store().get_account(scope, account_id), base_url)
 
 
 def require(scope: Scope, account_id: str) -> None:
     """NotFound unless the account exists (and the scope may see it)."""
-    account_store().get(scope, account_id)
+    account_store().get_account(scope, account_id)
 
 
 def setup(scope: Scope, account_id: str, base_url: str) -> dict:
-    rec = account_store().get(scope, account_id)
+    rec = account_store().get_account(scope, account_id)
     return setup_values(rec, base_url, secret_store.account_secrets(account_id))
 
 
 def query(scope: Scope, *, limit: int, start: dict | None = None):
-    return account_store().page(scope, limit=limit, start=start)
+    return account_store().accounts_page(scope, limit=limit, start=start)
 
 
 def update(scope: Scope, account_id: str, base_url: str, **changes) -> dict:
-    rec = account_store().get(scope, account_id)
+    rec = account_store().get_account(scope, account_id)
     secret_changes = {n: changes.pop(n) for n in accounts.SECRET_NAMES if changes.get(n) is not None}
     parse(contract.AccountUpdate, _given(**changes, **secret_changes))  # every wrong field, named
     if rec.kind == "wecom":
@@ -151,12 +151,12 @@ def update(scope: Scope, account_id: str, base_url: str, **changes) -> dict:
         secret_store.put_account_secrets(account_id, secret_changes)
     if old_token and old_token != secret_changes.get("token"):
         account_store().release_token(account_id, old_token)
-    rec = account_store().update(scope, account_id, record_changes, _now())
+    rec = account_store().update_account(scope, account_id, record_changes, _now())
     accounts.forget_cache()
     return view(rec, base_url)
 
 
 def set_status(scope: Scope, account_id: str, status: str, base_url: str) -> dict:
-    rec = account_store().update(scope, account_id, {"status": status}, _now())
+    rec = account_store().update_account(scope, account_id, {"status": status}, _now())
     accounts.forget_cache()
     return view(rec, base_url)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from .. import accounts
-from ..bootstrap import account_store, admin_key_store, container
+from ..bootstrap import account_reads, admin_key_store, container
 from ..contracts import keys as contract
 from ..contracts import parse
 from ..errors import KeyOfDisabledAccount, ScrmError, Unauthorized, ValidationError
@@ -62,14 +62,14 @@ def authenticate(presented: str | None) -> KeyInfo:
     if not m:
         raise Unauthorized("malformed API key: expected scrm.<key id>.<secret>")
     account_id, key_id = m["account"], f"{m['account']}.{m['rand']}"
-    rec = admin_key_store().lookup(account_id, key_id)
+    rec = admin_key_store().find_key(account_id, key_id)
     if rec is None or not hmac.compare_digest(rec.key_hash, hash_key(presented.strip())):
         raise Unauthorized("unknown API key")
     status = rec.status(_now())
     if status != "active":
         raise Unauthorized(f"API key {key_id} is {status}")
     if account_id != PLATFORM:  # platform keys work whatever an account's state (they re-enable accounts)
-        account_status = account_store().status_of(account_id)
+        account_status = account_reads().account_status(account_id)
         if account_status is None:
             raise Unauthorized(f"API key {key_id} belongs to no registered account")
         if account_status != "active":
@@ -97,7 +97,7 @@ def issue(scope: Scope, account_id: str, *, role: str, name: str = "", expires_i
     presented = f"{PREFIX}{key_id}.{secrets.token_hex(32)}"
     rec = KeyRow(account_id=account_id, key_id=key_id, key_hash=hash_key(presented), role=role, name=name,
                  created_at=_now(), created_by=scope.key_id, expires_at=expires_at or _expiry(request.expires_in_days))
-    admin_key_store().create(scope, rec)
+    admin_key_store().create_key(scope, rec)
     return view(rec), presented
 
 
@@ -110,15 +110,15 @@ def view(rec) -> dict:
 
 def list_keys(scope: Scope, account_id: str, *, limit: int, start: dict | None = None):
     """(keys, cursor of the next page or None), for the admin API's cursor pagination."""
-    return admin_key_store().page(scope, account_id, limit=limit, start=start)
+    return admin_key_store().keys_page(scope, account_id, limit=limit, start=start)
 
 
 def get_key(scope: Scope, account_id: str, key_id: str) -> dict:
-    return view(admin_key_store().get(scope, account_id, key_id))
+    return view(admin_key_store().key_of(scope, account_id, key_id))
 
 
 def revoke(scope: Scope, account_id: str, key_id: str) -> dict:
-    return view(admin_key_store().revoke(scope, account_id, key_id, _now()))
+    return view(admin_key_store().revoke_key(scope, account_id, key_id, _now()))
 
 
 # --- bootstrapping: the first keys, made with the system scope (never reachable over the API)

@@ -19,7 +19,7 @@ def record(account_id: str | None, *, key_id: str, action: str, object: str, out
     """Append one entry. A failed write is logged, never turned into a failed admin call after the fact."""
     at = datetime.fromtimestamp(container().now(), UTC)
     try:
-        audit_store().append(AuditRow(
+        audit_store().add_entry(AuditRow(
             account_id=account_id or PLATFORM, entry_id=entry_id(at, secrets.token_hex(4)), at=at, key_id=key_id,
             action=action, object=object, outcome=outcome, status=status, method=method,
             detail=(detail or None) and detail[:500], request_id=request_id))
@@ -36,4 +36,4 @@ def view(entry) -> dict:
 def entries(scope: Scope, account_id: str, *, limit: int, start: dict | None = None, action: str | None = None,
             key_id: str | None = None):
     """(the account's entries, newest first; cursor of the next page or None)."""
-    return audit_store().page(scope, account_id, limit=limit, start=start, action=action, key_id=key_id)
+    return audit_store().entries_page(scope, account_id, limit=limit, start=start, action=action, key_id=key_id)

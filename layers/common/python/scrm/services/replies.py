@@ -15,7 +15,7 @@ import uuid
 from datetime import UTC, datetime
 
 from .. import accounts
-from ..bootstrap import TtlCache, container, reply_rule_store
+from ..bootstrap import TtlCache, container, reply_reads, reply_rule_store
 from ..domain.replies import (
     MAX_REGEX_PROGRAM_PER_ACCOUNT,
     ReplySettings,
@@ -51,7 +51,7 @@ def settings_for(account_id: str) -> ReplySettings:
     hit = _cache().get(account_id)
     if hit is not None:
         return hit
-    stored, settings = _repo().load(Scope.system(account_id), account_id)
+    stored, settings = reply_reads().load_replies(Scope.system(account_id), account_id)
     rules = [Rule(rule_id=r["rule_id"], match=r["match"] or "", keywords=tuple(r["keywords"]), reply=r["reply"],
                   priority=r["priority"], enabled=r["enabled"], name=r["name"]) for r in stored]
     kept, skipped = matchable(rules)

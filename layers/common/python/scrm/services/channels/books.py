@@ -15,7 +15,7 @@ def show(scope: Scope, book_id: str) -> dict:
 
 def set_members(scope: Scope, book_id: str, members: list[str]) -> dict:
     return bootstrap.contact_store().set_members(scope, book_id, members,
-                                                 account_exists=bootstrap.account_store().exists)
+                                                 account_exists=bootstrap.account_reads().account_exists)
 
 
 def delete(scope: Scope, book_id: str) -> dict:

@@ -87,7 +87,7 @@ def active_plans() -> list[tuple[str, str]]:
 
 
 def wecom_accounts() -> list[str]:
-    return [a.account_id for a in bootstrap.account_store().every_account() if a.kind == "wecom"
+    return [a.account_id for a in bootstrap.account_list().every_account() if a.kind == "wecom"
             and a.status == "active"]
 
 

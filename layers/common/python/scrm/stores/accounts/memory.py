@@ -23,47 +23,48 @@ class MemoryAccountStore:
         self.rows: dict[str, AccountRow] = {}
         self.tokens: dict[str, str] = {}  # sha256(Token) -> account_id, as the claims table keeps it
 
-    def claim(self, row: AccountRow, stale_before: datetime) -> None:
+    def claim_account_id(self, row: AccountRow, stale_before: datetime) -> None:
         with self.lock:
             held = self.rows.get(row.account_id)
             if held is not None and not (held.status == REGISTERING and held.updated_at < stale_before):
                 raise Conflict(f"account {row.account_id!r} exists already")
             self.rows[row.account_id] = _copy(row.changed(status=REGISTERING))
 
-    def abandon_claim(self, account_id: str) -> None:
+    def abandon_account_claim(self, account_id: str) -> None:
         with self.lock:
             held = self.rows.get(account_id)
             if held is not None and held.status == REGISTERING:
                 del self.rows[account_id]
 
-    def save(self, row: AccountRow) -> None:
+    def save_account(self, row: AccountRow) -> None:
         with self.lock:
             self.rows[row.account_id] = _copy(row)
 
-    def load(self, account_id: str) -> AccountRow | None:
+    def load_account(self, account_id: str) -> AccountRow | None:
         with self.lock:
             row = self.rows.get(account_id)
             return _copy(row) if row is not None else None
 
-    def exists(self, account_id: str) -> bool:
+    def account_exists(self, account_id: str) -> bool:
         with self.lock:
             return account_id in self.rows
 
-    def status_of(self, account_id: str) -> str | None:
+    def account_status(self, account_id: str) -> str | None:
         with self.lock:
             row = self.rows.get(account_id)
             return row.status if row is not None else None
 
-    def get(self, scope: Scope, account_id: str) -> AccountRow:
+    def get_account(self, scope: Scope, account_id: str) -> AccountRow:
         scope.check(account_id)
-        row = self.load(account_id)
+        row = self.load_account(account_id)
         if row is None:
             raise NotFound(f"no account {account_id!r}")
         return row
 
-    def page(self, scope: Scope, *, limit: int, start: dict | None = None) -> tuple[list[AccountRow], dict | None]:
+    def accounts_page(self, scope: Scope, *, limit: int, start: dict | None = None
+                      ) -> tuple[list[AccountRow], dict | None]:
         if scope.account_id is not None:
-            row = self.load(scope.check(scope.account_id))
+            row = self.load_account(scope.check(scope.account_id))
             return ([row] if row is not None else []), None
         after = (start or {}).get("account_id", {}).get("S", "")
         with self.lock:
@@ -71,7 +72,7 @@ class MemoryAccountStore:
             rows = [_copy(self.rows[i]) for i in ids[:limit]]
         return rows, (account_cursor(rows[-1].account_id) if len(ids) > limit else None)
 
-    def update(self, scope: Scope, account_id: str, changes: dict, now: datetime) -> AccountRow:
+    def update_account(self, scope: Scope, account_id: str, changes: dict, now: datetime) -> AccountRow:
         scope.check(account_id)
         check_changes(changes)
         with self.lock:

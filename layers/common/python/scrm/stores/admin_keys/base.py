@@ -4,9 +4,9 @@ model in scrm.data.admin_keys).
 A key belongs to an account, or to `_platform` (platform keys). Its id starts with the owner
 (`<account>.k<hex>`), so a presented key names its own record: one strongly consistent read authenticates it.
 
-Tenancy: `create`, `get`, `page` and `revoke` take the caller's scope and refuse (Forbidden) another account's
-keys; only the system scope creates platform keys (never an API caller). `lookup` and `platform_keys` are the
-system's own reads (authentication, bootstrapping), with no scope.
+Tenancy: `create_key`, `key_of`, `keys_page` and `revoke_key` take the caller's scope and refuse (Forbidden)
+another account's keys; only the system scope creates platform keys (never an API caller). `find_key` and
+`platform_keys` are the system's own reads (authentication, bootstrapping), with no scope.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def names_own_key(account_id: str, key_id: str) -> bool:
 
 
 def read_key(scope: Scope, account_id: str, key_id: str, lookup) -> KeyRow:
-    """`get` of either store: the scope checked, then `lookup(account_id, key_id)`; NotFound if none."""
+    """`key_of` of either store: the scope checked, then `find_key(account_id, key_id)`; NotFound if none."""
     scope.check(account_id)
     row = lookup(account_id, key_id) if names_own_key(account_id, key_id) else None
     if row is None:
@@ -82,20 +82,20 @@ def check_page(scope: Scope, account_id: str, start: dict | None) -> None:
 
 
 class AdminKeyStore(Protocol):
-    def lookup(self, account_id: str, key_id: str) -> KeyRow | None:
+    def find_key(self, account_id: str, key_id: str) -> KeyRow | None:
         """Authentication (strongly consistent: a revocation counts at once); no scope, this is how one is had."""
 
-    def create(self, scope: Scope, row: KeyRow) -> KeyRow:
+    def create_key(self, scope: Scope, row: KeyRow) -> KeyRow:
         """Store a new key, only if its id is not taken (Conflict otherwise; nothing is overwritten)."""
 
-    def get(self, scope: Scope, account_id: str, key_id: str) -> KeyRow:
+    def key_of(self, scope: Scope, account_id: str, key_id: str) -> KeyRow:
         """NotFound unless the account has this key."""
 
-    def page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None
+    def keys_page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None
              ) -> tuple[list[KeyRow], dict | None]:
         """The account's keys in key-id order: (rows, cursor of the next page or None)."""
 
-    def revoke(self, scope: Scope, account_id: str, key_id: str, at: datetime) -> KeyRow:
+    def revoke_key(self, scope: Scope, account_id: str, key_id: str, at: datetime) -> KeyRow:
         """Mark the key revoked by `scope.key_id` at `at`, only if it is not revoked yet: the first revocation is
         the one kept (time and who). NotFound for a key the account does not have. Returns the key as stored."""
 

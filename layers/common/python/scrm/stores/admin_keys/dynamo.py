@@ -25,11 +25,11 @@ def _refused(exc) -> bool:
 
 
 class DynamoAdminKeyStore:
-    def lookup(self, account_id: str, key_id: str) -> KeyRow | None:
+    def find_key(self, account_id: str, key_id: str) -> KeyRow | None:
         rec = records.lookup(account_id, key_id)
         return row_of(rec) if rec is not None else None
 
-    def create(self, scope: Scope, row: KeyRow) -> KeyRow:
+    def create_key(self, scope: Scope, row: KeyRow) -> KeyRow:
         check_owner(scope, row.account_id)
         try:
             AdminKeyRecord(**{name: getattr(row, name) for name in FIELDS}).save(
@@ -40,18 +40,18 @@ class DynamoAdminKeyStore:
             raise
         return row
 
-    def get(self, scope: Scope, account_id: str, key_id: str) -> KeyRow:
-        return read_key(scope, account_id, key_id, self.lookup)
+    def key_of(self, scope: Scope, account_id: str, key_id: str) -> KeyRow:
+        return read_key(scope, account_id, key_id, self.find_key)
 
-    def page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None
+    def keys_page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None
              ) -> tuple[list[KeyRow], dict | None]:
         check_page(scope, account_id, start)
         results = AdminKeyRecord.query(account_id, limit=limit, last_evaluated_key=start)
         rows = [row_of(r) for r in results]
         return rows, results.last_evaluated_key
 
-    def revoke(self, scope: Scope, account_id: str, key_id: str, at: datetime) -> KeyRow:
-        self.get(scope, account_id, key_id)
+    def revoke_key(self, scope: Scope, account_id: str, key_id: str, at: datetime) -> KeyRow:
+        self.key_of(scope, account_id, key_id)
         try:
             AdminKeyRecord(account_id, key_id).update(
                 actions=[AdminKeyRecord.revoked_at.set(at), AdminKeyRecord.revoked_by.set(scope.key_id)],
@@ -59,7 +59,7 @@ class DynamoAdminKeyStore:
         except UpdateError as exc:
             if not _refused(exc):
                 raise
-        return self.get(scope, account_id, key_id)
+        return self.key_of(scope, account_id, key_id)
 
     def platform_keys(self) -> list[KeyRow]:
         return [row_of(r) for r in AdminKeyRecord.query(PLATFORM)]

@@ -15,21 +15,21 @@ class MemoryAdminKeyStore:
         self.lock = threading.RLock()
         self.rows: dict[tuple[str, str], KeyRow] = {}  # (account_id, key_id)
 
-    def lookup(self, account_id: str, key_id: str) -> KeyRow | None:
+    def find_key(self, account_id: str, key_id: str) -> KeyRow | None:
         with self.lock:
             return self.rows.get((account_id, key_id))
 
-    def create(self, scope: Scope, row: KeyRow) -> KeyRow:
+    def create_key(self, scope: Scope, row: KeyRow) -> KeyRow:
         check_owner(scope, row.account_id)
         with self.lock:
             if self.rows.setdefault((row.account_id, row.key_id), row) is not row:
                 raise Conflict(f"key {row.key_id!r} exists already")
         return row
 
-    def get(self, scope: Scope, account_id: str, key_id: str) -> KeyRow:
-        return read_key(scope, account_id, key_id, self.lookup)
+    def key_of(self, scope: Scope, account_id: str, key_id: str) -> KeyRow:
+        return read_key(scope, account_id, key_id, self.find_key)
 
-    def page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None
+    def keys_page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None
              ) -> tuple[list[KeyRow], dict | None]:
         check_page(scope, account_id, start)
         after = (start or {}).get("key_id", {}).get("S", "")
@@ -38,9 +38,9 @@ class MemoryAdminKeyStore:
             rows = [self.rows[(account_id, k)] for k in ids[:limit]]
         return rows, (key_cursor(account_id, rows[-1].key_id) if len(ids) > limit else None)
 
-    def revoke(self, scope: Scope, account_id: str, key_id: str, at: datetime) -> KeyRow:
+    def revoke_key(self, scope: Scope, account_id: str, key_id: str, at: datetime) -> KeyRow:
         with self.lock:
-            row = self.get(scope, account_id, key_id)
+            row = self.key_of(scope, account_id, key_id)
             if row.revoked_at is None:
                 row = self.rows[(account_id, key_id)] = row.revoked(at, scope.key_id)
             return row

@@ -3,7 +3,7 @@ model in scrm.data.audit_log).
 
 An entry is an `AuditRow`, filed under the account the action concerned (`_platform` for platform-level actions).
 Entries are only appended (by the admin API after it authenticated the caller: a caller cannot forge one) and
-read newest first. Tenancy: `page` takes the caller's scope and refuses (Forbidden) another account's log.
+read newest first. Tenancy: `entries_page` takes the caller's scope and refuses (Forbidden) another account's log.
 """
 
 from __future__ import annotations
@@ -58,10 +58,10 @@ def check_page(scope: Scope, account_id: str, start: dict | None) -> None:
 
 
 class AuditStore(Protocol):
-    def append(self, row: AuditRow) -> None:
+    def add_entry(self, row: AuditRow) -> None:
         """Add an entry (its id is unique: time and random suffix); entries are never changed here."""
 
-    def page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None,
+    def entries_page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None,
              action: str | None = None, key_id: str | None = None) -> tuple[list[AuditRow], dict | None]:
         """At most `limit` of the account's entries matching the filter (`matches`), newest first, and the cursor
         of the next page (None when none is left; a page may come back short with a cursor: follow it)."""

@@ -19,7 +19,7 @@ def row_of(entry: AuditEntry) -> AuditRow:
 
 
 class DynamoAuditStore:
-    def append(self, row: AuditRow) -> None:
+    def add_entry(self, row: AuditRow) -> None:
         entry = AuditEntry(**{name: getattr(row, name) for name in FIELDS}, expires=row.expires)
         try:
             entry.save(condition=AuditEntry.entry_id.does_not_exist())
@@ -28,7 +28,7 @@ class DynamoAuditStore:
                 raise Conflict(f"audit entry {row.entry_id!r} exists already") from None
             raise
 
-    def page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None,
+    def entries_page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None,
              action: str | None = None, key_id: str | None = None) -> tuple[list[AuditRow], dict | None]:
         check_page(scope, account_id, start)
         condition = None

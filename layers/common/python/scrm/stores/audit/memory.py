@@ -14,12 +14,12 @@ class MemoryAuditStore:
         self.lock = threading.RLock()
         self.rows: dict[tuple[str, str], AuditRow] = {}  # (account_id, entry_id)
 
-    def append(self, row: AuditRow) -> None:
+    def add_entry(self, row: AuditRow) -> None:
         with self.lock:
             if self.rows.setdefault((row.account_id, row.entry_id), row) is not row:
                 raise Conflict(f"audit entry {row.entry_id!r} exists already")
 
-    def page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None,
+    def entries_page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None,
              action: str | None = None, key_id: str | None = None) -> tuple[list[AuditRow], dict | None]:
         check_page(scope, account_id, start)
         before = (start or {}).get("entry_id", {}).get("S")

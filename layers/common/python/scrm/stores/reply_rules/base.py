@@ -3,7 +3,10 @@ table `reply_rules`, model in scrm.data.reply_rules).
 
 A rule is a plain dict: rule_id, match (exact | contains | regex | click), keywords, priority, enabled, name,
 reply (the reply content), updated_at (ISO text or None). A setting is a content dict stored under a name
-(`welcome`, `default`). One read (`load`) gives everything an account answers with: the callback path caches it.
+(`welcome`, `default`). One read (`load_replies`) gives everything an account answers with: the callback path
+caches it. It is the
+read side (`ReplyReads`) the callback path and workers use, handed out on its own (`bootstrap.reply_reads()`) so
+that they are granted only reads (infra/access.py grants per class); a twin serves both.
 
 Tenancy: every method takes the caller's scope and the account, and refuses (Forbidden) an account the scope may
 not act for.
@@ -26,10 +29,12 @@ def stored_rule(rule_id: str, rule: dict, updated_at: datetime) -> dict:
             "reply": rule["reply"], "updated_at": updated_at.isoformat()}
 
 
-class ReplyRuleStore(Protocol):
-    def load(self, scope: Scope, account_id: str) -> tuple[list[dict], dict[str, dict]]:
+class ReplyReads(Protocol):
+    def load_replies(self, scope: Scope, account_id: str) -> tuple[list[dict], dict[str, dict]]:
         """(every rule, {setting name: content}) of the account, in one read."""
 
+
+class ReplyRuleStore(ReplyReads, Protocol):
     def list_rules(self, scope: Scope, account_id: str) -> list[dict]:
         """Every rule of the account (an account has at most a few hundred: the service caps them)."""
 

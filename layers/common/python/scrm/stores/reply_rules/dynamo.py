@@ -1,5 +1,6 @@
 """The reply rule store on DynamoDB (table `reply_rules`, model scrm.data.reply_rules.ReplyRuleRecord): rules
-under `rule#<id>`, settings under `settings#<name>`, one partition per account."""
+under `rule#<id>`, settings under `settings#<name>`, one partition per account. `DynamoReplyReads` is the read side
+the callback path uses (bootstrap.reply_reads); `DynamoReplyRuleStore` adds the admin reads and the writes."""
 
 from __future__ import annotations
 
@@ -17,8 +18,10 @@ def _refused(exc) -> bool:
     return exc.cause_response_code == "ConditionalCheckFailedException"
 
 
-class DynamoReplyRuleStore:
-    def load(self, scope: Scope, account_id: str) -> tuple[list[dict], dict[str, dict]]:
+class DynamoReplyReads:
+    """What the callback path reads (bootstrap.reply_reads)."""
+
+    def load_replies(self, scope: Scope, account_id: str) -> tuple[list[dict], dict[str, dict]]:
         scope.check(account_id)
         rules, settings = [], {}
         for rec in ReplyRuleRecord.query(account_id):
@@ -28,6 +31,8 @@ class DynamoReplyRuleStore:
                 settings[rec.item_id[len(SETTINGS):]] = json.loads(rec.content)
         return rules, settings
 
+
+class DynamoReplyRuleStore(DynamoReplyReads):
     def list_rules(self, scope: Scope, account_id: str) -> list[dict]:
         scope.check(account_id)
         return [r.as_rule() for r in ReplyRuleRecord.query(account_id, ReplyRuleRecord.item_id.startswith(RULE))]

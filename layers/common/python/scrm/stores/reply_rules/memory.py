@@ -17,7 +17,7 @@ class MemoryReplyRuleStore:
         self.rules: dict[tuple[str, str], dict] = {}  # (account_id, rule_id)
         self.settings: dict[tuple[str, str], dict] = {}  # (account_id, name)
 
-    def load(self, scope: Scope, account_id: str) -> tuple[list[dict], dict[str, dict]]:
+    def load_replies(self, scope: Scope, account_id: str) -> tuple[list[dict], dict[str, dict]]:
         rules = self.list_rules(scope, account_id)
         with self.lock:
             settings = {n: copy.deepcopy(c) for (a, n), c in self.settings.items() if a == account_id}
