@@ -10,20 +10,14 @@ import pytest
 from scrm.errors import Conflict, Forbidden, NotFound
 from scrm.stores.accounts import REGISTERING, AccountRow
 from scrm.tenancy import Scope
+from tests.contract.stores import IMPLEMENTATIONS, make_store
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 
 
-@pytest.fixture(params=["memory", "dynamo"])
+@pytest.fixture(params=IMPLEMENTATIONS)
 def store(request):
-    if request.param == "memory":
-        from scrm.stores.accounts import MemoryAccountStore
-
-        return MemoryAccountStore()
-    request.getfixturevalue("aws")
-    from scrm.stores.accounts.dynamo import DynamoAccountStore
-
-    return DynamoAccountStore()
+    return make_store(request, "accounts", "AccountStore")
 
 
 def row(account_id: str, at: datetime = T0, **values) -> AccountRow:

@@ -10,6 +10,7 @@ import pytest
 from scrm.errors import Conflict, Forbidden, NotFound
 from scrm.stores.admin_keys import PLATFORM, KeyRow
 from scrm.tenancy import Scope
+from tests.contract.stores import IMPLEMENTATIONS, make_store
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 A = "acct-a"
@@ -17,16 +18,9 @@ ADMIN_A = Scope(account_id=A, key_id=f"{A}.k0000000000000000", role="admin")
 ADMIN_B = Scope(account_id="acct-b", key_id="acct-b.k0000000000000000", role="admin")
 
 
-@pytest.fixture(params=["memory", "dynamo"])
+@pytest.fixture(params=IMPLEMENTATIONS)
 def store(request):
-    if request.param == "memory":
-        from scrm.stores.admin_keys import MemoryAdminKeyStore
-
-        return MemoryAdminKeyStore()
-    request.getfixturevalue("aws")
-    from scrm.stores.admin_keys.dynamo import DynamoAdminKeyStore
-
-    return DynamoAdminKeyStore()
+    return make_store(request, "admin_keys", "AdminKeyStore")
 
 
 def key(account_id: str, n: int, **values) -> KeyRow:

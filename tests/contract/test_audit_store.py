@@ -11,21 +11,15 @@ from scrm.errors import Conflict, Forbidden
 from scrm.stores.audit import AuditRow
 from scrm.stores.audit.base import entry_id
 from scrm.tenancy import Scope
+from tests.contract.stores import IMPLEMENTATIONS, make_store
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 A = "acct-a"
 
 
-@pytest.fixture(params=["memory", "dynamo"])
+@pytest.fixture(params=IMPLEMENTATIONS)
 def store(request):
-    if request.param == "memory":
-        from scrm.stores.audit import MemoryAuditStore
-
-        return MemoryAuditStore()
-    request.getfixturevalue("aws")
-    from scrm.stores.audit.dynamo import DynamoAuditStore
-
-    return DynamoAuditStore()
+    return make_store(request, "audit", "AuditStore")
 
 
 def entry(n: int, account_id: str = A, action: str = "channel.create", key_id: str = "acct-a.k1", **values):

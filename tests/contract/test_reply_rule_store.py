@@ -9,22 +9,16 @@ import pytest
 
 from scrm.errors import Conflict, Forbidden, NotFound
 from scrm.tenancy import Scope
+from tests.contract.stores import IMPLEMENTATIONS, make_store
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 A = "acct-a"
 SCOPE = Scope.system(A)
 
 
-@pytest.fixture(params=["memory", "dynamo"])
+@pytest.fixture(params=IMPLEMENTATIONS)
 def store(request):
-    if request.param == "memory":
-        from scrm.stores.reply_rules import MemoryReplyRuleStore
-
-        return MemoryReplyRuleStore()
-    request.getfixturevalue("aws")
-    from scrm.stores.reply_rules.dynamo import DynamoReplyRuleStore
-
-    return DynamoReplyRuleStore()
+    return make_store(request, "reply_rules", "ReplyRuleStore")
 
 
 def rule(text: str = "你好", **values) -> dict:

@@ -242,31 +242,30 @@ def account_store():
     return container().slot("account_store", make)
 
 
+def _part_of(store_slot: str, name: str, make: Callable[[], Any]):
+    """A store's read side in a slot of its own, so that a function that only reads is granted only reads
+    (infra/access.py grants per class). A test's twin passed as `store_slot` serves here too."""
+    return container().slot(name, lambda c: c._made[store_slot] if store_slot in c._made else make())
+
+
 def account_reads():
-    """The account store's read side, what every function reads accounts with (callbacks, workers, key checks): its
-    own slot so that a function that only reads is granted only reads (infra/access.py grants per class). A test's
-    `account_store=` twin serves here too."""
-    def make(c):
-        if "account_store" in c._made:
-            return c._made["account_store"]
+    """The account store's read side, what every function reads accounts with (callbacks, workers, key checks)."""
+    def make():
         from .stores.accounts.dynamo import DynamoAccountReads
 
         return DynamoAccountReads()
 
-    return container().slot("account_reads", make)
+    return _part_of("account_store", "account_reads", make)
 
 
 def account_list():
-    """The account store's read of every account, for the schedules that sweep them (its own slot, as account_reads:
-    only they are granted the Scan). A test's `account_store=` twin serves here too."""
-    def make(c):
-        if "account_store" in c._made:
-            return c._made["account_store"]
+    """The account store's read of every account, for the schedules that sweep them (only they get the Scan)."""
+    def make():
         from .stores.accounts.dynamo import DynamoAccountList
 
         return DynamoAccountList()
 
-    return container().slot("account_list", make)
+    return _part_of("account_store", "account_list", make)
 
 
 def admin_key_store():
@@ -297,13 +296,10 @@ def reply_rule_store():
 
 
 def reply_reads():
-    """The reply rule store's read side, what the callback path loads an account's replies with (its own slot, as
-    account_reads). A test's `reply_rule_store=` twin serves here too."""
-    def make(c):
-        if "reply_rule_store" in c._made:
-            return c._made["reply_rule_store"]
+    """The reply rule store's read side, what the callback path loads an account's replies with."""
+    def make():
         from .stores.reply_rules.dynamo import DynamoReplyReads
 
         return DynamoReplyReads()
 
-    return container().slot("reply_reads", make)
+    return _part_of("reply_rule_store", "reply_reads", make)

@@ -6,12 +6,12 @@ presented key `scrm.<key_id>.<secret>` names its own item: one GetItem authentic
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from pynamodb.attributes import UnicodeAttribute, UTCDateTimeAttribute
 from pynamodb.models import Model
 
-from ..stores.admin_keys.base import PLATFORM  # noqa: F401 (the owner of platform keys)
+from ..stores.admin_keys.base import PLATFORM, key_status  # noqa: F401 (PLATFORM: the owner of platform keys)
 from .registry import table
 
 
@@ -32,12 +32,7 @@ class AdminKeyRecord(Model):
     revoked_by = UnicodeAttribute(null=True)
 
     def status(self, now: datetime | None = None) -> str:
-        now = now or datetime.now(UTC)
-        if self.revoked_at:
-            return "revoked"
-        if self.expires_at and self.expires_at <= now:
-            return "expired"
-        return "active"
+        return key_status(self.revoked_at, self.expires_at, now)
 
 
 # --- the repository (tenancy, conditions) is the admin key store: scrm.stores.admin_keys.dynamo.

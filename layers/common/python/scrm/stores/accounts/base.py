@@ -42,11 +42,6 @@ class AccountRow:
         return replace(self, **changes)
 
 
-def account_cursor(account_id: str) -> dict:
-    """The cursor after `account_id`, in DynamoDB's LastEvaluatedKey shape (both stores hand out the same)."""
-    return {"account_id": {"S": account_id}}
-
-
 def check_changes(changes: dict) -> None:
     unknown = set(changes) - set(UPDATABLE)
     if unknown:

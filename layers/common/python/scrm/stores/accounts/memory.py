@@ -10,7 +10,8 @@ from datetime import datetime
 
 from ...errors import Conflict, NotFound
 from ...tenancy import Scope
-from .base import REGISTERING, TOKEN_TAKEN, AccountRow, account_cursor, check_changes
+from ..cursors import after, cursor
+from .base import REGISTERING, TOKEN_TAKEN, AccountRow, check_changes
 
 
 def _copy(row: AccountRow) -> AccountRow:
@@ -66,11 +67,11 @@ class MemoryAccountStore:
         if scope.account_id is not None:
             row = self.load_account(scope.check(scope.account_id))
             return ([row] if row is not None else []), None
-        after = (start or {}).get("account_id", {}).get("S", "")
+        first = after(start, "account_id")
         with self.lock:
-            ids = sorted(i for i in self.rows if i > after)
+            ids = sorted(i for i in self.rows if i > first)
             rows = [_copy(self.rows[i]) for i in ids[:limit]]
-        return rows, (account_cursor(rows[-1].account_id) if len(ids) > limit else None)
+        return rows, (cursor(rows[-1].account_id) if len(ids) > limit else None)
 
     def update_account(self, scope: Scope, account_id: str, changes: dict, now: datetime) -> AccountRow:
         scope.check(account_id)

@@ -22,6 +22,15 @@ PLATFORM = "_platform"  # not a valid account_id (scrm.accounts.ACCOUNT_ID), so 
 MAX_KEY_ID = 200
 
 
+def key_status(revoked_at: datetime | None, expires_at: datetime | None, now: datetime | None = None) -> str:
+    """revoked, expired (at `now`, default the wall clock) or active."""
+    if revoked_at:
+        return "revoked"
+    if expires_at and expires_at <= (now or datetime.now(UTC)):
+        return "expired"
+    return "active"
+
+
 @dataclass(frozen=True)
 class KeyRow:
     account_id: str  # owning account, or PLATFORM
@@ -36,12 +45,7 @@ class KeyRow:
     revoked_by: str | None = None
 
     def status(self, now: datetime | None = None) -> str:
-        now = now or datetime.now(UTC)
-        if self.revoked_at:
-            return "revoked"
-        if self.expires_at and self.expires_at <= now:
-            return "expired"
-        return "active"
+        return key_status(self.revoked_at, self.expires_at, now)
 
     def revoked(self, at: datetime, by: str) -> KeyRow:
         return replace(self, revoked_at=at, revoked_by=by)
@@ -69,16 +73,6 @@ def read_key(scope: Scope, account_id: str, key_id: str, lookup) -> KeyRow:
     return row
 
 
-def key_cursor(account_id: str, key_id: str) -> dict:
-    """The cursor after `key_id`, in DynamoDB's LastEvaluatedKey shape (both stores hand out the same)."""
-    return {"account_id": {"S": account_id}, "key_id": {"S": key_id}}
-
-
-def check_page(scope: Scope, account_id: str, start: dict | None) -> None:
-    """A page is read for an account the scope may act for, from a cursor of that account (else ValueError)."""
-    scope.check(account_id)
-    if start is not None and (start or {}).get("account_id", {}).get("S") != account_id:
-        raise ValueError("cursor of another account")
 
 
 class AdminKeyStore(Protocol):
@@ -92,7 +86,7 @@ class AdminKeyStore(Protocol):
         """NotFound unless the account has this key."""
 
     def keys_page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None
-             ) -> tuple[list[KeyRow], dict | None]:
+                  ) -> tuple[list[KeyRow], dict | None]:
         """The account's keys in key-id order: (rows, cursor of the next page or None)."""
 
     def revoke_key(self, scope: Scope, account_id: str, key_id: str, at: datetime) -> KeyRow:

@@ -10,7 +10,8 @@ from ...data import admin_keys as records
 from ...data.admin_keys import AdminKeyRecord
 from ...errors import Conflict
 from ...tenancy import Scope
-from .base import PLATFORM, KeyRow, check_owner, check_page, read_key
+from ..cursors import check_page
+from .base import PLATFORM, KeyRow, check_owner, read_key
 
 FIELDS = ("account_id", "key_id", "key_hash", "role", "created_at", "name", "created_by", "expires_at", "revoked_at",
           "revoked_by")
@@ -44,7 +45,7 @@ class DynamoAdminKeyStore:
         return read_key(scope, account_id, key_id, self.find_key)
 
     def keys_page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None
-             ) -> tuple[list[KeyRow], dict | None]:
+                  ) -> tuple[list[KeyRow], dict | None]:
         check_page(scope, account_id, start)
         results = AdminKeyRecord.query(account_id, limit=limit, last_evaluated_key=start)
         rows = [row_of(r) for r in results]

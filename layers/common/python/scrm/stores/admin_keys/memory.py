@@ -7,7 +7,8 @@ from datetime import datetime
 
 from ...errors import Conflict
 from ...tenancy import Scope
-from .base import PLATFORM, KeyRow, check_owner, check_page, key_cursor, read_key
+from ..cursors import after, check_page, cursor
+from .base import PLATFORM, KeyRow, check_owner, read_key
 
 
 class MemoryAdminKeyStore:
@@ -30,13 +31,13 @@ class MemoryAdminKeyStore:
         return read_key(scope, account_id, key_id, self.find_key)
 
     def keys_page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None
-             ) -> tuple[list[KeyRow], dict | None]:
+                  ) -> tuple[list[KeyRow], dict | None]:
         check_page(scope, account_id, start)
-        after = (start or {}).get("key_id", {}).get("S", "")
+        first = after(start, "key_id")
         with self.lock:
-            ids = sorted(k for a, k in self.rows if a == account_id and k > after)
+            ids = sorted(k for a, k in self.rows if a == account_id and k > first)
             rows = [self.rows[(account_id, k)] for k in ids[:limit]]
-        return rows, (key_cursor(account_id, rows[-1].key_id) if len(ids) > limit else None)
+        return rows, (cursor(account_id, key_id=rows[-1].key_id) if len(ids) > limit else None)
 
     def revoke_key(self, scope: Scope, account_id: str, key_id: str, at: datetime) -> KeyRow:
         with self.lock:

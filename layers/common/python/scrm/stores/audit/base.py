@@ -45,16 +45,6 @@ def matches(row: AuditRow, action: str | None, key_id: str | None) -> bool:
     return (not action or row.action.startswith(action)) and (not key_id or row.key_id == key_id)
 
 
-def audit_cursor(account_id: str, entry_id: str) -> dict:
-    """The cursor after `entry_id`, in DynamoDB's LastEvaluatedKey shape (both stores hand out the same)."""
-    return {"account_id": {"S": account_id}, "entry_id": {"S": entry_id}}
-
-
-def check_page(scope: Scope, account_id: str, start: dict | None) -> None:
-    """A page is read for an account the scope may act for, from a cursor of that account (else ValueError)."""
-    scope.check(account_id)
-    if start is not None and (start or {}).get("account_id", {}).get("S") != account_id:
-        raise ValueError("cursor of another account")
 
 
 class AuditStore(Protocol):
@@ -62,6 +52,6 @@ class AuditStore(Protocol):
         """Add an entry (its id is unique: time and random suffix); entries are never changed here."""
 
     def entries_page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None,
-             action: str | None = None, key_id: str | None = None) -> tuple[list[AuditRow], dict | None]:
+                     action: str | None = None, key_id: str | None = None) -> tuple[list[AuditRow], dict | None]:
         """At most `limit` of the account's entries matching the filter (`matches`), newest first, and the cursor
         of the next page (None when none is left; a page may come back short with a cursor: follow it)."""

@@ -7,7 +7,8 @@ from pynamodb.exceptions import PutError
 from ...data.audit_log import AuditEntry
 from ...errors import Conflict
 from ...tenancy import Scope
-from .base import AuditRow, check_page
+from ..cursors import check_page
+from .base import AuditRow
 
 FIELDS = ("account_id", "entry_id", "at", "key_id", "action", "outcome", "object", "status", "method", "detail",
           "request_id")
@@ -29,7 +30,7 @@ class DynamoAuditStore:
             raise
 
     def entries_page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None,
-             action: str | None = None, key_id: str | None = None) -> tuple[list[AuditRow], dict | None]:
+                     action: str | None = None, key_id: str | None = None) -> tuple[list[AuditRow], dict | None]:
         check_page(scope, account_id, start)
         condition = None
         if action:

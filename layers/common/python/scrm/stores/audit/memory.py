@@ -6,7 +6,8 @@ import threading
 
 from ...errors import Conflict
 from ...tenancy import Scope
-from .base import AuditRow, audit_cursor, check_page, matches
+from ..cursors import after, check_page, cursor
+from .base import AuditRow, matches
 
 
 class MemoryAuditStore:
@@ -20,12 +21,12 @@ class MemoryAuditStore:
                 raise Conflict(f"audit entry {row.entry_id!r} exists already")
 
     def entries_page(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None,
-             action: str | None = None, key_id: str | None = None) -> tuple[list[AuditRow], dict | None]:
+                     action: str | None = None, key_id: str | None = None) -> tuple[list[AuditRow], dict | None]:
         check_page(scope, account_id, start)
-        before = (start or {}).get("entry_id", {}).get("S")
+        before = after(start, "entry_id", None)
         with self.lock:
             ids = sorted((e for a, e in self.rows if a == account_id and (before is None or e < before)),
                          reverse=True)
             found = [r for r in (self.rows[(account_id, e)] for e in ids) if matches(r, action, key_id)]
         rows = found[:limit]
-        return rows, (audit_cursor(account_id, rows[-1].entry_id) if len(found) > limit else None)
+        return rows, (cursor(account_id, entry_id=rows[-1].entry_id) if len(found) > limit else None)

@@ -4,9 +4,9 @@ table `reply_rules`, model in scrm.data.reply_rules).
 A rule is a plain dict: rule_id, match (exact | contains | regex | click), keywords, priority, enabled, name,
 reply (the reply content), updated_at (ISO text or None). A setting is a content dict stored under a name
 (`welcome`, `default`). One read (`load_replies`) gives everything an account answers with: the callback path
-caches it. It is the
-read side (`ReplyReads`) the callback path and workers use, handed out on its own (`bootstrap.reply_reads()`) so
-that they are granted only reads (infra/access.py grants per class); a twin serves both.
+caches it. It is the read side (`ReplyReads`) the callback path and workers use, handed out on its own
+(`bootstrap.reply_reads()`) so that they are granted only reads (infra/access.py grants per class); a twin serves
+both.
 
 Tenancy: every method takes the caller's scope and the account, and refuses (Forbidden) an account the scope may
 not act for.
