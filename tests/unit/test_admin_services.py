@@ -51,7 +51,7 @@ class World:
         scope = self.platform().scope_for(None)
         return admin_accounts.create(scope, BASE, account_id=account_id, kind=values.pop("kind", "oa"),
                                      app_id="wx0000000000000001", name="甲公司", app_secret="s3cret-app-secret",
-                                     token=token, aes_key=AES, original_id="gh_000000000001", **values)
+                                     token=token, aes_key=AES, **{"original_id": "gh_000000000001", **values})
 
     def admin_of(self, account_id, role="admin"):
         _, key = admin_keys.issue(_system(account_id), account_id, role=role, name=f"{role} of {account_id}")
@@ -242,3 +242,13 @@ def test_expiry_of_entries_follows_the_clock(world):
     audit.record("acct-a", key_id="k", action="key.create", object="/x", outcome="ok", status=201)
     row = audit.entries(_system("acct-a"), "acct-a", limit=1)[0][0]
     assert row.expires == datetime.fromtimestamp(START, UTC) + timedelta(days=400)
+
+
+def test_the_departure_sweep_reads_only_active_wecom_corps(world):
+    from scrm.services.reassignment import triggers
+
+    world.register("acct-a", token="TokenA1")
+    world.register("corp-a", token="TokenC1", kind="wecom", original_id=None, message_mode="safe")
+    world.register("corp-b", token="TokenC2", kind="wecom", original_id=None)
+    admin_accounts.set_status(_system("corp-b"), "corp-b", "disabled", BASE)
+    assert triggers.wecom_accounts() == ["corp-a"]
