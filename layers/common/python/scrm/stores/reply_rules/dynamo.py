@@ -18,6 +18,17 @@ def _refused(exc) -> bool:
     return exc.cause_response_code == "ConditionalCheckFailedException"
 
 
+def _save(rec: ReplyRuleRecord, condition, refusal: Exception) -> dict:
+    """Write the rule under `condition`; `refusal` is raised when it does not hold (nothing written)."""
+    try:
+        rec.save(condition=condition)
+    except PutError as exc:
+        if _refused(exc):
+            raise refusal from None
+        raise
+    return rec.as_rule()
+
+
 class DynamoReplyReads:
     """What the callback path reads (bootstrap.reply_reads)."""
 
@@ -53,24 +64,14 @@ class DynamoReplyRuleStore(DynamoReplyReads):
         scope.check(account_id)
         rec = self._record(account_id, rule_id, rule, now)
         rec.created_at = now
-        try:
-            rec.save(condition=ReplyRuleRecord.item_id.does_not_exist())
-        except PutError as exc:
-            if _refused(exc):
-                raise Conflict(f"reply rule {rule_id!r} exists already") from None
-            raise
-        return rec.as_rule()
+        return _save(rec, ReplyRuleRecord.item_id.does_not_exist(),
+                     Conflict(f"reply rule {rule_id!r} exists already"))
 
     def replace_rule(self, scope: Scope, account_id: str, rule_id: str, rule: dict, now: datetime) -> dict:
         scope.check(account_id)
         rec = self._record(account_id, rule_id, rule, now)
-        try:
-            rec.save(condition=ReplyRuleRecord.item_id.exists())
-        except PutError as exc:
-            if _refused(exc):
-                raise NotFound(f"no reply rule {rule_id!r} in account {account_id!r}") from None
-            raise
-        return rec.as_rule()
+        return _save(rec, ReplyRuleRecord.item_id.exists(), NotFound(f"no reply rule {rule_id!r} in account "
+                                                                     f"{account_id!r}"))
 
     def delete_rule(self, scope: Scope, account_id: str, rule_id: str) -> bool:
         scope.check(account_id)
