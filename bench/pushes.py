@@ -47,8 +47,8 @@ def setup(sandbox_url):
 def oa_bench(sb, followers: int) -> dict:
     from local.seed import demo_secrets
     from scrm import accounts
-    from scrm.data.push_store import MemoryPushStore
     from scrm.services.pushes import PushService
+    from scrm.stores.pushes import MemoryPushStore
     from scrm.tenancy import Scope
 
     s = demo_secrets()
@@ -91,7 +91,7 @@ def dynamo_ledger_bench(n: int) -> dict:
     hook, for n recipients none at quota, then again with 1 in 100 already at quota (limit 1)."""
     import botocore.client
 
-    from scrm.data.push_store import DynamoPushStore
+    from scrm.stores.pushes.dynamo import DynamoPushStore
     from scrm.tenancy import Scope
 
     calls: list[str] = []
@@ -122,8 +122,8 @@ def dynamo_ledger_bench(n: int) -> dict:
 def wecom_bench(sb, customers: int, staff: int) -> dict:
     from local.seed import demo_secrets
     from scrm import accounts
-    from scrm.data.push_store import MemoryPushStore
     from scrm.services.pushes import PushService
+    from scrm.stores.pushes import MemoryPushStore
     from scrm.tenancy import Scope
 
     s = demo_secrets()

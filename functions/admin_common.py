@@ -207,7 +207,7 @@ def _answer(bp, view, params: dict, role: str, audit: str | None, status: int, i
         ctx = AdminContext(scope=scope, body=_parse_body(request) if request.method in BODY_METHODS else {},
                            query=dict(request.query_params or {}), idempotency_key=None, request=request,
                            key=key, path_params=params)
-        if body_model is not None and request.method in ("POST", "PUT"):  # a PATCH's fields are checked once merged
+        if body_model is not None and request.method in ("POST", "PUT", "PATCH"):  # a PATCH: its partial model
             from scrm.contracts import parse  # pydantic: loaded by the first request with a body, not at import
 
             parse(model(body_model), ctx.body)

@@ -46,7 +46,7 @@ def get_channel(ctx, account_id, channel_id):
 
 @admin_route(bp, "/accounts/{account_id}/channels/{channel_id}", methods=("PATCH",), role="operator",
              audit="channel.update",
-             body="channels.ChannelBody", answer="answers.Channel",
+             body="channels.ChannelPatch", answer="answers.Channel",
              raises=(errors.Conflict, errors.RateLimited, errors.WeChatError, errors.WeChatUnavailable))
 def update_channel(ctx, account_id, channel_id):
     """Change a channel (operator): name, group, welcome, tags; staff, caps, hours of a contact way (kind and scene

@@ -162,17 +162,19 @@ def test_account_keys_see_only_their_account(api):
 
 
 def test_tenancy_is_enforced_in_the_data_layer_too(api):
-    from scrm.data import accounts as records
-    from scrm.data import admin_keys as key_records
-    from scrm.data import audit_log
+    from datetime import UTC, datetime
+
+    from scrm import bootstrap
     from scrm.errors import Forbidden
     from scrm.services.admin_keys import authenticate
 
     scope = authenticate(api.key("acct-b")).scope_for("acct-a")  # a key of acct-b, asking for acct-a
-    for call in (lambda: records.get_record(scope, "acct-a"), lambda: key_records.query(scope, "acct-a", limit=5),
-                 lambda: key_records.revoke(scope, "acct-a", "acct-a.k0"),
-                 lambda: audit_log.query(scope, "acct-a", limit=5),
-                 lambda: records.update_record(scope, "acct-a", name="pwned")):
+    now = datetime.now(UTC)
+    accounts, keys, audit = bootstrap.account_store(), bootstrap.admin_key_store(), bootstrap.audit_store()
+    for call in (lambda: accounts.get_account(scope, "acct-a"), lambda: keys.keys_page(scope, "acct-a", limit=5),
+                 lambda: keys.revoke_key(scope, "acct-a", "acct-a.k0", now),
+                 lambda: audit.entries_page(scope, "acct-a", limit=5),
+                 lambda: accounts.update_account(scope, "acct-a", {"name": "pwned"}, now)):
         with pytest.raises(Forbidden):
             call()
 

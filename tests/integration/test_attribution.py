@@ -8,6 +8,7 @@ import json
 import pytest
 
 from local.sandbox import SandboxClient
+from scrm import bootstrap
 from scrm.domain.channels import day_of
 from scrm.services import attribution, channel_stats, channels, events
 from scrm.tenancy import Scope
@@ -47,11 +48,11 @@ def run(*payloads):
 
 
 @pytest.fixture
-def now(monkeypatch) -> float:
-    """The test's "now", fixed when it starts. The attribution service reads the same clock (a tagging's
-    queued_at is this), so "due in 300 s" means 300 s of this clock, however long the suite took."""
+def now(aws, monkeypatch) -> float:
+    """The test's "now", fixed when it starts. The attribution service reads the same clock (the container's: a
+    tagging's queued_at is this), so "due in 300 s" means 300 s of this clock, however long the suite took."""
     clock = Clock()
-    monkeypatch.setattr(attribution, "time", clock)
+    monkeypatch.setattr(bootstrap.container(), "clock", clock)
     return clock.now
 
 

@@ -66,12 +66,13 @@ def test_a_url_that_does_not_answer_fails_the_check(stage, monkeypatch):
 
 
 def test_only_an_admin_may_run_the_check_and_it_is_audited(stage):
-    from scrm.data import audit_log
+    from scrm.bootstrap import audit_store
     from scrm.tenancy import Scope
 
     url, api = stage
     res = check(url, api.key("shop-oa", "operator"), "shop-oa")
     assert res.status_code == 403 and res.json()["error"]["code"] == "forbidden"
     assert check(url, api.key("shop-oa"), "shop-oa").status_code == 200
-    actions = [e.action for e in audit_log.query(Scope.system("shop-oa"), "shop-oa", limit=20)]
+    rows, _ = audit_store().entries_page(Scope.system("shop-oa"), "shop-oa", limit=20)
+    actions = [e.action for e in rows]
     assert "account.callback_check" in actions

@@ -66,6 +66,15 @@ def test_invalid_definitions_answer_400_naming_the_field(api):
         assert r.json_body["error"]["field"] == field
 
 
+def test_a_patch_reports_every_wrong_field_at_once_and_changes_nothing(api):
+    ch = api("POST", "/channels", {"kind": "oa_qr", "name": "Poster C", "group": "posters"}).json_body
+    r = api("PATCH", f"/channels/{ch['channel_id']}", {"name": "", "group": "g" * 40, "tags": "101", "colour": "red"})
+    assert r.status_code == 400, r.body
+    assert [e["field"] for e in r.json_body["error"]["details"]["errors"]] == ["name", "group", "tags", "colour"]
+    after = api("GET", f"/channels/{ch['channel_id']}").json_body
+    assert (after["name"], after["group"], after["updated_at"]) == ("Poster C", "posters", ch["updated_at"])
+
+
 def test_unknown_channel_is_404(api):
     assert api("GET", "/channels/nope").status_code == 404
     assert api("PATCH", "/channels/nope", {"name": "x"}).status_code == 404

@@ -112,8 +112,8 @@ def test_channel_stats_are_paged_by_channel_and_read_only_that_page(api, oa_acco
 
 def test_pushes_segments_and_batches_walk_every_page_once(api, oa_account, sandbox):
     from local.sandbox import SandboxClient
-    from scrm.data.push_store import DynamoPushStore
     from scrm.services.pushes import PushService
+    from scrm.stores.pushes.dynamo import DynamoPushStore
 
     SandboxClient(sandbox.url).oa_followers(oa_account.app_id, count=30)
     send_at = "2099-01-01T09:00:00+08:00"

@@ -57,7 +57,6 @@ def seed(oa_account, wecom_account, sandbox):
     from scrm.data.channel_tagging import PendingTagging
     from scrm.data.inbox import Entry, Inbox
     from scrm.data.push_batches import PushBatchRecord
-    from scrm.data.push_store import DynamoPushStore, pack, run_pk
     from scrm.data.pushes import PushRecord
     from scrm.data.quota_ledger import QuotaLedgerRecord
     from scrm.data.segments import SegmentRecord
@@ -66,6 +65,8 @@ def seed(oa_account, wecom_account, sandbox):
     from scrm.data.transfer_notices import TransferNotice
     from scrm.data.transfers import TransferItem
     from scrm.services import audit, contact_books
+    from scrm.stores.pushes.dynamo import DynamoPushStore
+    from scrm.stores.pushes.layout import pack, run_pk
 
     a, w = oa_account.account_id, wecom_account.account_id
     sb = SandboxClient(sandbox.url)
@@ -135,9 +136,9 @@ def seed(oa_account, wecom_account, sandbox):
 
 def figures(a, w, before):
     from scrm.data.push_batches import PushBatchRecord
-    from scrm.data.push_store import run_pk, unpack
     from scrm.data.pushes import PushRecord
     from scrm.data.transfers import TransferItem
+    from scrm.stores.pushes.layout import run_pk, unpack
 
     batch = PushBatchRecord.get(run_pk(a, "p1", 1), "b000001#r000")
     return {"channel": totals(a, before["channel_id"], NOW), "unknown": totals(w, "unknown", NOW),

@@ -9,8 +9,8 @@ import time
 import pytest
 
 from local.sandbox import SandboxClient
-from scrm.data.push_store import DynamoPushStore
 from scrm.services.pushes import PushService
+from scrm.stores.pushes.dynamo import DynamoPushStore
 from scrm.tenancy import Scope
 
 

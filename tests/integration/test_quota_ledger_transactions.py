@@ -8,7 +8,7 @@ import math
 import botocore.client
 import pytest
 
-from scrm.data.push_store import DynamoPushStore
+from scrm.stores.pushes.dynamo import DynamoPushStore
 from scrm.tenancy import Scope
 
 TTL = 2_000_000_000

@@ -73,8 +73,7 @@ def test_creating_rules_over_the_account_budget_is_refused(monkeypatch):
     from scrm.services import replies as service
     from scrm.tenancy import Scope
 
-    store = FakeRepo()
-    monkeypatch.setattr(service, "_repo", lambda: store)
+    store = twin()
     monkeypatch.setattr(service, "_platform", lambda account_id: "oa")
     scope = Scope.system("acct-a")
     big = r"\p{L}{1}x"  # ~1,200 instructions: a few of these fill the budget
@@ -99,21 +98,23 @@ def test_patterns_re2_cannot_express_are_refused_at_creation(pattern):
 
 def test_stored_patterns_re2_refuses_are_skipped_and_logged_not_raised(monkeypatch):
     """Rules stored under Python's re (a backreference, \\Z) reach the callback path as non-matching."""
+    from datetime import UTC, datetime
+
     from scrm import observability
     from scrm.services import replies as service
+    from scrm.tenancy import Scope
 
-    store = FakeRepo()
-    store.put_rule(None, "acct-a", "legacy", {**body(r"(\w)\1", r"^hi\Z", "ok$"), "priority": 0, "enabled": True,
-                                              "name": ""}, create=True)
+    store, scope = twin(), Scope.system("acct-a")
+    store.create_rule(scope, "acct-a", "legacy", {**body(r"(\w)\1", r"^hi\Z", "ok$"), "priority": 0, "enabled": True,
+                                                  "name": ""}, datetime(2026, 3, 1, tzinfo=UTC))
     warnings = []
-    monkeypatch.setattr(service, "_repo", lambda: store)
     monkeypatch.setattr(observability.logger(), "warning", lambda msg, extra=None: warnings.append((msg, extra)))
     service.forget_cache("acct-a")
     (rule,) = service.settings_for("acct-a").rules
     assert choose([rule], "aa") is None and choose([rule], "hi") is None and choose([rule], "ok") is rule
     assert [w[1]["keyword"] for w in warnings] == [r"(\w)\1", r"^hi\Z"]
     assert all(w[1]["account_id"] == "acct-a" and w[1]["rule_id"] == "legacy" for w in warnings)
-    listed = service.get_rule(None, "acct-a", "legacy")  # the operator sees what does not run, and why
+    listed = service.get_rule(scope, "acct-a", "legacy")  # the operator sees what does not run, and why
     assert [r["keyword"] for r in listed["refused_keywords"]] == [r"(\w)\1", r"^hi\Z"]
     service.forget_cache("acct-a")
 
@@ -146,31 +147,16 @@ def test_the_callback_answers_a_hostile_message_through_re2():
     assert len(sent) == len(HOSTILE_MESSAGES)  # recorded and handed on, like any message
 
 
-class FakeRepo:
-    """The reply_rules data module's surface, in memory (records as the callback path loads them)."""
+def twin():
+    """The reply rule store's in-memory twin in the container (it honours the DynamoDB store's conditions)."""
+    from datetime import UTC, datetime
 
-    RULE, SETTINGS = "rule#", "settings#"
+    from scrm import bootstrap
+    from scrm.stores.reply_rules import MemoryReplyRuleStore
 
-    def __init__(self):
-        self.rules: dict[str, dict] = {}
-
-    def list_rules(self, scope, account_id):
-        return [dict(r) for r in self.rules.values()]
-
-    def get_rule(self, scope, account_id, rule_id):
-        return dict(self.rules[rule_id]) if rule_id in self.rules else None
-
-    def put_rule(self, scope, account_id, rule_id, rule, *, create):
-        self.rules[rule_id] = {"rule_id": rule_id, **rule}
-        return dict(self.rules[rule_id])
-
-    def load_all(self, scope, account_id):
-        import json
-        from types import SimpleNamespace
-
-        return [SimpleNamespace(item_id=self.RULE + r["rule_id"], match=r["match"], keywords=r["keywords"],
-                                content=json.dumps(r["reply"]), priority=r["priority"], enabled=r["enabled"],
-                                name=r["name"]) for r in self.rules.values()]
+    store = MemoryReplyRuleStore()
+    bootstrap.reset(clock=lambda: datetime(2026, 3, 1, tzinfo=UTC).timestamp(), reply_rule_store=store)
+    return store
 
 
 def test_loading_an_account_compiles_a_bounded_amount_whatever_is_stored(monkeypatch):

@@ -20,13 +20,12 @@ def _register(account_id, token, **kw):
 
 
 def test_registration_refuses_a_token_in_use_and_leaves_nothing_behind(aws):
-    from scrm import secrets
-    from scrm.data import accounts as records
+    from scrm import bootstrap, secrets
 
     _register("shop-a", "sharedtoken1")
     with pytest.raises(Conflict, match="token"):
         _register("shop-b", "sharedtoken1", create_only=True)
-    assert not records.exists("shop-b")
+    assert not bootstrap.account_reads().account_exists("shop-b")
     assert secrets.account_secrets("shop-b") == {}
     _register("shop-a", "sharedtoken1")  # re-registering the owner is fine
     _register("shop-b", "othertoken22", create_only=True)

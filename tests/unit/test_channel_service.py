@@ -182,6 +182,14 @@ def test_attribution_counts_each_event_once(world):
     assert contact["contact_id"] == first["contact_id"] and len(contact["touches"]) == 1
 
 
+def test_an_event_without_its_time_is_dated_by_the_containers_clock(world, monkeypatch):
+    monkeypatch.setattr(bootstrap.container(), "clock", lambda: NOW + 42)  # the injected clock, not the machine's
+    event = subscribe(None, "o-9", NOW)
+    del event["event"]["CreateTime"]
+    attribution.on_oa_event(event)
+    assert [t["at"] for t in attribution.find_contact(Scope.system(OA), OA, openid="o-9")["touches"]] == [int(NOW) + 42]
+
+
 def test_a_concurrent_change_to_the_person_is_read_again_not_lost(world):
     ch = channels.create_channel(Scope.system(OA), OA, poster(), now=NOW)
     real = world.contacts.record_contact

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from scrm.data.push_store import MemoryPushStore
 from scrm.errors import Conflict, ValidationError, WeChatBusy, WeChatError, WeChatUnavailable
 from scrm.services.pushes import PushService
+from scrm.stores.pushes import MemoryPushStore
 from scrm.tenancy import Scope
 
 T0 = 1_714_536_000.0  # 2024-05-01 12:00 Asia/Shanghai

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scrm.data.push_store import MemoryPushStore
 from scrm.domain import quotas
 from scrm.errors import ConfigError, Forbidden
+from scrm.stores.pushes import MemoryPushStore
 from scrm.tenancy import Scope
 
 

@@ -97,6 +97,26 @@ def test_a_channel_reports_every_error_with_its_path():
     assert refused(channels.ChannelBody, body) == ["scene_id", "staff[1]", "backup_staff", "tags"]
 
 
+def test_a_channel_patch_has_every_field_optional_with_the_full_models_rules():
+    assert set(channels.ChannelPatch.model_fields) == set(channels.ChannelBody.model_fields)
+    assert parse(channels.ChannelPatch, {}).name is None and parse(channels.ChannelPatch, {"name": "门店海报"}).name
+    assert parse(channels.ChannelPatch, {"welcome": None}).welcome is None  # null: as the use case reads it
+    assert refused(channels.ChannelPatch, {"name": " ", "group": "x" * 40, "daily_cap": 0, "tags": "101",
+                                           "staff": [{"userid": "a b"}], "bogus": 1}) == [
+        "name", "group", "tags", "staff[0].userid", "daily_cap", "bogus"]
+
+
+def test_every_patch_route_names_a_partial_model():
+    import app  # noqa: F401  (registers every route in the route table)
+    from functions.routes import ROUTES, model
+
+    patches = {r.path: model(r.body) for r in ROUTES if r.method == "PATCH"}
+    assert {"/accounts/{account_id}", "/accounts/{account_id}/channels/{channel_id}"} <= set(patches)
+    for path, body in patches.items():
+        schema = body.model_json_schema()
+        assert not schema.get("required") and schema.get("additionalProperties") is False, path
+
+
 def test_an_oa_channel_refuses_contact_way_fields_by_name():
     body = {"kind": "oa_qr", "name": "p", "staff": ["a"], "state": "s", "scene_id": 0, "expire_seconds": 100,
             "scene_str": "qrscene_x"}
@@ -217,8 +237,8 @@ def test_a_nested_document_is_named_where_it_sits():
 
 def test_every_field_of_every_request_model_is_described():
     models = [campaigns.CampaignBody, campaigns.PrizeInput, pushes.PushBody, pushes.PushContent, pushes.PushAudience,
-              channels.ChannelBody, replies.ReplyRuleBody, accounts.AccountRegistration, accounts.AccountOptions,
-              keys.KeyRequest, contact_books.ContactBookMembers, privacy.PersonIdentifier]
+              channels.ChannelBody, channels.ChannelPatch, replies.ReplyRuleBody, accounts.AccountRegistration,
+              accounts.AccountOptions, keys.KeyRequest, contact_books.ContactBookMembers, privacy.PersonIdentifier]
     for model in models:
         schema = model.model_json_schema()
         assert schema.get("description"), model.__name__

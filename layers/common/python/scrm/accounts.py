@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from . import secrets as secret_store
-from .bootstrap import TtlCache, container
+from .bootstrap import TtlCache, account_reads, account_store, container
 from .config import settings
-from .errors import AccountDisabled, ConfigError, Conflict, UnknownAccount
+from .errors import AccountDisabled, ConfigError, UnknownAccount
 from .observability import logger
+from .stores.accounts.base import AccountRow
 
 KINDS = ("oa", "wecom")
 SECRET_NAMES = ("app_secret", "token", "aes_key")
@@ -73,10 +74,8 @@ def _cache() -> TtlCache:
     return container().cache("accounts", CACHE_SECONDS)
 
 
-def _record_model():
-    from .data.accounts import AccountRecord
-
-    return AccountRecord
+def _now() -> datetime:
+    return datetime.fromtimestamp(container().now(), UTC)
 
 
 def register(account_id: str, kind: str, app_id: str, name: str, *, app_secret: str, token: str,
@@ -87,8 +86,8 @@ def register(account_id: str, kind: str, app_id: str, name: str, *, app_secret: 
     With `create_only`, the id is first claimed with a conditional write (status "registering"), so two
     concurrent registrations of one id cannot both write secrets: the loser gets Conflict and touches nothing.
     A claim left behind by a crash can be taken over after CLAIM_SECONDS.
-    The callback Token is claimed for this account (scrm.data.callback_claims): a Token another account uses is
-    refused with Conflict, so one account's signatures never verify on another's URL.
+    The callback Token is claimed for this account (the account store's Token claims): a Token another account
+    uses is refused with Conflict, so one account's signatures never verify on another's URL.
     """
     if not ACCOUNT_ID.match(account_id or ""):
         raise ConfigError("account_id must be 2-63 lowercase letters, digits or dashes")
@@ -97,27 +96,24 @@ def register(account_id: str, kind: str, app_id: str, name: str, *, app_secret: 
     secrets = {"app_secret": app_secret, "token": token, "aes_key": aes_key}
     validate_secrets(kind, secrets)
     check_message_mode(kind, message_mode)
-    now = datetime.now(UTC)
-    model = _record_model()
-    record = model(account_id=account_id, kind=kind, app_id=app_id, name=name, original_id=original_id,
-                   account_type=account_type, status="active", created_at=now, updated_at=now,
-                   options=options or {}, message_mode=message_mode)
-    from .data import callback_claims
-
+    now = _now()
+    store = account_store()
+    row = AccountRow(account_id=account_id, kind=kind, app_id=app_id, name=name, original_id=original_id,
+                     account_type=account_type, status="active", created_at=now, updated_at=now,
+                     options=options or {}, message_mode=message_mode)
     previous_token = None if create_only else _current_token(account_id)
     if create_only:
-        _claim(model, record, now)
+        store.claim_account_id(row, stale_before=now - timedelta(seconds=CLAIM_SECONDS))
     try:
-        callback_claims.claim_token(account_id, token)
+        store.claim_token(account_id, token)
     except Exception:
         if create_only:  # give the id back at once rather than after CLAIM_SECONDS
-            record.delete(condition=model.status == "registering")
+            store.abandon_account_claim(account_id)
         raise
     secret_store.put_account_secrets(account_id, secrets)
     if previous_token and previous_token != token:
-        callback_claims.release_token(account_id, previous_token)
-    record.status = "active"
-    record.save()
+        store.release_token(account_id, previous_token)
+    store.save_account(row)
     _cache().pop(account_id)
     return get(account_id)
 
@@ -133,39 +129,24 @@ def _current_token(account_id: str) -> str | None:
         return None
 
 
-def _claim(model, record, now) -> None:
-    from pynamodb.exceptions import PutError
-
-    record.status = "registering"
-    stale = now - timedelta(seconds=CLAIM_SECONDS)
-    try:
-        record.save(condition=model.account_id.does_not_exist()
-                    | ((model.status == "registering") & (model.updated_at < stale)))
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict(f"account {record.account_id!r} exists already") from None
-        raise
-
-
 class _StoreUnavailable(Exception):
     """The account table or SSM failed (not: the account does not exist)."""
 
 
 def _load(account_id: str) -> Account:
-    model = _record_model()
     try:
-        rec = model.get(account_id)
-        secrets = secret_store.account_secrets(account_id)
-    except model.DoesNotExist:
-        raise UnknownAccount(account_id) from None
+        rec = account_reads().load_account(account_id)
+        secrets = secret_store.account_secrets(account_id) if rec is not None else {}
     except Exception as exc:
         raise _StoreUnavailable(str(exc)) from exc
+    if rec is None:
+        raise UnknownAccount(account_id)
     missing = [n for n in SECRET_NAMES if not secrets.get(n)]
     if missing:
         raise ConfigError(f"account {account_id!r} has no {', '.join(missing)} in SSM")
     return Account(account_id=rec.account_id, kind=rec.kind, app_id=rec.app_id, name=rec.name,
                    original_id=rec.original_id, account_type=rec.account_type, status=rec.status,
-                   message_mode=rec.message_mode or "safe", options=_plain(rec.options),
+                   message_mode=rec.message_mode or "safe", options=dict(rec.options),
                    **{n: secrets[n] for n in SECRET_NAMES})
 
 
@@ -194,13 +175,6 @@ def _stale(cache: TtlCache, account_id: str, exc: Exception) -> Account:
     logger().warning("account store unavailable; serving the cached account",
                      extra={"account_id": account_id, "stale_seconds": round(stale[1])})
     return stale[0]
-
-
-def _plain(options) -> dict:
-    """A stored options map as a plain dict (a raw PynamoDB MapAttribute is not a mapping)."""
-    if options is None:
-        return {}
-    return options.as_dict() if hasattr(options, "as_dict") else dict(options)
 
 
 def forget_cache() -> None:

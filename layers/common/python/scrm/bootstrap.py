@@ -238,3 +238,79 @@ def console_store():
         return DynamoConsoleStore()
 
     return container().slot("console_store", make)
+
+
+# accounts, admin keys, the audit log and reply rules (scrm.stores.<capability>): DynamoDB unless a test passed the
+# twin, e.g. `reset(account_store=MemoryAccountStore())`.
+
+
+def account_store():
+    def make(_):
+        from .stores.accounts.dynamo import DynamoAccountStore
+
+        return DynamoAccountStore()
+
+    return container().slot("account_store", make)
+
+
+def _part_of(store_slot: str, name: str, make: Callable[[], Any]):
+    """A store's read side in a slot of its own, so that a function that only reads is granted only reads
+    (infra/access.py grants per class). A test's twin passed as `store_slot` serves here too."""
+    return container().slot(name, lambda c: c._made[store_slot] if store_slot in c._made else make())
+
+
+def account_reads():
+    """The account store's read side, what every function reads accounts with (callbacks, workers, key checks)."""
+    def make():
+        from .stores.accounts.dynamo import DynamoAccountReads
+
+        return DynamoAccountReads()
+
+    return _part_of("account_store", "account_reads", make)
+
+
+def account_list():
+    """The account store's read of every account, for the schedules that sweep them (only they get the Scan)."""
+    def make():
+        from .stores.accounts.dynamo import DynamoAccountList
+
+        return DynamoAccountList()
+
+    return _part_of("account_store", "account_list", make)
+
+
+def admin_key_store():
+    def make(_):
+        from .stores.admin_keys.dynamo import DynamoAdminKeyStore
+
+        return DynamoAdminKeyStore()
+
+    return container().slot("admin_key_store", make)
+
+
+def audit_store():
+    def make(_):
+        from .stores.audit.dynamo import DynamoAuditStore
+
+        return DynamoAuditStore()
+
+    return container().slot("audit_store", make)
+
+
+def reply_rule_store():
+    def make(_):
+        from .stores.reply_rules.dynamo import DynamoReplyRuleStore
+
+        return DynamoReplyRuleStore()
+
+    return container().slot("reply_rule_store", make)
+
+
+def reply_reads():
+    """The reply rule store's read side, what the callback path loads an account's replies with."""
+    def make():
+        from .stores.reply_rules.dynamo import DynamoReplyReads
+
+        return DynamoReplyReads()
+
+    return _part_of("reply_rule_store", "reply_reads", make)

@@ -10,7 +10,8 @@ model validator uses to report cross-field rules at their own paths):
   ShareThreshold, Reward, Lottery, Notify), CodeUpload, LinkRequest, Redemption; user API: DrawRequest,
   ShareRequest, OAuthExchange.
 - `pushes`: PushBody (POST /pushes; its parts PushContent, PushAudience, Recurrence), SegmentBody.
-- `channels`: ChannelBody (POST /channels, and PATCH as the stored definition with the body over it; its parts
+- `channels`: ChannelBody (POST /channels, and the stored definition with a PATCH over it), ChannelPatch (PATCH
+  /channels/{id}: `fields.partial` of ChannelBody, checked at the edge); ChannelBody's parts
   Welcome, WelcomeLink, StaffMember, WorkingHours).
 - `replies`: ReplyRuleBody (POST, PUT /reply-rules; regex keywords compiled in RE2 within budgets),
   ReplyContent (with Article), WelcomeSettings (PUT /accounts/{id}/welcome).
@@ -20,6 +21,8 @@ model validator uses to report cross-field rules at their own paths):
 - `contact_books`: ContactBookMembers (PUT /contact-books/{book_id}).
 - `privacy`: PersonIdentifier (POST /accounts/{id}/privacy/export and /erase).
 
+PATCH bodies are partial models (`fields.partial`: every field optional with the full model's rules, unknown
+fields refused); the full model's cross-field rules are checked on the merged object by the use case.
 Request models whose hand-written validator ignored unknown fields (campaigns, pushes, replies) are
 `fields.Document`s (unknown fields ignored); the others are `fields.StrictBody`s (unknown fields refused).
 """

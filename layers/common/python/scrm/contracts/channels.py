@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
-from .fields import Document, HttpUrl, StrictBody, nonblank, refuse
+from .fields import Document, HttpUrl, StrictBody, nonblank, partial, refuse
 
 KINDS = ("oa_qr", "wecom_contact_way")
 QR_TYPES = ("temporary", "permanent")
@@ -125,6 +125,11 @@ class ChannelBody(StrictBody):
         problems = _oa_problems(self) if self.kind == "oa_qr" else _wecom_problems(self)
         refuse(problems + _tag_problems(self.tags or [], self.kind), "ChannelBody")
         return self
+
+
+ChannelPatch = partial(ChannelBody, "ChannelPatch", """PATCH /channels/{channel_id}: the fields to change, each with
+ChannelBody's rules; the rest stay as stored. kind, qr_type, scene_id, scene_str, expire_seconds and state are fixed
+(given, they must equal the stored values); the rules across fields are checked on the channel as changed.""")
 
 
 def _oa_problems(c: ChannelBody) -> list:

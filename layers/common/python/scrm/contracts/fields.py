@@ -11,7 +11,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, WithJsonSchema, WrapValidator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    WrapValidator,
+    create_model,
+)
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_core import ValidationError as PydanticError
 
@@ -29,6 +38,19 @@ class Document(BaseModel):
     stored configuration is read back through the same model and carries bookkeeping fields). Strict types."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, strict=True)
+
+
+def partial(model: type[BaseModel], name: str, doc: str) -> type[StrictBody]:
+    """A PATCH body of `model`: every field optional (absent or null: not changed here), each with the same type
+    and rules as in `model`, unknown fields refused. The model's cross-field rules are not copied: they need the
+    stored object the patch goes over, so the use case checks them on the merged result."""
+    fields = {}
+    for field_name, info in model.model_fields.items():
+        kept = {k: v for k, v in (("description", info.description), ("examples", info.examples)) if v}
+        typed = Annotated[(info.annotation, *info.metadata)] if info.metadata else info.annotation
+        fields[field_name] = (typed | None, Field(None, alias=info.alias, **kept))
+    patch = create_model(name, __base__=StrictBody, __doc__=doc, __module__=model.__module__, **fields)
+    return patch
 
 
 Problem = tuple[tuple[str | int, ...] | str, str]

@@ -7,13 +7,13 @@ Token and EncodingAESKey on the setup view (admins need them for the WeChat cons
 from __future__ import annotations
 
 import secrets as random
+from datetime import UTC, datetime
 
 from .. import accounts
 from .. import secrets as secret_store
+from ..bootstrap import account_store, container
 from ..contracts import accounts as contract
 from ..contracts import parse
-from ..data import accounts as records
-from ..data import callback_claims
 from ..domain import account_options
 from ..domain.instants import answer_time
 from ..errors import ConfigError, Conflict, Forbidden, ValidationError
@@ -43,17 +43,9 @@ def view(rec, base_url: str, secrets: dict | None = None) -> dict:
     return {"account_id": rec.account_id, "kind": rec.kind, "app_id": rec.app_id, "name": rec.name,
             "original_id": rec.original_id, "account_type": rec.account_type, "status": rec.status,
             "message_mode": rec.message_mode or "safe",
-            "options": _plain(rec.options), "callback_url": callback_url(base_url, rec.kind, rec.account_id),
+            "options": dict(rec.options or {}), "callback_url": callback_url(base_url, rec.kind, rec.account_id),
             "created_at": answer_time(rec.created_at), "updated_at": answer_time(rec.updated_at),
             "secrets": {n: mask(secrets.get(n)) for n in accounts.SECRET_NAMES}}
-
-
-def _plain(options) -> dict:
-    if options is None:
-        return {}
-    if hasattr(options, "as_dict"):
-        return options.as_dict()
-    return dict(options)
 
 
 def check_options(options) -> dict:
@@ -82,13 +74,13 @@ def create(scope: Scope, base_url: str, *, account_id: str, kind: str, app_id: s
     token = token or generate_token()
     aes_key = aes_key or generate_aes_key()
     message_mode = _check_message_mode(kind, message_mode or "safe")
-    if records.exists(account_id):
+    if account_store().account_exists(account_id):
         raise Conflict(f"account {account_id!r} exists already")
     # the exists() check above is for a clear error; create_only closes the race
     accounts.register(account_id, kind, app_id, name, app_secret=app_secret, token=token, aes_key=aes_key,
                       original_id=original_id, account_type=account_type or "service", options=options or {},
                       create_only=True, message_mode=message_mode)
-    rec = records.get_record(Scope.system(account_id), account_id)
+    rec = account_store().get_account(Scope.system(account_id), account_id)
     secrets = {"app_secret": app_secret, "token": token, "aes_key": aes_key}
     return {**view(rec, base_url, secrets), "setup": setup_values(rec, base_url, secrets, shown_once=True)}
 
@@ -113,31 +105,35 @@ def _check_message_mode(kind: str, mode: str) -> str:
         raise ValidationError(str(exc), field="message_mode") from None
 
 
+def _now() -> datetime:
+    return datetime.fromtimestamp(container().now(), UTC)
+
+
 def _given(**fields) -> dict:
     """The fields a request gave (None is "not given", as the API reads an absent or null field)."""
     return {k: v for k, v in fields.items() if v is not None}
 
 
 def show(scope: Scope, account_id: str, base_url: str) -> dict:
-    return view(records.get_record(scope, account_id), base_url)
+    return view(account_store().get_account(scope, account_id), base_url)
 
 
 def require(scope: Scope, account_id: str) -> None:
     """NotFound unless the account exists (and the scope may see it)."""
-    records.get_record(scope, account_id)
+    account_store().get_account(scope, account_id)
 
 
 def setup(scope: Scope, account_id: str, base_url: str) -> dict:
-    rec = records.get_record(scope, account_id)
+    rec = account_store().get_account(scope, account_id)
     return setup_values(rec, base_url, secret_store.account_secrets(account_id))
 
 
 def query(scope: Scope, *, limit: int, start: dict | None = None):
-    return records.query_records(scope, limit=limit, start=start)
+    return account_store().accounts_page(scope, limit=limit, start=start)
 
 
 def update(scope: Scope, account_id: str, base_url: str, **changes) -> dict:
-    rec = records.get_record(scope, account_id)
+    rec = account_store().get_account(scope, account_id)
     secret_changes = {n: changes.pop(n) for n in accounts.SECRET_NAMES if changes.get(n) is not None}
     parse(contract.AccountUpdate, _given(**changes, **secret_changes))  # every wrong field, named
     if rec.kind == "wecom":
@@ -150,17 +146,17 @@ def update(scope: Scope, account_id: str, base_url: str, **changes) -> dict:
     old_token = None
     if secret_changes.get("token"):
         old_token = secret_store.account_secrets(account_id).get("token")
-        callback_claims.claim_token(account_id, secret_changes["token"])  # Conflict if another account has it
+        account_store().claim_token(account_id, secret_changes["token"])  # Conflict if another account has it
     if secret_changes:
         secret_store.put_account_secrets(account_id, secret_changes)
     if old_token and old_token != secret_changes.get("token"):
-        callback_claims.release_token(account_id, old_token)
-    rec = records.update_record(scope, account_id, **record_changes)
+        account_store().release_token(account_id, old_token)
+    rec = account_store().update_account(scope, account_id, record_changes, _now())
     accounts.forget_cache()
     return view(rec, base_url)
 
 
 def set_status(scope: Scope, account_id: str, status: str, base_url: str) -> dict:
-    rec = records.update_record(scope, account_id, status=status)
+    rec = account_store().update_account(scope, account_id, {"status": status}, _now())
     accounts.forget_cache()
     return view(rec, base_url)

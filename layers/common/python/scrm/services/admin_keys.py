@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from .. import accounts
+from ..bootstrap import account_reads, admin_key_store, container
 from ..contracts import keys as contract
 from ..contracts import parse
-from ..data import admin_keys
-from ..data.accounts import status_of
-from ..data.admin_keys import AdminKeyRecord
 from ..domain.instants import answer_time
 from ..errors import KeyOfDisabledAccount, ScrmError, Unauthorized, ValidationError
+from ..stores.admin_keys.base import KeyRow
 from ..tenancy import Scope
 
 PREFIX = "scrm."
@@ -65,10 +64,10 @@ def authenticate(presented: str | None) -> KeyInfo:
     if not m:
         raise Unauthorized("malformed API key: expected scrm.<key id>.<secret>")
     account_id, key_id = m["account"], f"{m['account']}.{m['rand']}"
-    rec = admin_keys.lookup(account_id, key_id)
+    rec = admin_key_store().find_key(account_id, key_id)
     if rec is None or not hmac.compare_digest(rec.key_hash, hash_key(presented.strip())):
         raise Unauthorized("unknown API key")
-    return _in_force(rec, datetime.now(UTC))
+    return _in_force(rec, _now())
 
 
 def still_valid(key_id: str, now: float) -> KeyInfo:
@@ -76,19 +75,19 @@ def still_valid(key_id: str, now: float) -> KeyInfo:
     key is unknown, revoked or expired (its sessions stop at once), KeyOfDisabledAccount while its account is
     disabled. The key itself is not needed: the session proved it when it was opened."""
     account_id, _, rand = (key_id or "").rpartition(".")
-    rec = admin_keys.lookup(account_id, key_id) if account_id and rand.startswith("k") else None
+    rec = admin_key_store().find_key(account_id, key_id) if account_id and rand.startswith("k") else None
     if rec is None:
         raise Unauthorized(f"API key {key_id} no longer exists")
     return _in_force(rec, datetime.fromtimestamp(now, UTC))
 
 
-def _in_force(rec: AdminKeyRecord, now: datetime) -> KeyInfo:
+def _in_force(rec: KeyRow, now: datetime) -> KeyInfo:
     account_id, key_id = rec.account_id, rec.key_id
     status = rec.status(now)
     if status != "active":
         raise Unauthorized(f"API key {key_id} is {status}")
     if account_id != PLATFORM:  # platform keys work whatever an account's state (they re-enable accounts)
-        account_status = status_of(account_id)
+        account_status = account_reads().account_status(account_id)
         if account_status is None:
             raise Unauthorized(f"API key {key_id} belongs to no registered account")
         if account_status != "active":
@@ -96,10 +95,14 @@ def _in_force(rec: AdminKeyRecord, now: datetime) -> KeyInfo:
     return KeyInfo(key_id=key_id, account_id=account_id, role=rec.role, expires_at=rec.expires_at)
 
 
+def _now() -> datetime:
+    return datetime.fromtimestamp(container().now(), UTC)
+
+
 def _expiry(expires_in_days) -> datetime | None:
     if expires_in_days is None:
         return None
-    return datetime.now(UTC) + timedelta(days=expires_in_days)
+    return _now() + timedelta(days=expires_in_days)
 
 
 def issue(scope: Scope, account_id: str, *, role: str, name: str = "", expires_in_days=None,
@@ -110,31 +113,29 @@ def issue(scope: Scope, account_id: str, *, role: str, name: str = "", expires_i
         raise ValidationError(f"a {scope.role} key cannot create a {role} key", field="role")
     key_id = f"{account_id}.k{secrets.token_hex(8)}"
     presented = f"{PREFIX}{key_id}.{secrets.token_hex(32)}"
-    rec = AdminKeyRecord(account_id=account_id, key_id=key_id, key_hash=hash_key(presented), role=role, name=name,
-                         created_at=datetime.now(UTC), created_by=scope.key_id,
-                         expires_at=expires_at or _expiry(request.expires_in_days))
-    admin_keys.save(scope, rec)
+    rec = KeyRow(account_id=account_id, key_id=key_id, key_hash=hash_key(presented), role=role, name=name,
+                 created_at=_now(), created_by=scope.key_id, expires_at=expires_at or _expiry(request.expires_in_days))
+    admin_key_store().create_key(scope, rec)
     return view(rec), presented
 
 
 def view(rec) -> dict:
     return {"key_id": rec.key_id, "account_id": rec.account_id, "role": rec.role, "name": rec.name,
-            "status": rec.status(), "created_at": answer_time(rec.created_at), "created_by": rec.created_by,
+            "status": rec.status(_now()), "created_at": answer_time(rec.created_at), "created_by": rec.created_by,
             "expires_at": answer_time(rec.expires_at), "revoked_at": answer_time(rec.revoked_at)}
 
 
 def list_keys(scope: Scope, account_id: str, *, limit: int, start: dict | None = None):
-    """A PynamoDB result iterator of the account's keys (for the admin API's cursor pagination)."""
-    return admin_keys.query(scope, account_id, limit=limit, start=start)
+    """(keys, cursor of the next page or None), for the admin API's cursor pagination."""
+    return admin_key_store().keys_page(scope, account_id, limit=limit, start=start)
 
 
 def get_key(scope: Scope, account_id: str, key_id: str) -> dict:
-    return view(admin_keys.get(scope, account_id, key_id))
+    return view(admin_key_store().key_of(scope, account_id, key_id))
 
 
 def revoke(scope: Scope, account_id: str, key_id: str) -> dict:
-    admin_keys.revoke(scope, account_id, key_id)
-    return view(admin_keys.get(scope, account_id, key_id))
+    return view(admin_key_store().revoke_key(scope, account_id, key_id, _now()))
 
 
 # --- bootstrapping: the first keys, made with the system scope (never reachable over the API)
@@ -142,7 +143,8 @@ def revoke(scope: Scope, account_id: str, key_id: str) -> dict:
 
 def bootstrap_platform_key(name: str = "bootstrap", *, force: bool = False, expires_in_days=None) -> dict:
     """Create a platform admin key. Refuses when an active platform key exists, unless force."""
-    active = [r.key_id for r in admin_keys.platform_keys() if r.status() == "active"]
+    now = _now()
+    active = [r.key_id for r in admin_key_store().platform_keys() if r.status(now) == "active"]
     if active and not force:
         raise ValidationError(f"active platform keys exist ({', '.join(active)}); pass force to add another",
                               field="force")
@@ -151,7 +153,7 @@ def bootstrap_platform_key(name: str = "bootstrap", *, force: bool = False, expi
 
 
 def list_platform_keys() -> list[dict]:
-    return [view(r) for r in admin_keys.platform_keys()]
+    return [view(r) for r in admin_key_store().platform_keys()]
 
 
 def revoke_platform_key(key_id: str) -> dict:

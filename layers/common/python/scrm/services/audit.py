@@ -1,11 +1,15 @@
 """The audit log: record admin actions (written by the admin API for routes declared with `audit=`) and read
-them back per account."""
+them back per account (through the audit store, scrm.stores.audit)."""
 
 from __future__ import annotations
 
-from ..data import audit_log
+import secrets
+from datetime import UTC, datetime
+
+from ..bootstrap import audit_store, container
 from ..domain.instants import answer_time
 from ..observability import logger
+from ..stores.audit.base import AuditRow, entry_id
 from ..tenancy import Scope
 
 PLATFORM = "_platform"
@@ -14,10 +18,12 @@ PLATFORM = "_platform"
 def record(account_id: str | None, *, key_id: str, action: str, object: str, outcome: str, status: int,
            method: str = "", detail: str | None = None, request_id: str | None = None) -> None:
     """Append one entry. A failed write is logged, never turned into a failed admin call after the fact."""
+    at = datetime.fromtimestamp(container().now(), UTC)
     try:
-        audit_log.append(account_id or PLATFORM, key_id=key_id, action=action, object=object, outcome=outcome,
-                         status=status, method=method, detail=(detail or None) and detail[:500],
-                         request_id=request_id)
+        audit_store().add_entry(AuditRow(
+            account_id=account_id or PLATFORM, entry_id=entry_id(at, secrets.token_hex(4)), at=at, key_id=key_id,
+            action=action, object=object, outcome=outcome, status=status, method=method,
+            detail=(detail or None) and detail[:500], request_id=request_id))
     except Exception:
         logger().exception("audit log write failed", extra={"action": action, "object": object})
 
@@ -30,5 +36,5 @@ def view(entry) -> dict:
 
 def entries(scope: Scope, account_id: str, *, limit: int, start: dict | None = None, action: str | None = None,
             key_id: str | None = None):
-    """A result iterator over the account's entries, newest first."""
-    return audit_log.query(scope, account_id, limit=limit, start=start, action=action, key_id=key_id)
+    """(the account's entries, newest first; cursor of the next page or None)."""
+    return audit_store().entries_page(scope, account_id, limit=limit, start=start, action=action, key_id=key_id)

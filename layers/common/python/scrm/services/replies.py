@@ -11,15 +11,11 @@ raised into the callback path. Creating or changing a rule refuses both, naming 
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
-
-from pynamodb.exceptions import PutError
+from datetime import UTC, datetime
 
 from .. import accounts
-from ..bootstrap import TtlCache, container
-from ..data import reply_rules
+from ..bootstrap import TtlCache, container, reply_reads, reply_rule_store
 from ..domain.replies import (
     MAX_REGEX_PROGRAM_PER_ACCOUNT,
     ReplySettings,
@@ -39,13 +35,16 @@ MAX_RULES = 200
 SETTING_NAMES = ("welcome", "default")
 
 
-
 def _cache() -> TtlCache:
     return container().cache("reply_settings", CACHE_SECONDS)  # account_id -> ReplySettings
 
 
 def _repo():
-    return reply_rules
+    return reply_rule_store()
+
+
+def _now() -> datetime:
+    return datetime.fromtimestamp(container().now(), UTC)
 
 
 def settings_for(account_id: str) -> ReplySettings:
@@ -62,15 +61,9 @@ def settings_for(account_id: str) -> ReplySettings:
 
 def _load(account_id: str) -> tuple[ReplySettings, list[dict]]:
     """The account's stored settings as the callback matches with them, and the rule patterns left out."""
-    repo = _repo()
-    rules, settings = [], {}
-    for rec in repo.load_all(Scope.system(account_id), account_id):
-        if rec.item_id.startswith(repo.RULE):
-            rules.append(Rule(rule_id=rec.item_id[len(repo.RULE):], match=rec.match or "",
-                              keywords=tuple(rec.keywords or ()), reply=json.loads(rec.content),
-                              priority=int(rec.priority or 0), enabled=bool(rec.enabled), name=rec.name or ""))
-        elif rec.item_id.startswith(repo.SETTINGS):
-            settings[rec.item_id[len(repo.SETTINGS):]] = json.loads(rec.content)
+    stored, settings = reply_reads().load_replies(Scope.system(account_id), account_id)
+    rules = [Rule(rule_id=r["rule_id"], match=r["match"] or "", keywords=tuple(r["keywords"]), reply=r["reply"],
+                  priority=r["priority"], enabled=r["enabled"], name=r["name"]) for r in stored]
     kept, skipped = matchable(rules)
     return ReplySettings(rules=kept, welcome=settings.get("welcome"), default=settings.get("default")), skipped
 
@@ -120,8 +113,9 @@ def create_rule(scope: Scope, account_id: str, body: dict) -> dict:
     if len(existing) >= MAX_RULES:
         raise ValidationError(f"an account has at most {MAX_RULES} reply rules", field="account_id")
     _check_regex_budget(existing, rule)
-    rule_id = time.strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex[:6]
-    stored = _repo().put_rule(scope, account_id, rule_id, rule, create=True)
+    now = _now()
+    rule_id = now.strftime("%Y%m%d%H%M%S") + uuid.uuid4().hex[:6]
+    stored = _repo().create_rule(scope, account_id, rule_id, rule, now)
     forget_cache(account_id)
     return stored
 
@@ -145,12 +139,7 @@ def update_rule(scope: Scope, account_id: str, rule_id: str, body: dict) -> dict
     rule = validate_rule(body)
     if rule["match"] == "regex" and rule["enabled"]:
         _check_regex_budget([r for r in _repo().list_rules(scope, account_id) if r["rule_id"] != rule_id], rule)
-    try:
-        stored = _repo().put_rule(scope, account_id, rule_id, rule, create=False)
-    except PutError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise NotFound(f"no reply rule {rule_id!r} in account {account_id!r}") from None
-        raise
+    stored = _repo().replace_rule(scope, account_id, rule_id, rule, _now())
     forget_cache(account_id)
     return stored
 
@@ -199,9 +188,9 @@ def put_welcome(scope: Scope, account_id: str, body: dict) -> dict:
         if platform != "oa":
             raise ValidationError("a default reply applies to Official Accounts only", field="default_reply")
         default = validate_reply(default, "default_reply", platform)
-    repo = _repo()
-    repo.put_setting(scope, account_id, "welcome", welcome)
-    repo.put_setting(scope, account_id, "default", default)
+    repo, now = _repo(), _now()
+    repo.put_setting(scope, account_id, "welcome", welcome, now)
+    repo.put_setting(scope, account_id, "default", default, now)
     forget_cache(account_id)
     return {"welcome": welcome, "default_reply": default}
 

@@ -7,13 +7,13 @@ pending taggings (scrm.stores.contacts.base.ContactStore.record_contact); so a d
 crash, or a concurrent event for the same person can neither double-count nor lose a count. See
 scrm.domain.attribution for the out-of-order rules.
 
-`scrm.services.attribution` is this module under its older name (the same module object).
+`scrm.services.attribution` names what the event worker and the tagging schedule run from here. "Now" is the
+container's clock (`bootstrap.reset(clock=...)` in tests).
 """
 
 from __future__ import annotations
 
 import secrets
-import time
 
 from ... import bootstrap
 from ...domain import attribution as rules
@@ -96,7 +96,7 @@ def _event_time(ev: dict) -> int:
                 return int(float(ev[key]))
         except (TypeError, ValueError):
             continue
-    return int(time.time())
+    return int(bootstrap.container().now())
 
 
 def _channel_for(account_id: str, kind: str, value: str | None) -> str:
@@ -164,7 +164,7 @@ def attribute(account_id: str, platform: str, identity: str, touch: dict, now: f
     contacts = bootstrap.contact_store()
     book = contacts.open_book(scope, account_id)  # the account's own book, or the shared one it is a member of
     identity_key = f"{platform}:{account_id}:{identity}"
-    now = time.time() if now is None else now
+    now = bootstrap.container().now() if now is None else now
     fetched: dict[str, str | None] = {}
 
     def unionid() -> str | None:

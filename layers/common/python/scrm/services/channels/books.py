@@ -14,9 +14,8 @@ def show(scope: Scope, book_id: str) -> dict:
 
 
 def set_members(scope: Scope, book_id: str, members: list[str]) -> dict:
-    from ...data import accounts as records  # lazy: loads PynamoDB
-
-    return bootstrap.contact_store().set_members(scope, book_id, members, account_exists=records.exists)
+    return bootstrap.contact_store().set_members(scope, book_id, members,
+                                                 account_exists=bootstrap.account_reads().account_exists)
 
 
 def delete(scope: Scope, book_id: str) -> dict:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from ... import bootstrap
 from ...domain import attribution as rules
 from ...domain.channels import DIRECT, UNKNOWN
@@ -33,7 +31,7 @@ def flush_taggings(now: float | None = None, *, force: bool = False) -> dict:
     """Apply pending taggings: OA 50 openids per batchtagging call per (account, tag), a partial batch
     only once its oldest entry waited TAG_MAX_DELAY (or `force`); WeCom one mark_tag per relationship.
     Failures stay pending and are retried on the next run."""
-    now = time.time() if now is None else now
+    now = bootstrap.container().now() if now is None else now
     store = bootstrap.channel_store()
     tally = {"calls": 0, "applied": 0, "failed": 0}
     for account_id, pending in store.pending_taggings().items():

@@ -21,7 +21,6 @@ from ...data.inbox import InboxRecord
 from ...data.interactions import InteractionRecord
 from ...data.participants import ParticipantRecord
 from ...data.push_batches import PushBatchRecord
-from ...data.push_store import pack, run_pk, unpack
 from ...data.pushes import PushRecord
 from ...data.quota_ledger import QuotaLedgerRecord
 from ...data.segments import SegmentRecord
@@ -30,6 +29,7 @@ from ...data.transfer_batches import TransferBatch
 from ...data.transfer_ledger import TransferLedgerEntry
 from ...data.transfer_notices import TransferNotice
 from ...data.transfers import TransferItem
+from ...stores.pushes.layout import pack, run_pk, unpack
 from ...tenancy import Scope
 from .person import Person, found, swap_sk
 

@@ -87,9 +87,8 @@ def active_plans() -> list[tuple[str, str]]:
 
 
 def wecom_accounts() -> list[str]:
-    from ...data.accounts import AccountRecord  # PynamoDB: loaded only by the sweep schedule
-
-    return [a.account_id for a in AccountRecord.scan() if a.kind == "wecom" and a.status == "active"]
+    return [a.account_id for a in bootstrap.account_list().every_account() if a.kind == "wecom"
+            and a.status == "active"]
 
 
 def enqueue(account_id: str, plan_id: str, delay_seconds: int = 0) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from ...tenancy import Scope
+from ..cursors import cursor
 
 SHARDS = 16  # see scrm.services.channels.stats for the sizing
 CAP_TTL_SECONDS = 3 * 86400
@@ -37,16 +38,11 @@ def new_channel(account_id: str, definition: dict, **values) -> dict:
     return {**dict.fromkeys(FIELDS), "account_id": account_id, "definition": definition, **values}
 
 
-def check_page(scope: Scope, account_id: str, start: dict | None) -> None:
-    """A page is read for an account the scope may act for, from a cursor of that account (else ValueError)."""
-    scope.check(account_id)
-    if start is not None and (start or {}).get("account_id", {}).get("S") != account_id:
-        raise ValueError("cursor of another account")
 
 
 def channel_cursor(account_id: str, channel_id: str) -> dict:
-    """The cursor after `channel_id`, in DynamoDB's LastEvaluatedKey shape (both stores hand out the same)."""
-    return {"account_id": {"S": account_id}, "sk": {"S": f"ch#{channel_id}"}}
+    """The cursor after `channel_id` (scrm.stores.cursors: both stores hand out the same)."""
+    return cursor(account_id, sk=f"ch#{channel_id}")
 
 
 class ChannelStore(Protocol):

@@ -20,7 +20,8 @@ from ...data.channels import ChannelItem
 from ...data.paging import one_page
 from ...domain.attribution import METRICS
 from ...tenancy import Scope
-from .base import CAP_TTL_SECONDS, FIELDS, SHARDS, check_page
+from ..cursors import check_page
+from .base import CAP_TTL_SECONDS, FIELDS, SHARDS
 
 
 def shard_key(account_id: str, shard: int) -> str:

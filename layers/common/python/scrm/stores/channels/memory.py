@@ -9,7 +9,8 @@ from collections import defaultdict
 
 from ...domain.attribution import METRICS
 from ...tenancy import Scope
-from .base import SHARDS, channel_cursor, check_page
+from ..cursors import check_page
+from .base import SHARDS, channel_cursor
 
 
 class MemoryChannelStore:
