@@ -67,7 +67,8 @@ from scrm.accounts import ACCOUNT_ID
 # of the app and expects admin_route's 401/403. Add a prefix here only for a route with its own authentication.
 PUBLIC_PATHS = ("/health", "/openapi.json", "/openapi.yaml")
 PUBLIC_PREFIXES = ("/wechat/",  # WeChat callbacks: signature, timestamp and appid checked by wechat_callback
-                   "/u/")  # end-user (follower) routes: signed user tokens (scrm.domain.user_tokens)
+                   "/u/",  # end-user (follower) routes: signed user tokens (scrm.domain.user_tokens)
+                   "/c/")  # the campaign page and its static files: no data of anyone, the page calls /u/
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 IDEMPOTENCY_KEY_MAX = 128
 # Reads of customers' personal data are audited like changes (PIPL): the route's default `audit` action.

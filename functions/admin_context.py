@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 from functions.paging import DEFAULT_LIMIT, MAX_LIMIT, limit_of
+from functions.public_url import base_url as public_base_url
 from scrm import errors
-from scrm.config import settings
 from scrm.tenancy import Scope
 
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", dict: "an object",
@@ -63,14 +63,7 @@ class AdminContext:
     @property
     def base_url(self) -> str:
         """Where this API is reached from outside (for callback URLs): SCRM_PUBLIC_BASE_URL, else the request."""
-        configured = settings().public_base_url
-        if configured:
-            return configured
-        headers = self.request.headers
-        host = headers.get("host") or "localhost"
-        proto = headers.get("x-forwarded-proto") or ("https" if ".amazonaws.com" in host else "http")
-        stage = (self.request.context or {}).get("stage") if "execute-api" in host else None
-        return f"{proto}://{host}" + (f"/{stage}" if stage else "")
+        return public_base_url(self.request)
 
     def allow_only(self, *names: str) -> None:
         extra = sorted(set(self.body) - set(names))

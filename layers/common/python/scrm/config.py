@@ -14,6 +14,7 @@ from .errors import ConfigError
 
 OA_PRODUCTION_BASE = "https://api.weixin.qq.com"
 WECOM_PRODUCTION_BASE = "https://qyapi.weixin.qq.com"
+OAUTH_PRODUCTION_BASE = "https://open.weixin.qq.com"  # web authorization's authorize page (网页授权)
 
 
 def _url(name: str, default: str) -> str:
@@ -73,6 +74,9 @@ class Settings:
     push_quota_policy: str = ""
     # SCRM_PUBLIC_BASE_URL: where the API is reached from outside (callback URLs); None: from the request.
     public_base_url: str | None = None
+    # WECHAT_OAUTH_BASE_URL: where browsers are sent to sign in (…/connect/oauth2/authorize): the sandbox's /open
+    # locally
+    oauth_base_url: str = OAUTH_PRODUCTION_BASE
     service: str = "wechat-scrm"
     extra: dict = field(default_factory=dict)
 
@@ -111,6 +115,7 @@ def load_settings() -> Settings:
         push_rate=_float("SCRM_PUSH_RATE", 50.0),
         push_quota_policy=os.environ.get("SCRM_PUSH_QUOTA_POLICY") or "",
         public_base_url=(os.environ.get("SCRM_PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        oauth_base_url=_url("WECHAT_OAUTH_BASE_URL", OAUTH_PRODUCTION_BASE),
     )
 
 
