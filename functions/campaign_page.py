@@ -44,7 +44,7 @@ def _not_found(message: str) -> Response:
 
 
 @public_route(bp, "/c/{account_id}/{campaign_id}", methods=["GET"], media={"text/html": "text"})
-def campaign_page(account_id, campaign_id):
+def campaign_h5_page(account_id, campaign_id):
     """The campaign page (H5): signs the user in through WeChat, spins the wheel, shows coupon codes and
     share-to-win progress; Simplified Chinese first (`?lang=en` for English)"""
     if not (ID.match(account_id) and ID.match(campaign_id)):
@@ -55,7 +55,7 @@ def campaign_page(account_id, campaign_id):
 
 @public_route(bp, "/c/assets/{name}", methods=["GET"],
               media={"text/javascript": "text", "text/css": "text"})
-def campaign_asset(name):
+def campaign_h5_asset(name):
     """A static file of the campaign page (its script, style sheet and the vendored JS-SDK)"""
     asset = ASSETS.get(name)
     if asset is None:
