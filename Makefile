@@ -15,7 +15,18 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-setup: $(STAMP)
+# the browser tests (tests/browser) drive Debian's chromium: installed when missing (a downloaded browser build is not
+# available here; Playwright's own `playwright install` is never run). Quiet: apt's chatter goes to build/apt.log.
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	@mkdir -p build
+	@echo "installing Debian's chromium for the browser tests (log: build/apt.log)"
+	@SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); export DEBIAN_FRONTEND=noninteractive; \
+	  { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-wqy-zenhei; } \
+	    >build/apt.log 2>&1 || { tail -n 30 build/apt.log >&2; exit 1; }
+
+setup: $(STAMP) $(CHROMIUM)
 
 run: setup  ## the local stack: moto server, WeChat sandbox, the API, the dispatcher, demo accounts
 	$(BIN)/python -m local.stack

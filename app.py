@@ -7,6 +7,8 @@ from functions import (
     campaigns_api,
     channel_upkeep,
     channels_api,
+    console,
+    console_api,
     content_push,
     event_worker,
     inbox_sweeper,
@@ -40,5 +42,7 @@ for module in (
     reassignment,
     reassignment_api,
     privacy_api,
+    console,
+    console_api,
 ):
     app.register_blueprint(module.bp)

@@ -137,6 +137,20 @@ def account_setup(ctx, account_id):
     return svc.setup(ctx.scope, account_id, ctx.base_url)
 
 
+@admin_route(bp, "/accounts/{account_id}/callback-check", methods=("POST",), role="admin",
+             audit="account.callback_check", answer="answers.CallbackCheck")
+def check_callback_url(ctx, account_id):
+    """Check that the account's callback URL answers WeChat's GET check (admin): the check WeChat's console runs
+    when the URL is saved, played against the URL the setup shows; nothing is stored
+
+    `ok` is true when the URL answered HTTP 200 with the echo; `detail` says what it answered otherwise.
+    """
+    from scrm.services import callback_check
+
+    ctx.allow_only()
+    return callback_check.check(ctx.scope, account_id, ctx.base_url)
+
+
 @admin_route(bp, "/accounts/{account_id}/disable", methods=("POST",), role="admin", audit="account.disable",
              answer="answers.Account")
 def disable_account(ctx, account_id):

@@ -36,10 +36,75 @@ def bearer(header: str | None) -> str | None:
 
 
 def authenticate(request):
-    """The key the request presents (401 for none, a malformed, unknown, expired or revoked one)."""
+    """Who is calling: the key of `Authorization: Bearer <key>`, else the console session of the `scrm_session`
+    cookie (401 for none, a malformed, unknown, expired or revoked key, an unknown or expired session or one whose
+    key or staff role is gone). A change (POST/PUT/PATCH/DELETE) made with the cookie must carry the session's
+    `X-CSRF-Token` and come from this site (403 `csrf_failed` otherwise); a bearer key is no ambient credential
+    and needs neither."""
     from scrm.services.admin_keys import authenticate as check_key
 
-    return check_key(bearer(request.headers.get("authorization")))
+    header = request.headers.get("authorization")
+    session_id = None if header else session_cookie(request)
+    if session_id is None:
+        return check_key(bearer(header))
+    from scrm.services import console_sessions
+
+    principal = console_sessions.authenticate(session_id)
+    if request.method in CHANGES:
+        check_csrf(request, principal)
+    return principal
+
+
+CHANGES = ("POST", "PUT", "PATCH", "DELETE")
+SAME_SITE_FETCHES = ("same-origin", "none")  # Sec-Fetch-Site of a page of ours, or of the user's own typing
+
+
+def session_cookie(request) -> str | None:
+    """The console session id of the request's cookie, if any."""
+    from http.cookies import CookieError, SimpleCookie
+
+    from scrm.services.console_sessions import SESSION_COOKIE
+
+    raw = request.headers.get("cookie")
+    if not raw:
+        return None
+    try:
+        jar = SimpleCookie(raw)
+    except CookieError:
+        return None
+    morsel = jar.get(SESSION_COOKIE)
+    return morsel.value if morsel is not None and morsel.value else None
+
+
+def check_csrf(request, principal) -> None:
+    """Refuse (CsrfFailed) a change made with the session cookie from another site, or without the session's
+    CSRF token in X-CSRF-Token."""
+    from scrm.services.console_sessions import csrf_matches
+
+    from .admin_context import origin_of
+
+    fetch_site = (request.headers.get("sec-fetch-site") or "").lower()
+    if fetch_site and fetch_site not in SAME_SITE_FETCHES:
+        raise errors.CsrfFailed(f"a change with the console cookie must come from the console (Sec-Fetch-Site "
+                                f"{fetch_site[:20]})")
+    origin = request.headers.get("origin")
+    if origin is not None and origin.rstrip("/") not in _own_origins(origin_of(request)):
+        raise errors.CsrfFailed(f"a change with the console cookie must come from the console, not {origin[:100]!r}")
+    if not csrf_matches(principal, request.headers.get("x-csrf-token")):
+        raise errors.CsrfFailed("X-CSRF-Token is missing or is not this session's (GET /console/session has it)")
+
+
+def _own_origins(origin: str) -> set[str]:
+    from urllib.parse import urlsplit
+
+    from scrm.config import settings
+
+    own = {origin}
+    public = settings().public_base_url
+    if public:
+        parts = urlsplit(public)
+        own.add(f"{parts.scheme}://{parts.netloc}")
+    return own
 
 
 def authorize(key, role: str, account_id: str | None):

@@ -65,10 +65,12 @@ from scrm.accounts import ACCOUNT_ID
 
 # The only routes that are not admin routes, on purpose; tests/integration/test_admin_api.py walks every other route
 # of the app and expects admin_route's 401/403. Add a prefix here only for a route with its own authentication.
-PUBLIC_PATHS = ("/health", "/openapi.json", "/openapi.yaml")
+PUBLIC_PATHS = ("/health", "/openapi.json", "/openapi.yaml",
+                "/console", "/docs")  # the console's page and Swagger UI: static, no data (functions/console.py)
 PUBLIC_PREFIXES = ("/wechat/",  # WeChat callbacks: signature, timestamp and appid checked by wechat_callback
                    "/u/",  # end-user (follower) routes: signed user tokens (scrm.domain.user_tokens)
-                   "/c/")  # the campaign page and its static files: no data of anyone, the page calls /u/
+                   "/c/",  # the campaign page and its static files: no data of anyone, the page calls /u/
+                   "/console/")  # console sign-in: the key in the body, the session cookie, WeCom's login code
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 IDEMPOTENCY_KEY_MAX = 128
 # Reads of customers' personal data are audited like changes (PIPL): the route's default `audit` action.

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 
 from functions.paging import DEFAULT_LIMIT, MAX_LIMIT, limit_of
-from functions.public_url import base_url as public_base_url
 from scrm import errors
+from scrm.config import settings
 from scrm.tenancy import Scope
 
 _TYPE_NAMES = {str: "a string", int: "an integer", float: "a number", bool: "true or false", dict: "an object",
@@ -45,6 +45,27 @@ def _check_choice(name: str, value, choices, pattern) -> None:
         raise errors.ValidationError(f"{name} has an invalid format", field=name)
 
 
+def scheme_of(request) -> str:
+    """http or https, as the caller reached us (API Gateway and load balancers say so in X-Forwarded-Proto)."""
+    headers = request.headers
+    return headers.get("x-forwarded-proto") or ("https" if ".amazonaws.com" in (headers.get("host") or "") else "http")
+
+
+def origin_of(request) -> str:
+    """This API's own origin as the request reached it (scheme://host[:port])."""
+    return f"{scheme_of(request)}://{request.headers.get('host') or 'localhost'}"
+
+
+def base_url_of(request) -> str:
+    """Where this API is reached from outside: SCRM_PUBLIC_BASE_URL, else the request (with API Gateway's stage)."""
+    configured = settings().public_base_url
+    if configured:
+        return configured
+    host = request.headers.get("host") or "localhost"
+    stage = (request.context or {}).get("stage") if "execute-api" in host else None
+    return origin_of(request) + (f"/{stage}" if stage else "")
+
+
 @dataclass
 class AdminContext:
     scope: Scope
@@ -63,7 +84,7 @@ class AdminContext:
     @property
     def base_url(self) -> str:
         """Where this API is reached from outside (for callback URLs): SCRM_PUBLIC_BASE_URL, else the request."""
-        return public_base_url(self.request)
+        return base_url_of(self.request)
 
     def allow_only(self, *names: str) -> None:
         extra = sorted(set(self.body) - set(names))

@@ -235,11 +235,11 @@ def user_sign_in_url(account_id):
     """Where the campaign page sends the browser to sign in: WeChat's authorize URL (snsapi_base) returning to
     `redirect_uri` (one of this account's campaign pages) with ?code=&state=; exchange the code at POST …/oauth"""
     def run(p, body, openid, request):
-        from functions.public_url import base_url
+        from functions.admin_context import base_url_of
         from scrm.services import campaigns
 
         return campaigns.sign_in_url(p["account_id"], _query(request, "redirect_uri"), _query(request, "state", 128),
-                                     base_url(request))
+                                     base_url_of(request))
 
     return _user_call(run, needs_user=False)
 
@@ -250,10 +250,10 @@ def user_jssdk_config(account_id):
     """`wx.config` for one of this account's campaign pages (appId, timestamp, nonceStr, signature); any other URL
     is refused (400 foreign_url)"""
     def run(p, body, openid, request):
-        from functions.public_url import base_url
+        from functions.admin_context import base_url_of
         from scrm.services import campaigns
 
-        return campaigns.jssdk_config(p["account_id"], _query(request, "url"), base_url(request))
+        return campaigns.jssdk_config(p["account_id"], _query(request, "url"), base_url_of(request))
 
     return _user_call(run, needs_user=False)
 

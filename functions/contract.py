@@ -21,7 +21,7 @@ from pathlib import Path
 
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
-from functions.routes import model
+from functions.routes import NO_BODY, model
 from scrm import errors
 
 DOC = Path(__file__).with_name("openapi.yaml")
@@ -195,6 +195,8 @@ def _error_statuses(route) -> list[int]:
 
 
 def _success(route, refs: dict) -> dict:
+    if route.status in NO_BODY:
+        return {"description": NO_BODY[route.status]}
     if route.media:
         content = {media: {"schema": dict(MEDIA_SCHEMAS[kind])} for media, kind in route.media.items()}
         return {"description": "OK", "content": content}

@@ -47,6 +47,7 @@ class Route:
 
 
 ROUTES: list[Route] = []
+NO_BODY = {204: "No content", 302: "Found: a redirect (Location)"}  # success statuses that answer no body
 
 
 def record(route: Route) -> None:
@@ -56,14 +57,17 @@ def record(route: Route) -> None:
 
 def public_route(bp, path: str, methods=("GET",), *, answer=None, body=None, query=None, raises=(), media=None,
                  body_media: str = "application/json", error_media: str = "application/json",
-                 summaries: dict | None = None, **route_kwargs):
-    """`bp.route(path, methods=..., authorizer=None, **route_kwargs)`, recorded in the route table as public."""
+                 summaries: dict | None = None, statuses: dict | None = None, **route_kwargs):
+    """`bp.route(path, methods=..., authorizer=None, **route_kwargs)`, recorded in the route table as public.
+    `statuses`: a method's success status when it is not 200 (e.g. {"POST": 201, "DELETE": 204})."""
     def register(view):
         for method in methods:
             record(Route(path, method.upper(), view, body=body if method.upper() != "GET" else None,
-                         answer=answer, query=query, errors=tuple(raises), media=dict(media or {}),
+                         answer=answer if (statuses or {}).get(method.upper()) not in NO_BODY else None,
+                         query=query, errors=tuple(raises), media=dict(media or {}),
                          body_media=body_media, error_media=error_media,
-                         summary=(summaries or {}).get(method.upper())))
+                         summary=(summaries or {}).get(method.upper()),
+                         status=(statuses or {}).get(method.upper(), 200)))
         return bp.route(path, methods=list(methods), authorizer=None, **route_kwargs)(view)
 
     return register

@@ -18,6 +18,8 @@ from scrm.tenancy import Scope
 DEMO_OA = {"account_id": "demo-oa", "app_id": "wx0000000000demo01", "original_id": "gh_demo000000001",
            "name": "Demo Official Account", "account_type": "service"}
 DEMO_WECOM = {"account_id": "demo-wecom", "app_id": "ww0000000000demo01", "name": "Demo WeCom corp"}
+DEMO_LOGIN_AGENTID = 1000002  # the demo corp's app whose web login staff use for the console
+DEMO_CONSOLE_STAFF = {"userid": "zhangsan", "name": "张三", "role": "admin"}
 
 
 def demo_secrets() -> dict:
@@ -27,10 +29,21 @@ def demo_secrets() -> dict:
             "aes_key": "".join(secrets.choice(alphabet) for _ in range(43))}
 
 
+def seed_console_staff(sandbox_url: str) -> None:
+    """A demo staff member who may sign in to the console with the sandbox's WeCom login page."""
+    from scrm.services import console_sessions
+
+    requests.post(f"{sandbox_url}/_sandbox/wecom/{DEMO_WECOM['app_id']}/staff", json={
+        "userid": DEMO_CONSOLE_STAFF["userid"], "name": DEMO_CONSOLE_STAFF["name"]}, timeout=5).raise_for_status()
+    console_sessions.set_staff_role(Scope.system(DEMO_WECOM["account_id"]), DEMO_WECOM["account_id"],
+                                    DEMO_CONSOLE_STAFF["userid"], DEMO_CONSOLE_STAFF["role"])
+
+
 def seed(stack) -> dict:
     oa_secrets, wecom_secrets = demo_secrets(), demo_secrets()
     accounts.register(kind="oa", **DEMO_OA, **oa_secrets)
-    accounts.register(kind="wecom", **DEMO_WECOM, **wecom_secrets)
+    accounts.register(kind="wecom", **DEMO_WECOM, **wecom_secrets,
+                      options={"console_login_agentid": DEMO_LOGIN_AGENTID})
     oa_callback = f"{stack.api_url}/wechat/oa/{DEMO_OA['account_id']}"
     wecom_callback = f"{stack.api_url}/wechat/wecom/{DEMO_WECOM['account_id']}"
     sb = stack.sandbox_url
@@ -40,7 +53,9 @@ def seed(stack) -> dict:
         "encrypt_mode": "aes", "account_type": "service"}, timeout=5).raise_for_status()
     requests.post(f"{sb}/_sandbox/wecom/corps", json={
         "corpid": DEMO_WECOM["app_id"], "secret": wecom_secrets["app_secret"], "token": wecom_secrets["token"],
-        "aes_key": wecom_secrets["aes_key"], "callback_url": wecom_callback}, timeout=5).raise_for_status()
+        "aes_key": wecom_secrets["aes_key"], "callback_url": wecom_callback, "agentid": str(DEMO_LOGIN_AGENTID)},
+        timeout=5).raise_for_status()
+    seed_console_staff(sb)
     seed_content()
     info = {"demo OA appid": DEMO_OA["app_id"], "demo OA callback": oa_callback,
             "demo WeCom corpid": DEMO_WECOM["app_id"], "demo WeCom callback": wecom_callback}

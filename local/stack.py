@@ -111,6 +111,7 @@ class LocalStack:
             "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "SCRM_STAGE": "local",
             "WECHAT_OA_BASE_URL": f"{self.sandbox_url}/oa", "WECOM_BASE_URL": f"{self.sandbox_url}/wecom",
             "WECHAT_OAUTH_BASE_URL": f"{self.sandbox_url}/open",
+            "WECOM_LOGIN_BASE_URL": self.sandbox_url,  # the sandbox plays WeCom's web login page too
             "WECHAT_RETRY_BACKOFF": "0.05", "POWERTOOLS_METRICS_NAMESPACE": "WeChatSCRM",
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
             "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon locally

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 import urllib.parse
 
 import click
@@ -58,21 +57,13 @@ def check_unknown_route(api) -> tuple[bool, str]:
 
 
 def check_callback(api, account_id: str) -> tuple[bool, str]:
-    from scrm.domain.wechat_crypto import Cipher, sign
+    from scrm.services.callback_check import verification_request
 
     setup = api.request("GET", f"/accounts/{account_id}/setup")
     url, token, aes_key = setup["callback_url"], setup["token"], setup["aes_key"]
-    timestamp, nonce = str(int(time.time())), secrets.token_hex(5)
-    if "/wechat/wecom/" in url:
-        corp_id = api.request("GET", f"/accounts/{account_id}")["app_id"]
-        expected = str(secrets.randbelow(10**18))
-        echostr = Cipher(aes_key, corp_id).encrypt(expected)
-        params = {"msg_signature": sign(token, timestamp, nonce, echostr), "timestamp": timestamp,
-                  "nonce": nonce, "echostr": echostr}
-    else:
-        expected = echostr = str(secrets.randbelow(10**18))
-        params = {"signature": sign(token, timestamp, nonce), "timestamp": timestamp, "nonce": nonce,
-                  "echostr": echostr}
+    kind = "wecom" if "/wechat/wecom/" in url else "oa"
+    app_id = api.request("GET", f"/accounts/{account_id}")["app_id"] if kind == "wecom" else ""
+    params, expected = verification_request(kind, token, aes_key, app_id)
     res = api.session.get(f"{url}?{urllib.parse.urlencode(params)}", timeout=api.timeout)
     ok = res.status_code == 200 and res.text == expected
     return ok, f"{url}: HTTP {res.status_code}" + ("" if ok else f" {res.text[:200]!r}")

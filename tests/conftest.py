@@ -44,6 +44,11 @@ hypothesis_settings.register_profile("scrm", deadline=None, suppress_health_chec
                                      print_blob=True)
 hypothesis_settings.load_profile("scrm")
 
+# headless Chromium (tests/browser, and browser tests of an attack in tests/security): one browser per session;
+# the local stack over HTTP (tests/e2e, tests/browser): one stack per session
+from tests.browser.harness import browser, chromium_path, page  # noqa: E402, F401
+from tests.local_stack import stack  # noqa: E402, F401
+
 
 def _order_line(config) -> str:
     seed = getattr(config.option, "randomly_seed", None)
@@ -150,3 +155,12 @@ def wecom_account(aws, sandbox, monkeypatch):
     from scrm.config import reset_settings
 
     reset_settings()
+
+
+@pytest.fixture
+def console(aws, sandbox, monkeypatch):
+    """The app with console sign-in ready: admin keys, two WeCom corps with staff, an injected clock
+    (tests/security/console_helpers.py)."""
+    from tests.security.console_helpers import console_bench
+
+    yield from console_bench(sandbox, monkeypatch)

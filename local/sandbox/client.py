@@ -122,6 +122,10 @@ class SandboxClient:
                 "callback_url": callback_url, **extra}
         return self._call("POST", "/wecom/corps", {k: v for k, v in body.items() if v is not None})
 
+    def wecom_login_code(self, corpid: str, userid: str | None = None, **non_member) -> str:
+        """A web login code, as if `userid` (or a non-member: openid=, external_userid=) had scanned."""
+        return self._call("POST", f"/wecom/{corpid}/login-codes", {"userid": userid, **non_member})["code"]
+
     def wecom_settings(self, corpid: str, **settings) -> dict:
         return self._call("POST", f"/wecom/{corpid}/settings", settings)
 

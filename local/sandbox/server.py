@@ -17,7 +17,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import callbacks, oa, wecom
+from . import callbacks, oa, wecom, wecom_login
 from .core import ANSWERS, FAULT_MESSAGES, ApiError, CallLog, Clock, Faults, TokenStore
 
 CONTROL: list[tuple[str, re.Pattern, str]] = []
@@ -380,6 +380,21 @@ class Sandbox:
         self.flush_outbox()
         return out
 
+    @control("POST", "/wecom/([^/]+)/login-codes")
+    def c_wecom_login_code(self, body, q, corpid):
+        """A web login code for `{"userid"}` (a member) or `{"openid", "external_userid"}` (anyone else), as if
+        they had scanned the login QR code: for tests that skip the login page."""
+        with self.lock:
+            return wecom_login.mint_code(self.wecom, corpid, body)
+
+    def wecom_login_page(self, query: dict) -> tuple[int, str, bytes]:
+        with self.lock:
+            return wecom_login.login_page(self.wecom, query)
+
+    def wecom_login_scan(self, form: dict) -> tuple[int, str, bytes, str | None]:
+        with self.lock:
+            return wecom_login.scan(self.wecom, form)
+
     @control("GET", "/wecom/([^/]+)/transfers")
     def c_wecom_transfers(self, body, q, corpid):
         with self.lock:
@@ -405,6 +420,27 @@ class Handler(BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             pass  # the caller timed out (a delay fault did its job)
 
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _login(self, method: str, path: str, query: dict, raw: bytes) -> bool:
+        """WeCom's web login page and its scan (wecom_login.py); False for any other path."""
+        if method == "GET" and path == wecom_login.LOGIN_PATH:
+            self._reply(*self.sandbox.wecom_login_page(query))
+            return True
+        if method == "POST" and path == wecom_login.SCAN_PATH:
+            form = dict(urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+            status, ctype, payload, location = self.sandbox.wecom_login_scan(form)
+            if location:
+                self._redirect(location)
+            else:
+                self._reply(status, ctype, payload)
+            return True
+        return False
+
     def _handle(self, method: str) -> None:
         parsed = urllib.parse.urlsplit(self.path)
         query = dict(urllib.parse.parse_qsl(parsed.query, keep_blank_values=True))
@@ -412,6 +448,8 @@ class Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         path = parsed.path
         try:
+            if self._login(method, path, query, raw):
+                return
             if method == "GET" and path.startswith("/wecom/qr/") and path.endswith(".png"):
                 self._reply(*self.sandbox.wecom_qr(path[len("/wecom/qr/"):-len(".png")]))
                 return

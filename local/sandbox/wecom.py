@@ -60,6 +60,7 @@ class WeComCorp:
         self.transfers: list[dict] = []
         self.groupchats: dict[str, dict] = {}
         self.app_messages: list[dict] = []
+        self.login_codes: dict[str, dict] = {}  # web login codes (wecom_login.py): code -> identity, expiry
 
     def configure(self, cfg: dict) -> None:
         merged = {**DEFAULT_SETTINGS, "token": "", "aes_key": "", "callback_url": "", "agentid": "",
@@ -178,6 +179,13 @@ class WeComPlatform:
     def user_get(self, corp, q, body):
         s = self._staff(corp, q.get("userid"))
         return {"userid": s["userid"], "name": s["name"], "department": s["department"], "status": 1}
+
+    @api("GET", "auth/getuserinfo")
+    def auth_getuserinfo(self, corp, q, body):
+        """Who signed in with the web login (wecom_login.py has the documented shapes)."""
+        from . import wecom_login
+
+        return wecom_login.getuserinfo(self, corp, q)
 
     @api("POST", "message/send")
     def app_message(self, corp, q, body):

@@ -128,6 +128,22 @@ def test_zips_hold_code_where_lambda_looks_and_leave_out_the_runtime(package, ma
         assert "python/scrm/__pycache__/config.cpython-312.pyc" in layer_names
 
 
+def test_deployment_zip_ships_the_console_and_its_vendored_packages_byte_for_byte(package):
+    """functions/static (the console, Swagger UI's page, the vendored npm files and their licences) is served by
+    the API function itself: it must be in the artifact, unchanged."""
+    from infra.vendor import folder_of, load_manifest
+
+    static = ROOT / "functions" / "static"
+    expected = {p.relative_to(ROOT).as_posix(): p.read_bytes() for p in static.rglob("*") if p.is_file()}
+    with zipfile.ZipFile(package / "deployment.zip") as zf:
+        shipped = {n: zf.read(n) for n in zf.namelist() if n.startswith("functions/static/")}
+    assert "functions/static/console/index.html" in shipped
+    for pkg in load_manifest()["packages"]:
+        for entry in pkg["files"]:
+            assert (folder_of(pkg) / entry["as"]).relative_to(ROOT).as_posix() in shipped
+    assert shipped == expected
+
+
 # ---------------------------------------------------------------- run it from an empty folder
 
 

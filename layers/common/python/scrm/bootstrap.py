@@ -227,3 +227,14 @@ def contact_store():
 
 def channel_cache() -> TtlCache:
     return container().cache("channels", CHANNEL_CACHE_SECONDS)
+
+
+def console_store():
+    """Console sign-in sessions, WeCom login states and staff's console roles (scrm.stores.console): DynamoDB
+    unless a test passed `console_store=MemoryConsoleStore()`."""
+    def make(_):
+        from .stores.console.dynamo import DynamoConsoleStore
+
+        return DynamoConsoleStore()
+
+    return container().slot("console_store", make)

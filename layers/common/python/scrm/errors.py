@@ -177,6 +177,24 @@ class KeyOfDisabledAccount(Forbidden):
         self.account_id = account_id
 
 
+class CsrfFailed(Forbidden):
+    """A change made with the console's session cookie without its CSRF token, or from another site: 403."""
+
+    code = "csrf_failed"
+
+
+class LoginStateInvalid(Forbidden):
+    """A WeCom login callback whose state is missing, forged, used or expired (login CSRF): 403."""
+
+    code = "login_state_invalid"
+
+
+class NoConsoleRole(Forbidden):
+    """A WeCom staff member signed in but no admin of the account gave them a console role: 403."""
+
+    code = "no_console_role"
+
+
 class RateLimited(ScrmError):
     code = "rate_limited"
     status = 429

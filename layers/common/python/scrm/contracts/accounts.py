@@ -5,7 +5,8 @@ is generated from it, so a bound is written once. An option out of bounds is ref
 (`options.push_rate_per_second`), an option nobody reads is refused too (a typo must not look accepted), and
 sharing a contact book is not an option (PUT /contact-books/{book_id}, platform). Readers of the options:
 scrm.services.pushes (push_mass_mode, push_quotas, push_batch_size, custom_window_seconds,
-push_rate_per_second), scrm.services.attribution (fetch_unionid).
+push_rate_per_second), scrm.services.attribution (fetch_unionid), scrm.services.console_sessions
+(console_login_agentid).
 """
 
 from __future__ import annotations
@@ -112,6 +113,8 @@ OPTIONS = {
                                     "customer-service messages go only to people who interacted this recently "
                                     "(WeChat's window is 48 hours)", integer=True),
     "push_rate_per_second": Number(1, 500, "per-user sends (template, customer-service) per second"),
+    "console_login_agentid": Number(1, 2 ** 31 - 1, "WeCom only: the AgentID of the self-built app whose web login "
+                                    "(企业微信扫码登录) staff use to sign in to the console", integer=True),
 }
 
 

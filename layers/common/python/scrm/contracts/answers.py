@@ -274,6 +274,17 @@ class Setup(Answer):
     encrypt_mode: str | None = None
 
 
+class CallbackCheck(Answer):
+    account_id: str
+    callback_url: str
+    ok: bool
+    """the URL answered WeChat's GET check with the echo"""
+    status: int | None
+    """the URL's HTTP status; null when it did not answer"""
+    detail: str
+    checked_at: str
+
+
 class SecretsWithheld(Answer):
     """
     Present only in an Idempotency-Key replay of a create whose first response held secrets: those values were

@@ -118,6 +118,13 @@ class WeComGateway(Gateway):
             parts = parts._replace(scheme="https", netloc=host)
         return urllib.parse.urlunsplit(parts), f"WeCom image {parts.scheme}://{parts.netloc}{parts.path}"
 
+    def login_user(self, code: str) -> dict:
+        """Who signed in with WeCom's web login: `GET /cgi-bin/auth/getuserinfo?access_token=&code=` answers
+        `{errcode: 0, userid}` for a member of the corp, `{errcode: 0, openid, external_userid}` for anyone else;
+        a used, expired (5 minutes) or foreign code is `40029 invalid code` (a WeChatError).
+        https://developer.work.weixin.qq.com/document/path/98177 (获取用户登录身份)"""
+        return self.get("auth/getuserinfo", code=code)
+
     def user(self, userid: str) -> dict:
         return self.get("user/get", userid=userid)
 

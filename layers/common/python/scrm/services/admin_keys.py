@@ -38,6 +38,7 @@ class KeyInfo:
     key_id: str
     account_id: str  # PLATFORM for platform keys
     role: str
+    expires_at: datetime | None = None  # the key's own expiry (a console session signed in with it ends by then)
 
     @property
     def platform(self) -> bool:
@@ -66,7 +67,23 @@ def authenticate(presented: str | None) -> KeyInfo:
     rec = admin_keys.lookup(account_id, key_id)
     if rec is None or not hmac.compare_digest(rec.key_hash, hash_key(presented.strip())):
         raise Unauthorized("unknown API key")
-    status = rec.status()
+    return _in_force(rec, datetime.now(UTC))
+
+
+def still_valid(key_id: str, now: float) -> KeyInfo:
+    """The key `key_id` as of `now` (epoch seconds), for a console session signed in with it: Unauthorized once the
+    key is unknown, revoked or expired (its sessions stop at once), KeyOfDisabledAccount while its account is
+    disabled. The key itself is not needed: the session proved it when it was opened."""
+    account_id, _, rand = (key_id or "").rpartition(".")
+    rec = admin_keys.lookup(account_id, key_id) if account_id and rand.startswith("k") else None
+    if rec is None:
+        raise Unauthorized(f"API key {key_id} no longer exists")
+    return _in_force(rec, datetime.fromtimestamp(now, UTC))
+
+
+def _in_force(rec: AdminKeyRecord, now: datetime) -> KeyInfo:
+    account_id, key_id = rec.account_id, rec.key_id
+    status = rec.status(now)
     if status != "active":
         raise Unauthorized(f"API key {key_id} is {status}")
     if account_id != PLATFORM:  # platform keys work whatever an account's state (they re-enable accounts)
@@ -75,7 +92,7 @@ def authenticate(presented: str | None) -> KeyInfo:
             raise Unauthorized(f"API key {key_id} belongs to no registered account")
         if account_status != "active":
             raise KeyOfDisabledAccount(account_id)
-    return KeyInfo(key_id=key_id, account_id=account_id, role=rec.role)
+    return KeyInfo(key_id=key_id, account_id=account_id, role=rec.role, expires_at=rec.expires_at)
 
 
 def _expiry(expires_in_days) -> datetime | None:

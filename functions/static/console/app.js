@@ -1,0 +1,161 @@
+// The console shell: sign-in, header (account picker, 中文/English, sign-out), the nav of the pages the role
+// may see, and a hash router (#/<page>?<params>). Pages are ES modules listed in PAGES below.
+import { api, clear, errorBox, h, notice, setCsrf, t } from './lib.js';
+import { lang, setLang } from './i18n.js';
+import { renderSignIn } from './signin.js';
+import accounts from './page_accounts.js';
+import channels from './page_channels.js';
+import poster from './page_poster.js';
+import stats from './page_stats.js';
+
+// Every page of the console, in nav order. A page: export default {id, title: {zh, en}, role, nav?, async
+// render(root, ctx)}; `nav: false` keeps it out of the nav (reached by a link, e.g. the poster).
+// Slots for the pages of the other areas (add the import above and the entry here):
+//   page_replies.js, page_pushes.js, page_campaigns.js, page_reassignment.js, page_audit.js, page_keys.js,
+//   page_sandbox.js
+export const PAGES = [
+  accounts,
+  channels,
+  stats,
+  // replies, pushes, campaigns, reassignment, audit, keys, sandbox,
+  poster,
+];
+
+// scrm/tenancy.py ROLES ("read-only" < "operator" < "admin"); WeCom staff sessions say "viewer" for read-only.
+const RANK = { viewer: 0, 'read-only': 0, operator: 1, admin: 2 };
+const ACCOUNT_KEY = 'scrm.console.account';
+
+export function allowed(session, pageRole) {
+  if (!session) return false;
+  if (session.platform) return true;
+  return (RANK[session.role] ?? -1) >= (RANK[pageRole] ?? 99);
+}
+
+const state = { session: null, accountId: null, accounts: [] };
+const root = document.getElementById('app');
+
+function parseHash() {
+  const raw = window.location.hash.replace(/^#\/?/, '');
+  const [id, query] = raw.split('?');
+  return { id: id || PAGES[0].id, params: Object.fromEntries(new URLSearchParams(query || '')) };
+}
+
+export function navigate(id, params) {
+  const query = new URLSearchParams(params || {}).toString();
+  const hash = `#/${id}${query ? '?' + query : ''}`;
+  if (window.location.hash === hash) route();
+  else window.location.hash = hash;
+}
+
+async function loadAccounts() {
+  if (!state.session.platform) {
+    state.accounts = state.session.account_id ? [{ account_id: state.session.account_id }] : [];
+    state.accountId = state.session.account_id;
+    return;
+  }
+  const found = [];
+  let cursor = null;
+  for (let i = 0; i < 5; i += 1) { // a platform key: the first 1,000 accounts in the picker
+    const answer = await api('/accounts', { query: { limit: 200, cursor } });
+    found.push(...answer.items);
+    cursor = answer.next_cursor;
+    if (!cursor) break;
+  }
+  state.accounts = found;
+  const kept = window.localStorage.getItem(ACCOUNT_KEY);
+  state.accountId = found.some((a) => a.account_id === kept) ? kept : (found[0] ? found[0].account_id : null);
+}
+
+function header() {
+  const s = state.session;
+  const picker = h('select', {
+    id: 'account-picker', 'aria-label': t('account'), disabled: !s.platform,
+    onchange: (e) => {
+      state.accountId = e.target.value;
+      window.localStorage.setItem(ACCOUNT_KEY, state.accountId);
+      route();
+    },
+  }, state.accounts.length ? state.accounts.map((a) => h('option', {
+    value: a.account_id, selected: a.account_id === state.accountId,
+  }, a.name ? `${a.name} (${a.account_id})` : a.account_id)) : h('option', { value: '' }, t('no_account')));
+  return h('header', { class: 'topbar' },
+    h('a', { class: 'brand', href: '#/' + PAGES[0].id }, t('app_title')),
+    h('label', { class: 'picker' }, h('span', null, t('account')), picker),
+    h('span', { class: 'who', title: s.principal }, `${s.principal} · `,
+      h('span', { class: 'role', id: 'role-badge' }, s.platform ? t('platform') : t('role_' + s.role.replace('-', '_')))),
+    h('a', { class: 'docs-link', href: '/docs' }, t('api_docs')),
+    h('button', { type: 'button', class: 'secondary', id: 'lang-switch', onclick: switchLang }, t('lang_switch')),
+    h('button', { type: 'button', class: 'secondary', id: 'sign-out', onclick: signOut }, t('sign_out')));
+}
+
+function nav(current) {
+  return h('nav', { class: 'sidenav', 'aria-label': 'pages' },
+    h('ul', null, PAGES.filter((p) => p.nav !== false && allowed(state.session, p.role)).map((p) => h('li', null,
+      h('a', { href: `#/${p.id}`, class: p.id === current ? 'active' : null, 'data-page': p.id }, t(p.title))))));
+}
+
+async function route() {
+  if (!state.session) return;
+  const { id, params } = parseHash();
+  const page = PAGES.find((p) => p.id === id);
+  const main = h('main', { class: 'content', id: 'page' });
+  clear(root).append(header(), h('div', { class: 'body' }, nav(id), main));
+  if (!page) { main.appendChild(notice('error', t('not_found'))); return; }
+  if (!allowed(state.session, page.role)) { main.appendChild(notice('error', t('not_allowed'))); return; }
+  document.title = `${t(page.title)} · ${t('app_title')}`;
+  main.appendChild(h('h1', null, t(page.title)));
+  const body = h('div', { class: 'page-body', 'data-page': page.id });
+  main.appendChild(body);
+  try {
+    await page.render(body, { session: state.session, account_id: state.accountId, navigate, params, allowed:
+      (role) => allowed(state.session, role) });
+  } catch (err) {
+    body.appendChild(errorBox(err));
+  }
+}
+
+function switchLang() {
+  setLang(lang() === 'en' ? 'zh' : 'en');
+  if (state.session) route(); else start();
+}
+
+async function signOut() {
+  try { await api('/console/session', { method: 'DELETE' }); } catch { /* signed out either way */ }
+  state.session = null;
+  setCsrf(null);
+  showSignIn();
+}
+
+function showSignIn(message) {
+  state.session = null;
+  document.title = t('app_title');
+  renderSignIn(clear(root), { message, onSignedIn: enter, onLang: switchLang });
+}
+
+async function enter(session) {
+  state.session = session;
+  setCsrf(session.csrf_token);
+  try {
+    await loadAccounts();
+  } catch (err) {
+    clear(root).appendChild(errorBox(err));
+    return;
+  }
+  route();
+}
+
+async function start() {
+  setLang(lang());
+  let session = null;
+  try {
+    session = await api('/console/session');
+  } catch (err) {
+    if (err.status !== 401) { clear(root).appendChild(errorBox(err)); return; }
+  }
+  if (session) await enter(session);
+  else showSignIn();
+}
+
+window.addEventListener('hashchange', route);
+window.addEventListener('scrm:unauthorized', () => { if (state.session) showSignIn(t('session_expired')); });
+start();

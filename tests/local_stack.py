@@ -1,0 +1,76 @@
+"""The local stack (moto server, sandbox, API, dispatcher) in a subprocess, for the tests that drive it over HTTP:
+tests/e2e and tests/browser share one per session (the `stack` fixture, registered in tests/conftest.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.timing import wait_until
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Stack:
+    def __init__(self, info: dict):
+        self.info = info
+        self.api = info["api_url"]
+        self.sandbox_url = info["sandbox_url"]
+        self.control = info["control_url"]
+        from local.sandbox import SandboxClient
+
+        self.sandbox = SandboxClient(self.sandbox_url)
+
+    def drain(self) -> bool:
+        return requests.post(f"{self.control}/drain", timeout=120).json()["drained"]
+
+    def fire(self, function: str) -> dict:
+        res = requests.post(f"{self.control}/fire/{function}", timeout=300)
+        res.raise_for_status()
+        return res.json()
+
+    def key(self, account: str = "demo-oa") -> str:
+        """The demo account's admin key."""
+        return self.info[f"{account} admin key"]
+
+    def admin(self, account: str = "demo-oa") -> requests.Session:
+        """A session carrying the demo account's admin key."""
+        s = requests.Session()
+        s.headers["Authorization"] = f"Bearer {self.key(account)}"
+        return s
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    from local.stack import free_port
+
+    info_file = tmp_path_factory.mktemp("stack") / "info.json"
+    ports = [str(free_port()) for _ in range(4)]
+    log = open(info_file.with_suffix(".log"), "w")
+    env = {**os.environ, "PYTHONPATH": f"{ROOT / 'layers/common/python'}:{ROOT}"}
+    env.pop("AWS_ENDPOINT_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "local.stack", "--moto-port", ports[0], "--sandbox-port", ports[1],
+         "--api-port", ports[2], "--control-port", ports[3], "--no-schedules", "--quiet",
+         "--info-file", str(info_file)],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:  # the limit is a hang detector, not a speed requirement: a loaded machine starts the stack slowly
+        wait_until(lambda: info_file.exists() or proc.poll() is not None, what="the local stack", limit=600, poll=0.2)
+    except AssertionError:
+        pass
+    if not info_file.exists():
+        proc.kill()
+        raise RuntimeError(f"local stack did not start: {info_file.with_suffix('.log').read_text()[-3000:]}")
+    yield Stack(json.loads(info_file.read_text()))
+    proc.terminate()
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
