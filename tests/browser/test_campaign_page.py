@@ -42,7 +42,10 @@ def phone(browser, stack, request):
 
     pg.shot = shot
     yield pg
-    context.close()
+    try:  # the page as the test left it (also when it failed)
+        shot("end_" + request.node.name)
+    finally:
+        context.close()
 
 
 def seed_campaign(stack, *, codes=("SPRING-0001", "SPRING-0002", "SPRING-0003")) -> str:
@@ -82,6 +85,7 @@ def sign_in(page, stack, cid: str, openid: str, follower: bool):
         page.click("#continue")
     page.wait_for_url(f"{stack.api}/c/demo-oa/{cid}")  # code and state gone from the address bar
     expect(page.locator("#title")).to_have_text("新春幸运大转盘")
+    expect(page.locator("#app")).to_have_attribute("data-state", "ready")  # the code was exchanged for a token
 
 
 def test_a_follower_signs_in_spins_the_wheel_and_copies_the_coupon(phone, stack):
