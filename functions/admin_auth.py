@@ -51,7 +51,11 @@ def authenticate(request):
 
     principal = console_sessions.authenticate(session_id)
     if request.method in CHANGES:
-        check_csrf(request, principal)
+        try:
+            check_csrf(request, principal)
+        except errors.CsrfFailed as exc:
+            exc.principal = principal  # who was refused: the route audits it as denied
+            raise
     return principal
 
 

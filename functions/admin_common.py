@@ -215,6 +215,7 @@ def _answer(bp, view, params: dict, role: str, audit: str | None, status: int, i
         response = _run(view, ctx, params, request, status, idempotent_create)
     except Exception as exc:  # every error becomes JSON; unexpected ones are logged
         response = error_for(exc, request_id)
+        key = key or getattr(exc, "principal", None)  # a console session refused for CSRF is audited too
         if key is not None and audit:
             _audit_failure(audit, key, account_id, request, response, request_id)
         return response

@@ -7,6 +7,8 @@ token on changes. The session id is the cookie's only content: never the key.
 
 from __future__ import annotations
 
+import urllib.parse
+
 from chalice import Blueprint, Response
 
 from functions.admin_auth import check_csrf, session_cookie
@@ -105,11 +107,12 @@ def wecom_login():
         from scrm.services import console_sessions
 
         account_id = (request.query_params or {}).get("account_id")
-        url, state, seconds = console_sessions.start_wecom_login(
-            account_id, base_url_of(request) + LOGIN_PATH + "/callback")
-        # Lax, not Strict: the browser comes back from WeCom's site, a cross-site navigation
-        bound = cookie(request, console_sessions.LOGIN_STATE_COOKIE, state, seconds, path=LOGIN_PATH,
-                       same_site="Lax")
+        base = base_url_of(request)
+        url, state, seconds = console_sessions.start_wecom_login(account_id, base + LOGIN_PATH + "/callback")
+        # Lax, not Strict: the browser comes back from WeCom's site, a cross-site navigation. The path is the one
+        # the browser sees (behind API Gateway's execute-api URL it starts with the stage).
+        path = urllib.parse.urlsplit(base).path.rstrip("/") + LOGIN_PATH
+        bound = cookie(request, console_sessions.LOGIN_STATE_COOKIE, state, seconds, path=path, same_site="Lax")
         return Response(body="", status_code=302, headers={**NO_STORE, "Location": url, "Set-Cookie": bound})
     except Exception as exc:
         return error_for(exc, _request_id(request), NO_STORE)

@@ -157,3 +157,19 @@ def test_accounts_show_the_wechat_set_up_with_copy_buttons_and_the_url_check_pas
     page.click("#callback-check")
     expect(page.locator("#check-result .notice.ok")).to_contain_text("检查通过")
     clean(page)
+
+
+def test_wecom_staff_sign_in_with_the_qr_login_button(page, stack):
+    page.goto("/console")
+    expect(page.locator("#wecom-login")).to_have_text("企业微信扫码登录")
+    page.fill("#wecom-account", "demo-wecom")
+    page.click("#wecom-login")
+    scan_as = page.locator("button[data-userid='zhangsan']")  # the sandbox plays WeCom's login page
+    expect(scan_as).to_be_visible()
+    assert page.url.startswith(stack.sandbox_url)
+    scan_as.click()
+    expect(page.locator("#account-picker")).to_have_value("demo-wecom")
+    assert page.url.startswith(f"{stack.api}/console")
+    expect(page.locator(".who")).to_contain_text("zhangsan")
+    expect(page.locator("#role-badge")).to_have_text("管理员")
+    assert page.csp_violations() == [] and page.errors == []

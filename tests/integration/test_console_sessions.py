@@ -167,3 +167,14 @@ def test_changes_made_with_a_staff_session_are_audited_under_the_member(console)
     assert json.loads(res.body)["updated_by"] == "wecom:corp-a:zhangsan"
     audit = json.loads(console.api.call("GET", "/accounts/corp-a/audit", console.api.platform_key).body)["items"]
     assert any(e["action"] == "console_staff.set" and e["key_id"] == "wecom:corp-a:zhangsan" for e in audit)
+
+
+def test_behind_a_public_base_url_with_a_path_the_login_cookie_and_links_use_it(console, monkeypatch):
+    from scrm.config import reset_settings
+
+    monkeypatch.setenv("SCRM_PUBLIC_BASE_URL", "https://scrm.example/prod")
+    reset_settings()
+    res = console.call("GET", "/console/wecom-login?account_id=corp-a")
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(res.headers["Location"]).query))
+    assert query["redirect_uri"] == "https://scrm.example/prod/console/wecom-login/callback"
+    assert set_cookie(res)["scrm_wecom_login"]["path"] == "/prod/console/wecom-login"

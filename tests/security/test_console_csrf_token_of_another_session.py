@@ -18,3 +18,12 @@ def test_csrf_token_of_another_session_is_refused(console):
     from scrm.bootstrap import console_store
 
     assert console_store().get_staff_role("corp-a", "lisi").role == "viewer"
+
+
+def test_the_refusal_is_audited_under_the_session_it_came_with(console):
+    _, victim, _ = console.sign_in(console.api.platform_key)
+    res = console.call("PUT", "/accounts/corp-a/console-staff/lisi", session=victim, csrf="not-the-token",
+                       body={"role": "admin"})
+    assert res.status_code == 403
+    audit = json.loads(console.api.call("GET", "/accounts/corp-a/audit", console.api.platform_key).body)["items"]
+    assert any(e["action"] == "console_staff.set" and e["outcome"] == "denied" for e in audit), audit

@@ -9,7 +9,9 @@ import poster from './page_poster.js';
 import stats from './page_stats.js';
 
 // Every page of the console, in nav order. A page: export default {id, title: {zh, en}, role, nav?, async
-// render(root, ctx)}; `nav: false` keeps it out of the nav (reached by a link, e.g. the poster).
+// render(root, ctx)} with ctx = {session, account_id, navigate(id, params), params (of the hash), allowed(role)}
+// (role: 'viewer' | 'operator' | 'admin'); `nav: false` keeps it out of the nav (reached by a link, e.g. the poster).
+// Page texts: addMessages({key: {zh, en}}) from i18n.js, then t('key'); DOM only through lib.js's h().
 // Slots for the pages of the other areas (add the import above and the entry here):
 //   page_replies.js, page_pushes.js, page_campaigns.js, page_reassignment.js, page_audit.js, page_keys.js,
 //   page_sandbox.js

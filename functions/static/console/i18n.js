@@ -10,7 +10,7 @@ const MESSAGES = {
   empty: { zh: '暂无数据', en: 'Nothing here yet' },
   prev: { zh: '上一页', en: 'Previous' },
   next: { zh: '下一页', en: 'Next' },
-  page: { zh: '第', en: 'Page' },
+  page_n: { zh: '第 {n} 页', en: 'Page {n}' },
   copy: { zh: '复制', en: 'Copy' },
   copied: { zh: '已复制', en: 'Copied' },
   save: { zh: '保存', en: 'Save' },

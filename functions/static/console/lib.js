@@ -146,7 +146,7 @@ export function pager(loadPage, render) {
       if (answer.next_cursor && cursors.length === i + 1) cursors.push(answer.next_cursor);
       clear(content);
       render(answer.items || [], content, answer);
-      where.textContent = `${t('page')} ${index + 1}`;
+      where.textContent = t('page_n').replace('{n}', index + 1);
       prev.disabled = index === 0;
       next.disabled = !answer.next_cursor;
     } catch (err) {
@@ -175,8 +175,8 @@ export function fmtTime(iso) {
 
 function csvCell(value) {
   const s = value === null || value === undefined ? '' : String(value);
-  // a leading =, +, - or @ would be a formula in a spreadsheet: keep it text
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+  // text starting with =, +, - or @ would be a formula in a spreadsheet: keep it text (numbers stay numbers)
+  const safe = typeof value === 'string' && /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 

@@ -12,6 +12,9 @@ addMessages({
   acc_kind_wecom: { zh: '企业微信', en: 'WeCom' },
   acc_app_id: { zh: 'AppID / CorpID', en: 'AppID / CorpID' },
   acc_mode: { zh: '消息加解密方式', en: 'Message encryption' },
+  acc_mode_plaintext: { zh: '明文模式', en: 'Plaintext' },
+  acc_mode_compatible: { zh: '兼容模式', en: 'Compatible' },
+  acc_mode_safe: { zh: '安全模式', en: 'Safe (encrypted)' },
   acc_status: { zh: '状态', en: 'Status' },
   acc_status_active: { zh: '启用', en: 'Active' },
   acc_status_disabled: { zh: '已停用', en: 'Disabled' },
@@ -30,6 +33,8 @@ addMessages({
   acc_admin_only: { zh: '仅管理员可查看接入配置。', en: 'Only an admin may see the set-up.' },
   acc_created: { zh: '创建时间', en: 'Created' },
 });
+
+const modeLabel = (mode) => (mode ? t(`acc_mode_${mode}`) : '');
 
 function setupRow(label, value, id) {
   const copy = h('button', { type: 'button', class: 'small secondary', 'data-copy': id,
@@ -62,7 +67,8 @@ async function showSetup(account, box) {
       setupRow(t('acc_callback_url'), setup.callback_url, 'url'),
       setupRow(t('acc_token'), setup.token, 'token'),
       setupRow(t('acc_aes_key'), setup.aes_key, 'aes-key'),
-      setupRow(t('acc_mode'), setup.encrypt_mode, 'mode'),
+      h('div', { class: 'setup-row' }, h('span', { class: 'field-label' }, t('acc_mode')),
+        h('span', { id: 'setup-mode' }, modeLabel(setup.encrypt_mode)), h('span')),
       h('div', { class: 'actions' }, checkButton), result));
   } catch (err) {
     box.replaceChildren(errorBox(err));
@@ -81,7 +87,7 @@ export default {
       { key: 'name', label: t('acc_name') },
       { key: 'kind', label: t('acc_kind'), render: (a) => t(`acc_kind_${a.kind}`) },
       { key: 'app_id', label: t('acc_app_id') },
-      { key: 'message_mode', label: t('acc_mode') },
+      { key: 'message_mode', label: t('acc_mode'), render: (a) => modeLabel(a.message_mode) },
       { key: 'status', label: t('acc_status'), render: (a) => t(`acc_status_${a.status}`) },
       { key: 'created_at', label: t('acc_created'), render: (a) => fmtTime(a.created_at) },
       { key: 'setup', label: t('acc_setup'), render: (a) => (isAdmin

@@ -13,6 +13,8 @@ from .person import Person
 NO_PERSONAL_DATA = {
     "accounts": "the company's accounts (app ids, names, options)",
     "admin_keys": "admin keys of the company's staff (hashed), no customer data",
+    "console_access": "console sessions of the company's staff (hashed ids, TTL), login states and staff userids' "
+                      "console roles, no customer data (a non-member who scans gets no session and leaves nothing)",
     "channel_stats": "per-channel, per-day counters only; totals already reported stay as they are",
     "channels": "channel definitions and staff rotation counters (staff userids, no customers)",
     "prizes": "prize stock shards (numbers only)",
