@@ -3,6 +3,7 @@
 from functions import (
     admin_api,
     campaign_draw,
+    campaign_page,
     campaigns_api,
     channel_upkeep,
     channels_api,
@@ -33,6 +34,7 @@ for module in (
     inbox_sweeper,
     campaigns_api,
     campaign_draw,
+    campaign_page,
     content_push,
     pushes_api,
     channels_api,

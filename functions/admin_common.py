@@ -69,6 +69,7 @@ PUBLIC_PATHS = ("/health", "/openapi.json", "/openapi.yaml",
                 "/console", "/docs")  # the console's page and Swagger UI: static, no data (functions/console.py)
 PUBLIC_PREFIXES = ("/wechat/",  # WeChat callbacks: signature, timestamp and appid checked by wechat_callback
                    "/u/",  # end-user (follower) routes: signed user tokens (scrm.domain.user_tokens)
+                   "/c/",  # the campaign page and its static files: no data of anyone, the page calls /u/
                    "/console/")  # console sign-in: the key in the body, the session cookie, WeCom's login code
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 IDEMPOTENCY_KEY_MAX = 128

@@ -219,6 +219,45 @@ def user_oauth(account_id):
     return _user_call(run, needs_user=False)
 
 
+def _query(request, name: str, limit: int = 2048):
+    from scrm.services import campaigns
+
+    value = (request.query_params or {}).get(name)
+    if not value or len(value) > limit:
+        raise campaigns.DrawRefused(f"missing_{name}", f"?{name}= is required (at most {limit} characters)",
+                                    status=errors.ValidationError.status)
+    return value
+
+
+@public_route(bp, "/u/{account_id}/oauth/authorize-url", methods=["GET"], query="queries.SignInQuery",
+              answer="answers.SignInUrl", raises=USER_ERRORS)
+def user_sign_in_url(account_id):
+    """Where the campaign page sends the browser to sign in: WeChat's authorize URL (snsapi_base) returning to
+    `redirect_uri` (one of this account's campaign pages) with ?code=&state=; exchange the code at POST …/oauth"""
+    def run(p, body, openid, request):
+        from functions.admin_context import base_url_of
+        from scrm.services import campaigns
+
+        return campaigns.sign_in_url(p["account_id"], _query(request, "redirect_uri"), _query(request, "state", 128),
+                                     base_url_of(request))
+
+    return _user_call(run, needs_user=False)
+
+
+@public_route(bp, "/u/{account_id}/jssdk-config", methods=["GET"], query="queries.JssdkQuery",
+              answer="answers.JssdkConfig", raises=USER_ERRORS)
+def user_jssdk_config(account_id):
+    """`wx.config` for one of this account's campaign pages (appId, timestamp, nonceStr, signature); any other URL
+    is refused (400 foreign_url)"""
+    def run(p, body, openid, request):
+        from functions.admin_context import base_url_of
+        from scrm.services import campaigns
+
+        return campaigns.jssdk_config(p["account_id"], _query(request, "url"), base_url_of(request))
+
+    return _user_call(run, needs_user=False)
+
+
 @bp.schedule(Rate(5, unit=Rate.MINUTES))
 @traced
 def campaign_draw(event):

@@ -110,6 +110,7 @@ class LocalStack:
             "AWS_ENDPOINT_URL": self.moto_url, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "SCRM_STAGE": "local",
             "WECHAT_OA_BASE_URL": f"{self.sandbox_url}/oa", "WECOM_BASE_URL": f"{self.sandbox_url}/wecom",
+            "WECHAT_OAUTH_BASE_URL": f"{self.sandbox_url}/open",
             "WECOM_LOGIN_BASE_URL": self.sandbox_url,  # the sandbox plays WeCom's web login page too
             "WECHAT_RETRY_BACKOFF": "0.05", "POWERTOOLS_METRICS_NAMESPACE": "WeChatSCRM",
             "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),

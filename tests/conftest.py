@@ -118,6 +118,7 @@ def _point_gateways_at(monkeypatch, url: str) -> None:
 
     monkeypatch.setenv("WECHAT_OA_BASE_URL", f"{url}/oa")
     monkeypatch.setenv("WECOM_BASE_URL", f"{url}/wecom")
+    monkeypatch.setenv("WECHAT_OAUTH_BASE_URL", f"{url}/open")
     reset_settings()
 
 

@@ -7,6 +7,7 @@ All methods run under the Sandbox lock; callbacks are returned to the caller for
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import secrets
 from collections.abc import Callable
@@ -15,6 +16,7 @@ from typing import Any
 from .callbacks import build_xml
 from .core import DAY, ApiError, rand_id
 from .followers import Followers
+from .web_oauth import WebOAuth
 
 ROUTES: dict[str, tuple[str, str, bool]] = {}  # endpoint -> (method, handler name, needs token)
 
@@ -94,6 +96,7 @@ class OAPlatform:
         self.apps: dict[str, OAApp] = {}
         self.next_msg_id = 1000000001
         self.next_template_id = 200228332
+        self.web = WebOAuth()  # 网页授权 codes and JS-SDK tickets
 
     @property
     def now(self) -> int:
@@ -571,6 +574,26 @@ class OAPlatform:
     @api("GET", "getcallbackip")
     def callback_ip(self, app, q, body):
         return {"ip_list": ["127.0.0.1"]}
+
+    # ------------------------------------------------------------------ web authorization, JS-SDK (web_oauth.py)
+    @api("GET", "sns/oauth2/access_token", auth=False)
+    def sns_oauth_access_token(self, app, q, body):
+        app = self.app(q.get("appid") or "")
+        return self.web.exchange(app, q, self.now)
+
+    @api("GET", "ticket/getticket")
+    def jsapi_ticket(self, app, q, body):
+        return self.web.ticket(app, q, self.now)
+
+    def authorize_page(self, query: list[tuple[str, str]]) -> bytes:
+        q = self.web.check_authorize(query, self.apps)
+        app = self.apps[q["appid"]]
+        return self.web.chooser_page(q, list(itertools.islice(app.followers.iter_subscribed(None), 50)))
+
+    def authorize_confirm(self, query: list[tuple[str, str]]) -> str:
+        openid = next((v for k, v in query if k == "openid" and v), "")  # a follower's button, or the typed one
+        q = self.web.check_authorize([(k, v) for k, v in query if k != "openid"], self.apps)
+        return self.web.confirm(q, openid, self.now)
 
     # ------------------------------------------------------------------ simulated users (control)
     def bulk_followers(self, appid: str, spec: dict) -> dict:

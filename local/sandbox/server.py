@@ -7,6 +7,7 @@ may call back into the sandbox (e.g. send_welcome_msg) while we wait for its rep
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import threading
@@ -103,6 +104,21 @@ class Sandbox:
                               time=self.clock.now(), fault=fault.as_dict() if fault else None)
         self.flush_outbox()
         return status, ctype, payload
+
+    def authorize(self, confirm: bool, raw_query: str) -> tuple:
+        """open.weixin.qq.com/connect/oauth2/authorize (the sandbox's `/open` stands for that host): the page that
+        asks which user this browser is, then (…/confirm) WeChat's 302 to redirect_uri?code=CODE&state=STATE.
+        A bad link gets an error page, as WeChat shows one (the errcode and message are in it)."""
+        query = urllib.parse.parse_qsl(raw_query, keep_blank_values=True)
+        with self.lock:
+            try:
+                if confirm:
+                    return 302, "text/plain", b"", self.oa.authorize_confirm(query)
+                return 200, "text/html", self.oa.authorize_page(query)
+            except ApiError as err:
+                page = f"<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>错误</title></head>" \
+                       f"<body><h1 id=\"error\">{err.errcode}: {html.escape(err.errmsg)}</h1></body></html>"
+                return 400, "text/html", page.encode("utf-8")
 
     def wecom_qr(self, config_id: str) -> tuple[int, str, bytes]:
         """GET /wecom/qr/<config_id>.png: the image a contact way's qr_code points at. Faults on path "qr"
@@ -393,8 +409,10 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):  # keep test output quiet
         pass
 
-    def _reply(self, status: int, ctype: str, payload: bytes) -> None:
+    def _reply(self, status: int, ctype: str, payload: bytes, location: str | None = None) -> None:
         self.send_response(status)
+        if location:
+            self.send_header("Location", location)
         self.send_header("Content-Type", ctype + ("; charset=utf-8" if "json" in ctype or "text" in ctype else ""))
         self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
@@ -441,6 +459,12 @@ class Handler(BaseHTTPRequestHandler):
                 if path.startswith(base):
                     self._reply(*self.sandbox.api_call(prefix, method, path[len(base):], query, raw))
                     return
+            if path.startswith("/oa/sns/"):  # web authorization's code exchange (api.weixin.qq.com/sns/...)
+                self._reply(*self.sandbox.api_call("oa", method, path[len("/oa/"):], query, raw))
+                return
+            if method == "GET" and path in ("/open/connect/oauth2/authorize", "/open/connect/oauth2/authorize/confirm"):
+                self._reply(*self.sandbox.authorize(path.endswith("/confirm"), parsed.query))
+                return
             if path.startswith("/_sandbox/"):
                 body = json.loads(raw.decode("utf-8")) if raw.strip() else {}
                 try:

@@ -228,3 +228,16 @@ def test_shards_default_with_stock_and_grow_only_for_coupons():
                                for p in body()["prizes"]])
         with pytest.raises(ValidationError):
             rules.parse_campaign("acme", changed, existing=rules.parse_campaign("acme", grown, existing=c))
+
+
+def test_share_progress_names_the_next_threshold_until_all_are_granted():
+    from scrm.domain.campaigns import Threshold, share_progress
+
+    thresholds = (Threshold("t2", views=10, prize_id="mug"), Threshold("t1", views=5, extra_draws=2))
+    first = share_progress(thresholds, 3, 0, ())
+    assert (first["views"], first["granted"], first["next"]["threshold_id"]) == (3, 0, "t1")  # "已邀请 3/5 位好友"
+    assert first["next"]["views"] == 5 and first["next"]["reward"] == {"extra_draws": 2}
+    assert share_progress(thresholds, 6, 0, {"t1"})["next"]["threshold_id"] == "t2"
+    done = share_progress(thresholds, 12, 1, {"t1", "t2"})
+    assert done["next"] is None and done["granted"] == 2 and done["thresholds"] == 2
+    assert share_progress((), 0, 0, ())["next"] is None

@@ -14,6 +14,7 @@ from .errors import ConfigError
 
 OA_PRODUCTION_BASE = "https://api.weixin.qq.com"
 WECOM_PRODUCTION_BASE = "https://qyapi.weixin.qq.com"
+OAUTH_PRODUCTION_BASE = "https://open.weixin.qq.com"  # web authorization's authorize page (网页授权)
 # WeCom's web login page (企业微信Web登录, https://developer.work.weixin.qq.com/document/path/98171)
 WECOM_LOGIN_PRODUCTION_BASE = "https://login.work.weixin.qq.com"
 
@@ -75,6 +76,9 @@ class Settings:
     push_quota_policy: str = ""
     # SCRM_PUBLIC_BASE_URL: where the API is reached from outside (callback URLs); None: from the request.
     public_base_url: str | None = None
+    # WECHAT_OAUTH_BASE_URL: where browsers are sent to sign in (…/connect/oauth2/authorize): the sandbox's /open
+    # locally
+    oauth_base_url: str = OAUTH_PRODUCTION_BASE
     # SCRM_CONSOLE_SESSION_SECONDS: how long a console sign-in lasts (a key session never outlives its key).
     console_session_seconds: int = 8 * 3600
     # WECOM_LOGIN_BASE_URL: where WeCom's QR login page is (the sandbox locally, like WECOM_BASE_URL).
@@ -117,6 +121,7 @@ def load_settings() -> Settings:
         push_rate=_float("SCRM_PUSH_RATE", 50.0),
         push_quota_policy=os.environ.get("SCRM_PUSH_QUOTA_POLICY") or "",
         public_base_url=(os.environ.get("SCRM_PUBLIC_BASE_URL") or "").rstrip("/") or None,
+        oauth_base_url=_url("WECHAT_OAUTH_BASE_URL", OAUTH_PRODUCTION_BASE),
         console_session_seconds=_int("SCRM_CONSOLE_SESSION_SECONDS", 8 * 3600, minimum=60, maximum=7 * 86400),
         wecom_login_base_url=_url("WECOM_LOGIN_BASE_URL", WECOM_LOGIN_PRODUCTION_BASE),
     )

@@ -745,6 +745,20 @@ class UserOauthAnswer(Answer):
     expires_at: Instant
 
 
+class SignInUrl(Answer):
+    url: str
+    """WeChat's authorize URL: connect/oauth2/authorize?appid&redirect_uri&response_type=code&scope=snsapi_base
+    &state#wechat_redirect"""
+
+
+class JssdkConfig(Answer):
+    appId: str
+    timestamp: int
+    nonceStr: str
+    signature: str
+    """SHA-1 of jsapi_ticket, noncestr, timestamp and url (JS-SDK 附录1)"""
+
+
 class UserEnterAnswer(Answer):
     entered: bool | None = None
 

@@ -80,3 +80,15 @@ class WecomCallbackQuery(Query):
     timestamp: str = None
     nonce: str = None
     echostr: str = None
+
+
+class SignInQuery(Query):
+    redirect_uri: Annotated[str, Field(max_length=2048)]
+    """the campaign page to come back to (one of this account's pages under /c/), without a fragment"""
+    state: Annotated[str, Field(min_length=8, max_length=128, pattern=r"^[A-Za-z0-9_-]+$")]
+    """the page's random value, checked when WeChat sends the browser back"""
+
+
+class JssdkQuery(Query):
+    url: Annotated[str, Field(max_length=2048)]
+    """the page's own URL (location.href without '#'): one of this account's campaign pages"""

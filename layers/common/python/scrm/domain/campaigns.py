@@ -300,3 +300,12 @@ def split_stock(stock: int, shards: int) -> list[int]:
 
 def newly_reached(thresholds, views: int, shares: int, granted) -> list[Threshold]:
     return [t for t in thresholds if t.threshold_id not in set(granted or ()) and t.reached(views, shares)]
+
+
+def share_progress(thresholds, views: int, shares: int, granted) -> dict:
+    """How far a share link is ("已邀请 3/5 位好友"): its counts, and the first threshold not granted yet (None once
+    every threshold is), with its reward."""
+    pending = [t for t in thresholds if t.threshold_id not in set(granted or ())]
+    nxt = min(pending, key=lambda t: (t.views, t.shares)) if pending else None
+    return {"views": views, "shares": shares, "thresholds": len(thresholds),
+            "granted": len(thresholds) - len(pending), "next": nxt.to_dict() if nxt else None}

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from .base import Gateway, _install_policy
+import urllib.parse
+
+from ..errors import WeChatError, WeChatUnavailable
+from ..observability import wechat_call
+from .base import Gateway, _install_policy, classify
+
+# 网页授权 (https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html): codes
+# that are invalid or expired (40029), already used (40163) or missing (41008): the user signs in again.
+OAUTH_CODE_ERRORS = frozenset({40029, 40163, 41008})
+
+
+class OAuthCodeRefused(WeChatError):
+    """WeChat refused a web-authorization code (invalid, expired, used): the browser must sign in again."""
 
 
 class OfficialAccountGateway(Gateway):
@@ -26,6 +38,51 @@ class OfficialAccountGateway(Gateway):
         from wechatpy import WeChatClient
 
         return _install_policy(WeChatClient)(self, self.account.app_id, self.account.app_secret)
+
+    # --- web authorization (网页授权) and the JS-SDK
+    def authorize_url(self, oauth_base_url: str, redirect_uri: str, state: str) -> str:
+        """Where a browser signs in (snsapi_base: no consent page, WeChat redirects to redirect_uri?code=&state=).
+        The parameters in the documented order (WeChat matches the link strictly) and `#wechat_redirect`."""
+        query = urllib.parse.urlencode([("appid", self.account.app_id), ("redirect_uri", redirect_uri),
+                                        ("response_type", "code"), ("scope", "snsapi_base"), ("state", state)])
+        return f"{oauth_base_url.rstrip('/')}/connect/oauth2/authorize?{query}#wechat_redirect"
+
+    def oauth_openid(self, code: str) -> str:
+        """sns/oauth2/access_token (the web-authorization token, not the API token): appid + secret + code ->
+        openid. OAuthCodeRefused when WeChat refuses the code; the code works once, so this is never retried."""
+        import requests
+
+        url = f"{self.base_url}/sns/oauth2/access_token"
+        try:
+            with wechat_call("sns/oauth2/access_token", self.platform):
+                res = requests.get(url, timeout=self.timeout, params={
+                    "appid": self.account.app_id, "secret": self.account.app_secret, "code": code,
+                    "grant_type": "authorization_code"})
+            data = res.json()
+        except (requests.RequestException, ValueError):
+            raise WeChatUnavailable("WeChat OAuth endpoint sns/oauth2/access_token unreachable or not JSON") from None
+        if not isinstance(data, dict):
+            raise WeChatUnavailable("WeChat OAuth endpoint sns/oauth2/access_token answered no JSON object")
+        if data.get("errcode"):
+            errcode = int(data["errcode"])
+            if errcode in OAUTH_CODE_ERRORS:
+                raise OAuthCodeRefused(errcode, data.get("errmsg", ""), "sns/oauth2/access_token")
+            raise classify(errcode, data.get("errmsg", ""), "sns/oauth2/access_token")
+        if not data.get("openid"):
+            raise WeChatUnavailable("WeChat OAuth answered without an openid")
+        return data["openid"]
+
+    def jsapi_ticket(self) -> str:
+        """The JS-SDK ticket (wx.config's signature), cached like the access token: shared through DynamoDB with
+        the same refresh lock and early refresh (getticket's daily quota is small; 附录1 says cache it globally).
+        https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/JS-SDK.html (获取jsapi_ticket)"""
+        return self.tokens.get(f"oa-jsapi:{self.account.app_id}", self._fetch_jsapi_ticket)
+
+    def _fetch_jsapi_ticket(self) -> tuple[str, int]:
+        data = self.get("ticket/getticket", type="jsapi")  # {"errcode": 0, "errmsg": "ok", "ticket", "expires_in"}
+        if not data.get("ticket"):
+            raise WeChatUnavailable("WeChat ticket/getticket answered without a ticket")
+        return data["ticket"], int(data.get("expires_in", 7200))
 
     # --- APIs wechatpy gets wrong or lacks
     def mass_send_to_tag(self, tag_id: int, message: dict, client_msg_id: str) -> dict:

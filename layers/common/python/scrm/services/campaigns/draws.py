@@ -95,11 +95,15 @@ def my_status(account_id: str, campaign_id: str, openid: str, now: float | None 
     left = [x for x in (None if cap is None else cap - drawn,
                         None if campaign.draws_per_day is None else campaign.draws_per_day - today) if x is not None]
     wins = [draw_view(d) for d in db.user_wins(account_id, campaign_id, openid)]
+    share_id = share_id_for(account_id, campaign_id, openid)
+    link = db.share_link(account_id, campaign_id, share_id) if campaign.thresholds else None
+    share = rules.share_progress(campaign.thresholds, link.views if link else 0, link.shares if link else 0,
+                                 link.granted if link else ())
     return {"campaign": {"campaign_id": campaign_id, "name": campaign.name, "starts_at": rules.iso(campaign.starts_at),
                          "ends_at": rules.iso(campaign.ends_at), "status": campaign.status},
             "draws": drawn, "draws_today": today, "draws_left": max(0, min(left)) if left else None,
             "entered": bool(user and user.entered_at), "wins": wins,
-            "share_id": share_id_for(account_id, campaign_id, openid)}
+            "share_id": share_id, "share": share}
 
 
 def public_campaign(account_id: str, campaign_id: str) -> dict:

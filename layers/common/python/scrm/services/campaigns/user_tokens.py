@@ -95,46 +95,36 @@ def issue_link(scope: Scope, account_id: str, campaign_id: str, openid: str, ttl
     return issued
 
 
+OAUTH_CODE_MESSAGES = {  # what the page tells the user (the code is sent again only after a new sign-in)
+    40163: "this sign-in was already used; sign in through WeChat again",
+    40029: "the sign-in code is invalid or expired; sign in through WeChat again",
+    41008: "the sign-in code is missing; sign in through WeChat again",
+}
+
+
 def login_with_oauth_code(account_id: str, code: str, now: float | None = None) -> dict:
     """Exchange a WeChat web-OAuth code (snsapi_base) for the user's openid, and sign a token for it."""
     from ...gateway import gateway_for
+    from ...gateway.official_account import OAuthCodeRefused
 
     if not code:
         raise DrawRefused("missing_code", "the OAuth code is required", status=400)
-    account = accounts.get(account_id)
-    if not account.is_oa:
-        raise DrawRefused("not_an_official_account", "OAuth sign-in is for Official Accounts", status=400)
-    openid = _oauth_openid(gateway_for(account), code)
+    account = _oa_account(account_id)
+    try:
+        openid = gateway_for(account).oauth_openid(code)
+    except OAuthCodeRefused as exc:
+        raise DrawRefused("bad_oauth_code", OAUTH_CODE_MESSAGES.get(exc.errcode, OAUTH_CODE_MESSAGES[40029]),
+                          status=401) from None
     return {"openid": openid, **issue_user_token(account_id, openid, kind="oauth", now=now)}
 
 
-def _oauth_openid(gateway, code: str) -> str:
-    """sns/oauth2/access_token (web OAuth, not the API token): appid + secret + code -> openid.
-
-    Kept here rather than on OfficialAccountGateway while that file has other pending edits; it uses the
-    gateway's base URL and error classification, so it moves there unchanged.
-    """
-    import requests
-
-    from ...errors import WeChatUnavailable
-    from ...gateway.base import classify
-
-    url = f"{gateway.base_url}/sns/oauth2/access_token"
-    try:
-        res = requests.get(url, timeout=gateway.timeout, params={
-            "appid": gateway.account.app_id, "secret": gateway.account.app_secret, "code": code,
-            "grant_type": "authorization_code"})
-        data = res.json()
-    except (requests.RequestException, ValueError):
-        raise WeChatUnavailable(f"WeChat OAuth endpoint {url} unreachable or not JSON") from None
-    if data.get("errcode"):
-        if int(data["errcode"]) in (40029, 40163, 41008):  # invalid / used / missing code
-            raise DrawRefused("bad_oauth_code", "the OAuth code is invalid or was already used", status=401)
-        raise classify(int(data["errcode"]), data.get("errmsg", ""), "sns/oauth2/access_token")
-    openid = data.get("openid")
-    if not openid:
-        raise WeChatUnavailable("WeChat OAuth answered without an openid")
-    return openid
+def _oa_account(account_id: str) -> accounts.Account:
+    """The account a sign-in names, checked first (unknown ids cost no secret read), and it must be an OA."""
+    check_account(account_id)
+    account = accounts.get(account_id)
+    if not account.is_oa:
+        raise DrawRefused("not_an_official_account", "OAuth sign-in is for Official Accounts", status=400)
+    return account
 
 
 def authenticate(account_id: str, campaign_id: str | None, token: str | None, now: float | None = None) -> str:
