@@ -14,8 +14,9 @@ from pathlib import Path
 
 from chalice import Blueprint, Response
 
-from functions.answers import json_response
+from functions.answers import error_for
 from functions.routes import public_route
+from scrm import errors
 
 bp = Blueprint(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -40,7 +41,7 @@ def _read(relative: str) -> str:
 
 
 def _not_found(message: str) -> Response:
-    return json_response(404, {"error": {"code": "not_found", "message": message}}, HEADERS)
+    return error_for(errors.NotFound(message), headers=HEADERS)
 
 
 @public_route(bp, "/c/{account_id}/{campaign_id}", methods=["GET"], media={"text/html": "text"})

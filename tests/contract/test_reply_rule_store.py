@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from scrm.domain.instants import answer_time
 from scrm.errors import Conflict, Forbidden, NotFound
 from scrm.tenancy import Scope
 from tests.contract.stores import IMPLEMENTATIONS, make_store
@@ -27,7 +28,7 @@ def rule(text: str = "你好", **values) -> dict:
 
 
 def stored(rule_id: str, body: dict, at: datetime) -> dict:
-    return {"rule_id": rule_id, **body, "updated_at": at.isoformat()}
+    return {"rule_id": rule_id, **body, "updated_at": answer_time(at)}
 
 
 def test_a_rule_is_created_under_a_free_id_only(store):

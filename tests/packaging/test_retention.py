@@ -21,6 +21,8 @@ EXPIRES = {
     "transfers", "transfer_batches", "transfer_notices",
     # audit entries and erasure tombstones carry their own (optional) expiry
     "audit_log", "erasures",
+    # console sign-in sessions and WeCom login states end with their expiry (staff roles carry none and stay)
+    "console_access",
 }
 KEEPS = {
     # every draw is a line of the campaign's report (wins per prize, thanks, fallbacks), a win carries its

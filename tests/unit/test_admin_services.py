@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from scrm import accounts, bootstrap, secrets
+from scrm.domain.instants import answer_time
 from scrm.errors import (
     AccountDisabled,
     Conflict,
@@ -108,7 +109,7 @@ def test_an_update_rotates_the_token_and_gives_the_old_one_back(world):
     world.register()
     world.clock.advance(3600)
     shown = admin_accounts.update(_system("acct-a"), "acct-a", BASE, name="乙公司", token="TokenNew9")
-    assert shown["name"] == "乙公司" and shown["updated_at"] == datetime.fromtimestamp(START + 3600, UTC).isoformat()
+    assert shown["name"] == "乙公司" and shown["updated_at"] == answer_time(datetime.fromtimestamp(START + 3600, UTC))
     assert world.ssm["acct-a"]["token"] == "TokenNew9"
     world.register("acct-b", token="TokenA1")  # the old Token is free again
     with pytest.raises(Conflict):
@@ -155,7 +156,7 @@ def test_a_key_authenticates_until_revoked_and_only_its_hash_is_stored(world):
     world.clock.advance(60)
     revoked = admin_keys.revoke(_system("acct-a"), "acct-a", public["key_id"])
     assert revoked["status"] == "revoked"
-    assert revoked["revoked_at"] == datetime.fromtimestamp(START + 60, UTC).isoformat()
+    assert revoked["revoked_at"] == answer_time(datetime.fromtimestamp(START + 60, UTC))
     with pytest.raises(Unauthorized):
         admin_keys.authenticate(presented)
     with pytest.raises(Unauthorized):  # a key that differs from the stored one in its secret

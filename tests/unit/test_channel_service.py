@@ -6,6 +6,7 @@ over moto and the sandbox is tests/integration/test_attribution.py and test_chan
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import pytest
@@ -187,7 +188,8 @@ def test_an_event_without_its_time_is_dated_by_the_containers_clock(world, monke
     event = subscribe(None, "o-9", NOW)
     del event["event"]["CreateTime"]
     attribution.on_oa_event(event)
-    assert [t["at"] for t in attribution.find_contact(Scope.system(OA), OA, openid="o-9")["touches"]] == [int(NOW) + 42]
+    assert [t["at"] for t in attribution.find_contact(Scope.system(OA), OA, openid="o-9")["touches"]] == [
+        answer_time(datetime.fromtimestamp(int(NOW) + 42, UTC))]
 
 
 def test_a_concurrent_change_to_the_person_is_read_again_not_lost(world):

@@ -10,6 +10,7 @@ import pytest
 
 from scrm import accounts, bootstrap
 from scrm.accounts import Account
+from scrm.domain.instants import answer_time
 from scrm.domain.replies import choose, choose_click, validate_rule
 from scrm.errors import Forbidden, NotFound, UnknownAccount, ValidationError
 from scrm.services import replies
@@ -52,7 +53,7 @@ def test_a_rule_is_stored_under_a_new_id_and_answers_at_once(world):
     scope = Scope.system(OA)
     made = replies.create_rule(scope, OA, rule("你好", answer="您好！", priority=2, name="问候"))
     assert made["rule_id"].startswith("20250615")  # the rule id starts with the clock's time
-    assert made["updated_at"] == datetime.fromtimestamp(START, UTC).isoformat()
+    assert made["updated_at"] == answer_time(datetime.fromtimestamp(START, UTC))
     assert replies.get_rule(scope, OA, made["rule_id"]) == made
     assert choose(replies.settings_for(OA).rules, "你好").reply == text("您好！")
     listed = replies.list_rules(scope, OA)
@@ -89,7 +90,7 @@ def test_an_update_replaces_the_rule(world):
     world.clock.advance(60)
     changed = replies.update_rule(scope, OA, made["rule_id"], rule("bye", match="contains", enabled=False))
     assert (changed["match"], changed["keywords"], changed["enabled"]) == ("contains", ["bye"], False)
-    assert changed["updated_at"] == datetime.fromtimestamp(START + 60, UTC).isoformat()
+    assert changed["updated_at"] == answer_time(datetime.fromtimestamp(START + 60, UTC))
     assert replies.settings_for(OA).rules[0].enabled is False
 
 

@@ -289,7 +289,7 @@ class CallbackCheck(Answer):
     status: int | None
     """the URL's HTTP status; null when it did not answer"""
     detail: str
-    checked_at: str
+    checked_at: Instant
 
 
 class SecretsWithheld(Answer):

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import Answer
+from .answers import Instant
 from .fields import StrictBody
 
 STAFF_ROLES = ("viewer", "operator", "admin")
@@ -32,7 +33,7 @@ class ConsoleSession(Answer):
         description="the admin role the session acts with (a staff viewer acts as read-only)")
     account_id: str | None = Field(description="the account the session may act on; null for a platform key")
     platform: bool = Field(description="a platform key's session (every account)")
-    expires_at: str = Field(description="ISO-8601 with offset; the cookie's Max-Age ends then too")
+    expires_at: Annotated[Instant, Field(description="the cookie's Max-Age ends then too")]
     csrf_token: str = Field(description="send it as X-CSRF-Token on every POST/PUT/PATCH/DELETE made with the "
                                         "session cookie")
 
@@ -41,7 +42,7 @@ class StaffRole(Answer):
     account_id: str
     userid: str
     role: Literal[STAFF_ROLES]
-    updated_at: str
+    updated_at: Instant
     updated_by: str
 
 

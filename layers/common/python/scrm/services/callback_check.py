@@ -44,16 +44,17 @@ def check(scope, account_id: str, base_url: str, *, session=None, now: float | N
     {account_id, callback_url, ok, status, detail, checked_at}."""
     import requests
 
-    from scrm.data import accounts as account_records
+    from scrm.bootstrap import account_store
+    from scrm.domain.instants import answer_time
     from scrm.services import admin_accounts
 
-    rec = account_records.get_record(scope, account_id)
+    rec = account_store().get_account(scope, account_id)
     setup = admin_accounts.setup(scope, account_id, base_url)
     url = setup["callback_url"]
     params, expected = verification_request(rec.kind, setup["token"], setup["aes_key"], rec.app_id)
     now = time.time() if now is None else now
     out = {"account_id": account_id, "callback_url": url, "ok": False, "status": None,
-           "checked_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now))}
+           "checked_at": answer_time(now)}
     http = session or requests.Session()
     try:  # our own URL only (built from the account, never from the request body); redirects are not followed
         res = http.get(f"{url}?{urllib.parse.urlencode(params)}", timeout=TIMEOUT_SECONDS, allow_redirects=False,

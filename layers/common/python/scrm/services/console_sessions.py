@@ -20,12 +20,11 @@ import re
 import secrets
 import urllib.parse
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from .. import accounts
-from ..bootstrap import console_store, container
+from ..bootstrap import account_reads, console_store, container
 from ..config import settings
-from ..data.accounts import status_of
+from ..domain.instants import answer_time
 from ..errors import (
     KeyOfDisabledAccount,
     LoginStateInvalid,
@@ -126,7 +125,7 @@ def _staff_role_now(session: Session) -> str:
     staff = console_store().get_staff_role(session.account_id, session.userid)
     if staff is None:
         raise Unauthorized(f"staff member {session.userid} no longer has a console role on {session.account_id}")
-    account_status = status_of(session.account_id)
+    account_status = account_reads().account_status(session.account_id)
     if account_status is None:
         raise Unauthorized(f"account {session.account_id} is no longer registered")
     if account_status != "active":
@@ -148,7 +147,7 @@ def view(principal: ConsolePrincipal) -> dict:
     session = principal.session
     return {"principal": principal.key_id, "role": principal.role,
             "account_id": None if principal.platform else principal.account_id, "platform": principal.platform,
-            "expires_at": datetime.fromtimestamp(session.expires_at, UTC).isoformat(),
+            "expires_at": answer_time(session.expires_at),
             "csrf_token": session.csrf_token}
 
 
@@ -245,7 +244,7 @@ def _check_userid(userid: str) -> None:
 
 def staff_view(role: StaffRole) -> dict:
     return {"account_id": role.account_id, "userid": role.userid, "role": role.role,
-            "updated_at": datetime.fromtimestamp(role.updated_at, UTC).isoformat(), "updated_by": role.updated_by}
+            "updated_at": answer_time(role.updated_at), "updated_by": role.updated_by}
 
 
 def set_staff_role(scope: Scope, account_id: str, userid: str, role) -> dict:
