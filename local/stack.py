@@ -124,6 +124,17 @@ class LocalStack:
         self.procs.append(proc)
         return proc
 
+    def _check_ours(self) -> None:
+        """What answered on the moto and sandbox ports is ours: a port found free can be taken by another program
+        before our process binds it (ours then exits, and the other program answers the readiness checks)."""
+        moto = requests.get(f"{self.moto_url}/moto-api/data.json", timeout=10)
+        mine = moto.status_code == 200 and "dynamodb" in moto.text
+        for proc in self.procs:
+            mine = mine and proc.poll() is None
+        if not mine:
+            raise SystemExit(f"the moto server or the sandbox did not start on ports {self.moto_port}, "
+                             f"{self.sandbox_port}: its port was taken")
+
     def start(self) -> LocalStack:
         for port, what in ((self.moto_port, "moto server"), (self.sandbox_port, "sandbox"), (self.api_port, "API"),
                            (self.control_port, "dispatcher control")):
@@ -135,6 +146,7 @@ class LocalStack:
         self._spawn(["-m", "local.sandbox", "--host", "127.0.0.1", "--port", str(self.sandbox_port)], "sandbox")
         wait_http(f"{self.moto_url}/moto-api/")
         wait_http(f"{self.sandbox_url}/_sandbox/clock")
+        self._check_ours()
 
         from scrm.data.registry import ensure_tables
         from scrm.queues import ensure_queues

@@ -46,11 +46,10 @@ class Stack:
         return s
 
 
-@pytest.fixture(scope="session")
-def stack(tmp_path_factory):
+def _start(info_file: Path):
+    """The local stack in a subprocess on free ports, once it has written `info_file` or exited."""
     from local.stack import free_port
 
-    info_file = tmp_path_factory.mktemp("stack") / "info.json"
     ports = [str(free_port()) for _ in range(4)]
     log = open(info_file.with_suffix(".log"), "w")
     env = {**os.environ, "PYTHONPATH": f"{ROOT / 'layers/common/python'}:{ROOT}"}
@@ -64,9 +63,22 @@ def stack(tmp_path_factory):
         wait_until(lambda: info_file.exists() or proc.poll() is not None, what="the local stack", limit=600, poll=0.2)
     except AssertionError:
         pass
-    if not info_file.exists():
+    return proc, log
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    # A port found free can be taken by another program before the stack binds it (the stack then exits at once,
+    # saying so): a second start, on other ports, tells that apart from a stack that cannot start.
+    for attempt in (1, 2):
+        info_file = tmp_path_factory.mktemp("stack") / "info.json"
+        proc, log = _start(info_file)
+        if info_file.exists():
+            break
         proc.kill()
-        raise RuntimeError(f"local stack did not start: {info_file.with_suffix('.log').read_text()[-3000:]}")
+        log.close()
+        if attempt == 2 or "its port was taken" not in info_file.with_suffix(".log").read_text():
+            raise RuntimeError(f"local stack did not start: {info_file.with_suffix('.log').read_text()[-3000:]}")
     yield Stack(json.loads(info_file.read_text()))
     proc.terminate()
     try:
