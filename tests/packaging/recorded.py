@@ -36,7 +36,7 @@ class Recorder:
 
         def make_api_call(client, operation, params):
             seen = recorder.calls.setdefault(recorder.current, set())
-            seen |= _as_iam_sees(client.meta.service_model.service_name, operation, params, tables, queues)
+            seen |= as_iam_sees(client.meta.service_model.service_name, operation, params, tables, queues)
             return real(client, operation, params)
 
         monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
@@ -69,7 +69,7 @@ class Recorder:
                         f.write(json.dumps({"flow": self.flow, "function": lid, "calls": sorted(calls)}) + "\n")
 
 
-def _as_iam_sees(service: str, operation: str, params: dict, tables: str, queues: str) -> set:
+def as_iam_sees(service: str, operation: str, params: dict, tables: str, queues: str) -> set:
     out = set()
     if service == "dynamodb":
         for item in params.get("TransactItems", []):

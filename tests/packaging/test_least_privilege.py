@@ -191,15 +191,12 @@ def test_calling_a_store_method_from_a_schedule_grants_its_table(monkeypatch):
 
 # ---------------------------------------------------------------- a recorded run against moto
 
-TRANSACT = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem", "ConditionCheck": "ConditionCheckItem",
-            "Get": "GetItem"}
-
-
 def record_calls(monkeypatch) -> tuple[dict, list]:
     """Every AWS call any client makes (Powertools' included): {function: {(service, operation, resource)}}."""
     import botocore.client
 
     from scrm.config import settings
+    from tests.packaging.recorded import as_iam_sees
 
     calls: dict[str, set] = {}
     current = [None]
@@ -207,20 +204,8 @@ def record_calls(monkeypatch) -> tuple[dict, list]:
     tables, queues = settings().table_name(""), settings().queue_name("")
 
     def make_api_call(client, operation, params):
-        service = client.meta.service_model.service_name
         seen = calls.setdefault(current[0], set())
-        if service == "dynamodb":
-            for item in params.get("TransactItems", []):
-                ((action, body),) = item.items()
-                seen.add(("dynamodb", TRANSACT[action], body["TableName"].removeprefix(tables)))
-            for name in [params.get("TableName"), *params.get("RequestItems", {})]:
-                if name:  # a query of an index is granted on the index (table/index/name), as IAM checks it
-                    index = f"/index/{params['IndexName']}" if params.get("IndexName") else ""
-                    seen.add(("dynamodb", operation, name.removeprefix(tables) + index))
-        elif service == "sqs" and operation in ("SendMessage", "SendMessageBatch"):
-            seen.add(("sqs", "SendMessage", params["QueueUrl"].rsplit("/", 1)[-1].removeprefix(queues)))
-        elif service == "ssm":
-            seen.add(("ssm", operation, params.get("Name") or params.get("Path")))
+        seen |= as_iam_sees(client.meta.service_model.service_name, operation, params, tables, queues)
         return real(client, operation, params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", make_api_call)
