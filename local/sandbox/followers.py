@@ -141,6 +141,20 @@ class Followers:
     def total(self) -> int:
         return self.total_created - self.unsubscribed
 
+    def newest_subscribed(self, limit: int) -> list[str]:
+        """Up to `limit` subscribed followers, the most recently created first (what a person picking "who am I"
+        looks for: the follower they just made)."""
+        found: list[str] = []
+        for seg in reversed(self.segments):
+            for p in range(seg.count - 1, -1, -1):
+                oid = seg.openid(p)
+                rec = self.records.get(oid)
+                if rec is None or rec["subscribe"]:
+                    found.append(oid)
+                    if len(found) == limit:
+                        return found
+        return found
+
     def iter_subscribed(self, after: str | None = None) -> Iterator[str]:
         seg_i, pos = 0, 0
         if after:

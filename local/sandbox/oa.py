@@ -7,7 +7,6 @@ All methods run under the Sandbox lock; callbacks are returned to the caller for
 from __future__ import annotations
 
 import hashlib
-import itertools
 import json
 import secrets
 from collections.abc import Callable
@@ -588,7 +587,7 @@ class OAPlatform:
     def authorize_page(self, query: list[tuple[str, str]]) -> bytes:
         q = self.web.check_authorize(query, self.apps)
         app = self.apps[q["appid"]]
-        return self.web.chooser_page(q, list(itertools.islice(app.followers.iter_subscribed(None), 50)))
+        return self.web.chooser_page(q, app.followers.newest_subscribed(50))
 
     def authorize_confirm(self, query: list[tuple[str, str]]) -> str:
         openid = next((v for k, v in query if k == "openid" and v), "")  # a follower's button, or the typed one

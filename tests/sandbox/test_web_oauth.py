@@ -52,6 +52,17 @@ def test_the_authorize_page_asks_who_then_redirects_with_code_and_state(server, 
     assert len(code) >= 16
 
 
+def test_the_authorize_page_lists_the_newest_followers_first_however_many_came_before(server, client):
+    """The page offers 50 followers; with more, the one who just followed is still among them (it was not: the
+    first 50 by creation were listed, so a browser test run after others that made followers found no button)."""
+    client.oa_followers(APPID, count=80, prefix="oEarlier")
+    client.oa_event(APPID, "subscribe", openid="o-just-followed")
+    page = authorize(server, link()).text
+    assert 'value="o-just-followed"' in page
+    assert page.index("o-just-followed") < page.index("oEarlier")  # newest first
+    assert page.count('name="openid" value=') == 50
+
+
 def test_the_code_gives_the_openid_once(server, client):
     code = code_for(server, "o-web-user-2")
     first = exchange(server, code)
