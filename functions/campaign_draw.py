@@ -258,6 +258,27 @@ def user_jssdk_config(account_id):
     return _user_call(run, needs_user=False)
 
 
+@public_route(bp, PREFIX + "/follow-qr.svg", methods=["GET"], media={"image/svg+xml": "text"},
+              raises=(errors.Conflict,))
+def campaign_follow_qr(account_id, campaign_id):
+    """The campaign's follow code as SVG: the QR of its `eligibility.follow_channel` (an oa_qr channel), which the
+    campaign page shows a user who does not follow yet (public, no token; an `<img>` sends none). 404
+    `unknown_campaign` for an unknown or draft campaign, 404 `no_follow_channel` when it names none, 409 when the
+    channel's temporary code has expired"""
+    request = bp.current_request
+    try:
+        from scrm.services import campaigns
+
+        svg = campaigns.follow_qr_svg(account_id, campaign_id)
+    except Exception as exc:  # refusals and errors through the one mapping (scrm.errors)
+        return error_for(exc, (request.context or {}).get("requestId"), NO_STORE)
+    # the code changes only when the campaign names another channel or a temporary code is renewed
+    return Response(body=svg, status_code=200, headers={
+        "Content-Type": "image/svg+xml", "Cache-Control": "public, max-age=300",
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'",
+        "X-Content-Type-Options": "nosniff"})
+
+
 @bp.schedule(Rate(5, unit=Rate.MINUTES))
 @traced
 def campaign_draw(event):

@@ -1,7 +1,7 @@
 """The customers' campaign page (issue 15) in headless Chromium on a 360x740 viewport over the local stack: WeChat web
 sign-in through the sandbox's authorize page, the wheel spinning to the prize the server drew, one draw per tap even
-when tapped twice, a copyable coupon code, share-to-win progress, and the "not following" message. Outside WeChat
-`wx` is absent and the page still works. Screenshots under build/screenshots/."""
+when tapped twice, a copyable coupon code, share-to-win progress, and the "not following" message with the follow
+code. Outside WeChat `wx` is absent and the page still works. Screenshots under build/screenshots/."""
 
 from __future__ import annotations
 
@@ -48,14 +48,24 @@ def phone(browser, stack, request):
         context.close()
 
 
-def seed_campaign(stack, *, codes=("SPRING-0001", "SPRING-0002", "SPRING-0003")) -> str:
-    """A running wheel campaign for followers, created through the admin API with the demo key."""
+def follow_channel(stack) -> str:
+    """A permanent OA QR channel of the demo account (its code is the campaign's follow code)."""
+    r = stack.admin("demo-oa").post(f"{stack.api}/accounts/demo-oa/channels", timeout=60, json={
+        "kind": "oa_qr", "name": "活动页关注码", "group": "campaign", "qr_type": "permanent"})
+    assert r.status_code == 201, r.text
+    return r.json()["channel_id"]
+
+
+def seed_campaign(stack, *, codes=("SPRING-0001", "SPRING-0002", "SPRING-0003"), follow: str | None = None) -> str:
+    """A running wheel campaign for followers, created through the admin API with the demo key; `follow`: the
+    channel whose code the page shows a user who does not follow yet."""
     admin, api = stack.admin("demo-oa"), stack.api
     cid = "h5-" + secrets.token_hex(4)
     now = int(time.time())
+    eligibility = {"must_follow": True, **({"follow_channel": follow} if follow else {})}
     r = admin.post(f"{api}/accounts/demo-oa/campaigns", timeout=60, json={
         "campaign_id": cid, "name": "新春幸运大转盘", "starts_at": now - 60, "ends_at": now + 86400, "status": "active",
-        "eligibility": {"must_follow": True}, "limits": {"draws_total": 10},
+        "eligibility": eligibility, "limits": {"draws_total": 10},
         "share": {"thresholds": [{"views": 5, "reward": {"extra_draws": 2}}]},
         "prizes": [{"prize_id": "coupon", "name": "满100减20券", "kind": "coupon", "probability": 1.0}]})
     assert r.status_code == 201, r.text
@@ -148,17 +158,35 @@ def test_a_follower_signs_in_spins_the_wheel_and_copies_the_coupon(phone, stack)
     phone.shot("3_english_360")
 
 
-def test_a_user_who_does_not_follow_is_told_to_follow_first(phone, stack):
-    cid = seed_campaign(stack, codes=("NF-0001",))
+def test_a_user_who_does_not_follow_is_told_to_follow_first_and_shown_the_follow_code(phone, stack):
+    channel = follow_channel(stack)
+    cid = seed_campaign(stack, codes=("NF-0001",), follow=channel)
     sign_in(phone, stack, cid, "o-h5-stranger-" + secrets.token_hex(4), follower=False)
-    phone.click("#spin")
+    expect(phone.locator("#follow-qr")).to_be_hidden()  # nothing to follow before the draw says so
+    with phone.expect_response(lambda r: r.url.endswith(f"/u/demo-oa/campaigns/{cid}/follow-qr.svg")) as answer:
+        phone.click("#spin")
     notice = phone.locator("#notice")
     expect(notice).to_be_visible()
     expect(notice).to_have_attribute("data-code", "not_following")
     expect(phone.locator("#notice-text")).to_have_text("请先关注公众号，再来参加抽奖。")
     expect(phone.locator("#follow")).to_be_visible()
+
+    # the follow code: the channel's QR (the same SVG its admin QR route renders), loaded and drawn in the notice
+    assert answer.value.status == 200 and answer.value.headers["content-type"] == "image/svg+xml"
+    qr = phone.locator("#follow-qr")
+    expect(qr).to_be_visible()
+    expect(qr).to_have_attribute("alt", "公众号二维码")
+    phone.wait_for_function("() => { const i = document.getElementById('follow-qr');"
+                            " return i.complete && i.naturalWidth > 0; }")
+    box = qr.bounding_box()
+    assert box["width"] >= 120 and box["x"] >= 0 and box["x"] + box["width"] <= 360  # scannable, inside 360 px
+    admin_svg = stack.admin("demo-oa").get(f"{stack.api}/accounts/demo-oa/channels/{channel}/qrcode?format=svg&scale=5",
+                                           timeout=60)
+    assert admin_svg.status_code == 200 and answer.value.text() == admin_svg.text
+
     expect(phone.locator("#spin")).to_be_enabled()  # nothing stuck: they can follow and try again
     assert draws_of(stack, cid) == []
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360
     assert phone.evaluate("window.__csp") == [] and phone.errors == []
     phone.shot("4_not_following_360")
 

@@ -11,6 +11,7 @@
       share_title: "邀请好友", copy: "复制", copied: "已复制", copy_failed: "复制失败，请长按选择复制",
       share_hint: "点击右上角“…”分享给朋友或朋友圈，好友打开即计入。", prize_list: "奖品",
       follow_hint: "长按识别公众号二维码关注，或在微信中搜索公众号名称关注后，回到本页再试。",
+      follow_qr: "公众号二维码",
       thanks: "谢谢参与", won: "恭喜！你抽中了：{name}", lost: "很遗憾，没有抽中，再接再厉！",
       draws_left: "剩余抽奖次数：{n}", draws_unlimited: "抽奖次数不限",
       invited: "已邀请 {n}/{m} 位好友", invited_done: "已邀请 {n} 位好友，奖励已全部领取",
@@ -34,6 +35,7 @@
       share_hint: "Tap “…” at the top right to share with a friend or to Moments; each friend who opens it counts.",
       prize_list: "Prizes",
       follow_hint: "Press and hold the QR code to follow the account (or search for it in WeChat), then come back.",
+      follow_qr: "The Official Account's QR code",
       thanks: "Thanks for playing", won: "Congratulations! You won: {name}", lost: "No prize this time. Try again!",
       draws_left: "Draws left: {n}", draws_unlimited: "Unlimited draws",
       invited: "Invited {n}/{m} friends", invited_done: "Invited {n} friends; every reward granted",
@@ -79,6 +81,7 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (el) {
       el.textContent = t(el.getAttribute("data-i18n"));
     });
+    $("follow-qr").alt = t("follow_qr");
     $("lang").textContent = lang === "en" ? "中文" : "EN";
     $("lang").setAttribute("aria-label", lang === "en" ? "中文" : "English");
     if (state.campaign) { renderCampaign(); }
@@ -98,8 +101,17 @@
     $("notice-text").textContent = text;
     $("notice").hidden = !text;
     $("follow").hidden = !opts.follow;
+    showFollowCode(!!opts.follow);
     $("sign-in").hidden = !opts.signIn;
     $("notice").setAttribute("data-code", opts.code || "");
+  }
+
+  // the campaign's follow code (its follow channel's QR, GET …/follow-qr.svg), when the campaign names one
+  function showFollowCode(show) {
+    var img = $("follow-qr");
+    var has = show && !img.failed && !!(state.campaign && state.campaign.api && state.campaign.api.follow_qr);
+    if (has && !img.getAttribute("src")) { img.src = campaignApi + "/follow-qr.svg"; }
+    img.hidden = !has;
   }
 
   function randomId(bytes) {
@@ -429,6 +441,7 @@
     applyLang();
   });
   $("spin").addEventListener("click", spin);
+  $("follow-qr").addEventListener("error", function () { $("follow-qr").failed = true; $("follow-qr").hidden = true; });
   $("sign-in").addEventListener("click", signIn);
   $("share-copy").addEventListener("click", function () { copy($("share-link").value, $("share-link")); });
   if (window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches) {

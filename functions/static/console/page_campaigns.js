@@ -30,6 +30,8 @@ addMessages({
   ca_lottery: { zh: '活动结束后开奖（可选）', en: 'End-of-campaign lottery (optional)' },
   ca_lottery_prize: { zh: '开奖奖品 ID', en: 'Lottery prize id' },
   ca_lottery_winners: { zh: '中奖人数', en: 'Winners' },
+  ca_follow_channel: { zh: '关注二维码渠道（未关注的用户在活动页看到它）', en: 'Follow code channel (shown on the page to users who do not follow yet)' },
+  ca_follow_none: { zh: '不展示二维码', en: 'No code' },
   ca_created: { zh: '活动已创建', en: 'Campaign created' },
   ca_open: { zh: '查看', en: 'Open' },
   ca_report: { zh: '活动数据', en: 'Report' },
@@ -231,7 +233,18 @@ function prizeRow(i) {
 // A datetime-local value read in China time (the campaign's default time zone), as ISO with its offset.
 const shanghai = (value) => (value ? `${value.length === 16 ? value + ':00' : value}+08:00` : null);
 
-function createForm(base, onCreated) {
+// The account's OA QR channels (oa_qr), for the follow code: every page of the shared cursor, at most 10 of 200.
+async function followChannels(accountId, select) {
+  let cursor = null;
+  for (let page = 0; page < 10; page += 1) {
+    const answer = await api(`/accounts/${enc(accountId)}/channels`, { query: { kind: 'oa_qr', limit: 200, cursor } });
+    for (const c of answer.items || []) select.appendChild(h('option', { value: c.channel_id }, c.name || c.channel_id));
+    cursor = answer.next_cursor;
+    if (!cursor) return;
+  }
+}
+
+function createForm(base, accountId, onCreated) {
   const id = h('input', { id: 'ca-id', required: true, maxLength: 48, pattern: '[a-z0-9_-]{1,48}' });
   const name = h('input', { id: 'ca-name', required: true, maxLength: 200 });
   const starts = h('input', { id: 'ca-starts', type: 'datetime-local', required: true });
@@ -240,7 +253,9 @@ function createForm(base, onCreated) {
   const rows = [0, 1, 2].map(prizeRow);
   const lotPrize = h('input', { id: 'ca-lottery-prize', maxLength: 48 });
   const lotWinners = h('input', { id: 'ca-lottery-winners', type: 'number', min: 1 });
+  const follow = h('select', { id: 'ca-follow-channel' }, h('option', { value: '' }, t('ca_follow_none')));
   const said = h('div');
+  followChannels(accountId, follow).catch((err) => said.replaceChildren(errorBox(err)));
   const submit = h('button', { type: 'submit', class: 'primary', id: 'ca-create' }, t('create'));
   const form = h('form', { class: 'card', id: 'campaign-form', onsubmit: async (e) => {
     e.preventDefault();
@@ -253,6 +268,7 @@ function createForm(base, onCreated) {
     });
     const body = { campaign_id: id.value.trim(), name: name.value, starts_at: shanghai(starts.value),
       ends_at: shanghai(ends.value), status: status.value, prizes };
+    if (follow.value) body.eligibility = { must_follow: true, follow_channel: follow.value };
     if (lotPrize.value.trim()) body.lottery = { prize_id: lotPrize.value.trim(), winners: Number(lotWinners.value || 1) };
     submit.disabled = true;
     try {
@@ -268,7 +284,7 @@ function createForm(base, onCreated) {
   } },
   h('h2', null, t('ca_new')),
   h('div', { class: 'form-grid' }, field(t('ca_id'), id), field(t('ca_name'), name), field(t('ca_status'), status),
-    field(t('ca_starts'), starts), field(t('ca_ends'), ends)),
+    field(t('ca_starts'), starts), field(t('ca_ends'), ends), field(t('ca_follow_channel'), follow)),
   h('h3', null, t('ca_prizes')), rows.map((r) => r.el),
   h('h3', null, t('ca_lottery')),
   h('div', { class: 'form-grid' }, field(t('ca_lottery_prize'), lotPrize), field(t('ca_lottery_winners'), lotWinners)),
@@ -301,7 +317,7 @@ export default {
     const list = pager((cursor) => api(base, { query: { limit: 20, cursor } }),
       (items, container) => container.appendChild(table(columns, items)));
     root.append(box, list);
-    if (canEdit) root.appendChild(createForm(base, (c) => { list.reload(); show(c.campaign_id); }));
+    if (canEdit) root.appendChild(createForm(base, ctx.account_id, (c) => { list.reload(); show(c.campaign_id); }));
     if (ctx.params && ctx.params.campaign) show(ctx.params.campaign);
     await list.ready;
   },

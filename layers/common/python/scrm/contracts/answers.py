@@ -120,6 +120,10 @@ class EligibilityView(Answer):
     """
     OA tag ids
     """
+    follow_channel: str | None = None
+    """
+    the oa_qr channel whose code the campaign page shows to a user who does not follow yet
+    """
 
 
 class LimitsView(Answer):

@@ -68,6 +68,9 @@ class Eligibility(Document):
     channels: list[nonblank(128, "a channel id")] | None = Field(
         None, description="only people brought by one of these channels (or carrying one of the tags)")
     tags: list[nonblank(128, "a tag id")] | None = Field(None, description="OA tag ids (or WeCom corp tag ids)")
+    follow_channel: nonblank(128, "a channel id") | None = Field(
+        None, description="an oa_qr channel of this account whose code the campaign page shows to a user who does "
+                          "not follow yet (GET /u/{account_id}/campaigns/{campaign_id}/follow-qr.svg)")
 
 
 class Limits(Document):

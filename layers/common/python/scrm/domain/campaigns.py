@@ -91,6 +91,7 @@ class Campaign:
     must_be_customer: bool = False
     channels: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    follow_channel: str | None = None  # the oa_qr channel whose code the page shows a user who does not follow
     draws_per_day: int | None = None
     draws_total: int | None = None
     wins_total: int | None = None
@@ -117,7 +118,8 @@ class Campaign:
             "campaign_id": self.campaign_id, "name": self.name, "status": self.status,
             "starts_at": iso(self.starts_at), "ends_at": iso(self.ends_at), "tz_minutes": self.tz_minutes,
             "eligibility": {"must_follow": self.must_follow, "must_be_customer": self.must_be_customer,
-                            "channels": list(self.channels), "tags": list(self.tags)},
+                            "channels": list(self.channels), "tags": list(self.tags),
+                            "follow_channel": self.follow_channel},
             "limits": {"draws_per_day": self.draws_per_day, "draws_total": self.draws_total,
                        "wins_total": self.wins_total},
             "prizes": [p.to_dict() for p in self.prizes],
@@ -186,6 +188,7 @@ def parse_campaign(account_id: str, body: dict, *, campaign_id: str | None = Non
         tz_minutes=DEFAULT_TZ_MINUTES if doc.tz_minutes is None else doc.tz_minutes,
         must_follow=elig.must_follow, must_be_customer=elig.must_be_customer,
         channels=tuple(dict.fromkeys(elig.channels or ())), tags=tuple(dict.fromkeys(elig.tags or ())),
+        follow_channel=elig.follow_channel.strip() if elig.follow_channel else None,
         draws_per_day=limits.draws_per_day, draws_total=limits.draws_total, wins_total=limits.wins_total,
         prizes=prizes, thresholds=_thresholds(doc.share), lottery_prize_id=lottery.prize_id,
         lottery_winners=lottery.winners if lottery.prize_id else 0,

@@ -47,7 +47,7 @@ from .lottery import (
                     run_lottery,
                     run_schedule,
 )
-from .page import jssdk_config, sign_in_url
+from .page import follow_qr_svg, jssdk_config, sign_in_url
 from .reports import draw_admin_view, list_draws, query_draws, report
 from .shares import create_share, public_share, view_share
 from .user_tokens import (
@@ -67,8 +67,8 @@ _read_seed = _secrets.campaign_seed
 __all__ = ["CODE", "LINK_TTL_DEFAULT", "MAX_CODES_PER_UPLOAD", "NOTIFY_MAX_ATTEMPTS", "OAUTH_TTL",
            "PUBLISH_PARTICIPANTS_MAX", "REQUEST_ID", "TOKEN_SECRET", "UPLOAD_LEASE_SECONDS", "DrawRefused",
            "active_campaign", "authenticate", "campaign_path", "check_account", "contact_facts", "create_campaign",
-           "create_share", "draw", "draw_admin_view", "draw_view", "enter", "get_campaign", "get_lottery",
-           "issue_link", "issue_user_token", "jssdk_config", "list_campaigns", "list_draws",
+           "create_share", "draw", "draw_admin_view", "draw_view", "enter", "follow_qr_svg", "get_campaign",
+           "get_lottery", "issue_link", "issue_user_token", "jssdk_config", "list_campaigns", "list_draws",
            "login_with_oauth_code", "lottery_view", "my_status", "notify_winners", "public_campaign", "public_share",
            "query_campaigns", "query_draws", "redeem", "report", "rules", "run_lottery", "run_schedule",
            "share_id_for", "share_path", "sign_in_url", "store", "update_campaign", "upload_codes", "view",

@@ -59,10 +59,29 @@ def stock_changes(campaign: rules.Campaign, old: rules.Campaign | None) -> list[
     return changes
 
 
+def check_follow_channel(scope: Scope, account_id: str, campaign: rules.Campaign) -> None:
+    """The follow channel a campaign names is one of the account's OA parametric codes (its code is what the
+    campaign page shows a user who does not follow yet), or ValidationError naming the field."""
+    channel_id = campaign.follow_channel
+    if channel_id is None:
+        return
+    from ..channels.common import store as channel_store  # the channel capability's store: one read
+
+    field = "eligibility.follow_channel"
+    channels = channel_store()
+    channel = channels.get_channel(scope, account_id, channel_id)
+    if channel is None:
+        raise ValidationError(f"{field}: no channel {channel_id!r} in account {account_id}", field=field)
+    if channel["kind"] != "oa_qr":
+        raise ValidationError(f"{field}: channel {channel_id!r} is a {channel['kind']} channel; the follow code "
+                              "must be an Official Account QR code (oa_qr)", field=field)
+
+
 def create_campaign(scope: Scope, account_id: str, body: dict, now: float | None = None) -> dict:
     db = store()
     scope.check(account_id)
     campaign = rules.parse_campaign(account_id, body)
+    check_follow_channel(scope, account_id, campaign)
     now = _now(now)
     record = CampaignRow(account_id, campaign.campaign_id, campaign.to_dict(), campaign.status, campaign.starts_at,
                          campaign.ends_at, version=1, created_at=now, updated_at=now)
@@ -105,6 +124,7 @@ def update_campaign(scope: Scope, account_id: str, campaign_id: str, body: dict,
         raise Conflict("the lottery has been drawn; the campaign can no longer change")
     campaign = rules.parse_campaign(account_id, body, campaign_id=campaign_id, existing=old)
     _check_change(old, campaign)
+    check_follow_channel(scope, account_id, campaign)
     expected = body.get("version")
     version = int(record.version)
     if expected is not None and expected != version:

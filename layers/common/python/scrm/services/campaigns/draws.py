@@ -118,6 +118,8 @@ def public_campaign(account_id: str, campaign_id: str) -> dict:
            "prizes": [{"prize_id": p.prize_id, "name": p.name, "kind": p.kind} for p in campaign.prizes],
            "api": {"draws": f"{campaign_path(account_id, campaign_id)}/draws",
                    "me": f"{campaign_path(account_id, campaign_id)}/me"}}
+    if campaign.follow_channel:  # the code the page shows a user who does not follow yet
+        out["api"]["follow_qr"] = f"{campaign_path(account_id, campaign_id)}/follow-qr.svg"
     if record.lottery_commitment:  # the commitment is public by design; who entered and won is not (openids)
         out["lottery"] = {k: v for k, v in lottery_view(record).items() if k not in ("participants", "winners")}
     return out

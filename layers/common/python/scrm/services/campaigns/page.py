@@ -12,8 +12,10 @@ import secrets
 
 from ...config import settings
 from ...domain import jssdk
-from .common import DrawRefused, _now
-from .user_tokens import _oa_account
+from ...errors import NotFound
+from ...tenancy import Scope
+from .common import DrawRefused, _now, load_for_user, to_domain
+from .user_tokens import _oa_account, check_account
 
 STATE = re.compile(r"^[A-Za-z0-9_-]{8,128}$")  # 网页授权: state is a-zA-Z0-9, at most 128 bytes
 
@@ -48,3 +50,26 @@ def jssdk_config(account_id: str, url, base_url: str, now: float | None = None) 
     ticket = gateway_for(account).jsapi_ticket()
     return {"appId": account.app_id, "timestamp": timestamp, "nonceStr": nonce,
             "signature": jssdk.signature(ticket, nonce, timestamp, page)}
+
+
+FOLLOW_QR_SCALE = 5  # pixels per module: about 185 px for a WeChat ticket URL, shown at its own size
+
+
+def follow_qr_svg(account_id: str, campaign_id: str) -> str:
+    """The campaign's follow code (the QR of its `eligibility.follow_channel`, an oa_qr channel) as SVG, for the
+    page to show a user who does not follow yet. Public: it is the code the account prints on its posters. The
+    account is checked first (unknown ids cost no secret read); an unknown or draft campaign and a campaign with
+    no follow channel are DrawRefused 404; an expired temporary code is the channel QR's Conflict (409)."""
+    from ..channels import qr_image
+
+    check_account(account_id)
+    campaign = to_domain(load_for_user(account_id, campaign_id))
+    if campaign.status == "draft":  # not published yet: the same answer as an unknown campaign
+        raise DrawRefused("unknown_campaign", f"campaign {campaign_id!r} not found", status=404)
+    if not campaign.follow_channel:
+        raise DrawRefused("no_follow_channel", f"campaign {campaign_id!r} has no follow code", status=404)
+    try:
+        svg, _ = qr_image(Scope.system(account_id), account_id, campaign.follow_channel, "svg", FOLLOW_QR_SCALE)
+    except NotFound:  # the channel is gone (it was checked when the campaign was saved)
+        raise DrawRefused("no_follow_channel", f"campaign {campaign_id!r} has no follow code", status=404) from None
+    return svg
