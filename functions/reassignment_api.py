@@ -68,6 +68,24 @@ def create_plan(ctx, account_id):
     return plan
 
 
+@admin_route(bp, BASE + "/plans", answer="answers.ReassignmentPlan", paged=True,
+             query="queries.ReassignmentPlansQuery")
+def list_plans(ctx, account_id):
+    """Every reassignment plan of the account, newest first, a page at a time; ?handover= keeps one staff member's
+
+    A cursor belongs to its listing: one of the whole list fails with a handover and the other way round (400
+    naming `cursor`).
+    """
+    from scrm.errors import ValidationError
+    from scrm.services.reassignment import account_plans, plan_view
+
+    handover = ctx.query.get("handover")
+    if handover is not None and not 1 <= len(handover) <= 64:
+        raise ValidationError("handover must be 1-64 characters", field="handover")
+    return page(lambda limit, start: account_plans(ctx.scope, account_id, handover=handover, limit=limit,
+                                                   start=start), ctx, view=plan_view)
+
+
 @admin_route(bp, BASE + "/plans/{plan_id}", answer="answers.ReassignmentPlan")
 def get_plan(ctx, account_id, plan_id):
     """A plan with counts per state and the notices sent to takeover staff"""

@@ -63,12 +63,14 @@ def reassignment_create(api: Api, account_id, handover, mode, takeovers, strateg
 
 @reassignment.command("plans")
 @click.argument("account_id")
-@click.argument("handover_userid")
+@click.argument("handover_userid", required=False)
 @click.option("--all", "everything", is_flag=True)
 @click.pass_obj
 def reassignment_plans(api: Api, account_id, handover_userid, everything):
-    """The plans that moved this staff member's customers, newest first."""
-    out(list(api.pages(f"{_base(account_id)}/staff/{handover_userid}/history", {}, everything)), PLAN_COLUMNS)
+    """Every plan of the account, newest first; with HANDOVER_USERID only the plans that moved that staff
+    member's customers."""
+    params = {"handover": handover_userid} if handover_userid else {}
+    out(list(api.pages(f"{_base(account_id)}/plans", params, everything)), PLAN_COLUMNS)
 
 
 @reassignment.command("show")

@@ -1,6 +1,7 @@
 """The console's work pages in headless Chromium over the local stack: a push from draft to delivery figures, a
-campaign's report and lottery commitment, a key shown once, the audit log, the reply test preview, and the
-sandbox control (the local stack only)."""
+campaign's report and lottery commitment, a campaign made with the form (its follow code picked by channel name), a
+key shown once, the audit log, the reply test preview, a reassignment from preview to the plan among all plans, and
+the sandbox control (the local stack only)."""
 
 from __future__ import annotations
 
@@ -236,8 +237,14 @@ def test_the_pages_speak_english_on_request(page, stack):
 
 def test_a_campaign_made_with_the_form_has_its_prizes_and_a_lottery_commitment(page, stack):
     cid = "form" + secrets.token_hex(4)
+    follow_name = f"表单关注码 {secrets.token_hex(3)}"  # the follow code: one of the account's oa_qr channels
+    made = stack.admin("demo-oa").post(f"{stack.api}/accounts/demo-oa/channels", timeout=30, json={
+        "kind": "oa_qr", "name": follow_name, "group": "campaign", "qr_type": "permanent"})
+    assert made.status_code == 201, made.text
     signed_in(page, stack.key("demo-oa"))
     page.goto("/console#/campaigns")
+    expect(page.locator("#ca-follow-channel option", has_text=follow_name)).to_have_count(1)  # listed by name
+    page.select_option("#ca-follow-channel", label=follow_name)
     page.fill("#ca-id", cid)
     page.fill("#ca-name", "表单活动")
     page.select_option("#ca-status", "active")
@@ -255,8 +262,54 @@ def test_a_campaign_made_with_the_form_has_its_prizes_and_a_lottery_commitment(p
     prize = page.locator("#campaign-detail tr", has_text="实物奖")
     expect(prize.locator("td[data-label=库存]")).to_have_text("5")
     campaign = stack.admin("demo-oa").get(f"{stack.api}/accounts/demo-oa/campaigns/{cid}", timeout=30).json()
+    assert campaign["eligibility"]["follow_channel"] == made.json()["channel_id"]
     starts = campaign["starts_at"]  # 09:00 in China time, whatever the browser's zone
     assert (starts if isinstance(starts, int | float) else datetime.fromisoformat(starts).timestamp()) == 1767229200
     commitment = stack.admin("demo-oa").get(f"{stack.api}/accounts/demo-oa/campaigns/{cid}/lottery", timeout=30)
     expect(page.locator("#lottery-commitment")).to_have_text(commitment.json()["commitment"])
+    clean(page)
+
+
+def test_a_reassignment_from_preview_to_the_plan_among_all_plans(page, stack):
+    """A departed staff member's customers: previewed, started with the in-page second step, followed on the plan's
+    page, and the plan listed among all the account's plans with its handover (a userid that looks like HTML shows
+    as text)."""
+    sb, corpid = stack.sandbox, stack.info["demo WeCom corpid"]
+    tag = secrets.token_hex(3)
+    handover, takeover = f"<img src=x onerror=alert(1)>{tag}", f"web-takeover-{tag}"
+    sb.wecom_staff(corpid, takeover)
+    ids = sb.wecom_customers(corpid, handover, count=3)["external_userids"]
+    sb.wecom_staff(corpid, handover, status="resigned")
+    signed_in(page, stack.key("demo-wecom"))
+    page.goto("/console#/reassignment")
+    expect(page.locator("#all-plans h2")).to_have_text("全部转接计划")
+    page.fill("#ra-handover", handover)
+    page.fill("#ra-takeovers", takeover)
+    page.click("#ra-preview")
+    expect(page.locator("#plan-preview")).to_be_visible()
+    expect(page.locator("#plan-preview .figure").first.locator("dd")).to_have_text("3")  # 客户: three customers
+    expect(page.locator("#plan-preview tr", has_text=takeover)).to_be_visible()
+    page.click("#ra-start")
+    page.click("#ra-start-yes")  # the in-page second step
+    detail = page.locator("#plan-detail")
+    expect(detail).to_have_attribute("data-status", "running")
+    plan_id = detail.locator("h2").inner_text().split()[-1]
+    plan = stack.admin("demo-wecom").get(f"{stack.api}/accounts/demo-wecom/reassignment/plans/{plan_id}",
+                                         timeout=30).json()
+    assert plan["handover_userid"] == handover and plan["counts"]["total"] == len(ids)
+
+    # among all plans, newest first, with its handover column (text, never HTML)
+    row = page.locator("#all-plans tbody tr", has=page.locator(f"td[data-label='计划 ID']:text-is('{plan_id}')"))
+    expect(row).to_have_count(1)
+    expect(row.locator("td[data-label=交接员工]")).to_have_text(handover)
+    expect(page.locator("#all-plans tbody tr").first.locator("td[data-label='计划 ID']")).to_have_text(plan_id)
+    assert page.locator("#all-plans img").count() == 0
+    # the handover filter keeps this staff member's plans only
+    page.fill("#all-plans-handover", handover)
+    page.click("#all-plans-filter")
+    expect(page.locator("#all-plans tbody tr")).to_have_count(1)
+    expect(page.locator("#all-plans tbody tr td[data-label=交接员工]")).to_have_text(handover)
+    # and it opens the plan
+    row.locator("button[data-open]").click()
+    expect(page.locator("#plan-detail h2")).to_have_text(f"转接计划 {plan_id}")
     clean(page)

@@ -181,6 +181,26 @@ def test_listings_page_in_their_order_with_cursors(store):
     assert len(store.page_plan_items(A, "p0", limit=None)[0]) == 8
 
 
+def test_every_plan_of_the_account_pages_newest_first_with_an_optional_handover(store):
+    for n in range(5):
+        store.create_plan(plan(f"p{n}", handover="leaver" if n % 2 else "mover", created_at=NOW + n), [], [])
+    store.create_plan(plan("p9", account_id=B), [], [])  # another account's plan is never listed
+    plans, pages = walk(lambda **kw: store.page_plans(A, **kw), 2)
+    assert [p["plan_id"] for p in plans] == ["p4", "p3", "p2", "p1", "p0"] and pages >= 3  # plan ids: newest first
+    assert plans[0]["handover_userid"] == "mover" and plans[0]["counts"] == {"total": 3}
+    assert [p["plan_id"] for p in store.page_plans(A, limit=None)[0]] == ["p4", "p3", "p2", "p1", "p0"]
+    mine, _ = walk(lambda **kw: store.page_plans(A, handover="leaver", **kw), 1)
+    assert [p["plan_id"] for p in mine] == ["p3", "p1"]
+    assert store.page_plans(A, handover="nobody", limit=10) == ([], None)
+    # a start key is one of its own listing: not another account's, nor the other filter's
+    _, everything = store.page_plans(A, limit=1)
+    _, leaver = store.page_plans(A, handover="leaver", limit=1)
+    theirs = {"account_id": {"S": B}, "plan_id": {"S": "p9"}}
+    for handover, start in ((None, leaver), ("leaver", everything), ("mover", leaver), (None, theirs)):
+        with pytest.raises(ValueError):
+            store.page_plans(A, handover=handover, limit=2, start=start)
+
+
 def test_tenancy_is_checked_inside_the_store(make_store):
     mine = make_store(Scope.system(A))
     mine.create_plan(plan(), [item("wm1")], [batch()])
@@ -189,7 +209,7 @@ def test_tenancy_is_checked_inside_the_store(make_store):
                  lambda: other.claim_batch(A, "p1", "b000001", "w", NOW, NOW + 1),
                  lambda: other.ledger_times(A, "wm1", 0), lambda: other.put_policy(A, {}, updated_at=1,
                                                                                    updated_by="k-b"),
-                 lambda: other.create_plan(plan(plan_id="p9"), [], []),
+                 lambda: other.create_plan(plan(plan_id="p9"), [], []), lambda: other.page_plans(A, limit=5),
                  lambda: other.save_items(B, [item("wm1")])):  # an item of A smuggled in B's call
         with pytest.raises(errors.Forbidden):
             call()

@@ -165,6 +165,24 @@ def test_reassignment_preview_create_show_items_customer(env):
     assert run_json(wc, "reassignment", "customer", wc.account_id, ids[0])[0]["plan_id"] == plan["plan_id"]
 
 
+def test_reassignment_plans_lists_every_plan_or_one_handovers(env):
+    run, run_json, sb, _, wc = env
+    sb.wecom_staff(wc.app_id, "t1")
+    made = {}
+    for handover in ("leaver-a", "leaver-b"):
+        sb.wecom_customers(wc.app_id, handover, count=2)
+        sb.wecom_staff(wc.app_id, handover, status="resigned")
+        made[handover] = run_json(wc, "reassignment", "create", wc.account_id, "--handover", handover,
+                                  "--takeover", "t1")["plan_id"]
+    every = run_json(wc, "reassignment", "plans", wc.account_id, "--all")
+    assert [p["plan_id"] for p in every] == sorted(made.values(), reverse=True)  # newest first (time-ordered ids)
+    assert {p["plan_id"]: p["handover_userid"] for p in every} == {v: k for k, v in made.items()}
+    only = run_json(wc, "reassignment", "plans", wc.account_id, "leaver-a")
+    assert [p["plan_id"] for p in only] == [made["leaver-a"]]
+    table = run(wc, "reassignment", "plans", wc.account_id)
+    assert "handover_userid" in table.splitlines()[0] and made["leaver-a"] in table and "leaver-b" in table
+
+
 def test_sandbox_follow_scan_unfollow_new_customer_and_clock(env):
     run, run_json, sb, oa, wc = env
     followed = run_json(oa, "sandbox", "follow", oa.account_id, "--openid", "o-new")

@@ -1,6 +1,6 @@
-// Staff-departure reassignment (离职继承): preview and start a plan for a staff member (operator), a staff member's
-// plans with their progress (counts per state, notices), one plan's per-customer items by state, and one
-// customer's transfers. The API has no list of every plan of an account: plans are found by staff member or id.
+// Staff-departure reassignment (离职继承): preview and start a plan for a staff member (operator), every plan of the
+// account (GET …/reassignment/plans, newest first, optionally one handover's), a staff member's plans with their
+// progress (counts per state, notices), one plan's per-customer items by state, and one customer's transfers.
 import { addMessages } from './i18n.js';
 import { confirmStep } from './confirm.js';
 import { api, chart, errorBox, field, fmtTime, h, notice, pager, t, table } from './lib.js';
@@ -58,6 +58,11 @@ addMessages({
   ra_st_limit_exceeded: { zh: '超过接替上限', en: 'Over the limit' },
   ra_st_failed: { zh: '失败', en: 'Failed' },
   ra_notices: { zh: '已通知接替员工', en: 'Takeovers notified' },
+  ra_status_cancelled: { zh: '已取消', en: 'Cancelled' },
+  ra_all_plans: { zh: '全部转接计划', en: 'All plans' },
+  ra_handover_col: { zh: '交接员工', en: 'Handover' },
+  ra_filter_handover: { zh: '只看这位交接员工（userid，可选）', en: 'Only this handover (userid, optional)' },
+  ra_filter: { zh: '筛选', en: 'Filter' },
 });
 
 const enc = encodeURIComponent;
@@ -165,6 +170,18 @@ async function planDetail(box, base, planId, canAct) {
   await items.ready;
 }
 
+// Every plan of the account, newest first, with its handover (the shared cursor paging; ?handover= filters).
+function allPlans(base, columns) {
+  const handover = h('input', { id: 'all-plans-handover', maxLength: 64 });
+  const list = pager((cursor) => api(`${base}/plans`, { query: { limit: 20, cursor, handover: handover.value.trim() } }),
+    (rows, container) => container.appendChild(table(columns, rows)));
+  return h('div', { class: 'card', id: 'all-plans' },
+    h('h2', null, t('ra_all_plans')),
+    h('form', { class: 'toolbar', onsubmit: (e) => { e.preventDefault(); list.reload(); } },
+      field(t('ra_filter_handover'), handover), h('button', { type: 'submit', class: 'secondary', id: 'all-plans-filter' }, t('ra_filter'))),
+    list);
+}
+
 function lookup(id, title, label, onSubmit) {
   const input = h('input', { id, required: true, maxLength: 128 });
   return h('form', { class: 'toolbar', onsubmit: (e) => { e.preventDefault(); onSubmit(input.value.trim()); } },
@@ -194,8 +211,10 @@ export default {
       { key: 'open', label: '', render: (p) => h('button', { type: 'button', class: 'small secondary',
         'data-open': p.plan_id, onclick: () => openPlan(p.plan_id) }, t('ra_open')) },
     ];
+    const withHandover = [planColumns[0], { key: 'handover_userid', label: t('ra_handover_col') }, ...planColumns.slice(1)];
     root.append(
       canAct ? createForm(base, openPlan) : null,
+      allPlans(base, withHandover),
       h('div', { class: 'card' },
         lookup('ra-find-staff', t('ra_find_staff'), t('ra_userid'), (userid) => {
           const list = pager((cursor) => api(`${base}/staff/${enc(userid)}/history`, { query: { limit: 20, cursor } }),

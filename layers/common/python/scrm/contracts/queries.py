@@ -65,6 +65,11 @@ class PlanItemsQuery(Query):
     status: Literal["waiting", "done", "refused", "limit_exceeded", "failed", "planned"] = None
 
 
+class ReassignmentPlansQuery(Query):
+    handover: Annotated[str, Field(min_length=1, max_length=64)] = None
+    """only the plans of this handover (the staff member whose customers moved)"""
+
+
 class OaCallbackQuery(Query):
     signature: str = None
     timestamp: str = None

@@ -33,6 +33,7 @@ from .policy import POLICY_FIELDS, get_policy, set_policy
 from .triggers import QUEUE, active_plans, enqueue, on_departure, on_transfer_fail, sweep, wecom_accounts
 from .views import (
     STATUS_STATES,
+    account_plans,
     customer_item_view,
     customer_items,
     customer_status,
@@ -47,7 +48,7 @@ from .views import (
 
 __all__ = [
     "LEASE_SECONDS", "MISSES_BEFORE_FAILED", "PLAN_LEASE_SECONDS", "POLICY_FIELDS", "QUEUE", "STATUS_STATES",
-    "SimulatedCrash", "active_plans", "advance", "create_plan", "crash_hook", "customer_item_view",
+    "SimulatedCrash", "account_plans", "active_plans", "advance", "create_plan", "crash_hook", "customer_item_view",
     "customer_items", "customer_status", "enqueue", "get_plan", "get_policy", "item_view", "list_items",
     "on_departure", "on_transfer_fail", "plan_items", "plan_view", "preview", "set_policy", "staff_history",
     "staff_plans", "sweep", "wecom_accounts",

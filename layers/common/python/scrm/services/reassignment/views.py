@@ -1,4 +1,4 @@
-"""What the admin API and tools show: a plan, its items, a customer's transfers, a staff member's plans.
+"""What the admin API and tools show: a plan, its items, a customer's transfers, a staff member's plans, every plan.
 
 Listings return one page as (records, last key) for functions.admin_common.page (the shared cursor, bound to the
 listing). limit=None reads every page: for tools and tests, never on a request path.
@@ -70,6 +70,14 @@ def staff_plans(scope: Scope, account_id: str, userid: str, *, limit: int | None
     """The plans that moved a staff member's customers, newest first; view with plan_view."""
     scope.check(account_id)
     return bootstrap.reassignment_store().page_plans_of_handover(account_id, userid, limit=limit, start=start)
+
+
+def account_plans(scope: Scope, account_id: str, *, handover: str | None = None, limit: int | None = 50,
+                  start: dict | None = None):
+    """Every plan of the account, newest first, or only one handover's (staff member's); view with plan_view."""
+    scope.check(account_id)
+    return bootstrap.reassignment_store().page_plans(account_id, handover=handover or None, limit=limit,
+                                                     start=start)
 
 
 def list_items(scope: Scope, account_id: str, plan_id: str, *, status: str | None = None) -> dict:

@@ -48,6 +48,26 @@ def may_see(scope: Scope, account_id: str) -> bool:
 Page = tuple[list[dict], dict | None]
 
 
+def check_plans_start(account_id: str, handover: str | None, start: dict | None) -> None:
+    """`page_plans`' start key must be one this listing handed out (ValueError otherwise): the account's plans
+    continue after {account_id, plan_id}; one handover's after its index key (handover_key, created_at too).
+    Both stores check the same shape, so a cursor of the unfiltered list fails on a handover's and back."""
+    if start is None:
+        return
+
+    def text(name):
+        value = start.get(name)
+        return value.get("S") if isinstance(value, dict) else None
+
+    if text("account_id") != account_id or not text("plan_id"):
+        raise ValueError("not a start key of this account's plans")
+    if handover is None and set(start) != {"account_id", "plan_id"}:
+        raise ValueError("not a start key of the account's plans")
+    if handover is not None and (text("handover_key") != f"{account_id}#{handover}"
+                                 or not isinstance(start.get("created_at"), dict)):
+        raise ValueError(f"not a start key of {handover}'s plans")
+
+
 class ReassignmentStore(Protocol):
     # ---- policy
     def get_policy(self, account_id: str) -> dict | None:
@@ -73,6 +93,12 @@ class ReassignmentStore(Protocol):
     def page_plans_of_handover(self, account_id: str, handover: str, *, limit: int | None,
                                start: dict | None = None) -> Page:
         """A handover's plans, newest first, one page."""
+
+    def page_plans(self, account_id: str, *, handover: str | None = None, limit: int | None,
+                   start: dict | None = None) -> Page:
+        """The account's plans, newest first (plan ids are time-ordered), one page; with `handover`, only that
+        staff member's (as page_plans_of_handover). A start key of another listing (another account, the other
+        filter) raises ValueError (check_plans_start)."""
 
     def active_plans(self) -> list[tuple[str, str]]:
         """(account_id, plan_id) of every running plan the store's scope may see."""

@@ -20,7 +20,7 @@ from ...data.transfer_notices import TransferNotice
 from ...data.transfer_plans import TransferPlan
 from ...data.transfers import TransferItem
 from ...tenancy import Scope
-from .base import LeaseLost, Page, may_see
+from .base import LeaseLost, Page, check_plans_start, may_see
 
 LEDGER_KEEP_SECONDS = 100 * 86400
 # A plan's per-customer items (a year after their last change), batches and notices (a year after the plan made
@@ -130,6 +130,15 @@ class DynamoReassignmentStore:
         self._c(account_id)
         result = TransferPlan.by_handover.query(f"{account_id}#{handover}", scan_index_forward=False, limit=limit,
                                                 last_evaluated_key=start)
+        return [self._plan_dict(p) for p in result], result.last_evaluated_key
+
+    def page_plans(self, account_id: str, *, handover: str | None = None, limit: int | None,
+                   start: dict | None = None) -> Page:
+        self._c(account_id)
+        check_plans_start(account_id, handover, start)
+        if handover is not None:
+            return self.page_plans_of_handover(account_id, handover, limit=limit, start=start)
+        result = TransferPlan.query(account_id, scan_index_forward=False, limit=limit, last_evaluated_key=start)
         return [self._plan_dict(p) for p in result], result.last_evaluated_key
 
     def active_plans(self) -> list[tuple[str, str]]:

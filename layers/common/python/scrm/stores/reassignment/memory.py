@@ -10,7 +10,7 @@ import copy
 import threading
 
 from ...tenancy import Scope
-from .base import LeaseLost, Page, may_see
+from .base import LeaseLost, Page, check_plans_start, may_see
 
 LEDGER_KEEP_SECONDS = 100 * 86400
 
@@ -95,6 +95,22 @@ class MemoryReassignmentStore:
         return _page(rows, lambda p: (p["created_at"], p["plan_id"]), lambda p: {
             "account_id": _s(account_id), "plan_id": _s(p["plan_id"]), "handover_key": _s(f"{account_id}#{handover}"),
             "created_at": _n(p["created_at"])}, limit, after)
+
+    def page_plans(self, account_id: str, *, handover: str | None = None, limit: int | None,
+                   start: dict | None = None) -> Page:
+        self._c(account_id)
+        check_plans_start(account_id, handover, start)
+        if handover is not None:
+            return self.page_plans_of_handover(account_id, handover, limit=limit, start=start)
+        with self.lock:
+            rows = sorted((copy.deepcopy(p) for (a, _), p in self.plans.items() if a == account_id),
+                          key=lambda p: p["plan_id"], reverse=True)
+        after = None
+        if start is not None:
+            mark = start["plan_id"]["S"]
+            after = lambda plan_id: plan_id < mark  # noqa: E731 - newest first
+        return _page(rows, lambda p: p["plan_id"], lambda p: {"account_id": _s(account_id),
+                                                              "plan_id": _s(p["plan_id"])}, limit, after)
 
     def active_plans(self) -> list[tuple[str, str]]:
         with self.lock:
