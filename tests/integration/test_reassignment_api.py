@@ -110,3 +110,31 @@ def test_staff_history_and_customer_transfers_are_paged_with_the_shared_cursor(a
     assert status == 400 and body["error"]["field"] == "cursor"
     status, body = call("GET", "/customers/wm-moved?limit=0", role="read-only")
     assert status == 400 and body["error"]["field"] == "limit"
+
+
+def test_every_plan_of_the_account_is_paged_newest_first_with_an_optional_handover(api):
+    """GET …/reassignment/plans: all the account's plans (the console's 全部转接计划), or one handover's."""
+    from scrm.data.transfer_plans import TransferPlan
+
+    call, sb, account = api
+    a = account.account_id
+    for n in range(6):
+        handover = "alice" if n % 2 else "bob"
+        TransferPlan(account_id=a, plan_id=f"p{n:03d}", handover_userid=handover, handover_key=f"{a}#{handover}",
+                     mode="resigned", trigger="admin", strategy="round_robin", takeovers=["t1"], status="done",
+                     created_at=1_700_000_000 + n, updated_at=1_700_000_000 + n).save()
+    plans, pages = _walk(call, "/plans", 2)
+    assert [p["plan_id"] for p in plans] == [f"p{n:03d}" for n in reversed(range(6))] and pages >= 3
+    assert plans[0]["handover_userid"] == "alice" and plans[0]["created_at"].endswith("+08:00")
+    status, alice = call("GET", "/plans?handover=alice&limit=2", role="read-only")
+    assert status == 200 and [p["plan_id"] for p in alice["items"]] == ["p005", "p003"]
+    status, rest = call("GET", f"/plans?handover=alice&cursor={alice['next_cursor']}", role="read-only")
+    assert [p["plan_id"] for p in rest["items"]] == ["p001"]
+    # a cursor belongs to its listing: the whole list's fails with a handover, a handover's on the whole list
+    status, first = call("GET", "/plans?limit=1", role="read-only")
+    for query in (f"handover=alice&cursor={first['next_cursor']}", f"cursor={alice['next_cursor']}",
+                  f"handover=bob&cursor={alice['next_cursor']}"):
+        status, body = call("GET", f"/plans?{query}", role="read-only")
+        assert status == 400 and body["error"]["field"] == "cursor", query
+    status, body = call("GET", "/plans?handover=" + "x" * 65, role="read-only")
+    assert status == 400 and body["error"]["field"] == "handover"
