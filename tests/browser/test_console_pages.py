@@ -82,6 +82,10 @@ def test_a_campaign_page_shows_its_report_and_lottery_commitment(page, stack, tm
     codes.write_text("\ufeff券码,备注\nWEB-1,a\nWEB-2\nWEB-2\n", encoding="utf-8")  # Excel's CSV, a header line
     page.set_input_files("input[data-codes-file=c]", str(codes))
     expect(page.locator(".codes-upload .notice.ok")).to_contain_text("新增 2")
+    # the upload refreshes the report: the new stock shows, and so does still what the file did (the refresh used
+    # to rebuild the upload box without it, so the result flashed and was gone)
+    expect(page.locator("#campaign-detail tr", has_text="10元券").locator("td[data-label=库存]")).to_have_text("2")
+    expect(page.locator(".codes-upload .notice.ok")).to_contain_text("新增 2")
     link = admin.post(f"{api}/accounts/demo-oa/campaigns/{cid}/links", json={"openid": "o-web-1"}, timeout=30).json()
     draw = requests.post(f"{api}/u/demo-oa/campaigns/{cid}/draws", json={"request_id": "web-draw-0001"},
                          headers={"Authorization": f"Bearer {link['token']}"}, timeout=30)

@@ -150,9 +150,11 @@ function lotteryView(lot) {
 
 // --- coupon codes from a file, in calls of at most 5000 (the route's limit)
 
-function codesUpload(base, prize, onDone) {
+// `shown`: the result of the upload that just refreshed the detail (the refresh rebuilds this box, and the user
+// must still see what their file did)
+function codesUpload(base, prize, onDone, shown) {
   const file = h('input', { type: 'file', accept: '.txt,.csv,text/plain,text/csv', 'data-codes-file': prize.prize_id });
-  const said = h('div');
+  const said = h('div', null, shown ? notice('ok', shown) : null);
   file.addEventListener('change', async () => {
     const text = file.files[0] ? await file.files[0].text() : '';
     const codes = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.split(',')[0].trim().replace(/^"|"$/g, ''))
@@ -166,8 +168,9 @@ function codesUpload(base, prize, onDone) {
         last = await api(`${base}/prizes/${enc(prize.prize_id)}/codes`, { method: 'POST', body: { codes: codes.slice(i, i + 5000) } });
         added += last.added; duplicates += last.duplicates;
       }
-      said.replaceChildren(notice('ok', fill(t('ca_codes_done'), { added, duplicates, stock: last.stock })));
-      onDone();
+      const done = fill(t('ca_codes_done'), { added, duplicates, stock: last.stock });
+      said.replaceChildren(notice('ok', done));
+      onDone(done);
     } catch (err) {
       said.replaceChildren(errorBox(err));
     } finally {
@@ -178,7 +181,7 @@ function codesUpload(base, prize, onDone) {
   return h('div', { class: 'codes-upload' }, field(`${t('ca_codes')} · ${prize.name}`, file, t('ca_codes_file')), said);
 }
 
-async function detail(box, accountId, campaignId, canEdit) {
+async function detail(box, accountId, campaignId, canEdit, uploaded = {}) {
   const base = `/accounts/${enc(accountId)}/campaigns/${enc(campaignId)}`;
   const [campaign, report] = await Promise.all([api(base), api(`${base}/report`)]);
   const byPrize = h('div', { class: 'chart', id: 'campaign-prize-chart' });
@@ -198,7 +201,8 @@ async function detail(box, accountId, campaignId, canEdit) {
       { key: 'stock_left', label: t('ca_stock_left'), class: 'num' }], prizes),
     h('div', { class: 'charts' }, byPrize, bySource),
     canEdit ? (campaign.prizes || []).filter((p) => p.kind === 'coupon')
-      .map((p) => codesUpload(base, p, () => detail(box, accountId, campaignId, canEdit))) : null,
+      .map((p) => codesUpload(base, p, (done) => detail(box, accountId, campaignId, canEdit, { [p.prize_id]: done }),
+        uploaded[p.prize_id])) : null,
     lotteryView(report.lottery),
     h('button', { type: 'button', class: 'secondary', id: 'campaign-refresh',
       onclick: () => detail(box, accountId, campaignId, canEdit) }, t('refresh'))));
