@@ -19,7 +19,8 @@ from ...domain import menus as rules
 from ...domain.instants import answer_time
 from ...errors import Conflict, NotFound, ValidationError, WeChatError
 from ...tenancy import Scope
-from .common import gateway_of, oa_account, store
+from . import common
+from .common import oa_account, store
 
 MAX_DRAFTS = 100
 MAX_CONDITIONALS = 100  # our bound on the list; WeChat's own limit answers 65305
@@ -109,7 +110,7 @@ def _publish(scope: Scope, account_id: str, buttons: list[dict], *, draft_id, ro
             shown = store().get_version(scope, account_id, current["version"]) or {}
             return {"version": current["version"], "unchanged": True, "digest": digest,
                     "published_at": answer_time(shown.get("published_at"))}
-        gateway_of(account).create_menu(buttons)
+        common.gateway_of(account).create_menu(buttons)
         now = _now()
         version = {"button": buttons, "digest": digest, "draft_id": draft_id, "rollback_of": rollback_of}
         if store().add_version(scope, account_id, version, current["seq"] if current else 0, now):
@@ -140,7 +141,7 @@ def current_menu(scope: Scope, account_id: str) -> dict:
     published = None
     if current and not current["deleted"]:
         published = _version_view(store().get_version(scope, account_id, current["version"]) or {})
-    wechat = gateway_of(account).current_menu()
+    wechat = common.gateway_of(account).current_menu()
     shown = rules.from_selfmenu(wechat.get("selfmenu_info") or {}) if wechat.get("is_menu_open", 1) else []
     expected = published["button"] if published else []
     return {"published": published, "wechat": {k: v for k, v in wechat.items() if k not in ("errcode", "errmsg")},
@@ -150,7 +151,7 @@ def current_menu(scope: Scope, account_id: str) -> dict:
 def delete_menu(scope: Scope, account_id: str) -> dict:
     """menu/delete: the default menu and every conditional menu go; versions stay (roll back to one)."""
     account = oa_account(account_id)
-    gateway_of(account).delete_menu()
+    common.gateway_of(account).delete_menu()
     store().mark_deleted(scope, account_id, _now())
     return {"deleted": "menu"}
 
@@ -182,7 +183,7 @@ def add_conditional(scope: Scope, account_id: str, body: dict) -> dict:
         raise ValidationError(f"conditional menus may link to at most {MAX_CONDITIONAL_DOMAINS} domains "
                               f"altogether (WeChat 65316); these would use {len(hosts)}: {', '.join(sorted(hosts))}",
                               field="button")
-    menuid = gateway_of(account).add_conditional_menu(buttons, menu["matchrule"])
+    menuid = common.gateway_of(account).add_conditional_menu(buttons, menu["matchrule"])
     stored = store().put_conditional(scope, account_id, {"menuid": menuid, "name": menu.get("name"),
                                                          "button": buttons, "matchrule": menu["matchrule"]}, _now())
     return {**stored, "created_at": answer_time(stored["created_at"])}
@@ -196,7 +197,7 @@ def list_conditionals(scope: Scope, account_id: str) -> dict:
 def delete_conditional(scope: Scope, account_id: str, menuid: str) -> dict:
     account = oa_account(account_id)
     try:
-        gateway_of(account).delete_conditional_menu(menuid)
+        common.gateway_of(account).delete_conditional_menu(menuid)
     except WeChatError as exc:
         if exc.errcode != 65301:  # WeChat has no such conditional menu: forget ours too
             raise
@@ -212,7 +213,7 @@ def try_match(scope: Scope, account_id: str, user_id: str) -> dict:
     scope.check(account_id)
     account = oa_account(account_id)
     try:
-        data = gateway_of(account).try_match_menu(user_id)
+        data = common.gateway_of(account).try_match_menu(user_id)
     except WeChatError as exc:
         if exc.errcode in (65302, 40003):
             raise NotFound(f"WeChat knows no follower {user_id!r} of this account ({exc.errcode})") from None

@@ -83,4 +83,5 @@ class MenuStore(Protocol):
 
     def read_counts(self, scope: Scope, account_id: str, start: str, end: str
                     ) -> tuple[dict[tuple[str, str], dict], int]:
-        """({(entry_id, day): {"clicks": n, "users": n, "label": str}} summed over shards for days start..end, items read)."""
+        """({(entry_id, day): {"clicks": n, "users": n, "label": str}} summed over shards for days start..end,
+        items read)."""
