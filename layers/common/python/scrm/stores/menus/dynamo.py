@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import random
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
@@ -211,10 +211,11 @@ class DynamoMenuStore:
 
     def _count(self, account_id, entry_id, day, event_hash, user_hash, expires_at, shard, label) -> None:
         absent = MenuStatItem.pk.does_not_exist()
+        expires = datetime.fromtimestamp(expires_at, UTC)
         with TransactWrite(connection=MenuStatItem._get_connection().connection) as tx:
-            tx.save(MenuStatItem("e#" + event_hash, MARKER_SK, expires=expires_at), condition=absent)
+            tx.save(MenuStatItem("e#" + event_hash, MARKER_SK, expires=expires), condition=absent)
             if user_hash:
-                tx.save(MenuStatItem("u#" + user_hash, MARKER_SK, expires=expires_at), condition=absent)
+                tx.save(MenuStatItem("u#" + user_hash, MARKER_SK, expires=expires), condition=absent)
             actions = [MenuStatItem.account_id.set(account_id), MenuStatItem.entry_id.set(entry_id),
                        MenuStatItem.day.set(day), MenuStatItem.label.set(label[:200]), MenuStatItem.clicks.add(1)]
             if user_hash:
