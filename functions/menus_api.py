@@ -20,7 +20,7 @@ def _version(value: str) -> int:
 @admin_route(bp, DRAFTS, answer="menus.MenuDraft", paged=True)
 def list_menu_drafts(ctx, account_id):
     """The account's menu drafts (at most 100)"""
-    from scrm.services import menus
+    from scrm.services.menus import admin as menus
 
     return menus.list_drafts(ctx.scope, account_id)
 
@@ -29,7 +29,7 @@ def list_menu_drafts(ctx, account_id):
              idempotent_create=True, body="menus.MenuBody", answer="menus.MenuDraft", raises=(errors.Conflict,))
 def create_menu_draft(ctx, account_id):
     """Create a menu draft, validated against WeChat's limits (every problem named at its field)"""
-    from scrm.services import menus
+    from scrm.services.menus import admin as menus
 
     return menus.create_draft(ctx.scope, account_id, ctx.body)
 
@@ -37,7 +37,7 @@ def create_menu_draft(ctx, account_id):
 @admin_route(bp, DRAFTS + "/{draft_id}", answer="menus.MenuDraft")
 def get_menu_draft(ctx, account_id, draft_id):
     """One menu draft"""
-    from scrm.services import menus
+    from scrm.services.menus import admin as menus
 
     return menus.get_draft(ctx.scope, account_id, draft_id)
 
@@ -46,7 +46,7 @@ def get_menu_draft(ctx, account_id, draft_id):
              body="menus.MenuBody", answer="menus.MenuDraft", raises=(errors.Conflict,))
 def replace_menu_draft(ctx, account_id, draft_id):
     """Replace a menu draft (operator)"""
-    from scrm.services import menus
+    from scrm.services.menus import admin as menus
 
     return menus.replace_draft(ctx.scope, account_id, draft_id, ctx.body)
 
@@ -55,7 +55,7 @@ def replace_menu_draft(ctx, account_id, draft_id):
              answer="menus.DeletedAnswer")
 def delete_menu_draft(ctx, account_id, draft_id):
     """Delete a menu draft (operator; published versions stay)"""
-    from scrm.services import menus
+    from scrm.services.menus import admin as menus
 
     return menus.delete_draft(ctx.scope, account_id, draft_id)
 
@@ -65,7 +65,7 @@ def delete_menu_draft(ctx, account_id, draft_id):
              raises=(errors.Conflict, errors.WeChatError, errors.WeChatUnavailable))
 def publish_menu(ctx, account_id):
     """Publish a draft as the account's menu (menu/create); the menu already published is not sent again"""
-    from scrm.services import menus
+    from scrm.services.menus import admin as menus
 
     return menus.publish(ctx.scope, account_id, ctx.body["draft_id"])
 
@@ -74,7 +74,7 @@ def publish_menu(ctx, account_id):
              raises=(errors.WeChatError, errors.WeChatUnavailable))
 def current_menu(ctx, account_id):
     """The published version and WeChat's current menu (get_current_selfmenu_info), and whether they agree"""
-    from scrm.services import menus
+    from scrm.services.menus import admin as menus
 
     return menus.current_menu(ctx.scope, account_id)
 
@@ -83,7 +83,7 @@ def current_menu(ctx, account_id):
 def list_menu_versions(ctx, account_id):
     """Published versions, newest first"""
     from functions.paging import page
-    from scrm.services import menus
+    from scrm.services.menus import admin as menus
 
     return page(lambda limit, start: menus.page_versions(ctx.scope, account_id, limit, start), ctx)
 
@@ -91,7 +91,7 @@ def list_menu_versions(ctx, account_id):
 @admin_route(bp, MENU + "/versions/{version}", answer="menus.MenuVersion")
 def get_menu_version(ctx, account_id, version):
     """One published version (the buttons exactly as sent to WeChat)"""
-    from scrm.services import menus
+    from scrm.services.menus import admin as menus
 
     return menus.get_version(ctx.scope, account_id, _version(version))
 
@@ -100,7 +100,7 @@ def get_menu_version(ctx, account_id, version):
              answer="menus.PublishAnswer", raises=(errors.Conflict, errors.WeChatError, errors.WeChatUnavailable))
 def rollback_menu(ctx, account_id, version):
     """Republish an earlier version exactly, as a new version (operator)"""
-    from scrm.services import menus
+    from scrm.services.menus import admin as menus
 
     return menus.rollback(ctx.scope, account_id, _version(version))
 
@@ -109,7 +109,7 @@ def rollback_menu(ctx, account_id, version):
              raises=(errors.WeChatError, errors.WeChatUnavailable))
 def delete_menu(ctx, account_id):
     """Delete the menu at WeChat (menu/delete: the conditional menus go too); versions stay for a rollback"""
-    from scrm.services import menus
+    from scrm.services.menus import admin as menus
 
     return menus.delete_menu(ctx.scope, account_id)
 
@@ -117,7 +117,7 @@ def delete_menu(ctx, account_id):
 @admin_route(bp, MENU + "/conditionals", answer="menus.ConditionalMenu", paged=True)
 def list_conditional_menus(ctx, account_id):
     """The conditional menus WeChat accepted"""
-    from scrm.services import menus
+    from scrm.services.menus import admin as menus
 
     return menus.list_conditionals(ctx.scope, account_id)
 
@@ -127,7 +127,7 @@ def list_conditional_menus(ctx, account_id):
              raises=(errors.Conflict, errors.WeChatError, errors.WeChatUnavailable))
 def add_conditional_menu(ctx, account_id):
     """Add a conditional menu by user tag or client platform (menu/addconditional; needs a published menu)"""
-    from scrm.services import menus
+    from scrm.services.menus import admin as menus
 
     return menus.add_conditional(ctx.scope, account_id, ctx.body)
 
@@ -137,7 +137,7 @@ def add_conditional_menu(ctx, account_id):
              raises=(errors.WeChatError, errors.WeChatUnavailable))
 def delete_conditional_menu(ctx, account_id, menuid):
     """Delete a conditional menu (menu/delconditional)"""
-    from scrm.services import menus
+    from scrm.services.menus import admin as menus
 
     return menus.delete_conditional(ctx.scope, account_id, menuid)
 
@@ -146,7 +146,7 @@ def delete_conditional_menu(ctx, account_id, menuid):
              answer="menus.TryMatchAnswer", raises=(errors.WeChatError, errors.WeChatUnavailable))
 def try_match_menu(ctx, account_id):
     """The menu a follower sees (menu/trymatch)"""
-    from scrm.services import menus
+    from scrm.services.menus import admin as menus
 
     return menus.try_match(ctx.scope, account_id, ctx.body["user_id"])
 
@@ -160,6 +160,6 @@ def menu_stats(ctx, account_id):
     counted once; `user_days` sums each day's unique users.
     """
     from scrm import bootstrap
-    from scrm.services import menus
+    from scrm.services.menus import stats
 
-    return menus.report(ctx.scope, account_id, ctx.query, bootstrap.container().now())
+    return stats.report(ctx.scope, account_id, ctx.query, bootstrap.container().now())

@@ -14,7 +14,7 @@ from local.sandbox import SandboxClient
 from scrm import bootstrap
 from scrm.errors import WeChatError
 from scrm.services import events
-from scrm.services.menus import stats
+from scrm.services.menus import clicks
 from scrm.tenancy import Scope
 from tests.timing import Clock
 
@@ -172,7 +172,7 @@ def test_clicks_count_exactly_once_under_redelivery(aws, monkeypatch):
     for t in threads:
         t.join()
     assert events.process_batch(sqs_event(third)) == {"batchItemFailures": []}  # every delivery has finished
-    assert stats.count_event(third) == {"counted": "duplicate"}
+    assert clicks.count_event(third) == {"counted": "duplicate"}
     assert clicks_of(a, "SIGN_IN") == {"clicks": 3, "users": 2, "label": "SIGN_IN"}
 
 

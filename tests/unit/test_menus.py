@@ -15,8 +15,8 @@ from scrm.contracts import parse
 from scrm.contracts.menus import ConditionalMenuBody, MenuBody
 from scrm.domain import menus as rules
 from scrm.errors import Conflict, NotFound, UnknownAccount, ValidationError, WeChatError
-from scrm.services import menus
-from scrm.services.menus import common, stats
+from scrm.services.menus import admin as menus
+from scrm.services.menus import clicks, common, stats
 from scrm.stores.menus import MemoryMenuStore
 from scrm.tenancy import Scope
 from tests.timing import Clock
@@ -301,10 +301,10 @@ def click(openid: str, key: str, at: int, kind: str = "oa.click") -> dict:
 def test_each_event_counts_once_with_unique_users_per_day(world):
     at = int(START)
     for payload in (click("o1", "DEAL", at), click("o1", "DEAL", at + 5), click("o2", "DEAL", at + 6)):
-        stats.count_event(payload)
-        assert stats.count_event(payload) == {"counted": "duplicate"}  # redelivered: nothing more
-    stats.count_event(click("o1", "DEAL", at + 86400))  # the next day: o1 is a new user of that day
-    stats.count_event(click("o3", "https://stores.example.com/", at, kind="oa.view"))
+        clicks.count_event(payload)
+        assert clicks.count_event(payload) == {"counted": "duplicate"}  # redelivered: nothing more
+    clicks.count_event(click("o1", "DEAL", at + 86400))  # the next day: o1 is a new user of that day
+    clicks.count_event(click("o3", "https://stores.example.com/", at, kind="oa.view"))
     counts, reads = world.store.read_counts(SCOPE, OA, "2025-12-01", "2025-12-31")
     assert counts[("click:DEAL", "2025-12-06")] == {"clicks": 3, "users": 2, "label": "DEAL"}
     assert counts[("click:DEAL", "2025-12-07")]["clicks"] == 1
@@ -314,9 +314,9 @@ def test_each_event_counts_once_with_unique_users_per_day(world):
 def test_the_report_joins_the_menu_and_lists_entries_nobody_used(world):
     menus.publish(SCOPE, OA, menus.create_draft(SCOPE, OA, MENU)["draft_id"])
     at = int(START)
-    stats.count_event(click("o1", "SIGN_IN", at))
-    stats.count_event(click("o2", "SIGN_IN", at + 1))
-    stats.count_event(click("o1", "OLD_KEY", at))  # a button of an older menu
+    clicks.count_event(click("o1", "SIGN_IN", at))
+    clicks.count_event(click("o2", "SIGN_IN", at + 1))
+    clicks.count_event(click("o1", "OLD_KEY", at))  # a button of an older menu
     answer = stats.report(SCOPE, OA, {"from": "2025-12-06", "to": "2025-12-06"}, START)
     first = answer["entries"][0]
     assert (first["name"], first["clicks"], first["user_days"], first["in_current_menu"]) == ("会员/签到", 2, 2, True)
