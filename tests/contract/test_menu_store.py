@@ -105,3 +105,16 @@ def test_tenancy(store):
         store.read_counts(SCOPE, B, "2026-03-01", "2026-03-01")
     with pytest.raises(Forbidden):
         store.add_version(SCOPE, B, {"button": BUTTONS, "digest": "d"}, 0, T0)
+
+
+def test_an_event_that_claimed_its_user_and_crashed_counts_the_user_when_redelivered(store):
+    # the claim of the user's marker is its own write: a crash after it and before the count must not lose the user
+    if hasattr(store, "claims"):
+        store.claims["u#u1"] = "e1"
+    else:
+        store._claim_user("u1", "e1", datetime(2033, 1, 1, tzinfo=UTC))
+    assert store.count_click(SCOPE, A, "click:K", "2026-03-01", "e2", "u1", 2_000_000_000, "K") == REPEAT_USER
+    assert store.count_click(SCOPE, A, "click:K", "2026-03-01", "e1", "u1", 2_000_000_000, "K") == COUNTED
+    assert store.count_click(SCOPE, A, "click:K", "2026-03-01", "e1", "u1", 2_000_000_000, "K") == DUPLICATE
+    counts, _ = store.read_counts(SCOPE, A, "2026-03-01", "2026-03-01")
+    assert counts[("click:K", "2026-03-01")] == {"clicks": 2, "users": 1, "label": "K"}

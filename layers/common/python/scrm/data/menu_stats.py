@@ -5,7 +5,8 @@
   A report asks each shard for a day range (`sk` between `<from>#` and `<to>#~`) and sums, so it reads the
   counters of those days only, and no counter item takes more than 1/SHARDS of an entry's clicks.
 - Markers (`sk` = "m"): `pk` = `e#<sha256(account|dedupe key)>` for an event counted (a redelivered event's
-  transaction fails on it), `u#<sha256(account|openid|entry|day)>` for a user counted that day on that entry.
+  transaction fails on it), `u#<sha256(account|openid|entry|day)>` for a user counted that day on that entry
+  (`by`: the event that claimed it, so that event's redelivery after a crash still counts the user).
   Hashes only, with a TTL (`expires`): no openid is stored.
 """
 
@@ -30,4 +31,5 @@ class MenuStatItem(Model):
     label = UnicodeAttribute(null=True)  # the entry's key or URL (cut to 200 characters)
     clicks = NumberAttribute(null=True)
     users = NumberAttribute(null=True)
+    by = UnicodeAttribute(null=True)  # a user marker: the event hash that claimed it
     expires = TTLAttribute(null=True)

@@ -75,11 +75,12 @@ class MenuStore(Protocol):
     # ---- click counters
     def count_click(self, scope: Scope, account_id: str, entry_id: str, day: str, event_hash: str,
                     user_hash: str, expires_at: int, label: str = "", rng=None) -> str:
-        """Count one CLICK/VIEW event exactly once: one click on a counter shard chosen at random, and one user
-        when `user_hash` (account, openid, entry, day) was not counted before, in one atomic step with the
-        event's marker `event_hash`. DUPLICATE (nothing changed) when the marker exists; markers expire at
-        `expires_at` (epoch seconds). `label` (the key or URL, cut to 200 characters) names the entry in reports
-        when it is no longer in the menu."""
+        """Count one CLICK/VIEW event exactly once: one click on a counter shard chosen at random, in one atomic
+        step with the event's marker `event_hash` (DUPLICATE, nothing counted, when the marker exists). The user
+        counts once per `user_hash` (account, openid, entry, day): the first event to claim the user's marker
+        counts the user, and so does that same event delivered again (a crash between the claim and the count
+        loses nothing). Markers expire at `expires_at` (epoch seconds). `label` (the key or URL, cut to 200
+        characters) names the entry in reports when it is no longer in the menu."""
 
     def read_counts(self, scope: Scope, account_id: str, start: str, end: str
                     ) -> tuple[dict[tuple[str, str], dict], int]:

@@ -1,6 +1,8 @@
-"""The menu store's click counters on DynamoDB (table `menu_stats`, scrm.data.menu_stats): a click, its user and its
-event marker are one transaction conditioned on the markers' absence; reads sum the shards. A class of its own, so
-that the event worker, which only counts, is granted the counters' writes only (infra/access.py grants per class)."""
+"""The menu store's click counters on DynamoDB (table `menu_stats`, scrm.data.menu_stats): the user's marker for the
+entry and day is claimed first (a conditional put, in its own partition), then the click (and the user when the claim
+succeeded) and the event's marker are one transaction conditioned on that marker's absence; reads sum the shards.
+A class of its own, so that the event worker, which only counts, is granted the counters' writes only
+(infra/access.py grants per class)."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ import random
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ...data.menu_stats import MARKER_SK, MenuStatItem
@@ -26,36 +28,44 @@ class DynamoMenuCounters:
                     user_hash: str, expires_at: int, label: str = "", rng=None) -> str:
         scope.check(account_id)
         rng = rng or random
-        with_user = True
+        expires = datetime.fromtimestamp(expires_at, UTC)
+        new_user = self._claim_user(user_hash, event_hash, expires)
         for _ in range(TX_CONFLICT_RETRIES + 1):
             try:
-                self._count(account_id, entry_id, day, event_hash, user_hash if with_user else None, expires_at,
-                            rng.randrange(SHARDS), label)
-                return COUNTED if with_user else REPEAT_USER
+                self._count(account_id, entry_id, day, event_hash, new_user, expires, rng.randrange(SHARDS), label)
+                return COUNTED if new_user else REPEAT_USER
             except TransactWriteError as exc:
                 codes = [getattr(r, "code", None) if r is not None else None
                          for r in (exc.cancellation_reasons or [])]
-                if not codes:
-                    raise
-                if codes[0] == "ConditionalCheckFailed":
+                if codes and codes[0] == "ConditionalCheckFailed":
                     return DUPLICATE  # the event's marker: counted before
-                if with_user and len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-                    with_user = False  # this user was counted on this entry today: count the click only
-                    continue
                 if "TransactionConflict" not in codes:
                     raise
         raise Conflict("menu click counter: too many concurrent transactions, retry")
 
-    def _count(self, account_id, entry_id, day, event_hash, user_hash, expires_at, shard, label) -> None:
-        absent = MenuStatItem.pk.does_not_exist()
-        expires = datetime.fromtimestamp(expires_at, UTC)
+    @staticmethod
+    def _claim_user(user_hash: str, event_hash: str, expires: datetime) -> bool:
+        """The user's marker for (entry, day), claimed by this event: True when it is the user's first event there
+        (or this very event claimed it before and crashed before counting: its redelivery counts the user then)."""
+        try:
+            MenuStatItem("u#" + user_hash, MARKER_SK, by=event_hash, expires=expires).save(
+                condition=MenuStatItem.pk.does_not_exist() | (MenuStatItem.by == event_hash))
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    @staticmethod
+    def _count(account_id, entry_id, day, event_hash, new_user, expires, shard, label) -> None:
+        """One transaction: the event's marker (only if absent) and one click (and user) on a counter shard, so the
+        counter item takes exactly one transactional write per click."""
         with TransactWrite(connection=MenuStatItem._get_connection().connection) as tx:
-            tx.save(MenuStatItem("e#" + event_hash, MARKER_SK, expires=expires), condition=absent)
-            if user_hash:
-                tx.save(MenuStatItem("u#" + user_hash, MARKER_SK, expires=expires), condition=absent)
+            tx.save(MenuStatItem("e#" + event_hash, MARKER_SK, expires=expires),
+                    condition=MenuStatItem.pk.does_not_exist())
             actions = [MenuStatItem.account_id.set(account_id), MenuStatItem.entry_id.set(entry_id),
                        MenuStatItem.day.set(day), MenuStatItem.label.set(label[:200]), MenuStatItem.clicks.add(1)]
-            if user_hash:
+            if new_user:
                 actions.append(MenuStatItem.users.add(1))
             tx.update(MenuStatItem(shard_key(account_id, shard), f"{day}#{entry_id}"), actions=actions)
 

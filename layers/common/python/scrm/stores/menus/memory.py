@@ -20,7 +20,8 @@ class MemoryMenuStore:
         self.currents: dict[str, dict] = {}
         self.conditionals: dict[tuple[str, str], dict] = {}
         self.counters: dict[tuple[str, int, str, str], dict] = {}  # (account, shard, day, entry) -> counts
-        self.markers: dict[str, int] = {}  # hash -> expires
+        self.markers: dict[str, int] = {}  # event marker -> expires
+        self.claims: dict[str, str] = {}  # user marker -> the event hash that claimed it
         self.writes_per_item: dict[tuple, int] = {}  # counter item -> writes (bench: the hottest item)
 
     # ---- drafts
@@ -130,12 +131,11 @@ class MemoryMenuStore:
         scope.check(account_id)
         rng = rng or random
         with self.lock:
+            claimed = self.claims.setdefault("u#" + user_hash, event_hash)
+            new_user = claimed == event_hash  # the first event of this user there (or its own redelivery)
             if "e#" + event_hash in self.markers:
                 return DUPLICATE
-            new_user = "u#" + user_hash not in self.markers
             self.markers["e#" + event_hash] = expires_at
-            if new_user:
-                self.markers["u#" + user_hash] = expires_at
             key = (account_id, rng.randrange(SHARDS), day, entry_id)
             row = self.counters.setdefault(key, {"clicks": 0, "users": 0})
             row["label"] = label[:200]
