@@ -6,4 +6,7 @@
   delconditional, trymatch)
 - clicks, stats: CLICK and VIEW callbacks counted per entry and day (exactly once, sharded like the channel counters,
   with unique users), and the report joined with the published menu (names, entries nobody used)
+
+Nothing is re-exported here: the event worker imports `clicks` alone (so its role is granted the counters' writes
+only, infra/access.py), the admin API `admin` and `stats`.
 """
