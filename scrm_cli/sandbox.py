@@ -125,6 +125,18 @@ def sandbox_message(api: Api, account_id, openid, text, click_key, app_id):
     _oa_event(api, account_id, app_id, {**body, "openid": openid})
 
 
+@sandbox.command("menu-click")
+@click.argument("account_id")
+@click.option("--openid", required=True, help="a follower")
+@click.option("--name", required=True, help="the entry of the menu they see, e.g. 会员/签到 for a sub-button")
+@_app_option
+@click.pass_obj
+def sandbox_menu_click(api: Api, account_id, openid, name, app_id):
+    """A follower taps an entry of the published menu: its CLICK or VIEW callback is delivered."""
+    appid = _app_id(api, account_id, app_id, "oa")
+    out(_sandbox().control("POST", f"/oa/{quote(appid, safe='')}/menu/click", {"openid": openid, "name": name}))
+
+
 @sandbox.command("new-customer")
 @click.argument("account_id")
 @click.option("--staff", "userid", required=True, help="the staff member the customer adds")

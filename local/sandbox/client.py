@@ -104,6 +104,10 @@ class SandboxClient:
     def oa_event(self, appid: str, type: str, **kw) -> dict:
         return self._call("POST", f"/oa/{appid}/events", {"type": type, **kw})
 
+    def oa_menu_click(self, appid: str, openid: str, name: str, **kw) -> dict:
+        """A follower taps the menu entry `name` (`会员/签到` for a sub-button): its CLICK or VIEW callback."""
+        return self._call("POST", f"/oa/{appid}/menu/click", {"openid": openid, "name": name, **kw})
+
     def oa_raw(self, appid: str, xml: str, query_overrides: dict | None = None, encrypt: bool | None = None,
                **kw) -> dict:
         return self._call("POST", f"/oa/{appid}/raw",

@@ -15,6 +15,7 @@ from typing import Any
 from .callbacks import build_xml
 from .core import DAY, ApiError, rand_id
 from .followers import Followers
+from .oa_menus import MENU_ROUTES, OAMenus
 from .web_oauth import WebOAuth
 
 ROUTES: dict[str, tuple[str, str, bool]] = {}  # endpoint -> (method, handler name, needs token)
@@ -83,7 +84,7 @@ class OAApp:
                 "mass_jobs": len(self.mass_jobs), "templates": len(self.templates)}
 
 
-class OAPlatform:
+class OAPlatform(OAMenus):
     name = "oa"
 
     @staticmethod
@@ -719,3 +720,6 @@ class OAPlatform:
             raise ApiError(46004, "user not exist")
         return {**rec, "window": app.windows.get(openid),
                 "mass_received_this_month": self._receipts(app, openid)}
+
+
+ROUTES.update(MENU_ROUTES)  # custom menus (oa_menus.py)

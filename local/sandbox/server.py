@@ -302,6 +302,16 @@ class Sandbox:
         out["openid"] = openid
         return out
 
+    @control("POST", "/oa/([^/]+)/menu/click")
+    def c_oa_menu_click(self, body, q, appid):
+        """A follower taps a menu entry by name (oa_menus.py): its signed CLICK or VIEW callback is delivered."""
+        with self.lock:
+            app, xml, openid = self.oa.menu_click(appid, body)
+            cfg = dict(app.cfg)
+        out = self.send_oa(cfg, xml, openid, body)
+        out["openid"] = openid
+        return out
+
     @control("POST", "/oa/([^/]+)/raw")
     def c_oa_raw(self, body, q, appid):
         with self.lock:

@@ -226,3 +226,48 @@ def test_sandbox_drain_asks_the_dispatcher(env):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _apply_queued_events() -> None:
+    """What the event worker would do: every message on the events queue, applied once."""
+    from scrm.aws import client
+    from scrm.queues import EVENTS, queue_url
+    from scrm.services import events
+
+    sqs = client("sqs")
+    while True:
+        got = sqs.receive_message(QueueUrl=queue_url(EVENTS), MaxNumberOfMessages=10).get("Messages", [])
+        if not got:
+            return
+        for m in got:
+            events.apply(json.loads(m["Body"]))
+            sqs.delete_message(QueueUrl=queue_url(EVENTS), ReceiptHandle=m["ReceiptHandle"])
+
+
+def test_menus_create_publish_versions_rollback_click_and_stats(env, tmp_path):
+    run, run_json, sb, oa, _ = env
+    menu = tmp_path / "menu.json"
+    menu.write_text(json.dumps({"name": "门店菜单", "button": [
+        {"type": "click", "name": "签到", "key": "SIGN_IN"},
+        {"name": "会员", "sub_button": [{"type": "view", "name": "商城", "url": "https://shop.example.com/"}]}]},
+        ensure_ascii=False), encoding="utf-8")
+    draft = run_json(oa, "menus", "create", oa.account_id, "--file", str(menu))
+    assert draft["name"] == "门店菜单" and draft["draft_id"] in run(oa, "menus", "drafts", oa.account_id)
+    assert run_json(oa, "menus", "publish", oa.account_id, draft["draft_id"])["version"] == 1
+    assert run_json(oa, "menus", "publish", oa.account_id, draft["draft_id"])["unchanged"] is True
+    assert "matches_published  yes" in run(oa, "menus", "current", oa.account_id)
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"button": [{"type": "click", "name": "新品", "key": "NEW"}]}), encoding="utf-8")
+    second = run_json(oa, "menus", "create", oa.account_id, "--file", str(other))
+    run_json(oa, "menus", "publish", oa.account_id, second["draft_id"])
+    assert run_json(oa, "menus", "rollback", oa.account_id, "1")["version"] == 3
+    versions = run(oa, "menus", "versions", oa.account_id).splitlines()
+    assert versions[0].split()[:2] == ["version", "published_at"] and versions[2].split()[0] == "3"
+    sb.oa_followers(oa.app_id, openids=["o-menu"])
+    tapped = run_json(oa, "sandbox", "menu-click", oa.account_id, "--openid", "o-menu", "--name", "签到")
+    assert tapped["status"] == 200
+    _apply_queued_events()
+    table = run(oa, "menus", "stats", oa.account_id).splitlines()
+    assert table[0].split() == ["day", "name", "entry", "clicks", "unique_users"]
+    assert any("签到" in line and line.split()[-2:] == ["1", "1"] for line in table)
+    assert any("会员/商城" in line and line.split()[-2:] == ["0", "0"] for line in table)  # nobody used it

@@ -23,6 +23,8 @@ EXPIRES = {
     "audit_log", "erasures",
     # console sign-in sessions and WeCom login states end with their expiry (staff roles carry none and stay)
     "console_access",
+    # menu click counters keep (the menu's figures); only their exactly-once markers carry an expiry (15 days)
+    "menu_stats",
 }
 KEEPS = {
     # every draw is a line of the campaign's report (wins per prize, thanks, fallbacks), a win carries its
@@ -33,6 +35,8 @@ KEEPS = {
     # the business's own records: accounts, keys, channels' figures, customers, rules, pushes and plans
     "accounts", "admin_keys", "channel_stats", "channel_tagging", "contacts", "pushes", "reassignment_policies",
     "reply_rules", "segments", "transfer_plans",
+    # an account's menu drafts, published versions (a rollback republishes one) and conditional menus
+    "menus",
 }
 
 

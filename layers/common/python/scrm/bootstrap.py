@@ -314,3 +314,14 @@ def reply_reads():
         return DynamoReplyReads()
 
     return _part_of("reply_rule_store", "reply_reads", make)
+
+
+# menus: drafts, published versions, conditional menus and click counters (scrm.stores.menus): DynamoDB unless a
+# test passed `menu_store=MemoryMenuStore()`.
+def menu_store():
+    def make(_):
+        from .stores.menus.dynamo import DynamoMenuStore
+
+        return DynamoMenuStore()
+
+    return container().slot("menu_store", make)

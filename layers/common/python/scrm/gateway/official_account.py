@@ -106,3 +106,38 @@ class OfficialAccountGateway(Gateway):
         if url:
             body["url"] = url
         return self.post("message/template/send", body)
+
+    # --- custom menus (自定义菜单): the shapes and limits are checked first by scrm.contracts.menus
+    def create_menu(self, buttons: list[dict]) -> dict:
+        """menu/create: the default menu, replaced whole (so repeating it is harmless).
+        https://developers.weixin.qq.com/doc/service/api/custommenu/api_createcustommenu"""
+        return self.post("menu/create", {"button": buttons})
+
+    def current_menu(self) -> dict:
+        """get_current_selfmenu_info: {is_menu_open, selfmenu_info: {button: [...]}}, sub-buttons under
+        `sub_button.list`. https://developers.weixin.qq.com/doc/service/api/custommenu/api_getcurrentselfmenuinfo"""
+        return self.get("get_current_selfmenu_info")
+
+    def delete_menu(self) -> dict:
+        """menu/delete: the default menu and every conditional menu with it.
+        https://developers.weixin.qq.com/doc/service/en/Custom_Menus/Deleting_Custom-Defined_Menu.html"""
+        return self.get("menu/delete")
+
+    def add_conditional_menu(self, buttons: list[dict], matchrule: dict) -> str:
+        """menu/addconditional -> menuid. A default menu must exist first (65303); a repeat adds a second menu, so
+        it is never resent blindly (gateway.base.NOT_IDEMPOTENT).
+        https://developers.weixin.qq.com/doc/service/api/custommenu/api_addconditionalmenu"""
+        data = self.post("menu/addconditional", {"button": buttons, "matchrule": matchrule})
+        if not data.get("menuid"):
+            raise WeChatUnavailable("WeChat menu/addconditional answered without a menuid")
+        return str(data["menuid"])
+
+    def delete_conditional_menu(self, menuid: str) -> dict:
+        """menu/delconditional (65301: no conditional menu with this menuid).
+        https://developers.weixin.qq.com/doc/service/api/custommenu/api_deleteconditionalmenu"""
+        return self.post("menu/delconditional", {"menuid": menuid})
+
+    def try_match_menu(self, user_id: str) -> dict:
+        """menu/trymatch: the menu this follower (openid or WeChat id) sees, {button: [...]}; 65302 no such user.
+        https://developers.weixin.qq.com/doc/service/api/custommenu/api_trymatchmenu"""
+        return self.post("menu/trymatch", {"user_id": user_id})

@@ -26,6 +26,9 @@ NO_PERSONAL_DATA = {
     "erasures": "tombstones of erased people: SHA-256 of account and identifier only",
     "callback_claims": "Token hashes, and per signed query the event's dedupe key for the clock-skew window only "
                        "(TTL; a replay guard, never read back as data about a person)",
+    "menus": "the company's menu drafts, published versions and conditional menus (tag ids, platforms)",
+    "menu_stats": "per-entry, per-day click counters, and markers that are SHA-256 of account and event key or of "
+                  "account, openid, entry and day only (TTL 15 days; never read back as data about a person)",
 }
 
 
