@@ -314,3 +314,14 @@ def reply_reads():
         return DynamoReplyReads()
 
     return _part_of("reply_rule_store", "reply_reads", make)
+
+
+def tag_store():
+    """A WeCom corp's customer tag catalogue (scrm.stores.tags): DynamoDB unless a test passed
+    `tag_store=MemoryTagStore()`."""
+    def make(_):
+        from .stores.tags.dynamo import DynamoTagStore
+
+        return DynamoTagStore()
+
+    return container().slot("tag_store", make)
