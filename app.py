@@ -17,6 +17,7 @@ from functions import (
     reassignment,
     reassignment_api,
     replies_api,
+    tags_api,
     wechat_callback,
 )
 from functions.gateway_answers import ScrmChalice
@@ -44,5 +45,6 @@ for module in (
     privacy_api,
     console,
     console_api,
+    tags_api,
 ):
     app.register_blueprint(module.bp)
