@@ -33,6 +33,8 @@ KEEPS = {
     # the business's own records: accounts, keys, channels' figures, customers, rules, pushes and plans
     "accounts", "admin_keys", "channel_stats", "channel_tagging", "contacts", "pushes", "reassignment_policies",
     "reply_rules", "segments", "transfer_plans",
+    # a WeCom corp's tag catalogue, a copy of WeCom's (replaced by every sync)
+    "corp_tags",
 }
 
 

@@ -26,6 +26,7 @@ NO_PERSONAL_DATA = {
     "erasures": "tombstones of erased people: SHA-256 of account and identifier only",
     "callback_claims": "Token hashes, and per signed query the event's dedupe key for the clock-skew window only "
                        "(TTL; a replay guard, never read back as data about a person)",
+    "corp_tags": "a WeCom corp's tag catalogue: tag and group ids, names and order, no customers",
 }
 
 
