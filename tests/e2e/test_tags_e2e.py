@@ -13,7 +13,8 @@ def test_tag_created_over_the_api_and_deleted_by_a_callback(stack):
     res = admin.post(f"{api}/tags", json={"group_name": "E2E 等级", "tags": [{"name": "E2E 金卡"}]}, timeout=10)
     assert res.status_code == 201, res.text
     [tag] = res.json()["tags"]
-    made = [c for c in stack.sandbox.calls("add_corp_tag", platform="wecom") if c["body"].get("group_name") == "E2E 等级"]
+    made = [c for c in stack.sandbox.calls("add_corp_tag", platform="wecom")
+            if c["body"].get("group_name") == "E2E 等级"]
     assert made and made[-1]["errcode"] == 0  # made at WeCom (the sandbox's delete below refuses unknown ids: 40068)
     listed = admin.get(f"{api}/tags", params={"limit": 200}, timeout=10).json()["items"]
     assert [t["name"] for t in listed if t["tag_id"] == tag["tag_id"]] == ["E2E 金卡"]

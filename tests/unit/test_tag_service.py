@@ -80,7 +80,8 @@ def test_every_change_type_keeps_the_catalogue_in_step(wecom):
     tags.on_tag_change(event("update", "t2"))
     wecom.fake.groups["g1"]["group_name"] = "会员等级"
     tags.on_tag_change(event("update", "g1", "tag_group"))
-    assert [(t["group_name"], t["name"]) for t in tags.list_tags(SCOPE, A)] == [("会员等级", "金卡"), ("会员等级", "白银")]
+    assert [(t["group_name"], t["name"]) for t in tags.list_tags(SCOPE, A)] == [
+        ("会员等级", "金卡"), ("会员等级", "白银")]
     wecom.fake.groups["g1"]["tag"][1]["order"] = 7
     tags.on_tag_change(event("shuffle", "g1", None))
     assert [t["name"] for t in tags.list_tags(SCOPE, A)] == ["白银", "金卡"]
