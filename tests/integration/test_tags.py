@@ -178,3 +178,20 @@ def test_change_external_tag_callbacks_apply_once_under_redelivery(api, wecom_ac
     strategy["event"] = {**strategy["event"], "StrategyId": "1"}
     assert events.apply(strategy) == {"handled": 1}
     assert bootstrap.tag_store().catalogue(Scope.system(wecom_account.account_id), wecom_account.account_id) == []
+
+
+def test_a_channels_tagging_skips_a_tag_deleted_since_and_applies_the_others(api, wecom_account, sandbox):
+    from scrm.services import attribution
+
+    sb = SandboxClient(sandbox.url)
+    corp = wecom_account.app_id
+    sb.wecom_staff(corp, "alice")
+    ids = {t["name"]: t["tag_id"] for t in api("POST", "/tags", {
+        "group_name": "来源", "tags": [{"name": "门店"}, {"name": "展会"}]}).json_body["tags"]}
+    ch = api("POST", "/channels", {"kind": "wecom_contact_way", "name": "门店活码", "staff": ["alice"],
+                                   "tags": [ids["门店"], ids["展会"]]}).json_body
+    added = sb.wecom_event(corp, "add_external_contact", userid="alice", config_id=ch["config_id"])
+    assert events.process_batch(sqs(queued(wecom_account, added))) == {"batchItemFailures": []}
+    assert api("DELETE", f"/tags/{ids['展会']}?force=true").status_code == 200
+    assert attribution.flush_taggings(force=True) == {"calls": 1, "applied": 1, "failed": 0}
+    assert sb.wecom_customer(corp, added["external_userid"])["follow"]["alice"]["tags"] == [ids["门店"]]
