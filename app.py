@@ -18,6 +18,7 @@ from functions import (
     reassignment,
     reassignment_api,
     replies_api,
+    tags_api,
     wechat_callback,
 )
 from functions.gateway_answers import ScrmChalice
@@ -46,5 +47,6 @@ for module in (
     console,
     console_api,
     menus_api,
+    tags_api,
 ):
     app.register_blueprint(module.bp)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import callbacks, oa, wecom, wecom_login
+from . import callbacks, oa, wecom, wecom_login, wecom_tags  # noqa: F401  (wecom_tags: its routes)
 from .core import ANSWERS, FAULT_MESSAGES, ApiError, CallLog, Clock, Faults, TokenStore
 
 CONTROL: list[tuple[str, re.Pattern, str]] = []

@@ -363,55 +363,7 @@ class WeComPlatform:
                                   "text": body.get("text"), "attachments": body.get("attachments")})
         return {}
 
-    # ------------------------------------------------------------------ corp tags
-    @api("POST", EC + "get_corp_tag_list")
-    def get_corp_tag_list(self, corp, q, body):
-        group_ids, tag_ids = body.get("group_id") or [], body.get("tag_id") or []
-        out = []
-        for g in corp.tag_groups.values():
-            if group_ids and g["group_id"] not in group_ids:
-                continue
-            tags = g["tag"] if group_ids or not tag_ids else [t for t in g["tag"] if t["id"] in tag_ids]
-            if tags:
-                out.append({**g, "tag": [dict(t) for t in tags]})
-        return {"tag_group": out}
-
-    @api("POST", EC + "add_corp_tag")
-    def add_corp_tag(self, corp, q, body):
-        tags = body.get("tag")
-        if not isinstance(tags, list) or not tags:
-            raise bad("tag list must not be empty")
-        for t in tags:
-            if not isinstance(t, dict) or not t.get("name") or len(t["name"]) > 30:
-                raise bad("tag name must be 1..30 characters")
-        if len(corp.tag_index) + len(tags) > 3000:
-            raise ApiError(40126, "corp tag count exceeds 3000")
-        group = corp.tag_groups.get(body.get("group_id") or "")
-        if body.get("group_id") and group is None:
-            raise ApiError(40068, "invalid tag group id")
-        if group is None:
-            name = body.get("group_name")
-            if not name:
-                raise bad("group_id or group_name required")
-            group = next((g for g in corp.tag_groups.values() if g["group_name"] == name), None)
-            if group is None:
-                gid = "et" + rand_id(20)
-                group = corp.tag_groups[gid] = {"group_id": gid, "group_name": name, "create_time": self.now,
-                                                "order": body.get("order", 0), "deleted": False, "tag": []}
-        created = []
-        for t in tags:
-            existing = next((x for x in group["tag"] if x["name"] == t["name"]), None)
-            if existing:
-                created.append(existing)
-                continue
-            tid = "et" + rand_id(20)
-            rec = {"id": tid, "name": t["name"], "create_time": self.now, "order": t.get("order", 0),
-                   "deleted": False}
-            group["tag"].append(rec)
-            corp.tag_index[tid] = group["group_id"]
-            created.append(rec)
-        return {"tag_group": {k: group[k] for k in ("group_id", "group_name", "create_time", "order")} |
-                {"tag": [dict(t) for t in created]}}
+    # corp tags (get_corp_tag_list, add_corp_tag, edit_corp_tag, del_corp_tag): wecom_tags.py
 
     @api("POST", EC + "mark_tag")
     def mark_tag(self, corp, q, body):
@@ -817,6 +769,8 @@ class WeComPlatform:
             fields = self._staff_event(corp, kind, spec, extra)
         elif kind == "change_external_chat":
             fields = self._chat_event(corp, kind, spec, extra)
+        elif kind == "change_external_tag":
+            fields = self._tag_event(corp, spec, extra)  # wecom_tags.py
         else:
             raise bad(f"unknown event type {kind!r}")
         fields["CreateTime"] = int(spec["create_time"]) if spec.get("create_time") else self.now

@@ -271,3 +271,19 @@ def test_menus_create_publish_versions_rollback_click_and_stats(env, tmp_path):
     assert table[0].split() == ["day", "name", "entry", "clicks", "unique_users"]
     assert any("签到" in line and line.split()[-2:] == ["1", "1"] for line in table)
     assert any("会员/商城" in line and line.split()[-2:] == ["0", "0"] for line in table)  # nobody used it
+def test_tags_list_create_rename_delete_sync(env):
+    run, run_json, sb, _, wecom = env
+    made = run_json(wecom, "tags", "create", wecom.account_id, "--group", "会员等级", "--tag", "金卡", "--tag", "银卡")
+    ids = {t["name"]: t["tag_id"] for t in made}
+    listed = run(wecom, "tags", "list", wecom.account_id)
+    header, *rows = listed.splitlines()
+    assert "group_name" in header and any("金卡" in r and "会员等级" in r for r in rows)
+    # the table's columns line up with Chinese text in them (display width, not characters)
+    start = _column_start(header, "group_name")
+    assert all(_column_start(r, "会员等级") == start for r in rows if "会员等级" in r)
+    renamed = run_json(wecom, "tags", "rename", wecom.account_id, ids["银卡"], "--name", "白银", "--order", "3")
+    assert (renamed[0]["name"], renamed[0]["order"]) == ("白银", 3)
+    assert [t["name"] for t in run_json(wecom, "tags", "list", wecom.account_id)] == ["白银", "金卡"]
+    gone = run_json(wecom, "tags", "delete", wecom.account_id, ids["金卡"])
+    assert gone["tag_ids"] == [ids["金卡"]]
+    assert run_json(wecom, "tags", "sync", wecom.account_id)["tags"] == 1

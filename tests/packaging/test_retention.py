@@ -37,6 +37,8 @@ KEEPS = {
     "reply_rules", "segments", "transfer_plans",
     # an account's menu drafts, published versions (a rollback republishes one) and conditional menus
     "menus",
+    # a WeCom corp's tag catalogue, a copy of WeCom's (replaced by every sync)
+    "corp_tags",
 }
 
 

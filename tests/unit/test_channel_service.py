@@ -20,6 +20,7 @@ from scrm.services import channels
 from scrm.services.channels import attribution, common, stats, tagging
 from scrm.stores.channels import MemoryChannelStore
 from scrm.stores.contacts import MemoryContactStore
+from scrm.stores.tags import MemoryTagStore
 from scrm.tenancy import Scope
 from tests.timing import Clock
 
@@ -57,6 +58,11 @@ class FakeWeChat:
         self.calls.append((path, params))
         return {}
 
+    def corp_tags(self, tag_ids=None, group_ids=None) -> list[dict]:
+        self.calls.append(("externalcontact/get_corp_tag_list", {"tag_id": tag_ids, "group_id": group_ids}))
+        return [{"group_id": "g-1", "group_name": "门店", "order": 0, "create_time": 1, "deleted": False,
+                 "tag": [{"id": "et-1", "name": "门店客户", "order": 0, "create_time": 1, "deleted": False}]}]
+
     def mark_tag(self, userid: str, external_userid: str, tags: list) -> None:
         self.calls.append(("mark_tag", {"userid": userid, "external_userid": external_userid, "tags": tags}))
 
@@ -67,7 +73,7 @@ class FakeWeChat:
 @pytest.fixture
 def world(monkeypatch):
     store, contacts, wechat = MemoryChannelStore(), MemoryContactStore(), FakeWeChat()
-    bootstrap.reset(channel_store=store, contact_store=contacts)
+    bootstrap.reset(channel_store=store, contact_store=contacts, tag_store=MemoryTagStore())
     known = {OA: SimpleNamespace(account_id=OA, kind="oa", options={}),
              WECOM: SimpleNamespace(account_id=WECOM, kind="wecom", options={})}
 
@@ -244,6 +250,7 @@ def test_a_wecom_add_tags_the_relationship_and_counts_against_the_cap(world):
     way = channels.create_channel(Scope.system(WECOM), WECOM, {
         "kind": "wecom_contact_way", "name": "Store", "group": "stores", "tags": ["et-1"],
         "staff": [{"userid": "alice", "daily_cap": 1}, "bob"]}, now=NOW)
+    assert way["tag_names"] == [{"tag_id": "et-1", "name": "门店客户", "group_name": "门店", "deleted": False}]
     event = {"ChangeType": "add_external_contact", "UserID": "alice", "ExternalUserID": "wm-1",
              "State": way["state"], "CreateTime": int(NOW)}
     result = attribution.on_wecom_event({"account_id": WECOM, "kind": "wecom.x", "event": event, "dedupe_key": "k1"})

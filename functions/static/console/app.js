@@ -14,6 +14,7 @@ import reassignment from './page_reassignment.js';
 import audit from './page_audit.js';
 import keys from './page_keys.js';
 import sandbox from './page_sandbox.js';
+import tags from './page_tags.js';
 
 // Every page of the console, in nav order. A page: export default {id, title: {zh, en}, role, nav?, available?,
 // async render(root, ctx)} with ctx = {session, account_id, navigate(id, params), params (of the hash), allowed(role)}
@@ -35,6 +36,7 @@ export const PAGES = [
   keys,
   sandbox,
   poster,
+  tags,
 ];
 
 // scrm/tenancy.py ROLES ("read-only" < "operator" < "admin"); WeCom staff sessions say "viewer" for read-only.

@@ -325,3 +325,14 @@ def menu_store():
         return DynamoMenuStore()
 
     return container().slot("menu_store", make)
+
+
+def tag_store():
+    """A WeCom corp's customer tag catalogue (scrm.stores.tags): DynamoDB unless a test passed
+    `tag_store=MemoryTagStore()`."""
+    def make(_):
+        from .stores.tags.dynamo import DynamoTagStore
+
+        return DynamoTagStore()
+
+    return container().slot("tag_store", make)

@@ -18,6 +18,7 @@ from ..domain.instants import PATTERN as INSTANT_PATTERN
 from . import Answer as _Answer
 from .edge_bodies import ReassignmentPolicy  # noqa: F401  (the policy's answer is the policy)
 from .replies import ReplyContent, WelcomeSettings  # noqa: F401
+from .tags import TagRef
 
 
 class Answer(_Answer):
@@ -556,6 +557,8 @@ class Channel(Answer):
     created_at: Instant | None = None
     updated_at: Instant | None = None
     users_updated_at: Instant | None = None
+    tag_names: list[TagRef] | None = None
+    """WeCom: each corp tag with its name (`deleted` once the catalogue no longer holds it)"""
 
 
 class ChannelStatsRow(Answer):

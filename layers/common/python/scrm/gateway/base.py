@@ -52,6 +52,7 @@ NOT_IDEMPOTENT = frozenset({
     "message/custom/send",  # a customer-service message sent twice
     "message/send",  # a WeCom app message sent twice
     "menu/addconditional",  # a second conditional menu
+    "externalcontact/add_corp_tag",  # a tag made again under a new id if its group was renamed meanwhile
 })
 
 

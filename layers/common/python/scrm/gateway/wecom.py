@@ -177,3 +177,45 @@ class WeComGateway(Gateway):
     def mark_tag(self, userid: str, external_userid: str, add: list[str], remove: list[str] | None = None) -> dict:
         return self.post("externalcontact/mark_tag", {
             "userid": userid, "external_userid": external_userid, "add_tag": add, "remove_tag": remove or []})
+
+    # --- corp tags (管理企业标签): https://developer.work.weixin.qq.com/document/path/92117
+    # get_corp_tag_list: both filters empty -> every group; group_id given -> tag_id ignored. Answer
+    # tag_group[{group_id, group_name, create_time, order, deleted, tag[{id, name, create_time, order, deleted}]}];
+    # a larger order shows first. add_corp_tag: group_id (tags into that group; group_name/order ignored) or
+    # group_name (a new group, or the group of that name), tag[{name, order}] (names <= 30 characters, no empty
+    # group) -> tag_group{group_id, group_name, create_time, order, tag[...]}. edit_corp_tag {id, name?, order?}:
+    # a tag's or a group's id. del_corp_tag {tag_id[], group_id[]} (not both empty): a group whose tags are all
+    # deleted goes too. An app may edit and delete only the tags it made. Errcodes: 40068 invalid tag id, 40071
+    # name already taken (不合法的标签名字), 40126 over 3000 corp tags (reference/wechat-protocol.md §3).
+    def corp_tags(self, tag_ids: list[str] | None = None, group_ids: list[str] | None = None) -> list[dict]:
+        body: dict = {}
+        if tag_ids:
+            body["tag_id"] = list(tag_ids)
+        if group_ids:
+            body["group_id"] = list(group_ids)
+        return self.post("externalcontact/get_corp_tag_list", body).get("tag_group") or []
+
+    def add_corp_tag(self, tags: list[dict], *, group_id: str | None = None, group_name: str | None = None,
+                     order: int | None = None) -> dict:
+        body: dict = {"tag": [{k: v for k, v in t.items() if k in ("name", "order") and v is not None}
+                              for t in tags]}
+        if group_id:
+            body["group_id"] = group_id
+        else:
+            body["group_name"] = group_name
+            if order is not None:
+                body["order"] = order
+        return self.post("externalcontact/add_corp_tag", body).get("tag_group") or {}
+
+    def edit_corp_tag(self, item_id: str, *, name: str | None = None, order: int | None = None) -> dict:
+        body: dict = {"id": item_id}
+        if name is not None:
+            body["name"] = name
+        if order is not None:
+            body["order"] = order
+        return self.post("externalcontact/edit_corp_tag", body)
+
+    def del_corp_tag(self, tag_ids: list[str] = (), group_ids: list[str] = ()) -> dict:
+        if not tag_ids and not group_ids:
+            raise ValueError("del_corp_tag needs tag ids or group ids")
+        return self.post("externalcontact/del_corp_tag", {"tag_id": list(tag_ids), "group_id": list(group_ids)})

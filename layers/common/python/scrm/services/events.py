@@ -27,6 +27,7 @@ HANDLER_MODULES: list[str] = [
     "scrm.services.attribution",
     "scrm.services.pushes",
     "scrm.services.menus.clicks",
+    "scrm.services.tags",
 ]
 
 _HANDLERS: dict[str, list[Callable[[dict], object]]] = defaultdict(list)

@@ -28,6 +28,25 @@ def view(channel: dict) -> dict:
     return out
 
 
+def _tags_checked(scope: Scope, account, defn: dict) -> None:
+    """A WeCom channel's tags must be in the corp's tag catalogue (scrm.services.tags; a 400 names `tags[i]`)."""
+    from .. import tags
+
+    tags.check_ids(scope, account, defn.get("tags") or [], "tags", lambda: common.gateway_of(account))
+
+
+def named(scope: Scope, account_id: str, views: list[dict]) -> list[dict]:
+    """WeCom channels' views with `tag_names` beside their tag ids (one catalogue read for them all)."""
+    wanted = [v for v in views if v["kind"] == "wecom_contact_way" and v.get("tags")]
+    if wanted:
+        from .. import tags
+
+        catalogue = tags.common.store().catalogue(scope, account_id)
+        for v in wanted:
+            v["tag_names"] = tags.names(scope, account_id, v["tags"], catalogue)
+    return views
+
+
 def _check_platform(defn: dict, account) -> None:
     if defn["kind"] == "oa_qr" and account.kind != "oa":
         raise ValidationError("kind: oa_qr channels belong to an Official Account", field="kind")
@@ -52,6 +71,7 @@ def create_channel(scope: Scope, account_id: str, body: dict, now: float | None 
     defn = rules.validate_channel(body)
     account = common.account_of(account_id)
     _check_platform(defn, account)
+    _tags_checked(scope, account, defn)
     channel_id = secrets.token_hex(5)
     kind, scene = _pointer(defn, channel_id)
     if not store().reserve_scene(scope, account_id, kind, scene, channel_id):
@@ -64,7 +84,7 @@ def create_channel(scope: Scope, account_id: str, body: dict, now: float | None 
         raise
     store().put_channel(scope, channel)
     forget_cache()
-    return view(channel)
+    return named(scope, account_id, [view(channel)])[0]
 
 
 def _counted(scope: Scope, account, defn: dict, channel_id: str, scene: str, now: float) -> dict:
@@ -124,7 +144,7 @@ def _contact_way(gateway, account, defn: dict, channel_id: str, scene: str, now:
 
 
 def get_channel(scope: Scope, account_id: str, channel_id: str) -> dict:
-    return view(load(account_id, channel_id, scope))
+    return named(scope, account_id, [view(load(account_id, channel_id, scope))])[0]
 
 
 def list_channels(scope: Scope, account_id: str, *, group: str | None = None, kind: str | None = None,
@@ -143,7 +163,7 @@ def list_channels_page(scope: Scope, account_id: str, *, group: str | None = Non
     items, last = store().page_channels(scope, account_id, limit=limit, start=start,
                                status=None if include_archived else "active", group=group or None,
                                kind=kind or None)
-    return [view(c) for c in items], last
+    return named(scope, account_id, [view(c) for c in items]), last
 
 
 def update_channel(scope: Scope, account_id: str, channel_id: str, body: dict, now: float | None = None) -> dict:
@@ -159,6 +179,8 @@ def update_channel(scope: Scope, account_id: str, channel_id: str, body: dict, n
     defn = rules.validate_channel(body, existing=current)
     if defn["kind"] == "wecom_contact_way":
         defn["state"] = current.get("state") or channel["scene"]
+        if "tags" in body:
+            _tags_checked(scope, common.account_of(account_id), defn)
     previous_version = channel["version"] or 1
     channel.update(definition=defn, name=defn["name"], group=defn["group"], version=previous_version + 1,
                    updated_at=datetime.fromtimestamp(now, UTC))
@@ -168,7 +190,7 @@ def update_channel(scope: Scope, account_id: str, channel_id: str, body: dict, n
     if defn["kind"] == "wecom_contact_way":
         refresh_contact_way(account_id, channel_id, now)
         channel = load(account_id, channel_id)
-    return view(channel)
+    return named(scope, account_id, [view(channel)])[0]
 
 
 def archive_channel(scope: Scope, account_id: str, channel_id: str) -> dict:

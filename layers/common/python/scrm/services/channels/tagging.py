@@ -7,6 +7,7 @@ from ...domain import attribution as rules
 from ...domain.channels import DIRECT, UNKNOWN
 from ...errors import WeChatError, WeChatUnavailable
 from ...observability import logger
+from ...tenancy import Scope
 from . import common
 from .resolve import definition
 
@@ -46,10 +47,22 @@ def flush_taggings(now: float | None = None, *, force: bool = False) -> dict:
                 by_tag.setdefault(t["tag"], []).append(t)
         for tag, members in by_tag.items():
             _flush_tag(store, gateway, account_id, tag, members, now, force, tally)
-        for t in pending:
-            if t["platform"] == "wecom":
-                _mark(store, gateway, t, tally)
+        wecom = [t for t in pending if t["platform"] == "wecom"]
+        gone = _deleted_tags(account_id, wecom)
+        for t in wecom:
+            _mark(store, gateway, t, tally, gone)
     return tally
+
+
+def _deleted_tags(account_id: str, taggings: list[dict]) -> set:
+    """Corp tags of these taggings deleted from the catalogue since the channel was saved: not asked for (one
+    deleted id makes WeCom refuse the whole mark_tag with 40068, the live tags with it)."""
+    if not taggings:
+        return set()
+    from .. import tags
+
+    wanted = sorted({x for t in taggings for x in t["tags"] or []})
+    return set(tags.deleted_ids(Scope.system(account_id), account_id, wanted))
 
 
 def _flush_tag(store, gateway, account_id: str, tag: int, members: list[dict], now: float, force: bool,
@@ -99,10 +112,15 @@ def _one_by_one(store, gateway, tag: int, chunk: list[dict], tally: dict) -> Non
         tally["applied"] += 1
 
 
-def _mark(store, gateway, t: dict, tally: dict) -> None:
+def _mark(store, gateway, t: dict, tally: dict, gone: set = frozenset()) -> None:
+    live = [x for x in t["tags"] or [] if x not in gone]
+    if not live:  # every tag of it was deleted from the corp's catalogue: nothing left to apply
+        logger().info("tagging skipped: its corp tags were deleted", extra={"tags": list(t["tags"] or [])})
+        store.delete_taggings([t])
+        return
     tally["calls"] += 1
     try:
-        gateway.mark_tag(t["userid"], t["external_userid"], list(t["tags"] or []))
+        gateway.mark_tag(t["userid"], t["external_userid"], live)
     except WeChatError as exc:
         if exc.errcode in NOT_TAGGABLE:
             store.delete_taggings([t])

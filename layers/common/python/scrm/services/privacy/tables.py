@@ -29,6 +29,7 @@ NO_PERSONAL_DATA = {
     "menus": "the company's menu drafts, published versions and conditional menus (tag ids, platforms)",
     "menu_stats": "per-entry, per-day click counters, and markers that are SHA-256 of account and event key or of "
                   "account, openid, entry and day only (TTL 15 days; never read back as data about a person)",
+    "corp_tags": "a WeCom corp's tag catalogue: tag and group ids, names and order, no customers",
 }
 
 

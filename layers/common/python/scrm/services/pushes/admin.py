@@ -80,6 +80,23 @@ def spec_of(push: dict) -> dict:
             "send_at": push["next_run_at"], "timezone": push["timezone"]}
 
 
+def check_tags(deps: PushDeps, scope: Scope, account, audience: dict) -> None:
+    """A WeCom audience by tags names tags of the corp's catalogue (scrm.services.tags; 400 at audience.tag_ids[i])."""
+    if audience.get("type") == "tags" and account.kind == "wecom":
+        from .. import tags
+
+        tags.check_ids(scope, account, audience["tag_ids"], "audience.tag_ids", lambda: deps.gateway_for(account))
+
+
+def named(scope: Scope, out: dict) -> dict:
+    """A push's or segment's view with the names of a WeCom tag audience's tags (`audience.tag_names`)."""
+    if out.get("platform", "wecom") == "wecom" and (out.get("audience") or {}).get("type") == "tags":
+        from .. import tags
+
+        out["audience"] = tags.named_audience(scope, out["account_id"], out["audience"])
+    return out
+
+
 class PushAdmin:
     def __init__(self, deps: PushDeps, audience: Audience, ledger: quotas.QuotaLedger):
         self.deps, self.audience, self.ledger = deps, audience, ledger
@@ -93,6 +110,7 @@ class PushAdmin:
         scope.check(account_id)
         account = self.deps.account_for(account_id)
         spec = validate(account, body, self.deps.clock())
+        check_tags(self.deps, scope, account, spec["audience"])
         left_out: Counter = Counter()
         pairs = self.audience.resolve(scope, account, spec["audience"], spec["strategy"], left_out=left_out)
         return self._preview(account, spec, pairs, left_out)
@@ -131,6 +149,7 @@ class PushAdmin:
         now = self.deps.clock()
         account = self.deps.account_for(account_id)
         spec = validate(account, body, now)
+        check_tags(self.deps, scope, account, spec["audience"])
         confirm = bool(body.get("confirm"))
         push_id = rules.new_push_id(now, secrets.token_bytes(4))
         audience = spec["audience"]
@@ -152,7 +171,7 @@ class PushAdmin:
         if confirm:
             push["due"] = "1"
         self.store.create_push(push)
-        return view(push)
+        return named(scope, view(push))
 
     def confirm(self, scope: Scope, account_id: str, push_id: str) -> dict:
         push = self._get(scope, account_id, push_id)
@@ -190,7 +209,7 @@ class PushAdmin:
 
     def get(self, scope: Scope, account_id: str, push_id: str) -> dict:
         push = self._get(scope, account_id, push_id)
-        out = view(push)
+        out = named(scope, view(push))
         if push["status"] == "running" or push.get("run_phase"):
             batches = self.store.list_batches(account_id, push_id, push["run_no"])
             out["current_run"] = answer_times({"run_no": push["run_no"], "phase": push.get("run_phase"),
@@ -215,4 +234,4 @@ class PushAdmin:
         """One page of the account's pushes, newest first, and the key to continue from (None at the end)."""
         scope.check(account_id)
         items, last = self.store.page_pushes(account_id, limit, start)
-        return [view(p) for p in items], last
+        return [named(scope, view(p)) for p in items], last
