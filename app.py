@@ -12,6 +12,7 @@ from functions import (
     content_push,
     event_worker,
     inbox_sweeper,
+    moments_api,
     privacy_api,
     pushes_api,
     reassignment,
@@ -44,5 +45,6 @@ for module in (
     privacy_api,
     console,
     console_api,
+    moments_api,
 ):
     app.register_blueprint(module.bp)

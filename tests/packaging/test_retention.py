@@ -33,6 +33,8 @@ KEEPS = {
     # the business's own records: accounts, keys, channels' figures, customers, rules, pushes and plans
     "accounts", "admin_keys", "channel_stats", "channel_tagging", "contacts", "pushes", "reassignment_policies",
     "reply_rules", "segments", "transfer_plans",
+    # customer moments: content, staff and figures (the customers' monthly counts expire in quota_ledger)
+    "moments",
 }
 
 

@@ -314,3 +314,14 @@ def reply_reads():
         return DynamoReplyReads()
 
     return _part_of("reply_rule_store", "reply_reads", make)
+
+
+def moment_store():
+    """The moment store (scrm.stores.moments): DynamoDB unless a test passed `moment_store=`."""
+    return container().slot("moment_store", lambda c: _dynamo_moment_store())
+
+
+def _dynamo_moment_store():
+    from .stores.moments.dynamo import DynamoMomentStore
+
+    return DynamoMomentStore()

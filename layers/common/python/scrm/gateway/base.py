@@ -51,6 +51,7 @@ NOT_IDEMPOTENT = frozenset({
     "externalcontact/add_contact_way",  # a second contact way
     "message/custom/send",  # a customer-service message sent twice
     "message/send",  # a WeCom app message sent twice
+    "externalcontact/add_moment_task",  # a second moment task (customers' 4-a-month allowance spent twice)
 })
 
 

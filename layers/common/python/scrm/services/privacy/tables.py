@@ -26,6 +26,8 @@ NO_PERSONAL_DATA = {
     "erasures": "tombstones of erased people: SHA-256 of account and identifier only",
     "callback_claims": "Token hashes, and per signed query the event's dedupe key for the clock-skew window only "
                        "(TTL; a replay guard, never read back as data about a person)",
+    "moments": "the company's customer moments: content, staff userids, tag ids and counts (the customers' monthly "
+               "counts are quota_ledger rows; comments and likes are kept as counts, never who)",
 }
 
 
