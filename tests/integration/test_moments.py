@@ -50,7 +50,8 @@ def test_a_retried_run_after_an_ambiguous_answer_finds_the_task_and_never_create
     sb, a = corp["sb"], corp["account"].account_id
     svc = service(sb)
     m = create(svc, a, sb)
-    sb.fault("externalcontact/add_moment_task", errcode=-1, apply=True)  # WeCom made the task, then answered "system busy"
+    # WeCom made the task, then answered "system busy"
+    sb.fault("externalcontact/add_moment_task", errcode=-1, apply=True)
     assert svc.run_due()["claimed"] == 1
     got = svc.get(Scope.system(a), a, m["moment_id"])
     assert got["status"] == "creating" and "AmbiguousOutcome" in got.get("last_error", "")
