@@ -13,8 +13,8 @@
 platform admin key straight to the `admin_keys` table (the API cannot create platform keys), list or revoke platform
 keys, and list or redrive the dead-letter queues (`dlq list [--queue events] [--peek 5]`, `dlq redrive [--queue
 events] [--max N]`).
-Every area of the admin API has its commands (channels, stats, replies, pushes, moments, campaigns, reassignment; each in
-its own module) and `sandbox` drives the local stack's WeChat sandbox (docs/sandbox.md).
+Every area of the admin API has its commands (channels, stats, replies, pushes, moments, campaigns, reassignment;
+each in its own module) and `sandbox` drives the local stack's WeChat sandbox (docs/sandbox.md).
 Output is a readable table; `--json` (anywhere on the line) prints JSON for scripts. Errors print the API's error
 and exit with status 1.
 """
