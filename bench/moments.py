@@ -73,7 +73,8 @@ def run(senders: int, per_sender: int, publish: int) -> dict:
 
 
 if __name__ == "__main__":
-    print("| senders | customers | published | WeChat calls (create + first figures pull) | floor | ledger round trips |")
+    print("| senders | customers | published | WeChat calls (create + first figures pull) | floor "
+          "| ledger round trips |")
     print("|---:|---:|---:|---:|---:|---:|")
     for s, c, p in ((1, 100, 1), (10, 200, 5), (50, 200, 50), (200, 50, 100)):
         r = run(s, c, p)
