@@ -1,8 +1,9 @@
 """Content push scheduler: every minute, claim due pushes (a lease), plan them and send their batches; then the due
 customer moments (scrm.services.moments: create each WeCom task once, follow its job, pull its figures).
 
-Thin: binds logging context and calls one use case, scrm.services.pushes.run_scheduled. Stops starting
-batches well before the Lambda timeout; an unfinished run keeps its plan and resumes on the next tick.
+Thin: binds logging context and calls the two scheduled use cases, scrm.services.pushes.run_scheduled and
+scrm.services.moments.run_scheduled. Stops starting batches (and moments) well before the Lambda timeout; an
+unfinished run keeps its plan and resumes on the next tick.
 """
 
 from chalice import Blueprint, Rate
