@@ -27,9 +27,13 @@ def test_a_scheduled_moment_is_published_once_and_its_figures_come_back(stack):
     mid = r.json()["moment_id"]
     preview = api.post(f"{base}/{mid}/preview", timeout=30).json()
     assert (preview["visible"], preview["over_quota"], preview["limit"]) == (7, 0, 4)
-    stack.fire("content_push")  # the task is created; WeCom's job has not settled yet
-    assert api.get(f"{base}/{mid}", timeout=30).json()["status"] == "creating"
-    stack.sandbox.advance(5)
+    stack.sandbox.wecom_settings(corpid, moment_job_seconds=600)  # the job settles when the test moves the clock
+    try:
+        stack.fire("content_push")  # the task is created; WeCom's job has not settled yet
+        assert api.get(f"{base}/{mid}", timeout=30).json()["status"] == "creating"
+        stack.sandbox.advance(601)
+    finally:
+        stack.sandbox.wecom_settings(corpid, moment_job_seconds=1)
     stack.fire("content_push")  # the job settled: WeCom's moment id, figures pulled
     view = api.get(f"{base}/{mid}", timeout=30).json()
     assert view["status"] == "publishing" and view["reserved"] == 7, view
