@@ -202,3 +202,40 @@ def test_cancel_before_it_runs_and_after_wecom_created_it(corp):
     svc.run_due()
     assert svc.cancel(scope, a, m["moment_id"])["status"] == "cancelled"
     assert sb.calls(path_contains="cancel_moment_task")
+
+
+def test_admin_api_answers_4xx_for_bad_input_and_pages_the_list(corp):
+    import json
+
+    from chalice.test import Client
+
+    from app import app
+    from scrm.services import admin_keys
+
+    sb, a = corp["sb"], corp["account"].account_id
+    key = admin_keys.issue(Scope.system(a), a, role="operator", name="moments test")[1]
+    h = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+    base = f"/accounts/{a}/moments"
+    good = {"text": "新品上市", "senders": ["s1"], "send_at": iso(sb.now() + 3600)}
+    with Client(app) as client:
+        def post(path, body=None):
+            return client.http.post(path, headers=h, body=json.dumps(body) if body is not None else None)
+
+        for bad in ({**good, "text": ""}, {**good, "senders": []}, {**good, "send_at": "soon"},
+                    {**good, "attachments": [{"msgtype": "file", "file": {}}]}, {**good, "colour": "red"}):
+            r = post(base, bad)
+            assert r.status_code == 400 and "error" in r.json_body, (bad, r.body)
+        ids = []
+        for _ in range(3):
+            r = post(base, good)
+            assert r.status_code == 201 and "新品上市".encode() in r.body  # Chinese as it is
+            ids.append(r.json_body["moment_id"])
+        first = client.http.get(f"{base}?limit=2", headers=h).json_body
+        rest = client.http.get(f"{base}?limit=2&cursor={first['next_cursor']}", headers=h).json_body
+        listed = [m["moment_id"] for m in first["items"] + rest["items"]]
+        assert sorted(listed) == sorted(ids) and len(first["items"]) == 2 and rest["next_cursor"] is None
+        assert client.http.get(f"{base}/nope", headers=h).status_code == 404
+        assert post(f"{base}/{ids[0]}/cancel").status_code == 200
+        assert post(f"{base}/{ids[0]}/cancel").status_code == 409
+        assert client.http.get(f"{base}/{ids[1]}/figures", headers=h).json_body["published"] == 0
+    assert not sb.calls(path_contains="add_moment_task")
