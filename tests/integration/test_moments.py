@@ -239,3 +239,25 @@ def test_admin_api_answers_4xx_for_bad_input_and_pages_the_list(corp):
         assert post(f"{base}/{ids[0]}/cancel").status_code == 409
         assert client.http.get(f"{base}/{ids[1]}/figures", headers=h).json_body["published"] == 0
     assert not sb.calls(path_contains="add_moment_task")
+
+
+def test_customers_only_an_invalid_sender_serves_get_their_counts_back(corp):
+    from scrm.domain import quotas
+
+    sb, a, corpid = corp["sb"], corp["account"].account_id, corp["corpid"]
+    shared = corp["customers"]["s1"][0]
+    own = sb.wecom_customers(corpid, "s3", count=2)["external_userids"]
+    sb.wecom_customers(corpid, "s3", external_userids=[shared])
+    sb.wecom_staff(corpid, "s3", status="resigned")
+    svc = service(sb)
+    m = create(svc, a, sb, senders=["s1", "s3"])
+    svc.run_due()
+    sb.advance(2)
+    svc.run_due()
+    got = svc.get(Scope.system(a), a, m["moment_id"])
+    assert got["invalid"]["senders"] == ["s3"] and (got["visible"], got["reserved"], got["unreached"]) == (5, 5, 2)
+    rule = quotas.QuotaRule("recipient", 4, "month")
+    period = quotas.period_key("month", sb.now())
+    used = DynamoMomentStore(Scope.system()).used_many(a, [quotas.ledger_key(a, "moment", rule, period, c)
+                                                           for c in [shared, *own]])
+    assert [used.get(quotas.ledger_key(a, "moment", rule, period, c), 0) for c in [shared, *own]] == [1, 0, 0]

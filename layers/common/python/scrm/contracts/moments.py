@@ -132,6 +132,8 @@ class Moment(Answer):
     over_quota: int | None = None
     invalid: dict[str, Any] | None = None
     """senders and tags WeCom refused (invalid_sender_list, invalid_external_contact_list)"""
+    unreached: int | None = None
+    """customers only invalid senders serve: they will not see it, their monthly counts were given back"""
     figures: MomentFigures | None = None
     preview: MomentPreview | None = None
     recovered: bool | None = None

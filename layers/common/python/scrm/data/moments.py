@@ -52,6 +52,7 @@ class MomentRecord(Model):
     created_at_wecom = NumberAttribute(null=True)  # when WeCom created the moment (the job settled)
     recovered = NumberAttribute(null=True)  # 1: an earlier attempt's task was found and kept, not resent
     invalid = UnicodeAttribute(null=True)  # JSON {senders, tag_ids} WeCom refused
+    unreached = NumberAttribute(null=True)  # customers only invalid senders serve: their counts given back
     figures = UnicodeAttribute(null=True)  # JSON {senders, published, not_published, comments, likes, staff: [...]}
     figures_at = NumberAttribute(null=True)
     preview = UnicodeAttribute(null=True)  # JSON

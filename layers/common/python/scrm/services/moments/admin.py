@@ -27,7 +27,8 @@ def view(m: dict) -> dict:
            "senders": vr["senders"], "tag_ids": vr.get("tag_ids") or [], "send_at": answer_time(m["send_at"], tz),
            "timezone": m["timezone"], "next_run_at": answer_time(m["next_run_at"], tz) if m.get("due") else None,
            "created_at": answer_time(m["created_at"], tz), "created_by": m.get("created_by")}
-    for key in ("jobid", "wecom_moment_id", "visible", "reserved", "over_quota", "invalid", "reason", "last_error"):
+    for key in ("jobid", "wecom_moment_id", "visible", "reserved", "over_quota", "invalid", "unreached", "reason",
+                "last_error"):
         if m.get(key) is not None:
             out[key] = m[key]
     if m.get("recovered"):

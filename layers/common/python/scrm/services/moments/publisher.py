@@ -205,7 +205,22 @@ class Publisher:
                    "tag_ids": (result.get("invalid_external_contact_list") or {}).get("tag_list") or []}
         m.update(wecom_moment_id=result["moment_id"], status="publishing", created_at_wecom=now,
                  invalid=invalid if invalid["senders"] or invalid["tag_ids"] else None)
+        if invalid["senders"] and m.get("reserved"):
+            self._release_unreached(m, account, gw, set(invalid["senders"]))
         return None
+
+    def _release_unreached(self, m: dict, account, gw, invalid: set[str]) -> None:
+        """Customers only an invalid sender serves will not see the moment: their counts are given back."""
+        vr = m["visible_range"]
+        tags = vr.get("tag_ids") or []
+        valid = [s for s in vr["senders"] if s not in invalid]
+        reached = set(visible_customers(self.deps, gw, valid, tags)) if valid else set()
+        lost = [c for c in visible_customers(self.deps, gw, sorted(invalid), tags) if c not in reached]
+        for rule in customer_rules(account):
+            keys = ledger_keys(m["account_id"], rule, m["period"], lost)
+            if keys:
+                self.store.release_many(m["account_id"], keys, m["moment_id"])
+        m["unreached"] = len(lost)
 
     # ---- 3. figures
     def _figures(self, m: dict, account, gw) -> dict:
@@ -231,7 +246,8 @@ class Publisher:
         figures = {"senders": len(tasks), "published": published, "not_published": len(tasks) - published,
                    "comments": comments, "likes": likes, "staff": staff[:STAFF_KEPT]}
         base = {"wecom_moment_id": moment_id, "status": "publishing", "created_at_wecom": m["created_at_wecom"],
-                "invalid": m.get("invalid"), "figures": figures, "figures_at": now, "last_error": None}
+                "invalid": m.get("invalid"), "unreached": m.get("unreached"), "figures": figures, "figures_at": now,
+                "last_error": None}
         follow = float((account.options or {}).get("moment_follow_seconds") or FOLLOW_SECONDS)
         age = now - m["created_at_wecom"]
         if age >= follow:
