@@ -13,6 +13,7 @@ from functions import (
     event_worker,
     inbox_sweeper,
     menus_api,
+    moments_api,
     privacy_api,
     pushes_api,
     reassignment,
@@ -48,5 +49,6 @@ for module in (
     console_api,
     menus_api,
     tags_api,
+    moments_api,
 ):
     app.register_blueprint(module.bp)

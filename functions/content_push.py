@@ -1,7 +1,9 @@
-"""Content push scheduler: every minute, claim due pushes (a lease), plan them and send their batches.
+"""Content push scheduler: every minute, claim due pushes (a lease), plan them and send their batches; then the due
+customer moments (scrm.services.moments: create each WeCom task once, follow its job, pull its figures).
 
-Thin: binds logging context and calls one use case, scrm.services.pushes.run_scheduled. Stops starting
-batches well before the Lambda timeout; an unfinished run keeps its plan and resumes on the next tick.
+Thin: binds logging context and calls the two scheduled use cases, scrm.services.pushes.run_scheduled and
+scrm.services.moments.run_scheduled. Stops starting batches (and moments) well before the Lambda timeout; an
+unfinished run keeps its plan and resumes on the next tick.
 """
 
 from chalice import Blueprint, Rate
@@ -17,6 +19,7 @@ SAFETY_MS = 30_000
 @traced
 def content_push(event):
     from scrm.observability import bind_context, flush_metrics
+    from scrm.services import moments
     from scrm.services.pushes import run_scheduled
 
     context = getattr(event, "context", None)
@@ -28,6 +31,7 @@ def content_push(event):
         return (context.get_remaining_time_in_millis() - SAFETY_MS) / 1000
 
     try:
-        return run_scheduled(time_left)
+        out = run_scheduled(time_left)
+        return {**out, "moments": moments.run_scheduled(time_left)}
     finally:
         flush_metrics()

@@ -13,8 +13,8 @@
 platform admin key straight to the `admin_keys` table (the API cannot create platform keys), list or revoke platform
 keys, and list or redrive the dead-letter queues (`dlq list [--queue events] [--peek 5]`, `dlq redrive [--queue
 events] [--max N]`).
-Every area of the admin API has its commands (channels, stats, replies, pushes, campaigns, reassignment; each in
-its own module) and `sandbox` drives the local stack's WeChat sandbox (docs/sandbox.md).
+Every area of the admin API has its commands (channels, stats, replies, pushes, moments, campaigns, reassignment;
+each in its own module) and `sandbox` drives the local stack's WeChat sandbox (docs/sandbox.md).
 Output is a readable table; `--json` (anywhere on the line) prints JSON for scripts. Errors print the API's error
 and exit with status 1.
 """
@@ -399,12 +399,13 @@ def _use_layer(stage: str | None) -> None:
 from scrm_cli.channels import channels, stats  # noqa: E402  (each area in its own module)
 from scrm_cli.engagement import campaigns, pushes, replies  # noqa: E402
 from scrm_cli.menus import menus  # noqa: E402
+from scrm_cli.moments import moments  # noqa: E402
 from scrm_cli.reassignment import reassignment  # noqa: E402
 from scrm_cli.sandbox import sandbox  # noqa: E402
 from scrm_cli.smoke import smoke  # noqa: E402  (post-deploy check; its own module)
 from scrm_cli.tags import tags  # noqa: E402
 
-for command in (channels, stats, replies, pushes, campaigns, reassignment, sandbox, smoke, menus, tags):
+for command in (channels, stats, replies, pushes, campaigns, reassignment, sandbox, smoke, menus, tags, moments):
     cli.add_command(command)
 
 if __name__ == "__main__":

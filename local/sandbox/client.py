@@ -173,3 +173,15 @@ class SandboxClient:
 
     def wecom_transfers(self, corpid: str) -> list[dict]:
         return self._call("GET", f"/wecom/{corpid}/transfers")["transfers"]
+
+    # customer moments (wecom_moments.py)
+    def wecom_moments(self, corpid: str) -> dict:
+        return self._call("GET", f"/wecom/{corpid}/moments")
+
+    def wecom_publish_moment(self, corpid: str, moment_id: str, userid: str) -> dict:
+        return self._call("POST", f"/wecom/{corpid}/moments/{moment_id}/publish", {"userid": userid})
+
+    def wecom_moment_interaction(self, corpid: str, moment_id: str, userid: str, kind: str,
+                                 external_userid: str | None = None) -> dict:
+        return self._call("POST", f"/wecom/{corpid}/moments/{moment_id}/interactions",
+                          {"userid": userid, "kind": kind, "external_userid": external_userid})

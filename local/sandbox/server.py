@@ -17,7 +17,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import callbacks, oa, wecom, wecom_login, wecom_tags  # noqa: F401  (wecom_tags: its routes)
+from . import callbacks, oa, wecom, wecom_login, wecom_moments, wecom_tags  # noqa: F401  (wecom_tags: its routes)
 from .core import ANSWERS, FAULT_MESSAGES, ApiError, CallLog, Clock, Faults, TokenStore
 
 CONTROL: list[tuple[str, re.Pattern, str]] = []
@@ -397,6 +397,17 @@ class Sandbox:
         they had scanned the login QR code: for tests that skip the login page."""
         with self.lock:
             return wecom_login.mint_code(self.wecom, corpid, body)
+
+    @control("POST", r"/wecom/([^/]+)/moments/([^/]+)/(publish|interactions)")
+    def c_wecom_moment_action(self, body, q, corpid, moment_id, action):
+        """A member publishes a moment task, or a customer comments on / likes it (wecom_moments.py)."""
+        with self.lock:
+            return wecom_moments.control(self.wecom, corpid, moment_id, action, body)
+
+    @control("GET", "/wecom/([^/]+)/moments")
+    def c_wecom_moments(self, body, q, corpid):
+        with self.lock:
+            return wecom_moments.overview(self.wecom, corpid)
 
     def wecom_login_page(self, query: dict) -> tuple[int, str, bytes]:
         with self.lock:

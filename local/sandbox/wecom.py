@@ -26,7 +26,7 @@ def api(method: str, endpoint: str, auth: bool = True) -> Callable:
 
 EC = "externalcontact/"
 DEFAULT_SETTINGS = {"groupmsg_quota_per_day": 1, "transfer_page_size": 100, "welcome_code_ttl": 20,
-                    "onjob_transfers_per_90_days": 2}
+                    "onjob_transfers_per_90_days": 2, "moment_job_seconds": 1}
 
 
 def bad(msg: str) -> ApiError:

@@ -287,3 +287,17 @@ def test_tags_list_create_rename_delete_sync(env):
     gone = run_json(wecom, "tags", "delete", wecom.account_id, ids["金卡"])
     assert gone["tag_ids"] == [ids["金卡"]]
     assert run_json(wecom, "tags", "sync", wecom.account_id)["tags"] == 1
+def test_moments_create_preview_list_figures_cancel(env):
+    run, run_json, sb, _, wecom = env
+    sb.wecom_customers(wecom.app_id, "s1", count=2)
+    m = run_json(wecom, "moments", "create", wecom.account_id, "--name", "新品", "--text", "新品上市",
+                 "--sender", "s1", "--send-at", "2099-01-01T09:00:00+08:00", "--attachments",
+                 '[{"msgtype": "link", "link": {"title": "新品", "url": "https://example.com/new"}}]')
+    assert m["status"] == "scheduled" and m["senders"] == ["s1"]
+    preview = run_json(wecom, "moments", "preview", wecom.account_id, m["moment_id"])
+    assert (preview["visible"], preview["over_quota"], preview["limit"]) == (2, 0, 4)
+    listed = run(wecom, "moments", "list", wecom.account_id)
+    assert m["moment_id"] in listed and "新品" in listed
+    assert "published 0 of 1" in run(wecom, "moments", "figures", wecom.account_id, m["moment_id"])
+    assert "scheduled" in run(wecom, "moments", "status", wecom.account_id, m["moment_id"])
+    assert run_json(wecom, "moments", "cancel", wecom.account_id, m["moment_id"])["status"] == "cancelled"

@@ -364,3 +364,43 @@ def test_recorded_callbacks_use_nothing_their_roles_lack(oa_account, wecom_accou
     assert sb.calls(path_contains="send_welcome_msg"), "the welcome worker greeted the customer"
     functions = ["APIHandler", "HandleEvents", "HandleWelcome", "InboxSweeper"]
     assert recorder.refused(functions) == {lid: [] for lid in functions}
+
+
+# ---------------------------------------------------------------- customer moments
+
+
+def test_a_recorded_moment_uses_nothing_its_roles_lack(wecom_account, sandbox, monkeypatch):
+    """A moment created and previewed over the admin API, created on WeCom, its job followed and its figures
+    pulled by the content_push schedule (the monthly counts in quota_ledger), cancelled, and the admin views."""
+    from chalice.test import Client
+
+    from app import app
+    from functions.content_push import content_push
+    from local.sandbox import SandboxClient
+    from tests.integration.test_pushes import iso
+
+    clock = _fixed_now(monkeypatch)
+    sb = SandboxClient(sandbox.url)
+    corpid, a = wecom_account.app_id, wecom_account.account_id
+    sb.wecom_customers(corpid, "s1", count=3)
+    recorder = Recorder(monkeypatch, "moments")
+    with Client(app) as client:
+        call = admin(client, key_for(a, "operator"))
+        with recorder.running("APIHandler"):
+            r = call("POST", f"/accounts/{a}/moments", {"text": "新品上市", "senders": ["s1"],
+                                                      "send_at": iso(int(clock.now))})
+            assert r.status_code == 201, r.body
+            mid = r.json_body["moment_id"]
+            assert call("POST", f"/accounts/{a}/moments/{mid}/preview").json_body["visible"] == 3
+        scheduled(recorder, "ContentPush", content_push)
+        sb.advance(2)
+        clock.now += 2
+        scheduled(recorder, "ContentPush", content_push)
+        with recorder.running("APIHandler"):
+            view = call("GET", f"/accounts/{a}/moments/{mid}").json_body
+            assert view["status"] == "publishing" and view["reserved"] == 3, view
+            assert call("GET", f"/accounts/{a}/moments/{mid}/figures").json_body["senders"] == 1
+            assert call("GET", f"/accounts/{a}/moments").json_body["items"][0]["moment_id"] == mid
+            assert call("POST", f"/accounts/{a}/moments/{mid}/cancel").json_body["status"] == "cancelled"
+    assert {t for _s, _op, t in recorder.of("ContentPush")} >= {"moments", "quota_ledger"}, "the hook saw the run"
+    assert recorder.refused(["APIHandler", "ContentPush"]) == {"APIHandler": [], "ContentPush": []}

@@ -39,6 +39,8 @@ KEEPS = {
     "menus",
     # a WeCom corp's tag catalogue, a copy of WeCom's (replaced by every sync)
     "corp_tags",
+    # customer moments: content, staff and figures (the customers' monthly counts expire in quota_ledger)
+    "moments",
 }
 
 

@@ -336,3 +336,14 @@ def tag_store():
         return DynamoTagStore()
 
     return container().slot("tag_store", make)
+
+
+def moment_store():
+    """The moment store (scrm.stores.moments): DynamoDB unless a test passed `moment_store=`."""
+    return container().slot("moment_store", lambda c: _dynamo_moment_store())
+
+
+def _dynamo_moment_store():
+    from .stores.moments.dynamo import DynamoMomentStore
+
+    return DynamoMomentStore()

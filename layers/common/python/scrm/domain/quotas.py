@@ -34,6 +34,7 @@ DEFAULT_POLICY: dict[str, list[dict]] = {
     "oa:*:template": [],
     "oa:*:custom": [],  # customer-service messages are bounded by the 48-hour window instead
     "wecom:*:groupmsg": [{"scope": "recipient", "limit": 1, "period": "day"}],
+    "wecom:*:moment": [{"scope": "recipient", "limit": 4, "period": "month"}],  # customer moments (朋友圈)
 }
 
 

@@ -53,6 +53,7 @@ NOT_IDEMPOTENT = frozenset({
     "message/send",  # a WeCom app message sent twice
     "menu/addconditional",  # a second conditional menu
     "externalcontact/add_corp_tag",  # a tag made again under a new id if its group was renamed meanwhile
+    "externalcontact/add_moment_task",  # a second moment task (customers' 4-a-month allowance spent twice)
 })
 
 

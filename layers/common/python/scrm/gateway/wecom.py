@@ -219,3 +219,47 @@ class WeComGateway(Gateway):
         if not tag_ids and not group_ids:
             raise ValueError("del_corp_tag needs tag ids or group ids")
         return self.post("externalcontact/del_corp_tag", {"tag_id": list(tag_ids), "group_id": list(group_ids)})
+    # --- customer moments (客户朋友圈). Shapes: 企业发表内容到客户的朋友圈
+    # https://developer.work.weixin.qq.com/document/path/95094 (add_moment_task, get_moment_task_result) and
+    # 获取客户朋友圈全部的发表记录 https://developer.work.weixin.qq.com/document/path/93333 (get_moment_list,
+    # get_moment_task, get_moment_comments); cancel_moment_task https://developer.work.weixin.qq.com/document/path/97612
+    def add_moment_task(self, text: str, attachments: list[dict], senders: list[str], tag_ids: list[str]) -> dict:
+        """Create a moment task (asynchronous): `{jobid}`. No dedupe key: NOT_IDEMPOTENT, so an outcome that may
+        hide a created task raises AmbiguousOutcome and the caller looks (get_moment_list) before resending."""
+        body: dict = {"visible_range": {"sender_list": {"user_list": list(senders)}}}
+        if tag_ids:
+            body["visible_range"]["external_contact_list"] = {"tag_list": list(tag_ids)}
+        if text:
+            body["text"] = {"content": text}
+        if attachments:
+            body["attachments"] = list(attachments)
+        return self.post("externalcontact/add_moment_task", body)
+
+    def moment_task_result(self, jobid: str) -> dict:
+        """`{status: 1 started | 2 creating | 3 done, type: "add_moment_task", result: {errcode, errmsg, moment_id,
+        invalid_sender_list: {user_list, department_list}, invalid_external_contact_list: {tag_list}}}` (GET)."""
+        return self.get("externalcontact/get_moment_task_result", jobid=jobid)
+
+    def moment_list(self, start_time: int, end_time: int, cursor: str = "", *, filter_type: int = 0,
+                    creator: str | None = None) -> dict:
+        """The corp's moments created in (start_time, end_time) (at most 30 days apart), 20 a page; filter_type 0:
+        created by the corp. `{next_cursor, moment_list: [{moment_id, creator, create_time, create_type, text,
+        image, video, link, ...}]}`."""
+        body = {"start_time": start_time, "end_time": end_time, "filter_type": filter_type, "cursor": cursor,
+                "limit": 20}
+        if creator:
+            body["creator"] = creator
+        return self.post("externalcontact/get_moment_list", body)
+
+    def moment_task(self, moment_id: str, cursor: str = "") -> dict:
+        """Which members published a corp moment: `{next_cursor, task_list: [{userid, publish_status: 0 | 1}]}`."""
+        return self.post("externalcontact/get_moment_task", {"moment_id": moment_id, "cursor": cursor, "limit": 1000})
+
+    def moment_comments(self, moment_id: str, userid: str) -> dict:
+        """Comments and likes on one member's post of the moment: `{comment_list: [{external_userid | userid,
+        create_time}], like_list: [...]}`."""
+        return self.post("externalcontact/get_moment_comments", {"moment_id": moment_id, "userid": userid})
+
+    def cancel_moment_task(self, moment_id: str) -> dict:
+        """Stop a moment task members have not published yet (what they published stays)."""
+        return self.post("externalcontact/cancel_moment_task", {"moment_id": moment_id})

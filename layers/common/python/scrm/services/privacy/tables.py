@@ -30,6 +30,8 @@ NO_PERSONAL_DATA = {
     "menu_stats": "per-entry, per-day click counters, and markers that are SHA-256 of account and event key or of "
                   "account, openid, entry and day only (TTL 15 days; never read back as data about a person)",
     "corp_tags": "a WeCom corp's tag catalogue: tag and group ids, names and order, no customers",
+    "moments": "the company's customer moments: content, staff userids, tag ids and counts (the customers' monthly "
+               "counts are quota_ledger rows; comments and likes are kept as counts, never who)",
 }
 
 

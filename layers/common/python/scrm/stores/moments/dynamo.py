@@ -1,0 +1,111 @@
+"""The moment store on DynamoDB (the `moments` table; the monthly counts in `quota_ledger` through the pushes'
+ledger transactions, scrm.stores.pushes.dynamo_ledger). Conditions and crash semantics: base.MomentStore."""
+
+from __future__ import annotations
+
+import json
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from ...data.moments import MomentRecord as M
+from ...data.paging import one_page
+from ...tenancy import Scope
+from ..pushes import dynamo_ledger as ledger
+from ..pushes.layout import ScopedStore, check_cursor
+from .base import DuplicateMoment
+
+JSON_FIELDS = ("content", "visible_range", "invalid", "figures", "preview")
+
+
+def _dict(rec) -> dict:
+    out = {}
+    for name in rec.get_attributes():
+        value = getattr(rec, name)
+        if value is not None:
+            out[name] = json.loads(value) if name in JSON_FIELDS else value
+    return out
+
+
+def _encode(name: str, value):
+    return json.dumps(value, ensure_ascii=False) if name in JSON_FIELDS else value
+
+
+class DynamoMomentStore(ScopedStore):
+    def __init__(self, scope: Scope | None = None):
+        super().__init__(scope or Scope.system())
+
+    def create_moment(self, moment: dict) -> None:
+        self._c(moment["account_id"])
+        rec = M(**{k: _encode(k, v) for k, v in moment.items() if v is not None})
+        try:
+            rec.save(condition=M.moment_id.does_not_exist())
+        except PutError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                raise DuplicateMoment(f"moment {(moment['account_id'], moment['moment_id'])} exists") from exc
+            raise
+
+    def get_moment(self, account_id: str, moment_id: str) -> dict | None:
+        self._c(account_id)
+        try:
+            return _dict(M.get(account_id, moment_id, consistent_read=True))
+        except M.DoesNotExist:
+            return None
+
+    def page_moments(self, account_id: str, limit: int = 50, start: dict | None = None
+                     ) -> tuple[list[dict], dict | None]:
+        self._c(account_id)
+        check_cursor(start, "account_id", account_id, "account")
+        items, last = one_page(M.query(account_id, scan_index_forward=False, limit=limit, page_size=limit,
+                                       last_evaluated_key=start))
+        return [_dict(r) for r in items], last
+
+    def update_moment(self, account_id: str, moment_id: str, changes: dict, *, expect_status=None,
+                      expect_owner: str | None = None) -> bool:
+        self._c(account_id)
+        actions = []
+        for k, v in changes.items():
+            attr = getattr(M, k)
+            actions.append(attr.remove() if v is None else attr.set(_encode(k, v)))
+        cond = M.moment_id.exists()
+        if expect_status is not None:
+            cond &= M.status.is_in(*expect_status)
+        if expect_owner is not None:
+            cond &= M.lease_owner == expect_owner
+        try:
+            M(account_id, moment_id).update(actions=actions, condition=cond)
+            return True
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+
+    def claim(self, account_id: str, moment_id: str, owner: str, now: float, lease_until: float) -> dict | None:
+        self._c(account_id)
+        rec = M(account_id, moment_id)
+        cond = (M.due.exists() & (M.next_run_at <= now)
+                & (M.lease_until.does_not_exist() | (M.lease_until < now)))
+        try:
+            rec.update(actions=[M.lease_owner.set(owner), M.lease_until.set(lease_until), M.updated_at.set(now)],
+                       condition=cond)
+        except UpdateError as exc:
+            if exc.cause_response_code == "ConditionalCheckFailedException":
+                return None
+            raise
+        return _dict(rec)
+
+    def due(self, now: float, limit: int = 25) -> list[tuple[str, str]]:
+        return [(r.account_id, r.moment_id) for r in M.due_index.query("1", M.next_run_at <= now, limit=limit)
+                if self._in_scope(r.account_id)]
+
+    # ---- the monthly counts: the pushes' quota ledger (same table, same transactions)
+    def reserve_many(self, account_id: str, keys: list[str], limit: int, holder: str, ttl: int) -> list[bool]:
+        self._c(account_id)
+        return ledger.reserve_many(self, keys, limit, holder, ttl)
+
+    def release_many(self, account_id: str, keys: list[str], holder: str) -> None:
+        self._c(account_id)
+        ledger.release_many(self, keys, holder)
+
+    def used_many(self, account_id: str, keys: list[str]) -> dict[str, int]:
+        self._c(account_id)
+        return ledger.used_many(keys)
