@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scrm.contracts import accounts, campaigns, channels, contact_books, keys, parse, privacy, pushes, replies
+from scrm.contracts import fields as fields_mod
 from scrm.errors import ValidationError
 
 
@@ -50,6 +51,21 @@ def test_a_campaign_reports_every_cross_field_rule_with_its_path():
     body["share"]["thresholds"][0]["views"] = 1
     assert refused(campaigns.CampaignBody, body) == [
         "ends_at", "share.thresholds[1].reward.prize_id", "lottery.winners"]
+
+
+@pytest.mark.parametrize("when", [10**20, -1, float("inf"), float("nan"), 253402300800, "9999-12-31T23:00:00-08:00"])
+def test_a_time_no_answer_can_write_is_refused_by_field(when):
+    """Found by the schemathesis run: a huge epoch reached datetime.fromtimestamp when the campaign was answered
+    (OverflowError, a 500). A time is 1970 to 9999, whole seconds, or it is refused where it was given."""
+    assert refused(campaigns.CampaignBody, {**CAMPAIGN, "starts_at": when}) == ["starts_at"]
+
+
+def test_the_edges_of_the_time_range_are_answered_as_times():
+    from scrm.domain.instants import answer_time
+
+    doc = parse(campaigns.CampaignBody, {**CAMPAIGN, "starts_at": 0, "ends_at": fields_mod.LAST_INSTANT})
+    assert answer_time(doc.starts_at) == "1970-01-01T08:00:00+08:00"
+    assert answer_time(doc.ends_at).startswith("9999-12-3")
 
 
 def test_a_stored_campaign_document_reads_back_whatever_bookkeeping_it_carries():

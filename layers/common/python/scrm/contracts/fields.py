@@ -105,21 +105,29 @@ def _http_url(value: str) -> str:
 HttpUrl = Annotated[str, AfterValidator(_http_url)]
 
 
+LAST_INSTANT = 253402128000  # 9999-12-30T00:00:00Z: a day from the last date Python can hold, in any time zone
+
+
 def epoch_seconds(value) -> int:
     """ISO-8601 with an offset, or epoch seconds, as whole epoch seconds (the shape campaigns store)."""
     if isinstance(value, bool):
         raise bad("must be an ISO-8601 time or epoch seconds")
     if isinstance(value, int | float):
-        return int(value)
-    if not isinstance(value, str) or not value:
+        seconds = value
+    elif not isinstance(value, str) or not value:
         raise bad("is required (ISO-8601 time or epoch seconds)")
-    try:
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise bad(f"is not an ISO-8601 time: {value!r}") from None
-    if dt.tzinfo is None:
-        raise bad("must carry a timezone (e.g. Z or +08:00)")
-    return int(dt.timestamp())
+    else:
+        try:
+            dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise bad(f"is not an ISO-8601 time: {value!r}") from None
+        if dt.tzinfo is None:
+            raise bad("must carry a timezone (e.g. Z or +08:00)")
+        seconds = dt.timestamp()
+    # NaN fails both comparisons; past LAST_INSTANT an answer in China time would be year 10000 (OverflowError)
+    if not 0 <= seconds <= LAST_INSTANT:
+        raise bad("must be between 1970-01-01 and 9999-12-30 (UTC)")
+    return int(seconds)
 
 
 def instant(description: str):
