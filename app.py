@@ -11,6 +11,7 @@ from functions import (
     console_api,
     content_push,
     event_worker,
+    groups_api,
     inbox_sweeper,
     privacy_api,
     pushes_api,
@@ -44,5 +45,6 @@ for module in (
     privacy_api,
     console,
     console_api,
+    groups_api,
 ):
     app.register_blueprint(module.bp)

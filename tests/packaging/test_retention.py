@@ -23,6 +23,8 @@ EXPIRES = {
     "audit_log", "erasures",
     # console sign-in sessions and WeCom login states end with their expiry (staff roles carry none and stay)
     "console_access",
+    # customer groups: the applied-event markers expire (30 days); groups, members and sizes carry no expiry
+    "customer_groups",
 }
 KEEPS = {
     # every draw is a line of the campaign's report (wins per prize, thanks, fallbacks), a win carries its

@@ -314,3 +314,14 @@ def reply_reads():
         return DynamoReplyReads()
 
     return _part_of("reply_rule_store", "reply_reads", make)
+
+
+def group_store():
+    """Customer groups, members, sizes per day (scrm.stores.groups): DynamoDB unless a test passed
+    `group_store=MemoryGroupStore()`."""
+    def make(_):
+        from .stores.groups.dynamo import DynamoGroupStore
+
+        return DynamoGroupStore()
+
+    return container().slot("group_store", make)

@@ -92,3 +92,10 @@ class SignInQuery(Query):
 class JssdkQuery(Query):
     url: Annotated[str, Field(max_length=2048)]
     """the page's own URL (location.href without '#'): one of this account's campaign pages"""
+
+
+class GroupSizesQuery(Query):
+    from_: Annotated[str, Field(alias="from", json_schema_extra={"format": "date"})] = None
+    """first China day (YYYY-MM-DD; default 30 days ago)"""
+    to: Annotated[str, Field(json_schema_extra={"format": "date"})] = None
+    """last China day (YYYY-MM-DD; default today)"""
