@@ -169,3 +169,7 @@ class SandboxClient:
 
     def wecom_transfers(self, corpid: str) -> list[dict]:
         return self._call("GET", f"/wecom/{corpid}/transfers")["transfers"]
+
+    def wecom_group_action(self, corpid: str, action: str, **kw) -> dict:
+        """`scan` (config_id, external_userid?), `leave` (chat_id, userid) or `dismiss` (chat_id)."""
+        return self._call("POST", f"/wecom/{corpid}/group-actions/{action}", kw)

@@ -231,3 +231,49 @@ def test_applying_an_event_twice_is_applying_it_once(ops):
         return group["size"], joins
 
     assert run(ops, False) == run(ops, True)
+
+
+# ---- group codes: which groups the code shows
+
+POOL = [f"wr{i}" for i in range(8)]
+
+
+def test_the_code_shows_the_first_open_groups_and_keeps_them_while_open():
+    groups = {"wr0": {"size": 100}, "wr1": {"size": 99}, "wr2": {"status": "dismissed", "size": 3}}
+    assert rules.in_code(POOL, groups, 100) == ["wr1", "wr3", "wr4", "wr5", "wr6"]
+    # wr0 reopened by a leave: the code keeps its groups while they are open
+    groups["wr0"]["size"] = 50
+    assert rules.in_code(POOL, groups, 100, current=["wr1", "wr3", "wr4", "wr5", "wr6"]) == [
+        "wr1", "wr3", "wr4", "wr5", "wr6"]
+    # wr1 fills up: its place goes to the pool's first open group not on the code
+    groups["wr1"]["size"] = 100
+    assert rules.in_code(POOL, groups, 100, current=["wr1", "wr3", "wr4", "wr5", "wr6"]) == [
+        "wr0", "wr3", "wr4", "wr5", "wr6"]
+
+
+def test_a_full_pool_keeps_its_last_live_group_and_an_empty_one_none():
+    full = {c: {"size": 100} for c in POOL}
+    assert rules.in_code(POOL, full, 100) == ["wr7"]
+    gone = {c: {"status": "dismissed"} for c in POOL}
+    assert rules.in_code(POOL, gone, 100) == []
+    assert not rules.needs_rotation(["wr1"], [])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 120), st.booleans()), max_size=12),
+       st.lists(st.sampled_from(POOL), max_size=5, unique=True), st.integers(1, 120))
+def test_the_code_holds_at_most_5_open_pool_groups_and_changes_only_for_a_reason(changes, current, cap):
+    groups = {}
+    for i, size, dismissed in changes:
+        groups[POOL[i]] = {"size": size, "status": "dismissed" if dismissed else "active"}
+    wanted = rules.in_code(POOL, groups, cap, current=current)
+
+    def is_open(c):
+        return groups.get(c, {}).get("status") != "dismissed" and groups.get(c, {}).get("size", 0) < cap
+
+    assert len(wanted) <= rules.MAX_CODE_GROUPS and set(wanted) <= set(POOL)
+    if any(is_open(c) for c in POOL):
+        assert all(is_open(c) for c in wanted)
+        assert {c for c in current if is_open(c)} <= set(wanted)  # an open group on the code stays
+        if all(is_open(c) for c in current) and len(current) == min(5, sum(map(is_open, POOL))) and current:
+            assert not rules.needs_rotation(current, wanted)  # nothing filled up: no update_join_way

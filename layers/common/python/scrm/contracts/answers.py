@@ -524,7 +524,7 @@ class WorkingHoursView(Answer):
 
 class Channel(Answer):
     channel_id: str
-    kind: Literal["oa_qr", "wecom_contact_way"]
+    kind: Literal["oa_qr", "wecom_contact_way", "wecom_group"]
     name: str
     group: str
     status: Literal["active", "archived"]
@@ -549,6 +549,15 @@ class Channel(Answer):
     """
     staff currently on the contact way
     """
+    chat_ids: list[str] | None = None
+    """
+    wecom_group: the pool of groups the code rotates through
+    """
+    in_code: list[str] | None = None
+    """
+    wecom_group: the groups on the code now (at most 5)
+    """
+    group_cap: int | None = None
     created_at: Instant | None = None
     updated_at: Instant | None = None
     users_updated_at: Instant | None = None

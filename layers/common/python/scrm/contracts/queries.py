@@ -32,7 +32,7 @@ class BatchesQuery(Query):
 
 class ChannelsQuery(Query):
     group: Annotated[str, Field(max_length=32)] = None
-    kind: Literal["oa_qr", "wecom_contact_way"] = None
+    kind: Literal["oa_qr", "wecom_contact_way", "wecom_group"] = None
     include_archived: Literal["true", "false", "1", "0"] = None
 
 

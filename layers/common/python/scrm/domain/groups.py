@@ -154,15 +154,23 @@ def day_figures(change: Change, before_size: int, t: int) -> dict:
 
 # ---- group codes: which groups a code shows
 
-def in_code(pool: list[str], groups: dict[str, dict], cap: int, width: int = MAX_CODE_GROUPS) -> list[str]:
-    """The groups a code should show: the first `width` groups of the pool (in the pool's order) that are not
-    dismissed and hold fewer than `cap` members. A group the store has not seen yet counts as empty. When every
-    group is full the code keeps the pool's last group (WeCom lets it fill to its own 200, or makes a new group
-    with auto_create_room): a code must always hold at least one group."""
-    open_groups = [c for c in pool if (groups.get(c) or {}).get("status", "active") != "dismissed"
-                   and int((groups.get(c) or {}).get("size") or 0) < cap]
-    if open_groups:
-        return open_groups[:width]
+def in_code(pool: list[str], groups: dict[str, dict], cap: int, width: int = MAX_CODE_GROUPS,
+            current: list[str] | tuple = ()) -> list[str]:
+    """The groups a code should show: the groups on it now that are still open (not dismissed, fewer than `cap`
+    members) stay; the places of the others go to the pool's next open groups, in the pool's order (a group the
+    store has not seen yet counts as empty). So a code changes only when one of its groups fills up or goes, never
+    because a group elsewhere in the pool reopened. When no group is open the code keeps the pool's last live group
+    (WeCom lets it fill to its own 200, or makes a new group with auto_create_room): a code always holds one."""
+    def is_open(c):
+        g = groups.get(c) or {}
+        return g.get("status", "active") != "dismissed" and int(g.get("size") or 0) < cap
+
+    order = {c: i for i, c in enumerate(pool)}
+    keep = [c for c in current if c in order and is_open(c)]
+    fill = [c for c in pool if c not in keep and is_open(c)]
+    chosen = (keep + fill)[:width]
+    if chosen:
+        return sorted(chosen, key=order.__getitem__)
     alive = [c for c in pool if (groups.get(c) or {}).get("status", "active") != "dismissed"]
     return alive[-1:] if alive else []
 

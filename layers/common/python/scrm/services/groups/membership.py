@@ -30,7 +30,8 @@ MAX_ATTEMPTS = 8
 SLICE = 90  # member writes per transaction (DynamoDB takes 100 items; marker, group, day and counters share it)
 TRANSIENT = (WeChatBusy, WeChatRateLimited, WeChatTokenInvalid)
 
-# Called after an event changed a group: fn(account_id, group, change) (group codes' rotation registers here).
+# Called after an event changed a group: fn(account_id, group, change); group codes' rotation (codes.py) is loaded
+# with this module (see the end).
 after_change: list[Callable] = []
 
 
@@ -193,3 +194,6 @@ def _commit(store, scope, account_id: str, change: rules.Change, group: dict | N
         version, before = (version or 0) + 1, part.group["size"]
     return {"applied": True, "chat_id": change.group["chat_id"], "size": change.group["size"],
             "joins": len(change.joins), "quits": len(change.quits), "transactions": len(parts)}
+
+
+from . import codes  # noqa: E402,F401  (registers the rotation in after_change)
