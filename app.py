@@ -11,6 +11,7 @@ from functions import (
     console_api,
     content_push,
     event_worker,
+    groups_api,
     inbox_sweeper,
     menus_api,
     moments_api,
@@ -50,5 +51,6 @@ for module in (
     menus_api,
     tags_api,
     moments_api,
+    groups_api,
 ):
     app.register_blueprint(module.bp)

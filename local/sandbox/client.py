@@ -185,3 +185,6 @@ class SandboxClient:
                                  external_userid: str | None = None) -> dict:
         return self._call("POST", f"/wecom/{corpid}/moments/{moment_id}/interactions",
                           {"userid": userid, "kind": kind, "external_userid": external_userid})
+    def wecom_group_action(self, corpid: str, action: str, **kw) -> dict:
+        """`scan` (config_id, external_userid?), `leave` (chat_id, userid) or `dismiss` (chat_id)."""
+        return self._call("POST", f"/wecom/{corpid}/group-actions/{action}", kw)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import callbacks, oa, wecom, wecom_login, wecom_moments, wecom_tags  # noqa: F401  (wecom_tags: its routes)
+from . import callbacks, oa, wecom, wecom_groups, wecom_login, wecom_moments, wecom_tags  # noqa: F401  (wecom_tags: its routes)
 from .core import ANSWERS, FAULT_MESSAGES, ApiError, CallLog, Clock, Faults, TokenStore
 
 CONTROL: list[tuple[str, re.Pattern, str]] = []
@@ -346,6 +346,17 @@ class Sandbox:
     def c_wecom_event(self, body, q, corpid):
         with self.lock:
             corp, xml, extra = self.wecom.event(corpid, body)
+            cfg = dict(corp.cfg)
+        out = self.send_wecom(cfg, xml, body)
+        out.update(extra)
+        return out
+
+    @control("POST", "/wecom/([^/]+)/group-actions/(scan|leave|dismiss)")
+    def c_wecom_group_action(self, body, q, corpid, action):
+        """A customer scans a join way's code, leaves a group, or the group is dismissed (wecom_groups.py); the
+        signed change_external_chat callback is sent like /events sends it."""
+        with self.lock:
+            corp, xml, extra = wecom_groups.act(self.wecom, corpid, action, body)
             cfg = dict(corp.cfg)
         out = self.send_wecom(cfg, xml, body)
         out.update(extra)

@@ -301,3 +301,19 @@ def test_moments_create_preview_list_figures_cancel(env):
     assert "published 0 of 1" in run(wecom, "moments", "figures", wecom.account_id, m["moment_id"])
     assert "scheduled" in run(wecom, "moments", "status", wecom.account_id, m["moment_id"])
     assert run_json(wecom, "moments", "cancel", wecom.account_id, m["moment_id"])["status"] == "cancelled"
+def test_groups_list_and_show(env):
+    from scrm.services.groups.membership import apply_chat_event
+
+    run, run_json, sb, _, wc = env
+    [chat] = sb.wecom_groupchats(wc.app_id, "zhangsan", count=1, name=NAME)["chat_ids"]
+    apply_chat_event(wc.account_id, {"ChatId": chat, "ChangeType": "create", "CreateTime": str(int(sb.now()))},
+                     "cli-create", "wecom.change_external_chat.create")
+    apply_chat_event(wc.account_id, {"ChatId": chat, "ChangeType": "update", "UpdateDetail": "add_member",
+                                     "JoinScene": "3", "MemChangeList": ["wm-cli-1"],
+                                     "CreateTime": str(int(sb.now()) + 1)}, "cli-add",
+                     "wecom.change_external_chat.update")
+    listed = run(wc, "groups", "list", wc.account_id)
+    assert chat in listed and NAME in listed
+    shown = run_json(wc, "groups", "show", wc.account_id, chat, "--sizes")
+    assert shown["size"] == 2 and {m["userid"] for m in shown["members"]} == {"zhangsan", "wm-cli-1"}
+    assert shown["days"][-1]["size"] == 2

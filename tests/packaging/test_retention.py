@@ -25,6 +25,8 @@ EXPIRES = {
     "console_access",
     # menu click counters keep (the menu's figures); only their exactly-once markers carry an expiry (15 days)
     "menu_stats",
+    # customer groups: the applied-event markers expire (30 days); groups, members and sizes carry no expiry
+    "customer_groups",
 }
 KEEPS = {
     # every draw is a line of the campaign's report (wins per prize, thanks, fallbacks), a win carries its

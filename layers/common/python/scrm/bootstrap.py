@@ -347,3 +347,14 @@ def _dynamo_moment_store():
     from .stores.moments.dynamo import DynamoMomentStore
 
     return DynamoMomentStore()
+
+
+def group_store():
+    """Customer groups, members, sizes per day (scrm.stores.groups): DynamoDB unless a test passed
+    `group_store=MemoryGroupStore()`."""
+    def make(_):
+        from .stores.groups.dynamo import DynamoGroupStore
+
+        return DynamoGroupStore()
+
+    return container().slot("group_store", make)

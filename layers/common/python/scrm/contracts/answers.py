@@ -529,7 +529,7 @@ class WorkingHoursView(Answer):
 
 class Channel(Answer):
     channel_id: str
-    kind: Literal["oa_qr", "wecom_contact_way"]
+    kind: Literal["oa_qr", "wecom_contact_way", "wecom_group"]
     name: str
     group: str
     status: Literal["active", "archived"]
@@ -554,6 +554,15 @@ class Channel(Answer):
     """
     staff currently on the contact way
     """
+    chat_ids: list[str] | None = None
+    """
+    wecom_group: the pool of groups the code rotates through
+    """
+    in_code: list[str] | None = None
+    """
+    wecom_group: the groups on the code now (at most 5)
+    """
+    group_cap: int | None = None
     created_at: Instant | None = None
     updated_at: Instant | None = None
     users_updated_at: Instant | None = None
@@ -580,6 +589,10 @@ class ChannelStatsRow(Answer):
     """joiners of the day who left within 7 days"""
     lost_d30: int | None = None
     """joiners of the day who left within 30 days"""
+    group_joins: int | None = None
+    """customers who joined a customer group through the channel's group code (wecom_group; part of joins)"""
+    group_quits: int | None = None
+    """of those, left the group"""
     still_following_d1: int | None = None
     """
     null until the day is a day old
@@ -840,3 +853,54 @@ class ChannelConfig(Answer):
     daily_cap: Annotated[int | None, Field(ge=1, le=100000)] = None
     hours: list[WorkingHoursView] | None = None
     skip_verify: bool | None = None
+
+
+# ---- customer groups (scrm.services.groups)
+
+class CustomerGroup(Answer):
+    chat_id: str
+    name: str | None = None
+    owner: str | None = None
+    """the owner's userid"""
+    status: Literal["active", "dismissed"]
+    size: int
+    """members now (staff and customers), from the change_external_chat events applied"""
+    created_at: Instant | None = None
+    updated_at: Instant | None = None
+    dismissed_at: Instant | None = None
+
+
+class CustomerGroupMember(Answer):
+    userid: str
+    """a staff userid or a customer's external_userid"""
+    type: int | None = None
+    """1 staff, 2 external contact"""
+    in_group: bool
+    join_scene: int | None = None
+    """1 invited directly, 2 by a link, 3 by the group's QR code (groupchat/get), or the event's JoinScene"""
+    invitor: str | None = None
+    join_time: Instant | None = None
+    quit_time: Instant | None = None
+    quit_scene: int | None = None
+    """0 left, 1 removed by the owner or an admin"""
+    state: str | None = None
+    """the join way's state the member came in by"""
+    channel_id: str | None = None
+    """the group code channel that state belongs to"""
+
+
+class CustomerGroupDay(Answer):
+    day: str
+    joins: int
+    quits: int
+    size: int
+    """at the end of the day's last change"""
+
+
+class CustomerGroupSizes(Answer):
+    chat_id: str
+    size: int
+    from_: Annotated[str, Field(alias="from")]
+    to: str
+    days: list[CustomerGroupDay]
+    """the days with a change; a day without one kept the size of the day before"""

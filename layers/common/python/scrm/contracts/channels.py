@@ -13,7 +13,7 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from .fields import Document, HttpUrl, StrictBody, nonblank, partial, refuse
 
-KINDS = ("oa_qr", "wecom_contact_way")
+KINDS = ("oa_qr", "wecom_contact_way", "wecom_group")
 QR_TYPES = ("temporary", "permanent")
 MAX_TEMP_EXPIRE = 2_592_000  # 30 days
 DEFAULT_TEMP_EXPIRE = 2_592_000
@@ -32,6 +32,9 @@ GROUP_PATTERN = r"^[^\x00-\x1f]{1,32}$"
 EVERY_DAY = (1, 2, 3, 4, 5, 6, 7)
 WECOM_ONLY = ("staff", "backup_staff", "daily_cap", "hours", "state")
 OA_ONLY = ("qr_type", "scene_id", "scene_str", "expire_seconds")
+GROUP_ONLY = ("chat_ids", "group_cap", "auto_create_room", "room_base_name", "room_base_id")
+MAX_POOL = 100  # groups a group code rotates through
+MAX_GROUP_CAP = 200  # WeCom's own limit of members joining through a join way
 
 HhMm = Annotated[str, Field(pattern=HHMM_PATTERN, description="HH:MM, 24-hour, China time", examples=["09:00"])]
 DailyCap = Annotated[int, Field(ge=1, le=MAX_DAILY_CAP)]
@@ -119,10 +122,25 @@ class ChannelBody(StrictBody):
     hours: Hours | None = None
     skip_verify: bool | None = Field(None, description="wecom: add without the staff member's approval "
                                                        "(default true)")
+    chat_ids: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(
+        min_length=1, max_length=MAX_POOL)] | None = Field(
+        None, description="wecom_group: the pool of customer group chat ids, in order; the code shows the first 5 "
+                          "not yet at the cap")
+    group_cap: Annotated[int, Field(ge=1, le=MAX_GROUP_CAP)] | None = Field(
+        None, description=f"wecom_group: members per group before the code moves on (default 100, at most "
+                          f"{MAX_GROUP_CAP}, WeCom's own)")
+    auto_create_room: bool | None = Field(None, description="wecom_group: WeCom makes a new group when those on the "
+                                                            "code are full (default false)")
+    room_base_name: nonblank(40, "wecom_group: the new groups' name prefix") | None = None
+    room_base_id: Annotated[int, Field(ge=1)] | None = Field(None, description="wecom_group: first new group's number")
 
     @model_validator(mode="after")
     def _by_kind(self):
-        problems = _oa_problems(self) if self.kind == "oa_qr" else _wecom_problems(self)
+        problems = (_oa_problems(self) if self.kind == "oa_qr" else _group_problems(self)
+                    if self.kind == "wecom_group" else _wecom_problems(self))
+        if self.kind != "wecom_group":
+            problems += [(f, "applies to wecom_group channels only") for f in GROUP_ONLY
+                         if getattr(self, f) is not None]
         refuse(problems + _tag_problems(self.tags or [], self.kind), "ChannelBody")
         return self
 
@@ -164,6 +182,17 @@ def _wecom_problems(c: ChannelBody) -> list:
         problems.append(("backup_staff", f"{overlap[0]} is already in staff"))
     if len(set(staff)) + len(set(backups)) > MAX_STAFF:
         problems.append(("staff", f"a contact way takes at most {MAX_STAFF} staff including backups"))
+    return problems
+
+
+def _group_problems(c: ChannelBody) -> list:
+    problems = [(f, "applies to OA QR codes only") for f in OA_ONLY if getattr(c, f) is not None]
+    problems += [(f, "applies to contact ways only") for f in ("staff", "backup_staff", "daily_cap", "hours",
+                                                               "skip_verify") if getattr(c, f) is not None]
+    if not c.chat_ids:
+        problems.append(("chat_ids", "is required (at least one customer group chat id)"))
+    elif len(set(c.chat_ids)) != len(c.chat_ids):
+        problems.append(("chat_ids", "a chat id is listed twice"))
     return problems
 
 

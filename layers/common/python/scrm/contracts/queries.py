@@ -32,7 +32,7 @@ class BatchesQuery(Query):
 
 class ChannelsQuery(Query):
     group: Annotated[str, Field(max_length=32)] = None
-    kind: Literal["oa_qr", "wecom_contact_way"] = None
+    kind: Literal["oa_qr", "wecom_contact_way", "wecom_group"] = None
     include_archived: Literal["true", "false", "1", "0"] = None
 
 
@@ -97,3 +97,10 @@ class SignInQuery(Query):
 class JssdkQuery(Query):
     url: Annotated[str, Field(max_length=2048)]
     """the page's own URL (location.href without '#'): one of this account's campaign pages"""
+
+
+class GroupSizesQuery(Query):
+    from_: Annotated[str, Field(alias="from", json_schema_extra={"format": "date"})] = None
+    """first China day (YYYY-MM-DD; default 30 days ago)"""
+    to: Annotated[str, Field(json_schema_extra={"format": "date"})] = None
+    """last China day (YYYY-MM-DD; default today)"""

@@ -32,6 +32,8 @@ class ChannelStatItem(Model):
     lost_d1 = NumberAttribute(null=True)
     lost_d7 = NumberAttribute(null=True)
     lost_d30 = NumberAttribute(null=True)
+    group_joins = NumberAttribute(null=True)  # customers who joined a group through a group code (wecom_group)
+    group_quits = NumberAttribute(null=True)
 
 
 def stat_sk(channel_id: str, day: str) -> str:

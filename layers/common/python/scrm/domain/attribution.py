@@ -28,7 +28,7 @@ JOINS = (FOLLOW, ADD)
 LEAVES = (UNFOLLOW, DELETE)
 
 METRICS = ("scans", "new_follows", "refollows", "unfollows", "customers_added", "customers_lost",
-           "lost_d1", "lost_d7", "lost_d30")
+           "lost_d1", "lost_d7", "lost_d30", "group_joins", "group_quits")
 RETENTION_DAYS = (1, 7, 30)
 MAX_TOUCHES = 1000  # per contact; beyond this the oldest scans are dropped first (see `trim`)
 

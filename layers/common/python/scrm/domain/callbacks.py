@@ -40,7 +40,8 @@ WECOM_EVENTS = {
 LIST_FIELDS = frozenset({"MemChangeList", "TagList", "DelTagList", "AddTagList"})
 # Fields the kind and dedupe key are made of: a repeated one is refused rather than guessed.
 KEY_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType", "Event", "EventKey", "MsgId", "MsgID",
-              "ChangeType", "UserID", "ExternalUserID", "ChatId", "UpdateDetail", "Id", "TagType", "Encrypt")
+              "ChangeType", "UserID", "ExternalUserID", "ChatId", "UpdateDetail", "Id", "TagType", "Encrypt",
+              "CurMemVer")
 
 
 def check_body(body: bytes) -> None:
@@ -185,7 +186,13 @@ def dedupe_key(platform: str, event: dict) -> str:
         return _bounded("evt:" + "|".join(parts))
     fields = ("Event", "ChangeType", "UserID", "ExternalUserID", "ChatId", "UpdateDetail", "Id", "TagType",
               "CreateTime")
-    return _bounded("wecom:" + "|".join(_text(event, f) for f in fields))
+    key = "wecom:" + "|".join(_text(event, f) for f in fields)
+    if _text(event, "Event") == "change_external_chat" and (event.get("MemChangeList") or _text(event, "CurMemVer")):
+        # two customers joining one group in the same second are two events: the member version after the change
+        # (CurMemVer) and who changed tell them apart (https://developer.work.weixin.qq.com/document/path/92130)
+        members = event.get("MemChangeList") or []
+        key += "|" + _text(event, "CurMemVer") + "|" + ",".join(m for m in members if isinstance(m, str))
+    return _bounded(key)
 
 
 def scene_of(event: dict) -> str | None:

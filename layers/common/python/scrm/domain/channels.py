@@ -63,7 +63,15 @@ def validate_channel(body: dict, *, existing: dict | None = None) -> dict:
     c = parse(contract.ChannelBody, body)
     out: dict = {"kind": c.kind, "name": c.name.strip(), "group": c.group.strip(),
                  "welcome": _welcome(c.welcome), "tags": list(dict.fromkeys(c.tags or []))}
+    if c.kind == "wecom_group":
+        return {**out, **_group_code(c)}
     return {**out, **(_oa_qr(c) if c.kind == "oa_qr" else _contact_way(c))}
+
+
+def _group_code(c: contract.ChannelBody) -> dict:
+    return {"state": c.state, "chat_ids": list(c.chat_ids or []), "group_cap": c.group_cap or 100,
+            "auto_create_room": bool(c.auto_create_room), "room_base_name": c.room_base_name,
+            "room_base_id": c.room_base_id}
 
 
 def _welcome(w: contract.Welcome | None) -> dict | None:

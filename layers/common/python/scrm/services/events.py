@@ -28,6 +28,7 @@ HANDLER_MODULES: list[str] = [
     "scrm.services.pushes",
     "scrm.services.menus.clicks",
     "scrm.services.tags",
+    "scrm.services.groups.membership",
 ]
 
 _HANDLERS: dict[str, list[Callable[[dict], object]]] = defaultdict(list)

@@ -22,6 +22,9 @@ def view(channel: dict) -> dict:
            "created_at": answer_time(c["created_at"]), "updated_at": answer_time(c["updated_at"])}
     if c["kind"] == "oa_qr":
         out.update(ticket=c["ticket"], url=c["url"], expires_at=answer_time(c["expires_at"]))
+    elif c["kind"] == "wecom_group":  # the groups on the code are kept in `users`
+        out.update(state=c["scene"], config_id=c["config_id"], qr_code=c["qr_code"], in_code=list(c["users"] or []),
+                   users_updated_at=answer_time(c["users_updated_at"]))
     else:
         out.update(state=c["scene"], config_id=c["config_id"], qr_code=c["qr_code"], users=list(c["users"] or []),
                    users_updated_at=answer_time(c["users_updated_at"]))
@@ -50,8 +53,8 @@ def named(scope: Scope, account_id: str, views: list[dict]) -> list[dict]:
 def _check_platform(defn: dict, account) -> None:
     if defn["kind"] == "oa_qr" and account.kind != "oa":
         raise ValidationError("kind: oa_qr channels belong to an Official Account", field="kind")
-    if defn["kind"] == "wecom_contact_way" and account.kind != "wecom":
-        raise ValidationError("kind: wecom_contact_way channels belong to a WeCom corp", field="kind")
+    if defn["kind"] in ("wecom_contact_way", "wecom_group") and account.kind != "wecom":
+        raise ValidationError(f"kind: {defn['kind']} channels belong to a WeCom corp", field="kind")
 
 
 def _pointer(defn: dict, channel_id: str) -> tuple[str, str]:
@@ -77,14 +80,30 @@ def create_channel(scope: Scope, account_id: str, body: dict, now: float | None 
     if not store().reserve_scene(scope, account_id, kind, scene, channel_id):
         field = "scene_str" if kind == "sc" else "state"
         raise Conflict(f"{field} {scene!r} already belongs to another channel")
+    pool = _reserve_pool(scope, account_id, defn, channel_id, kind, scene)
     try:
         channel = _counted(scope, account, defn, channel_id, scene, now)
     except BaseException:
         store().release_scene(scope, account_id, kind, scene)
+        for chat_id in pool:
+            store().release_scene(scope, account_id, "gc", chat_id)
         raise
     store().put_channel(scope, channel)
     forget_cache()
     return named(scope, account_id, [view(channel)])[0]
+
+
+def _reserve_pool(scope: Scope, account_id: str, defn: dict, channel_id: str, kind: str, scene: str) -> list[str]:
+    """A group code's groups belong to it alone (their caps would be ambiguous otherwise): each is reserved."""
+    taken: list[str] = []
+    for chat_id in defn.get("chat_ids") or [] if defn["kind"] == "wecom_group" else []:
+        if not store().reserve_scene(scope, account_id, "gc", chat_id, channel_id):
+            for done in taken:
+                store().release_scene(scope, account_id, "gc", done)
+            store().release_scene(scope, account_id, kind, scene)
+            raise Conflict(f"chat_ids: group {chat_id!r} already belongs to another group code")
+        taken.append(chat_id)
+    return taken
 
 
 def _counted(scope: Scope, account, defn: dict, channel_id: str, scene: str, now: float) -> dict:
@@ -108,6 +127,10 @@ def _create_at_wechat(account, defn: dict, channel_id: str, scene: str, now: flo
     gateway = common.gateway_of(account)
     if defn["kind"] == "oa_qr":
         channel.update(_oa_code(gateway, defn, channel_id, now))
+    elif defn["kind"] == "wecom_group":
+        from ..groups.codes import create_join_way
+
+        channel.update(create_join_way(gateway, account.account_id, defn, scene, now))
     else:
         channel.update(_contact_way(gateway, account, defn, channel_id, scene, now))
     return channel
@@ -177,10 +200,13 @@ def update_channel(scope: Scope, account_id: str, channel_id: str, body: dict, n
         raise Conflict(f"channel {channel_id} is archived")
     current = channel["definition"]
     defn = rules.validate_channel(body, existing=current)
-    if defn["kind"] == "wecom_contact_way":
+    if defn["kind"] in ("wecom_contact_way", "wecom_group"):
         defn["state"] = current.get("state") or channel["scene"]
         if "tags" in body:
             _tags_checked(scope, common.account_of(account_id), defn)
+    if defn["kind"] == "wecom_group" and defn["chat_ids"] != current.get("chat_ids"):
+        raise ValidationError("chat_ids: a group code's pool is fixed once created in this version; create a new "
+                              "channel", field="chat_ids")
     previous_version = channel["version"] or 1
     channel.update(definition=defn, name=defn["name"], group=defn["group"], version=previous_version + 1,
                    updated_at=datetime.fromtimestamp(now, UTC))
@@ -189,6 +215,11 @@ def update_channel(scope: Scope, account_id: str, channel_id: str, body: dict, n
     forget_cache()
     if defn["kind"] == "wecom_contact_way":
         refresh_contact_way(account_id, channel_id, now)
+        channel = load(account_id, channel_id)
+    elif defn["kind"] == "wecom_group":  # a new cap may move the code
+        from ..groups.codes import rotate
+
+        rotate(account_id, channel_id, now)
         channel = load(account_id, channel_id)
     return named(scope, account_id, [view(channel)])[0]
 
@@ -200,6 +231,10 @@ def archive_channel(scope: Scope, account_id: str, channel_id: str) -> dict:
     channel = load(account_id, channel_id, scope)
     if channel["status"] == "archived":
         return view(channel)
+    if channel["kind"] == "wecom_group" and channel["config_id"]:
+        from ..groups.codes import delete_join_way
+
+        delete_join_way(common.gateway_of(common.account_of(account_id)), channel["config_id"])
     if channel["kind"] == "wecom_contact_way" and channel["config_id"]:
         try:
             common.gateway_of(common.account_of(account_id)).post("externalcontact/del_contact_way",

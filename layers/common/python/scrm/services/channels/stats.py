@@ -58,7 +58,7 @@ def _derive(row: dict, day: str, today: str) -> dict:
     out = dict(row)
     out["net_growth"] = row["new_follows"] + row["refollows"] - row["unfollows"]
     joins = row["new_follows"] + row["refollows"] + row["customers_added"]
-    out["joins"] = joins
+    out["joins"] = joins + row["group_joins"]  # group joins have no retention counters: left out of still_following
     for n in RETENTION_DAYS:
         # "still following after n days" is only known once n days have passed since the cohort day
         ripe = (date.fromisoformat(day) + timedelta(days=n)).isoformat() <= today
@@ -141,7 +141,7 @@ def _totals(rows: list[tuple[str, dict]], today: str) -> dict:
     still-following / joined on those days, None when no day is old enough or nobody joined)."""
     out = _sum([r for _, r in rows])
     out["net_growth"] = out["new_follows"] + out["refollows"] - out["unfollows"]
-    out["joins"] = out["new_follows"] + out["refollows"] + out["customers_added"]
+    out["joins"] = out["new_follows"] + out["refollows"] + out["customers_added"] + out["group_joins"]
     for n in RETENTION_DAYS:
         ripe = [(d, r) for d, r in rows if (date.fromisoformat(d) + timedelta(days=n)).isoformat() <= today]
         joined = sum(r["new_follows"] + r["refollows"] + r["customers_added"] for _, r in ripe)

@@ -38,3 +38,11 @@ def channel_tagging(scope: Scope, p: Person, erase: bool) -> list[dict]:
     store = bootstrap.channel_store()
     return found(store.taggings_of(scope, p.account_id, p.ids), lambda _: True, dict,
                  lambda t: store.delete_taggings([t]), erase)
+
+
+def customer_groups(scope: Scope, p: Person, erase: bool) -> list[dict]:
+    """The person's member items in customer groups (by external_userid). Erased: each is kept under the
+    pseudonym (the group's size and per-day figures stay), without the invitor."""
+    store = bootstrap.group_store()
+    return found(store.member_items(scope, p.account_id, set(p.external_userids)), lambda _: True, dict,
+                 lambda m: store.erase_member(scope, p.account_id, m, p.pseudonym), erase)

@@ -42,6 +42,7 @@ TABLES: dict[str, Callable[[Scope, Person, bool], list[dict]]] = {
     "contacts": own.contacts,
     "interactions": stored.interactions,
     "channel_tagging": own.channel_tagging,
+    "customer_groups": own.customer_groups,
     "inbox": stored.inbox,
     "campaigns": stored.campaigns,
     "coupon_codes": stored.coupon_codes,

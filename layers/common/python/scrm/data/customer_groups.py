@@ -1,0 +1,73 @@
+"""Table `customer_groups`: WeCom customer groups (客户群), their members, their size per day, the events applied
+to them and the events that could not be (an unknown chat id).
+
+Hash `account_id`, range `sk`:
+- `g#<chat_id>`: the group (name, owner, status, size, version: every change of the group or its members is one
+  transaction conditional on it);
+- `m#<chat_id>#<userid>`: a member (how and when they joined, who invited them, the join way's state and the
+  channel it belongs to, when they left; `in_group`);
+- `d#<chat_id>#<day>`: the group's joins and quits of a China day and its size at the end of the last change;
+- `e#<hash of the event's dedupe key>`: the event was applied (written in the same transaction; expires after
+  30 days, longer than any redelivery);
+- `f#<chat_id>#<hash>`: an event that failed for good (groupchat/get answered an errcode), with it.
+GSI `by_member` (member_key = `<account_id>#<userid>`) finds a person's member items (privacy export/erasure).
+"""
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from .registry import table
+
+
+class ByMember(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_member"
+        projection = AllProjection()
+
+    member_key = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+@table("customer_groups")
+class GroupRecord(Model):
+    class Meta:
+        pass
+
+    account_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    chat_id = UnicodeAttribute(null=True)
+    # group
+    name = UnicodeAttribute(null=True)
+    owner = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)  # active | dismissed
+    size = NumberAttribute(null=True)
+    version = NumberAttribute(null=True)
+    created_at = NumberAttribute(null=True)
+    updated_at = NumberAttribute(null=True)
+    dismissed_at = NumberAttribute(null=True)
+    # member
+    userid = UnicodeAttribute(null=True)
+    member_key = UnicodeAttribute(null=True)
+    member_type = NumberAttribute(null=True)  # 1 staff, 2 external contact
+    join_scene = NumberAttribute(null=True)
+    invitor = UnicodeAttribute(null=True)
+    join_time = NumberAttribute(null=True)
+    quit_time = NumberAttribute(null=True)
+    quit_scene = NumberAttribute(null=True)
+    state = UnicodeAttribute(null=True)
+    channel_id = UnicodeAttribute(null=True)
+    in_group = BooleanAttribute(null=True)
+    # day
+    day = UnicodeAttribute(null=True)
+    joins = NumberAttribute(null=True)
+    quits = NumberAttribute(null=True)
+    # applied / failed events
+    dedupe_key = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)
+    errcode = NumberAttribute(null=True)
+    errmsg = UnicodeAttribute(null=True)
+    at = NumberAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+
+    by_member = ByMember()

@@ -1,0 +1,79 @@
+"""The customer group store: groups, members, per-day sizes, applied-event markers and failures (table
+`customer_groups`, see scrm.data.customer_groups).
+
+A group and a member are the dicts of scrm.domain.groups. Every change an event makes is ONE `commit`: the event's
+marker (it must not exist), the group (at the version it was read at, or new), its changed members, the day's
+figures and any `also` writes (channel statistics counters, scrm.stores.channels) — all or nothing, so an event
+redelivered after a crash, or two events of one group applied at once, can neither double-count nor lose a
+change. A failure (groupchat/get refused the chat id) is recorded with the event's marker, alone.
+
+Tenancy: every method takes the caller's scope and the account and refuses (Forbidden) another account.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Protocol
+
+from ...tenancy import Scope
+from ..cursors import cursor
+
+MARKER_TTL_SECONDS = 30 * 86400
+GROUP_FIELDS = ("chat_id", "name", "owner", "status", "size", "version", "created_at", "updated_at", "dismissed_at")
+MEMBER_FIELDS = ("chat_id", "userid", "type", "join_scene", "invitor", "join_time", "quit_time", "quit_scene",
+                 "state", "channel_id", "in_group")
+
+
+def marker_of(dedupe_key: str, part: int = 0) -> str:
+    digest = hashlib.sha256(dedupe_key.encode("utf-8")).hexdigest()[:32]
+    return f"{digest}#{part}" if part else digest
+
+
+def group_cursor(account_id: str, chat_id: str) -> dict:
+    return cursor(account_id, sk=f"g#{chat_id}")
+
+
+def member_cursor(account_id: str, chat_id: str, userid: str) -> dict:
+    return cursor(account_id, sk=f"m#{chat_id}#{userid}")
+
+
+class GroupStore(Protocol):
+    def get_groups(self, scope: Scope, account_id: str, chat_ids: list[str]) -> dict[str, dict]:
+        """{chat_id: group} of those known (strongly consistent)."""
+
+    def get_members(self, scope: Scope, account_id: str, chat_id: str, userids: list[str]) -> dict[str, dict]:
+        """{userid: member} of those known (strongly consistent)."""
+
+    def applied(self, scope: Scope, account_id: str, marker: str) -> bool:
+        """Whether an event with this marker was committed (or recorded as failed)."""
+
+    def commit_change(self, scope: Scope, account_id: str, *, marker: str | None, group: dict,
+                      expect_version: int | None,
+               members: list[dict], day: dict | None, also: list[Any] = (), now: float) -> bool:
+        """Write it all only if the marker is new and the group is still at `expect_version` (None: it must not
+        exist yet); the group is written with version expect_version + 1. False when a condition failed. `marker`
+        None: a slice of a large change that is not its last (only the last carries the event's marker)."""
+
+    def record_chat_failure(self, scope: Scope, account_id: str, *, marker: str, failure: dict, now: float) -> bool:
+        """The event's failure {chat_id, dedupe_key, kind, errcode, errmsg, at} with its marker; False if the
+        marker exists (already applied or recorded)."""
+
+    def page_groups(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None
+                    ) -> tuple[list[dict], dict | None]:
+        """Groups in chat id order; a cursor of another account raises ValueError."""
+
+    def page_members(self, scope: Scope, account_id: str, chat_id: str, *, limit: int, start: dict | None = None
+                     ) -> tuple[list[dict], dict | None]:
+        """Members (in or out) of one group in userid order."""
+
+    def sizes(self, scope: Scope, account_id: str, chat_id: str, start: str, end: str) -> list[dict]:
+        """[{day, joins, quits, size}] for the days start..end that had a change (at most 366)."""
+
+    def failures(self, scope: Scope, account_id: str, limit: int = 100) -> list[dict]:
+        """The account's failed events, at most `limit`."""
+
+    def member_items(self, scope: Scope, account_id: str, userids: set[str]) -> list[dict]:
+        """Every member item of these userids in the account, for privacy export and erasure."""
+
+    def erase_member(self, scope: Scope, account_id: str, member: dict, pseudonym: str) -> None:
+        """Replace a member's item by one under the pseudonym (figures stay)."""

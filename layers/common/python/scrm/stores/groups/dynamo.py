@@ -1,0 +1,149 @@
+"""The customer group store on DynamoDB (table `customer_groups`, scrm.data.customer_groups)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from ...data.customer_groups import GroupRecord
+from ...data.paging import one_page
+from ...tenancy import Scope
+from ..contacts.dynamo import conflict
+from ..cursors import check_page
+from .base import GROUP_FIELDS, MARKER_TTL_SECONDS
+
+_MEMBER_ATTRS = {"type": "member_type"}  # dict field -> attribute, where they differ
+
+
+def _group_of(item: GroupRecord) -> dict:
+    out = {name: getattr(item, name) for name in GROUP_FIELDS}
+    for name in ("size", "version", "created_at", "updated_at", "dismissed_at"):
+        out[name] = int(out[name]) if out[name] is not None else None
+    return out
+
+
+def _member_of(item: GroupRecord) -> dict:
+    def num(v):
+        return int(v) if v is not None else None
+
+    return {"chat_id": item.chat_id, "userid": item.userid, "type": num(item.member_type),
+            "join_scene": num(item.join_scene), "invitor": item.invitor, "join_time": num(item.join_time),
+            "quit_time": num(item.quit_time), "quit_scene": num(item.quit_scene), "state": item.state,
+            "channel_id": item.channel_id, "in_group": bool(item.in_group)}
+
+
+def _member_item(account_id: str, m: dict) -> GroupRecord:
+    values = {_MEMBER_ATTRS.get(k, k): v for k, v in m.items() if v is not None}
+    return GroupRecord(account_id, f"m#{m['chat_id']}#{m['userid']}", member_key=f"{account_id}#{m['userid']}",
+                       **values)
+
+
+class DynamoGroupStore:
+    def get_groups(self, scope: Scope, account_id: str, chat_ids: list[str]) -> dict[str, dict]:
+        scope.check(account_id)
+        keys = [(account_id, f"g#{c}") for c in dict.fromkeys(chat_ids)]
+        out = {}
+        for start in range(0, len(keys), 100):
+            for item in GroupRecord.batch_get(keys[start:start + 100], consistent_read=True):
+                out[item.chat_id] = _group_of(item)
+        return out
+
+    def get_members(self, scope: Scope, account_id: str, chat_id: str, userids: list[str]) -> dict[str, dict]:
+        scope.check(account_id)
+        keys = [(account_id, f"m#{chat_id}#{u}") for u in dict.fromkeys(userids)]
+        out = {}
+        for start in range(0, len(keys), 100):
+            for item in GroupRecord.batch_get(keys[start:start + 100], consistent_read=True):
+                out[item.userid] = _member_of(item)
+        return out
+
+    def applied(self, scope: Scope, account_id: str, marker: str) -> bool:
+        scope.check(account_id)
+        try:
+            GroupRecord.get(account_id, f"e#{marker}", consistent_read=True, attributes_to_get=["sk"])
+        except GroupRecord.DoesNotExist:
+            return False
+        return True
+
+    def _marker(self, tx: TransactWrite, account_id: str, marker: str, now: float, **values) -> None:
+        tx.save(GroupRecord(account_id, f"e#{marker}", at=int(now),
+                            expires_at=datetime.fromtimestamp(int(now) + MARKER_TTL_SECONDS, UTC),
+                            **values), condition=GroupRecord.sk.does_not_exist())
+
+    def commit_change(self, scope: Scope, account_id: str, *, marker: str | None, group: dict, expect_version,
+                      members: list[dict], day: dict | None, also=(), now: float) -> bool:
+        scope.check(account_id)
+        chat_id = group["chat_id"]
+        values = {k: v for k, v in group.items() if k in GROUP_FIELDS and k != "version" and v is not None}
+        item = GroupRecord(account_id, f"g#{chat_id}", version=(expect_version or 0) + 1, **values)
+        condition = (GroupRecord.sk.does_not_exist() if expect_version is None
+                     else GroupRecord.version == expect_version)
+        try:
+            with TransactWrite(connection=GroupRecord._get_connection().connection) as tx:
+                if marker is not None:
+                    self._marker(tx, account_id, marker, now)
+                tx.save(item, condition=condition)
+                for m in members:
+                    tx.save(_member_item(account_id, m))
+                if day:
+                    tx.update(GroupRecord(account_id, f"d#{chat_id}#{day['day']}"), actions=[
+                        GroupRecord.chat_id.set(chat_id), GroupRecord.day.set(day["day"]),
+                        GroupRecord.joins.add(day["joins"]), GroupRecord.quits.add(day["quits"]),
+                        GroupRecord.size.set(day["size"])])
+                for write_item, actions in also:
+                    tx.update(write_item, actions=actions)
+        except TransactWriteError as exc:
+            if conflict(exc):
+                return False
+            raise
+        return True
+
+    def record_chat_failure(self, scope: Scope, account_id: str, *, marker: str, failure: dict, now: float) -> bool:
+        scope.check(account_id)
+        try:
+            with TransactWrite(connection=GroupRecord._get_connection().connection) as tx:
+                self._marker(tx, account_id, marker, now)
+                tx.save(GroupRecord(account_id, f"f#{failure['chat_id']}#{marker}", chat_id=failure["chat_id"],
+                                    dedupe_key=failure["dedupe_key"], kind=failure["kind"],
+                                    errcode=failure["errcode"], errmsg=failure["errmsg"], at=failure["at"]))
+        except TransactWriteError as exc:
+            if conflict(exc):
+                return False
+            raise
+        return True
+
+    def page_groups(self, scope: Scope, account_id: str, *, limit: int, start: dict | None = None):
+        check_page(scope, account_id, start)
+        items, last = one_page(GroupRecord.query(account_id, GroupRecord.sk.startswith("g#"), limit=limit,
+                                                 page_size=limit, last_evaluated_key=start))
+        return [_group_of(i) for i in items], last
+
+    def page_members(self, scope: Scope, account_id: str, chat_id: str, *, limit: int, start: dict | None = None):
+        check_page(scope, account_id, start)
+        items, last = one_page(GroupRecord.query(account_id, GroupRecord.sk.startswith(f"m#{chat_id}#"), limit=limit,
+                                                 page_size=limit, last_evaluated_key=start))
+        return [_member_of(i) for i in items], last
+
+    def sizes(self, scope: Scope, account_id: str, chat_id: str, start: str, end: str) -> list[dict]:
+        scope.check(account_id)
+        return [{"day": i.day, "joins": int(i.joins or 0), "quits": int(i.quits or 0), "size": int(i.size or 0)}
+                for i in GroupRecord.query(account_id, GroupRecord.sk.between(f"d#{chat_id}#{start}",
+                                                                             f"d#{chat_id}#{end}"))]
+
+    def failures(self, scope: Scope, account_id: str, limit: int = 100) -> list[dict]:
+        scope.check(account_id)
+        return [{"chat_id": i.chat_id, "dedupe_key": i.dedupe_key, "kind": i.kind, "errcode": int(i.errcode or 0),
+                 "errmsg": i.errmsg, "at": int(i.at or 0)}
+                for i in GroupRecord.query(account_id, GroupRecord.sk.startswith("f#"), limit=limit)]
+
+    def member_items(self, scope: Scope, account_id: str, userids: set[str]) -> list[dict]:
+        scope.check(account_id)
+        return [_member_of(i) for u in sorted(userids)
+                for i in GroupRecord.by_member.query(f"{account_id}#{u}")]
+
+    def erase_member(self, scope: Scope, account_id: str, member: dict, pseudonym: str) -> None:
+        scope.check(account_id)
+        _member_item(account_id, {**member, "userid": pseudonym, "invitor": None}).save()
+        GroupRecord(account_id, f"m#{member['chat_id']}#{member['userid']}").delete()

@@ -1,0 +1,112 @@
+"""The customer group store's contract, for the in-memory twin and DynamoDB (moto) alike: a change is committed only
+under a new marker and the group's version as read, all of it or nothing; failures are recorded once; pages and
+sizes per day; members found by userid for privacy; tenancy."""
+
+from __future__ import annotations
+
+import pytest
+
+from scrm.domain import groups as rules
+from scrm.errors import Forbidden
+from scrm.tenancy import Scope
+from tests.contract.stores import IMPLEMENTATIONS, make_store
+
+A, B = "corp-a", "corp-b"
+SCOPE = Scope.system(A)
+T = 1_764_576_000
+
+
+@pytest.fixture(params=IMPLEMENTATIONS)
+def store(request):
+    return make_store(request, "groups", "GroupStore")
+
+
+def member(userid: str, in_group: bool = True, **values) -> dict:
+    return {**rules.member_from("wr1", {"userid": userid, "join_scene": 3, "join_time": T, "state": "s1",
+                                        "invitor": {"userid": "zhangsan"}}, T), "in_group": in_group, **values}
+
+
+def group(size: int, **values) -> dict:
+    return {**rules.new_group("wr1", T), "name": "客户群", "owner": "zhangsan", "size": size, **values}
+
+
+def day(joins: int, quits: int, size: int) -> dict:
+    return {"day": "2025-12-01", "joins": joins, "quits": quits, "size": size}
+
+
+def test_a_change_commits_once_under_its_marker_and_the_version_it_read(store):
+    assert store.commit_change(SCOPE, A, marker="m1", group=group(1), expect_version=None, members=[member("wmA")],
+                               day=day(1, 0, 1), now=T)
+    assert store.applied(SCOPE, A, "m1") and not store.applied(SCOPE, A, "m2")
+    # the same marker again, or a new group over one that exists: refused, nothing written
+    assert not store.commit_change(SCOPE, A, marker="m1", group=group(2), expect_version=1,
+                                   members=[member("wmB")], day=day(1, 0, 2), now=T)
+    assert not store.commit_change(SCOPE, A, marker="m2", group=group(2), expect_version=None,
+                                   members=[member("wmB")], day=day(1, 0, 2), now=T)
+    # a stale version: refused
+    assert not store.commit_change(SCOPE, A, marker="m2", group=group(2), expect_version=7,
+                                   members=[member("wmB")], day=day(1, 0, 2), now=T)
+    assert store.get_members(SCOPE, A, "wr1", ["wmA", "wmB"]).keys() == {"wmA"}
+    assert store.commit_change(SCOPE, A, marker="m2", group=group(2), expect_version=1, members=[member("wmB")],
+                               day=day(1, 0, 2), now=T)
+    stored = store.get_groups(SCOPE, A, ["wr1", "wr-none"])
+    assert stored.keys() == {"wr1"} and stored["wr1"]["size"] == 2 and stored["wr1"]["version"] == 2
+    assert stored["wr1"]["name"] == "客户群"
+    assert store.sizes(SCOPE, A, "wr1", "2025-12-01", "2025-12-31") == [day(2, 0, 2)]
+    got = store.get_members(SCOPE, A, "wr1", ["wmB"])["wmB"]
+    assert got == member("wmB")
+
+
+def test_a_slice_without_marker_still_needs_the_version(store):
+    assert store.commit_change(SCOPE, A, marker=None, group=group(1), expect_version=None, members=[member("wmA")],
+                               day=None, now=T)
+    assert not store.commit_change(SCOPE, A, marker=None, group=group(1), expect_version=None, members=[], day=None,
+                                   now=T)
+    assert store.sizes(SCOPE, A, "wr1", "2025-12-01", "2025-12-31") == []
+
+
+def test_a_failure_is_recorded_once_with_the_marker(store):
+    failure = {"chat_id": "wr-x", "dedupe_key": "k", "kind": "wecom.change_external_chat.update", "errcode": 40050,
+               "errmsg": "chatid not found", "at": T}
+    assert store.record_chat_failure(SCOPE, A, marker="mf", failure=failure, now=T)
+    assert not store.record_chat_failure(SCOPE, A, marker="mf", failure=failure, now=T)
+    assert store.applied(SCOPE, A, "mf")
+    assert store.failures(SCOPE, A) == [failure]
+    assert store.get_groups(SCOPE, A, ["wr-x"]) == {}
+
+
+def test_groups_and_members_are_paged_in_key_order(store):
+    version = None
+    for i in range(3):
+        g = {**rules.new_group(f"wr{i}", T), "size": 0}
+        assert store.commit_change(SCOPE, A, marker=f"m{i}", group=g, expect_version=version, members=[], day=None,
+                                   now=T)
+    first, cursor = store.page_groups(SCOPE, A, limit=2)
+    rest, end = store.page_groups(SCOPE, A, limit=2, start=cursor)
+    assert [g["chat_id"] for g in first + rest] == ["wr0", "wr1", "wr2"] and end is None
+    store.commit_change(SCOPE, A, marker="mm", group=group(3), expect_version=1,
+                        members=[member("wmA"), member("wmB"), member("wmC", in_group=False)], day=None, now=T)
+    page1, c1 = store.page_members(SCOPE, A, "wr1", limit=2)
+    page2, c2 = store.page_members(SCOPE, A, "wr1", limit=2, start=c1)
+    assert [m["userid"] for m in page1 + page2] == ["wmA", "wmB", "wmC"] and c2 is None
+    with pytest.raises(ValueError):
+        store.page_groups(Scope.system(B), B, limit=2, start=cursor)
+
+
+def test_members_are_found_and_erased_by_userid(store):
+    store.commit_change(SCOPE, A, marker="m1", group=group(1), expect_version=None, members=[member("wmA")],
+                        day=None, now=T)
+    [found] = store.member_items(SCOPE, A, {"wmA"})
+    assert found["userid"] == "wmA"
+    store.erase_member(SCOPE, A, found, "erased-1")
+    assert store.member_items(SCOPE, A, {"wmA"}) == []
+    [kept] = store.member_items(SCOPE, A, {"erased-1"})
+    assert kept["invitor"] is None and kept["in_group"]
+
+
+def test_another_accounts_scope_is_refused(store):
+    with pytest.raises(Forbidden):
+        store.get_groups(Scope.system(B), A, ["wr1"])
+    with pytest.raises(Forbidden):
+        store.commit_change(Scope.system(B), A, marker="m", group=group(1), expect_version=None, members=[], day=None,
+                            now=T)
