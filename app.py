@@ -17,6 +17,8 @@ from functions import (
     reassignment,
     reassignment_api,
     replies_api,
+    staff_api,
+    staff_figures,
     wechat_callback,
 )
 from functions.gateway_answers import ScrmChalice
@@ -44,5 +46,7 @@ for module in (
     privacy_api,
     console,
     console_api,
+    staff_figures,
+    staff_api,
 ):
     app.register_blueprint(module.bp)

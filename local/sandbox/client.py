@@ -169,3 +169,9 @@ class SandboxClient:
 
     def wecom_transfers(self, corpid: str) -> list[dict]:
         return self._call("GET", f"/wecom/{corpid}/transfers")["transfers"]
+
+    def wecom_stats(self, corpid: str, userid: str, day: str, behavior: dict | None = None,
+                    groupchat: dict | None = None) -> dict:
+        """Set a member's 联系客户统计 / 群聊数据统计 figures of a China day (wecom_stats.py)."""
+        return self._call("POST", f"/wecom/{corpid}/stats", {"userid": userid, "day": day, "behavior": behavior or {},
+                                                             "groupchat": groupchat or {}})

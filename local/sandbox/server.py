@@ -17,7 +17,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import callbacks, oa, wecom, wecom_login
+from . import callbacks, oa, wecom, wecom_login, wecom_stats
 from .core import ANSWERS, FAULT_MESSAGES, ApiError, CallLog, Clock, Faults, TokenStore
 
 CONTROL: list[tuple[str, re.Pattern, str]] = []
@@ -400,6 +400,12 @@ class Sandbox:
     def c_wecom_transfers(self, body, q, corpid):
         with self.lock:
             return {"transfers": list(self.wecom.app(corpid).transfers)}
+
+    @control("(?:POST|GET)", "/wecom/([^/]+)/stats")
+    def c_wecom_stats(self, body, q, corpid):
+        """Staff figures of a day (wecom_stats.py): set them (POST) or list them (GET)."""
+        with self.lock:
+            return wecom_stats.control(self.wecom, corpid, body)
 
 
 class Handler(BaseHTTPRequestHandler):

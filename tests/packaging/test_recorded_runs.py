@@ -364,3 +364,38 @@ def test_recorded_callbacks_use_nothing_their_roles_lack(oa_account, wecom_accou
     assert sb.calls(path_contains="send_welcome_msg"), "the welcome worker greeted the customer"
     functions = ["APIHandler", "HandleEvents", "HandleWelcome", "InboxSweeper"]
     assert recorder.refused(functions) == {lid: [] for lid in functions}
+
+
+# ---------------------------------------------------------------- staff figures
+
+
+def test_a_recorded_staff_figures_pull_uses_nothing_its_roles_lack(wecom_account, sandbox, monkeypatch):
+    """The daily pull of 联系客户统计 and 群聊数据统计 (the schedule's handler, twice: the re-run is a no-op), then the
+    figures over the admin API as JSON and CSV."""
+    from datetime import date, timedelta
+
+    from chalice.test import Client
+
+    from app import app
+    from functions.staff_figures import staff_figures
+    from local.sandbox import SandboxClient
+    from scrm.domain.channels import day_of
+
+    clock = _fixed_now(monkeypatch)
+    sb = SandboxClient(sandbox.url)
+    clock.now = sb.now()
+    yesterday = (date.fromisoformat(day_of(clock.now)) - timedelta(days=1)).isoformat()
+    sb.wecom_stats(wecom_account.app_id, "alice", yesterday, behavior={"new_contact_cnt": 3},
+                   groupchat={"chat_total": 2})
+    a = wecom_account.account_id
+    recorder = Recorder(monkeypatch, "staff")
+    with Client(app) as client:
+        call = admin(client, key_for(a, "read-only"))
+        assert scheduled(recorder, "StaffFigures", staff_figures)["rows"] == 30
+        assert scheduled(recorder, "StaffFigures", staff_figures)["days"] == 0
+        with recorder.running("APIHandler"):
+            r = call("GET", f"/accounts/{a}/staff/figures?from={yesterday}&to={yesterday}")
+            assert r.json_body["items"][0]["new_contact_cnt"] == 3, r.body
+            assert call("GET", f"/accounts/{a}/staff/figures.csv?from={yesterday}").status_code == 200
+    assert any(t == "staff_activity" for _s, _op, t in recorder.of("StaffFigures")), "the hook saw the pull"
+    assert recorder.refused(["APIHandler", "StaffFigures"]) == {"APIHandler": [], "StaffFigures": []}

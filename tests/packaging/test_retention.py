@@ -23,6 +23,9 @@ EXPIRES = {
     "audit_log", "erasures",
     # console sign-in sessions and WeCom login states end with their expiry (staff roles carry none and stay)
     "console_access",
+    # loss alerts' send records (a month: the event's redeliveries are long over); staff figures and the per-day
+    # alert counts carry no expiry and stay (the business's figures)
+    "staff_activity",
 }
 KEEPS = {
     # every draw is a line of the campaign's report (wins per prize, thanks, fallbacks), a win carries its

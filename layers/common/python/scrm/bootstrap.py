@@ -314,3 +314,14 @@ def reply_reads():
         return DynamoReplyReads()
 
     return _part_of("reply_rule_store", "reply_reads", make)
+
+
+def staff_store():
+    """Staff figures per day and loss alerts (scrm.stores.staff): DynamoDB unless a test passed
+    `staff_store=MemoryStaffStore()`."""
+    def make(_):
+        from .stores.staff.dynamo import DynamoStaffStore
+
+        return DynamoStaffStore()
+
+    return container().slot("staff_store", make)

@@ -177,3 +177,26 @@ class WeComGateway(Gateway):
     def mark_tag(self, userid: str, external_userid: str, add: list[str], remove: list[str] | None = None) -> dict:
         return self.post("externalcontact/mark_tag", {
             "userid": userid, "external_userid": external_userid, "add_tag": add, "remove_tag": remove or []})
+
+    # --- staff figures (统计管理)
+    def user_behavior(self, userid: str, start_time: int, end_time: int) -> list[dict]:
+        """One member's 联系客户统计, one entry a day (`stat_time`, new_contact_cnt, chat_cnt, message_cnt,
+        reply_percentage, avg_reply_time (only when there were chats), negative_feedback_cnt, new_apply_cnt).
+        Several userids would be summed into one figure, so the call names one. The range [start_time, end_time]
+        (days, closed at both ends) spans at most 30 days within the last 180.
+        https://developer.work.weixin.qq.com/document/path/92132 (获取「联系客户统计」数据)"""
+        return self.post("externalcontact/get_user_behavior_data", {
+            "userid": [userid], "start_time": int(start_time), "end_time": int(end_time)}).get("behavior_data", [])
+
+    def group_chat_statistic(self, owners: list[str], day_start: int, offset: int = 0, limit: int = 1000) -> dict:
+        """群聊数据统计 by owner for one day (day_begin_time = day_end_time: a range would sum the days): items of
+        {owner, data: {new_chat_cnt, chat_total, chat_has_msg, new_member_cnt, member_total, member_has_msg,
+        msg_total, migrate_trainee_chat_cnt}}, `total`, `next_offset`; at most 100 owners a call; days from
+        yesterday back 180 days.
+        https://developer.work.weixin.qq.com/document/path/92133 (获取「群聊数据统计」数据, 按群主聚合的方式)"""
+        if not 1 <= len(owners) <= 100:
+            raise ValueError("1 to 100 owners per groupchat/statistic call")
+        return self.post("externalcontact/groupchat/statistic", {
+            "day_begin_time": int(day_start), "day_end_time": int(day_start),
+            "owner_filter": {"userid_list": list(owners)}, "order_by": 2, "order_asc": 0, "offset": offset,
+            "limit": limit})

@@ -26,6 +26,9 @@ NO_PERSONAL_DATA = {
     "erasures": "tombstones of erased people: SHA-256 of account and identifier only",
     "callback_claims": "Token hashes, and per signed query the event's dedupe key for the clock-skew window only "
                        "(TTL; a replay guard, never read back as data about a person)",
+    "staff_activity": "staff figures per member and day (WeCom's counts), loss-alert settings, alert send records "
+                      "(a SHA-256 of the event's key, the staff recipient, WeCom's msgid: no customer id or text) "
+                      "and per-day alert counts",
 }
 
 
