@@ -1,4 +1,5 @@
-"""Admin API for staff: the figures WeCom reports per staff member and day (JSON and CSV)."""
+"""Admin API for staff: the figures WeCom reports per staff member and day (JSON and CSV), and loss alerts
+(settings, counts)."""
 
 from chalice import Blueprint
 
@@ -49,3 +50,35 @@ def staff_figures_csv(ctx, account_id):
     if nxt:
         headers["X-Next-Cursor"] = nxt
     return Response(body=text, status_code=200, headers=headers)
+
+
+@admin_route(bp, "/accounts/{account_id}/loss-alerts/settings", answer="staff.LossAlertSettingsAnswer")
+def get_loss_alert_settings(ctx, account_id):
+    """Who hears of a lost customer (a customer deleting a staff member), and how"""
+    from scrm.services.staff.alerts import settings_of
+
+    return settings_of(ctx.scope, account_id)
+
+
+@admin_route(bp, "/accounts/{account_id}/loss-alerts/settings", methods=("PUT",), role="admin",
+             audit="loss_alerts.settings", body="staff.LossAlertSettings", answer="staff.LossAlertSettingsAnswer")
+def put_loss_alert_settings(ctx, account_id):
+    """Set the loss alerts of a WeCom corp (admin): on/off, the app, the recipient (the staff member or a
+    supervisor), which events, text or textcard
+
+    A field left out takes its default (off; recipient the staff member; del_follow_user only; text; WeCom's
+    duplicate check over 1800 s).
+    """
+    from scrm.services.staff.alerts import put_settings
+
+    return put_settings(ctx.scope, account_id, ctx.body)
+
+
+@admin_route(bp, "/accounts/{account_id}/loss-alerts/counts", answer="staff.LossAlertCounts", query="staff.DaysQuery")
+def loss_alert_counts(ctx, account_id):
+    """Loss alerts sent and failed per China day (?from=&to=, default the last 30 days)"""
+    import time
+
+    from scrm.services.staff.views import alert_counts
+
+    return alert_counts(ctx.scope, account_id, ctx.query, time.time())

@@ -175,3 +175,7 @@ class SandboxClient:
         """Set a member's 联系客户统计 / 群聊数据统计 figures of a China day (wecom_stats.py)."""
         return self._call("POST", f"/wecom/{corpid}/stats", {"userid": userid, "day": day, "behavior": behavior or {},
                                                              "groupchat": groupchat or {}})
+
+    def wecom_app_messages(self, corpid: str) -> dict:
+        """{"messages": [...], "repeats_suppressed": n}: what members received through message/send."""
+        return self._call("GET", f"/wecom/{corpid}/app-messages")

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import callbacks, oa, wecom, wecom_login, wecom_stats
+from . import callbacks, oa, wecom, wecom_alerts, wecom_login, wecom_stats
 from .core import ANSWERS, FAULT_MESSAGES, ApiError, CallLog, Clock, Faults, TokenStore
 
 CONTROL: list[tuple[str, re.Pattern, str]] = []
@@ -406,6 +406,12 @@ class Sandbox:
         """Staff figures of a day (wecom_stats.py): set them (POST) or list them (GET)."""
         with self.lock:
             return wecom_stats.control(self.wecom, corpid, body)
+
+    @control("GET", "/wecom/([^/]+)/app-messages")
+    def c_wecom_app_messages(self, body, q, corpid):
+        """The app messages members received (message/send), and the repeats the duplicate check suppressed."""
+        with self.lock:
+            return wecom_alerts.sent(self.wecom.app(corpid))
 
 
 class Handler(BaseHTTPRequestHandler):

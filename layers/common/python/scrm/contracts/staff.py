@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from .answers import Answer
+from .fields import StrictBody, refuse
 from .queries import Query
 
 Day = Annotated[str, Field(json_schema_extra={"format": "date"})]
@@ -74,3 +75,71 @@ class StaffFigures(Answer):
     to: str
     items: list[StaffFigureRow]
     next_cursor: Annotated[str | None, Field(...)]
+
+
+LOSS_EVENTS = ("del_follow_user", "del_external_contact")
+
+
+class LossAlertSettings(StrictBody):
+    """PUT /accounts/{account_id}/loss-alerts/settings: who hears of a lost customer, and how. A field left out
+    takes its default."""
+
+    enabled: bool = False
+    """send alerts at all"""
+    agentid: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
+    """the WeCom app (自建应用) whose message/send tells the recipient; required when enabled"""
+    recipient: Literal["staff", "supervisor"] = "staff"
+    """the staff member the customer left, or the supervisor named below"""
+    supervisor: Userid | None = None
+    """the supervisor's userid (recipient = supervisor)"""
+    events: Annotated[list[Literal["del_follow_user", "del_external_contact"]], Field(min_length=1, max_length=2)] = \
+        ["del_follow_user"]
+    """del_follow_user: the customer deleted the staff member; del_external_contact: the staff member deleted the
+    customer (a transfer to a colleague is never an alert)"""
+    message: Literal["text", "textcard"] = "text"
+    """the app message's type"""
+    url: Annotated[str, Field(max_length=2048, pattern=r"^https?://")] | None = None
+    """the page a textcard opens (required for textcard)"""
+    duplicate_check_interval: Annotated[int, Field(ge=60, le=14400)] = 1800
+    """WeCom's duplicate check window (seconds, at most 4 hours): a retried event's repeat reaches nobody twice"""
+
+    @model_validator(mode="after")
+    def _complete(self):
+        problems = []
+        if self.enabled and self.agentid is None:
+            problems.append(("agentid", "an enabled alert needs the app's agentid"))
+        if self.recipient == "supervisor" and not self.supervisor:
+            problems.append(("supervisor", "recipient supervisor needs the supervisor's userid"))
+        if self.message == "textcard" and not self.url:
+            problems.append(("url", "a textcard needs the url it opens"))
+        if len(set(self.events)) != len(self.events):
+            problems.append(("events", "an event is named once"))
+        refuse(problems, "LossAlertSettings")
+        return self
+
+
+class LossAlertSettingsAnswer(Answer):
+    enabled: bool
+    agentid: int | None = None
+    recipient: Literal["staff", "supervisor"]
+    supervisor: str | None = None
+    events: list[str]
+    message: Literal["text", "textcard"]
+    url: str | None = None
+    duplicate_check_interval: int
+
+
+class LossAlertDay(Answer):
+    day: Day
+    sent: int
+    failed: int
+
+
+class LossAlertCounts(Answer):
+    from_: Annotated[str, Field(alias="from")]
+    to: str
+    sent: int
+    """alerts sent over the range"""
+    failed: int
+    """alerts WeCom refused (no such member, app not visible to them, ...) over the range"""
+    days: list[LossAlertDay]

@@ -178,7 +178,7 @@ class WeComGateway(Gateway):
         return self.post("externalcontact/mark_tag", {
             "userid": userid, "external_userid": external_userid, "add_tag": add, "remove_tag": remove or []})
 
-    # --- staff figures (统计管理)
+    # --- staff figures (统计管理) and app messages
     def user_behavior(self, userid: str, start_time: int, end_time: int) -> list[dict]:
         """One member's 联系客户统计, one entry a day (`stat_time`, new_contact_cnt, chat_cnt, message_cnt,
         reply_percentage, avg_reply_time (only when there were chats), negative_feedback_cnt, new_apply_cnt).
@@ -200,3 +200,18 @@ class WeComGateway(Gateway):
             "day_begin_time": int(day_start), "day_end_time": int(day_start),
             "owner_filter": {"userid_list": list(owners)}, "order_by": 2, "order_asc": 0, "offset": offset,
             "limit": limit})
+
+    def send_app_message(self, agentid: int, touser: list[str], message: dict, *,
+                         duplicate_check_interval: int = 1800) -> dict:
+        """An app message (`message`: {"msgtype": "text", "text": {...}} or a textcard) with WeCom's
+        duplicate check on: "在一定时间间隔内，同样内容（请求json）的消息，不会重复收到"
+        (interval 1800 s by default, at most 4 hours). The same body sent again within the interval
+        reaches nobody twice, so an ambiguous outcome (-1, a timeout, a 5xx) may be retried like any
+        idempotent call. Answers `invaliduser` (members it could not reach) and `msgid`; 81013 when no
+        recipient could be reached.
+        https://developer.work.weixin.qq.com/document/path/90236 (发送应用消息)"""
+        if not 1 <= int(duplicate_check_interval) <= 14400:
+            raise ValueError("duplicate_check_interval is 1..14400 seconds (WeCom: at most 4 hours)")
+        body = {"touser": "|".join(touser), "agentid": int(agentid), **message, "enable_duplicate_check": 1,
+                "duplicate_check_interval": int(duplicate_check_interval)}
+        return self.post("message/send", body, retry_ambiguous=True)

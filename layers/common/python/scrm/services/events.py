@@ -26,6 +26,7 @@ HANDLER_MODULES: list[str] = [
     "scrm.services.welcome",
     "scrm.services.attribution",
     "scrm.services.pushes",
+    "scrm.services.staff.alerts",
 ]
 
 _HANDLERS: dict[str, list[Callable[[dict], object]]] = defaultdict(list)

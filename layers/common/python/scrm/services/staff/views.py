@@ -1,5 +1,6 @@
 """Reading the staff figures (admin API): per staff member per China day over a date range, paged, as JSON rows or
-as CSV (the channel statistics' CSV conventions: a UTF-8 BOM, English header names, formula-safe cells)."""
+as CSV (the channel statistics' CSV conventions: a UTF-8 BOM, English header names, formula-safe cells); and the
+loss alerts counted per day (read here, not in the event worker's module, so the worker is granted no Query)."""
 
 from __future__ import annotations
 
@@ -46,3 +47,12 @@ def figures_csv(scope: Scope, account_id: str, query: dict, now: float, *, limit
     for row in data["items"]:
         writer.writerow(["" if row.get(c) is None else _safe(row.get(c)) for c in CSV_COLUMNS])
     return buf.getvalue(), cursor
+
+
+def alert_counts(scope: Scope, account_id: str, query: dict, now: float) -> dict:
+    """Loss alerts sent and failed per China day over ?from=&to= (default the last 30 days), with the totals."""
+    first, last = day_range(query, now)
+    days = bootstrap.staff_store().alert_counts(scope, account_id, first, last)
+    rows = [{"day": d, **days[d]} for d in sorted(days)]
+    return {"from": first, "to": last, "sent": sum(r["sent"] for r in rows),
+            "failed": sum(r["failed"] for r in rows), "days": rows}
