@@ -20,6 +20,8 @@ from functions import (
     reassignment,
     reassignment_api,
     replies_api,
+    staff_api,
+    staff_figures,
     tags_api,
     wechat_callback,
 )
@@ -52,5 +54,7 @@ for module in (
     tags_api,
     moments_api,
     groups_api,
+    staff_figures,
+    staff_api,
 ):
     app.register_blueprint(module.bp)

@@ -41,7 +41,7 @@ every field that is wrong in `details.errors`. Lists are paged with `limit` and 
 as `next_cursor`. Create endpoints honour an `Idempotency-Key` header.
 """
 TAGS = ("meta", "accounts", "keys", "contact-books", "audit", "privacy", "callbacks", "replies", "campaigns",
-        "pushes", "channels", "reassignment")
+        "pushes", "channels", "reassignment", "staff")
 # the first path segment (after /accounts/{account_id}) -> tag
 SEGMENT_TAGS = {"setup": "accounts", "disable": "accounts", "enable": "accounts",
                 "health": "meta", "openapi.json": "meta", "openapi.yaml": "meta", "keys": "keys",
@@ -49,7 +49,7 @@ SEGMENT_TAGS = {"setup": "accounts", "disable": "accounts", "enable": "accounts"
                 "privacy": "privacy", "wechat": "callbacks", "reply-rules": "replies", "welcome": "replies",
                 "campaigns": "campaigns", "u": "campaigns", "pushes": "pushes", "segments": "pushes",
                 "channels": "channels", "channel-stats": "channels", "channel-stats.csv": "channels",
-                "contacts": "channels", "reassignment": "reassignment"}
+                "contacts": "channels", "reassignment": "reassignment", "loss-alerts": "staff"}
 PATH_PARAMETERS = {
     "account_id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{1,62}$"},
     "book_id": {"type": "string", "maxLength": 63}, "key_id": {"type": "string", "maxLength": 100},

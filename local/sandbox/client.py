@@ -185,6 +185,16 @@ class SandboxClient:
                                  external_userid: str | None = None) -> dict:
         return self._call("POST", f"/wecom/{corpid}/moments/{moment_id}/interactions",
                           {"userid": userid, "kind": kind, "external_userid": external_userid})
+
     def wecom_group_action(self, corpid: str, action: str, **kw) -> dict:
         """`scan` (config_id, external_userid?), `leave` (chat_id, userid) or `dismiss` (chat_id)."""
         return self._call("POST", f"/wecom/{corpid}/group-actions/{action}", kw)
+    def wecom_stats(self, corpid: str, userid: str, day: str, behavior: dict | None = None,
+                    groupchat: dict | None = None) -> dict:
+        """Set a member's 联系客户统计 / 群聊数据统计 figures of a China day (wecom_stats.py)."""
+        return self._call("POST", f"/wecom/{corpid}/stats", {"userid": userid, "day": day, "behavior": behavior or {},
+                                                             "groupchat": groupchat or {}})
+
+    def wecom_app_messages(self, corpid: str) -> dict:
+        """{"messages": [...], "repeats_suppressed": n}: what members received through message/send."""
+        return self._call("GET", f"/wecom/{corpid}/app-messages")

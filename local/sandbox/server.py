@@ -17,7 +17,17 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import callbacks, oa, wecom, wecom_groups, wecom_login, wecom_moments, wecom_tags  # noqa: F401  (wecom_tags: its routes)
+from . import (  # noqa: F401  (wecom_tags: its routes)
+    callbacks,
+    oa,
+    wecom,
+    wecom_alerts,
+    wecom_groups,
+    wecom_login,
+    wecom_moments,
+    wecom_stats,
+    wecom_tags,
+)
 from .core import ANSWERS, FAULT_MESSAGES, ApiError, CallLog, Clock, Faults, TokenStore
 
 CONTROL: list[tuple[str, re.Pattern, str]] = []
@@ -432,6 +442,18 @@ class Sandbox:
     def c_wecom_transfers(self, body, q, corpid):
         with self.lock:
             return {"transfers": list(self.wecom.app(corpid).transfers)}
+
+    @control("(?:POST|GET)", "/wecom/([^/]+)/stats")
+    def c_wecom_stats(self, body, q, corpid):
+        """Staff figures of a day (wecom_stats.py): set them (POST) or list them (GET)."""
+        with self.lock:
+            return wecom_stats.control(self.wecom, corpid, body)
+
+    @control("GET", "/wecom/([^/]+)/app-messages")
+    def c_wecom_app_messages(self, body, q, corpid):
+        """The app messages members received (message/send), and the repeats the duplicate check suppressed."""
+        with self.lock:
+            return wecom_alerts.sent(self.wecom.app(corpid))
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -196,9 +196,17 @@ class WeComPlatform:
         if not users and not body.get("toparty") and not body.get("totag"):
             raise ApiError(40058, "invalid parameter, touser, toparty and totag are all empty")
         invalid = [u for u in users if corp.staff.get(u, {}).get("status") != "active"]
+        from . import wecom_alerts  # textcard fields, the duplicate check
+
+        wecom_alerts.check(body)
+        repeat = wecom_alerts.repeat_of(corp, body, self.now)
+        if repeat:
+            return {"invaliduser": "|".join(invalid), "msgid": repeat}
         corp.app_messages.append({"touser": users, "msgtype": body["msgtype"], "agentid": body.get("agentid"),
                                   "body": body, "at": self.now})
-        return {"invaliduser": "|".join(invalid), "msgid": "sbx" + rand_id(20)}
+        msgid = "sbx" + rand_id(20)
+        wecom_alerts.remember(corp, body, msgid, self.now)
+        return {"invaliduser": "|".join(invalid), "msgid": msgid}
 
     # ------------------------------------------------------------------ customers
     @api("GET", EC + "get_follow_user_list")

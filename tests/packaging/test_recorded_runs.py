@@ -404,3 +404,77 @@ def test_a_recorded_moment_uses_nothing_its_roles_lack(wecom_account, sandbox, m
             assert call("POST", f"/accounts/{a}/moments/{mid}/cancel").json_body["status"] == "cancelled"
     assert {t for _s, _op, t in recorder.of("ContentPush")} >= {"moments", "quota_ledger"}, "the hook saw the run"
     assert recorder.refused(["APIHandler", "ContentPush"]) == {"APIHandler": [], "ContentPush": []}
+# ---------------------------------------------------------------- staff figures
+
+
+def test_a_recorded_staff_figures_pull_uses_nothing_its_roles_lack(wecom_account, sandbox, monkeypatch):
+    """The daily pull of 联系客户统计 and 群聊数据统计 (the schedule's handler, twice: the re-run is a no-op), then the
+    figures over the admin API as JSON and CSV."""
+    from datetime import date, timedelta
+
+    from chalice.test import Client
+
+    from app import app
+    from functions.staff_figures import staff_figures
+    from local.sandbox import SandboxClient
+    from scrm.domain.channels import day_of
+
+    clock = _fixed_now(monkeypatch)
+    sb = SandboxClient(sandbox.url)
+    clock.now = sb.now()
+    yesterday = (date.fromisoformat(day_of(clock.now)) - timedelta(days=1)).isoformat()
+    sb.wecom_stats(wecom_account.app_id, "alice", yesterday, behavior={"new_contact_cnt": 3},
+                   groupchat={"chat_total": 2})
+    a = wecom_account.account_id
+    recorder = Recorder(monkeypatch, "staff")
+    with Client(app) as client:
+        call = admin(client, key_for(a, "read-only"))
+        assert scheduled(recorder, "StaffFigures", staff_figures)["rows"] == 30
+        assert scheduled(recorder, "StaffFigures", staff_figures)["days"] == 0
+        with recorder.running("APIHandler"):
+            r = call("GET", f"/accounts/{a}/staff/figures?from={yesterday}&to={yesterday}")
+            assert r.json_body["items"][0]["new_contact_cnt"] == 3, r.body
+            assert call("GET", f"/accounts/{a}/staff/figures.csv?from={yesterday}").status_code == 200
+    assert any(t == "staff_activity" for _s, _op, t in recorder.of("StaffFigures")), "the hook saw the pull"
+    assert recorder.refused(["APIHandler", "StaffFigures"]) == {"APIHandler": [], "StaffFigures": []}
+
+
+# ---------------------------------------------------------------- loss alerts
+
+
+def test_a_recorded_loss_alert_uses_nothing_its_roles_lack(wecom_account, sandbox, monkeypatch, fresh_callbacks):
+    """Alert settings over the admin API; a customer added through a contact way and then deleting the staff member
+    (callbacks, the event worker sending the app message); the counts over the admin API."""
+    from chalice.test import Client
+
+    from app import app
+    from local.sandbox import SandboxClient
+
+    clock = _fixed_now(monkeypatch)
+    sb = SandboxClient(sandbox.url)
+    sb.wecom_staff(wecom_account.app_id, "zhangsan")
+    a = wecom_account.account_id
+    recorder = Recorder(monkeypatch, "loss_alerts")
+    with Client(app) as client:
+        call = admin(client, key_for(a))
+        with recorder.running("APIHandler"):
+            r = call("PUT", f"/accounts/{a}/loss-alerts/settings", {"enabled": True, "agentid": 1000002})
+            assert r.status_code == 200, r.body
+            way = call("POST", f"/accounts/{a}/channels", {"kind": "wecom_contact_way", "name": "门店",
+                                                         "staff": ["zhangsan"]}).json_body
+            sb.wecom_customers(wecom_account.app_id, "zhangsan", external_userids=["wm1"])
+            post_callback(client, "wecom", wecom_account, wecom_xml(
+                wecom_account, clock.now, Event="change_external_contact", ChangeType="add_external_contact",
+                UserID="zhangsan", ExternalUserID="wm1", State=way["state"]))
+        consume(recorder, "HandleEvents", "events")
+        with recorder.running("APIHandler"):
+            post_callback(client, "wecom", wecom_account, wecom_xml(
+                wecom_account, clock.now + 5, Event="change_external_contact", ChangeType="del_follow_user",
+                UserID="zhangsan", ExternalUserID="wm1"))
+        consume(recorder, "HandleEvents", "events")
+        with recorder.running("APIHandler"):
+            assert call("GET", f"/accounts/{a}/loss-alerts/counts").json_body["sent"] == 1
+            assert call("GET", f"/accounts/{a}/loss-alerts/settings").json_body["enabled"] is True
+    assert len(sb.wecom_app_messages(wecom_account.app_id)["messages"]) == 1
+    assert any(t == "staff_activity" for _s, _op, t in recorder.of("HandleEvents")), "the hook saw the alert"
+    assert recorder.refused(["APIHandler", "HandleEvents"]) == {"APIHandler": [], "HandleEvents": []}

@@ -27,6 +27,9 @@ EXPIRES = {
     "menu_stats",
     # customer groups: the applied-event markers expire (30 days); groups, members and sizes carry no expiry
     "customer_groups",
+    # loss alerts' send records (a month: the event's redeliveries are long over); staff figures and the per-day
+    # alert counts carry no expiry and stay (the business's figures)
+    "staff_activity",
 }
 KEEPS = {
     # every draw is a line of the campaign's report (wins per prize, thanks, fallbacks), a win carries its

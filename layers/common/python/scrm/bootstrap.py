@@ -358,3 +358,14 @@ def group_store():
         return DynamoGroupStore()
 
     return container().slot("group_store", make)
+
+
+def staff_store():
+    """Staff figures per day and loss alerts (scrm.stores.staff): DynamoDB unless a test passed
+    `staff_store=MemoryStaffStore()`."""
+    def make(_):
+        from .stores.staff.dynamo import DynamoStaffStore
+
+        return DynamoStaffStore()
+
+    return container().slot("staff_store", make)

@@ -263,3 +263,41 @@ class WeComGateway(Gateway):
     def cancel_moment_task(self, moment_id: str) -> dict:
         """Stop a moment task members have not published yet (what they published stays)."""
         return self.post("externalcontact/cancel_moment_task", {"moment_id": moment_id})
+
+    # --- staff figures (统计管理) and app messages
+    def user_behavior(self, userid: str, start_time: int, end_time: int) -> list[dict]:
+        """One member's 联系客户统计, one entry a day (`stat_time`, new_contact_cnt, chat_cnt, message_cnt,
+        reply_percentage, avg_reply_time (only when there were chats), negative_feedback_cnt, new_apply_cnt).
+        Several userids would be summed into one figure, so the call names one. The range [start_time, end_time]
+        (days, closed at both ends) spans at most 30 days within the last 180.
+        https://developer.work.weixin.qq.com/document/path/92132 (获取「联系客户统计」数据)"""
+        return self.post("externalcontact/get_user_behavior_data", {
+            "userid": [userid], "start_time": int(start_time), "end_time": int(end_time)}).get("behavior_data", [])
+
+    def group_chat_statistic(self, owners: list[str], day_start: int, offset: int = 0, limit: int = 1000) -> dict:
+        """群聊数据统计 by owner for one day (day_begin_time = day_end_time: a range would sum the days): items of
+        {owner, data: {new_chat_cnt, chat_total, chat_has_msg, new_member_cnt, member_total, member_has_msg,
+        msg_total, migrate_trainee_chat_cnt}}, `total`, `next_offset`; at most 100 owners a call; days from
+        yesterday back 180 days.
+        https://developer.work.weixin.qq.com/document/path/92133 (获取「群聊数据统计」数据, 按群主聚合的方式)"""
+        if not 1 <= len(owners) <= 100:
+            raise ValueError("1 to 100 owners per groupchat/statistic call")
+        return self.post("externalcontact/groupchat/statistic", {
+            "day_begin_time": int(day_start), "day_end_time": int(day_start),
+            "owner_filter": {"userid_list": list(owners)}, "order_by": 2, "order_asc": 0, "offset": offset,
+            "limit": limit})
+
+    def send_app_message(self, agentid: int, touser: list[str], message: dict, *,
+                         duplicate_check_interval: int = 1800) -> dict:
+        """An app message (`message`: {"msgtype": "text", "text": {...}} or a textcard) with WeCom's
+        duplicate check on: "在一定时间间隔内，同样内容（请求json）的消息，不会重复收到"
+        (interval 1800 s by default, at most 4 hours). The same body sent again within the interval
+        reaches nobody twice, so an ambiguous outcome (-1, a timeout, a 5xx) may be retried like any
+        idempotent call. Answers `invaliduser` (members it could not reach) and `msgid`; 81013 when no
+        recipient could be reached.
+        https://developer.work.weixin.qq.com/document/path/90236 (发送应用消息)"""
+        if not 1 <= int(duplicate_check_interval) <= 14400:
+            raise ValueError("duplicate_check_interval is 1..14400 seconds (WeCom: at most 4 hours)")
+        body = {"touser": "|".join(touser), "agentid": int(agentid), **message, "enable_duplicate_check": 1,
+                "duplicate_check_interval": int(duplicate_check_interval)}
+        return self.post("message/send", body, retry_ambiguous=True)

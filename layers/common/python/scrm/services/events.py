@@ -29,6 +29,7 @@ HANDLER_MODULES: list[str] = [
     "scrm.services.menus.clicks",
     "scrm.services.tags",
     "scrm.services.groups.membership",
+    "scrm.services.staff.alerts",
 ]
 
 _HANDLERS: dict[str, list[Callable[[dict], object]]] = defaultdict(list)
