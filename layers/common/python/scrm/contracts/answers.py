@@ -14,9 +14,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import ConfigDict, Field, RootModel, create_model
 
-from ..domain.instants import PATTERN as INSTANT_PATTERN
 from . import Answer as _Answer
 from .edge_bodies import ReassignmentPolicy  # noqa: F401  (the policy's answer is the policy)
+from .fields import Instant
 from .replies import ReplyContent, WelcomeSettings  # noqa: F401
 from .tags import TagRef
 
@@ -27,10 +27,6 @@ class Answer(_Answer):
     model_config = ConfigDict(use_attribute_docstrings=True)
 
 
-# Every point in time an answer carries (scrm/domain/instants.py): ISO 8601 to the second with a numeric offset,
-# +08:00 (China Standard Time), or the push's own timezone for a push's times.
-Instant = Annotated[str, Field(pattern=INSTANT_PATTERN, json_schema_extra={"format": "date-time"},
-                               examples=["2026-12-02T11:25:00+08:00"])]
 
 
 class FieldError(Answer):

@@ -24,7 +24,13 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from pydantic_core import ValidationError as PydanticError
 
+from ..domain.instants import PATTERN as INSTANT_PATTERN
 from . import Body
+
+# Every point in time an answer carries (scrm/domain/instants.py): ISO 8601 to the second with a numeric offset,
+# +08:00 (China Standard Time), or the push's own timezone for a push's times.
+Instant = Annotated[str, Field(pattern=INSTANT_PATTERN, json_schema_extra={"format": "date-time"},
+                               examples=["2026-12-02T11:25:00+08:00"])]
 
 
 class StrictBody(Body):

@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from . import Answer
-from .fields import StrictBody, refuse
+from .fields import Instant, StrictBody, refuse
 
 TOP_NAME_BYTES = 16
 SUB_NAME_BYTES = 60
@@ -171,15 +171,15 @@ class MenuDraft(Answer):
     name: str | None = None
     button: list[dict]
     version: int
-    created_at: str | None = None
-    updated_at: str | None = None
+    created_at: Instant | None = None
+    updated_at: Instant | None = None
 
 
 class MenuVersion(Answer):
     version: int
     button: list[dict]
     digest: str
-    published_at: str | None = None
+    published_at: Instant | None = None
     draft_id: str | None = None
     rollback_of: int | None = None
 
@@ -189,7 +189,7 @@ class PublishAnswer(Answer):
     unchanged: bool
     """true when this menu was already the published one: nothing was sent to WeChat"""
     digest: str
-    published_at: str | None = None
+    published_at: Instant | None = None
 
 
 class CurrentMenu(Answer):
@@ -206,7 +206,7 @@ class ConditionalMenu(Answer):
     name: str | None = None
     button: list[dict]
     matchrule: dict
-    created_at: str | None = None
+    created_at: Instant | None = None
 
 
 class DeletedAnswer(Answer):

@@ -9,9 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from ..domain.instants import PATTERN as INSTANT_PATTERN
 from . import Answer as _Answer
-from .fields import StrictBody, nonblank, refuse
+from .fields import Instant, StrictBody, nonblank, refuse
 from .queries import Query
 
 MAX_NAME = 30
@@ -76,8 +75,6 @@ class Answer(_Answer):
     model_config = ConfigDict(use_attribute_docstrings=True)
 
 
-Instant = Annotated[str, Field(pattern=INSTANT_PATTERN, json_schema_extra={"format": "date-time"},
-                               examples=["2026-12-02T11:25:00+08:00"])]
 
 
 class Tag(Answer):
