@@ -8,5 +8,7 @@ window.addEventListener('DOMContentLoaded', () => {
     validatorUrl: null, // the default validator is an outside service: nothing leaves for the internet
     presets: [SwaggerUIBundle.presets.apis],
     layout: 'BaseLayout',
+    // over a hundred routes: a box to show one area's (its tag), and Swagger UI renders only what is in view
+    filter: true,
   });
 });
