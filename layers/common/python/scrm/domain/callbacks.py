@@ -208,3 +208,15 @@ def scene_of(event: dict) -> str | None:
 
 def is_message(event: dict) -> bool:
     return _text(event, "MsgType").lower() not in ("event", "")
+
+
+def event_time(event: dict, fallback: float) -> int:
+    """When the event happened: WeChat's CreateTime, else when we received it, else `fallback` (the clock's now);
+    a value that is not a number is passed over, not trusted."""
+    for key in ("CreateTime", "received_at"):
+        try:
+            if event.get(key) is not None:
+                return int(float(event[key]))
+        except (TypeError, ValueError):
+            continue
+    return int(fallback)

@@ -17,6 +17,7 @@ import secrets
 
 from ... import bootstrap
 from ...domain import attribution as rules
+from ...domain.callbacks import event_time
 from ...domain.channels import DIRECT, UNKNOWN, day_of, parse_event_key
 from ...domain.instants import answer_times
 from ...errors import NotFound, ValidationError, WeChatBusy, WeChatError, WeChatRateLimited, WeChatUnavailable
@@ -47,7 +48,7 @@ def on_oa_event(payload: dict) -> dict:
     if not openid:
         return {"ignored": "no FromUserName"}
     account_id = payload["account_id"]
-    t = _event_time(ev)
+    t = event_time(ev, bootstrap.container().now())
     scene = parse_event_key(event, ev.get("EventKey")) if event in ("subscribe", "scan") else None
     if event == "subscribe":
         channel = _channel_for(account_id, "sc", scene)
@@ -74,7 +75,7 @@ def on_wecom_event(payload: dict) -> dict:
     if change == "del_external_contact" and ev.get("Source") == "DELETE_BY_TRANSFER":
         return {"ignored": "transfer to another staff member is not a lost customer"}
     account_id = payload["account_id"]
-    t = _event_time(ev)
+    t = event_time(ev, bootstrap.container().now())
     if change == "add_external_contact":
         state = ev.get("State") or None
         channel = _channel_for(account_id, "st", state)
@@ -87,16 +88,6 @@ def on_wecom_event(payload: dict) -> dict:
     if kind == rules.ADD and channel not in (DIRECT, UNKNOWN):
         result["way_updated"] = note_add(account_id, channel, userid, t)
     return result
-
-
-def _event_time(ev: dict) -> int:
-    for key in ("CreateTime", "received_at"):
-        try:
-            if ev.get(key) is not None:
-                return int(float(ev[key]))
-        except (TypeError, ValueError):
-            continue
-    return int(bootstrap.container().now())
 
 
 def _channel_for(account_id: str, kind: str, value: str | None) -> str:

@@ -10,13 +10,12 @@ channels, whatever the account holds (100,000 permanent codes).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from datetime import date, timedelta
 
 from ...domain.attribution import METRICS, RETENTION_DAYS
 from ...domain.channels import DIRECT, UNKNOWN, day_of
+from ...domain.spreadsheets import csv_document
 from ...errors import ValidationError
 from ...stores.channels.base import SHARDS
 from ...tenancy import Scope
@@ -151,9 +150,6 @@ def _totals(rows: list[tuple[str, dict]], today: str) -> dict:
     return out
 
 
-# The CSV documents start with a UTF-8 byte order mark: Excel on Windows reads a CSV without one in the
-# system's code page (GBK), and 门店导购 comes out garbled. Python reads it back with encoding="utf-8-sig".
-CSV_BOM = "\ufeff"
 CSV_COLUMNS = ("day", "channel_id", "name", "group", *METRICS[:6], "net_growth", "joins",
                "still_following_d1", "still_following_d7", "still_following_d30")
 
@@ -165,17 +161,4 @@ def report_csv(scope: Scope, account_id: str, query: dict, now: float) -> str:
 def report_csv_page(scope: Scope, account_id: str, query: dict, now: float, *, limit: int = 50,
                     start: dict | None = None) -> tuple[str, dict | None]:
     data, last = report_page(scope, account_id, query, now, limit=limit, start=start)
-    buf = io.StringIO()
-    buf.write(CSV_BOM)
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in data["days"]:
-        writer.writerow(["" if row.get(c) is None else _safe(row.get(c)) for c in CSV_COLUMNS])
-    return buf.getvalue(), last
-
-
-def _safe(value):
-    """Spreadsheet formula injection: a cell starting with = + - @ is read as a formula by Excel."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    return csv_document(CSV_COLUMNS, data["days"]), last

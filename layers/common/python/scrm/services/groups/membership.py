@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from ... import bootstrap
 from ...domain import groups as rules
+from ...domain.callbacks import event_time
 from ...domain.channels import day_of
 from ...errors import WeChatBusy, WeChatError, WeChatRateLimited, WeChatTokenInvalid
 from ...stores.groups.base import marker_of
@@ -60,16 +61,6 @@ def _details(account_id: str, chat_id: str) -> dict:
         raise
     except WeChatError as exc:
         raise UnknownChat(exc.errcode, exc.errmsg) from None
-
-
-def _event_time(ev: dict) -> int:
-    for key in ("CreateTime", "received_at"):
-        try:
-            if ev.get(key) is not None:
-                return int(float(ev[key]))
-        except (TypeError, ValueError):
-            continue
-    return int(bootstrap.container().now())
 
 
 @on("wecom.change_external_chat")
@@ -147,7 +138,7 @@ def _counters(account_id: str, part: rules.Change, t: int) -> list:
 def apply_chat_event(account_id: str, ev: dict, dedupe_key: str, kind: str = "") -> dict:
     """Apply one change_external_chat event (see the module); returns what it did."""
     store, scope = bootstrap.group_store(), Scope.system(account_id)
-    chat_id, t = ev["ChatId"], _event_time(ev)
+    chat_id, t = ev["ChatId"], event_time(ev, bootstrap.container().now())
     change_type, detail = (ev.get("ChangeType") or "").lower(), ev.get("UpdateDetail") or ""
     marker = marker_of(dedupe_key)
     now = bootstrap.container().now()

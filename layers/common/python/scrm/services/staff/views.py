@@ -4,14 +4,12 @@ loss alerts counted per day (read here, not in the event worker's module, so the
 
 from __future__ import annotations
 
-import csv
-import io
-
 from ... import bootstrap
+from ...domain.spreadsheets import csv_document
 from ...domain.staff import FIGURES
 from ...errors import ValidationError
 from ...tenancy import Scope
-from ..channels.stats import CSV_BOM, _safe, day_range
+from ..channels.stats import day_range
 
 CSV_COLUMNS = ("day", "userid", *FIGURES)
 
@@ -40,13 +38,7 @@ def figures_page(scope: Scope, account_id: str, query: dict, now: float, *, limi
 def figures_csv(scope: Scope, account_id: str, query: dict, now: float, *, limit: int = 1000,
                 start: dict | None = None) -> tuple[str, dict | None]:
     data, cursor = figures_page(scope, account_id, query, now, limit=limit, start=start)
-    buf = io.StringIO()
-    buf.write(CSV_BOM)
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in data["items"]:
-        writer.writerow(["" if row.get(c) is None else _safe(row.get(c)) for c in CSV_COLUMNS])
-    return buf.getvalue(), cursor
+    return csv_document(CSV_COLUMNS, data["items"]), cursor
 
 
 def alert_counts(scope: Scope, account_id: str, query: dict, now: float) -> dict:
