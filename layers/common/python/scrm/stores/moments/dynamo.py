@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import json
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import PutError
 
 from ...data.moments import MomentRecord as M
 from ...data.paging import one_page
 from ...tenancy import Scope
+from ..pushes import dynamo_leases as leases
 from ..pushes import dynamo_ledger as ledger
 from ..pushes.layout import ScopedStore, check_cursor
 from .base import DuplicateMoment
@@ -62,36 +63,14 @@ class DynamoMomentStore(ScopedStore):
     def update_moment(self, account_id: str, moment_id: str, changes: dict, *, expect_status=None,
                       expect_owner: str | None = None) -> bool:
         self._c(account_id)
-        actions = []
-        for k, v in changes.items():
-            attr = getattr(M, k)
-            actions.append(attr.remove() if v is None else attr.set(_encode(k, v)))
-        cond = M.moment_id.exists()
-        if expect_status is not None:
-            cond &= M.status.is_in(*expect_status)
-        if expect_owner is not None:
-            cond &= M.lease_owner == expect_owner
-        try:
-            M(account_id, moment_id).update(actions=actions, condition=cond)
-            return True
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
+        return leases.update_fields(M, M(account_id, moment_id), changes, _encode, M.moment_id.exists(),
+                                    expect_status=expect_status, expect_owner=expect_owner)
 
     def claim(self, account_id: str, moment_id: str, owner: str, now: float, lease_until: float) -> dict | None:
         self._c(account_id)
         rec = M(account_id, moment_id)
-        cond = (M.due.exists() & (M.next_run_at <= now)
-                & (M.lease_until.does_not_exist() | (M.lease_until < now)))
-        try:
-            rec.update(actions=[M.lease_owner.set(owner), M.lease_until.set(lease_until), M.updated_at.set(now)],
-                       condition=cond)
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return None
-            raise
-        return _dict(rec)
+        due = M.due.exists() & (M.next_run_at <= now)
+        return _dict(rec) if leases.claim(M, rec, due, owner, now, lease_until) else None
 
     def due(self, now: float, limit: int = 25) -> list[tuple[str, str]]:
         return [(r.account_id, r.moment_id) for r in M.due_index.query("1", M.next_run_at <= now, limit=limit)

@@ -18,6 +18,7 @@ from ...data.push_batches import PushBatchRecord as B
 from ...data.pushes import PushRecord
 from ...data.segments import SegmentRecord
 from ...tenancy import Scope
+from . import dynamo_leases as leases
 from . import dynamo_ledger as ledger
 from .base import DuplicatePush
 from .layout import CHUNK, LEASE_STATUSES, PUSH_JSON, ScopedStore, batch_sk, check_cursor, pack, run_pk, unpack
@@ -74,37 +75,17 @@ class DynamoPushStore(ScopedStore):
     def update_push(self, account_id: str, push_id: str, changes: dict, *, expect_status=None,
                     expect_owner: str | None = None) -> bool:
         self._c(account_id)
-        actions = []
-        for k, v in changes.items():
-            attr = getattr(PushRecord, k)
-            actions.append(attr.remove() if v is None else attr.set(self._encode(k, v)))
-        cond = PushRecord.push_id.exists()
-        if expect_status is not None:
-            cond &= PushRecord.status.is_in(*expect_status)
-        if expect_owner is not None:
-            cond &= PushRecord.lease_owner == expect_owner
-        try:
-            PushRecord(account_id, push_id).update(actions=actions, condition=cond)
-            return True
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return False
-            raise
+        return leases.update_fields(PushRecord, PushRecord(account_id, push_id), changes, self._encode,
+                                    PushRecord.push_id.exists(), expect_status=expect_status,
+                                    expect_owner=expect_owner)
 
     def claim(self, account_id: str, push_id: str, owner: str, now: float, lease_until: float) -> dict | None:
         self._c(account_id)
         rec = PushRecord(account_id, push_id)
-        cond = (PushRecord.status.is_in(*LEASE_STATUSES) & (PushRecord.next_run_at <= now)
-                & (PushRecord.lease_until.does_not_exist() | (PushRecord.lease_until < now)))
-        try:
-            rec.update(actions=[PushRecord.status.set("running"), PushRecord.lease_owner.set(owner),
-                                PushRecord.lease_until.set(lease_until), PushRecord.updated_at.set(now)],
-                       condition=cond)
-        except UpdateError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                return None
-            raise
-        return self._push_dict(rec)
+        due = PushRecord.status.is_in(*LEASE_STATUSES) & (PushRecord.next_run_at <= now)
+        claimed = leases.claim(PushRecord, rec, due, owner, now, lease_until,
+                               extra_actions=(PushRecord.status.set("running"),))
+        return self._push_dict(rec) if claimed else None
 
     def due(self, now: float, limit: int = 25) -> list[tuple[str, str]]:
         out = []
