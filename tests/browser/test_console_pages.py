@@ -101,6 +101,38 @@ def test_a_campaign_page_shows_its_report_and_lottery_commitment(page, stack, tm
     clean(page)
 
 
+def test_a_live_campaigns_report_refreshes_itself(page, stack):
+    """A draw made while the report is open shows without a click; the page's own clock is moved, not waited on."""
+    admin, api = stack.admin("demo-oa"), stack.api
+    cid = "live" + secrets.token_hex(4)
+    now = int(time.time())
+    r = admin.post(f"{api}/accounts/demo-oa/campaigns", timeout=30, json={
+        "campaign_id": cid, "name": "实时大转盘", "starts_at": now - 60, "ends_at": now + 3600, "status": "active",
+        "eligibility": {"must_follow": False}, "limits": {"draws_total": 5},
+        "prizes": [{"prize_id": "p", "name": "积分", "kind": "points", "points": 5, "stock": 10, "probability": 1.0}]})
+    assert r.status_code == 201, r.text
+    signed_in(page, stack.key("demo-oa"))
+    page.clock.install()
+    page.goto(f"/console#/campaigns?campaign={cid}")
+    expect(page.locator("#campaign-detail [data-figure=draws] dd")).to_have_text("0")
+    expect(page.locator("#campaign-updated")).to_contain_text("每 15 秒自动刷新")
+    link = admin.post(f"{api}/accounts/demo-oa/campaigns/{cid}/links", json={"openid": "o-live-1"}, timeout=30).json()
+    draw = requests.post(f"{api}/u/demo-oa/campaigns/{cid}/draws", json={"request_id": "live-draw-0001"},
+                         headers={"Authorization": f"Bearer {link['token']}"}, timeout=30)
+    assert draw.status_code == 200, draw.text
+    page.clock.fast_forward(16_000)
+    expect(page.locator("#campaign-detail [data-figure=draws] dd")).to_have_text("1")
+    expect(page.locator("#campaign-detail [data-figure=participants] dd")).to_have_text("1")
+    page.goto("/console#/audit")  # leaving the page ends the refreshing: no request for the report after it
+    expect(page.locator("h1, h2").first).to_be_visible()
+    asked = []
+    page.on("request", lambda req: asked.append(req.url) if "/report" in req.url else None)
+    page.clock.fast_forward(46_000)
+    page.wait_for_timeout(300)
+    assert asked == []
+    clean(page)
+
+
 def test_the_keys_page_creates_a_key_and_shows_it_once(page, stack):
     name = f"浏览器密钥 {secrets.token_hex(3)}"
     signed_in(page, stack.key("demo-oa"))

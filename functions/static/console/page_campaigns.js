@@ -35,6 +35,8 @@ addMessages({
   ca_created: { zh: '活动已创建', en: 'Campaign created' },
   ca_open: { zh: '查看', en: 'Open' },
   ca_report: { zh: '活动数据', en: 'Report' },
+  ca_updated: { zh: '数据更新于 {at}', en: 'Figures as of {at}' },
+  ca_updated_live: { zh: '数据更新于 {at}（活动进行中，每 15 秒自动刷新）', en: 'Figures as of {at} (live: refreshed every 15 s)' },
   ca_participants: { zh: '参与人数', en: 'Participants' },
   ca_entries: { zh: '开奖报名', en: 'Lottery entries' },
   ca_draws: { zh: '抽奖次数', en: 'Draws' },
@@ -186,9 +188,48 @@ async function detail(box, accountId, campaignId, canEdit, uploaded = {}) {
   const [campaign, report] = await Promise.all([api(base), api(`${base}/report`)]);
   const byPrize = h('div', { class: 'chart', id: 'campaign-prize-chart' });
   const bySource = h('div', { class: 'chart', id: 'campaign-source-chart' });
-  const prizes = report.prizes || [];
+  const figuresBox = h('div', { id: 'campaign-figures' });
+  const lotteryBox = h('div');
+  const live = campaign.status === 'active';
+  const updated = h('p', { class: 'muted', id: 'campaign-updated' });
   box.replaceChildren(h('div', { class: 'card', id: 'campaign-detail' },
     h('h2', null, `${t('ca_report')}: ${campaign.name}`),
+    figuresBox,
+    h('div', { class: 'charts' }, byPrize, bySource),
+    canEdit ? (campaign.prizes || []).filter((p) => p.kind === 'coupon')
+      .map((p) => codesUpload(base, p, (done) => detail(box, accountId, campaignId, canEdit, { [p.prize_id]: done }),
+        uploaded[p.prize_id])) : null,
+    lotteryBox,
+    updated,
+    h('button', { type: 'button', class: 'secondary', id: 'campaign-refresh',
+      onclick: () => detail(box, accountId, campaignId, canEdit) }, t('refresh'))));
+  const parts = { campaign, figuresBox, lotteryBox, byPrize, bySource, updated, live };
+  await showReport(parts, report);
+  if (live) keepLive(parts, `${base}/report`);
+}
+
+// A live campaign's report refreshes itself (figures, table, charts, lottery; not the upload boxes, so a file
+// being chosen is never lost) until the user leaves the page; a hidden tab asks nothing.
+const LIVE_EVERY_MS = 15000;
+
+function keepLive(parts, reportPath) {
+  const tick = async () => {
+    if (!parts.figuresBox.isConnected) return; // the user moved on, or the detail was rebuilt: this loop ends
+    if (!document.hidden) {
+      try {
+        await showReport(parts, await api(reportPath));
+      } catch (err) {
+        parts.updated.replaceChildren(errorBox(err)); // the last figures stay; the next tick tries again
+      }
+    }
+    setTimeout(tick, LIVE_EVERY_MS);
+  };
+  setTimeout(tick, LIVE_EVERY_MS);
+}
+
+async function showReport({ campaign, figuresBox, lotteryBox, byPrize, bySource, updated, live }, report) {
+  const prizes = report.prizes || [];
+  figuresBox.replaceChildren(
     figures([[t('ca_status'), t('ca_status_' + (campaign.status || 'draft')), 'status'],
       [t('ca_participants'), report.participants, 'participants'], [t('ca_draws'), report.draws, 'draws'],
       [t('ca_wins'), report.wins, 'wins'], [t('ca_thanks'), report.thanks, 'thanks'],
@@ -198,14 +239,9 @@ async function detail(box, accountId, campaignId, canEdit, uploaded = {}) {
       { key: 'kind', label: t('ca_prize_kind'), render: (p) => (p.kind ? t('ca_kind_' + p.kind) : '') },
       { key: 'wins', label: t('ca_wins'), class: 'num' }, { key: 'redeemed', label: t('ca_redeemed'), class: 'num' },
       { key: 'stock', label: t('ca_stock'), class: 'num' }, { key: 'issued', label: t('ca_issued'), class: 'num' },
-      { key: 'stock_left', label: t('ca_stock_left'), class: 'num' }], prizes),
-    h('div', { class: 'charts' }, byPrize, bySource),
-    canEdit ? (campaign.prizes || []).filter((p) => p.kind === 'coupon')
-      .map((p) => codesUpload(base, p, (done) => detail(box, accountId, campaignId, canEdit, { [p.prize_id]: done }),
-        uploaded[p.prize_id])) : null,
-    lotteryView(report.lottery),
-    h('button', { type: 'button', class: 'secondary', id: 'campaign-refresh',
-      onclick: () => detail(box, accountId, campaignId, canEdit) }, t('refresh'))));
+      { key: 'stock_left', label: t('ca_stock_left'), class: 'num' }], prizes));
+  lotteryBox.replaceChildren(lotteryView(report.lottery));
+  updated.textContent = fill(t(live ? 'ca_updated_live' : 'ca_updated'), { at: new Date().toLocaleTimeString() });
   const names = prizes.map((p) => p.name || p.prize_id);
   await chart(byPrize, { title: { text: t('ca_prizes'), left: 'center', textStyle: { fontSize: 14 } },
     legend: { bottom: 0, data: [t('ca_wins'), t('ca_redeemed'), t('ca_stock_left')] },
