@@ -101,6 +101,41 @@ def test_a_campaign_page_shows_its_report_and_lottery_commitment(page, stack, tm
     clean(page)
 
 
+def test_the_push_form_makes_image_and_template_pushes(page, stack):
+    """Not text only: the form shows the fields of the type chosen and sends the content as the API documents it;
+    a template data line it cannot read is named, and nothing is created."""
+    signed_in(page, stack.key("demo-oa"))
+    page.goto("/console#/pushes")
+    expect(page.locator("#push-template-id")).to_be_hidden()
+    name = f"图片推送 {secrets.token_hex(3)}"
+    page.fill("#push-name", name)
+    page.select_option("#push-type", "image")
+    expect(page.locator("#push-text")).to_be_hidden()
+    page.fill("#push-media-ids", "MEDIA_A, MEDIA_B")
+    page.click("#push-create")
+    expect(page.locator("#push-detail")).to_have_attribute("data-status", "draft")
+    expect(page.locator("#push-detail [data-figure=audience_type] dd")).to_have_text("全部粉丝 / 客户")
+    name2 = f"模板推送 {secrets.token_hex(3)}"
+    page.fill("#push-name", name2)
+    page.select_option("#push-type", "template")
+    page.fill("#push-template-id", "TPL_ORDER")
+    page.fill("#push-template-data", "first 您好")
+    page.click("#push-create")
+    expect(page.locator("#push-form .notice.error")).to_contain_text("第 1 行")
+    page.fill("#push-template-data", "first=您好\nkeyword1=订单已发货")
+    page.fill("#push-url", "https://example.com/order")
+    page.click("#push-create")
+    expect(page.locator("#push-form .notice.ok")).to_be_visible()
+    pushes = stack.admin("demo-oa").get(f"{stack.api}/accounts/demo-oa/pushes", timeout=30).json()["items"]
+    by_name = {p.get("name"): p for p in pushes}
+    assert by_name[name]["content"] == {"type": "image", "media_ids": ["MEDIA_A", "MEDIA_B"]}
+    template = by_name[name2]["content"]
+    assert template["template_id"] == "TPL_ORDER" and template["url"] == "https://example.com/order"
+    assert template["data"] == {"first": {"value": "您好"}, "keyword1": {"value": "订单已发货"}}
+    assert sum(1 for p in pushes if p.get("name") == name2) == 1  # the refused line created nothing
+    clean(page)
+
+
 def test_a_live_campaigns_report_refreshes_itself(page, stack):
     """A draw made while the report is open shows without a click; the page's own clock is moved, not waited on."""
     admin, api = stack.admin("demo-oa"), stack.api

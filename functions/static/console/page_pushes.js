@@ -16,6 +16,24 @@ addMessages({
   pu_send_at: { zh: '发送时间', en: 'Send at' },
   pu_send_now: { zh: '确认后立即发送', en: 'Send as soon as confirmed' },
   pu_text: { zh: '消息内容（文本）', en: 'Message (text)' },
+  pu_type: { zh: '消息类型', en: 'Content type' },
+  pu_type_text: { zh: '文本', en: 'Text' },
+  pu_type_image: { zh: '图片', en: 'Image' },
+  pu_type_news: { zh: '图文（已发布的图文素材）', en: 'Article (a published news item)' },
+  pu_type_template: { zh: '模板消息（服务号）', en: 'Template message (service accounts)' },
+  pu_type_wecom: { zh: '企业微信消息', en: 'WeCom message' },
+  pu_media_ids: { zh: '图片素材 media_id（多张用逗号分隔，最多 8 张）', en: 'Image media_ids (comma-separated, up to 8)' },
+  pu_media_id: { zh: '图文素材 media_id', en: 'Article media_id' },
+  pu_template_id: { zh: '模板 ID', en: 'Template id' },
+  pu_template_data: { zh: '模板数据（每行 关键词=内容，如 first=您好）', en: 'Template data (one key=value a line, e.g. first=Hello)' },
+  pu_url: { zh: '点击打开的链接（可选）', en: 'Link opened on tap (optional)' },
+  pu_delivery: { zh: '发送方式', en: 'Delivery' },
+  pu_delivery_mass: { zh: '群发（占用群发次数）', en: 'Mass send (uses the monthly allowance)' },
+  pu_delivery_custom: { zh: '客服消息（仅 48 小时内互动过的粉丝）', en: 'Customer-service message (followers active in the last 48 h)' },
+  pu_attach_image: { zh: '附图 media_id（可选）', en: 'Image media_id (optional)' },
+  pu_attach_link_title: { zh: '附链接标题（可选）', en: 'Link title (optional)' },
+  pu_attach_link_url: { zh: '附链接地址', en: 'Link URL' },
+  pu_data_line: { zh: '模板数据第 {n} 行应为 关键词=内容', en: 'Template data line {n} should be key=value' },
   pu_audience: { zh: '发送对象', en: 'Audience' },
   pu_aud_all: { zh: '全部粉丝 / 客户', en: 'Everyone' },
   pu_aud_tags: { zh: '按标签', en: 'By tags' },
@@ -77,6 +95,11 @@ function reasonLabel(reason) {
   return text === key ? reason : text;
 }
 
+function audienceLabel(type) {
+  const key = 'pu_aud_' + type;
+  return t(key) === key ? type : t(key);
+}
+
 function previewView(p) {
   if (!p) return notice('info', t('pu_pv_none'));
   const leftOut = Object.entries(p.left_out || {}).filter(([, n]) => n);
@@ -127,7 +150,7 @@ async function detail(box, base, pushId, canSend, onChange) {
   box.replaceChildren(h('div', { class: 'card', id: 'push-detail', 'data-status': push.status },
     h('h2', null, `${t('pu_detail')}: ${push.name || push.push_id}`),
     figures([[t('pu_status'), t('pu_status_' + push.status), 'status'], [t('pu_send_at'), fmtTime(push.send_at), 'send_at'],
-      [t('pu_audience'), push.audience.type, 'audience_type']]),
+      [t('pu_audience'), audienceLabel(push.audience.type), 'audience_type']]),
     push.last_error ? notice('error', t('pu_last_error') + push.last_error) : null,
     h('h3', null, t('pu_preview')), previewView(push.preview),
     canSend && open ? h('div', { class: 'actions' },
@@ -148,9 +171,79 @@ async function detail(box, base, pushId, canSend, onChange) {
   }
 }
 
+// The content part of the form: which fields show follows the type (OA: text, image, news, template; WeCom: its
+// text with an optional image and link), and `read()` gives the body's `content` as the API documents it.
+const OA_TYPES = ['text', 'image', 'news', 'template'];
+
+function contentFields(kind) {
+  const types = kind === 'wecom' ? ['wecom'] : OA_TYPES;
+  const type = h('select', { id: 'push-type' }, types.map((k) => h('option', { value: k }, t('pu_type_' + k))));
+  const text = h('textarea', { id: 'push-text', rows: 3 });
+  const mediaIds = h('input', { id: 'push-media-ids' });
+  const mediaId = h('input', { id: 'push-media-id', maxLength: 128 });
+  const templateId = h('input', { id: 'push-template-id', maxLength: 128 });
+  const data = h('textarea', { id: 'push-template-data', rows: 3 });
+  const url = h('input', { id: 'push-url', type: 'url', maxLength: 1024 });
+  const delivery = h('select', { id: 'push-delivery' },
+    ['mass', 'custom'].map((d) => h('option', { value: d }, t('pu_delivery_' + d))));
+  const image = h('input', { id: 'push-attach-image', maxLength: 128 });
+  const linkTitle = h('input', { id: 'push-attach-link-title', maxLength: 128 });
+  const linkUrl = h('input', { id: 'push-attach-link-url', type: 'url', maxLength: 1024 });
+  const rows = {
+    text: field(t('pu_text'), text), media_ids: field(t('pu_media_ids'), mediaIds),
+    media_id: field(t('pu_media_id'), mediaId), template_id: field(t('pu_template_id'), templateId),
+    data: field(t('pu_template_data'), data), url: field(t('pu_url'), url), delivery: field(t('pu_delivery'), delivery),
+    image: field(t('pu_attach_image'), image), link_title: field(t('pu_attach_link_title'), linkTitle),
+    link_url: field(t('pu_attach_link_url'), linkUrl),
+  };
+  const shown = { text: ['text', 'delivery'], image: ['media_ids', 'delivery'], news: ['media_id'],
+    template: ['template_id', 'data', 'url'], wecom: ['text', 'image', 'link_title', 'link_url'] };
+  const show = () => Object.entries(rows).forEach(([k, el]) => el.classList.toggle('hidden', !shown[type.value].includes(k)));
+  type.addEventListener('change', show);
+  show();
+  const list = (value) => value.split(/[,，\s]+/).filter(Boolean);
+  const read = () => {
+    const c = { type: type.value };
+    if (type.value === 'text' || type.value === 'wecom') c.text = text.value;
+    if (type.value === 'image') c.media_ids = list(mediaIds.value);
+    if (type.value === 'news') c.media_id = mediaId.value.trim();
+    if (['text', 'image'].includes(type.value) && delivery.value === 'custom') c.delivery = 'custom';
+    if (type.value === 'template') {
+      c.template_id = templateId.value.trim();
+      c.data = templateData(data.value);
+      if (url.value.trim()) c.url = url.value.trim();
+    }
+    if (type.value === 'wecom') {
+      const attachments = [];
+      if (image.value.trim()) attachments.push({ msgtype: 'image', image: { media_id: image.value.trim() } });
+      if (linkUrl.value.trim()) {
+        attachments.push({ msgtype: 'link', link: { title: linkTitle.value.trim() || linkUrl.value.trim(), url: linkUrl.value.trim() } });
+      }
+      if (attachments.length) c.attachments = attachments;
+    }
+    return c;
+  };
+  const reset = () => { type.value = types[0]; show(); };
+  return { elements: [field(t('pu_type'), type), ...Object.values(rows)], read, reset };
+}
+
+// "first=您好" lines as the template's data ({key: {value}}); a line without "=" is the user's mistake, named.
+function templateData(text) {
+  const out = {};
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (!line.trim()) return;
+    const at = line.indexOf('=');
+    if (at < 1) throw new Error(fill(t('pu_data_line'), { n: i + 1 }));
+    out[line.slice(0, at).trim()] = { value: line.slice(at + 1).trim() };
+  });
+  return out;
+}
+
+function fill(text, values) { return text.replace(/\{(\w+)\}/g, (_, k) => String(values[k] ?? '')); }
+
 function createForm(base, kind, onCreated) {
   const name = h('input', { id: 'push-name', maxLength: 128, required: true });
-  const text = h('textarea', { id: 'push-text', rows: 3, required: true });
+  const content = contentFields(kind);
   const audience = h('select', { id: 'push-audience' },
     ['all', 'tags', 'channel_group', 'list'].map((a) => h('option', { value: a }, t('pu_aud_' + a))));
   const value = h('input', { id: 'push-audience-value' });
@@ -165,13 +258,14 @@ function createForm(base, kind, onCreated) {
     if (audience.value === 'tags') aud.tag_ids = items.map((x) => (/^\d+$/.test(x) ? Number(x) : x));
     if (audience.value === 'channel_group') aud.group = value.value.trim();
     if (audience.value === 'list') aud.recipients = items;
-    // "now" is sent with its offset; a chosen time without one, which the API reads in Asia/Shanghai
-    const body = { name: name.value, content: { type: kind === 'wecom' ? 'wecom' : 'text', text: text.value }, audience: aud,
-      send_at: now.checked || !when.value ? new Date().toISOString() : when.value, timezone: 'Asia/Shanghai' };
     submit.disabled = true;
     try {
+      // "now" is sent with its offset; a chosen time without one, which the API reads in Asia/Shanghai
+      const body = { name: name.value, content: content.read(), audience: aud,
+        send_at: now.checked || !when.value ? new Date().toISOString() : when.value, timezone: 'Asia/Shanghai' };
       const push = await api(base, { method: 'POST', body });
       form.reset();
+      content.reset();
       now.checked = true;
       status.replaceChildren(notice('ok', t('pu_created')));
       onCreated(push);
@@ -184,7 +278,7 @@ function createForm(base, kind, onCreated) {
   h('h2', null, t('pu_new')),
   h('div', { class: 'form-grid' }, field(t('pu_name'), name), field(t('pu_audience'), audience),
     field(t('pu_aud_value'), value)),
-  field(t('pu_text'), text),
+  h('div', { class: 'form-grid', id: 'push-content' }, ...content.elements),
   h('div', { class: 'form-grid' }, h('label', { class: 'field' }, h('span', null, now, ' ', t('pu_send_now'))),
     field(t('pu_send_at'), when)), submit, status);
   return form;
