@@ -262,6 +262,37 @@ def test_reruns_and_releases_are_exact(store):
     assert [used[k] for k in keys(120)] == [0] * 10 + [1] * 110
 
 
+def test_an_account_cap_on_messages_grants_what_is_left_once_per_batch(store):
+    row = "acct#template#account-messages#d20240501#@account"
+    assert store.reserve_amount("acct", row, 60, 100, "p#1#1", TTL) == 60
+    assert store.reserve_amount("acct", row, 60, 100, "p#1#1", TTL) == 60  # the batch rerun: nothing more taken
+    assert store.reserve_amount("acct", row, 60, 100, "p#1#2", TTL) == 40  # what the cap leaves
+    assert store.reserve_amount("acct", row, 5, 100, "p#1#3", TTL) == 0
+    assert store.used_many("acct", [row]) == {row: 100}
+    store.release_amount("acct", row, 10, "p#1#2")
+    store.release_amount("acct", row, 500, "p#1#2")  # never more than the batch holds
+    store.release_amount("acct", row, 7, "someone-else")
+    assert store.used_many("acct", [row]) == {row: 60}
+    assert store.reserve_amount("acct", row, 60, 100, "p#1#4", TTL) == 40
+
+
+def test_batches_racing_for_an_accounts_last_messages_never_pass_its_cap(store):
+    import threading
+
+    row = "acct#template#account-messages#d20240501#@account"
+    got: dict[str, int] = {}
+
+    def take(h):
+        got[h] = store.reserve_amount("acct", row, 30, 100, h, TTL)
+
+    threads = [threading.Thread(target=take, args=(f"p#1#{i}",)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(got.values()) == 100 == store.used_many("acct", [row])[row]
+
+
 def test_a_limit_of_zero_grants_nothing(store):
     assert store.reserve_many("acct", keys(3), 0, "p#1", TTL) == [False] * 3
     assert store.used_many("acct", keys(3)) == {}

@@ -284,6 +284,30 @@ def test_template_messages_per_user_resume_with_client_msg_id():
     assert svc.batches(SCOPE, "acct", push["push_id"])[0]["delivered"] == 1
 
 
+def test_template_messages_stop_at_the_accounts_daily_cap_and_a_refused_one_is_given_back():
+    cap = {"push_quotas": {"oa:*:template": [{"scope": "account", "limit": 7, "period": "day", "unit": "message"}]}}
+    svc, store, gw, clock = make(followers=[f"o{i}" for i in range(5)], account=Account(options=cap))
+    template = {"type": "template", "template_id": "T1", "data": {"first": "hi"}}
+    real = gw.send_template
+
+    def refuses_o1(openid, *a, **k):
+        if openid == "o1" and not gw.deliveries.get("o1") and gw.calls.count("template/send") < 5:
+            gw.calls.append("template/send")
+            raise WeChatError(43004, "require subscribe")
+        return real(openid, *a, **k)
+
+    gw.send_template = refuses_o1
+    first = svc.create(SCOPE, "acct", body(content=template))
+    run_until_done(svc, clock, 2)
+    assert svc.get(SCOPE, "acct", first["push_id"])["runs"][0]["sent"] == 4  # o1 refused: its message given back
+    second = svc.create(SCOPE, "acct", body(content=template, send_at="2024-05-01T16:00:00"))
+    assert second["preview"]["over_quota"] == 2 and second["preview"]["eligible"] == 3  # 7 - 4 left today
+    run_until_done(svc, clock, 2)
+    run = svc.get(SCOPE, "acct", second["push_id"])["runs"][0]
+    assert run["sent"] == 3 and run["over_quota"] == 2
+    assert sum(gw.deliveries.values()) == 7  # never past the cap, whatever the reruns
+
+
 def test_customer_service_messages_only_inside_the_48_hour_window():
     svc, store, gw, clock = make(followers=["a", "b", "c"])
     svc.on_interaction("acct", "oa.text", {"FromUserName": "a", "received_at": T0 - 3600})

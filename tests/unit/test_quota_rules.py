@@ -16,7 +16,17 @@ def test_defaults_follow_current_docs():
     assert quotas.rules_for("oa", "subscription", "mass", env={}) == [quotas.QuotaRule("account", 1, "day")]
     assert quotas.rules_for("oa", "service", "mass", env={}) == [quotas.QuotaRule("recipient", 4, "month")]
     assert quotas.rules_for("wecom", "service", "groupmsg", env={}) == [quotas.QuotaRule("recipient", 1, "day")]
-    assert quotas.rules_for("oa", "service", "template", env={}) == []
+    # the template cap: 100,000 messages a day for the account (the official template message page)
+    assert quotas.rules_for("oa", "service", "template", env={}) == [
+        quotas.QuotaRule("account", 100_000, "day", "message")]
+
+
+def test_a_message_cap_is_for_the_account_only():
+    rule = {"scope": "recipient", "limit": 1, "period": "day", "unit": "message"}
+    with pytest.raises(ConfigError):
+        quotas.rules_for("oa", "service", "template", {"oa:*:template": [rule]}, env={})
+    with pytest.raises(ConfigError):
+        quotas.rules_for("oa", "service", "template", {"oa:*:template": [{**rule, "unit": "people"}]}, env={})
 
 
 def test_env_then_account_options_override():

@@ -185,6 +185,15 @@ def test_unknown_options_and_contact_books_are_named_with_a_reason():
     assert refused(accounts.AccountUpdate, {"name": None}) == ["body"]
 
 
+def test_a_template_cap_counts_the_accounts_messages_and_nothing_else():
+    cap = {"scope": "account", "limit": 300_000, "period": "day", "unit": "message"}
+    assert parse(accounts.AccountOptions, {"push_quotas": {"oa:*:template": [cap]}}).push_quotas
+    assert refused(accounts.AccountOptions, {"push_quotas": {"oa:*:template": [{**cap, "scope": "recipient"}]}},
+                   at="options") == ["options.push_quotas.oa:*:template[0]"]
+    assert refused(accounts.AccountOptions, {"push_quotas": {"oa:*:mass": [{**cap, "unit": "send"}]}},
+                   at="options") == ["options.push_quotas.oa:*:mass[0]"]  # 300,000 sends: over the bound
+
+
 @settings(deadline=None, max_examples=40)
 @given(st.sampled_from(sorted(n for n, s in accounts.OPTIONS.items() if isinstance(s, accounts.Number))),
        st.data())

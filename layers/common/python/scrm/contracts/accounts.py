@@ -29,21 +29,35 @@ QUOTA_PLATFORMS = {"oa": ("service", "subscription", "*"), "wecom": ("*",)}
 QUOTA_DELIVERIES = {"oa": push_rules.OA_DELIVERIES, "wecom": ("groupmsg", "moment")}
 QUOTA_RULES_MAX = 4  # e.g. a daily and a monthly rule, per recipient and per account
 QUOTA_LIMIT_MAX = 10_000
+MESSAGE_LIMIT_MAX = 100_000_000  # a template cap grows with followers (100k, more past 100k/1M/10M followers)
 TOKEN_PATTERN = r"^[A-Za-z0-9]{3,32}$"
 AES_KEY_PATTERN = r"^[A-Za-z0-9]{43}$"
 
 
 class QuotaRule(StrictBody):
     scope: Literal[quotas.SCOPES] = Field(description="per recipient or for the whole account")
-    limit: Annotated[int, Field(ge=0, le=QUOTA_LIMIT_MAX)] = Field(description="sends allowed per period")
+    limit: Annotated[int, Field(ge=0, le=MESSAGE_LIMIT_MAX)] = Field(
+        description=f"sends allowed per period (at most {QUOTA_LIMIT_MAX}; an account's messages: at most "
+                    f"{MESSAGE_LIMIT_MAX})")
     period: Literal[quotas.PERIODS] = Field(description="a China day or calendar month")
+    unit: Literal[quotas.UNITS] = Field("send", description="what one counts: a send (a call to the platform, "
+                                                            "default) or, for the account, every message")
 
     @model_validator(mode="before")
     @classmethod
-    def _exactly_three(cls, value):
-        if not isinstance(value, dict) or set(value) != {"scope", "limit", "period"}:
-            raise bad("must be an object with scope, limit and period")
+    def _its_fields(cls, value):
+        if not isinstance(value, dict) or not {"scope", "limit", "period"} <= set(value) <= {
+                "scope", "limit", "period", "unit"}:
+            raise bad("must be an object with scope, limit and period (and optionally unit)")
         return value
+
+    @model_validator(mode="after")
+    def _unit_fits(self):
+        if self.unit == "message" and self.scope != "account":
+            raise bad("unit 'message' counts an account's messages: scope must be 'account'")
+        if self.unit == "send" and self.limit > QUOTA_LIMIT_MAX:
+            raise bad(f"limit: at most {QUOTA_LIMIT_MAX} sends a period")
+        return self
 
 
 @dataclass(frozen=True)
@@ -87,7 +101,8 @@ class Number:
 
 @dataclass(frozen=True)
 class QuotaPolicy:
-    """`{"<platform>:<account_type|*>:<delivery>": [{"scope", "limit", "period"}, ...]}` (scrm.domain.quotas)."""
+    """`{"<platform>:<account_type|*>:<delivery>": [{"scope", "limit", "period", "unit"?}, ...]}`
+    (scrm.domain.quotas)."""
 
     description: str
 
@@ -97,8 +112,13 @@ class QuotaPolicy:
     def schema(self) -> dict:
         rule = {"type": "object", "additionalProperties": False, "required": ["scope", "limit", "period"],
                 "properties": {"scope": {"type": "string", "enum": list(quotas.SCOPES)},
-                               "limit": {"type": "integer", "minimum": 0, "maximum": QUOTA_LIMIT_MAX},
-                               "period": {"type": "string", "enum": list(quotas.PERIODS)}}}
+                               "limit": {"type": "integer", "minimum": 0, "maximum": MESSAGE_LIMIT_MAX,
+                                         "description": f"at most {QUOTA_LIMIT_MAX} sends; an account's "
+                                                        f"messages (unit message): {MESSAGE_LIMIT_MAX}"},
+                               "period": {"type": "string", "enum": list(quotas.PERIODS)},
+                               "unit": {"type": "string", "enum": list(quotas.UNITS), "default": "send",
+                                        "description": "send (a call: default) or message (every message of "
+                                                       "the account: the template cap; scope account)"}}}
         return {"type": "object", "description": self.description,
                 "additionalProperties": {"type": "array", "maxItems": QUOTA_RULES_MAX, "items": rule}}
 

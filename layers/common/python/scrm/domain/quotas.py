@@ -3,12 +3,18 @@
 The platforms change these numbers, so they are data, not code:
 - OA subscription account: 1 mass send a day for the account;
 - OA service account: each follower receives at most 4 mass messages a calendar month;
-- WeCom: each customer receives at most 1 group message a day (current doc, path 92135; it was 4 a month).
+- WeCom: each customer receives at most 1 group message a day (current doc, path 92135; it was 4 a month);
+- OA template messages: at most 100,000 a day for the account, raised by WeChat past 100k / 1M / 10M followers
+  (the figure on the account's MP 开发者中心 page rules: set it in the account's push_quotas). "The current daily
+  limit for template messages per account is 100 thousand, with no special limits for individual templates":
+  https://developers.weixin.qq.com/doc/service/en/guide/product/template_message/Template_Message_Interface.html
 
 Resolution order, later wins: DEFAULT_POLICY < env `SCRM_PUSH_QUOTA_POLICY` (JSON, same shape) <
 the account's `options["push_quotas"]` (same shape). A key is "<platform>:<account_type|*>:<delivery>"
-and maps to a list of rules `{"scope": "recipient"|"account", "limit": int, "period": "day"|"month"}`;
-an empty list means no quota.
+and maps to a list of rules `{"scope": "recipient"|"account", "limit": int, "period": "day"|"month",
+"unit": "send"|"message"}`; an empty list means no quota. `unit` says what is counted: a send (one call to the
+platform: a mass send, a group-message task; the default) or, for an account-wide rule, every message (a
+template message is one call per person, so its cap counts people).
 
 Periods are calendar periods in the account's time zone (Asia/Shanghai by default, like WeChat's).
 """
@@ -26,12 +32,13 @@ from ..errors import ConfigError
 DEFAULT_TZ = "Asia/Shanghai"
 PERIODS = ("day", "month")
 SCOPES = ("recipient", "account")
+UNITS = ("send", "message")
 ACCOUNT_RECIPIENT = "@account"  # the ledger "recipient" of an account-wide rule
 
 DEFAULT_POLICY: dict[str, list[dict]] = {
     "oa:subscription:mass": [{"scope": "account", "limit": 1, "period": "day"}],
     "oa:service:mass": [{"scope": "recipient", "limit": 4, "period": "month"}],
-    "oa:*:template": [],
+    "oa:*:template": [{"scope": "account", "limit": 100_000, "period": "day", "unit": "message"}],
     "oa:*:custom": [],  # customer-service messages are bounded by the 48-hour window instead
     "wecom:*:groupmsg": [{"scope": "recipient", "limit": 1, "period": "day"}],
     "wecom:*:moment": [{"scope": "recipient", "limit": 4, "period": "month"}],  # customer moments (朋友圈)
@@ -43,6 +50,7 @@ class QuotaRule:
     scope: str
     limit: int
     period: str
+    unit: str = "send"
 
     @classmethod
     def parse(cls, raw: dict, where: str) -> QuotaRule:
@@ -55,10 +63,20 @@ class QuotaRule:
             raise ConfigError(f"{where}: period must be one of {PERIODS}, got {period!r}")
         if not isinstance(limit, int) or isinstance(limit, bool) or limit < 0:
             raise ConfigError(f"{where}: limit must be a non-negative integer, got {limit!r}")
-        return cls(scope, limit, period)
+        unit = raw.get("unit", "send")
+        if unit not in UNITS or (unit == "message" and scope != "account"):
+            raise ConfigError(f"{where}: unit must be one of {UNITS} ('message' for an account-wide rule), "
+                              f"got {unit!r}")
+        return cls(scope, limit, period, unit)
+
+    @property
+    def per_message(self) -> bool:
+        """An account-wide cap on messages (each person a template reaches), not on sends."""
+        return self.unit == "message"
 
     def as_dict(self) -> dict:
-        return {"scope": self.scope, "limit": self.limit, "period": self.period}
+        out = {"scope": self.scope, "limit": self.limit, "period": self.period}
+        return {**out, "unit": self.unit} if self.per_message else out
 
 
 def _env_policy() -> dict:
@@ -100,7 +118,8 @@ def ledger_key(account_id: str, delivery: str, rule: QuotaRule, period: str, rec
     """One ledger row per (account, delivery, scope, period, recipient); the limit is not part of it, so
     changing a limit mid-period keeps the count."""
     who = ACCOUNT_RECIPIENT if rule.scope == "account" else recipient
-    return f"{account_id}#{delivery}#{rule.scope}#{period}#{who}"
+    scope = f"{rule.scope}-messages" if rule.per_message else rule.scope  # a count of another thing: its own row
+    return f"{account_id}#{delivery}#{scope}#{period}#{who}"
 
 
 def ledger_ttl(period: str, at: float) -> int:

@@ -36,7 +36,7 @@ class QuotaLedger:
         """True when an account-wide rule's period is already used up at the push's send time."""
         blocked = False
         for rule in rule_list:
-            if rule.scope != "account":
+            if rule.scope != "account" or rule.per_message:  # a message cap leaves people out, not the push
                 continue
             period = quota_rules.period_key(rule.period, spec["send_at"], spec["timezone"])
             key = quota_rules.ledger_key(account.account_id, spec["delivery"], rule, period, "")
@@ -45,7 +45,18 @@ class QuotaLedger:
         return blocked
 
     def over_quota(self, account, spec: dict, rule_list, pairs: list[tuple[str | None, str]]) -> tuple[int, bool]:
-        """(how many recipients a per-recipient rule would leave out, whether that is estimated from a sample)."""
+        """(how many recipients a per-recipient rule or the account's message cap would leave out, whether that
+        is estimated from a sample)."""
+        n = len(pairs)
+        over, estimated = self._over_per_recipient(account, spec, rule_list, pairs)
+        for rule in (r for r in rule_list if r.per_message):
+            period = quota_rules.period_key(rule.period, spec["send_at"], spec.get("quota_zone") or spec["timezone"])
+            key = quota_rules.ledger_key(account.account_id, spec["delivery"], rule, period, "")
+            left = max(0, rule.limit - self.deps.store.used_many(account.account_id, [key]).get(key, 0))
+            over = n - min(n - over, left)
+        return over, estimated
+
+    def _over_per_recipient(self, account, spec: dict, rule_list, pairs) -> tuple[int, bool]:
         recipient_rules = [r for r in rule_list if r.scope == "recipient"]
         n = len(pairs)
         if not recipient_rules or not n:
@@ -53,7 +64,7 @@ class QuotaLedger:
         sample = pairs if n <= PREVIEW_EXACT_MAX else pairs[:: max(1, n // PREVIEW_EXACT_MAX)]
         blocked: set[str] = set()
         for rule in recipient_rules:
-            period = quota_rules.period_key(rule.period, spec["send_at"], spec["timezone"])
+            period = quota_rules.period_key(rule.period, spec["send_at"], spec.get("quota_zone") or spec["timezone"])
             keys = {quota_rules.ledger_key(account.account_id, spec["delivery"], rule, period, r): r
                     for _, r in sample}
             used = self.deps.store.used_many(account.account_id, list(keys))
@@ -63,18 +74,25 @@ class QuotaLedger:
     # ---- a batch's reservations
     def _rules_of(self, push: dict, plan: dict):
         for r in plan["rules"]:
-            rule = quota_rules.QuotaRule(r["scope"], r["limit"], r["period"])
+            rule = quota_rules.QuotaRule(r["scope"], r["limit"], r["period"], r.get("unit", "send"))
             yield rule, lambda x, rule=rule, r=r: quota_rules.ledger_key(push["account_id"], push["delivery"], rule,
                                                                          r["period_key"], x)
 
     def reserve(self, push: dict, plan: dict, batch: dict, recipients: list[str]) -> tuple[list[str], int, bool]:
-        """Reserve quota for a batch. Returns (eligible recipients, over-quota count, account quota ok)."""
+        """Reserve quota for a batch. Returns (eligible recipients, over-quota count, account quota ok).
+
+        A cap on the account's messages comes last: it counts the people the other rules left in."""
         store, account_id = self.deps.store, push["account_id"]
         eligible = recipients
         account_ok = True
-        for rule, key in self._rules_of(push, plan):
+        for rule, key in sorted(self._rules_of(push, plan), key=lambda rk: rk[0].per_message):
             ttl = quota_rules.ledger_ttl(rule.period, self.deps.clock())
-            if rule.scope == "account":
+            if rule.per_message:
+                granted = store.reserve_amount(account_id, key(""), len(eligible), rule.limit,
+                                               holder(push, batch["no"]), ttl) if eligible else 0
+                account_ok = account_ok and (granted > 0 or not eligible)
+                eligible = eligible[:granted]  # the batch's order is fixed: a rerun keeps the same people
+            elif rule.scope == "account":
                 if not store.reserve_many(account_id, [key("")], rule.limit, holder(push, batch["no"]), ttl)[0]:
                     account_ok = False
             else:
@@ -86,7 +104,10 @@ class QuotaLedger:
         """Give quota back for people (or the account call) that definitely did not receive the push."""
         store, account_id = self.deps.store, push["account_id"]
         for rule, key in self._rules_of(push, plan):
-            if rule.scope == "account":
+            if rule.per_message:
+                if recipients:
+                    store.release_amount(account_id, key(""), len(recipients), holder(push, batch["no"]))
+            elif rule.scope == "account":
                 store.release_many(account_id, [key("")], holder(push, batch["no"]))
             elif recipients:
                 store.release_many(account_id, [key(x) for x in recipients], holder(push))

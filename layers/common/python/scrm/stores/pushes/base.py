@@ -123,6 +123,14 @@ class PushStore(Protocol):
     def used_many(self, account_id: str, keys: list[str]) -> dict[str, int]:
         """{key: slots used} for the rows that exist."""
 
+    def reserve_amount(self, account_id: str, key: str, amount: int, limit: int, holder: str, ttl: int) -> int:
+        """Reserve up to `amount` units of the row `key` (an account's messages today) for `holder`: as many as
+        `limit` leaves, 0 when none. A holder that already reserved there gets what it holds, counted once (a
+        crash rerun). One round trip a try (the holding and the count in one transaction)."""
+
+    def release_amount(self, account_id: str, key: str, amount: int, holder: str) -> None:
+        """Give back up to `amount` of what `holder` holds on `key` (never more than it holds)."""
+
     # ---- interactions (the 48-hour customer-service window)
     def touch(self, account_id: str, openid: str, at: float, kind: str = "") -> None:
         """Record that a follower interacted at `at`; an older time never replaces a newer one."""

@@ -276,6 +276,14 @@ class DynamoPushStore(ScopedStore):
         self._c(account_id)
         return ledger.used_many(keys)
 
+    def reserve_amount(self, account_id: str, key: str, amount: int, limit: int, holder: str, ttl: int) -> int:
+        self._c(account_id)
+        return ledger.reserve_amount(self, key, amount, limit, holder, ttl)
+
+    def release_amount(self, account_id: str, key: str, amount: int, holder: str) -> None:
+        self._c(account_id)
+        ledger.release_amount(self, key, amount, holder)
+
     # ---- interactions
     def touch(self, account_id: str, openid: str, at: float, kind: str = "") -> None:
         self._c(account_id)

@@ -8,15 +8,14 @@ from collections.abc import Callable
 from pynamodb.exceptions import UpdateError
 
 
-def updated(record, actions: list, condition) -> bool:
-    """`record.update` under `condition`; False when the condition failed (another worker changed it first)."""
-    try:
-        record.update(actions=actions, condition=condition)
-        return True
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+def _refused(exc: UpdateError) -> bool:
+    """False for a failed condition (another worker changed the item first); any other error is raised.
+
+    Each helper below calls `record.update` itself: infra/access.py reads the update there, on the model the
+    store hands over, and grants UpdateItem on its table."""
+    if exc.cause_response_code == "ConditionalCheckFailedException":
+        return False
+    raise exc
 
 
 def update_fields(model, record, changes: dict, encode: Callable, exists, *, expect_status=None,
@@ -30,11 +29,19 @@ def update_fields(model, record, changes: dict, encode: Callable, exists, *, exp
         cond &= model.status.is_in(*expect_status)
     if expect_owner is not None:
         cond &= model.lease_owner == expect_owner
-    return updated(record, actions, cond)
+    try:
+        record.update(actions=actions, condition=cond)
+    except UpdateError as exc:
+        return _refused(exc)
+    return True
 
 
 def claim(model, record, due, owner: str, now: float, lease_until: float, extra_actions: tuple = ()) -> bool:
     """Hold a `due` item for `owner` until `lease_until`, unless another worker's lease is still running."""
     cond = due & (model.lease_until.does_not_exist() | (model.lease_until < now))
-    return updated(record, [*extra_actions, model.lease_owner.set(owner), model.lease_until.set(lease_until),
-                            model.updated_at.set(now)], cond)
+    try:
+        record.update(actions=[*extra_actions, model.lease_owner.set(owner), model.lease_until.set(lease_until),
+                               model.updated_at.set(now)], condition=cond)
+    except UpdateError as exc:
+        return _refused(exc)
+    return True

@@ -94,3 +94,67 @@ def used_many(keys: list[str]) -> dict[str, int]:
         for row in Q.batch_get(keys[start:start + 100], attributes_to_get=["key", "used"]):
             out[row.key] = int(row.used or 0)
     return out
+
+
+# ---- amounts: an account-wide count of messages (a template cap), reserved by the batch
+def _holding(key: str, holder: str) -> str:
+    """The row that records what `holder` reserved on `key`: a rerun finds it and takes nothing more."""
+    return f"{key}|{holder}"
+
+
+def _used(item: dict | None) -> int:
+    return int(((item or {}).get("used") or {}).get("N") or 0)
+
+
+def _refused(reason) -> str | None:
+    code = getattr(reason, "code", None) if reason is not None else None
+    return None if code in (None, "None") else code
+
+
+def reserve_amount(store, key: str, amount: int, limit: int, holder: str, ttl: int) -> int:
+    """The holding and the count move in one transaction: the count never passes `limit`, and a holder's
+    second reservation is refused by its holding row, whose amount is then the answer."""
+    when = datetime.fromtimestamp(ttl, UTC)
+    connection = Q._get_connection().connection
+    want, conflicts = min(amount, limit), 0
+    while want > 0:
+        store.round_trips += 1
+        try:
+            with TransactWrite(connection=connection) as tx:
+                tx.update(Q(_holding(key, holder)), actions=[Q.used.set(want), Q.ttl.set(when)],
+                          condition=Q.key.does_not_exist(), return_values=ALL_OLD)
+                tx.update(Q(key), actions=[Q.used.add(want), Q.ttl.set(when)],
+                          condition=Q.used.does_not_exist() | (Q.used <= limit - want), return_values=ALL_OLD)
+            return want
+        except TransactWriteError as exc:
+            held, count = (list(exc.cancellation_reasons or []) + [None, None])[:2]
+            if _refused(held) == "ConditionalCheckFailed":
+                return _used(held.raw_item)  # a rerun: what it reserved the first time
+            if _refused(count) == "ConditionalCheckFailed":
+                want = min(amount, limit - _used(count.raw_item))  # what is left now
+                continue
+            if "TransactionConflict" in (_refused(held), _refused(count)) and conflicts < TX_CONFLICT_RETRIES:
+                conflicts += 1
+                continue
+            raise
+    return 0
+
+
+def release_amount(store, key: str, amount: int, holder: str) -> None:
+    """Read what the holder holds, then give back at most that, conditioned on it still being held."""
+    connection = Q._get_connection().connection
+    for _ in range(TX_CONFLICT_RETRIES + 1):
+        store.round_trips += 1
+        held = next(iter(Q.batch_get([_holding(key, holder)], attributes_to_get=["key", "used"])), None)
+        give = min(amount, int(held.used or 0) if held else 0)
+        if give <= 0:
+            return
+        store.round_trips += 1
+        try:
+            with TransactWrite(connection=connection) as tx:
+                tx.update(Q(_holding(key, holder)), actions=[Q.used.add(-give)], condition=Q.used >= give)
+                tx.update(Q(key), actions=[Q.used.add(-give)])
+            return
+        except TransactWriteError:
+            continue  # given back meanwhile by a concurrent release: read again
+    raise RuntimeError(f"quota release on {key} kept conflicting")

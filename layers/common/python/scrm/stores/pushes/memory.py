@@ -37,6 +37,7 @@ class MemoryPushStore(ScopedStore):
         self.markers: set[tuple[str, str]] = set()
         self.msg_index: dict[tuple[str, str], dict] = {}
         self.ledger: dict[str, dict] = {}
+        self.holdings: dict[tuple[str, str], int] = {}  # (row, holder) -> units held, for reserve_amount
         self.interactions: dict[tuple[str, str], float] = {}
         self.segments: dict[tuple[str, str], dict] = {}
 
@@ -268,6 +269,28 @@ class MemoryPushStore(ScopedStore):
         self._c(account_id)
         with self.lock:
             return {k: self.ledger[k]["used"] for k in keys if k in self.ledger}
+
+    def reserve_amount(self, account_id: str, key: str, amount: int, limit: int, holder: str, ttl: int) -> int:
+        self._c(account_id)
+        with self.lock:
+            self.round_trips += 1
+            if (key, holder) in self.holdings:
+                return self.holdings[(key, holder)]
+            row = self.ledger.setdefault(key, {"used": 0, "holders": set()})
+            granted = max(0, min(amount, limit - row["used"]))
+            if granted:
+                row["used"] += granted
+                self.holdings[(key, holder)] = granted
+                self.writes += 1
+            return granted
+
+    def release_amount(self, account_id: str, key: str, amount: int, holder: str) -> None:
+        self._c(account_id)
+        with self.lock:
+            give = min(amount, self.holdings.get((key, holder), 0))
+            if give > 0:
+                self.holdings[(key, holder)] -= give
+                self.ledger[key]["used"] -= give
 
     # ---- interactions (48-hour window)
     def touch(self, account_id: str, openid: str, at: float, kind: str = "") -> None:
