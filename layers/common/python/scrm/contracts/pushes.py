@@ -1,14 +1,16 @@
 """Push requests: a push (content for an audience at a time, maybe recurring) and a saved audience (segment).
 
 What depends on the account is read from the validation context (`parse(..., context={"platform": "oa"})`):
-a WeCom account sends `wecom` content and may address staff; OA tag ids are integers. A segment's audience is
-validated with `{"nested": True}` (a segment cannot refer to another segment). Unknown fields are ignored, as
-the hand-written validators did.
+a WeCom account sends `wecom` content and may address staff; OA tag ids are integers. Without a platform in the
+context those rules are not applied (left to the use case, which knows the account); the admin API's edge check
+passes the account's platform for the bodies that declare `PLATFORM_RULES` (functions/admin_common.py).
+A segment's audience is validated with `{"nested": True}` (a segment cannot refer to another segment). Unknown
+fields are ignored, as the hand-written validators did.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, WithJsonSchema, model_validator
 
@@ -27,8 +29,9 @@ FREQS = ("daily", "weekly", "monthly")
 MediaId = nonblank(128, "a permanent media id (素材 media_id)")
 
 
-def _platform(info: ValidationInfo) -> str:
-    return (info.context or {}).get("platform", "oa")
+def _platform(info: ValidationInfo) -> str | None:
+    """The account's platform ("oa" | "wecom"), or None when the caller does not know it."""
+    return (info.context or {}).get("platform")
 
 
 def attachment_problems(attachments: list, at: str = "attachments") -> list:
@@ -181,7 +184,7 @@ def _segment_rules(a: PushAudience, info) -> list:
 
 
 def _staff_rules(a: PushAudience, info) -> list:
-    if _platform(info) != "wecom":
+    if _platform(info) == "oa":
         return [("type", "a staff audience needs a WeCom account")]
     return _required(a.userids, "userids", "must be a non-empty list")
 
@@ -221,6 +224,8 @@ class Recurrence(Document):
 class PushBody(Document):
     """A push (群发/推送): created as a draft, validated, nothing sent until scheduled."""
 
+    PLATFORM_RULES: ClassVar[bool] = True  # the edge check passes the account's platform
+
     name: Annotated[str, Field(max_length=128)] | None = Field(None, description="for the operator")
     content: PushContent
     audience: PushAudience
@@ -232,6 +237,8 @@ class PushBody(Document):
 
 class SegmentBody(Document):
     """An audience saved under a name (a list audience is snapshotted)."""
+
+    PLATFORM_RULES: ClassVar[bool] = True
 
     name: nonblank(128, "the segment's name", examples=["上海门店会员"])
     audience: PushAudience = Field(description="any audience but a segment")
