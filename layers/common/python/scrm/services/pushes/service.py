@@ -20,9 +20,10 @@ from .senders import BatchSender
 
 class PushService:
     def __init__(self, store: PushStore, *, account_for: Callable = default_account,
-                 gateway_for: Callable = default_gateway, clock: Callable[[], float] = time.time, contacts=None):
+                 gateway_for: Callable = default_gateway, clock: Callable[[], float] = time.time, contacts=None,
+                 groups=None):
         self.deps = PushDeps(store, account_for=account_for, gateway_for=gateway_for, clock=clock,
-                             contacts=contacts)
+                             contacts=contacts, groups=groups)
         self.audience = Audience(self.deps)
         self.ledger = QuotaLedger(self.deps)
         self.admin = PushAdmin(self.deps, self.audience, self.ledger)
