@@ -47,6 +47,12 @@ class PushService:
 
     view = staticmethod(view)
 
+    def refresh_results(self, scope, account_id: str, push_id: str) -> dict:
+        """Collect a push's WeCom group-message results now (the admin's "refresh"), then the push."""
+        self.get(scope, account_id, push_id)  # tenancy and 404 first
+        self.poll_wecom_results(account_id, push_id)
+        return self.get(scope, account_id, push_id)
+
     @property
     def store(self) -> PushStore:
         return self.deps.store
