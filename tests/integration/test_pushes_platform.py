@@ -60,6 +60,12 @@ def test_a_wecom_account_creates_wecom_pushes_and_segments_over_the_api(wecom_ap
     assert tagged.json_body["audience"]["tag_ids"] == [fair]
     seg = wecom_api("POST", "/segments", {"name": "展会客户", "audience": {"type": "tags", "tag_ids": [fair]}})
     assert seg.status_code == 201, seg.json_body
+    groups = wecom_api("POST", "/pushes", {"content": content, "audience": {"type": "groups", "owners": ["alice"]},
+                                           "send_at": SEND_AT})
+    assert groups.status_code == 201, groups.json_body
+    assert groups.json_body["audience"] == {"type": "groups", "owners": ["alice"]}
+    empty = wecom_api("POST", f"/pushes/{groups.json_body['push_id']}/preview")
+    assert empty.status_code == 400 and empty.json_body["error"]["field"] == "audience"  # alice owns no group yet
     seg2 = wecom_api("POST", "/segments", {"name": "alice 的客户", "audience": {"type": "staff", "userids": ["alice"]}})
     assert seg2.status_code == 201, seg2.json_body
 
@@ -84,6 +90,9 @@ def test_an_oa_account_still_gets_its_oa_refusals_all_at_once(oa_api):
     assert staff.status_code == 400 and staff.json_body["error"]["field"] == "audience.type"
     seg = oa_api("POST", "/segments", {"name": "x", "audience": {"type": "staff", "userids": ["alice"]}})
     assert seg.status_code == 400 and seg.json_body["error"]["field"] == "audience.type"
+    groups = oa_api("POST", "/pushes", {"content": {"type": "text", "text": "hi"},
+                                        "audience": {"type": "groups", "chat_ids": ["wr1"]}, "send_at": SEND_AT})
+    assert groups.status_code == 400 and groups.json_body["error"]["field"] == "audience.type"
     ok = oa_api("POST", "/pushes", {"content": {"type": "text", "text": "hi"},
                                     "audience": {"type": "tags", "tag_ids": [2]}, "send_at": SEND_AT})
     assert ok.status_code == 201, ok.json_body
