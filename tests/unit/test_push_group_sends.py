@@ -222,3 +222,10 @@ def test_an_oa_account_cannot_send_to_groups_and_segments_do_not_hold_groups():
     with pytest.raises(ValidationError) as e:
         svc2.create_segment(SCOPE, ACCT, {"name": "群", "audience": {"type": "groups", "owners": ["alice"]}})
     assert e.value.field == "audience.type"
+
+
+def test_the_cli_builds_groups_audiences():
+    from scrm_cli.engagement import _audience
+
+    assert _audience("groups", ("alice", "bob")) == {"type": "groups", "owners": ["alice", "bob"]}
+    assert _audience("chats", ("wr1",)) == {"type": "groups", "chat_ids": ["wr1"]}
