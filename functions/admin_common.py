@@ -107,6 +107,21 @@ def _no_constant(name):
     raise ValueError(f"{name} is not valid JSON")
 
 
+def _body_context(body_cls, account_id: str | None) -> dict | None:
+    """What a body model's rules need to know about the account: its platform, for models that declare
+    `PLATFORM_RULES` (a WeCom push sends `wecom` content, an OA's tag ids are integers). Read from the account
+    registry's per-container cache; an unknown account gets no platform (those rules are left to the use case,
+    which answers 404)."""
+    if not getattr(body_cls, "PLATFORM_RULES", False) or not account_id:
+        return None
+    from scrm import accounts
+
+    try:
+        return {"platform": accounts.get(account_id, allow_disabled=True).kind}
+    except errors.UnknownAccount:
+        return None
+
+
 # --- idempotent creates (Idempotency-Key)
 
 
@@ -211,7 +226,8 @@ def _answer(bp, view, params: dict, role: str, audit: str | None, status: int, i
         if body_model is not None and request.method in ("POST", "PUT", "PATCH"):  # a PATCH: its partial model
             from scrm.contracts import parse  # pydantic: loaded by the first request with a body, not at import
 
-            parse(model(body_model), ctx.body)
+            body_cls = model(body_model)
+            parse(body_cls, ctx.body, context=_body_context(body_cls, account_id))
         response = _run(view, ctx, params, request, status, idempotent_create)
     except Exception as exc:  # every error becomes JSON; unexpected ones are logged
         response = error_for(exc, request_id)

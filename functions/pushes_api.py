@@ -70,6 +70,16 @@ def cancel_push(ctx, account_id, push_id):
     return _service(ctx).cancel(ctx.scope, account_id, push_id)
 
 
+@admin_route(bp, "/accounts/{account_id}/pushes/{push_id}/results", methods=("POST",), role="operator",
+             audit="push.results", answer="answers.Push",
+             raises=(errors.RateLimited, errors.WeChatError, errors.WeChatUnavailable))
+def refresh_push_results(ctx, account_id, push_id):
+    """Collect a WeCom push's results now (operator): get_groupmsg_task and get_groupmsg_send_result for its sent
+    group messages, instead of at the next poll (every 10 minutes for 3 days)
+    """
+    return _service(ctx).refresh_results(ctx.scope, account_id, push_id)
+
+
 @admin_route(bp, "/accounts/{account_id}/pushes/{push_id}/batches",
              answer="answers.PushBatchesItem", paged=True, query="queries.BatchesQuery",
              raises=(errors.RateLimited, errors.WeChatUnavailable))

@@ -136,6 +136,10 @@ def _audience(kind: str, values: tuple[str, ...]) -> dict:
         return {"type": "segment", "segment_id": values[0]}
     if kind == "staff":
         return {"type": "staff", "userids": list(values)}
+    if kind == "groups":  # customer groups (群发到客户群) of these owners
+        return {"type": "groups", "owners": list(values)}
+    if kind == "chats":  # customer groups by chat_id
+        return {"type": "groups", "chat_ids": list(values)}
     return {"type": "list", "recipients": list(values)}
 
 
@@ -144,9 +148,12 @@ def _audience(kind: str, values: tuple[str, ...]) -> dict:
 @click.option("--name", default="")
 @click.option("--text", help="a text push")
 @click.option("--content", "content_json", help="the content as JSON (or @file): image, news, template, wecom")
-@click.option("--audience", "audience_kind", type=click.Choice(["all", "tags", "channel", "segment", "staff", "list"]),
-              default="all", show_default=True)
-@click.option("--to", "targets", multiple=True, help="tag ids, channel ids, a segment id, staff userids or openids")
+@click.option("--audience", "audience_kind",
+              type=click.Choice(["all", "tags", "channel", "segment", "staff", "list", "groups", "chats"]),
+              default="all", show_default=True,
+              help="groups / chats: WeCom customer groups of owners (--to userids) / by chat_id (--to chat ids)")
+@click.option("--to", "targets", multiple=True,
+              help="tag ids, channel ids, a segment id, staff userids, openids, group owners or chat ids")
 @click.option("--send-at", required=True, help="ISO 8601, e.g. 2027-01-01T09:00:00+08:00")
 @click.option("--timezone", help="IANA zone for a --send-at without offset (default Asia/Shanghai)")
 @click.option("--confirm", is_flag=True, help="preview and schedule at once")
@@ -190,6 +197,15 @@ def pushes_confirm(api: Api, account_id, push_id):
 @click.pass_obj
 def pushes_cancel(api: Api, account_id, push_id):
     out(api.request("POST", f"{_base(account_id)}/pushes/{push_id}/cancel"))
+
+
+@pushes.command("results")
+@click.argument("account_id")
+@click.argument("push_id")
+@click.pass_obj
+def pushes_results(api: Api, account_id, push_id):
+    """Collect a WeCom push's group-message results now (instead of at the next poll)."""
+    out(api.request("POST", f"{_base(account_id)}/pushes/{push_id}/results"))
 
 
 @pushes.command("status")

@@ -400,7 +400,7 @@ class WeComPlatform:
             self._staff(corp, sender)
         fail: list[str] = []
         if chat_type == "group":
-            targets = self._group_targets(corp, sender)
+            targets = self._group_targets(corp, sender, body.get("chat_id_list"))
         else:
             targets = self._customer_targets(corp, sender, body.get("external_userid"), fail)
         if not targets:
@@ -414,11 +414,16 @@ class WeComPlatform:
             "fail_list": fail}
         return {"fail_list": fail, "msgid": msgid}
 
-    def _group_targets(self, corp: WeComCorp, sender: str | None) -> dict[str, list[str]]:
-        """sender -> the live group chats it owns."""
+    def _group_targets(self, corp: WeComCorp, sender: str | None, chat_ids=None) -> dict[str, list[str]]:
+        """sender -> the live group chats it owns (those of chat_id_list when given: "仅在chat_type为group时有效，
+        最多可一次指定2000个客户群", https://developer.work.weixin.qq.com/document/path/92135). A listed group the
+        sender does not own, or that is gone, is not in the task (the doc does not say; we never rely on it)."""
         if not sender:
             raise bad("sender is required for group chat_type")
-        chats = [c for c, g in corp.groupchats.items() if g["owner"] == sender and g["status"] == 0]
+        if chat_ids is not None and (not isinstance(chat_ids, list) or len(chat_ids) > 2000):
+            raise bad("chat_id_list must be a list of at most 2000 chat ids")
+        chats = [c for c, g in corp.groupchats.items() if g["owner"] == sender and g["status"] == 0
+                 and (chat_ids is None or c in chat_ids)]
         return {sender: chats} if chats else {}
 
     def _customer_targets(self, corp: WeComCorp, sender: str | None, ext_ids, fail: list[str]

@@ -106,7 +106,7 @@ def test_channels_and_pushes_refer_to_tags_by_id(api, wecom_account, sandbox):
     ch = api("POST", "/channels", {**body, "tags": [store, fair]}).json_body
     assert ch["tag_names"] == [{"tag_id": store, "name": "门店", "group_name": "来源", "deleted": False},
                                {"tag_id": fair, "name": "展会", "group_name": "来源", "deleted": False}]
-    # (the admin API's edge check reads push bodies as an OA's: WeCom pushes are made through the service here)
+    # (through the service here; tests/integration/test_pushes_platform.py makes WeCom pushes over the admin API)
     from scrm.errors import ValidationError
     from scrm.services import pushes
 

@@ -377,16 +377,19 @@ class Recipient(RootModel[str]):
 class PushAudienceView(Answer):
     """
     all | tags (tag_ids) | channel (channel_ids) | channel_group (group) | segment (segment_id) | list
-    (recipients: openids or external_userids) | staff (WeCom userids)
+    (recipients: openids or external_userids) | staff (WeCom userids) | groups (WeCom customer groups: owners,
+    chat_ids)
     """
 
-    type: Literal["all", "tags", "channel", "channel_group", "segment", "list", "staff"]
+    type: Literal["all", "tags", "channel", "channel_group", "segment", "list", "staff", "groups"]
     tag_ids: list[Any] | None = None
     channel_ids: list[str] | None = None
     group: str | None = None
     segment_id: str | None = None
     recipients: list[Recipient] | None = None
     userids: list[str] | None = None
+    owners: list[str] | None = None
+    chat_ids: list[str] | None = None
 
 
 class PushContentView(Answer):
@@ -444,7 +447,8 @@ class PushPreview(Answer):
     left_out: dict[str, int] | None = None
     """
     people of the audience's definition who cannot receive it any more, per reason: unfollowed (OA), left_staff
-    (no longer a customer of the channel's staff member), not_a_customer (no staff member serves them now)
+    (no longer a customer of the channel's staff member), not_a_customer (no staff member serves them now); for
+    a groups audience: dismissed, unknown_group (no callback told us of it), no_owner
     """
     left_out_total: int | None = None
     over_quota: int
@@ -461,6 +465,18 @@ class PushPreview(Answer):
     api_calls: int | None = None
     strategy: str | None = None
     quota_rules: list[dict[str, Any]] | None = None
+    groups: int | None = None
+    """
+    a groups audience: the customer groups it will be sent to (live groups, at most one message a day each)
+    """
+    owners: int | None = None
+    """
+    a groups audience: the group owners who each get one task (add_msg_template, chat_type group)
+    """
+    sent_today: int | None = None
+    """
+    a groups audience: groups that already received a group message today (skipped, counted in over_quota)
+    """
 
 
 class Push(Answer):

@@ -1,14 +1,16 @@
 """Push requests: a push (content for an audience at a time, maybe recurring) and a saved audience (segment).
 
 What depends on the account is read from the validation context (`parse(..., context={"platform": "oa"})`):
-a WeCom account sends `wecom` content and may address staff; OA tag ids are integers. A segment's audience is
-validated with `{"nested": True}` (a segment cannot refer to another segment). Unknown fields are ignored, as
-the hand-written validators did.
+a WeCom account sends `wecom` content and may address staff; OA tag ids are integers. Without a platform in the
+context those rules are not applied (left to the use case, which knows the account); the admin API's edge check
+passes the account's platform for the bodies that declare `PLATFORM_RULES` (functions/admin_common.py).
+A segment's audience is validated with `{"nested": True}` (a segment cannot refer to another segment). Unknown
+fields are ignored, as the hand-written validators did.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Field, ValidationInfo, WithJsonSchema, model_validator
 
@@ -20,15 +22,17 @@ WECOM_TEXT_MAX_BYTES = 4000
 WECOM_ATTACHMENTS_MAX = 9
 IMAGES_MAX = 20  # our bound on the images of one mass-sent image message
 WECOM_ATTACHMENT_TYPES = ("image", "link", "miniprogram", "video", "file")
-AUDIENCE_TYPES = ("all", "tags", "channel", "channel_group", "segment", "list", "staff")
+AUDIENCE_TYPES = ("all", "tags", "channel", "channel_group", "segment", "list", "staff", "groups")
 LIST_MAX = 1_000_000
+GROUP_CHATS_MAX = 10_000  # chat ids one groups audience may name (sent 2,000 a call: domain.pushes.CHAT_IDS_MAX)
 FREQS = ("daily", "weekly", "monthly")
 
 MediaId = nonblank(128, "a permanent media id (素材 media_id)")
 
 
-def _platform(info: ValidationInfo) -> str:
-    return (info.context or {}).get("platform", "oa")
+def _platform(info: ValidationInfo) -> str | None:
+    """The account's platform ("oa" | "wecom"), or None when the caller does not know it."""
+    return (info.context or {}).get("platform")
 
 
 def attachment_problems(attachments: list, at: str = "attachments") -> list:
@@ -140,7 +144,8 @@ Recipients = Annotated[list[Any], WithJsonSchema({
 
 class PushAudience(Document):
     """Who receives it: all | tags (tag_ids) | channel (channel_ids) | channel_group (group) | segment
-    (segment_id) | list (recipients: openids or external_userids) | staff (WeCom userids)."""
+    (segment_id) | list (recipients: openids or external_userids) | staff (WeCom userids) | groups (WeCom customer
+    groups, 客户群: the groups of `owners`, and the groups `chat_ids` names)."""
 
     type: Literal[AUDIENCE_TYPES] = Field(description="how the audience is chosen")
     tag_ids: Annotated[list[Annotated[Any, WithJsonSchema({"type": ["integer", "string"]})]],
@@ -153,6 +158,12 @@ class PushAudience(Document):
     recipients: Recipients | None = None
     userids: Annotated[list[nonblank(64, "a staff userid")], Field(min_length=1)] | None = Field(
         None, description="staff (WeCom): staff members' userids")
+    owners: Annotated[list[nonblank(64, "a group owner's userid")], Field(min_length=1)] | None = Field(
+        None, description="groups (WeCom): every live customer group these staff members own")
+    chat_ids: Annotated[list[nonblank(64, "a customer group's chat_id")],
+                        Field(min_length=1, max_length=GROUP_CHATS_MAX)] | None = Field(
+        None, description=f"groups (WeCom): customer groups by chat_id, at most {GROUP_CHATS_MAX} (sent by each "
+                          "group's owner)")
 
     @model_validator(mode="after")
     def _by_type(self, info: ValidationInfo):
@@ -181,9 +192,17 @@ def _segment_rules(a: PushAudience, info) -> list:
 
 
 def _staff_rules(a: PushAudience, info) -> list:
-    if _platform(info) != "wecom":
+    if _platform(info) == "oa":
         return [("type", "a staff audience needs a WeCom account")]
     return _required(a.userids, "userids", "must be a non-empty list")
+
+
+def _groups_rules(a: PushAudience, info) -> list:
+    if _platform(info) == "oa":
+        return [("type", "a groups audience needs a WeCom account")]
+    if a.owners is None and a.chat_ids is None:
+        return [("owners", "give owners (group owners' userids) or chat_ids (customer groups)")]
+    return []
 
 
 def _list_rules(a: PushAudience, info) -> list:
@@ -202,7 +221,7 @@ _AUDIENCE_RULES = {
     "tags": _tag_rules,
     "channel": lambda a, i: _required(a.channel_ids, "channel_ids", "must be a non-empty list of channel ids"),
     "channel_group": lambda a, i: _required(a.group, "group", "must be a non-empty string"),
-    "segment": _segment_rules, "staff": _staff_rules, "list": _list_rules,
+    "segment": _segment_rules, "staff": _staff_rules, "list": _list_rules, "groups": _groups_rules,
 }
 
 
@@ -221,6 +240,8 @@ class Recurrence(Document):
 class PushBody(Document):
     """A push (群发/推送): created as a draft, validated, nothing sent until scheduled."""
 
+    PLATFORM_RULES: ClassVar[bool] = True  # the edge check passes the account's platform
+
     name: Annotated[str, Field(max_length=128)] | None = Field(None, description="for the operator")
     content: PushContent
     audience: PushAudience
@@ -232,6 +253,8 @@ class PushBody(Document):
 
 class SegmentBody(Document):
     """An audience saved under a name (a list audience is snapshotted)."""
+
+    PLATFORM_RULES: ClassVar[bool] = True
 
     name: nonblank(128, "the segment's name", examples=["上海门店会员"])
     audience: PushAudience = Field(description="any audience but a segment")

@@ -8,7 +8,7 @@ Unknown fields are ignored, as the hand-written validators did.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, model_validator
 
@@ -123,6 +123,7 @@ class WelcomeSettings(Document):
     """What the account answers a new follower (or, for WeCom, a new customer) and any unmatched message;
     null clears one, an absent field keeps it."""
 
+    PLATFORM_RULES: ClassVar[bool] = True  # the edge check passes the account's platform (a WeCom welcome's rules)
     welcome: ReplyContent | None = None
     default_reply: ReplyContent | None = None
 

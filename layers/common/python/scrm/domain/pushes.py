@@ -36,6 +36,9 @@ from .quotas import DEFAULT_TZ
 OA_DELIVERIES = ("mass", "custom", "template")
 MASS_MIN, MASS_MAX = 2, 10_000  # message/mass/send touser
 WECOM_MAX = 10_000  # add_msg_template external_userid
+# add_msg_template chat_id_list: "仅在chat_type为group时有效，最多可一次指定2000个客户群"
+# (https://developer.work.weixin.qq.com/document/path/92135)
+CHAT_IDS_MAX = 2000
 TEMPLATE_BATCH = 500  # per-user sends grouped per batch (one state record per group)
 CUSTOM_BATCH = 100
 STATUSES = ("draft", "scheduled", "running", "completed", "failed", "cancelled")
@@ -137,6 +140,9 @@ def validate_audience(raw, platform: str, *, nested: bool = False) -> dict:
         return {"type": "staff", "userids": sorted(set(a.userids))}
     if a.type == "list":
         return {"type": "list", "recipients": list(dict.fromkeys(a.recipients))}
+    if a.type == "groups":
+        return {"type": "groups", **({"owners": sorted(set(a.owners))} if a.owners else {}),
+                **({"chat_ids": sorted(set(a.chat_ids))} if a.chat_ids else {})}
     return {"type": "all"}
 
 
@@ -146,6 +152,10 @@ def validate_audience(raw, platform: str, *, nested: bool = False) -> dict:
 LEFT_UNFOLLOWED = "unfollowed"  # OA: their latest touch is an unfollow
 LEFT_STAFF = "left_staff"  # WeCom: no longer a customer of the staff member they added through the channel
 LEFT_NOT_CUSTOMER = "not_a_customer"  # WeCom: no staff member lists them as a customer now
+LEFT_DISMISSED = "dismissed"  # a customer group that was dismissed (解散)
+LEFT_UNKNOWN_GROUP = "unknown_group"  # a chat_id the groups capability does not know (no callback for it yet)
+LEFT_NO_OWNER = "no_owner"  # a group whose owner is not known yet: nobody can send it the message
+LEFT_SENT_TODAY = "sent_today"  # a group that already received a group message today (1 a day, policy)
 
 
 def channel_reach(touches: list[dict], account_id: str, channel_ids: set[str]
@@ -264,6 +274,11 @@ class PlannedBatch:
     recipients: tuple[str, ...]
 
 
+def group_batch_size(configured: int | None = None) -> int:
+    """Groups of one owner per add_msg_template call: every one (up to chat_id_list's 2,000) in one task."""
+    return max(1, min(configured or CHAT_IDS_MAX, CHAT_IDS_MAX))
+
+
 def batch_size(delivery: str, configured: int | None = None) -> int:
     if delivery == "mass":
         limit = MASS_MAX
@@ -334,7 +349,8 @@ def new_push_id(now: float, entropy: bytes) -> str:
 def summarise(batches: list[dict]) -> dict:
     """Delivery figures of one run from its batch records."""
     keys = ("recipients", "eligible", "over_quota", "outside_window", "sent", "failed", "platform_total",
-            "platform_to_send", "delivered", "errors", "not_friend", "over_quota_platform", "pending_results")
+            "platform_to_send", "delivered", "errors", "not_friend", "over_quota_platform", "pending_results",
+            "groups_not_sent")
     out = {k: 0 for k in keys}
     states: dict[str, int] = {}
     for b in batches:

@@ -163,6 +163,17 @@ class WeComGateway(Gateway):
         return self.post("externalcontact/add_msg_template", {
             "chat_type": "single", "sender": sender, "external_userid": external_userids, **message})
 
+    def add_msg_template_to_groups(self, sender: str, chat_ids: list[str], message: dict) -> dict:
+        """群发到客户群: one task for the owner `sender` over these of their groups. chat_type "group" needs
+        sender ("发送企业群发消息的成员userid，当类型为发送给客户群时必填"); chat_id_list
+        "仅在chat_type为group时有效，最多可一次指定2000个客户群" (the owner need not pick the groups again;
+        WeCom clients 4.1.10+).
+        https://developer.work.weixin.qq.com/document/path/92135"""
+        if not chat_ids or len(chat_ids) > 2000:
+            raise ValueError("1..2,000 customer groups per message template")
+        return self.post("externalcontact/add_msg_template", {
+            "chat_type": "group", "sender": sender, "chat_id_list": chat_ids, **message})
+
     def groupmsg_list(self, start_time: int, end_time: int, cursor: str = "") -> dict:
         return self.post("externalcontact/get_groupmsg_list_v2", {
             "chat_type": "single", "start_time": start_time, "end_time": end_time, "cursor": cursor, "limit": 100})

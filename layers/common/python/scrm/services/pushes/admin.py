@@ -42,6 +42,8 @@ def strategy(account, delivery: str, audience: dict) -> str:
     """How an OA mass send addresses people: by openid list (per-recipient quotas enforceable),
     or, where the account has only an account-wide quota (subscription accounts), by tag / to all."""
     if delivery != "mass":
+        if delivery == "groupmsg" and audience_kind(audience) == "groups":
+            return "groups"  # 群发到客户群: add_msg_template chat_type group, one task per owner
         return "per_recipient" if delivery in ("template", "custom") else "groupmsg"
     per_recipient = any(r.scope == "recipient" for r in quotas.rules_for(account, delivery))
     if account.account_type == "subscription" or account_options(account).get("push_mass_mode") == "tag":
@@ -54,6 +56,17 @@ def strategy(account, delivery: str, audience: dict) -> str:
         raise errors.ValidationError("a subscription account mass-sends to one tag or to all followers",
                                      field="audience")
     return "openids"
+
+
+def audience_kind(audience: dict) -> str:
+    """What an audience addresses: "groups" (customer groups) or "people"."""
+    return "groups" if audience.get("type") == "groups" else "people"
+
+
+def batch_size_of(account, strategy: str) -> int | None:
+    """Recipients per batch: the account's push_batch_size; for customer groups at most chat_id_list's 2,000."""
+    configured = account_options(account).get("push_batch_size")
+    return rules.group_batch_size(configured) if strategy == "groups" else configured
 
 
 def validate(account, body: dict, now: float) -> dict:
@@ -71,8 +84,9 @@ def validate(account, body: dict, now: float) -> dict:
         raise errors.ValidationError(f"{delivery} messages need an Official Account", field="content.type")
     if delivery == "template" and account.account_type != "service":
         raise errors.ValidationError("template messages need a service account", field="content.type")
+    how = strategy(account, delivery, audience)
     return {"content": content, "delivery": delivery, "audience": audience, "send_at": send_at, "timezone": tz,
-            "recurrence": recurrence, "name": name, "strategy": strategy(account, delivery, audience)}
+            "recurrence": recurrence, "name": name, "strategy": how, "quota_zone": quotas.zone_for(account, how, tz)}
 
 
 def spec_of(push: dict) -> dict:
@@ -121,22 +135,26 @@ class PushAdmin:
         account_blocked = self.ledger.account_used_up(account, spec, rule_list)
         over, estimated = self.ledger.over_quota(account, spec, rule_list, pairs)
         eligible = 0 if account_blocked else n - over
-        planned = rules.plan_batches(pairs, spec["delivery"], account_options(account).get("push_batch_size")) \
+        planned = rules.plan_batches(pairs, spec["delivery"], batch_size_of(account, spec["strategy"])) \
             if spec["strategy"] not in ("tag", "to_all") else []
-        calls = {"openids": len(planned), "groupmsg": len(planned), "tag": 1, "to_all": 1}.get(
-            spec["strategy"], eligible)
+        calls = {"openids": len(planned), "groupmsg": len(planned), "groups": len(planned), "tag": 1,
+                 "to_all": 1}.get(spec["strategy"], eligible)
         left = dict(sorted((left_out or {}).items()))
-        return {"audience": n, "left_out": left, "left_out_total": sum(left.values()),
-                "over_quota": over, "eligible": eligible, "estimated": estimated,
-                "account_quota_used": account_blocked, "batches": len(planned) or (1 if n else 0),
-                "api_calls": calls, "strategy": spec["strategy"],
-                "quota_rules": [r.as_dict() for r in rule_list], "at": self.deps.clock()}
+        out = {"audience": n, "left_out": left, "left_out_total": sum(left.values()),
+               "over_quota": over, "eligible": eligible, "estimated": estimated,
+               "account_quota_used": account_blocked, "batches": len(planned) or (1 if n else 0),
+               "api_calls": calls, "strategy": spec["strategy"],
+               "quota_rules": [r.as_dict() for r in rule_list], "at": self.deps.clock()}
+        if spec["strategy"] == "groups":  # the audience counts groups; a group already sent to today is skipped
+            out.update(groups=n, owners=len({b.sender for b in planned}), sent_today=over)
+        return out
 
     def preview_push(self, scope: Scope, account_id: str, push_id: str) -> dict:
         """Resolve the audience now; return (and keep) its size and the quota effect. 400 if it is empty."""
         push = self._get(scope, account_id, push_id)
         account = self.deps.account_for(account_id)
         spec = spec_of(push)
+        spec["quota_zone"] = quotas.zone_for(account, spec["strategy"], spec["timezone"])
         left_out: Counter = Counter()
         pairs = self.audience.nonempty(scope, account, push["audience"], spec["strategy"], push_id, left_out)
         preview = self._preview(account, spec, pairs, left_out)

@@ -40,6 +40,8 @@ class Audience:
             owner = f"seg-{segment_id}" if segment_id else push_id
             ids = self.deps.store.batch_recipients(account.account_id, owner, 0, 0) if owner else []
             return self._with_senders(gw, account, [(None, i) for i in ids], left_out)
+        if atype == "groups":
+            return self._groups(account, audience, left_out)
         if atype in ("channel", "channel_group"):
             return self._with_senders(gw, account, self._channel_members(scope, account, audience, left_out),
                                       left_out)
@@ -160,6 +162,38 @@ class Audience:
                 out.append((staff if staff is not None else now[0], ext))
         return out
 
+    # ---- customer groups (the groups capability: scrm.services.groups keeps them from change_external_chat)
+    def _groups(self, account, audience: dict, left_out: Counter) -> Pairs:
+        """(owner, chat_id) of the live groups the audience names: every group of `owners`, and the groups of
+        `chat_ids` (sent by their owner). Dismissed, unknown and ownerless groups are left out and counted."""
+        if account.kind != "wecom":
+            raise errors.ValidationError("a groups audience needs a WeCom account", field="audience.type")
+        store, scope = self.deps.groups, Scope.system(account.account_id)
+        found: dict[str, dict] = {}
+        owners = set(audience.get("owners") or ())
+        if owners:  # the store keeps groups by chat id: one pass over the account's groups, pages of 1,000
+            start = None
+            while True:
+                page, start = store.page_groups(scope, account.account_id, limit=1000, start=start)
+                found.update((g["chat_id"], g) for g in page if g.get("owner") in owners)
+                if not start:
+                    break
+        wanted = [c for c in audience.get("chat_ids") or () if c not in found]
+        known = store.get_groups(scope, account.account_id, wanted) if wanted else {}
+        if set(wanted) - set(known):
+            left_out[rules.LEFT_UNKNOWN_GROUP] += len(set(wanted) - set(known))
+        found.update(known)
+        out = []
+        for chat_id in sorted(found):
+            g = found[chat_id]
+            if g.get("status") == "dismissed":
+                left_out[rules.LEFT_DISMISSED] += 1
+            elif not g.get("owner"):
+                left_out[rules.LEFT_NO_OWNER] += 1
+            else:
+                out.append((g["owner"], chat_id))
+        return out
+
     # ---- channels (the attribution feature's contact book)
     def _channel_members(self, scope: Scope, account, audience: dict, left_out: Counter) -> Pairs:
         directory = self.deps.contacts or ContactsChannelAudience()
@@ -215,6 +249,9 @@ class Segments:
         if not isinstance(name, str) or not name.strip() or len(name) > 128:
             raise errors.ValidationError("name must be a non-empty string of at most 128 characters", field="name")
         audience = rules.validate_audience(body.get("audience"), account.kind, nested=True)
+        if audience["type"] == "groups":  # a push's sending (chat_type group) follows its own audience's kind
+            raise errors.ValidationError("a segment saves people; give a groups audience in the push itself",
+                                         field="audience.type")
         check_tags(self.deps, scope, account, audience)
         segment_id = "s" + secrets.token_hex(6)
         if audience["type"] == "list":

@@ -23,13 +23,24 @@ def default_gateway(account):
 
 class PushDeps:
     def __init__(self, store: PushStore, *, account_for: Callable = default_account,
-                 gateway_for: Callable = default_gateway, clock: Callable[[], float] = time.time, contacts=None):
+                 gateway_for: Callable = default_gateway, clock: Callable[[], float] = time.time, contacts=None,
+                 groups=None):
         self.store = store
         self.account_for = account_for
         self.gateway_for = gateway_for
         self.clock = clock
         self.contacts = contacts  # optional channel directory (audience.ContactsChannelAudience by default)
+        self._groups = groups  # optional customer group store (scrm.stores.groups; the container's by default)
         self.calls = 0  # WeChat calls made
+
+    @property
+    def groups(self):
+        """The customer groups capability's store: who owns which group, and which are dismissed."""
+        if self._groups is None:
+            from ... import bootstrap
+
+            self._groups = bootstrap.group_store()
+        return self._groups
 
     def call(self, fn, *args, **kwargs):
         """Call WeChat (through a gateway method), counted."""

@@ -22,6 +22,14 @@ def holder(push: dict, batch_no: int | None = None) -> str:
     return base if batch_no is None else f"{base}#{batch_no}"
 
 
+def zone_for(account, strategy: str, push_zone: str) -> str:
+    """The zone a quota's day is counted in: the push's, but for customer groups (once a day per group) the
+    account's (option `timezone`, default Asia/Shanghai): a group's day does not move with each push's zone."""
+    if strategy == "groups":
+        return account_options(account).get("timezone") or quota_rules.DEFAULT_TZ
+    return push_zone
+
+
 def plan_rules(rule_list: list[quota_rules.QuotaRule], now: float, timezone: str) -> list[dict]:
     """The rules as a run's plan keeps them: with the period the run counts against, fixed at planning."""
     return [{**r.as_dict(), "period_key": quota_rules.period_key(r.period, now, timezone)} for r in rule_list]
@@ -38,7 +46,7 @@ class QuotaLedger:
         for rule in rule_list:
             if rule.scope != "account" or rule.per_message:  # a message cap leaves people out, not the push
                 continue
-            period = quota_rules.period_key(rule.period, spec["send_at"], spec["timezone"])
+            period = quota_rules.period_key(rule.period, spec["send_at"], spec.get("quota_zone") or spec["timezone"])
             key = quota_rules.ledger_key(account.account_id, spec["delivery"], rule, period, "")
             used = self.deps.store.used_many(account.account_id, [key]).get(key, 0)
             blocked = blocked or used >= rule.limit

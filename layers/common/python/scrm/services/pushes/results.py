@@ -63,10 +63,13 @@ class Results:
     def _poll_run(self, gw, account_id: str, push_id: str, run_no: int) -> int:
         """Refresh the figures of the run's unfinished group messages; how many are still open."""
         open_batches = 0
+        groups = (self.store.get_plan(account_id, push_id, run_no) or {}).get("strategy") == "groups"
         for b in self.store.list_batches(account_id, push_id, run_no):
             if not b.get("msg_id") or b.get("results_final"):
                 continue
             figures = self._groupmsg_figures(gw, b["msg_id"], b["sender"])
+            if groups:
+                figures = _group_figures(figures, int(b.get("eligible") or 0))
             final = figures.pop("_final")
             self.store.update_batch(account_id, push_id, run_no, b["no"], {**figures,
                                     "results_final": final or None})
@@ -74,6 +77,9 @@ class Results:
         return open_batches
 
     def _groupmsg_figures(self, gw, msgid: str, sender: str) -> dict:
+        """get_groupmsg_task (has the owner / staff member sent it?) and get_groupmsg_send_result (per customer or
+        group: status 0 未发送, 1 已发送, 2 不是好友, 3 已收到其他群发), both cursor-paged:
+        https://developer.work.weixin.qq.com/document/path/93338"""
         tasks = _pages(self.deps.call, gw.groupmsg_task, msgid, rows="task_list")
         done = any(t.get("userid") == sender and t.get("status") == 2 for t in tasks)
         counts = {0: 0, 1: 0, 2: 0, 3: 0}
@@ -121,3 +127,13 @@ class Results:
         at = event.get("received_at") or event.get("CreateTime")
         if openid and at:
             self.store.touch(account_id, openid, float(at), kind)
+
+
+def _group_figures(figures: dict, eligible: int) -> dict:
+    """A customer-group task's figures: for chat_type group, get_groupmsg_send_result lists only the groups it was
+    sent to (status 1), so the rest are pending until the owner sends the task, and not sent after (the owner left
+    them out, or WeCom refused them: another group message today)."""
+    delivered = figures["delivered"]
+    rest = max(0, eligible - delivered)
+    done = figures["_final"]
+    return {**figures, "pending_results": 0 if done else rest, "groups_not_sent": rest if done else 0}

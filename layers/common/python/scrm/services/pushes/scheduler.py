@@ -21,8 +21,9 @@ from collections.abc import Callable
 from ...domain import pushes as rules
 from ...tenancy import Scope
 from . import quotas
+from .admin import batch_size_of
 from .audience import Audience
-from .deps import PushDeps, account_options
+from .deps import PushDeps
 from .results import RESULT_POLL_SECONDS, Results
 from .senders import BatchSender
 
@@ -114,8 +115,7 @@ class Scheduler:
                                       push_id=push["push_id"], left_out=left_out)
         planned = [{"no": b.no, "state": "pending", "sender": b.sender, "size": len(b.recipients),
                     "recipients": list(b.recipients)}
-                   for b in rules.plan_batches(pairs, push["delivery"],
-                                               account_options(account).get("push_batch_size"))]
+                   for b in rules.plan_batches(pairs, push["delivery"], batch_size_of(account, strategy))]
         return planned, sum(b["size"] for b in planned)
 
     def plan(self, push: dict, account, owner: str) -> dict | None:
@@ -128,7 +128,9 @@ class Scheduler:
         planned, total = self._planned_batches(push, account, left_out)
         plan = {"state": "planned", "at": now, "strategy": push["content"].get("strategy", "openids"),
                 "recipients": total, "batches": len(planned), "left_out": dict(sorted(left_out.items())),
-                "rules": quotas.plan_rules(quotas.rules_for(account, push["delivery"]), now, push["timezone"])}
+                "rules": quotas.plan_rules(quotas.rules_for(account, push["delivery"]), now,
+                                          quotas.zone_for(account, push["content"].get("strategy", "openids"),
+                                                          push["timezone"]))}
         if not planned:
             self.store.put_plan(account_id, push_id, run_no, plan)
             self.finish_run(push, owner, "completed", [], note="the audience was empty when the run started")

@@ -246,11 +246,13 @@ class BatchSender:
                 "reason": "everyone in the batch is at quota" if account_ok else ACCOUNT_QUOTA_USED})
             return
         message = rules.wecom_message(push["content"])
-        if batch.get("attempt_at") and self._recovered(push, gw, batch, message, counts):
+        if batch.get("attempt_at") and self._recovered(push, gw, plan, batch, message, counts):
             return
         self._start_attempt(push, batch)
+        # to customer groups: the owner's groups in one task (chat_type group, chat_id_list); else to customers
+        send = gw.add_msg_template_to_groups if plan["strategy"] == "groups" else gw.add_msg_template
         try:
-            res = self.deps.call(gw.add_msg_template, batch["sender"], eligible, message)
+            res = self.deps.call(send, batch["sender"], eligible, message)
         except TRANSIENT as exc:
             self._retry_later(push, batch, exc, ambiguous=True)
             return
@@ -264,12 +266,12 @@ class BatchSender:
             self.ledger.release(push, plan, batch, fail)
         self._groupmsg_sent(push, batch, counts, res.get("msgid"), fail)
 
-    def _recovered(self, push, gw, batch, message, counts) -> bool:
+    def _recovered(self, push, gw, plan, batch, message, counts) -> bool:
         """Whether an earlier attempt's outcome settles the batch. add_msg_template has no dedupe key: any earlier
         attempt that did not end in a definite answer (a crash, a timeout, a -1 or 45009 that WeCom may in fact
         have processed) is looked up before resending, so one batch never becomes two group-message tasks."""
         try:
-            found = self._find_groupmsg(push, gw, batch, message)
+            found = self._find_groupmsg(push, gw, batch, message, "group" if plan["strategy"] == "groups" else "single")
         except TRANSIENT as exc:  # cannot look: do not send blind
             self._retry_later(push, batch, exc, ambiguous=True)
             return True
@@ -284,7 +286,7 @@ class BatchSender:
                                  "pending_results": counts["eligible"] - len(fail), "recovered": recovered or None,
                                  "reason": None})
 
-    def _find_groupmsg(self, push: dict, gw, batch: dict, message: dict) -> str | None:
+    def _find_groupmsg(self, push: dict, gw, batch: dict, message: dict, chat_type: str) -> str | None:
         """The group message an earlier attempt of this batch created, if WeCom has it: same creator, same
         content, created since the batch's first attempt, and not a message another batch of this run
         already recorded (one staff member's batches of one push carry the same content)."""
@@ -294,8 +296,9 @@ class BatchSender:
         cursor = ""
         start, end = int(since) - 5, int(self.deps.clock()) + 5
         while True:
+            # https://developer.work.weixin.qq.com/document/path/93338 (chat_type single | group)
             page = self.deps.call(gw.post, "externalcontact/get_groupmsg_list_v2", {
-                "chat_type": "single", "start_time": start, "end_time": end, "creator": batch["sender"],
+                "chat_type": chat_type, "start_time": start, "end_time": end, "creator": batch["sender"],
                 "filter_type": 0, "cursor": cursor, "limit": 100})
             for m in page.get("group_msg_list") or []:
                 if m.get("msgid") not in taken and _same_message(m, batch["sender"], message):

@@ -20,9 +20,10 @@ from .senders import BatchSender
 
 class PushService:
     def __init__(self, store: PushStore, *, account_for: Callable = default_account,
-                 gateway_for: Callable = default_gateway, clock: Callable[[], float] = time.time, contacts=None):
+                 gateway_for: Callable = default_gateway, clock: Callable[[], float] = time.time, contacts=None,
+                 groups=None):
         self.deps = PushDeps(store, account_for=account_for, gateway_for=gateway_for, clock=clock,
-                             contacts=contacts)
+                             contacts=contacts, groups=groups)
         self.audience = Audience(self.deps)
         self.ledger = QuotaLedger(self.deps)
         self.admin = PushAdmin(self.deps, self.audience, self.ledger)
@@ -45,6 +46,12 @@ class PushService:
         self.on_interaction = self.results.on_interaction
 
     view = staticmethod(view)
+
+    def refresh_results(self, scope, account_id: str, push_id: str) -> dict:
+        """Collect a push's WeCom group-message results now (the admin's "refresh"), then the push."""
+        self.get(scope, account_id, push_id)  # tenancy and 404 first
+        self.poll_wecom_results(account_id, push_id)
+        return self.get(scope, account_id, push_id)
 
     @property
     def store(self) -> PushStore:
