@@ -8,8 +8,9 @@ session acts with the role its member holds now.
 
 WeCom QR login (企业微信Web登录): `start_wecom_login` makes a single-use random `state` (kept hashed, bound to a
 short-lived cookie by the route) and WeCom's login URL; `finish_wecom_login` takes the state once, exchanges the
-code for the member's userid (auth/getuserinfo, through the WeCom gateway) and opens a session if an admin gave
-that member a console role.
+code for the member's userid (auth/getuserinfo, with the token of the login app itself: its AgentID
+`options.console_login_agentid`, its Secret `console_login_secret`, never the customer-contact token) and opens
+a session if an admin gave that member a console role.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..bootstrap import account_reads, console_store, container
 from ..config import settings
 from ..domain.instants import answer_time
 from ..errors import (
+    ConfigError,
     KeyOfDisabledAccount,
     LoginStateInvalid,
     NoConsoleRole,
@@ -47,6 +49,9 @@ STAFF_ROLES = {"viewer": "read-only", "operator": "operator", "admin": "admin"}
 USERID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")  # WeCom userid: 1-64 letters, digits, _ . @ -
 # auth/getuserinfo errcodes that mean "this code is no good" (not a failure of ours): invalid, missing code
 BAD_CODE = {40029, 41008}
+# ... and the one that means our login app is set up wrong: the token is not the app's whose login made the code
+# (or the callback's domain is not that app's trusted domain), https://developer.work.weixin.qq.com/document/path/98177
+WRONG_APP = 50001
 
 
 def secret_hash(secret: str) -> str:
@@ -180,6 +185,9 @@ def start_wecom_login(account_id, redirect_uri: str) -> tuple[str, str, int]:
     if not agentid:
         raise ValidationError(f"account {account.account_id} has no options.console_login_agentid (the AgentID of "
                               "the WeCom app staff sign in with): set it first", field="account_id")
+    if not account.console_login_secret:  # the code could not be redeemed: refuse before anyone scans
+        raise ValidationError(f"account {account.account_id} has no console_login_secret (the Secret of WeCom app "
+                              f"{agentid}, which staff sign in with): set it first", field="account_id")
     state = secrets.token_urlsafe(32)
     console_store().put_login_state(LoginState(secret_hash(state), account.account_id,
                                                _now() + LOGIN_STATE_SECONDS))
@@ -213,13 +221,17 @@ def finish_wecom_login(state, bound_state, code) -> tuple[str, ConsolePrincipal]
 
 
 def _member_of(account: accounts.Account, code: str) -> str:
-    from ..gateway import gateway_for
+    from ..gateway import login_app_for
 
     try:
-        who = gateway_for(account).login_user(code)
+        who = login_app_for(account).login_user(code)  # the login app's own token (98177), not the corp's
     except WeChatError as exc:
         if exc.errcode in BAD_CODE:
             raise Unauthorized(f"WeCom refused the login code ({exc.errcode} {exc.errmsg}): sign in again") from None
+        if exc.errcode == WRONG_APP:
+            raise ConfigError(f"WeCom refused the login app's token for {account.account_id} ({exc.errcode}): "
+                              "console_login_secret must be the Secret of app options.console_login_agentid, and "
+                              "the console's domain that app's trusted domain") from None
         raise
     userid = who.get("userid")
     if not isinstance(userid, str) or not userid:  # {openid, external_userid}: not a member of the corp
