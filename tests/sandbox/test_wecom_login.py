@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import urllib.parse
 
-import requests
-
 import pytest
+import requests
 
 from .conftest import CORP
 
