@@ -32,6 +32,7 @@ from ..errors import (
     LoginStateInvalid,
     NoConsoleRole,
     NotFound,
+    RateLimited,
     Unauthorized,
     ValidationError,
     WeChatError,
@@ -47,6 +48,10 @@ SESSION_ID_MAX = 128
 # A staff member's console role and the admin role it acts with (scrm.tenancy.ROLES).
 STAFF_ROLES = {"viewer": "read-only", "operator": "operator", "admin": "admin"}
 USERID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")  # WeCom userid: 1-64 letters, digits, _ . @ -
+# Failed key sign-ins allowed per source IP, and per key id, in one fixed window; then 429 until it ends
+# (guessing a key's secret from one place, or one key's from many, is slowed to a crawl).
+SIGN_IN_FAILURES = 10
+SIGN_IN_WINDOW_SECONDS = 300
 # auth/getuserinfo errcodes that mean "this code is no good" (not a failure of ours): invalid, missing code
 BAD_CODE = {40029, 41008}
 # ... and the one that means our login app is set up wrong: the token is not the app's whose login made the code
@@ -92,11 +97,48 @@ def _principal_name(session: Session) -> str:
 # ---- signing in with a key
 
 
-def sign_in_with_key(presented) -> tuple[str, ConsolePrincipal]:
-    """(the new session id, its principal) for a valid admin key; Unauthorized (401) for any other."""
+def _failure_sources(source_ip: str | None, presented) -> list[str]:
+    """The hashes the sign-in's failures count under: its source IP and the key id it presented (no raw IP or
+    key text is stored)."""
+    sources = [f"ip:{source_ip or 'unknown'}"]
+    if isinstance(presented, str) and presented.startswith("scrm.") and presented.count(".") >= 2:
+        sources.append(f"key:{presented.rsplit('.', 1)[0][:160]}")
+    return [secret_hash(s) for s in sources]
+
+
+def _refuse_if_limited(sources: list[str], now: float, window: int) -> None:
+    store = console_store()
+    if any(store.sign_in_failures(s, window, now) >= SIGN_IN_FAILURES for s in sources):
+        retry_after = (window + 1) * SIGN_IN_WINDOW_SECONDS - now
+        raise RateLimited(f"too many failed sign-ins ({SIGN_IN_FAILURES} in {SIGN_IN_WINDOW_SECONDS // 60} "
+                          "minutes): try again later", retry_after=int(retry_after) + 1)
+
+
+def sign_in_with_key(presented, source_ip: str | None = None) -> tuple[str, ConsolePrincipal]:
+    """(the new session id, its principal) for a valid admin key; Unauthorized (401) for any other, counted
+    against the source IP and the key id; RateLimited (429) once either has SIGN_IN_FAILURES in the window (a
+    valid key too: the limit is checked before the key)."""
+    now = _now()
+    window = int(now // SIGN_IN_WINDOW_SECONDS)
+    sources = _failure_sources(source_ip, presented)
+    _refuse_if_limited(sources, now, window)
+    try:
+        key = _authenticate_key(presented)
+    except Unauthorized:
+        expires_at = (window + 1) * SIGN_IN_WINDOW_SECONDS
+        for source in sources:
+            console_store().add_sign_in_failure(source, window, expires_at)
+        raise
+    return _open_key_session(key)
+
+
+def _authenticate_key(presented) -> admin_keys.KeyInfo:
     if not isinstance(presented, str):
         raise Unauthorized("send the admin key as {\"key\": \"scrm.<key id>.<secret>\"}")
-    key = admin_keys.authenticate(presented)
+    return admin_keys.authenticate(presented)
+
+
+def _open_key_session(key: admin_keys.KeyInfo) -> tuple[str, ConsolePrincipal]:
     until = _now() + settings().console_session_seconds
     if key.expires_at is not None:
         until = min(until, key.expires_at.timestamp())
