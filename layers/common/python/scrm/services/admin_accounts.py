@@ -45,9 +45,14 @@ def view(rec, base_url: str, secrets: dict | None = None) -> dict:
             "message_mode": rec.message_mode or "safe",
             "options": dict(rec.options or {}), "callback_url": callback_url(base_url, rec.kind, rec.account_id),
             "created_at": answer_time(rec.created_at), "updated_at": answer_time(rec.updated_at),
-            "secrets": {**{n: mask(secrets.get(n)) for n in accounts.SECRET_NAMES},
-                        # the login app's Secret is never answered, not even its last characters: set or not
-                        accounts.LOGIN_SECRET: "****" if secrets.get(accounts.LOGIN_SECRET) else ""}}
+            "secrets": _masked(rec.kind, secrets)}
+
+
+def _masked(kind: str, secrets: dict) -> dict:
+    shown = {n: mask(secrets.get(n)) for n in accounts.SECRET_NAMES}
+    if kind == "wecom":  # the login app's Secret is never answered, not even its last characters: set or not
+        shown[accounts.LOGIN_SECRET] = "****" if secrets.get(accounts.LOGIN_SECRET) else ""
+    return shown
 
 
 def check_options(options) -> dict:
