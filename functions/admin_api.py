@@ -53,8 +53,9 @@ def openapi_yaml():
 
 MESSAGE_MODES = ("plaintext", "compatible", "safe")
 ACCOUNT_FIELDS = ("account_id", "kind", "app_id", "name", "app_secret", "token", "aes_key", "original_id",
-                  "account_type", "options", "message_mode")
-UPDATABLE = ("name", "app_secret", "token", "aes_key", "original_id", "account_type", "options", "message_mode")
+                  "account_type", "options", "message_mode", "console_login_secret")
+UPDATABLE = ("name", "app_secret", "token", "aes_key", "original_id", "account_type", "options", "message_mode",
+             "console_login_secret")
 
 
 @admin_route(bp, "/accounts", answer="answers.Account", paged=True)
@@ -76,7 +77,9 @@ def create_account(ctx):
     the response's `setup` shows the callback URL, token and aes_key once, for the WeChat console. A `token`
     another account already uses is refused (409). An Official Account needs its `original_id` (gh_..., the
     ToUserName of its callbacks). `message_mode` (default `safe`) is the console's 消息加解密方式: `safe` refuses
-    unencrypted callbacks; WeCom corps are always `safe`.
+    unencrypted callbacks; WeCom corps are always `safe`. A WeCom corp whose staff sign in to the console with
+    WeCom's QR login also needs `console_login_secret` (the login app's Secret, never shown again) and
+    `options.console_login_agentid`.
     """
     from scrm.services import admin_accounts as svc
 
@@ -94,6 +97,7 @@ def create_account(ctx):
         account_type=ctx.field("account_type", required=False),
         options=ctx.field("options", dict, required=False),
         message_mode=ctx.field("message_mode", required=False, choices=MESSAGE_MODES),
+        console_login_secret=ctx.field("console_login_secret", required=False, min_length=1, max_length=256),
     )
 
 
@@ -125,6 +129,7 @@ def update_account(ctx, account_id):
         "account_type": ctx.field("account_type", required=False),
         "options": ctx.field("options", dict, required=False),
         "message_mode": ctx.field("message_mode", required=False, choices=MESSAGE_MODES),
+        "console_login_secret": ctx.field("console_login_secret", required=False, min_length=1, max_length=256),
     }
     return svc.update(ctx.scope, account_id, ctx.base_url, **changes)
 

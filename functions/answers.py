@@ -35,7 +35,7 @@ def error_for(exc: Exception, request_id: str | None = None, headers: dict | Non
         request_id = request_id or uuid.uuid4().hex
         _log(exc, request_id)
     status, body = errors.answer(exc, request_id)
-    return json_response(status, body, {**errors.answer_headers(status), **(headers or {})})
+    return json_response(status, body, {**errors.answer_headers(status, exc), **(headers or {})})
 
 
 def _log(exc: Exception, request_id: str) -> None:

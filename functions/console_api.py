@@ -20,7 +20,7 @@ from scrm import errors
 
 bp = Blueprint(__name__)
 NO_STORE = {"Cache-Control": "no-store"}
-SESSION_ERRORS = (errors.ValidationError, errors.Unauthorized, errors.Forbidden)
+SESSION_ERRORS = (errors.ValidationError, errors.Unauthorized, errors.Forbidden, errors.RateLimited)
 LOGIN_ERRORS = (errors.ValidationError, errors.Unauthorized, errors.Forbidden, errors.NotFound, errors.AccountDisabled,
                 errors.WeChatError, errors.WeChatUnavailable)
 
@@ -50,7 +50,8 @@ def _request_id(request) -> str | None:
                          "DELETE": "Sign out (X-CSRF-Token required; the cookie is cleared)"})
 def console_session():
     """POST `{"key"}` answers 201 with the session and `Set-Cookie: scrm_session=…; HttpOnly; SameSite=Strict;
-    Path=/; Max-Age=…` (`Secure` over https); a bad, revoked or expired key is 401 and sets no cookie. GET answers
+    Path=/; Max-Age=…` (`Secure` over https); a bad, revoked or expired key is 401 and sets no cookie; after 10
+    failures in 5 minutes from one source IP or for one key id, sign-ins are 429 with `Retry-After`. GET answers
     the cookie's session (401 without one). DELETE (with the session's X-CSRF-Token) deletes the session: 204, and
     the cookie is cleared. Send `X-CSRF-Token: <csrf_token>` on every change made with the cookie."""
     request = bp.current_request
@@ -76,7 +77,8 @@ def _sign_in(request) -> Response:
     from scrm.services import console_sessions
 
     body = parse(SignIn, _parse_body(request))
-    session_id, principal = console_sessions.sign_in_with_key(body.key)
+    source_ip = ((request.context or {}).get("identity") or {}).get("sourceIp")
+    session_id, principal = console_sessions.sign_in_with_key(body.key, source_ip)
     return json_response(201, console_sessions.view(principal),
                          {**NO_STORE, "Set-Cookie": _session_cookie(request, session_id,
                                                                     console_sessions.seconds_left(principal))})

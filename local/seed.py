@@ -41,8 +41,9 @@ def seed_console_staff(sandbox_url: str) -> None:
 
 def seed(stack) -> dict:
     oa_secrets, wecom_secrets = demo_secrets(), demo_secrets()
+    login_secret = secrets.token_hex(16)  # the login app's own Secret (its token redeems the login codes)
     accounts.register(kind="oa", **DEMO_OA, **oa_secrets)
-    accounts.register(kind="wecom", **DEMO_WECOM, **wecom_secrets,
+    accounts.register(kind="wecom", **DEMO_WECOM, **wecom_secrets, console_login_secret=login_secret,
                       options={"console_login_agentid": DEMO_LOGIN_AGENTID})
     oa_callback = f"{stack.api_url}/wechat/oa/{DEMO_OA['account_id']}"
     wecom_callback = f"{stack.api_url}/wechat/wecom/{DEMO_WECOM['account_id']}"
@@ -53,7 +54,8 @@ def seed(stack) -> dict:
         "encrypt_mode": "aes", "account_type": "service"}, timeout=5).raise_for_status()
     requests.post(f"{sb}/_sandbox/wecom/corps", json={
         "corpid": DEMO_WECOM["app_id"], "secret": wecom_secrets["app_secret"], "token": wecom_secrets["token"],
-        "aes_key": wecom_secrets["aes_key"], "callback_url": wecom_callback, "agentid": str(DEMO_LOGIN_AGENTID)},
+        "aes_key": wecom_secrets["aes_key"], "callback_url": wecom_callback, "agentid": str(DEMO_LOGIN_AGENTID),
+        "agent_secret": login_secret},
         timeout=5).raise_for_status()
     seed_console_staff(sb)
     seed_content()

@@ -60,6 +60,8 @@ def cli(ctx, url, key, as_json):
 # --- accounts
 
 MESSAGE_MODES = ["plaintext", "compatible", "safe"]
+LOGIN_SECRET_HELP = ("WeCom: the Secret of the app staff sign in to the console with (AgentID in "
+                     "options.console_login_agentid); '-' reads it from stdin")
 
 
 @cli.group()
@@ -93,14 +95,16 @@ def accounts_show(api: Api, account_id):
 @click.option("--original-id", help="OA original id gh_...")
 @click.option("--account-type", type=click.Choice(["service", "subscription"]))
 @click.option("--message-mode", type=click.Choice(MESSAGE_MODES), help="as in the WeChat console (default safe)")
+@click.option("--console-login-secret", help=LOGIN_SECRET_HELP)
 @click.pass_obj
 def accounts_create(api: Api, account_id, kind, app_id, name, app_secret, token, aes_key, original_id,
-                    account_type, message_mode):
+                    account_type, message_mode, console_login_secret):
     """Register an account (platform key). Prints the callback URL, Token and EncodingAESKey for the console."""
     body = {"account_id": account_id, "kind": kind, "app_id": app_id, "name": name,
             "app_secret": secret_value(app_secret, "AppSecret")}
     for k, v in (("token", token), ("aes_key", aes_key), ("original_id", original_id),
-                 ("account_type", account_type), ("message_mode", message_mode)):
+                 ("account_type", account_type), ("message_mode", message_mode),
+                 ("console_login_secret", secret_value(console_login_secret, "console login Secret"))):
         if v is not None:
             body[k] = v
     out(api.request("POST", "/accounts", body, idempotent=True))
@@ -116,12 +120,15 @@ def accounts_create(api: Api, account_id, kind, app_id, name, app_secret, token,
 @click.option("--account-type", type=click.Choice(["service", "subscription"]))
 @click.option("--options", "options_json", help="per-account options as a JSON object")
 @click.option("--message-mode", type=click.Choice(MESSAGE_MODES))
+@click.option("--console-login-secret", help=LOGIN_SECRET_HELP)
 @click.pass_obj
 def accounts_update(api: Api, account_id, name, app_secret, token, aes_key, original_id, account_type,
-                    options_json, message_mode):
+                    options_json, message_mode, console_login_secret):
     body = {k: v for k, v in (("name", name), ("app_secret", secret_value(app_secret, "AppSecret")),
                               ("token", token), ("aes_key", aes_key), ("original_id", original_id),
-                              ("account_type", account_type), ("message_mode", message_mode)) if v is not None}
+                              ("account_type", account_type), ("message_mode", message_mode),
+                              ("console_login_secret", secret_value(console_login_secret, "console login Secret")))
+            if v is not None}
     if options_json is not None:
         try:
             body["options"] = json.loads(options_json)

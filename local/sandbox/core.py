@@ -193,9 +193,12 @@ class TokenStore:
         self.fetches: dict[str, int] = {}  # successful token-endpoint calls per appid/corpid
         self.minted: dict[str, int] = {}  # distinct tokens created per appid/corpid
 
-    def mint(self, platform: str, app: str, now: float, ttl: int = 7200, kind: str = "token") -> str:
+    def mint(self, platform: str, app: str, now: float, ttl: int = 7200, kind: str = "token",
+             agentid: str = "") -> str:
+        """`agentid`: WeCom, the self-built app the token is for ("" for the customer-contact Secret's)."""
         token = f"SBX{platform.upper()}_{rand_id(100)}"
-        self.tokens[token] = {"platform": platform, "app": app, "expires_at": now + ttl, "kind": kind}
+        self.tokens[token] = {"platform": platform, "app": app, "expires_at": now + ttl, "kind": kind,
+                              "agentid": agentid}
         self.minted[app] = self.minted.get(app, 0) + 1
         return token
 

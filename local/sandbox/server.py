@@ -349,6 +349,8 @@ class Sandbox:
     # ---- WeCom control
     @control("POST", "/wecom/corps")
     def c_wecom_register(self, body, q):
+        """`{corpid, secret (customer contact), token, aes_key, callback_url?, agentid?, agent_secret?}`: agentid and
+        agent_secret are the self-built app whose web login makes login codes (only its token redeems them)."""
         with self.lock:
             return self.wecom.register(body)
 

@@ -47,7 +47,8 @@ class WeComCorp:
     def __init__(self, cfg: dict) -> None:
         self.cfg: dict = {}
         self.configure(cfg)
-        self.token: str | None = None
+        self.token: str | None = None  # the customer-contact Secret's token
+        self.agent_token: str | None = None  # the self-built app's (cfg agentid, agent_secret): its own token
         self.staff: dict[str, dict] = {}
         self.customers: dict[str, dict] = {}
         self.contact_ways: dict[str, dict] = {}
@@ -64,13 +65,13 @@ class WeComCorp:
 
     def configure(self, cfg: dict) -> None:
         merged = {**DEFAULT_SETTINGS, "token": "", "aes_key": "", "callback_url": "", "agentid": "",
-                  **self.cfg, **cfg}
+                  "agent_secret": "", **self.cfg, **cfg}
         if len(merged["aes_key"] or "") != 43:
             raise ApiError(47001, "aes_key (EncodingAESKey) must be 43 characters")
         self.cfg = merged
 
     def summary(self) -> dict:
-        public = {k: v for k, v in self.cfg.items() if k != "secret"}
+        public = {k: v for k, v in self.cfg.items() if k not in ("secret", "agent_secret")}
         return {**public, "staff": len(self.staff), "customers": len(self.customers),
                 "contact_ways": len(self.contact_ways), "msg_templates": len(self.msg_templates),
                 "transfers": len(self.transfers), "groupchats": len(self.groupchats)}
@@ -163,16 +164,24 @@ class WeComPlatform:
         if not corpid or corpid not in self.apps:
             raise ApiError(40013, "invalid corpid")
         corp = self.apps[corpid]
-        if q.get("corpsecret") != corp.cfg["secret"]:
+        # Every app has its own Secret and token ("每个应用有独立的secret,获取到的access_token只能本应用使用",
+        # https://developer.work.weixin.qq.com/document/path/91039): the customer-contact Secret's, or the
+        # self-built app's (agentid), which alone redeems that app's login codes (wecom_login.getuserinfo).
+        secret = q.get("corpsecret")
+        if secret and secret == corp.cfg["secret"]:
+            slot, agentid = "token", ""
+        elif secret and secret == corp.cfg.get("agent_secret"):
+            slot, agentid = "agent_token", str(corp.cfg.get("agentid") or "")
+        else:
             raise ApiError(40001, "invalid credential (corpsecret)")
         tokens = self.sb.tokens
-        info = tokens.tokens.get(corp.token or "")
+        info = tokens.tokens.get(getattr(corp, slot) or "")
         if info is None or info["expires_at"] <= self.now:
             # same token for the whole validity; a new one only after expiry
-            corp.token = tokens.mint("wecom", corpid, self.now)
-            info = tokens.tokens[corp.token]
+            setattr(corp, slot, tokens.mint("wecom", corpid, self.now, agentid=agentid))
+            info = tokens.tokens[getattr(corp, slot)]
         tokens.count_fetch(corpid)
-        return {"errcode": 0, "errmsg": "ok", "access_token": corp.token,
+        return {"errcode": 0, "errmsg": "ok", "access_token": getattr(corp, slot),
                 "expires_in": int(info["expires_at"] - self.now)}
 
     @api("GET", "user/get")

@@ -7,7 +7,13 @@ Official shapes copied here:
   `redirect_uri?state=STATE` (no code) when they refuse (https://developer.work.weixin.qq.com/document/path/98171);
 - `GET /cgi-bin/auth/getuserinfo?access_token=&code=`: `{errcode: 0, errmsg: "ok", userid}` for a member,
   `{errcode: 0, errmsg: "ok", openid, external_userid}` for anyone else; a code works once and for 5 minutes, else
-  `{errcode: 40029, errmsg: "invalid code"}` (https://developer.work.weixin.qq.com/document/path/98177).
+  `{errcode: 40029, errmsg: "invalid code"}` (https://developer.work.weixin.qq.com/document/path/98177);
+- a code is redeemed only with the access token of the app whose login made it (its agentid: gettoken with that
+  app's own Secret): "跳转的域名须完全匹配access_token对应应用的可信域名,否则会返回50001错误" (98177, 权限说明). Any
+  other token (the customer-contact Secret's, another app's) is answered `{errcode: 50001, errmsg: "redirect_uri
+  unauthorized"}`, as WeCom answers when "登入产生code的应用...跟消费code的accesstoken所对应的应用...不是同一个"
+  (WeCom's answer on https://developers.weixin.qq.com/community/enterprisewechat/doc/000ceaae764920b32c7ce0b8551c00);
+  the code stays unused.
 Instead of a QR code the page lists the corp's active staff, each with a button "以此身份扫码 / scan as".
 """
 
@@ -24,8 +30,12 @@ SCAN_PATH = "/wwlogin/sso/scan"
 
 
 def mint_code(platform, corpid: str, who: dict) -> dict:
-    """A login code for a member (`{"userid"}`) or a non-member (`{"openid", "external_userid"?}`)."""
+    """A login code for a member (`{"userid"}`) or a non-member (`{"openid", "external_userid"?}`), made by the
+    login of app `who["agentid"]` (default: the corp's configured agentid; 40056 when it has none)."""
     corp = platform.app(corpid)
+    agentid = str(who.get("agentid") or corp.cfg.get("agentid") or "")
+    if not agentid:
+        raise ApiError(40056, "invalid agentid")
     if who.get("userid"):
         platform._staff(corp, who["userid"])  # 60111 for one who is not an active member
         identity = {"userid": who["userid"]}
@@ -35,7 +45,7 @@ def mint_code(platform, corpid: str, who: dict) -> dict:
     else:
         raise ApiError(40058, "invalid parameter, userid or openid is required")
     code = rand_id(64)
-    corp.login_codes[code] = {"identity": identity, "expires_at": platform.now + CODE_SECONDS}
+    corp.login_codes[code] = {"identity": identity, "agentid": agentid, "expires_at": platform.now + CODE_SECONDS}
     return {"code": code, "expires_in": CODE_SECONDS}
 
 
@@ -43,9 +53,14 @@ def getuserinfo(platform, corp, query: dict) -> dict:
     code = query.get("code")
     if not code:
         raise ApiError(41008, "missing code")
-    entry = corp.login_codes.pop(code, None)  # single use, used or not
+    entry = corp.login_codes.get(code)
     if entry is None or entry["expires_at"] <= platform.now:
+        corp.login_codes.pop(code, None)
         raise ApiError(40029, "invalid code")
+    token = platform.sb.tokens.tokens.get(query.get("access_token") or "") or {}
+    if token.get("agentid") != entry["agentid"]:  # not the token of the app whose login made the code
+        raise ApiError(50001, "redirect_uri unauthorized")
+    del corp.login_codes[code]  # single use
     return dict(entry["identity"])
 
 
@@ -97,8 +112,8 @@ def scan(platform, form: dict) -> tuple[int, str, bytes, str | None]:
     params = {"state": form.get("state") or ""}
     if not form.get("refuse"):
         try:
-            params = {"code": mint_code(platform, corp.cfg["corpid"], {"userid": form.get("userid")})["code"],
-                      **params}
+            who = {"userid": form.get("userid"), "agentid": form.get("agentid")}
+            params = {"code": mint_code(platform, corp.cfg["corpid"], who)["code"], **params}
         except ApiError as err:
             return (*_error(err.errmsg), None)
     sep = "&" if "?" in redirect_uri else "?"

@@ -114,3 +114,13 @@ def test_staff_roles_come_in_pages_by_userid(store):
     assert seen == ["u1", "u2", "u3", "u4", "u5"] and pages == 3
     assert store.list_staff_roles(Scope.system(A), A, limit=5) == (
         [role(u) for u in ("u1", "u2", "u3", "u4", "u5")], None)
+
+
+def test_failed_sign_ins_are_counted_per_source_and_window_until_the_window_expires(store):
+    assert store.sign_in_failures("src-a", 7, NOW) == 0
+    assert [store.add_sign_in_failure("src-a", 7, NOW + 300) for _ in range(3)] == [1, 2, 3]
+    store.add_sign_in_failure("src-b", 7, NOW + 300)
+    store.add_sign_in_failure("src-a", 8, NOW + 600)
+    assert store.sign_in_failures("src-a", 7, NOW) == 3 and store.sign_in_failures("src-b", 7, NOW) == 1
+    assert store.sign_in_failures("src-a", 7, NOW + 300) == 0  # gone at its expiry, whatever TTL has done
+    assert store.sign_in_failures("src-a", 8, NOW + 300) == 1

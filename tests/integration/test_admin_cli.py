@@ -103,3 +103,21 @@ def test_bootstrap_and_platform_keys_are_direct(aws):
     revoked = runner.invoke(cli, ["--json", "platform-keys", "--revoke", first["key_id"]])
     assert json.loads(revoked.stdout)["status"] == "revoked"
     assert runner.invoke(cli, ["bootstrap"]).exit_code == 0
+
+
+def test_a_wecom_corps_console_login_secret_is_set_from_stdin_and_never_printed(cli_env):
+    url, api = cli_env
+    code, output = run(url, api.platform_key, "accounts", "create", "--id", "shop-wecom", "--kind", "wecom",
+                       "--app-id", "ww00000000shop01", "--name", "Shop corp", "--app-secret", "contactsecret0001",
+                       "--console-login-secret", "-", input="loginappsecret0001\n")
+    assert code == 0, output
+    assert json.loads(output)["secrets"]["console_login_secret"] == "****" and "loginappsecret" not in output
+    code, output = run(url, api.platform_key, "accounts", "update", "shop-wecom", "--console-login-secret", "-",
+                       "--options", '{"console_login_agentid": 1000002}', input="loginappsecret0002\n")
+    assert code == 0 and "loginappsecret" not in output, output
+
+    from scrm import accounts
+
+    accounts.forget_cache()
+    account = accounts.get("shop-wecom")
+    assert account.console_login_secret == "loginappsecret0002" and account.options["console_login_agentid"] == 1000002

@@ -13,6 +13,12 @@ from tests.integration.admin_helpers import AdminApi, demo_secrets, make_api
 from tests.timing import Clock
 
 AGENTID = 1000005
+
+
+def login_secret(account_id: str) -> str:
+    """The Secret of the corp's login app (AGENTID): its own, not the customer-contact Secret."""
+    return f"login-secret-{account_id}"
+
 CORPS = {"corp-a": "ww0000000000corpa1", "corp-b": "ww0000000000corpb1"}
 STAFF = ("zhangsan", "lisi")
 
@@ -87,8 +93,9 @@ def register_corps(sandbox_url: str) -> None:
     for account_id, corpid in CORPS.items():
         s = demo_secrets(account_id)
         accounts.register(account_id, "wecom", corpid, f"Corp {account_id}", options={"console_login_agentid": AGENTID},
-                          **s)
-        sb.register_wecom(corpid, s["app_secret"], s["token"], s["aes_key"], agentid=str(AGENTID))
+                          console_login_secret=login_secret(account_id), **s)
+        sb.register_wecom(corpid, s["app_secret"], s["token"], s["aes_key"], agentid=str(AGENTID),
+                          agent_secret=login_secret(account_id))
         for userid in STAFF:
             sb.wecom_staff(corpid, userid, name=f"员工{userid}")
 

@@ -24,6 +24,11 @@ from .stores.accounts.base import AccountRow
 
 KINDS = ("oa", "wecom")
 SECRET_NAMES = ("app_secret", "token", "aes_key")
+# WeCom only, optional: the Secret of the self-built app staff sign in to the console with (its AgentID is
+# options.console_login_agentid). WeCom gives every app its own access token ("获取到的access_token只能本应用使用",
+# https://developer.work.weixin.qq.com/document/path/91039), and a login code is redeemed only with the token of
+# the app that did the login (https://developer.work.weixin.qq.com/document/path/98177).
+LOGIN_SECRET = "console_login_secret"
 ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
 CACHE_SECONDS = 60
@@ -44,6 +49,7 @@ class Account:
     app_secret: str = field(default="", repr=False)
     token: str = field(default="", repr=False)
     aes_key: str = field(default="", repr=False)
+    console_login_secret: str = field(default="", repr=False)
 
     @property
     def is_oa(self) -> bool:
@@ -80,7 +86,8 @@ def _now() -> datetime:
 
 def register(account_id: str, kind: str, app_id: str, name: str, *, app_secret: str, token: str,
              aes_key: str, original_id: str | None = None, account_type: str = "service",
-             options: dict | None = None, create_only: bool = False, message_mode: str = "safe") -> Account:
+             options: dict | None = None, create_only: bool = False, message_mode: str = "safe",
+             console_login_secret: str | None = None) -> Account:
     """Create or replace an account: secrets to SSM first, then the record (so a record never lacks them).
 
     With `create_only`, the id is first claimed with a conditional write (status "registering"), so two
@@ -88,6 +95,7 @@ def register(account_id: str, kind: str, app_id: str, name: str, *, app_secret: 
     A claim left behind by a crash can be taken over after CLAIM_SECONDS.
     The callback Token is claimed for this account (the account store's Token claims): a Token another account
     uses is refused with Conflict, so one account's signatures never verify on another's URL.
+    `console_login_secret` (WeCom only) is kept in SSM beside the others.
     """
     if not ACCOUNT_ID.match(account_id or ""):
         raise ConfigError("account_id must be 2-63 lowercase letters, digits or dashes")
@@ -96,6 +104,10 @@ def register(account_id: str, kind: str, app_id: str, name: str, *, app_secret: 
     secrets = {"app_secret": app_secret, "token": token, "aes_key": aes_key}
     validate_secrets(kind, secrets)
     check_message_mode(kind, message_mode)
+    if console_login_secret:
+        if kind != "wecom":
+            raise ConfigError(f"{LOGIN_SECRET} applies to WeCom corps only")
+        secrets[LOGIN_SECRET] = console_login_secret
     now = _now()
     store = account_store()
     row = AccountRow(account_id=account_id, kind=kind, app_id=app_id, name=name, original_id=original_id,
@@ -147,7 +159,7 @@ def _load(account_id: str) -> Account:
     return Account(account_id=rec.account_id, kind=rec.kind, app_id=rec.app_id, name=rec.name,
                    original_id=rec.original_id, account_type=rec.account_type, status=rec.status,
                    message_mode=rec.message_mode or "safe", options=dict(rec.options),
-                   **{n: secrets[n] for n in SECRET_NAMES})
+                   console_login_secret=secrets.get(LOGIN_SECRET, ""), **{n: secrets[n] for n in SECRET_NAMES})
 
 
 def get(account_id: str, *, allow_disabled: bool = False) -> Account:

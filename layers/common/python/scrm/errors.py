@@ -200,6 +200,10 @@ class RateLimited(ScrmError):
     status = 429
     for_caller = True
 
+    def __init__(self, message: str = "too many requests", retry_after: int = 1):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))  # seconds, for the answer's Retry-After
+
 
 class Unauthorized(ScrmError):
     """No, a malformed, unknown, expired or revoked credential: the admin API answers 401."""
@@ -269,10 +273,10 @@ def answer(exc: BaseException, request_id: str | None = None) -> tuple[int, dict
     return status, {"error": err}
 
 
-def answer_headers(status: int) -> dict:
+def answer_headers(status: int, exc: BaseException | None = None) -> dict:
     """The headers an error answer of `status` carries (how to authenticate; when to retry)."""
     if status == 401:
         return {"WWW-Authenticate": 'Bearer realm="scrm-admin"'}
     if status == 429:
-        return {"Retry-After": "1"}
+        return {"Retry-After": str(getattr(exc, "retry_after", 1))}
     return {}

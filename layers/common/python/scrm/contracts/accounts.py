@@ -196,6 +196,9 @@ class AccountChanges(StrictBody):
     original_id: Annotated[str, Field(max_length=64)] | None = Field(
         None, description="OA only: the gh_... id (ToUserName of its callbacks)", examples=["gh_0123456789ab"])
     account_type: Literal[ACCOUNT_TYPES] | None = Field(None, description="OA only: service or subscription")
+    console_login_secret: Annotated[str, Field(min_length=1, max_length=256)] | None = Field(
+        None, description="WeCom only: the Secret of the self-built app staff sign in to the console with (its "
+                          "AgentID is options.console_login_agentid); kept in SSM, never shown")
     options: AccountOptions | None = None
     message_mode: Literal[MESSAGE_MODES] | None = Field(
         None, description="callback encryption: plaintext, compatible or safe (WeCom: safe only)")
@@ -227,5 +230,7 @@ class AccountRegistration(AccountChanges):
         else:
             problems = [] if self.original_id else [
                 ("original_id", "is required (the OA's gh_... id, ToUserName of its callbacks)")]
+            if self.console_login_secret:
+                problems.append(("console_login_secret", "applies to WeCom corps only"))
         refuse(problems, "AccountRegistration")
         return self

@@ -247,6 +247,10 @@ class Secrets(Answer):
     app_secret: str | None = None
     token: str | None = None
     aes_key: str | None = None
+    console_login_secret: str | None = None
+    """
+    WeCom: "****" when the console login app's Secret is set, "" when not (never any of its characters)
+    """
 
 
 class Account(Answer):

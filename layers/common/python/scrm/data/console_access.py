@@ -5,6 +5,8 @@ One table, three kinds of item (pk prefix):
   usable session; the item expires (TTL) with the session, and reads check `expires_at` (TTL is lazy).
 - `state#<sha256 of the login state>`: a WeCom QR login in progress (login CSRF), deleted when used.
 - `staff#<account_id>` / `<userid>`: the console role an account admin gave a WeCom staff member.
+- `failures#<sha256 of a source>` / `<window number>`: failed key sign-ins from one source IP or for one key id in
+  one 5-minute window (the sign-in rate limit), expiring (TTL) after the window.
 The store around it is scrm.stores.console (DynamoDB implementation: scrm.stores.console.dynamo).
 """
 
@@ -33,4 +35,5 @@ class ConsoleItem(Model):
     created_at = NumberAttribute(null=True)  # epoch seconds
     expires_at = NumberAttribute(null=True)  # epoch seconds; checked on read
     updated_by = UnicodeAttribute(null=True)
+    failures = NumberAttribute(null=True)  # failed sign-ins counted in the window (failures# items)
     ttl = TTLAttribute(null=True)  # DynamoDB removes expired sessions and states (some time after expires_at)

@@ -6,10 +6,15 @@
 from ..accounts import Account
 from .base import Gateway
 from .official_account import OfficialAccountGateway
-from .wecom import WeComGateway
+from .wecom import WeComGateway, WeComLoginApp
 
 
 def gateway_for(account: Account, **kwargs) -> Gateway:
     if account.kind == "oa":
         return OfficialAccountGateway(account, **kwargs)
     return WeComGateway(account, **kwargs)
+
+
+def login_app_for(account: Account, **kwargs) -> WeComLoginApp:
+    """The WeCom corp's console login app (its own Secret and token); ConfigError when it has none."""
+    return WeComLoginApp(account, **kwargs)

@@ -7,6 +7,7 @@ conditional lock, the others wait for its token instead of fetching their own (a
 
 from __future__ import annotations
 
+import hashlib
 import time
 import uuid
 from collections.abc import Callable
@@ -23,6 +24,16 @@ POLL_SECONDS = 0.05
 
 Fetch = Callable[[], tuple[str, int]]  # returns (access_token, expires_in seconds)
 
+
+def app_token_key(platform: str, app_id: str, app: str, secret: str) -> str:
+    """The cache key of one app's token: `<platform>:<corp or appid>:<app>:<secret fingerprint>`.
+
+    WeCom gives each app of a corp its own token ("由于企业微信每个应用的access_token是彼此独立的,所以进行缓存时
+    需要区分应用来进行存储", https://developer.work.weixin.qq.com/document/path/91039): `app` names which one
+    (`contact`, the customer-contact Secret; `agent-<AgentID>`, a self-built app), so two apps' tokens never mix.
+    The fingerprint (a hash, never characters of the secret itself) makes a rotated secret fetch a new token."""
+    fingerprint = hashlib.sha256(secret.encode()).hexdigest()[:12]
+    return f"{platform}:{app_id}:{app}:{fingerprint}"
 
 
 def _memory() -> dict[str, tuple[str, float]]:

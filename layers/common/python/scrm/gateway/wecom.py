@@ -5,8 +5,9 @@ from __future__ import annotations
 import threading
 import urllib.parse
 
-from ..errors import WeChatError, WeChatUnavailable
+from ..errors import ConfigError, WeChatError, WeChatUnavailable
 from .base import Gateway, _install_policy
+from .tokens import app_token_key
 
 
 class WeComGateway(Gateway):
@@ -15,13 +16,21 @@ class WeComGateway(Gateway):
     def default_base_url(self, cfg) -> str:
         return cfg.wecom_base_url
 
+    # Which of the corp's apps this gateway calls as, and with which Secret: the customer-contact Secret here,
+    # a self-built app in WeComAppGateway. Each app has its own token (gettoken per Secret).
+    app = "contact"
+
+    def app_secret(self) -> str:
+        return self.account.app_secret
+
     def token_key(self) -> str:
-        # WeCom tokens are per secret; the corp's customer-contact secret is the one we hold.
-        return f"wecom:{self.account.app_id}:{self.account.app_secret[:10]}"
+        return app_token_key("wecom", self.account.app_id, self.app, self.app_secret())
 
     def fetch_token(self) -> tuple[str, int]:
+        # GET /cgi-bin/gettoken?corpid=ID&corpsecret=SECRET: "每个应用有独立的secret,获取到的access_token只能本应用使用"
+        # https://developer.work.weixin.qq.com/document/path/91039
         data = self._token_request("get", "gettoken", params={
-            "corpid": self.account.app_id, "corpsecret": self.account.app_secret})
+            "corpid": self.account.app_id, "corpsecret": self.app_secret()})
         return data["access_token"], int(data.get("expires_in", 7200))
 
     def make_client(self):
@@ -117,13 +126,6 @@ class WeComGateway(Gateway):
         if cdn:
             parts = parts._replace(scheme="https", netloc=host)
         return urllib.parse.urlunsplit(parts), f"WeCom image {parts.scheme}://{parts.netloc}{parts.path}"
-
-    def login_user(self, code: str) -> dict:
-        """Who signed in with WeCom's web login: `GET /cgi-bin/auth/getuserinfo?access_token=&code=` answers
-        `{errcode: 0, userid}` for a member of the corp, `{errcode: 0, openid, external_userid}` for anyone else;
-        a used, expired (5 minutes) or foreign code is `40029 invalid code` (a WeChatError).
-        https://developer.work.weixin.qq.com/document/path/98177 (获取用户登录身份)"""
-        return self.get("auth/getuserinfo", code=code)
 
     def user(self, userid: str) -> dict:
         return self.get("user/get", userid=userid)
@@ -312,3 +314,29 @@ class WeComGateway(Gateway):
         body = {"touser": "|".join(touser), "agentid": int(agentid), **message, "enable_duplicate_check": 1,
                 "duplicate_check_interval": int(duplicate_check_interval)}
         return self.post("message/send", body, retry_ambiguous=True)
+
+
+class WeComLoginApp(WeComGateway):
+    """The corp's self-built app that staff sign in to the console with (企业微信Web登录): its AgentID is
+    `options.console_login_agentid`, its Secret `console_login_secret` (SSM). Its token is its own (gettoken with
+    that Secret), cached apart from the customer-contact token: a login code is redeemed only with the token of
+    the app whose login made it (98177: "跳转的域名须完全匹配access_token对应应用的可信域名,否则会返回50001错误")."""
+
+    def __init__(self, account, **kwargs):
+        super().__init__(account, **kwargs)
+        self.agentid = account.options.get("console_login_agentid")
+        if not self.agentid or not account.console_login_secret:
+            raise ConfigError(f"account {account.account_id} has no console login app: set "
+                              "options.console_login_agentid and console_login_secret")
+        self.app = f"agent-{self.agentid}"
+
+    def app_secret(self) -> str:
+        return self.account.console_login_secret
+
+    def login_user(self, code: str) -> dict:
+        """Who signed in with WeCom's web login: `GET /cgi-bin/auth/getuserinfo?access_token=&code=` with this
+        app's token answers `{errcode: 0, userid}` for a member of the corp, `{errcode: 0, openid,
+        external_userid}` for anyone else; a used, expired (5 minutes) or foreign code is `40029 invalid code`;
+        another app's token `50001` (a WeChatError).
+        https://developer.work.weixin.qq.com/document/path/98177 (获取用户登录身份)"""
+        return self.get("auth/getuserinfo", code=code)

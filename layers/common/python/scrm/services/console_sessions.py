@@ -8,8 +8,9 @@ session acts with the role its member holds now.
 
 WeCom QR login (企业微信Web登录): `start_wecom_login` makes a single-use random `state` (kept hashed, bound to a
 short-lived cookie by the route) and WeCom's login URL; `finish_wecom_login` takes the state once, exchanges the
-code for the member's userid (auth/getuserinfo, through the WeCom gateway) and opens a session if an admin gave
-that member a console role.
+code for the member's userid (auth/getuserinfo, with the token of the login app itself: its AgentID
+`options.console_login_agentid`, its Secret `console_login_secret`, never the customer-contact token) and opens
+a session if an admin gave that member a console role.
 """
 
 from __future__ import annotations
@@ -26,10 +27,12 @@ from ..bootstrap import account_reads, console_store, container
 from ..config import settings
 from ..domain.instants import answer_time
 from ..errors import (
+    ConfigError,
     KeyOfDisabledAccount,
     LoginStateInvalid,
     NoConsoleRole,
     NotFound,
+    RateLimited,
     Unauthorized,
     ValidationError,
     WeChatError,
@@ -45,8 +48,15 @@ SESSION_ID_MAX = 128
 # A staff member's console role and the admin role it acts with (scrm.tenancy.ROLES).
 STAFF_ROLES = {"viewer": "read-only", "operator": "operator", "admin": "admin"}
 USERID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")  # WeCom userid: 1-64 letters, digits, _ . @ -
+# Failed key sign-ins allowed per source IP, and per key id, in one fixed window; then 429 until it ends
+# (guessing a key's secret from one place, or one key's from many, is slowed to a crawl).
+SIGN_IN_FAILURES = 10
+SIGN_IN_WINDOW_SECONDS = 300
 # auth/getuserinfo errcodes that mean "this code is no good" (not a failure of ours): invalid, missing code
 BAD_CODE = {40029, 41008}
+# ... and the one that means our login app is set up wrong: the token is not the app's whose login made the code
+# (or the callback's domain is not that app's trusted domain), https://developer.work.weixin.qq.com/document/path/98177
+WRONG_APP = 50001
 
 
 def secret_hash(secret: str) -> str:
@@ -87,11 +97,48 @@ def _principal_name(session: Session) -> str:
 # ---- signing in with a key
 
 
-def sign_in_with_key(presented) -> tuple[str, ConsolePrincipal]:
-    """(the new session id, its principal) for a valid admin key; Unauthorized (401) for any other."""
+def _failure_sources(source_ip: str | None, presented) -> list[str]:
+    """The hashes the sign-in's failures count under: its source IP and the key id it presented (no raw IP or
+    key text is stored)."""
+    sources = [f"ip:{source_ip or 'unknown'}"]
+    if isinstance(presented, str) and presented.startswith("scrm.") and presented.count(".") >= 2:
+        sources.append(f"key:{presented.rsplit('.', 1)[0][:160]}")
+    return [secret_hash(s) for s in sources]
+
+
+def _refuse_if_limited(sources: list[str], now: float, window: int) -> None:
+    store = console_store()
+    if any(store.sign_in_failures(s, window, now) >= SIGN_IN_FAILURES for s in sources):
+        retry_after = (window + 1) * SIGN_IN_WINDOW_SECONDS - now
+        raise RateLimited(f"too many failed sign-ins ({SIGN_IN_FAILURES} in {SIGN_IN_WINDOW_SECONDS // 60} "
+                          "minutes): try again later", retry_after=int(retry_after) + 1)
+
+
+def sign_in_with_key(presented, source_ip: str | None = None) -> tuple[str, ConsolePrincipal]:
+    """(the new session id, its principal) for a valid admin key; Unauthorized (401) for any other, counted
+    against the source IP and the key id; RateLimited (429) once either has SIGN_IN_FAILURES in the window (a
+    valid key too: the limit is checked before the key)."""
+    now = _now()
+    window = int(now // SIGN_IN_WINDOW_SECONDS)
+    sources = _failure_sources(source_ip, presented)
+    _refuse_if_limited(sources, now, window)
+    try:
+        key = _authenticate_key(presented)
+    except Unauthorized:
+        expires_at = (window + 1) * SIGN_IN_WINDOW_SECONDS
+        for source in sources:
+            console_store().add_sign_in_failure(source, window, expires_at)
+        raise
+    return _open_key_session(key)
+
+
+def _authenticate_key(presented) -> admin_keys.KeyInfo:
     if not isinstance(presented, str):
         raise Unauthorized("send the admin key as {\"key\": \"scrm.<key id>.<secret>\"}")
-    key = admin_keys.authenticate(presented)
+    return admin_keys.authenticate(presented)
+
+
+def _open_key_session(key: admin_keys.KeyInfo) -> tuple[str, ConsolePrincipal]:
     until = _now() + settings().console_session_seconds
     if key.expires_at is not None:
         until = min(until, key.expires_at.timestamp())
@@ -180,6 +227,9 @@ def start_wecom_login(account_id, redirect_uri: str) -> tuple[str, str, int]:
     if not agentid:
         raise ValidationError(f"account {account.account_id} has no options.console_login_agentid (the AgentID of "
                               "the WeCom app staff sign in with): set it first", field="account_id")
+    if not account.console_login_secret:  # the code could not be redeemed: refuse before anyone scans
+        raise ValidationError(f"account {account.account_id} has no console_login_secret (the Secret of WeCom app "
+                              f"{agentid}, which staff sign in with): set it first", field="account_id")
     state = secrets.token_urlsafe(32)
     console_store().put_login_state(LoginState(secret_hash(state), account.account_id,
                                                _now() + LOGIN_STATE_SECONDS))
@@ -213,13 +263,17 @@ def finish_wecom_login(state, bound_state, code) -> tuple[str, ConsolePrincipal]
 
 
 def _member_of(account: accounts.Account, code: str) -> str:
-    from ..gateway import gateway_for
+    from ..gateway import login_app_for
 
     try:
-        who = gateway_for(account).login_user(code)
+        who = login_app_for(account).login_user(code)  # the login app's own token (98177), not the corp's
     except WeChatError as exc:
         if exc.errcode in BAD_CODE:
             raise Unauthorized(f"WeCom refused the login code ({exc.errcode} {exc.errmsg}): sign in again") from None
+        if exc.errcode == WRONG_APP:
+            raise ConfigError(f"WeCom refused the login app's token for {account.account_id} ({exc.errcode}): "
+                              "console_login_secret must be the Secret of app options.console_login_agentid, and "
+                              "the console's domain that app's trusted domain") from None
         raise
     userid = who.get("userid")
     if not isinstance(userid, str) or not userid:  # {openid, external_userid}: not a member of the corp

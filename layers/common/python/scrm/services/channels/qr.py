@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-import time
 
+from ... import bootstrap
 from ...domain import images
 from ...errors import Conflict, ValidationError, WeChatUnavailable
 from ...tenancy import Scope
@@ -26,7 +26,8 @@ def qr_image(scope: Scope, account_id: str, channel_id: str, fmt: str, scale: in
     channel = load(account_id, channel_id, scope)
     if channel["kind"] != "oa_qr":
         return _contact_way_image(account_id, channel, fmt)
-    if channel["expires_at"] and channel["expires_at"] <= time.time():
+    # the container's clock (injected in tests), never the wall clock: a rule must not depend on when it runs
+    if channel["expires_at"] and channel["expires_at"] <= bootstrap.container().now():
         raise Conflict(f"channel {channel_id}'s temporary code expired at {channel['expires_at']}")
     import segno  # lazy: only the QR route renders codes
 

@@ -67,6 +67,14 @@ class ConsoleStore(Protocol):
         of two takes of one state, one gets it."""
 
     # ---- staff roles
+    # ---- failed sign-ins (the rate limit): a count per source hash and window, gone after `expires_at`
+    def add_sign_in_failure(self, source_hash: str, window: int, expires_at: float) -> int:
+        """Count one failure (atomically); the window's count after it."""
+        ...
+
+    def sign_in_failures(self, source_hash: str, window: int, now: float) -> int:
+        ...
+
     def put_staff_role(self, scope: Scope, role: StaffRole) -> None:
         """Create or replace the staff member's role."""
 

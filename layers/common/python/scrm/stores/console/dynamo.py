@@ -22,6 +22,10 @@ def _state_pk(state_hash: str) -> str:
     return f"state#{state_hash}"
 
 
+def _failures_pk(source_hash: str) -> str:
+    return f"failures#{source_hash}"
+
+
 def _staff_pk(account_id: str) -> str:
     return f"staff#{account_id}"
 
@@ -87,6 +91,20 @@ class DynamoConsoleStore:
             return None
         expires = float((old.get("expires_at") or {}).get("N", 0))
         return LoginState(state_hash, old["account_id"]["S"], expires) if expires > now else None
+
+    # ---- failed sign-ins
+    def add_sign_in_failure(self, source_hash: str, window: int, expires_at: float) -> int:
+        item = ConsoleItem(_failures_pk(source_hash), str(window))
+        item.update(actions=[ConsoleItem.failures.add(1), ConsoleItem.expires_at.set(expires_at),
+                             ConsoleItem.ttl.set(_ttl(expires_at))])  # ADD: concurrent failures all count
+        return int(item.failures)
+
+    def sign_in_failures(self, source_hash: str, window: int, now: float) -> int:
+        try:
+            item = ConsoleItem.get(_failures_pk(source_hash), str(window), consistent_read=True)
+        except ConsoleItem.DoesNotExist:
+            return 0
+        return int(item.failures or 0) if float(item.expires_at or 0) > now else 0
 
     # ---- staff roles
     def put_staff_role(self, scope: Scope, role: StaffRole) -> None:

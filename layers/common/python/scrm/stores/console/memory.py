@@ -15,6 +15,7 @@ class MemoryConsoleStore:
         self.sessions: dict[str, Session] = {}
         self.states: dict[str, LoginState] = {}
         self.staff: dict[tuple[str, str], StaffRole] = {}
+        self.failures: dict[tuple[str, int], tuple[int, float]] = {}  # (source hash, window) -> (count, expiry)
 
     # ---- sessions
     def create_session(self, session: Session) -> None:
@@ -43,6 +44,18 @@ class MemoryConsoleStore:
         with self.lock:
             state = self.states.pop(state_hash, None)
         return state if state is not None and state.expires_at > now else None
+
+    # ---- failed sign-ins
+    def add_sign_in_failure(self, source_hash: str, window: int, expires_at: float) -> int:
+        with self.lock:
+            count = self.failures.get((source_hash, window), (0, 0.0))[0] + 1
+            self.failures[(source_hash, window)] = (count, expires_at)
+        return count
+
+    def sign_in_failures(self, source_hash: str, window: int, now: float) -> int:
+        with self.lock:
+            count, expires_at = self.failures.get((source_hash, window), (0, 0.0))
+        return count if expires_at > now else 0
 
     # ---- staff roles
     def put_staff_role(self, scope: Scope, role: StaffRole) -> None:
