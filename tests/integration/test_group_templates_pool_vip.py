@@ -193,3 +193,32 @@ def test_leaving_a_vip_group_is_one_alert_to_its_owner_under_4x_redelivery(corp,
     assert api("GET", "/loss-alerts/counts")[1]["sent"] == 2
     assert api("PUT", "/groups/wr-nope/vip", {"vip": True})[0] == 404
     assert api("PUT", f"/groups/{chats[1]}/vip", {"vip": "yes"})[0] == 400
+
+
+def test_the_cli_flags_vip_edits_the_pool_and_manages_templates(corp):
+    from click.testing import CliRunner
+
+    from app import app
+    from scrm.services import admin_keys
+    from scrm_cli.main import cli
+    from tests.integration.admin_helpers import served
+
+    account, sb, chats = corp
+    a = account.account_id
+    key = admin_keys.issue(Scope.system(a), a, role="admin", name="cli")[1]
+    code = create_channel(Scope.system(a), a, {"kind": "wecom_group", "name": "群码", "chat_ids": chats[:1]})
+    deliver(account, sb.wecom_group_action(account.app_id, "scan", config_id=code["config_id"],
+                                           external_userid="wm-c1"))
+    with served(app) as url:
+        def run(*args):
+            result = CliRunner().invoke(cli, ["--url", url, "--key", key, *args], catch_exceptions=False)
+            assert result.exit_code == 0, result.output
+            return result.stdout
+
+        assert json.loads(run("groups", "vip", a, chats[0], "--json")) == {"chat_id": chats[0], "vip": True}
+        pooled = json.loads(run("groups", "pool", a, code["channel_id"], "--add", chats[1], "--json"))
+        assert pooled["chat_ids"] == chats[:2]
+        made = json.loads(run("groups", "templates", "create", a, "--name", "欢迎", "--text", "欢迎入群", "--json"))
+        assert made["text"] == {"content": "欢迎入群"}
+        assert made["template_id"] in run("groups", "templates", "list", a)
+        assert json.loads(run("groups", "templates", "delete", a, made["template_id"], "--json"))["deleted"]
