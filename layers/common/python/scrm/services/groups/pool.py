@@ -9,8 +9,9 @@ https://developer.work.weixin.qq.com/document/path/92229, only when the set of g
 at any step undoes the steps before it: the stored pool, the reservations and the code stay as they were.
 
 An auto-created room: WeCom adds it to the join way's chat_id_list itself and its members carry the code's
-`state`. The first event that shows a member who came by the code into a group outside any pool adds the group to
-the code's pool (and to the groups the code shows) once: the group's reservation is a conditional create (one
+`state`. The first event that shows a member who came by the code into a group outside any pool, a group the join
+way lists (`groupchat/get_join_way`: not a late join into a group an admin took out), adds the group to the code's
+pool (and to the groups the code shows) once: the group's reservation is a conditional create (one
 code, once) and the channel's write is conditional on its version (a redelivery finds the group already in).
 """
 
@@ -138,12 +139,25 @@ def adopt_auto_room(account_id: str, group: dict, change) -> None:
         if defn.get("kind") != "wecom_group" or not defn.get("auto_create_room") or defn.get("status") != "active":
             continue
         scope = Scope.system(account_id)
+        if not _on_join_way(account_id, channel_id, chat_id):
+            continue  # a late join into a group taken out of the pool: WeCom's join way no longer has it
         if not common.store().reserve_scene(scope, account_id, "gc", chat_id, channel_id):
             return  # another code or an earlier delivery has it
         if not _append(scope, account_id, channel_id, chat_id):
             common.store().release_scene(scope, account_id, "gc", chat_id)
         forget_cache()
         return
+
+
+def _on_join_way(account_id: str, channel_id: str, chat_id: str) -> bool:
+    """Whether WeCom's join way of the code lists the group (groupchat/get_join_way: WeCom adds the rooms it makes
+    to chat_id_list, https://developer.work.weixin.qq.com/document/path/92229)."""
+    channel = common.load(account_id, channel_id)
+    if not channel.get("config_id"):
+        return False
+    gateway = common.gateway_of(common.account_of(account_id, allow_disabled=True))
+    way = gateway.post("externalcontact/groupchat/get_join_way", {"config_id": channel["config_id"]})
+    return chat_id in ((way.get("join_way") or {}).get("chat_id_list") or [])
 
 
 def _append(scope: Scope, account_id: str, channel_id: str, chat_id: str) -> bool:
