@@ -1,4 +1,5 @@
-"""`scrm groups`: WeCom customer groups (客户群) as kept from the group callbacks."""
+"""`scrm groups`: WeCom customer groups (客户群) as kept from the group callbacks, their VIP flag, a group code's
+pool, and the corp's group welcome templates (入群欢迎语素材)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import click
 
 from scrm_cli.client import Api, json_wanted, out
 
-GROUP_COLUMNS = ["chat_id", "name", "owner", "status", "size", "updated_at"]
+GROUP_COLUMNS = ["chat_id", "name", "owner", "status", "size", "vip", "updated_at"]
+TEMPLATE_COLUMNS = ["template_id", "name", "used_by", "updated_at"]
 MEMBER_COLUMNS = ["userid", "type", "in_group", "join_scene", "invitor", "join_time", "quit_time", "state",
                   "channel_id"]
 DAY_COLUMNS = ["day", "joins", "quits", "size"]
@@ -49,3 +51,74 @@ def groups_show(api: Api, account_id, chat_id, members, with_sizes, everything, 
     if with_sizes:
         click.echo("")
         out(api.request("GET", f"{base}/sizes").get("days") or [], DAY_COLUMNS)
+
+
+@groups.command("vip")
+@click.argument("account_id")
+@click.argument("chat_id")
+@click.option("--off", is_flag=True, help="no longer VIP")
+@click.pass_obj
+def groups_vip(api: Api, account_id, chat_id, off):
+    """Flag a group VIP: a customer leaving it is a loss alert (event vip_group_leave)."""
+    out(api.request("PUT", f"/accounts/{account_id}/groups/{chat_id}/vip", {"vip": not off}))
+
+
+@groups.command("pool")
+@click.argument("account_id")
+@click.argument("channel_id")
+@click.option("--add", "add", multiple=True, help="a chat id to add at the end of the pool (repeatable)")
+@click.option("--remove", "remove", multiple=True, help="a chat id to take out of the pool (repeatable)")
+@click.option("--cap", type=int, help="members per group before the code moves on")
+@click.pass_obj
+def groups_pool(api: Api, account_id, channel_id, add, remove, cap):
+    """Change a group code's pool; WeCom's join way changes only when the code's groups do."""
+    body = {"add": list(add), "remove": list(remove), **({"group_cap": cap} if cap is not None else {})}
+    out(api.request("PATCH", f"/accounts/{account_id}/channels/{channel_id}/pool", body))
+
+
+@groups.group("templates")
+def templates():
+    """Group welcome templates (入群欢迎语素材) at WeCom."""
+
+
+@templates.command("list")
+@click.argument("account_id")
+@click.pass_obj
+def templates_list(api: Api, account_id):
+    out(api.request("GET", f"/accounts/{account_id}/group-welcome-templates")["items"], TEMPLATE_COLUMNS)
+
+
+@templates.command("create")
+@click.argument("account_id")
+@click.option("--name", required=True)
+@click.option("--text", help="the text (%NICKNAME% is the customer's nickname)")
+@click.option("--link-title")
+@click.option("--link-url")
+@click.option("--image-url", help="an image URL from media/uploadimg")
+@click.pass_obj
+def templates_create(api: Api, account_id, name, text, link_title, link_url, image_url):
+    body: dict = {"name": name}
+    if text:
+        body["text"] = {"content": text}
+    if link_title or link_url:
+        body["link"] = {k: v for k, v in (("title", link_title), ("url", link_url)) if v}
+    if image_url:
+        body["image"] = {"pic_url": image_url}
+    out(api.request("POST", f"/accounts/{account_id}/group-welcome-templates", body, idempotent=True))
+
+
+@templates.command("show")
+@click.argument("account_id")
+@click.argument("template_id")
+@click.pass_obj
+def templates_show(api: Api, account_id, template_id):
+    out(api.request("GET", f"/accounts/{account_id}/group-welcome-templates/{template_id}"))
+
+
+@templates.command("delete")
+@click.argument("account_id")
+@click.argument("template_id")
+@click.pass_obj
+def templates_delete(api: Api, account_id, template_id):
+    """Refused while a group code uses the template."""
+    out(api.request("DELETE", f"/accounts/{account_id}/group-welcome-templates/{template_id}"))

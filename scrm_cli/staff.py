@@ -74,8 +74,9 @@ def alerts_show(api: Api, account_id):
 @click.option("--agentid", type=int, help="the WeCom app (自建应用) that sends them")
 @click.option("--supervisor", help="tell this userid instead of the staff member")
 @click.option("--to-staff", is_flag=True, help="tell the staff member the customer left (the default)")
-@click.option("--event", "events", multiple=True, type=click.Choice(["del_follow_user", "del_external_contact"]),
-              help="which events alert (repeat; default del_follow_user)")
+@click.option("--event", "events", multiple=True,
+              type=click.Choice(["del_follow_user", "del_external_contact", "vip_group_leave"]),
+              help="which events alert (repeat; default del_follow_user; vip_group_leave: a customer left a VIP group)")
 @click.option("--textcard", "url", help="send a textcard opening this https URL instead of text")
 @click.option("--text", "as_text", is_flag=True, help="send text (the default)")
 @click.option("--interval", type=int, help="WeCom's duplicate-check window, seconds (60..14400)")

@@ -11,6 +11,16 @@ Official shapes copied here (https://developer.work.weixin.qq.com/document/path/
 Errcodes: 40058 invalid parameter (bad scene, more than 5 chat ids, state or remark too long), 41043 missing
 config_id, 41044 invalid config_id, 40050 an unknown chat id (as groupchat/get answers it).
 
+Group welcome templates (入群欢迎语素材管理, https://developer.work.weixin.qq.com/document/path/92366):
+- `group_welcome_template/add {text{content ≤3000 bytes}, image{media_id|pic_url}, link{title ≤128 bytes, picurl,
+  desc ≤512 bytes, url}, miniprogram{title ≤64 bytes, pic_media_id, appid, page}, file, video, agentid, notify}` →
+  `{template_id}`; at most 100 templates a corp; text, image, link, miniprogram, file, video not all empty;
+- `group_welcome_template/edit {template_id, ...the same}` → `{}` (the fields given replace the stored ones);
+- `group_welcome_template/get {template_id}` → `{text, image, link, miniprogram, file, video}`;
+- `group_welcome_template/del {template_id, agentid}` → `{}`.
+Errcodes: 40058 invalid parameter (nothing given, a field too long, a link without title/url, an unknown
+template_id or none: the page names no dedicated code).
+
 Customers' actions (control API): `scan` a join way's code puts the customer into the first group of its
 chat_id_list with fewer than 200 members (WeCom's own limit), or into a new group when they are all full and
 auto_create_room is on, and sends the `change_external_chat` update/add_member callback (JoinScene 3);
@@ -97,6 +107,73 @@ def groupchat_del_join_way(self, corp, q, body):
     return {}
 
 
+# ---- group welcome templates (92366)
+
+TEMPLATE_PARTS = ("text", "image", "link", "miniprogram", "file", "video")
+MAX_TEMPLATES = 100
+_LIMITS = {("text", "content"): 3000, ("link", "title"): 128, ("link", "desc"): 512, ("miniprogram", "title"): 64}
+_REQUIRED = {"link": ("title", "url"), "miniprogram": ("title", "pic_media_id", "appid", "page"),
+             "file": ("media_id",), "video": ("media_id",)}
+
+
+def _templates(corp) -> dict:
+    if not hasattr(corp, "group_welcome_templates"):
+        corp.group_welcome_templates = {}
+    return corp.group_welcome_templates
+
+
+def _template_parts(body: dict) -> dict:
+    parts = {k: dict(body[k]) for k in TEMPLATE_PARTS if isinstance(body.get(k), dict) and body[k]}
+    for (part, key), limit in _LIMITS.items():
+        if len(str((parts.get(part) or {}).get(key) or "").encode("utf-8")) > limit:
+            raise bad(f"{part}.{key} exceeds {limit} bytes")
+    for part, keys in _REQUIRED.items():
+        if part in parts and not all(parts[part].get(k) for k in keys):
+            raise bad(f"{part} needs {', '.join(keys)}")
+    if "image" in parts and not (parts["image"].get("media_id") or parts["image"].get("pic_url")):
+        raise bad("image needs media_id or pic_url")
+    if "image" in parts and parts["image"].get("media_id") and not parts["image"].get("pic_url"):
+        parts["image"]["pic_url"] = f"https://wework.qpic.cn/wwpic/{parts['image']['media_id']}/0"
+    return parts
+
+
+def _template(corp, template_id) -> dict:
+    if not template_id or template_id not in _templates(corp):
+        raise bad("invalid template_id")
+    return _templates(corp)[template_id]
+
+
+@api("POST", EC + "group_welcome_template/add")
+def group_welcome_template_add(self, corp, q, body):
+    parts = _template_parts(body)
+    if not parts:
+        raise bad("text, image, link, miniprogram, file, video are all empty")
+    if len(_templates(corp)) >= MAX_TEMPLATES:
+        raise bad(f"the corp holds {MAX_TEMPLATES} group welcome templates")
+    template_id = "msg" + rand_id(29)
+    _templates(corp)[template_id] = parts
+    return {"template_id": template_id}
+
+
+@api("POST", EC + "group_welcome_template/edit")
+def group_welcome_template_edit(self, corp, q, body):
+    stored = _template(corp, body.get("template_id"))
+    stored.update(_template_parts(body))
+    return {}
+
+
+@api("POST", EC + "group_welcome_template/get")
+def group_welcome_template_get(self, corp, q, body):
+    return {k: dict(v) for k, v in _template(corp, body.get("template_id")).items()}
+
+
+@api("POST", EC + "group_welcome_template/del")
+def group_welcome_template_del(self, corp, q, body):
+    _template(corp, body.get("template_id"))
+    del _templates(corp)[body["template_id"]]
+    return {}
+
+
 def _new_room(platform, corp, w: dict, owner: str) -> str:
     cid = "wr" + rand_id(30)
     name = f"{w['room_base_name'] or '客户群'}{w['room_base_id']}"
@@ -176,5 +253,7 @@ def join_way_of(platform, corpid: str, config_id: str) -> dict:
     return dict(_way(platform.app(corpid), config_id))
 
 
-for _fn in (groupchat_add_join_way, groupchat_get_join_way, groupchat_update_join_way, groupchat_del_join_way):
+for _fn in (groupchat_add_join_way, groupchat_get_join_way, groupchat_update_join_way, groupchat_del_join_way,
+            group_welcome_template_add, group_welcome_template_edit, group_welcome_template_get,
+            group_welcome_template_del):
     setattr(WeComPlatform, _fn.__name__, _fn)

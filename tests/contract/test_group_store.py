@@ -110,3 +110,47 @@ def test_another_accounts_scope_is_refused(store):
     with pytest.raises(Forbidden):
         store.commit_change(Scope.system(B), A, marker="m", group=group(1), expect_version=None, members=[], day=None,
                             now=T)
+
+
+def template(tid: str = "msgT1", **values) -> dict:
+    return {"template_id": tid, "name": "欢迎", "text": {"content": "欢迎%NICKNAME%"}, "image": None, "link": None,
+            "miniprogram": None, "created_at": T, "updated_at": T, **values}
+
+
+def test_a_template_in_use_cannot_start_its_delete_and_one_being_deleted_cannot_be_used(store):
+    assert store.put_template(SCOPE, A, template())
+    assert not store.put_template(SCOPE, A, template())  # its template_id exists
+    assert store.use_template(SCOPE, A, "msgT1", "ch1") and store.use_template(SCOPE, A, "msgT1", "ch2")
+    assert not store.use_template(SCOPE, A, "msg-none", "ch1")
+    assert store.get_template(SCOPE, A, "msgT1")["used_by"] == ["ch1", "ch2"]
+    assert not store.begin_delete_template(SCOPE, A, "msgT1")
+    store.release_template(SCOPE, A, "msgT1", "ch1")
+    store.release_template(SCOPE, A, "msgT1", "ch2")
+    store.release_template(SCOPE, A, "msgT1", "ch2")  # twice: nothing
+    assert store.replace_template(SCOPE, A, template(text={"content": "新"}, updated_at=T + 5))
+    got = store.get_template(SCOPE, A, "msgT1")
+    assert got["text"] == {"content": "新"} and got["created_at"] == T and got["used_by"] == []
+    assert store.begin_delete_template(SCOPE, A, "msgT1")
+    assert not store.use_template(SCOPE, A, "msgT1", "ch3") and not store.replace_template(SCOPE, A, template())
+    assert not store.begin_delete_template(SCOPE, A, "msgT1")
+    store.end_delete_template(SCOPE, A, "msgT1", deleted=False)  # WeCom refused: active again
+    assert store.get_template(SCOPE, A, "msgT1")["status"] == "active"
+    assert store.begin_delete_template(SCOPE, A, "msgT1")
+    store.end_delete_template(SCOPE, A, "msgT1", deleted=True)
+    assert store.get_template(SCOPE, A, "msgT1") is None and store.list_templates(SCOPE, A) == []
+    with pytest.raises(Forbidden):
+        store.list_templates(Scope.system(B), A)
+
+
+def test_the_vip_flag_is_written_over_the_version_and_kept_by_later_commits(store):
+    assert store.commit_change(SCOPE, A, marker="m1", group=group(1), expect_version=None, members=[], day=None,
+                               now=T)
+    assert not store.set_vip(SCOPE, A, "wr1", True, expect_version=7)
+    assert not store.set_vip(SCOPE, A, "wr-none", True, expect_version=1)
+    assert store.set_vip(SCOPE, A, "wr1", True, expect_version=1)
+    g = store.get_groups(SCOPE, A, ["wr1"])["wr1"]
+    assert g["vip"] is True and g["version"] == 2
+    # a membership commit carries the group as read, the flag with it
+    assert store.commit_change(SCOPE, A, marker="m2", group={**g, "size": 2}, expect_version=2, members=[],
+                               day=None, now=T)
+    assert store.get_groups(SCOPE, A, ["wr1"])["wr1"]["vip"] is True

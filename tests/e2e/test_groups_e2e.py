@@ -31,3 +31,43 @@ def test_group_code_rotates_and_counts_joins(stack):
     assert group["size"] == 3 and group["owner"] == "e2e-owner"
     members = admin.get(f"{api}/groups/{chats[0]}/members", timeout=10).json()["items"]
     assert {m["userid"] for m in members if m["channel_id"] == ch["channel_id"]} == {"wm-e2e-g0", "wm-e2e-g1"}
+
+
+def test_templates_pool_and_a_vip_leave_over_http(stack):
+    admin, api = stack.admin("demo-wecom"), f"{stack.api}/accounts/demo-wecom"
+    corpid = stack.info["demo WeCom corpid"]
+    chats = stack.sandbox.wecom_groupchats(corpid, "e2e-vip-owner", count=3)["chat_ids"]
+    stack.sandbox.wecom_staff(corpid, "e2e-vip-owner")
+    res = admin.post(f"{api}/group-welcome-templates", json={"name": "E2E 欢迎", "text": {"content": "欢迎%NICKNAME%"}},
+                     timeout=10)
+    assert res.status_code == 201, res.text
+    tid = res.json()["template_id"]
+    res = admin.post(f"{api}/channels", json={"kind": "wecom_group", "name": "E2E VIP 群码", "chat_ids": chats[:1],
+                                              "vip": True, "welcome_template": tid}, timeout=10)
+    assert res.status_code == 201, res.text
+    ch = res.json()
+    refused = admin.delete(f"{api}/group-welcome-templates/{tid}", timeout=10)
+    assert refused.status_code == 409 and ch["channel_id"] in refused.json()["error"]["message"]
+    pooled = admin.patch(f"{api}/channels/{ch['channel_id']}/pool", json={"add": chats[1:3]}, timeout=10)
+    assert pooled.status_code == 200 and pooled.json()["in_code"] == chats, pooled.text
+    bad = admin.patch(f"{api}/channels/{ch['channel_id']}/pool", json={"add": ["wr-e2e-unknown"]}, timeout=10)
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "add[0]"
+    settings = admin.get(f"{api}/loss-alerts/settings", timeout=10).json()
+    res = admin.put(f"{api}/loss-alerts/settings", json={"enabled": True, "agentid": settings.get("agentid") or 1000002,
+                                                         "events": ["vip_group_leave"]}, timeout=10)
+    assert res.status_code == 200, res.text
+    try:
+        def mine():
+            return [m for m in stack.sandbox.wecom_app_messages(corpid)["messages"]
+                    if m["touser"] == ["e2e-vip-owner"]]
+
+        before = len(mine())
+        out = stack.sandbox.wecom_group_action(corpid, "scan", config_id=ch["config_id"], external_userid="wm-e2e-v")
+        assert stack.drain()
+        stack.sandbox.wecom_group_action(corpid, "leave", chat_id=out["chat_id"], userid="wm-e2e-v")
+        assert stack.drain()
+        got = mine()[before:]
+        assert len(got) == 1, got
+        assert "退出了VIP客户群" in got[0]["body"]["text"]["content"]
+    finally:
+        admin.put(f"{api}/loss-alerts/settings", json={"enabled": False}, timeout=10)

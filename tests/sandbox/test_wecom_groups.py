@@ -54,3 +54,23 @@ def test_scan_leave_dismiss_send_the_callbacks(server, client, receiver):
     with pytest.raises(WeChatClientException) as err:
         wx.post("externalcontact/groupchat/get", data={"chat_id": chat})
     assert err.value.errcode == 40050
+
+
+def test_group_welcome_templates_in_wecoms_shapes_and_errcodes(server):
+    wx = wecom_client(server.url)
+    body = {"text": {"content": "亲爱的%NICKNAME%，欢迎入群"}, "link": {"title": "群规", "url": "https://example.com/r"}}
+    template_id = wx.post("externalcontact/group_welcome_template/add", data=body)["template_id"]
+    got = wx.post("externalcontact/group_welcome_template/get", data={"template_id": template_id})
+    assert got["text"] == body["text"] and got["link"] == body["link"]
+    wx.post("externalcontact/group_welcome_template/edit", data={"template_id": template_id,
+                                                                 "text": {"content": "新欢迎语"}})
+    assert wx.post("externalcontact/group_welcome_template/get",
+                   data={"template_id": template_id})["text"] == {"content": "新欢迎语"}
+    for bad in ({}, {"text": {"content": "字" * 1001}}, {"link": {"title": "no url"}}):
+        with pytest.raises(WeChatClientException) as err:
+            wx.post("externalcontact/group_welcome_template/add", data=bad)
+        assert err.value.errcode == 40058
+    wx.post("externalcontact/group_welcome_template/del", data={"template_id": template_id})
+    with pytest.raises(WeChatClientException) as err:
+        wx.post("externalcontact/group_welcome_template/get", data={"template_id": template_id})
+    assert err.value.errcode == 40058

@@ -579,6 +579,10 @@ class Channel(Answer):
     wecom_group: the groups on the code now (at most 5)
     """
     group_cap: int | None = None
+    welcome_template: str | None = None
+    """wecom_group: the group welcome template's template_id"""
+    vip: bool | None = None
+    """wecom_group: a customer leaving one of the code's groups is a loss alert"""
     created_at: Instant | None = None
     updated_at: Instant | None = None
     users_updated_at: Instant | None = None
@@ -881,6 +885,8 @@ class CustomerGroup(Answer):
     status: Literal["active", "dismissed"]
     size: int
     """members now (staff and customers), from the change_external_chat events applied"""
+    vip: bool = False
+    """a customer leaving it is a loss alert (PUT .../vip; or its group code's `vip`)"""
     created_at: Instant | None = None
     updated_at: Instant | None = None
     dismissed_at: Instant | None = None

@@ -32,7 +32,8 @@ GROUP_PATTERN = r"^[^\x00-\x1f]{1,32}$"
 EVERY_DAY = (1, 2, 3, 4, 5, 6, 7)
 WECOM_ONLY = ("staff", "backup_staff", "daily_cap", "hours", "state")
 OA_ONLY = ("qr_type", "scene_id", "scene_str", "expire_seconds")
-GROUP_ONLY = ("chat_ids", "group_cap", "auto_create_room", "room_base_name", "room_base_id")
+GROUP_ONLY = ("chat_ids", "group_cap", "auto_create_room", "room_base_name", "room_base_id", "welcome_template",
+              "vip")
 MAX_POOL = 100  # groups a group code rotates through
 MAX_GROUP_CAP = 200  # WeCom's own limit of members joining through a join way
 
@@ -133,6 +134,11 @@ class ChannelBody(StrictBody):
                                                             "code are full (default false)")
     room_base_name: nonblank(40, "wecom_group: the new groups' name prefix") | None = None
     room_base_id: Annotated[int, Field(ge=1)] | None = Field(None, description="wecom_group: first new group's number")
+    welcome_template: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
+        None, description="wecom_group: the group welcome template (入群欢迎语素材, its template_id) of the code's "
+                          "groups; a template in use cannot be deleted")
+    vip: bool | None = Field(None, description="wecom_group: the code's groups are VIP groups: a customer leaving "
+                                               "one is a loss alert (default false)")
 
     @model_validator(mode="after")
     def _by_kind(self):

@@ -77,7 +77,7 @@ class StaffFigures(Answer):
     next_cursor: Annotated[str | None, Field(...)]
 
 
-LOSS_EVENTS = ("del_follow_user", "del_external_contact")
+LOSS_EVENTS = ("del_follow_user", "del_external_contact", "vip_group_leave")
 
 
 class LossAlertSettings(StrictBody):
@@ -92,10 +92,11 @@ class LossAlertSettings(StrictBody):
     """the staff member the customer left, or the supervisor named below"""
     supervisor: Userid | None = None
     """the supervisor's userid (recipient = supervisor)"""
-    events: Annotated[list[Literal["del_follow_user", "del_external_contact"]], Field(min_length=1, max_length=2)] = \
-        ["del_follow_user"]
+    events: Annotated[list[Literal["del_follow_user", "del_external_contact", "vip_group_leave"]],
+                      Field(min_length=1, max_length=3)] = ["del_follow_user"]
     """del_follow_user: the customer deleted the staff member; del_external_contact: the staff member deleted the
-    customer (a transfer to a colleague is never an alert)"""
+    customer (a transfer to a colleague is never an alert); vip_group_leave: a customer left a VIP customer group
+    (the recipient `staff` is then the group's owner)"""
     message: Literal["text", "textcard"] = "text"
     """the app message's type"""
     url: Annotated[str, Field(max_length=2048, pattern=r"^https?://")] | None = None

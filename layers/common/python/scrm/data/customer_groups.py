@@ -9,11 +9,19 @@ Hash `account_id`, range `sk`:
 - `d#<chat_id>#<day>`: the group's joins and quits of a China day and its size at the end of the last change;
 - `e#<hash of the event's dedupe key>`: the event was applied (written in the same transaction; expires after
   30 days, longer than any redelivery);
-- `f#<chat_id>#<hash>`: an event that failed for good (groupchat/get answered an errcode), with it.
+- `f#<chat_id>#<hash>`: an event that failed for good (groupchat/get answered an errcode), with it;
+- `t#<template_id>`: a group welcome template (入群欢迎语素材; WeCom's template_id), its content as JSON
+  (`content`), `status` active | deleting and `used_by`, the group codes (channel ids) attached to it.
 GSI `by_member` (member_key = `<account_id>#<userid>`) finds a person's member items (privacy export/erasure).
 """
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.attributes import (
+    BooleanAttribute,
+    NumberAttribute,
+    TTLAttribute,
+    UnicodeAttribute,
+    UnicodeSetAttribute,
+)
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -46,6 +54,7 @@ class GroupRecord(Model):
     created_at = NumberAttribute(null=True)
     updated_at = NumberAttribute(null=True)
     dismissed_at = NumberAttribute(null=True)
+    vip = BooleanAttribute(null=True)  # a customer leaving it is a loss alert
     # member
     userid = UnicodeAttribute(null=True)
     member_key = UnicodeAttribute(null=True)
@@ -69,5 +78,8 @@ class GroupRecord(Model):
     errmsg = UnicodeAttribute(null=True)
     at = NumberAttribute(null=True)
     expires_at = TTLAttribute(null=True)
+    # group welcome template
+    content = UnicodeAttribute(null=True)  # JSON: {name, text, image, link, miniprogram}
+    used_by = UnicodeSetAttribute(null=True)
 
     by_member = ByMember()

@@ -81,9 +81,12 @@ def create_channel(scope: Scope, account_id: str, body: dict, now: float | None 
         field = "scene_str" if kind == "sc" else "state"
         raise Conflict(f"{field} {scene!r} already belongs to another channel")
     pool = _reserve_pool(scope, account_id, defn, channel_id, kind, scene)
+    template = defn.get("welcome_template") if defn["kind"] == "wecom_group" else None
     try:
+        _attach_template(scope, account_id, template, channel_id)
         channel = _counted(scope, account, defn, channel_id, scene, now)
     except BaseException:
+        _detach_template(scope, account_id, template, channel_id)
         store().release_scene(scope, account_id, kind, scene)
         for chat_id in pool:
             store().release_scene(scope, account_id, "gc", chat_id)
@@ -91,6 +94,20 @@ def create_channel(scope: Scope, account_id: str, body: dict, now: float | None 
     store().put_channel(scope, channel)
     forget_cache()
     return named(scope, account_id, [view(channel)])[0]
+
+
+def _attach_template(scope: Scope, account_id: str, template_id: str | None, channel_id: str) -> None:
+    if template_id:
+        from ..groups.templates import attach
+
+        attach(scope, account_id, template_id, channel_id)
+
+
+def _detach_template(scope: Scope, account_id: str, template_id: str | None, channel_id: str) -> None:
+    if template_id:
+        from ..groups.templates import detach
+
+        detach(scope, account_id, template_id, channel_id)
 
 
 def _reserve_pool(scope: Scope, account_id: str, defn: dict, channel_id: str, kind: str, scene: str) -> list[str]:
@@ -205,13 +222,20 @@ def update_channel(scope: Scope, account_id: str, channel_id: str, body: dict, n
         if "tags" in body:
             _tags_checked(scope, common.account_of(account_id), defn)
     if defn["kind"] == "wecom_group" and defn["chat_ids"] != current.get("chat_ids"):
-        raise ValidationError("chat_ids: a group code's pool is fixed once created in this version; create a new "
-                              "channel", field="chat_ids")
+        raise ValidationError("chat_ids: a group code's pool changes through PATCH /channels/{channel_id}/pool "
+                              "(add, remove, group_cap)", field="chat_ids")
+    old_template, new_template = current.get("welcome_template"), defn.get("welcome_template")
+    if new_template != old_template:
+        _attach_template(scope, account_id, new_template, channel_id)
     previous_version = channel["version"] or 1
     channel.update(definition=defn, name=defn["name"], group=defn["group"], version=previous_version + 1,
                    updated_at=datetime.fromtimestamp(now, UTC))
     if not store().replace_channel(scope, channel, previous_version):
+        if new_template != old_template:
+            _detach_template(scope, account_id, new_template, channel_id)
         raise Conflict(f"channel {channel_id} changed meanwhile; read it again and retry")
+    if new_template != old_template:
+        _detach_template(scope, account_id, old_template, channel_id)
     forget_cache()
     if defn["kind"] == "wecom_contact_way":
         refresh_contact_way(account_id, channel_id, now)
@@ -244,6 +268,8 @@ def archive_channel(scope: Scope, account_id: str, channel_id: str) -> dict:
                 raise
     store().update_channel(scope, account_id, channel_id, {"status": "archived", "upkeep": None,
                                                    "updated_at": datetime.now(UTC)})
+    if channel["kind"] == "wecom_group":  # an archived code no longer holds its template
+        _detach_template(scope, account_id, channel["definition"].get("welcome_template"), channel_id)
     forget_cache()
     return view(load(account_id, channel_id, scope))
 

@@ -15,7 +15,7 @@ def _store():
 
 def group_view(g: dict) -> dict:
     return {"chat_id": g["chat_id"], "name": g.get("name"), "owner": g.get("owner"), "status": g["status"],
-            "size": g.get("size") or 0, "created_at": answer_time(g.get("created_at")),
+            "size": g.get("size") or 0, "vip": bool(g.get("vip")), "created_at": answer_time(g.get("created_at")),
             "updated_at": answer_time(g.get("updated_at")), "dismissed_at": answer_time(g.get("dismissed_at"))}
 
 
@@ -67,3 +67,20 @@ def sizes(scope: Scope, account_id: str, chat_id: str, query: dict, now: float) 
 def failures(scope: Scope, account_id: str, limit: int = 100) -> list[dict]:
     scope.check(account_id)
     return [{**f, "at": answer_time(f["at"])} for f in _store().failures(scope, account_id, limit)]
+
+
+def set_vip(scope: Scope, account_id: str, chat_id: str, body: dict) -> dict:
+    """A customer leaving a VIP group is a loss alert (scrm.services.groups.leave_alerts). Written over the group's
+    version, as membership commits are, so neither overwrites the other."""
+    from ...contracts import parse
+    from ...contracts.groups import GroupVip
+    from ...errors import Conflict
+
+    vip = parse(GroupVip, body).vip
+    for _attempt in range(5):
+        group = _store().get_groups(scope, account_id, [chat_id]).get(chat_id)
+        if group is None:
+            raise NotFound(f"group {chat_id!r} not found in account {account_id}")
+        if _store().set_vip(scope, account_id, chat_id, vip, group["version"]):
+            return {"chat_id": chat_id, "vip": vip}
+    raise Conflict(f"group {chat_id!r} kept changing; retry")

@@ -108,9 +108,11 @@ def on_group_change(account_id: str, group: dict, change) -> None:
 
 def _register() -> None:
     from .membership import after_change
+    from .pool import adopt_auto_room
 
-    if on_group_change not in after_change:
-        after_change.append(on_group_change)
+    for hook in (on_group_change, adopt_auto_room):
+        if hook not in after_change:
+            after_change.append(hook)
 
 
 _register()

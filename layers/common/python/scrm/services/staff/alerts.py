@@ -73,7 +73,9 @@ def alert_key(account_id: str, dedupe_key: str) -> str:
 
 
 def alert(scope: Scope, account_id: str, dedupe_key: str, change: str, userid: str, ext: str, at: int,
-          settings: dict) -> dict:
+          settings: dict, group: dict | None = None) -> dict:
+    """One alert of one event: `userid` the staff member the customer left (a VIP group's owner: `group` is
+    {name, channel_id} of the group left, scrm.services.groups.leave_alerts)."""
     store, now = bootstrap.staff_store(), bootstrap.container().now()
     key, day = alert_key(account_id, dedupe_key), day_of(at)
     recipient = userid if settings["recipient"] == "staff" else settings["supervisor"]
@@ -84,7 +86,10 @@ def alert(scope: Scope, account_id: str, dedupe_key: str, change: str, userid: s
             store.count_alert(scope, account_id, existing.get("day", day), key, existing["state"])
         return {"alert": "duplicate", "state": existing["state"]}
     gateway = _gateway(account_id)
-    message = compose(settings, change, userid, *describe(gateway, account_id, userid, ext), at)
+    name, channel, tags = describe(gateway, account_id, userid, ext)
+    if group is not None and group.get("channel_id"):  # they came into the group by a group code
+        channel = (definition_of(account_id, group["channel_id"]) or {}).get("name") or group["channel_id"]
+    message = compose(settings, change, userid, name, channel, tags, at, group_name=(group or {}).get("name"))
     try:
         answer = gateway.send_app_message(settings["agentid"], [recipient], message,
                                           duplicate_check_interval=settings["duplicate_check_interval"])
@@ -158,9 +163,18 @@ def _channel(account_id: str, userid: str, ext: str) -> tuple[str, list[str]]:
     return defn.get("name") or channel_id, [str(t) for t in defn.get("tags") or []]
 
 
-def compose(settings: dict, change: str, userid: str, name: str, channel: str, tags: list[str], at: int) -> dict:
+def definition_of(account_id: str, channel_id: str) -> dict | None:
+    from ..channels.resolve import definition
+
+    return definition(account_id, channel_id)
+
+
+def compose(settings: dict, change: str, userid: str, name: str, channel: str, tags: list[str], at: int,
+            group_name: str | None = None) -> dict:
     """The app message: the same for every attempt of one event (WeCom's duplicate check compares bodies)."""
-    if change == "del_follow_user":
+    if change == "vip_group_leave":
+        what = f"客户「{name}」退出了VIP客户群「{group_name or '未命名群'}」（群主 {userid}）"
+    elif change == "del_follow_user":
         what = f"客户「{name}」删除了成员 {userid}"
     else:
         what = f"成员 {userid} 删除了客户「{name}」"

@@ -19,7 +19,9 @@ from ...tenancy import Scope
 from ..cursors import cursor
 
 MARKER_TTL_SECONDS = 30 * 86400
-GROUP_FIELDS = ("chat_id", "name", "owner", "status", "size", "version", "created_at", "updated_at", "dismissed_at")
+GROUP_FIELDS = ("chat_id", "name", "owner", "status", "size", "version", "created_at", "updated_at", "dismissed_at",
+                "vip")
+TEMPLATE_STATES = ("active", "deleting")
 MEMBER_FIELDS = ("chat_id", "userid", "type", "join_scene", "invitor", "join_time", "quit_time", "quit_scene",
                  "state", "channel_id", "in_group")
 
@@ -77,3 +79,31 @@ class GroupStore(Protocol):
 
     def erase_member(self, scope: Scope, account_id: str, member: dict, pseudonym: str) -> None:
         """Replace a member's item by one under the pseudonym (figures stay)."""
+
+    def set_vip(self, scope: Scope, account_id: str, chat_id: str, vip: bool, expect_version: int) -> bool:
+        """The group's VIP flag, over the version it was read at (version + 1, as a commit); False otherwise."""
+
+    # ---- group welcome templates (入群欢迎语素材): {template_id, name, text, image, link, miniprogram, status,
+    # used_by (channel ids), created_at, updated_at}
+    def put_template(self, scope: Scope, account_id: str, template: dict) -> bool:
+        """Create the template (status active, used by none); False when its template_id exists."""
+
+    def get_template(self, scope: Scope, account_id: str, template_id: str) -> dict | None: ...
+
+    def list_templates(self, scope: Scope, account_id: str) -> list[dict]:
+        """Every template of the account (WeCom keeps at most 100 a corp), in template_id order."""
+
+    def replace_template(self, scope: Scope, account_id: str, template: dict) -> bool:
+        """Its content, name and updated_at; False unless it exists and is active."""
+
+    def use_template(self, scope: Scope, account_id: str, template_id: str, channel_id: str) -> bool:
+        """The channel uses the template; False unless it exists and is active (not being deleted)."""
+
+    def release_template(self, scope: Scope, account_id: str, template_id: str, channel_id: str) -> None:
+        """The channel no longer uses it (nothing when it did not or the template is gone)."""
+
+    def begin_delete_template(self, scope: Scope, account_id: str, template_id: str) -> bool:
+        """active -> deleting if no channel uses it (no channel can start using it then); False otherwise."""
+
+    def end_delete_template(self, scope: Scope, account_id: str, template_id: str, *, deleted: bool) -> None:
+        """deleted: remove it; else deleting -> active (WeCom refused the delete)."""

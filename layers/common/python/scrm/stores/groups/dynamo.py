@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import DeleteError, PutError, TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ...data.customer_groups import GroupRecord
@@ -38,6 +39,24 @@ def _member_item(account_id: str, m: dict) -> GroupRecord:
     values = {_MEMBER_ATTRS.get(k, k): v for k, v in m.items() if v is not None}
     return GroupRecord(account_id, f"m#{m['chat_id']}#{m['userid']}", member_key=f"{account_id}#{m['userid']}",
                        **values)
+
+
+CONTENT_FIELDS = ("name", "text", "image", "link", "miniprogram")
+
+
+def _template_of(item: GroupRecord) -> dict:
+    content = json.loads(item.content or "{}")
+    return {"template_id": item.sk[2:], **{k: content.get(k) for k in CONTENT_FIELDS}, "status": item.status,
+            "used_by": sorted(item.used_by or ()), "created_at": int(item.created_at or 0),
+            "updated_at": int(item.updated_at or 0)}
+
+
+def _content(template: dict) -> str:
+    return json.dumps({k: template.get(k) for k in CONTENT_FIELDS}, ensure_ascii=False, sort_keys=True)
+
+
+def _failed_condition(exc) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
 class DynamoGroupStore:
@@ -147,3 +166,83 @@ class DynamoGroupStore:
         scope.check(account_id)
         _member_item(account_id, {**member, "userid": pseudonym, "invitor": None}).save()
         GroupRecord(account_id, f"m#{member['chat_id']}#{member['userid']}").delete()
+
+    def set_vip(self, scope: Scope, account_id: str, chat_id: str, vip: bool, expect_version: int) -> bool:
+        scope.check(account_id)
+        try:
+            GroupRecord(account_id, f"g#{chat_id}").update(
+                actions=[GroupRecord.vip.set(bool(vip)), GroupRecord.version.set(expect_version + 1)],
+                condition=GroupRecord.version == expect_version)
+        except UpdateError as exc:
+            if _failed_condition(exc):
+                return False
+            raise
+        return True
+
+    # ---- group welcome templates
+    def put_template(self, scope: Scope, account_id: str, template: dict) -> bool:
+        scope.check(account_id)
+        try:
+            GroupRecord(account_id, f"t#{template['template_id']}", content=_content(template), status="active",
+                        created_at=template["created_at"], updated_at=template["updated_at"]
+                        ).save(condition=GroupRecord.sk.does_not_exist())
+        except PutError as exc:
+            if _failed_condition(exc):
+                return False
+            raise
+        return True
+
+    def get_template(self, scope: Scope, account_id: str, template_id: str) -> dict | None:
+        scope.check(account_id)
+        try:
+            return _template_of(GroupRecord.get(account_id, f"t#{template_id}", consistent_read=True))
+        except GroupRecord.DoesNotExist:
+            return None
+
+    def list_templates(self, scope: Scope, account_id: str) -> list[dict]:
+        scope.check(account_id)
+        return [_template_of(i) for i in GroupRecord.query(account_id, GroupRecord.sk.startswith("t#"),
+                                                           consistent_read=True)]
+
+    def _update_template(self, account_id: str, template_id: str, actions, condition) -> bool:
+        try:
+            GroupRecord(account_id, f"t#{template_id}").update(actions=actions, condition=condition)
+        except UpdateError as exc:
+            if _failed_condition(exc):
+                return False
+            raise
+        return True
+
+    def replace_template(self, scope: Scope, account_id: str, template: dict) -> bool:
+        scope.check(account_id)
+        return self._update_template(account_id, template["template_id"], [
+            GroupRecord.content.set(_content(template)), GroupRecord.updated_at.set(template["updated_at"])],
+            GroupRecord.status == "active")
+
+    def use_template(self, scope: Scope, account_id: str, template_id: str, channel_id: str) -> bool:
+        scope.check(account_id)
+        return self._update_template(account_id, template_id, [GroupRecord.used_by.add({channel_id})],
+                                     GroupRecord.status == "active")
+
+    def release_template(self, scope: Scope, account_id: str, template_id: str, channel_id: str) -> None:
+        scope.check(account_id)
+        self._update_template(account_id, template_id, [GroupRecord.used_by.delete({channel_id})],
+                              GroupRecord.sk.exists())
+
+    def begin_delete_template(self, scope: Scope, account_id: str, template_id: str) -> bool:
+        scope.check(account_id)
+        # a set emptied by DELETE is removed by DynamoDB: "used by none" is the attribute's absence
+        return self._update_template(account_id, template_id, [GroupRecord.status.set("deleting")],
+                                     (GroupRecord.status == "active") & GroupRecord.used_by.does_not_exist())
+
+    def end_delete_template(self, scope: Scope, account_id: str, template_id: str, *, deleted: bool) -> None:
+        scope.check(account_id)
+        if not deleted:
+            self._update_template(account_id, template_id, [GroupRecord.status.set("active")],
+                                  GroupRecord.status == "deleting")
+            return
+        try:
+            GroupRecord(account_id, f"t#{template_id}").delete(condition=GroupRecord.status == "deleting")
+        except DeleteError as exc:
+            if not _failed_condition(exc):
+                raise

@@ -18,6 +18,7 @@ class MemoryGroupStore:
         self.days: dict[tuple[str, str, str], dict] = {}
         self.markers: dict[tuple[str, str], float] = {}  # -> expiry
         self.failed: dict[tuple[str, str], dict] = {}
+        self.templates: dict[tuple[str, str], dict] = {}
         self.commits = 0
 
     def get_groups(self, scope: Scope, account_id: str, chat_ids: list[str]) -> dict[str, dict]:
@@ -116,3 +117,76 @@ class MemoryGroupStore:
             if old is not None:
                 self.members[(account_id, member["chat_id"], pseudonym)] = {**old, "userid": pseudonym,
                                                                            "invitor": None}
+
+    def set_vip(self, scope: Scope, account_id: str, chat_id: str, vip: bool, expect_version: int) -> bool:
+        scope.check(account_id)
+        with self.lock:
+            group = self.groups.get((account_id, chat_id))
+            if group is None or group["version"] != expect_version:
+                return False
+            group.update(vip=bool(vip), version=expect_version + 1)
+            return True
+
+    # ---- group welcome templates
+    def put_template(self, scope: Scope, account_id: str, template: dict) -> bool:
+        scope.check(account_id)
+        with self.lock:
+            key = (account_id, template["template_id"])
+            if key in self.templates:
+                return False
+            self.templates[key] = {**copy.deepcopy(template), "status": "active", "used_by": []}
+            return True
+
+    def get_template(self, scope: Scope, account_id: str, template_id: str) -> dict | None:
+        scope.check(account_id)
+        with self.lock:
+            return copy.deepcopy(self.templates.get((account_id, template_id)))
+
+    def list_templates(self, scope: Scope, account_id: str) -> list[dict]:
+        scope.check(account_id)
+        with self.lock:
+            return [copy.deepcopy(t) for (a, _i), t in sorted(self.templates.items()) if a == account_id]
+
+    def replace_template(self, scope: Scope, account_id: str, template: dict) -> bool:
+        scope.check(account_id)
+        with self.lock:
+            stored = self.templates.get((account_id, template["template_id"]))
+            if stored is None or stored["status"] != "active":
+                return False
+            keep = {k: stored[k] for k in ("status", "used_by", "created_at")}
+            self.templates[(account_id, template["template_id"])] = {**copy.deepcopy(template), **keep}
+            return True
+
+    def use_template(self, scope: Scope, account_id: str, template_id: str, channel_id: str) -> bool:
+        scope.check(account_id)
+        with self.lock:
+            stored = self.templates.get((account_id, template_id))
+            if stored is None or stored["status"] != "active":
+                return False
+            if channel_id not in stored["used_by"]:
+                stored["used_by"] = sorted([*stored["used_by"], channel_id])
+            return True
+
+    def release_template(self, scope: Scope, account_id: str, template_id: str, channel_id: str) -> None:
+        scope.check(account_id)
+        with self.lock:
+            stored = self.templates.get((account_id, template_id))
+            if stored is not None:
+                stored["used_by"] = [c for c in stored["used_by"] if c != channel_id]
+
+    def begin_delete_template(self, scope: Scope, account_id: str, template_id: str) -> bool:
+        scope.check(account_id)
+        with self.lock:
+            stored = self.templates.get((account_id, template_id))
+            if stored is None or stored["status"] != "active" or stored["used_by"]:
+                return False
+            stored["status"] = "deleting"
+            return True
+
+    def end_delete_template(self, scope: Scope, account_id: str, template_id: str, *, deleted: bool) -> None:
+        scope.check(account_id)
+        with self.lock:
+            if deleted:
+                self.templates.pop((account_id, template_id), None)
+            elif (account_id, template_id) in self.templates:
+                self.templates[(account_id, template_id)]["status"] = "active"
