@@ -559,6 +559,11 @@ class Channel(Answer):
     wecom_group: the groups on the code now (at most 5)
     """
     group_cap: int | None = None
+    members_only: bool | None = None
+    """
+    wecom_group: the code is shown only to verified members, on its page /m/{account_id}/{channel_id}
+    """
+    sign_in_account: str | None = None
     created_at: Instant | None = None
     updated_at: Instant | None = None
     users_updated_at: Instant | None = None

@@ -32,7 +32,8 @@ GROUP_PATTERN = r"^[^\x00-\x1f]{1,32}$"
 EVERY_DAY = (1, 2, 3, 4, 5, 6, 7)
 WECOM_ONLY = ("staff", "backup_staff", "daily_cap", "hours", "state")
 OA_ONLY = ("qr_type", "scene_id", "scene_str", "expire_seconds")
-GROUP_ONLY = ("chat_ids", "group_cap", "auto_create_room", "room_base_name", "room_base_id")
+GROUP_ONLY = ("chat_ids", "group_cap", "auto_create_room", "room_base_name", "room_base_id", "members_only",
+              "sign_in_account")
 MAX_POOL = 100  # groups a group code rotates through
 MAX_GROUP_CAP = 200  # WeCom's own limit of members joining through a join way
 
@@ -133,6 +134,12 @@ class ChannelBody(StrictBody):
                                                             "code are full (default false)")
     room_base_name: nonblank(40, "wecom_group: the new groups' name prefix") | None = None
     room_base_id: Annotated[int, Field(ge=1)] | None = Field(None, description="wecom_group: first new group's number")
+    members_only: bool | None = Field(None, description="wecom_group: only registered members may join: the code is "
+                                                        "shown on its verification page (/m/{account_id}/{channel_id}) "
+                                                        "after a member id and phone match the member list")
+    sign_in_account: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = Field(
+        None, description="wecom_group with members_only: the Official Account whose WeChat sign-in (snsapi_base) "
+                          "the verification page uses")
 
     @model_validator(mode="after")
     def _by_kind(self):
@@ -193,6 +200,8 @@ def _group_problems(c: ChannelBody) -> list:
         problems.append(("chat_ids", "is required (at least one customer group chat id)"))
     elif len(set(c.chat_ids)) != len(c.chat_ids):
         problems.append(("chat_ids", "a chat id is listed twice"))
+    if c.members_only and not c.sign_in_account:
+        problems.append(("sign_in_account", "is required with members_only (the OA customers sign in through)"))
     return problems
 
 
