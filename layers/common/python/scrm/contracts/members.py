@@ -15,7 +15,7 @@ from .fields import Document, Instant, StrictBody
 class MemberUpsert(StrictBody):
     """Members to add or change: each {member_id, phone, name?, level?} (checked row by row)."""
 
-    members: Annotated[list[dict[str, Any]], Field(min_length=1, max_length=1000)] = Field(
+    members: Annotated[list[Any], Field(min_length=1, max_length=1000)] = Field(
         description="1..1000 rows: member_id (1..64 letters, digits, _ or -), phone (mainland mobile, +86 allowed), "
                     "name and level optional", examples=[[{"member_id": "VIP0001", "phone": "13800138000",
                                                            "name": "张三", "level": "金卡"}]])
