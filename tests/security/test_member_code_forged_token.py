@@ -46,8 +46,9 @@ def test_tokens_of_other_pages_and_accounts_are_refused(code):
     oa_token = issue_user_token("test-oa", "o-honest")["token"]
     _refused(_verify(code, oa_token))
     # a token bound to another members-only code of the same corp
+    chats = code["sb"].wecom_groupchats("ww00000000test0001", "zhangsan", count=1)["chat_ids"]
     other = create_channel(Scope.system("test-wecom"), "test-wecom", {
-        "kind": "wecom_group", "name": "另一个群", "chat_ids": code["sb"].wecom_groupchats("ww00000000test0001", "zhangsan", count=1)["chat_ids"],
+        "kind": "wecom_group", "name": "另一个群", "chat_ids": chats,
         "members_only": True,
         "sign_in_account": "test-oa"})
     foreign = issue_user_token("test-wecom", "o-honest", campaign_id=f"m.{other['channel_id']}")["token"]
