@@ -174,3 +174,21 @@ def test_a_members_only_code_needs_an_official_account_to_sign_in_through(env):
         create_channel(Scope.system("test-wecom"), "test-wecom", {
             "kind": "wecom_group", "name": "x", "chat_ids": ["c1"], "members_only": True})
     assert "sign_in_account" in str(err.value)
+
+
+def test_a_verification_is_exported_and_erased_with_the_person(env):
+    from scrm.services import privacy
+
+    cid = env["channel"]["channel_id"]
+    admin(env, "post", "/accounts/test-wecom/members", body={"members": [{"member_id": "VIP7", "phone": "13800138007",
+                                                                          "name": "张三"}]})
+    token = sign_in(env, "o-leaving")
+    assert user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", token,
+                {"member_id": "VIP7", "phone": "13800138007"})[0] == 200
+    scope = Scope.system("test-wecom")
+    exported = privacy.export(scope, "test-wecom", {"openid": "o-leaving"})["tables"]["members"]
+    assert exported[0]["member_id"] == "VIP7" and exported[0]["member"]["name"] == "张三"
+    privacy.erase(scope, "test-wecom", {"openid": "o-leaving"})
+    assert bootstrap.member_store().verification(scope, "test-wecom", cid, "o-leaving") is None
+    _, figures = admin(env, "get", f"/accounts/test-wecom/channels/{cid}/member-figures", key=env["reader"])
+    assert figures["verified"] == 1  # the count stays
