@@ -55,7 +55,8 @@ def import_csv(scope: Scope, account_id: str, body: dict, now: float | None = No
 def get_member(scope: Scope, account_id: str, member_id: str) -> dict:
     """One member as stored (the phone only as `has_phone`: the number is not kept)."""
     scope.check(account_id)
-    m = store().get_members(scope, account_id, [member_id]).get(member_id)
+    m = store().get_members(scope, account_id, [member_id]).get(member_id) if rules.MEMBER_ID.match(member_id) \
+        else None
     if m is None:
         raise NotFound(f"member {member_id!r} not found in account {account_id}")
     return {"member_id": m["member_id"], "name": m["name"], "level": m["level"], "has_phone": bool(m["phone_hash"]),
