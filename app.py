@@ -13,6 +13,8 @@ from functions import (
     event_worker,
     groups_api,
     inbox_sweeper,
+    member_page,
+    members_api,
     menus_api,
     moments_api,
     privacy_api,
@@ -54,6 +56,8 @@ for module in (
     tags_api,
     moments_api,
     groups_api,
+    members_api,
+    member_page,
     staff_figures,
     staff_api,
 ):

@@ -70,6 +70,7 @@ PUBLIC_PATHS = ("/health", "/openapi.json", "/openapi.yaml",
 PUBLIC_PREFIXES = ("/wechat/",  # WeChat callbacks: signature, timestamp and appid checked by wechat_callback
                    "/u/",  # end-user (follower) routes: signed user tokens (scrm.domain.user_tokens)
                    "/c/",  # the campaign page and its static files: no data of anyone, the page calls /u/
+                   "/m/",  # members-only group codes' verification page and its files: static, it calls /u/
                    "/console/")  # console sign-in: the key in the body, the session cookie, WeCom's login code
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 IDEMPOTENCY_KEY_MAX = 128

@@ -331,9 +331,9 @@ class WeComPlatform:
         return corp.contact_ways[config_id]
 
     def qr_image(self, config_id: str) -> bytes | None:
-        """The PNG behind a contact way's qr_code URL (None when no corp holds that way)."""
+        """The PNG behind a contact way's or a group join way's qr_code URL (None when no corp holds that way)."""
         for corp in self.apps.values():
-            if config_id in corp.contact_ways:
+            if config_id in corp.contact_ways or config_id in (getattr(corp, "join_ways", None) or {}):
                 import segno
 
                 buf = io.BytesIO()

@@ -317,3 +317,23 @@ def test_groups_list_and_show(env):
     shown = run_json(wc, "groups", "show", wc.account_id, chat, "--sizes")
     assert shown["size"] == 2 and {m["userid"] for m in shown["members"]} == {"zhangsan", "wm-cli-1"}
     assert shown["days"][-1]["size"] == 2
+
+
+def test_groups_members_import_show_and_figures(env, tmp_path):
+    from scrm.services.channels import create_channel
+
+    run, run_json, sb, _, wc = env
+    chats = sb.wecom_groupchats(wc.app_id, "zhangsan", count=1)["chat_ids"]
+    channel = create_channel(Scope.system(wc.account_id), wc.account_id, {
+        "kind": "wecom_group", "name": "CLI 会员群", "chat_ids": chats, "members_only": True,
+        "sign_in_account": "test-oa"})
+    path = tmp_path / "members.csv"
+    path.write_bytes("\ufeffmember_id,phone,name\r\nCLI01,13800138000,张三\r\nCLI 02,13800138001,\r\n".encode())
+    printed = run(wc, "groups", "members", "import", wc.account_id, str(path))
+    assert "created 1, updated 0, unchanged 0, rejected 1" in printed and "member_id" in printed and "3" in printed
+    assert run_json(wc, "groups", "members", "import", wc.account_id, str(path))["unchanged"] == 1
+    assert run_json(wc, "groups", "members", "show", wc.account_id, "CLI01")["has_phone"] is True
+    figures = run_json(wc, "groups", "members", "figures", wc.account_id, channel["channel_id"])
+    assert (figures["verified"], figures["refused"], figures["joined"]) == (0, 0, 0)
+    csv_text = run(wc, "groups", "members", "figures", wc.account_id, channel["channel_id"], "--csv")
+    assert csv_text.startswith("channel_id,name,verified")

@@ -360,6 +360,17 @@ def group_store():
     return container().slot("group_store", make)
 
 
+def member_store():
+    """Member lists and member-verified group codes (scrm.stores.members): DynamoDB unless a test passed
+    `member_store=MemoryMemberStore()`."""
+    def make(_):
+        from .stores.members.dynamo import DynamoMemberStore
+
+        return DynamoMemberStore()
+
+    return container().slot("member_store", make)
+
+
 def staff_store():
     """Staff figures per day and loss alerts (scrm.stores.staff): DynamoDB unless a test passed
     `staff_store=MemoryStaffStore()`."""

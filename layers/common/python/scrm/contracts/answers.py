@@ -583,6 +583,11 @@ class Channel(Answer):
     """wecom_group: the group welcome template's template_id"""
     vip: bool | None = None
     """wecom_group: a customer leaving one of the code's groups is a loss alert"""
+    members_only: bool | None = None
+    """
+    wecom_group: the code is shown only to verified members, on its page /m/{account_id}/{channel_id}
+    """
+    sign_in_account: str | None = None
     created_at: Instant | None = None
     updated_at: Instant | None = None
     users_updated_at: Instant | None = None

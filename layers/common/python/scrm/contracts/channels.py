@@ -33,7 +33,7 @@ EVERY_DAY = (1, 2, 3, 4, 5, 6, 7)
 WECOM_ONLY = ("staff", "backup_staff", "daily_cap", "hours", "state")
 OA_ONLY = ("qr_type", "scene_id", "scene_str", "expire_seconds")
 GROUP_ONLY = ("chat_ids", "group_cap", "auto_create_room", "room_base_name", "room_base_id", "welcome_template",
-              "vip")
+              "vip", "members_only", "sign_in_account")
 MAX_POOL = 100  # groups a group code rotates through
 MAX_GROUP_CAP = 200  # WeCom's own limit of members joining through a join way
 
@@ -139,6 +139,12 @@ class ChannelBody(StrictBody):
                           "groups; a template in use cannot be deleted")
     vip: bool | None = Field(None, description="wecom_group: the code's groups are VIP groups: a customer leaving "
                                                "one is a loss alert (default false)")
+    members_only: bool | None = Field(None, description="wecom_group: only registered members may join: the code is "
+                                                        "shown on its verification page (/m/{account_id}/{channel_id}) "
+                                                        "after a member id and phone match the member list")
+    sign_in_account: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = Field(
+        None, description="wecom_group with members_only: the Official Account whose WeChat sign-in (snsapi_base) "
+                          "the verification page uses")
 
     @model_validator(mode="after")
     def _by_kind(self):
@@ -199,6 +205,8 @@ def _group_problems(c: ChannelBody) -> list:
         problems.append(("chat_ids", "is required (at least one customer group chat id)"))
     elif len(set(c.chat_ids)) != len(c.chat_ids):
         problems.append(("chat_ids", "a chat id is listed twice"))
+    if c.members_only and not c.sign_in_account:
+        problems.append(("sign_in_account", "is required with members_only (the OA customers sign in through)"))
     return problems
 
 

@@ -71,7 +71,8 @@ def validate_channel(body: dict, *, existing: dict | None = None) -> dict:
 def _group_code(c: contract.ChannelBody) -> dict:
     return {"state": c.state, "chat_ids": list(c.chat_ids or []), "group_cap": c.group_cap or 100,
             "auto_create_room": bool(c.auto_create_room), "room_base_name": c.room_base_name,
-            "room_base_id": c.room_base_id, "welcome_template": c.welcome_template, "vip": bool(c.vip)}
+            "room_base_id": c.room_base_id, "welcome_template": c.welcome_template, "vip": bool(c.vip),
+            "members_only": bool(c.members_only), "sign_in_account": c.sign_in_account if c.members_only else None}
 
 
 def _welcome(w: contract.Welcome | None) -> dict | None:

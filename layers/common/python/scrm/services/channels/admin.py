@@ -55,6 +55,17 @@ def _check_platform(defn: dict, account) -> None:
         raise ValidationError("kind: oa_qr channels belong to an Official Account", field="kind")
     if defn["kind"] in ("wecom_contact_way", "wecom_group") and account.kind != "wecom":
         raise ValidationError(f"kind: {defn['kind']} channels belong to a WeCom corp", field="kind")
+    if defn.get("sign_in_account"):  # the verification page signs customers in through this OA
+        from ... import accounts
+        from ...errors import AccountDisabled, UnknownAccount
+
+        try:
+            oa = accounts.get(defn["sign_in_account"])
+        except (UnknownAccount, AccountDisabled):
+            oa = None
+        if oa is None or not oa.is_oa:
+            raise ValidationError("sign_in_account: must be an Official Account of this deployment",
+                                  field="sign_in_account")
 
 
 def _pointer(defn: dict, channel_id: str) -> tuple[str, str]:
@@ -217,6 +228,8 @@ def update_channel(scope: Scope, account_id: str, channel_id: str, body: dict, n
         raise Conflict(f"channel {channel_id} is archived")
     current = channel["definition"]
     defn = rules.validate_channel(body, existing=current)
+    if defn.get("sign_in_account") != current.get("sign_in_account"):
+        _check_platform(defn, common.account_of(account_id))
     if defn["kind"] in ("wecom_contact_way", "wecom_group"):
         defn["state"] = current.get("state") or channel["scene"]
         if "tags" in body:

@@ -187,4 +187,5 @@ def _commit(store, scope, account_id: str, change: rules.Change, group: dict | N
             "joins": len(change.joins), "quits": len(change.quits), "transactions": len(parts)}
 
 
+from ..members import joins as _member_joins  # noqa: E402,F401  (counts joins through members-only codes)
 from . import codes  # noqa: E402,F401  (registers the rotation in after_change)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from ...tenancy import Scope
 from . import own, stored
-from .person import Person
+from .person import Person, found
 
 # Tables that hold nothing about a customer, and why (tests fail for a registry table in neither list).
 NO_PERSONAL_DATA = {
@@ -38,6 +38,25 @@ NO_PERSONAL_DATA = {
 }
 
 
+def members(scope: Scope, p: Person, erase: bool) -> list[dict]:
+    """The person's verifications on members-only group codes (by openid), with the member id they proved. Erased:
+    deleted (the codes' counts stay). The member list itself is keyed by the company's member id and a phone
+    hash, which no WeChat identifier leads to except through these verifications (a member row is the company's
+    own register: it is exported with the verification that names it, and changed by re-importing)."""
+    from ..members.common import store
+
+    db = store()
+    found_items = db.verifications_of(scope, p.account_id, set(p.openids)) if p.openids else []
+    registered = db.get_members(scope, p.account_id, sorted({v["member_id"] for v in found_items})) \
+        if found_items else {}
+
+    def show(v: dict) -> dict:
+        m = registered.get(v["member_id"]) or {}
+        return {**v, "member": {k: m.get(k) for k in ("member_id", "name", "level")} if m else None}
+
+    return found(found_items, lambda _: True, show, lambda v: db.erase_verification(scope, p.account_id, v), erase)
+
+
 # Order matters for erasure: coupon holders are found through the draws, batches and notices through the
 # transfer items, so those run before the items they are found through are pseudonymised (they also accept
 # the pseudonym).
@@ -46,6 +65,7 @@ TABLES: dict[str, Callable[[Scope, Person, bool], list[dict]]] = {
     "interactions": stored.interactions,
     "channel_tagging": own.channel_tagging,
     "customer_groups": own.customer_groups,
+    "members": members,
     "inbox": stored.inbox,
     "campaigns": stored.campaigns,
     "coupon_codes": stored.coupon_codes,
