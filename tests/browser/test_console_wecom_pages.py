@@ -146,6 +146,7 @@ def test_the_moments_page_schedules_one_and_shows_a_published_ones_figures(page,
     listed = [m for m in admin.get(base, params={"limit": 100}, timeout=30).json()["items"]
               if m.get("name") == f"排期 {staff}"]
     assert len(listed) == 1 and listed[0]["senders"] == [staff] and listed[0]["status"] == "scheduled", listed
+    expect(detail).not_to_contain_text("null")
     page.click("#mo-preview")
     expect(page.locator("#moment-preview [data-figure=visible] dd")).to_have_text("3")
     assert page.locator("main img").count() == 0

@@ -148,7 +148,7 @@ async function showMoment(box, base, momentId, ctx, onChange) {
   const [m, f] = await Promise.all([api(`${base}/moments/${enc(momentId)}`),
     api(`${base}/moments/${enc(momentId)}/figures`)]);
   box.dataset.status = m.status;
-  box.replaceChildren(
+  box.replaceChildren(...[ // (the DOM's replaceChildren would write a null as the text "null")
     h('h2', null, `${t('mo_detail')}：`, h('span', { class: 'mo-title' }, m.name || m.moment_id)),
     figures([[t('mo_status'), t('mo_status_' + m.status), 'status'], [t('mo_send_at'), fmtTime(m.send_at), 'send_at'],
       [t('mo_visible'), m.visible, 'visible']]),
@@ -156,7 +156,7 @@ async function showMoment(box, base, momentId, ctx, onChange) {
     h('p', null, `${t('mo_senders')}：`, h('span', { class: 'mo-senders' }, m.senders.join(', '))),
     m.tag_ids.length ? h('p', null, `${t('mo_tags')}：`, h('span', { class: 'mono' }, m.tag_ids.join(', '))) : null,
     m.last_error ? notice('error', `${t('mo_error')}: ${m.last_error}`) : null,
-    h('h3', null, t('mo_figures')), figuresView(f));
+    h('h3', null, t('mo_figures')), figuresView(f)].filter(Boolean));
   if (ctx.allowed('operator')) {
     operatorTools(base, m, box, async () => { await showMoment(box, base, momentId, ctx, onChange); onChange(); });
   }
