@@ -120,6 +120,10 @@ def test_the_moments_page_schedules_one_and_shows_a_published_ones_figures(page,
     sb.wecom_publish_moment(corpid, wid, staff)
     sb.wecom_moment_interaction(corpid, wid, staff, "like", customers[0])
     stack.fire("content_push")
+    made = admin.post(f"{stack.api}/accounts/demo-wecom/tags", timeout=30,
+                      json={"group_name": f"朋友圈 {staff}", "tags": [{"name": "会员"}]})
+    assert made.status_code == 201, made.text
+    [corp_tag] = made.json()["tags"]
 
     signed_in(page, stack.key("demo-wecom"))
     page.goto(f"/console#/moments?moment={mid}")
@@ -135,6 +139,8 @@ def test_the_moments_page_schedules_one_and_shows_a_published_ones_figures(page,
     page.fill("#mo-text", f"{XSS} 新品预告")
     page.fill("#mo-senders", staff)
     page.fill("#mo-send-at", later)
+    page.select_option("#mo-tags", corp_tag["tag_id"])  # the visible range: customers with this corp tag
+    expect(page.locator("#mo-tags option:checked")).to_have_text(f"朋友圈 {staff} / 会员")
     page.click("#mo-create")
     # the page opens the new moment
     expect(detail).to_have_attribute("data-status", "scheduled")
@@ -145,10 +151,11 @@ def test_the_moments_page_schedules_one_and_shows_a_published_ones_figures(page,
     expect(row.locator("td[data-label=发布时间]")).to_contain_text(later[11:16])  # shown in China time
     listed = [m for m in admin.get(base, params={"limit": 100}, timeout=30).json()["items"]
               if m.get("name") == f"排期 {staff}"]
-    assert len(listed) == 1 and listed[0]["senders"] == [staff] and listed[0]["status"] == "scheduled", listed
+    assert len(listed) == 1 and listed[0]["status"] == "scheduled", listed
+    assert (listed[0]["senders"], listed[0]["tag_ids"]) == ([staff], [corp_tag["tag_id"]])
     expect(detail).not_to_contain_text("null")
-    page.click("#mo-preview")
-    expect(page.locator("#moment-preview [data-figure=visible] dd")).to_have_text("3")
+    page.click("#mo-preview")  # none of the staff member's 3 customers carries the tag yet
+    expect(page.locator("#moment-preview [data-figure=visible] dd")).to_have_text("0")
     assert page.locator("main img").count() == 0
     clean(page)
 
