@@ -270,3 +270,34 @@ def test_the_wecom_pages_speak_english_on_request(page, stack):
         expect(page.locator("main h1")).to_have_text(title)
         expect(page.locator(f"nav a[data-page={page_id}]")).to_have_text(title)
     clean(page)
+
+
+def test_a_groups_size_line_fills_the_days_without_a_change(page):
+    """The sizes API lists the days with a change: before the first one the size is that day's less its joins plus
+    its quits; a day without a change keeps the size of the day before."""
+    page.goto("/console")
+    got = page.evaluate("""async () => {
+        const m = await import('/console/assets/page_groups.js');
+        return m.sizeSeries({from: '2026-11-29', to: '2026-12-03', size: 4, days: [
+            {day: '2026-11-30', joins: 3, quits: 1, size: 5}, {day: '2026-12-02', joins: 0, quits: 1, size: 4}]});
+    }""")
+    assert [(d["day"], d["size"], d["joins"], d["quits"]) for d in got] == [
+        ("2026-11-29", 3, 0, 0), ("2026-11-30", 5, 3, 1), ("2026-12-01", 5, 0, 0), ("2026-12-02", 4, 0, 1),
+        ("2026-12-03", 4, 0, 0)]
+    none = page.evaluate("""async () => (await import('/console/assets/page_groups.js')).sizeSeries(
+        {from: '2026-12-01', to: '2026-12-02', size: 7, days: []}).map((d) => d.size)""")
+    assert none == [7, 7]
+
+
+def test_charts_are_drawn_without_animation(page):
+    """A screenshot (or a reader) never catches a line mid-way: lib.chart turns ECharts' animation off."""
+    page.goto("/console")
+    animation = page.evaluate("""async () => {
+        const lib = await import('/console/assets/lib.js');
+        const el = lib.h('div', {class: 'chart'});
+        document.body.appendChild(el);
+        const c = await lib.chart(el, {xAxis: {type: 'category', data: ['a']}, yAxis: {type: 'value'},
+                                        series: [{type: 'line', data: [1]}]});
+        return c.getOption().animation; }""")
+    assert animation is False
+    assert page.csp_violations() == [] and page.errors == []
