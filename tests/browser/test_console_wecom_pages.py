@@ -47,9 +47,9 @@ def on_some_page(page, scope: str, row):
     raise AssertionError("not on the first 100 pages")
 
 
-def read_only_key(stack, name: str) -> str:
+def read_only_key(stack, name: str, role: str = "read-only") -> str:
     made = stack.admin("demo-wecom").post(f"{stack.api}/accounts/demo-wecom/keys",
-                                          json={"role": "read-only", "name": name}, timeout=30)
+                                          json={"role": role, "name": name}, timeout=30)
     assert made.status_code == 201, made.text
     return made.json()["key"]
 
@@ -250,6 +250,16 @@ def test_a_read_only_key_sees_the_wecom_pages_without_create_buttons_or_settings
     expect(page.locator("#group-list .pager table")).to_be_visible()
     page.goto("/console#/staff")
     expect(page.locator("#staff-table .pager table")).to_be_visible()
+    clean(page)
+
+
+def test_an_operator_schedules_moments_but_only_reads_the_loss_alert_settings(page, stack):
+    signed_in(page, read_only_key(stack, f"wecom operator {secrets.token_hex(2)}", role="operator"))
+    page.goto("/console#/moments")
+    expect(page.locator("#moment-form #mo-create")).to_be_visible()
+    page.goto("/console#/alerts")  # PUT /loss-alerts/settings is the admin's
+    expect(page.locator("#la-settings-view [data-figure=enabled] dd")).to_have_text("未启用")
+    expect(page.locator("#la-form")).to_have_count(0)
     clean(page)
 
 
