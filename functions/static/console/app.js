@@ -15,6 +15,10 @@ import audit from './page_audit.js';
 import keys from './page_keys.js';
 import sandbox from './page_sandbox.js';
 import tags from './page_tags.js';
+import groups from './page_groups.js';
+import moments from './page_moments.js';
+import staff from './page_staff.js';
+import alerts from './page_alerts.js';
 
 // Every page of the console, in nav order. A page: export default {id, title: {zh, en}, role, nav?, available?,
 // async render(root, ctx)} with ctx = {session, account_id, navigate(id, params), params (of the hash), allowed(role)}
@@ -37,6 +41,10 @@ export const PAGES = [
   sandbox,
   poster,
   tags,
+  groups,
+  moments,
+  staff,
+  alerts,
 ];
 
 // scrm/tenancy.py ROLES ("read-only" < "operator" < "admin"); WeCom staff sessions say "viewer" for read-only.

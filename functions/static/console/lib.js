@@ -234,7 +234,8 @@ export async function chart(el, option) {
   const existing = echarts.getInstanceByDom(el);
   if (existing) existing.dispose();
   const instance = echarts.init(el, null, { renderer: 'canvas' });
-  instance.setOption({ tooltip: { trigger: 'axis', formatter: tooltip }, ...option });
+  // no animation: a chart is read (and screenshotted) as drawn, never mid-way through a line growing in
+  instance.setOption({ animation: false, tooltip: { trigger: 'axis', formatter: tooltip }, ...option });
   const onResize = () => instance.resize();
   window.addEventListener('resize', onResize);
   const dispose = instance.dispose.bind(instance);
@@ -259,4 +260,36 @@ export function escapeHtml(value) {
 export function field(label, input, hint) {
   return h('label', { class: 'field' }, h('span', { class: 'field-label' }, label), input,
     hint ? h('span', { class: 'field-hint' }, hint) : null);
+}
+
+// A key per submitted form, so a retried click creates one thing (the API honours Idempotency-Key).
+export function idempotencyKey() {
+  const bytes = new Uint8Array(16);
+  window.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// Figures as a definition list: [[label, value, id]] -> <dl class="figures"> with data-figure=id.
+export function figures(rows) {
+  return h('dl', { class: 'figures' }, rows.map(([label, value, id]) => h('div', { class: 'figure', 'data-figure': id },
+    h('dt', null, label), h('dd', null, value === null || value === undefined ? '–' : String(value)))));
+}
+
+const accountKinds = new Map();
+
+// Whether the account is a WeCom corp (asked once per account): pages of WeCom-only features (groups, moments,
+// staff figures, loss alerts) stay out of an Official Account's nav.
+export function isWecom(accountId) {
+  if (!accountId) return Promise.resolve(false);
+  if (!accountKinds.has(accountId)) {
+    accountKinds.set(accountId, api(`/accounts/${encodeURIComponent(accountId)}`).then((a) => a.kind === 'wecom')
+      .catch((err) => { accountKinds.delete(accountId); throw err; }));
+  }
+  return accountKinds.get(accountId);
+}
+
+// China days: today and n days before (YYYY-MM-DD), for a range's defaults.
+export function chinaDay(offsetDays = 0) {
+  const d = new Date(Date.now() + 8 * 3600 * 1000 + offsetDays * 86400 * 1000);
+  return d.toISOString().slice(0, 10);
 }
