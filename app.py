@@ -13,8 +13,10 @@ from functions import (
     event_worker,
     groups_api,
     inbox_sweeper,
+    insight_api,
     menus_api,
     moments_api,
+    oa_insight,
     privacy_api,
     pushes_api,
     reassignment,
@@ -56,5 +58,7 @@ for module in (
     groups_api,
     staff_figures,
     staff_api,
+    oa_insight,
+    insight_api,
 ):
     app.register_blueprint(module.bp)
