@@ -49,8 +49,9 @@ def _articles(reads: list[dict] | None, shares: list[dict] | None) -> dict:
     articles: dict[str, dict] = {}
     for kind, rows in (("read_user", reads), ("share_user", shares)):
         for r in rows or []:
-            a = articles.setdefault(str(r.get("msgid")), {"msgid": str(r.get("msgid")), "read_user": None,
-                                                          "share_user": None})
+            a = articles.setdefault(str(r.get("msgid")), {  # 0 where the API's day is pulled, null where not
+                "msgid": str(r.get("msgid")), "read_user": None if reads is None else 0,
+                "share_user": None if shares is None else 0})
             a[kind] = _n(a[kind]) + _n((r.get("detail") or {}).get(kind))
     items = [articles[k] for k in sorted(articles)]
     return {"read_user": None if reads is None else sum(_n(a["read_user"]) for a in items),
