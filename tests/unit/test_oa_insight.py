@@ -215,3 +215,11 @@ def test_pull_all_covers_active_oa_accounts_only(world, monkeypatch):
     monkeypatch.setattr(bootstrap, "account_list", lambda: SimpleNamespace(every_account=lambda: accts))
     got = pull.pull_all()
     assert got["accounts"] == 1 and got["days"] == 30 * len(APIS)
+
+
+def test_datacube_urls_are_named_like_the_other_endpoints():
+    from scrm.gateway.base import endpoint_path, is_idempotent
+
+    assert endpoint_path("http://sandbox:1/oa/datacube/getusersummary?access_token=x") == "datacube/getusersummary"
+    assert endpoint_path("https://api.weixin.qq.com/cgi-bin/menu/create") == "menu/create"
+    assert is_idempotent("https://api.weixin.qq.com/datacube/getusercumulate"), "a read: retried under the policy"
