@@ -223,3 +223,12 @@ def test_datacube_urls_are_named_like_the_other_endpoints():
     assert endpoint_path("http://sandbox:1/oa/datacube/getusersummary?access_token=x") == "datacube/getusersummary"
     assert endpoint_path("https://api.weixin.qq.com/cgi-bin/menu/create") == "menu/create"
     assert is_idempotent("https://api.weixin.qq.com/datacube/getusercumulate"), "a read: retried under the policy"
+
+
+def test_a_pulled_day_without_rows_is_zero_growth_but_no_made_up_total(world):
+    _clock, store, _wechat = world
+    store.put_day(Scope.system(A), A, "getusersummary", YESTERDAY, [], NOW)
+    store.put_day(Scope.system(A), A, "getusercumulate", YESTERDAY, [], NOW)
+    day = views.figures(Scope.system(A), A, {"from": YESTERDAY, "to": YESTERDAY}, NOW)["days"][0]
+    assert (day["new_user"], day["cancel_user"], day["net_user"], day["by_source"]) == (0, 0, 0, [])
+    assert day["cumulate_user"] is None and day["read_user"] is None

@@ -39,7 +39,8 @@ def _followers(summary: list[dict] | None, cumulate: list[dict] | None) -> dict:
         out["cancel_user"] = sum(s["cancel_user"] for s in out["by_source"])
         out["net_user"] = out["new_user"] - out["cancel_user"]
     if cumulate is not None:
-        out["cumulate_user"] = max((_n(r.get("cumulate_user")) for r in cumulate), default=0)
+        # no row for a pulled day: WeChat gave no total, and none is made up
+        out["cumulate_user"] = max((_n(r.get("cumulate_user")) for r in cumulate), default=None)
     return out
 
 
