@@ -15,8 +15,10 @@ from functions import (
     inbox_sweeper,
     member_page,
     members_api,
+    insight_api,
     menus_api,
     moments_api,
+    oa_insight,
     privacy_api,
     pushes_api,
     reassignment,
@@ -60,5 +62,7 @@ for module in (
     member_page,
     staff_figures,
     staff_api,
+    oa_insight,
+    insight_api,
 ):
     app.register_blueprint(module.bp)

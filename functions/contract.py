@@ -41,7 +41,7 @@ every field that is wrong in `details.errors`. Lists are paged with `limit` and 
 as `next_cursor`. Create endpoints honour an `Idempotency-Key` header.
 """
 TAGS = ("meta", "accounts", "keys", "contact-books", "audit", "privacy", "callbacks", "replies", "campaigns",
-        "pushes", "channels", "reassignment", "staff")
+        "pushes", "channels", "reassignment", "staff", "insight")
 # the first path segment (after /accounts/{account_id}) -> tag
 SEGMENT_TAGS = {"setup": "accounts", "disable": "accounts", "enable": "accounts",
                 "health": "meta", "openapi.json": "meta", "openapi.yaml": "meta", "keys": "keys",

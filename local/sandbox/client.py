@@ -198,3 +198,8 @@ class SandboxClient:
     def wecom_app_messages(self, corpid: str) -> dict:
         """{"messages": [...], "repeats_suppressed": n}: what members received through message/send."""
         return self._call("GET", f"/wecom/{corpid}/app-messages")
+
+    def oa_datacube(self, appid: str, api: str, day: str, rows: list[dict]) -> dict:
+        """Set an OA API's statistics rows of a China day (oa_datacube.py), e.g. getarticleread's
+        [{"msgid": "2247490098_1", "detail": {"read_user": 12}}]."""
+        return self._call("POST", f"/oa/{appid}/datacube", {"api": api, "day": day, "rows": rows})

@@ -62,6 +62,7 @@ class OAApp:
         self.templates: dict[int, dict] = {}
         self.template_client_ids: dict[str, int] = {}
         self.custom_sent: list[dict] = []
+        self.activity: list[dict] = []  # follows, unfollows and text messages as they happened (oa_datacube.py)
 
     def configure(self, cfg: dict) -> None:
         merged = {"encrypt_mode": "aes", "account_type": "service", "original_id": "gh_" + rand_id(12).lower(),
@@ -682,6 +683,8 @@ class OAPlatform(OAMenus):
             else:
                 fields["EventKey"] = ""
             self._follow(app, openid, scene, spec)
+            app.activity.append({"t": head["CreateTime"], "kind": "subscribe",
+                                 "scene": app.followers.get(openid)["subscribe_scene"]})
             self._open_window(app, openid, "subscribe")
         elif kind == "scan":
             if scene is None:
@@ -691,6 +694,9 @@ class OAPlatform(OAMenus):
             self._open_window(app, openid, "scan")
         else:  # unsubscribe
             fields = {**head, "MsgType": "event", "Event": "unsubscribe", "EventKey": ""}
+            rec = app.followers.get(openid)
+            if rec and rec["subscribe"]:
+                app.activity.append({"t": head["CreateTime"], "kind": "unsubscribe", "scene": rec["subscribe_scene"]})
             app.followers.unsubscribe(openid)
             app.windows.pop(openid, None)
         return fields
@@ -700,6 +706,7 @@ class OAPlatform(OAMenus):
         if kind == "text":
             fields = {**head, "MsgType": "text", "Content": spec.get("content", "hello"),
                       "MsgId": spec.get("msg_id") or secrets.randbelow(9 * 10**18) + 10**18}
+            app.activity.append({"t": head["CreateTime"], "kind": "text", "openid": openid})
             self._open_window(app, openid, "text")
         elif kind == "click":
             fields = {**head, "MsgType": "event", "Event": "CLICK", "EventKey": spec.get("key", "")}

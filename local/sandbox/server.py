@@ -17,9 +17,10 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from . import (  # noqa: F401  (wecom_tags: its routes)
+from . import (  # noqa: F401  (wecom_tags, oa_datacube: their routes)
     callbacks,
     oa,
+    oa_datacube,
     wecom,
     wecom_alerts,
     wecom_groups,
@@ -445,6 +446,12 @@ class Sandbox:
         with self.lock:
             return {"transfers": list(self.wecom.app(corpid).transfers)}
 
+    @control("(?:POST|GET)", "/oa/([^/]+)/datacube")
+    def c_oa_datacube(self, body, q, appid):
+        """An OA API's statistics rows of a day (oa_datacube.py): set them (POST) or list them (GET)."""
+        with self.lock:
+            return oa_datacube.control(self.oa, appid, body)
+
     @control("(?:POST|GET)", "/wecom/([^/]+)/stats")
     def c_wecom_stats(self, body, q, corpid):
         """Staff figures of a day (wecom_stats.py): set them (POST) or list them (GET)."""
@@ -515,6 +522,9 @@ class Handler(BaseHTTPRequestHandler):
                 if path.startswith(base):
                     self._reply(*self.sandbox.api_call(prefix, method, path[len(base):], query, raw))
                     return
+            if path.startswith("/oa/datacube/"):  # the OA's statistics (api.weixin.qq.com/datacube/...)
+                self._reply(*self.sandbox.api_call("oa", method, path[len("/oa/"):], query, raw))
+                return
             if path.startswith("/oa/sns/"):  # web authorization's code exchange (api.weixin.qq.com/sns/...)
                 self._reply(*self.sandbox.api_call("oa", method, path[len("/oa/"):], query, raw))
                 return

@@ -478,3 +478,33 @@ def test_a_recorded_loss_alert_uses_nothing_its_roles_lack(wecom_account, sandbo
     assert len(sb.wecom_app_messages(wecom_account.app_id)["messages"]) == 1
     assert any(t == "staff_activity" for _s, _op, t in recorder.of("HandleEvents")), "the hook saw the alert"
     assert recorder.refused(["APIHandler", "HandleEvents"]) == {"APIHandler": [], "HandleEvents": []}
+
+
+# ---------------------------------------------------------------- OA insight (datacube)
+
+
+def test_a_recorded_oa_insight_pull_uses_nothing_its_roles_lack(oa_account, sandbox, monkeypatch):
+    """The daily pull of the OA's datacube statistics (the schedule's handler, twice: the re-run asks nothing), one
+    API refused (its refusal recorded), then the figures over the admin API as JSON and CSV."""
+    from chalice.test import Client
+
+    from app import app
+    from functions.oa_insight import oa_insight
+    from local.sandbox import SandboxClient
+
+    clock = _fixed_now(monkeypatch)
+    sb = SandboxClient(sandbox.url)
+    clock.now = sb.now()
+    sb.fault("datacube/getupstreammsg", errcode=48001, platform="oa", times=1)
+    a = oa_account.account_id
+    recorder = Recorder(monkeypatch, "insight")
+    with Client(app) as client:
+        call = admin(client, key_for(a, "read-only"))
+        assert scheduled(recorder, "OaInsight", oa_insight)["refused"] == 1
+        assert scheduled(recorder, "OaInsight", oa_insight)["calls"] == 0
+        with recorder.running("APIHandler"):
+            r = call("GET", f"/accounts/{a}/insight/figures")
+            assert r.status_code == 200 and r.json_body["refusals"][0]["errcode"] == 48001, r.body
+            assert call("GET", f"/accounts/{a}/insight/figures.csv").status_code == 200
+    assert any(t == "oa_insight" for _s, _op, t in recorder.of("OaInsight")), "the hook saw the pull"
+    assert recorder.refused(["APIHandler", "OaInsight"]) == {"APIHandler": [], "OaInsight": []}

@@ -42,6 +42,9 @@ KEEPS = {
     "reply_rules", "segments", "transfer_plans",
     # an account's menu drafts, published versions (a rollback republishes one) and conditional menus
     "menus",
+    # an OA's own statistics per day as WeChat reports them (the business's figures; WeChat keeps no history
+    # we could pull again past its own window)
+    "oa_insight",
     # a WeCom corp's tag catalogue, a copy of WeCom's (replaced by every sync)
     "corp_tags",
     # customer moments: content, staff and figures (the customers' monthly counts expire in quota_ledger)

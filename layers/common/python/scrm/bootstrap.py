@@ -380,3 +380,14 @@ def staff_store():
         return DynamoStaffStore()
 
     return container().slot("staff_store", make)
+
+
+def insight_store():
+    """OA statistics per API per day (scrm.stores.insight): DynamoDB unless a test passed
+    `insight_store=MemoryInsightStore()`."""
+    def make(_):
+        from .stores.insight.dynamo import DynamoInsightStore
+
+        return DynamoInsightStore()
+
+    return container().slot("insight_store", make)

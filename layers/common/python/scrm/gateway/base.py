@@ -58,10 +58,13 @@ NOT_IDEMPOTENT = frozenset({
 
 
 def endpoint_path(url_or_endpoint: str) -> str:
-    """'https://host/cgi-bin/externalcontact/x?y' or 'externalcontact/x' -> 'externalcontact/x'."""
+    """'https://host/cgi-bin/externalcontact/x?y' or 'externalcontact/x' -> 'externalcontact/x';
+    'https://host/datacube/getusersummary' -> 'datacube/getusersummary'."""
     path = url_or_endpoint.split("?", 1)[0]
     if "/cgi-bin/" in path:
         path = path.split("/cgi-bin/", 1)[1]
+    elif "/datacube/" in path:  # the OA's statistics live beside /cgi-bin/ (api.weixin.qq.com/datacube/...)
+        path = "datacube/" + path.split("/datacube/", 1)[1]
     return path.strip("/")
 
 

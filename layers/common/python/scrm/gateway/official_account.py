@@ -141,3 +141,23 @@ class OfficialAccountGateway(Gateway):
         """menu/trymatch: the menu this follower (openid or WeChat id) sees, {button: [...]}; 65302 no such user.
         https://developers.weixin.qq.com/doc/service/api/custommenu/api_trymatchmenu"""
         return self.post("menu/trymatch", {"user_id": user_id})
+
+    # --- statistics (数据统计): POST api.weixin.qq.com/datacube/<api> {begin_date, end_date} -> {"list": [...]}; the
+    # span allowed per call is scrm.domain.insight.MAX_SPAN (a longer one answers 61501 "date range error"), end_date
+    # at most yesterday. Pages cited per API in scrm.domain.insight.
+    def datacube(self, api: str, begin_date: str, end_date: str) -> list[dict]:
+        """One datacube call: WeChat's rows of [begin_date, end_date] (each with its `ref_date`).
+        getusersummary https://developers.weixin.qq.com/doc/subscription/api/wedata/user/api_getusersummary.md,
+        getusercumulate https://developers.weixin.qq.com/doc/service/en/api/wedata/user/api_getusercumulate,
+        getarticleread https://developers.weixin.qq.com/doc/service/api/wedata/news/api_getarticleread,
+        getarticleshare https://developers.weixin.qq.com/doc/service/api/wedata/news/api_getarticleshare,
+        getupstreammsg https://developers.weixin.qq.com/doc/service/en/Analytics/Message_analysis_data_interface.html,
+        getinterfacesummary https://developers.weixin.qq.com/doc/service/en/api/wedata/api/api_getinterfacesummary.html
+        """
+        from ..domain.insight import MAX_SPAN
+
+        if api not in MAX_SPAN:
+            raise ValueError(f"not a datacube API we pull: {api}")
+        # datacube lives beside /cgi-bin/ on the same host: a full URL (wechatpy sends it as is, under our policy)
+        data = self.post(f"{self.base_url}/datacube/{api}", {"begin_date": begin_date, "end_date": end_date})
+        return list(data.get("list") or [])

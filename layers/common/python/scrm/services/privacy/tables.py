@@ -32,6 +32,8 @@ NO_PERSONAL_DATA = {
     "corp_tags": "a WeCom corp's tag catalogue: tag and group ids, names and order, no customers",
     "moments": "the company's customer moments: content, staff userids, tag ids and counts (the customers' monthly "
                "counts are quota_ledger rows; comments and likes are kept as counts, never who)",
+    "oa_insight": "WeChat's own statistics of an OA per day (counts by source, per article msgid, per message "
+                  "type) and each datacube API's last refusal: no openid or text",
     "staff_activity": "staff figures per member and day (WeCom's counts), loss-alert settings, alert send records "
                       "(a SHA-256 of the event's key, the staff recipient, WeCom's msgid: no customer id or text) "
                       "and per-day alert counts",
