@@ -11,6 +11,7 @@ from functions import (
     console_api,
     content_push,
     event_worker,
+    followers_api,
     groups_api,
     inbox_sweeper,
     menus_api,
@@ -56,5 +57,6 @@ for module in (
     groups_api,
     staff_figures,
     staff_api,
+    followers_api,
 ):
     app.register_blueprint(module.bp)

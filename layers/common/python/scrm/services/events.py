@@ -30,6 +30,7 @@ HANDLER_MODULES: list[str] = [
     "scrm.services.tags",
     "scrm.services.groups.membership",
     "scrm.services.staff.alerts",
+    "scrm.services.followers",
 ]
 
 _HANDLERS: dict[str, list[Callable[[dict], object]]] = defaultdict(list)
