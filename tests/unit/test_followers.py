@@ -251,3 +251,13 @@ def test_packing_keeps_every_write_within_the_transaction_limit(changes, limit):
     for g in groups:
         moved = set().union(*(set(rules.delta(*c)) for c in g))
         assert len(g) == 1 or len(g) + len(moved) <= limit
+
+
+def test_erasure_deletes_the_profile_and_takes_its_counts_off_once(oa):
+    made = oa.fake.add(4)
+    followers.start_sync(SCOPE, A)
+    drain(oa)
+    found = sync.erase(A, [made[0]], True)
+    assert found[0]["follower_profile"]["openid"] == made[0]
+    assert sync.erase(A, [made[0]], True) == []  # again: nothing left, nothing moved
+    assert oa.store.follower_counts(A)["total"] == 3 == recount(oa)["total"]

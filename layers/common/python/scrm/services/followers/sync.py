@@ -215,3 +215,26 @@ def on_follow_event(payload: dict) -> dict:
     infos = fetch_infos(gw, [openid], {"user/info/batchget": 0})
     n = save(account_id, [rules.profile_of(i) for i in infos], run=None, as_of=t, shard=shard)
     return {"followers": "followed" if n else "no change"}
+
+
+# --- erasure (scrm.services.privacy)
+
+def erase(account_id: str, openids: list[str], erase_now: bool) -> list[dict]:
+    """The person's follower profiles; erased: deleted, their counts taken off with them (so a later sync that
+    finds them still following counts them once again, not twice)."""
+    store = common.store()
+    found = store.follower_profiles(account_id, openids)
+    if erase_now:
+        for _ in range(MAX_ATTEMPTS):
+            current = store.follower_profiles(account_id, openids)
+            if not current:
+                break
+            writes = [(p["version"], {"openid": o, "erased": True}) for o, p in current.items()]
+            moves: dict[str, int] = {}
+            for p in current.values():
+                moves = rules.add(moves, rules.delta(_bare(p), None))
+            if store.save_follower_profiles(account_id, writes, moves, sum(openids[0].encode()) % SHARDS):
+                break
+        else:
+            raise ConcurrentUpdate("follower profiles kept changing during erasure")
+    return [{"follower_profile": _bare(p)} for p in found.values()]

@@ -121,8 +121,9 @@ class ContactStore(Protocol):
     def save_follower_profiles(self, account_id: str, writes: list[tuple[int | None, dict]], moves: dict[str, int],
                                shard: int) -> bool:
         """Write each profile (with `run`) only if its stored version is still the expected one (None: only if it
-        does not exist), and add `moves` to the counters of `shard`: one transaction, all or nothing (<= 100
-        items: the caller packs them). False when a condition failed (read again and retry)."""
+        does not exist; a profile {"openid", "erased": True} is deleted), and add `moves` to the counters of
+        `shard`: one transaction, all or nothing (<= 100 items: the caller packs them). False when a condition
+        failed (read again and retry)."""
 
     def follower_counts(self, account_id: str) -> dict[str, int]:
         """Every counter of the account, its shards summed (one query of a few hundred items)."""

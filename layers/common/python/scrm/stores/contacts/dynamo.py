@@ -118,6 +118,10 @@ class DynamoContactStore:
         try:
             with TransactWrite(connection=ContactItem._get_connection().connection) as tx:
                 for expected, profile in writes:
+                    if profile.get("erased"):
+                        tx.delete(ContactItem(account_id, PROFILE + profile["openid"]),
+                                  condition=ContactItem.version == expected)
+                        continue
                     body = {k: v for k, v in profile.items() if k not in ("version", "run")}
                     item = ContactItem(account_id, PROFILE + profile["openid"], version=(expected or 0) + 1,
                                        run=profile.get("run"),

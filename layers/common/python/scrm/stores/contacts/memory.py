@@ -142,6 +142,9 @@ class MemoryContactStore:
                 self.fail_next_save -= 1
                 raise ConnectionError("store unreachable (test)")
             for expected, profile in writes:
+                if profile.get("erased"):
+                    self.profiles.pop((account_id, profile["openid"]), None)
+                    continue
                 self.profiles[(account_id, profile["openid"])] = {**copy.deepcopy(profile),
                                                                   "version": (expected or 0) + 1}
             for key, n in moves.items():
