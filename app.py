@@ -11,6 +11,7 @@ from functions import (
     console_api,
     content_push,
     event_worker,
+    followers_api,
     groups_api,
     inbox_sweeper,
     member_page,
@@ -64,5 +65,6 @@ for module in (
     staff_api,
     oa_insight,
     insight_api,
+    followers_api,
 ):
     app.register_blueprint(module.bp)

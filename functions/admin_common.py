@@ -80,6 +80,7 @@ PERSONAL_DATA_READS = {
     "/accounts/{account_id}/campaigns/{campaign_id}/draws": "campaign.draws.read",
     "/accounts/{account_id}/reassignment/plans/{plan_id}/items": "reassignment_plan.items.read",
     "/accounts/{account_id}/reassignment/customers/{external_userid}": "reassignment.customer.read",
+    "/accounts/{account_id}/followers/{openid}": "follower.read",
 }
 
 

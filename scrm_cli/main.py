@@ -405,6 +405,7 @@ def _use_layer(stage: str | None) -> None:
 
 from scrm_cli.channels import channels, stats  # noqa: E402  (each area in its own module)
 from scrm_cli.engagement import campaigns, pushes, replies  # noqa: E402
+from scrm_cli.followers import followers  # noqa: E402
 from scrm_cli.groups import groups  # noqa: E402
 from scrm_cli.insight import insight  # noqa: E402
 from scrm_cli.menus import menus  # noqa: E402
@@ -416,7 +417,7 @@ from scrm_cli.staff import staff  # noqa: E402
 from scrm_cli.tags import tags  # noqa: E402
 
 for command in (channels, stats, replies, pushes, campaigns, reassignment, sandbox, smoke, menus, tags, moments,
-                groups, staff, insight):
+                groups, staff, insight, followers):
     cli.add_command(command)
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from typing import Any
 from .callbacks import build_xml
 from .core import DAY, ApiError, rand_id
 from .followers import Followers
+from .oa_followers import FOLLOWER_ROUTES, OAFollowers
 from .oa_menus import MENU_ROUTES, OAMenus
 from .web_oauth import WebOAuth
 
@@ -85,7 +86,7 @@ class OAApp:
                 "mass_jobs": len(self.mass_jobs), "templates": len(self.templates)}
 
 
-class OAPlatform(OAMenus):
+class OAPlatform(OAMenus, OAFollowers):
     name = "oa"
 
     @staticmethod
@@ -232,31 +233,6 @@ class OAPlatform(OAMenus):
     @api("GET", "user/info")
     def user_info(self, app, q, body):
         return self._user_info(app, q.get("openid"))
-
-    @api("POST", "user/info/batchget")
-    def user_info_batch(self, app, q, body):
-        items = body.get("user_list") or []
-        if not 1 <= len(items) <= 100:
-            raise ApiError(40032, "invalid openid list size, user_list must hold 1..100")
-        out = []
-        for item in items:
-            openid = item.get("openid") if isinstance(item, dict) else None
-            out.append(self._user_info(app, openid))
-        return {"user_info_list": out}
-
-    @api("GET", "user/get")
-    def user_get(self, app, q, body):
-        after = q.get("next_openid") or None
-        if after and app.followers.locate(after) is None:
-            raise ApiError(40003, "invalid next_openid")
-        page = []
-        for oid in app.followers.iter_subscribed(after):
-            page.append(oid)
-            if len(page) >= 10000:
-                break
-        if not page:
-            return {"total": app.followers.total, "count": 0, "next_openid": ""}
-        return {"total": app.followers.total, "count": len(page), "data": {"openid": page}, "next_openid": page[-1]}
 
     # ------------------------------------------------------------------ tags
     def _tag(self, app: OAApp, tag_id: Any) -> dict:
@@ -612,6 +588,7 @@ class OAPlatform(OAMenus):
         for oid in spec.get("openids") or []:
             app.followers.add(oid, now, unionid=unionids.get(oid))
             created += 1
+        self.set_profiles(app, spec.get("profiles") or {})
         return {"created": created, "total": app.followers.total, "first_openid": first, "last_openid": last}
 
     def _open_window(self, app: OAApp, openid: str, trigger: str) -> None:
@@ -730,3 +707,4 @@ class OAPlatform(OAMenus):
 
 
 ROUTES.update(MENU_ROUTES)  # custom menus (oa_menus.py)
+ROUTES.update(FOLLOWER_ROUTES)  # user/get and user/info/batchget (oa_followers.py)

@@ -337,3 +337,16 @@ def test_groups_members_import_show_and_figures(env, tmp_path):
     assert (figures["verified"], figures["refused"], figures["joined"]) == (0, 0, 0)
     csv_text = run(wc, "groups", "members", "figures", wc.account_id, channel["channel_id"], "--csv")
     assert csv_text.startswith("channel_id,name,verified")
+def test_followers_sync_breakdown_csv_and_show(env, tmp_path):
+    run, run_json, sb, oa, _ = env
+    made = sb.oa_followers(oa.app_id, count=12, prefix="oCli")
+    assert run_json(oa, "followers", "sync", oa.account_id)["phase"] == "list"
+    for _ in range(5):  # the worker's steps: listing, then the sweep
+        _apply_queued_events()
+    assert run_json(oa, "followers", "sync", oa.account_id, "--status")["phase"] == "done"
+    table = run(oa, "followers", "breakdown", oa.account_id)
+    assert "total" in table and "zh_CN" in table and "12" in table
+    path = tmp_path / "f.csv"
+    run(oa, "followers", "breakdown", oa.account_id, "--csv", "-o", str(path))
+    assert path.read_bytes().startswith("\ufeffdimension".encode())
+    assert run_json(oa, "followers", "show", oa.account_id, made["first_openid"])["subscribe"] is True

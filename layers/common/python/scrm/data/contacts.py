@@ -16,6 +16,10 @@ Items (hash `book`, range `sk`):
   when the account uses its own book (partition `<account_id>`).
 - in partition `book#<book_id>` (a shared book; `#` never appears in an account id), sk `#members`: the
   member accounts and a version. Written with the members' `#book` items in one transaction.
+- in partition `<account_id>` (an OA's own, whichever book it uses: language, tags and scene are of this OA),
+  its follower profiles (scrm.domain.followers): sk `f#<openid>` with `profile` (JSON), `run` (the sync run
+  that last saw it) and `version`; the breakdown counters, sk `#fc#<shard>#<counter>` with `n`; and the
+  follower sync's state, sk `#fsync` (`state` JSON, `version`).
 """
 
 from __future__ import annotations
@@ -58,6 +62,10 @@ class ContactItem(Model):
     version = NumberAttribute(null=True)
     created_at = NumberAttribute(null=True)
     updated_at = NumberAttribute(null=True)
+    profile = UnicodeAttribute(null=True)  # follower profile (JSON), sk f#<openid>
+    run = UnicodeAttribute(null=True)  # the follower sync run that last saw the profile
+    n = NumberAttribute(null=True)  # a breakdown counter, sk #fc#...
+    state = UnicodeAttribute(null=True)  # the follower sync's state (JSON), sk #fsync
     shared_book = UnicodeAttribute(null=True)  # MEMBERSHIP item: the shared book's id
     members = ListAttribute(of=UnicodeAttribute, null=True)  # MEMBERS item: the member account ids
 

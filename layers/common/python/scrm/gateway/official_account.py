@@ -11,6 +11,8 @@ from .base import Gateway, _install_policy, classify
 # 网页授权 (https://developers.weixin.qq.com/doc/offiaccount/OA_Web_Apps/Wechat_webpage_authorization.html): codes
 # that are invalid or expired (40029), already used (40163) or missing (41008): the user signs in again.
 OAUTH_CODE_ERRORS = frozenset({40029, 40163, 41008})
+FOLLOWER_PAGE = 10000  # user/get: "一次拉取调用最多拉取10000个关注者的OpenID"
+FOLLOWER_INFO_BATCH = 100  # user/info/batchget: "最多支持一次拉取100条"
 
 
 class OAuthCodeRefused(WeChatError):
@@ -161,3 +163,25 @@ class OfficialAccountGateway(Gateway):
         # datacube lives beside /cgi-bin/ on the same host: a full URL (wechatpy sends it as is, under our policy)
         data = self.post(f"{self.base_url}/datacube/{api}", {"begin_date": begin_date, "end_date": end_date})
         return list(data.get("list") or [])
+    # --- followers (用户管理)
+    def followers_page(self, next_openid: str = "") -> dict:
+        """user/get: up to 10,000 openids of followers after `next_openid` ("" from the start),
+        {total, count, data: {openid: [...]}, next_openid}; the last page has an empty next_openid (or no data).
+        https://developers.weixin.qq.com/doc/service/api/usermanage/userinfo/api_getfans"""
+        params = {"next_openid": next_openid} if next_openid else {}
+        return self.get("user/get", **params)
+
+    def follower_infos(self, openids: list[str], lang: str = "zh_CN") -> list[dict]:
+        """user/info/batchget: the basic information of at most 100 followers a call (user_info_list, in the
+        order asked). One invalid openid fails the whole call (40003), as does a list of the wrong size (40032).
+        Since 2021-12-27 nickname and headimgurl are no longer answered (nor sex, city, province, country).
+        https://developers.weixin.qq.com/doc/service/api/usermanage/userinfo/api_batchuserinfo"""
+        if not 1 <= len(openids) <= FOLLOWER_INFO_BATCH:
+            raise ValueError(f"user/info/batchget takes 1..{FOLLOWER_INFO_BATCH} openids, not {len(openids)}")
+        data = self.post("user/info/batchget", {"user_list": [{"openid": o, "lang": lang} for o in openids]})
+        return list(data.get("user_info_list") or [])
+
+    def follower_tags(self) -> list[dict]:
+        """tags/get: the OA's user tags [{id, name, count}] (at most 100 per account), to name tag counters.
+        https://developers.weixin.qq.com/doc/offiaccount/User_Management/User_Tag_Management.html"""
+        return list(self.get("tags/get").get("tags") or [])

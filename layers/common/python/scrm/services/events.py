@@ -31,6 +31,7 @@ HANDLER_MODULES: list[str] = [
     "scrm.services.groups.membership",
     "scrm.services.staff.alerts",
     "scrm.services.groups.leave_alerts",  # after membership: the group and its members as this event left them
+    "scrm.services.followers",
 ]
 
 _HANDLERS: dict[str, list[Callable[[dict], object]]] = defaultdict(list)

@@ -1,5 +1,5 @@
 """The channels capability's own personal data, read and erased through its stores: the contact (and its
-pointers) and the pending channel taggings."""
+pointers), the follower profiles of the same table, and the pending channel taggings."""
 
 from __future__ import annotations
 
@@ -13,14 +13,15 @@ def contacts(scope: Scope, p: Person, erase: bool) -> list[dict]:
     contact goes with its unionid pointer, unless a shared book holds identities of other accounts for the
     same person (their account erases them), in which case only this account's part of it goes."""
     store = bootstrap.contact_store()
+    out = _follower_profiles(p, erase)
     if not p.contact_id:
-        return []
+        return out
     contact = store.load_contact(p.book, p.contact_id)
     if contact is None:
-        return []
+        return out
     mine = p.identity_keys()
     pointers = store.existing_pointers(p.book, mine)
-    out = [contact] + [{"identity": key, "contact_id": p.contact_id} for key in pointers]
+    out += [contact] + [{"identity": key, "contact_id": p.contact_id} for key in pointers]
     if not erase:
         return out
     store.delete_pointers(p.book, pointers)
@@ -32,6 +33,15 @@ def contacts(scope: Scope, p: Person, erase: bool) -> list[dict]:
     else:
         store.keep_only(p.book, p.contact_id, others, [t for t in contact["touches"] if t.get("a") != p.account_id])
     return out
+
+
+def _follower_profiles(p: Person, erase: bool) -> list[dict]:
+    """The follower profiles of the person's openids in this OA (scrm.services.followers)."""
+    if not p.openids:
+        return []
+    from ..followers.sync import erase as erase_profiles
+
+    return erase_profiles(p.account_id, sorted(p.openids), erase)
 
 
 def channel_tagging(scope: Scope, p: Person, erase: bool) -> list[dict]:

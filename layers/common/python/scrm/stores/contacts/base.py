@@ -25,6 +25,12 @@ from ...tenancy import Scope
 BOOK_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 MAX_MEMBERS = 32  # the membership change is one transaction (<= 100 items)
 SHARED = "book#"  # partition prefix of shared books
+PROFILE = "f#"  # sort key prefix of a follower profile
+COUNTER = "#fc#"  # sort key prefix of a breakdown counter: #fc#<shard>#<counter>
+SYNC = "#fsync"
+# Counters are split in shards so concurrent unfollow events of one account rarely touch the same items
+# (a transaction conflict) and no item takes more than a fraction of an account's writes.
+SHARDS = 8
 
 
 @dataclass(frozen=True)
@@ -107,3 +113,26 @@ class ContactStore(Protocol):
     def keep_only(self, book: Book, contact_id: str, identities: list[str], touches: list[dict]) -> None:
         """Leave the contact with these identities and touches (first/last touch forgotten): another account
         of a shared book erased its part of the person."""
+
+    # ---- follower profiles (an OA account's own partition)
+    def follower_profiles(self, account_id: str, openids: list[str]) -> dict[str, dict]:
+        """The stored profiles of these followers (strongly consistent), each with its `version` and `run`."""
+
+    def save_follower_profiles(self, account_id: str, writes: list[tuple[int | None, dict]], moves: dict[str, int],
+                               shard: int) -> bool:
+        """Write each profile (with `run`) only if its stored version is still the expected one (None: only if it
+        does not exist; a profile {"openid", "erased": True} is deleted), and add `moves` to the counters of
+        `shard`: one transaction, all or nothing (<= 100 items: the caller packs them). False when a condition
+        failed (read again and retry)."""
+
+    def follower_counts(self, account_id: str) -> dict[str, int]:
+        """Every counter of the account, its shards summed (one query of a few hundred items)."""
+
+    def follower_profiles_page(self, account_id: str, start: str | None, limit: int) -> tuple[list[dict], str | None]:
+        """Up to `limit` profiles in openid order after `start`, and where the next page starts (None at the end)."""
+
+    def follower_sync(self, account_id: str) -> dict | None:
+        """The follower sync's state, with its `version`."""
+
+    def save_follower_sync(self, account_id: str, state: dict, expected_version: int | None) -> bool:
+        """Write the sync state only if its version is still `expected_version` (None: only if none exists)."""

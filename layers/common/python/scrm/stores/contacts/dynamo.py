@@ -12,7 +12,7 @@ from pynamodb.transactions import TransactWrite
 from ...data import contacts as records
 from ...data.contacts import ContactBook, ContactItem
 from ...tenancy import Scope
-from .base import Book
+from .base import COUNTER, PROFILE, SYNC, Book
 
 FIELDS = ("contact_id", "unionid", "version", "created_at", "updated_at")
 
@@ -106,3 +106,73 @@ class DynamoContactStore:
             ContactItem.identities.set(identities),
             ContactItem.touches.set(json.dumps(touches, separators=(",", ":"))),
             ContactItem.first_touch.remove(), ContactItem.last_touch.remove()])
+
+    # ---- follower profiles
+    def follower_profiles(self, account_id: str, openids: list[str]) -> dict[str, dict]:
+        out = {}
+        for item in ContactItem.batch_get([(account_id, PROFILE + o) for o in openids], consistent_read=True):
+            out[item.sk[len(PROFILE):]] = _profile_of(item)
+        return out
+
+    def save_follower_profiles(self, account_id: str, writes, moves: dict[str, int], shard: int) -> bool:
+        try:
+            with TransactWrite(connection=ContactItem._get_connection().connection) as tx:
+                for expected, profile in writes:
+                    if profile.get("erased"):
+                        tx.delete(ContactItem(account_id, PROFILE + profile["openid"]),
+                                  condition=ContactItem.version == expected)
+                        continue
+                    body = {k: v for k, v in profile.items() if k not in ("version", "run")}
+                    item = ContactItem(account_id, PROFILE + profile["openid"], version=(expected or 0) + 1,
+                                       run=profile.get("run"),
+                                       profile=json.dumps(body, ensure_ascii=False, separators=(",", ":")))
+                    tx.save(item, condition=(ContactItem.version == expected) if expected is not None
+                            else ContactItem.sk.does_not_exist())
+                for key, n in moves.items():
+                    tx.update(ContactItem(account_id, f"{COUNTER}{shard}#{key}"), actions=[ContactItem.n.add(n)])
+        except TransactWriteError as exc:
+            if conflict(exc):
+                return False
+            raise
+        return True
+
+    def follower_counts(self, account_id: str) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for item in ContactItem.query(account_id, ContactItem.sk.startswith(COUNTER), consistent_read=True):
+            key = item.sk[len(COUNTER):].split("#", 1)[1]
+            out[key] = out.get(key, 0) + int(item.n or 0)
+        return {k: v for k, v in out.items() if v}
+
+    def follower_profiles_page(self, account_id: str, start: str | None, limit: int):
+        last = {"book": {"S": account_id}, "sk": {"S": PROFILE + start}} if start else None
+        result = ContactItem.query(account_id, ContactItem.sk.startswith(PROFILE), limit=limit,
+                                   last_evaluated_key=last, consistent_read=True)
+        page = [_profile_of(item) for item in result]
+        more = result.last_evaluated_key
+        return page, (more["sk"]["S"][len(PROFILE):] if more and page else None)
+
+    def follower_sync(self, account_id: str) -> dict | None:
+        try:
+            item = ContactItem.get(account_id, SYNC, consistent_read=True)
+        except ContactItem.DoesNotExist:
+            return None
+        return {**json.loads(item.state or "{}"), "version": int(item.version or 0)}
+
+    def save_follower_sync(self, account_id: str, state: dict, expected_version: int | None) -> bool:
+        from pynamodb.exceptions import PutError
+
+        body = {k: v for k, v in state.items() if k != "version"}
+        item = ContactItem(account_id, SYNC, version=(expected_version or 0) + 1,
+                           state=json.dumps(body, ensure_ascii=False, separators=(",", ":")))
+        try:
+            item.save(condition=(ContactItem.version == expected_version) if expected_version is not None
+                      else ContactItem.sk.does_not_exist())
+        except PutError as exc:
+            if "ConditionalCheckFailed" in str(exc) or "ConditionalCheckFailed" in str(getattr(exc, "cause", "")):
+                return False
+            raise
+        return True
+
+
+def _profile_of(item: ContactItem) -> dict:
+    return {**json.loads(item.profile or "{}"), "version": int(item.version or 0), "run": item.run}

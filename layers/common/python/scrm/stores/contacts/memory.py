@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import copy
 import threading
 from collections.abc import Iterator
@@ -18,6 +19,11 @@ class MemoryContactStore:
         self.pointers: dict[tuple[str, str], str] = {}  # (partition, key) -> contact_id
         self.memberships: dict[str, str] = {}  # account_id -> shared book id
         self.books: dict[str, dict] = {}  # book id -> {members, version}
+        self.profiles: dict[tuple[str, str], dict] = {}  # (account, openid) -> profile with version, run
+        self.counters: dict[tuple[str, int, str], int] = {}  # (account, shard, counter) -> n
+        self.syncs: dict[str, dict] = {}  # account -> follower sync state
+        self.profile_order: dict[str, list[str]] = {}  # account -> sorted openids, rebuilt after an insert
+        self.fail_next_save = 0  # tests: this many profile saves raise after the condition check (a crash)
 
     # ---- books
     def book_of(self, account_id: str) -> str | None:
@@ -121,3 +127,65 @@ class MemoryContactStore:
             contact = self.contacts_[(book.partition, contact_id)]
             contact.update(identities=list(identities), touches=copy.deepcopy(touches), first_touch=None,
                            last_touch=None)
+
+    # ---- follower profiles
+    def follower_profiles(self, account_id: str, openids: list[str]) -> dict[str, dict]:
+        with self.lock:
+            return {o: _copy(self.profiles[(account_id, o)]) for o in openids if (account_id, o) in self.profiles}
+
+    def save_follower_profiles(self, account_id: str, writes, moves: dict[str, int], shard: int) -> bool:
+        with self.lock:
+            for expected, profile in writes:
+                stored = self.profiles.get((account_id, profile["openid"]))
+                if (stored.get("version") if stored else None) != expected:
+                    return False
+            if self.fail_next_save:
+                self.fail_next_save -= 1
+                raise ConnectionError("store unreachable (test)")
+            for expected, profile in writes:
+                if profile.get("erased"):
+                    self.profiles.pop((account_id, profile["openid"]), None)
+                    self.profile_order.pop(account_id, None)
+                    continue
+                if expected is None:
+                    self.profile_order.pop(account_id, None)
+                self.profiles[(account_id, profile["openid"])] = {**_copy(profile), "version": (expected or 0) + 1}
+            for key, n in moves.items():
+                k = (account_id, shard, key)
+                self.counters[k] = self.counters.get(k, 0) + n
+        return True
+
+    def follower_counts(self, account_id: str) -> dict[str, int]:
+        out: dict[str, int] = {}
+        with self.lock:
+            for (a, _shard, key), n in self.counters.items():
+                if a == account_id:
+                    out[key] = out.get(key, 0) + n
+        return {k: v for k, v in out.items() if v}
+
+    def follower_profiles_page(self, account_id: str, start: str | None, limit: int):
+        with self.lock:
+            order = self.profile_order.get(account_id)
+            if order is None:
+                order = self.profile_order[account_id] = sorted(o for (a, o) in self.profiles if a == account_id)
+            i = bisect.bisect_right(order, start) if start is not None else 0
+            keys = order[i:i + limit + 1]
+            page = [_copy(self.profiles[(account_id, o)]) for o in keys[:limit]]
+        return page, (page[-1]["openid"] if len(keys) > limit else None)
+
+    def follower_sync(self, account_id: str) -> dict | None:
+        with self.lock:
+            return copy.deepcopy(self.syncs.get(account_id))
+
+    def save_follower_sync(self, account_id: str, state: dict, expected_version: int | None) -> bool:
+        with self.lock:
+            stored = self.syncs.get(account_id)
+            if (stored["version"] if stored else None) != expected_version:
+                return False
+            self.syncs[account_id] = {**copy.deepcopy(state), "version": (expected_version or 0) + 1}
+        return True
+
+
+def _copy(profile: dict) -> dict:
+    """A follower profile's copy (flat but for its tag list; deepcopy costs a million-follower sync minutes)."""
+    return {**profile, "tagid_list": list(profile["tagid_list"])} if "tagid_list" in profile else dict(profile)
