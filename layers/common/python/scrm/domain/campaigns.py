@@ -208,6 +208,7 @@ def parse_campaign(account_id: str, body: dict, *, campaign_id: str | None = Non
     doc = parse(contract.CampaignBody, body)
     if doc.campaign_id is None:
         raise ValidationError("campaign_id must be 1-48 lowercase letters, digits, '-' or '_'", field="campaign_id")
+    vote = _vote_rules(doc, existing)  # first: a kind that changes is the one thing wrong
     old = {p.prize_id: p for p in existing.prizes} if existing else {}
     prizes = tuple(_prize(p, i, old.get(p.prize_id)) for i, p in enumerate(doc.prizes or []))
     for pid in old:
@@ -216,7 +217,6 @@ def parse_campaign(account_id: str, body: dict, *, campaign_id: str | None = Non
                                   field="prizes")
     elig, limits = doc.eligibility or contract.Eligibility(), doc.limits or contract.Limits()
     lottery, notify = doc.lottery or contract.Lottery(), doc.notify or contract.Notify()
-    vote = _vote_rules(doc, existing)
     return Campaign(
         account_id=account_id, campaign_id=doc.campaign_id, name=doc.name.strip(), starts_at=doc.starts_at,
         ends_at=doc.ends_at, status=doc.status or (existing.status if existing else "draft"),
