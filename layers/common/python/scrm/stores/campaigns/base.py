@@ -265,8 +265,8 @@ class LimitReached(Exception):
 class DuplicateVote(Exception):
     """The vote id exists: `record` is the first vote (nothing new was written)."""
 
-    def __init__(self, record: VoteRow):
-        super().__init__(f"vote {record.vote_id} already exists")
+    def __init__(self, record):  # a VoteRow (the data layer raises it with its own item)
+        super().__init__("the vote exists")
         self.record = record
 
 
