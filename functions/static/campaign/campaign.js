@@ -31,7 +31,8 @@
       vote: "投票", voting: "投票中…", voted: "投票成功！", votes_left: "今日剩余票数：{n}",
       results_title: "实时结果", results_total: "共 {v} 票，{p} 人参与", n_votes: "{n} 票",
       daily_vote_limit: "今天的票已经投完了，明天再来吧。", option_vote_limit: "今天已经给这个选项投过票了，换一个吧。",
-      unknown_option: "这个选项不存在，请刷新页面。", not_a_vote_campaign: "本活动不是投票活动。"
+      unknown_option: "这个选项不存在，请刷新页面。", not_a_vote_campaign: "本活动不是投票活动。",
+      not_following_vote: "请先关注公众号，再来参加投票。"
     },
     en: {
       loading: "Loading…", spin: "Spin", spinning: "Spinning…", sign_in: "Sign in with WeChat", my_prizes: "My prizes",
@@ -60,7 +61,8 @@
       results_title: "Live results", results_total: "{v} votes from {p} people", n_votes: "{n} votes",
       daily_vote_limit: "No votes left today. Come back tomorrow!",
       option_vote_limit: "You have voted for this option today; pick another.",
-      unknown_option: "No such option; reload the page.", not_a_vote_campaign: "This campaign is not a vote."
+      unknown_option: "No such option; reload the page.", not_a_vote_campaign: "This campaign is not a vote.",
+      not_following_vote: "Please follow the Official Account first, then come back to vote."
     }
   };
 
@@ -571,7 +573,8 @@
     if (code === "campaign_not_active" && state.campaign && state.campaign.status === "ended") { code = "ended"; }
     if (err.status === 401 && code !== "bad_oauth_code") { lostToken(); return; }
     var known = TEXT.zh[code] !== undefined && code !== "error";
-    notice(known ? t(code) : t("error", { m: err.message }), {
+    var key = isVote() && TEXT.zh[code + "_vote"] ? code + "_vote" : code;  // a vote's own wording
+    notice(known ? t(key) : t("error", { m: err.message }), {
       code: code, follow: code === "not_following",
       signIn: code === "bad_oauth_code" || code === "state_mismatch"
     });
