@@ -123,3 +123,21 @@ def test_the_dynamo_store_and_the_twin_agree(acct):
                         db.votes_on(ACCT, "twin", "u1", "2026-01-01")))
     assert results[0] == results[1]
     assert results[0][0] == ["red", "option_vote_limit", "blue", "red", "red"]
+
+
+def test_a_voters_items_are_exported_and_pseudonymised_and_the_counts_stay(acct):
+    from scrm.data.campaigns import campaign_key
+    from scrm.data.votes import VoteRecord
+    from scrm.services import campaigns as svc
+    from scrm.services.privacy import requests as privacy
+
+    poll(acct, votes_per_day=2, one_per_option=True)
+    svc.vote(ACCT, "poll", "o-erase-me", "red", "request-0001")
+    svc.vote(ACCT, "poll", "o-someone", "blue", "request-0002")
+    exported = privacy.export(acct, ACCT, {"openid": "o-erase-me"})
+    assert {r["sk"].split("#")[0] for r in exported["tables"]["votes"]} == {"b", "d", "o", "u"}
+    privacy.erase(acct, ACCT, {"openid": "o-erase-me"})
+    items = list(VoteRecord.query(campaign_key(ACCT, "poll")))
+    assert not any("o-erase-me" in (r.sk + (r.openid or "")) for r in items)
+    results = svc.vote_results(acct, ACCT, "poll")
+    assert results["votes"] == 2 and results["voters"] == 2
