@@ -1,4 +1,5 @@
-"""Campaign user endpoints (lucky wheel, lottery entry, share-to-win) and the end-of-campaign schedule.
+"""Campaign user endpoints (lucky wheel, votes and their results, lottery entry, share-to-win) and the
+end-of-campaign schedule.
 
 These routes are for OA users, not admins: they authenticate with a signed user token (issued after
 WeChat OAuth, or carried in the fragment of a signed link) in `Authorization: Bearer <token>` only (a token
@@ -153,9 +154,38 @@ def user_draw(account_id, campaign_id):
     return _user_call(run)
 
 
+@public_route(bp, PREFIX + "/votes", methods=["POST"],
+              body="campaigns.VoteRequest", answer="answers.VoteResult", raises=USER_ERRORS)
+def user_vote(account_id, campaign_id):
+    """Vote for an option of a vote campaign. Retrying (or double-tapping) with the same request_id counts once
+    (replayed true). A reached limit is 403 `daily_vote_limit` / `option_vote_limit` (a refusal, do not retry); 400
+    `unknown_option`, `not_a_vote_campaign`; 429 `rate_limited` only for contention (retry with the same request_id).
+    """
+    def run(p, body, openid, request):
+        from scrm.services import campaigns
+
+        request_id = body.get("request_id") or request.headers.get("idempotency-key")
+        return campaigns.vote(p["account_id"], p["campaign_id"], openid, body.get("option_id"), request_id)
+
+    return _user_call(run)
+
+
+@public_route(bp, PREFIX + "/results", methods=["GET"], answer="answers.VoteResults", raises=USER_ERRORS)
+def vote_results_page(account_id, campaign_id):
+    """A published vote campaign's live results: votes per option, distinct voters, votes per day (counts only,
+    public, no token)"""
+    def run(p, body, openid, request):
+        from scrm.services import campaigns
+
+        return campaigns.public_results(p["account_id"], p["campaign_id"])
+
+    return _user_call(run, needs_user=False)
+
+
 @public_route(bp, PREFIX + "/me", methods=["GET"], raises=USER_ERRORS)
 def user_status(account_id, campaign_id):
-    """The user's draws left, wins, lottery entry and share id"""
+    """The user's draws left, wins, lottery entry and share id; for a vote campaign, their votes today and votes
+    left"""
     def run(p, body, openid, request):
         from scrm.services import campaigns
 

@@ -27,8 +27,9 @@ ASSETS = {  # name in /c/assets/ -> (file under static/, media type)
     "wx-module.js": ("campaign/wx-module.js", "text/javascript"),
     "jweixin.js": (JSSDK, "text/javascript"),
 }
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; "
-       "object-src 'none'; frame-ancestors 'none'; base-uri 'none'")
+# images also from https: a vote option's picture may sit on the company's CDN (scripts stay our own files)
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data: blob:; "
+       "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'")
 HEADERS = {"Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
            # the page's URL carries WeChat's one-time code until the script removes it: never send it on
            "Referrer-Policy": "no-referrer"}

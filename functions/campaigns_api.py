@@ -116,6 +116,15 @@ def report(ctx, account_id, campaign_id):
     return campaigns.report(ctx.scope, account_id, campaign_id)
 
 
+@admin_route(bp, BASE + "/{campaign_id}/votes", answer="answers.VoteResults", raises=(errors.Conflict,))
+def vote_results(ctx, account_id, campaign_id):
+    """A vote campaign's live results: votes per option (counter shards summed), distinct voters, votes and
+    first-time voters per campaign-local day (409 for a wheel campaign)"""
+    from scrm.services import campaigns
+
+    return campaigns.vote_results(ctx.scope, account_id, campaign_id)
+
+
 @admin_route(bp, BASE + "/{campaign_id}/lottery", answer="answers.LotteryRecord")
 def lottery(ctx, account_id, campaign_id):
     """The published lottery facts (commitment before the draw; participants digest, winners and seed after)"""

@@ -27,7 +27,12 @@
       unknown_account: "活动不存在。", account_disabled: "活动已暂停。",
       rate_limited: "参与的人太多了，请稍后再试。", bad_oauth_code: "登录已失效，请重新登录。",
       state_mismatch: "登录校验失败，请重新登录。", network: "网络不太好，请稍后再试。",
-      sign_in_needed: "请先通过微信登录。", error: "出错了：{m}"
+      sign_in_needed: "请先通过微信登录。", error: "出错了：{m}",
+      vote: "投票", voting: "投票中…", voted: "投票成功！", votes_left: "今日剩余票数：{n}",
+      results_title: "实时结果", results_total: "共 {v} 票，{p} 人参与", n_votes: "{n} 票",
+      daily_vote_limit: "今天的票已经投完了，明天再来吧。", option_vote_limit: "今天已经给这个选项投过票了，换一个吧。",
+      unknown_option: "这个选项不存在，请刷新页面。", not_a_vote_campaign: "本活动不是投票活动。",
+      not_following_vote: "请先关注公众号，再来参加投票。"
     },
     en: {
       loading: "Loading…", spin: "Spin", spinning: "Spinning…", sign_in: "Sign in with WeChat", my_prizes: "My prizes",
@@ -51,7 +56,13 @@
       unknown_account: "No such campaign.", account_disabled: "The campaign is paused.",
       rate_limited: "Too many people right now; please try again.", bad_oauth_code: "Your sign-in expired; sign in again.",
       state_mismatch: "Sign-in check failed; sign in again.", network: "Network trouble; please try again.",
-      sign_in_needed: "Please sign in with WeChat first.", error: "Something went wrong: {m}"
+      sign_in_needed: "Please sign in with WeChat first.", error: "Something went wrong: {m}",
+      vote: "Vote", voting: "Voting…", voted: "Thanks for voting!", votes_left: "Votes left today: {n}",
+      results_title: "Live results", results_total: "{v} votes from {p} people", n_votes: "{n} votes",
+      daily_vote_limit: "No votes left today. Come back tomorrow!",
+      option_vote_limit: "You have voted for this option today; pick another.",
+      unknown_option: "No such option; reload the page.", not_a_vote_campaign: "This campaign is not a vote.",
+      not_following_vote: "Please follow the Official Account first, then come back to vote."
     }
   };
 
@@ -280,9 +291,149 @@
   // ---------------------------------------------------------------- what the page shows
   function day(iso) { return iso ? iso.slice(0, 10) : ""; }
 
+  // ---------------------------------------------------------------- a vote campaign
+  function isVote() { return !!(state.campaign && state.campaign.kind === "vote"); }
+
+  function imageUrl(src) {  // an https URL as given, a media path under this page's prefix; anything else: none
+    if (/^https:\/\//.test(src)) { return src; }
+    if (/^\/(media|static)\//.test(src) && src.indexOf("..") < 0) { return base + src; }
+    return null;
+  }
+
+  function renderOptions() {
+    var list = $("options");
+    list.textContent = "";
+    (state.campaign.options || []).forEach(function (o) {
+      var li = document.createElement("li");
+      li.className = "option";
+      li.setAttribute("data-option", o.option_id);
+      var src = o.image && imageUrl(o.image);
+      if (src) {
+        var img = document.createElement("img");
+        img.alt = o.title;
+        img.loading = "lazy";
+        img.referrerPolicy = "no-referrer";
+        img.addEventListener("error", function () { img.hidden = true; });
+        img.src = src;
+        li.appendChild(img);
+      }
+      var h = document.createElement("h3");
+      h.textContent = o.title;  // text, never markup
+      li.appendChild(h);
+      if (o.description) {
+        var d = document.createElement("p");
+        d.textContent = o.description;
+        li.appendChild(d);
+      }
+      var count = document.createElement("p");
+      count.className = "count";
+      count.hidden = true;
+      li.appendChild(count);
+      var btn = document.createElement("button");
+      btn.type = "button";
+      btn.className = "vote";
+      btn.textContent = t("vote");
+      btn.addEventListener("click", function () { castVote(o.option_id); });
+      li.appendChild(btn);
+      list.appendChild(li);
+    });
+    renderVoteButtons();
+    if (state.results) { renderResults(); }
+  }
+
+  function renderVoteButtons() {
+    var v = state.me && state.me.votes;
+    var left = v ? v.votes_left : null;
+    $("votes-left").textContent = left === null ? "" : t("votes_left", { n: left });
+    Array.prototype.forEach.call(document.querySelectorAll("#options .option"), function (li) {
+      var btn = li.querySelector("button.vote");
+      var id = li.getAttribute("data-option");
+      var done = !!(v && v.one_per_option && v.options_today.indexOf(id) >= 0);
+      btn.disabled = !state.token || state.busy || left === 0 || done || closed();
+      btn.textContent = state.busy && state.voting === id ? t("voting") : t("vote");
+    });
+  }
+
+  function closed() {  // over, or not open (the API says so too; the page does not offer what it would refuse)
+    var c = state.campaign;
+    return c.status === "ended" || (c.ends_at && Date.now() >= Date.parse(c.ends_at));
+  }
+
+  function castVote(optionId) {
+    if (state.busy) { return; }  // a double tap while a vote runs casts nothing more
+    if (!state.token) { notice(t("sign_in_needed"), { signIn: true }); return; }
+    // the same request id for a retry of the same option (a lost answer counts once), a new one otherwise
+    if (!state.pending || state.pending.option !== optionId) {
+      state.pending = { option: optionId, id: "v-" + randomId(12) };
+    }
+    state.busy = true;
+    state.voting = optionId;
+    renderVoteButtons();
+    call("POST", campaignApi + "/votes", { option_id: optionId, request_id: state.pending.id }).then(function (r) {
+      state.pending = null;
+      notice("");
+      toast(t("voted"));
+      if (state.me && state.me.votes) {
+        state.me.votes.votes_left = r.votes_left;
+        if (state.me.votes.options_today.indexOf(optionId) < 0) { state.me.votes.options_today.push(optionId); }
+      }
+      return loadResults();
+    }, function (err) {
+      if (err.code !== "network" && err.code !== "rate_limited") { state.pending = null; }
+      showError(err);
+    }).then(function () {
+      state.busy = false;
+      state.voting = null;
+      renderVoteButtons();
+    });
+  }
+
+  function loadResults() {
+    return call("GET", campaignApi + "/results").then(function (r) {
+      state.results = r;
+      renderResults();
+    }, function () { /* the counts come back with the next vote */ });
+  }
+
+  function renderResults() {
+    var r = state.results;
+    $("results").hidden = false;
+    $("results-total").textContent = t("results_total", { v: r.votes, p: r.voters });
+    var list = $("results-list");
+    list.textContent = "";
+    r.options.forEach(function (o) {
+      var li = document.createElement("li");
+      var name = document.createElement("span");
+      name.textContent = o.title;
+      var n = document.createElement("span");
+      n.textContent = t("n_votes", { n: o.votes });
+      var bar = document.createElement("progress");
+      bar.max = Math.max(1, r.votes);
+      bar.value = o.votes;
+      li.appendChild(name);
+      li.appendChild(n);
+      li.appendChild(bar);
+      list.appendChild(li);
+      var card = document.querySelector('#options .option[data-option="' + cssId(o.option_id) + '"] .count');
+      if (card) { card.textContent = t("n_votes", { n: o.votes }); card.hidden = false; }
+    });
+  }
+
+  function cssId(id) { return String(id).replace(/[^a-z0-9_-]/g, ""); }  // option ids are [a-z0-9_-]
+
   function renderCampaign() {
     var c = state.campaign;
     document.title = c.name;
+    $("wheel-box").hidden = isVote();
+    $("prizes-card").hidden = isVote();
+    $("vote-box").hidden = !isVote();
+    if (isVote()) {
+      $("title").textContent = c.name;
+      $("period").textContent = t("period", { a: day(c.starts_at), b: day(c.ends_at) });
+      renderOptions();
+      if (closed()) { notice(t("ended"), { code: "ended" }); }
+      return;
+    }
     $("title").textContent = c.name;
     $("period").textContent = t("period", { a: day(c.starts_at), b: day(c.ends_at) });
     var list = $("prize-list");
@@ -358,6 +509,7 @@
 
   function renderMe() {
     var me = state.me;
+    if (me.votes) { renderVoteButtons(); return; }
     $("draws-left").textContent = me.draws_left === null || me.draws_left === undefined ? t("draws_unlimited")
       : t("draws_left", { n: me.draws_left });
     renderWins(me.wins || []);
@@ -421,7 +573,8 @@
     if (code === "campaign_not_active" && state.campaign && state.campaign.status === "ended") { code = "ended"; }
     if (err.status === 401 && code !== "bad_oauth_code") { lostToken(); return; }
     var known = TEXT.zh[code] !== undefined && code !== "error";
-    notice(known ? t(code) : t("error", { m: err.message }), {
+    var key = isVote() && TEXT.zh[code + "_vote"] ? code + "_vote" : code;  // a vote's own wording
+    notice(known ? t(key) : t("error", { m: err.message }), {
       code: code, follow: code === "not_following",
       signIn: code === "bad_oauth_code" || code === "state_mismatch"
     });
@@ -430,7 +583,7 @@
   function lostToken() {  // expired or refused: sign in again (once; a second failure shows the button)
     state.token = null;
     store(tokenKey, null);
-    finishSpin();
+    if (isVote()) { state.busy = false; renderVoteButtons(); } else { finishSpin(); }
     notice(t("sign_in_needed"), { signIn: true, code: "sign_in_needed" });
   }
 
@@ -455,14 +608,18 @@
     state.prizes = c.prizes || [];
     renderCampaign();
     return takeToken().then(function (token) {
+      if (isVote() && closed()) { return loadResults(); }  // over: the results, nobody needs to sign in
       if (!token) {
         if (!returning) { return signIn(); }  // WeChat signs snsapi_base in silently: go at once
         notice(t("sign_in_needed"), { signIn: true });
         return null;
       }
       state.token = token;
-      $("spin").disabled = false;
       $("app").setAttribute("data-state", "ready");
+      if (isVote()) {  // votes left, then the live counts (a vote campaign has no wheel and no share-to-win)
+        return loadMe().then(loadResults);
+      }
+      $("spin").disabled = false;
       return loadMe().then(setUpShare);
     });
   }).catch(function (err) {

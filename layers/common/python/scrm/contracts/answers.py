@@ -173,6 +173,64 @@ class NotifyView(Answer):
     text: str | None = None
 
 
+class VoteOptionView(Answer):
+    option_id: str
+    title: str
+    description: str | None = None
+    image: str | None = None
+    """
+    an https URL or a media path (/media/…)
+    """
+
+
+class VotingView(Answer):
+    votes_per_day: int
+    one_per_option: bool | None = None
+    shards: int | None = None
+
+
+class VoteResult(Answer):
+    vote_id: str
+    option_id: str
+    day: str
+    """
+    the campaign-local day (China by default) the vote counts on
+    """
+    replayed: bool
+    """
+    true when this request id had already voted: counted once
+    """
+    votes_today: int
+    votes_left: int
+
+
+class OptionCount(Answer):
+    option_id: str
+    title: str
+    votes: int
+
+
+class DayCount(Answer):
+    day: str
+    votes: int
+    new_voters: int
+    """
+    people whose first vote was that day
+    """
+
+
+class VoteResults(Answer):
+    campaign_id: str
+    status: str
+    votes: int
+    voters: int
+    """
+    distinct voters
+    """
+    options: list[OptionCount]
+    days: list[DayCount]
+
+
 class CampaignConfig(Answer):
     campaign_id: Annotated[str | None, Field(pattern="^[a-z0-9][a-z0-9_-]{0,47}$")] = None
     name: Annotated[str, Field(max_length=200)]
@@ -199,6 +257,12 @@ class CampaignConfig(Answer):
     share: ShareView | None = None
     lottery: LotteryView | None = None
     notify: NotifyView | None = None
+    kind: Literal["wheel", "vote"] | None = None
+    """
+    wheel (大转盘, when absent) or vote (投票)
+    """
+    options: Annotated[list[VoteOptionView] | None, Field(max_length=50)] = None
+    voting: VotingView | None = None
 
 
 class Campaign(CampaignConfig):
@@ -762,6 +826,10 @@ class ReportAnswer(Answer):
     prizes: list[dict[str, Any]]
     shares: dict[str, Any]
     lottery: dict[str, Any] | None = None
+    votes: VoteResults | None = None
+    """
+    a vote campaign's live results
+    """
 
 
 class CampaignPageAnswer(Answer):
@@ -776,6 +844,9 @@ class CampaignPageAnswer(Answer):
     the published seed commitment (and the result once drawn)
     """
     api: dict[str, Any]
+    kind: Literal["vote"] | None = None
+    options: list[VoteOptionView] | None = None
+    voting: VotingView | None = None
 
 
 class SharePageAnswer(Answer):

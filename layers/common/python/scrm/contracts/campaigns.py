@@ -9,11 +9,12 @@ itself is here.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import AfterValidator, Field, model_validator
 
-from .fields import Document, StrictBody, instant, nonblank, number, refuse
+from .fields import Document, StrictBody, bad, instant, nonblank, number, refuse
 
 MAX_PRIZES = 17
 MAX_SHARDS = 64
@@ -23,6 +24,14 @@ STATUSES = ("draft", "active", "paused", "ended")
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,47}$"
 DEFAULT_TZ_MINUTES = 480  # China Standard Time: per-day limits roll over at local midnight
 MAX_CODES_PER_UPLOAD = 5000
+KINDS = ("wheel", "vote")  # 大转盘 (default) or 投票
+MIN_OPTIONS, MAX_OPTIONS = 2, 50
+MAX_VOTES_PER_DAY = 20
+MAX_TALLY_SHARDS = 16
+DEFAULT_TALLY_SHARDS = 4
+# an option's image: an https URL, or a same-origin media path (no "..", a picture's extension)
+MEDIA_PATH = re.compile(r"^/(?:media|static)/(?:[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}/){0,4}"
+                        r"[A-Za-z0-9_-][A-Za-z0-9._-]{0,99}\.(?:png|jpe?g|gif|webp)$")
 
 Id = Annotated[str, Field(pattern=ID_PATTERN, description="1-48 lowercase letters, digits, '-' or '_'")]
 Count = Annotated[int, Field(ge=0, le=100_000)]
@@ -127,8 +136,43 @@ class Notify(Document):
     text: str | None = Field(None, description="customer-service text")
 
 
+def _image(value: str) -> str:
+    if value.startswith("https://"):
+        host = value[8:].split("/", 1)[0]
+        if host and not any(c in value for c in ' "\'<>\\`') and "@" not in host:
+            return value
+        raise bad("must be an https URL with a host and no spaces, quotes or angle brackets")
+    if ".." not in value and MEDIA_PATH.match(value):
+        return value
+    raise bad("must be an https:// URL or a media path such as /media/option-1.jpg")
+
+
+class VoteOption(Document):
+    """One option of a vote campaign (投票选项)."""
+
+    option_id: Id = Field(description="the option's id within the campaign (1-48 of a-z 0-9 - _); never removed "
+                                      "once created", examples=["o1"])
+    title: nonblank(100, "what the voter sees (shown as text, never markup)", examples=["红色款"])
+    description: Annotated[str, Field(max_length=500)] | None = Field(None, description="a line under the title")
+    image: Annotated[str, Field(min_length=1, max_length=500), AfterValidator(_image)] | None = Field(
+        None, description="an https:// URL or a media path (/media/… or /static/… ending .png .jpg .jpeg .gif "
+                          ".webp)", examples=["https://img.example.com/o1.jpg"])
+
+
+class Voting(Document):
+    """A vote campaign's rules (per user, per campaign-local day: China by default)."""
+
+    votes_per_day: Annotated[int, Field(ge=1, le=MAX_VOTES_PER_DAY)] = Field(
+        1, description=f"votes a user may cast per campaign-local day (1..{MAX_VOTES_PER_DAY})")
+    one_per_option: bool = Field(False, description="at most one vote per option per user per day")
+    shards: Annotated[int, Field(ge=1, le=MAX_TALLY_SHARDS)] | None = Field(
+        None, description=f"counter items per option (a hot option is spread over them; default "
+                          f"{DEFAULT_TALLY_SHARDS}); can only grow")
+
+
 class CampaignBody(Document):
-    """A campaign's configuration (抽奖活动): POST creates it, PUT replaces it (then `version` guards)."""
+    """A campaign's configuration (抽奖活动 or 投票活动): POST creates it, PUT replaces it (then `version` guards).
+    `kind` vote takes `options` and `voting` instead of prizes; the kind never changes."""
 
     campaign_id: Id | None = Field(None, description="required on POST; on PUT the path names it",
                                    examples=["spring-2027"])
@@ -147,17 +191,38 @@ class CampaignBody(Document):
     share: Share | None = None
     lottery: Lottery | None = None
     notify: Notify | None = None
+    kind: Literal[KINDS] | None = Field(None, description="wheel (大转盘, default) or vote (投票)")
+    options: Annotated[list[VoteOption], Field(max_length=MAX_OPTIONS)] | None = Field(
+        None, description=f"kind vote: {MIN_OPTIONS}..{MAX_OPTIONS} options")
+    voting: Voting | None = None
 
     @model_validator(mode="after")
     def _coherent(self):
         prizes = self.prizes or []
         ids = [p.prize_id for p in prizes]
         problems = [("ends_at", "must be after starts_at")] if self.ends_at <= self.starts_at else []
+        problems += _vote_problems(self)
         problems += _prize_problems(prizes)
         problems += _threshold_problems((self.share and self.share.thresholds) or [], ids)
         problems += _lottery_problems(self.lottery, prizes)
         refuse(problems, "CampaignBody")
         return self
+
+
+def _vote_problems(body: CampaignBody) -> list:
+    if body.kind != "vote":
+        return [(name, "only a vote campaign (kind vote) has it") for name in ("options", "voting")
+                if getattr(body, name) is not None]
+    options = body.options or []
+    problems = [(name, "a vote campaign has no " + name) for name, given in (
+        ("prizes", bool(body.prizes)), ("lottery", bool(body.lottery and body.lottery.prize_id)),
+        ("share", bool(body.share and body.share.thresholds))) if given]
+    if not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
+        problems.append(("options", f"a vote campaign needs {MIN_OPTIONS}..{MAX_OPTIONS} options"))
+    ids = [o.option_id for o in options]
+    if len(set(ids)) != len(ids):
+        problems.append(("options", "option_id values must be unique"))
+    return problems
 
 
 def _prize_problems(prizes: list[PrizeInput]) -> list:
@@ -232,6 +297,14 @@ class DrawRequest(Document):
     """A spin of the wheel (user API); retrying with the same request_id returns the same draw. The user API
 answers its own error codes (scrm.services.campaigns.DrawRefused), so its routes read these for documentation."""
 
+    request_id: Annotated[str, Field(min_length=8, max_length=64)] | None = Field(
+        None, description="the client's idempotency id; required here or as the Idempotency-Key header")
+
+
+class VoteRequest(Document):
+    """A vote (user API); retrying with the same request_id counts once and answers the first vote."""
+
+    option_id: Annotated[str, Field(min_length=1, max_length=48)] = Field(description="the option voted for")
     request_id: Annotated[str, Field(min_length=8, max_length=64)] | None = Field(
         None, description="the client's idempotency id; required here or as the Idempotency-Key header")
 

@@ -33,6 +33,12 @@ NOT_CUSTOMER = "not_customer"
 WRONG_CHANNEL = "channel_or_tag_not_eligible"
 DAILY_LIMIT = "daily_draw_limit"
 TOTAL_LIMIT = "total_draw_limit"
+# Reasons a vote is refused (the same window and eligibility reasons as draws come first)
+DAILY_VOTE_LIMIT = "daily_vote_limit"
+OPTION_VOTE_LIMIT = "option_vote_limit"  # one vote per option per day, and this one has it
+UNKNOWN_OPTION = "unknown_option"
+NOT_A_VOTE = "not_a_vote_campaign"
+NOT_A_WHEEL = "not_a_wheel_campaign"
 
 
 @dataclass(frozen=True)
@@ -60,6 +66,18 @@ class Prize:
         if self.kind == "points":
             out["points"] = self.points
         return out
+
+
+@dataclass(frozen=True)
+class VoteOption:
+    option_id: str
+    title: str
+    description: str | None = None
+    image: str | None = None
+
+    def to_dict(self) -> dict:
+        return {"option_id": self.option_id, "title": self.title, "description": self.description,
+                "image": self.image}
 
 
 @dataclass(frozen=True)
@@ -101,7 +119,19 @@ class Campaign:
     lottery_winners: int = 0
     notify_template_id: str | None = None
     notify_text: str | None = None
+    kind: str = "wheel"
+    options: tuple[VoteOption, ...] = ()
+    votes_per_day: int = 1
+    one_vote_per_option: bool = False
+    tally_shards: int = contract.DEFAULT_TALLY_SHARDS
     extra: dict = field(default_factory=dict)
+
+    @property
+    def is_vote(self) -> bool:
+        return self.kind == "vote"
+
+    def option(self, option_id: str) -> VoteOption | None:
+        return next((o for o in self.options if o.option_id == option_id), None)
 
     def prize(self, prize_id: str) -> Prize:
         for p in self.prizes:
@@ -128,6 +158,10 @@ class Campaign:
         }
         if self.lottery_prize_id:
             out["lottery"] = {"prize_id": self.lottery_prize_id, "winners": self.lottery_winners}
+        if self.is_vote:  # a wheel's document stays as it was
+            out.update(kind="vote", options=[o.to_dict() for o in self.options],
+                       voting={"votes_per_day": self.votes_per_day, "one_per_option": self.one_vote_per_option,
+                               "shards": self.tally_shards})
         return out
 
 
@@ -174,6 +208,7 @@ def parse_campaign(account_id: str, body: dict, *, campaign_id: str | None = Non
     doc = parse(contract.CampaignBody, body)
     if doc.campaign_id is None:
         raise ValidationError("campaign_id must be 1-48 lowercase letters, digits, '-' or '_'", field="campaign_id")
+    vote = _vote_rules(doc, existing)  # first: a kind that changes is the one thing wrong
     old = {p.prize_id: p for p in existing.prizes} if existing else {}
     prizes = tuple(_prize(p, i, old.get(p.prize_id)) for i, p in enumerate(doc.prizes or []))
     for pid in old:
@@ -192,8 +227,47 @@ def parse_campaign(account_id: str, body: dict, *, campaign_id: str | None = Non
         draws_per_day=limits.draws_per_day, draws_total=limits.draws_total, wins_total=limits.wins_total,
         prizes=prizes, thresholds=_thresholds(doc.share), lottery_prize_id=lottery.prize_id,
         lottery_winners=lottery.winners if lottery.prize_id else 0,
-        notify_template_id=notify.template_id or None, notify_text=notify.text or None,
+        notify_template_id=notify.template_id or None, notify_text=notify.text or None, **vote,
     )
+
+
+def _vote_rules(doc: contract.CampaignBody, existing: Campaign | None) -> dict:
+    """A vote campaign's options and rules, checked against the campaign stored before (counts name options)."""
+    kind = doc.kind or (existing.kind if existing else "wheel")
+    if existing and kind != existing.kind:
+        raise ValidationError(f"kind cannot change (this campaign is a {existing.kind} campaign)", field="kind")
+    if kind != "vote":
+        return {}
+    options = tuple(VoteOption(o.option_id, o.title.strip(), (o.description or "").strip() or None, o.image)
+                    for o in doc.options or ())
+    kept = {o.option_id for o in options}
+    for old in existing.options if existing else ():
+        if old.option_id not in kept:
+            raise ValidationError(f"option {old.option_id!r} cannot be removed once created (its votes are "
+                                  "counted)", field="options")
+    voting = doc.voting or contract.Voting()
+    shards = voting.shards or (existing.tally_shards if existing else contract.DEFAULT_TALLY_SHARDS)
+    if existing and shards < existing.tally_shards:
+        raise ValidationError(f"voting.shards can only grow (now {existing.tally_shards})", field="voting.shards")
+    return {"kind": "vote", "options": options, "votes_per_day": voting.votes_per_day,
+            "one_vote_per_option": voting.one_per_option, "tally_shards": shards}
+
+
+def vote_refusal(campaign: Campaign, option_id: str, votes_today: int, options_today) -> str | None:
+    """Why this user may not cast this vote today (None: they may); the store makes the decision exact."""
+    if not campaign.is_vote:
+        return NOT_A_VOTE
+    if campaign.option(option_id) is None:
+        return UNKNOWN_OPTION
+    if votes_today >= campaign.votes_per_day:
+        return DAILY_VOTE_LIMIT
+    if campaign.one_vote_per_option and option_id in set(options_today):
+        return OPTION_VOTE_LIMIT
+    return None
+
+
+def votes_left(campaign: Campaign, votes_today: int) -> int:
+    return max(0, campaign.votes_per_day - votes_today)
 
 
 def _thresholds(share: contract.Share | None) -> tuple[Threshold, ...]:

@@ -5,7 +5,8 @@ vouched for (see `authenticate`). Every read and write goes through the campaign
 (scrm.stores.campaigns, `bootstrap.campaign_store()`), where exactness lives; secrets through scrm.secrets.
 
 Modules, one concern each: `admin` (campaigns, coupon codes), `user_tokens` (the account check, tokens, links,
-OAuth), `eligibility`, `draws` (the wheel, lottery entry, status, redemptions), `shares`, `lottery` (draw,
+OAuth), `eligibility`, `draws` (the wheel, lottery entry, status, redemptions), `votes` (vote campaigns: a vote,
+live results), `shares`, `lottery` (draw,
 notifications, the schedule), `reports`; `common` holds what they share.
 """
 
@@ -60,6 +61,7 @@ from .user_tokens import (
                     issue_user_token,
                     login_with_oauth_code,
 )
+from .votes import public_results, vote, vote_results
 
 _seed_path = _secrets.campaign_seed_path
 _read_seed = _secrets.campaign_seed
@@ -72,4 +74,4 @@ __all__ = ["CODE", "LINK_TTL_DEFAULT", "MAX_CODES_PER_UPLOAD", "NOTIFY_MAX_ATTEM
            "login_with_oauth_code", "lottery_view", "my_status", "notify_winners", "public_campaign", "public_share",
            "query_campaigns", "query_draws", "redeem", "report", "rules", "run_lottery", "run_schedule",
            "share_id_for", "share_path", "sign_in_url", "store", "update_campaign", "upload_codes", "view",
-           "view_share"]
+           "view_share", "vote", "public_results", "vote_results"]

@@ -52,6 +52,8 @@ def draw(account_id: str, campaign_id: str, openid: str, request_id: str, now: f
     if done is not None:  # a retry of a finished draw answers from the record, whatever the campaign state is now
         return draw_view(done, replayed=True)
     campaign = active_campaign(account_id, campaign_id, openid, now)
+    if campaign.is_vote:
+        raise DrawRefused(rules.NOT_A_WHEEL, "this campaign is a vote: POST …/votes", status=400)
     rng = rng or _rng
     total_cap = (rules.draw_cap(campaign, _bonus(account_id, campaign_id, openid))
                  if campaign.draws_total is not None else None)
@@ -88,6 +90,11 @@ def my_status(account_id: str, campaign_id: str, openid: str, now: float | None 
     db = store()
     now = _now(now)
     campaign = to_domain(load(account_id, campaign_id))
+    if campaign.is_vote:
+        from .votes import my_votes
+
+        return {"campaign": _status_head(campaign_id, campaign), "kind": "vote",
+                "votes": my_votes(account_id, campaign_id, openid, campaign, now)}
     user = db.participant(account_id, campaign_id, openid)
     drawn = user.draws if user else 0
     today = db.draws_on(account_id, campaign_id, openid, rules.local_day(campaign, now))
@@ -99,11 +106,15 @@ def my_status(account_id: str, campaign_id: str, openid: str, now: float | None 
     link = db.share_link(account_id, campaign_id, share_id) if campaign.thresholds else None
     share = rules.share_progress(campaign.thresholds, link.views if link else 0, link.shares if link else 0,
                                  link.granted if link else ())
-    return {"campaign": {"campaign_id": campaign_id, "name": campaign.name, "starts_at": rules.iso(campaign.starts_at),
-                         "ends_at": rules.iso(campaign.ends_at), "status": campaign.status},
+    return {"campaign": _status_head(campaign_id, campaign),
             "draws": drawn, "draws_today": today, "draws_left": max(0, min(left)) if left else None,
             "entered": bool(user and user.entered_at), "wins": wins,
             "share_id": share_id, "share": share}
+
+
+def _status_head(campaign_id: str, campaign: rules.Campaign) -> dict:
+    return {"campaign_id": campaign_id, "name": campaign.name, "starts_at": rules.iso(campaign.starts_at),
+            "ends_at": rules.iso(campaign.ends_at), "status": campaign.status}
 
 
 def public_campaign(account_id: str, campaign_id: str) -> dict:
@@ -118,6 +129,12 @@ def public_campaign(account_id: str, campaign_id: str) -> dict:
            "prizes": [{"prize_id": p.prize_id, "name": p.name, "kind": p.kind} for p in campaign.prizes],
            "api": {"draws": f"{campaign_path(account_id, campaign_id)}/draws",
                    "me": f"{campaign_path(account_id, campaign_id)}/me"}}
+    if campaign.is_vote:  # the page shows options and a vote button instead of the wheel
+        out.update(kind="vote", options=[o.to_dict() for o in campaign.options],
+                   voting={"votes_per_day": campaign.votes_per_day, "one_per_option": campaign.one_vote_per_option})
+        out["api"] = {"votes": f"{campaign_path(account_id, campaign_id)}/votes",
+                      "results": f"{campaign_path(account_id, campaign_id)}/results",
+                      "me": f"{campaign_path(account_id, campaign_id)}/me"}
     if campaign.follow_channel:  # the code the page shows a user who does not follow yet
         out["api"]["follow_qr"] = f"{campaign_path(account_id, campaign_id)}/follow-qr.svg"
     if record.lottery_commitment:  # the commitment is public by design; who entered and won is not (openids)

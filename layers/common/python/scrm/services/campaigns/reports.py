@@ -79,7 +79,7 @@ def report(scope: Scope, account_id: str, campaign_id: str) -> dict:
     people = db.participants(account_id, campaign_id)
     per_prize, by_source, thanks, fallbacks = _prize_counts(account_id, campaign_id, campaign)
     links = db.share_links(account_id, campaign_id)
-    return {"campaign_id": campaign_id, "name": campaign.name, "status": campaign.status,
+    out = {"campaign_id": campaign_id, "name": campaign.name, "status": campaign.status,
             "participants": len(people), "lottery_entries": sum(1 for p in people if p.entered_at),
             "draws": sum(p.draws for p in people),
             "wins": sum(by_source.values()), "wins_by_source": by_source, "thanks": thanks,
@@ -87,3 +87,8 @@ def report(scope: Scope, account_id: str, campaign_id: str) -> dict:
             "shares": {"links": len(links), "distinct_views": sum(s.views for s in links),
                        "onward_shares": sum(s.shares for s in links)},
             "lottery": lottery_view(record)}
+    if campaign.is_vote:
+        from .votes import vote_results
+
+        out["votes"] = vote_results(scope, account_id, campaign_id)
+    return out

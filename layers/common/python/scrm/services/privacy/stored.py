@@ -29,6 +29,7 @@ from ...data.transfer_batches import TransferBatch
 from ...data.transfer_ledger import TransferLedgerEntry
 from ...data.transfer_notices import TransferNotice
 from ...data.transfers import TransferItem
+from ...data.votes import VoteRecord
 from ...stores.pushes.layout import pack, run_pk, unpack
 from ...tenancy import Scope
 from .person import Person, found, swap_sk
@@ -137,6 +138,21 @@ def participants(scope: Scope, p: Person, erase: bool) -> list[dict]:
 
     return found(_in_campaigns(scope, p, query), lambda _: True, dump,
                  _rekey(ParticipantRecord, sk=lambda r: swap_sk(r.sk, p), openid=lambda r: p.swap(r.openid)), erase)
+
+
+def votes(scope: Scope, p: Person, erase: bool) -> list[dict]:
+    """Ballots, per-day limits, option markers and the voter item (re-keyed to the pseudonym: the votes keep
+    counting, the counters never named anyone)."""
+    def query(key):
+        for value in sorted(p.ids):
+            for prefix in ("b", "d", "o", "u"):
+                start = f"{prefix}#{value}" + ("" if prefix == "u" else "#")
+                for rec in VoteRecord.query(key, VoteRecord.sk.startswith(start), consistent_read=True):
+                    if prefix != "u" or rec.sk == start:  # not u#<other openid starting the same>
+                        yield rec
+
+    return found(_in_campaigns(scope, p, query), lambda _: True, dump,
+                 _rekey(VoteRecord, sk=lambda r: swap_sk(r.sk, p), openid=lambda r: p.swap(r.openid)), erase)
 
 
 def shares(scope: Scope, p: Person, erase: bool) -> list[dict]:

@@ -74,6 +74,7 @@ TABLES: dict[str, Callable[[Scope, Person, bool], list[dict]]] = {
     "draws": stored.draws,
     "participants": stored.participants,
     "shares": stored.shares,
+    "votes": stored.votes,
     "pushes": stored.pushes,
     "segments": stored.segments,
     "push_batches": stored.push_batches,

@@ -11,6 +11,7 @@ from .base import (
                    DrawPlan,
                    DrawRow,
                    DuplicateDraw,
+                   DuplicateVote,
                    LedgerBusy,
                    LimitReached,
                    Participant,
@@ -22,13 +23,17 @@ from .base import (
                    TooManyItems,
                    UploadBusy,
                    UploadLease,
+                   VotePlan,
+                   VoteRow,
+                   VoteTally,
                    instant_id,
                    lottery_id,
                    share_reward_id,
+                   vote_id,
 )
 from .memory import MemoryCampaignStore
 
 __all__ = ["AlreadyRedeemed", "CampaignRow", "CampaignStore", "CodeSlot", "DrawPlan", "DrawRow", "DuplicateDraw",
-           "LedgerBusy", "LimitReached", "MemoryCampaignStore", "Participant", "ShardChange", "ShardMoved",
-           "ShardStock", "ShareLink", "StaleVersion", "TooManyItems", "UploadBusy", "UploadLease", "instant_id",
-           "lottery_id", "share_reward_id"]
+           "DuplicateVote", "LedgerBusy", "LimitReached", "MemoryCampaignStore", "Participant", "ShardChange",
+           "ShardMoved", "ShardStock", "ShareLink", "StaleVersion", "TooManyItems", "UploadBusy", "UploadLease",
+           "VotePlan", "VoteRow", "VoteTally", "instant_id", "lottery_id", "share_reward_id", "vote_id"]

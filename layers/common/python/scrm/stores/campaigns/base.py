@@ -160,6 +160,54 @@ class DrawPlan:
     enter_lottery: bool = False  # an instant draw also enters the user in the campaign's lottery
 
 
+@dataclass(frozen=True)
+class VoteRow:
+    """One vote cast (a ballot): who, for which option, on which campaign-local day."""
+
+    account_id: str
+    campaign_id: str
+    vote_id: str
+    openid: str
+    option_id: str
+    day: str
+    created_at: int
+
+
+@dataclass
+class VotePlan:
+    """One vote to record and the limits it is held to (per user per campaign-local day)."""
+
+    account_id: str
+    campaign_id: str
+    vote_id: str
+    openid: str
+    option_id: str
+    day: str
+    now: float
+    daily_cap: int
+    one_per_option: bool = False
+    shards: int = 1
+
+
+@dataclass(frozen=True)
+class VoteTally:
+    """A vote campaign's live counts: votes per option, distinct voters, votes (and first-time voters) per day."""
+
+    options: dict[str, int]
+    voters: int
+    days: dict[str, int]
+    new_voters: dict[str, int]
+
+    @property
+    def votes(self) -> int:
+        return sum(self.options.values())
+
+
+def vote_id(openid: str, request_id: str) -> str:
+    """A vote's id: a retried (or double-tapped) request finds its first vote."""
+    return f"{openid}#{request_id}"
+
+
 def instant_id(openid: str, request_id: str) -> str:
     """An instant draw's id: a retried request finds its first result."""
     return f"i#{openid}#{request_id}"
@@ -212,6 +260,14 @@ class LimitReached(Exception):
     def __init__(self, reason: str):
         super().__init__(reason)
         self.reason = reason
+
+
+class DuplicateVote(Exception):
+    """The vote id exists: `record` is the first vote (nothing new was written)."""
+
+    def __init__(self, record):  # a VoteRow (the data layer raises it with its own item)
+        super().__init__("the vote exists")
+        self.record = record
 
 
 class LedgerBusy(Exception):
@@ -345,6 +401,21 @@ class CampaignStore(Protocol):
 
     def lottery_entrants(self, account_id: str, campaign_id: str, wins_below: int | None = None) -> list[str]:
         """The openids entered in the lottery (with fewer than `wins_below` wins, when given)."""
+
+    # ---- votes
+    def commit_vote(self, plan: VotePlan, rng=None) -> VoteRow:
+        """Record one vote exactly (see scrm.data.vote_ledger): the ballot, the user's day counter (and option
+        marker), the voter and the option's and day's counter shards together. DuplicateVote (the first vote),
+        LimitReached (DAILY_VOTE_LIMIT, OPTION_VOTE_LIMIT), LedgerBusy: nothing was written."""
+
+    def get_vote(self, account_id: str, campaign_id: str, vote_id: str) -> VoteRow | None:
+        ...
+
+    def votes_on(self, account_id: str, campaign_id: str, openid: str, day: str) -> tuple[int, list[str]]:
+        """The user's votes that campaign-local day, and the options they went to (by vote id)."""
+
+    def vote_tally(self, account_id: str, campaign_id: str) -> VoteTally:
+        """The live counts (the counter shards summed; consistent)."""
 
     # ---- shares
     def create_share_link(self, account_id: str, campaign_id: str, link: ShareLink) -> bool:

@@ -7,13 +7,14 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from ...data import campaign_changes, draw_ledger
+from ...data import campaign_changes, draw_ledger, vote_ledger
 from ...data.campaigns import CampaignRecord, campaign_key
 from ...data.coupon_codes import CouponCode, code_sk, pool_key, slot_sk
 from ...data.draws import DrawRecord
 from ...data.participants import ParticipantRecord, day_sk, user_sk
 from ...data.prizes import PrizeShard
 from ...data.shares import ShareRecord, forward_sk, link_sk, view_sk
+from ...data.votes import VoteRecord, ballot_sk
 from ...tenancy import Scope
 from .base import (
     AlreadyRedeemed,
@@ -22,11 +23,14 @@ from .base import (
     DerivedReads,
     DrawRow,
     DuplicateDraw,
+    DuplicateVote,
     Participant,
     ShardStock,
     ShareLink,
     UploadBusy,
     UploadLease,
+    VoteRow,
+    VoteTally,
 )
 
 _STAMPS = ("created_at", "updated_at")
@@ -378,5 +382,46 @@ class _Shares(_Scoped):
                                              threshold_id, extra, now)
 
 
-class DynamoCampaignStore(_Campaigns, _CouponCodes, _Draws, _Participants, _Shares, DerivedReads):
+def vote_row(account_id: str, campaign_id: str, r: VoteRecord) -> VoteRow:
+    return VoteRow(account_id, campaign_id, r.sk[2:], r.openid, r.option_id, r.day, int(r.created_at))
+
+
+class _Votes(_Scoped):
+    """Table `votes` (the vote transaction itself is scrm.data.vote_ledger)."""
+
+    def commit_vote(self, plan, rng=None):
+        self.scope.check(plan.account_id)
+        try:
+            record = vote_ledger.commit_vote(plan, rng=rng)
+        except DuplicateVote as dup:
+            raise DuplicateVote(vote_row(plan.account_id, plan.campaign_id, dup.record)) from None
+        return vote_row(plan.account_id, plan.campaign_id, record)
+
+    def get_vote(self, account_id, campaign_id, vote_id):
+        try:
+            record = VoteRecord.get(self._key(account_id, campaign_id), ballot_sk(vote_id), consistent_read=True)
+        except VoteRecord.DoesNotExist:
+            return None
+        return vote_row(account_id, campaign_id, record)
+
+    def votes_on(self, account_id, campaign_id, openid, day):
+        key = self._key(account_id, campaign_id)
+        mine = [r.option_id for r in VoteRecord.query(key, VoteRecord.sk.startswith(ballot_sk(f"{openid}#")),
+                                                      filter_condition=VoteRecord.day == day, consistent_read=True)]
+        return len(mine), mine
+
+    def vote_tally(self, account_id, campaign_id):
+        key = self._key(account_id, campaign_id)
+        options: dict[str, int] = {}
+        for r in VoteRecord.query(key, VoteRecord.sk.startswith("c#"), consistent_read=True):
+            options[r.option_id] = options.get(r.option_id, 0) + int(r.votes or 0)
+        days: dict[str, int] = {}
+        new_voters: dict[str, int] = {}
+        for r in VoteRecord.query(key, VoteRecord.sk.startswith("t#"), consistent_read=True):
+            days[r.day] = days.get(r.day, 0) + int(r.votes or 0)
+            new_voters[r.day] = new_voters.get(r.day, 0) + int(r.voters or 0)
+        return VoteTally(options, sum(new_voters.values()), days, {d: n for d, n in new_voters.items() if n})
+
+
+class DynamoCampaignStore(_Campaigns, _CouponCodes, _Draws, _Participants, _Shares, _Votes, DerivedReads):
     """The campaign store on DynamoDB (see base.CampaignStore for each method's conditions)."""

@@ -10,7 +10,7 @@ import random
 import threading
 from dataclasses import replace
 
-from ...domain.campaigns import DAILY_LIMIT, TOTAL_LIMIT, shard_order
+from ...domain.campaigns import DAILY_LIMIT, DAILY_VOTE_LIMIT, OPTION_VOTE_LIMIT, TOTAL_LIMIT, shard_order
 from ...tenancy import Scope
 from .base import (
     AlreadyRedeemed,
@@ -20,6 +20,7 @@ from .base import (
     DrawPlan,
     DrawRow,
     DuplicateDraw,
+    DuplicateVote,
     LimitReached,
     Participant,
     ShardChange,
@@ -29,6 +30,9 @@ from .base import (
     StaleVersion,
     UploadBusy,
     UploadLease,
+    VotePlan,
+    VoteRow,
+    VoteTally,
     check_item_count,
 )
 
@@ -54,6 +58,7 @@ class MemoryCampaignStore(DerivedReads):
         self.days: dict[tuple[str, str, str, str], int] = {}
         self.links: dict[tuple[str, str], dict[str, ShareLink]] = {}
         self.marks: set[tuple[str, str, str, str, str]] = set()
+        self.votes: dict[tuple[str, str], dict[str, VoteRow]] = {}
 
     def _c(self, account_id: str, campaign_id: str | None = None) -> tuple[str, str]:
         return self.scope.check(account_id), campaign_id
@@ -300,6 +305,50 @@ class MemoryCampaignStore(DerivedReads):
         key = self._c(account_id, campaign_id)
         with self.lock:
             self.draws[key][draw_id] = replace(self.draws[key][draw_id], **changes)
+
+    # ---- votes
+    def commit_vote(self, plan: VotePlan, rng=None):
+        key = self._c(plan.account_id, plan.campaign_id)
+        with self.lock:
+            votes = self.votes.setdefault(key, {})
+            if plan.vote_id in votes:
+                raise DuplicateVote(votes[plan.vote_id])
+            today = [v for v in votes.values() if v.openid == plan.openid and v.day == plan.day]
+            if len(today) >= plan.daily_cap:
+                raise LimitReached(DAILY_VOTE_LIMIT)
+            if plan.one_per_option and any(v.option_id == plan.option_id for v in today):
+                raise LimitReached(OPTION_VOTE_LIMIT)
+            record = VoteRow(plan.account_id, plan.campaign_id, plan.vote_id, plan.openid, plan.option_id, plan.day,
+                             int(plan.now))
+            votes[plan.vote_id] = record
+            return record
+
+    def get_vote(self, account_id, campaign_id, vote_id):
+        key = self._c(account_id, campaign_id)
+        with self.lock:
+            return self.votes.get(key, {}).get(vote_id)
+
+    def votes_on(self, account_id, campaign_id, openid, day):
+        key = self._c(account_id, campaign_id)
+        with self.lock:
+            mine = sorted((v for v in self.votes.get(key, {}).values() if v.openid == openid and v.day == day),
+                          key=lambda v: v.vote_id)
+        return len(mine), [v.option_id for v in mine]
+
+    def vote_tally(self, account_id, campaign_id):
+        key = self._c(account_id, campaign_id)
+        options: dict[str, int] = {}
+        days: dict[str, int] = {}
+        first: dict[str, str] = {}  # openid -> the first day they voted
+        with self.lock:
+            for v in sorted(self.votes.get(key, {}).values(), key=lambda v: (v.created_at, v.vote_id)):
+                options[v.option_id] = options.get(v.option_id, 0) + 1
+                days[v.day] = days.get(v.day, 0) + 1
+                first.setdefault(v.openid, v.day)
+        new_voters: dict[str, int] = {}
+        for day in first.values():
+            new_voters[day] = new_voters.get(day, 0) + 1
+        return VoteTally(options, len(first), dict(sorted(days.items())), dict(sorted(new_voters.items())))
 
     # ---- participants
     def participant(self, account_id, campaign_id, openid):
