@@ -24,7 +24,7 @@ ASSETS = {  # name in /m/assets/ -> (file under static/, media type)
     "members.js": ("members/members.js", "text/javascript"),
     "members.css": ("members/members.css", "text/css"),
 }
-assert "img-src 'self' data:" in CSP  # the QR comes as a data: URI
+assert "data:" in CSP.split("img-src", 1)[1].split(";", 1)[0]  # the QR comes as a data: URI
 
 
 def _user_call(fn):

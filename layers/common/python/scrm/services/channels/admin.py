@@ -217,15 +217,8 @@ def list_channels_page(scope: Scope, account_id: str, *, group: str | None = Non
     return named(scope, account_id, [view(c) for c in items]), last
 
 
-def update_channel(scope: Scope, account_id: str, channel_id: str, body: dict, now: float | None = None) -> dict:
-    """A change is written only over the version it was made from (a concurrent change is a 409)."""
-    scope.check(account_id)
-    now = time.time() if now is None else now
-    if not isinstance(body, dict):
-        raise ValidationError("body: must be a JSON object", field="body")
-    channel = load(account_id, channel_id, scope)
-    if channel["status"] != "active":
-        raise Conflict(f"channel {channel_id} is archived")
+def _changed_definition(scope: Scope, account_id: str, channel: dict, body: dict) -> dict:
+    """The channel's definition with `body` applied, checked as a new one would be (its state kept)."""
     current = channel["definition"]
     defn = rules.validate_channel(body, existing=current)
     if defn.get("sign_in_account") != current.get("sign_in_account"):
@@ -237,6 +230,20 @@ def update_channel(scope: Scope, account_id: str, channel_id: str, body: dict, n
     if defn["kind"] == "wecom_group" and defn["chat_ids"] != current.get("chat_ids"):
         raise ValidationError("chat_ids: a group code's pool changes through PATCH /channels/{channel_id}/pool "
                               "(add, remove, group_cap)", field="chat_ids")
+    return defn
+
+
+def update_channel(scope: Scope, account_id: str, channel_id: str, body: dict, now: float | None = None) -> dict:
+    """A change is written only over the version it was made from (a concurrent change is a 409)."""
+    scope.check(account_id)
+    now = time.time() if now is None else now
+    if not isinstance(body, dict):
+        raise ValidationError("body: must be a JSON object", field="body")
+    channel = load(account_id, channel_id, scope)
+    if channel["status"] != "active":
+        raise Conflict(f"channel {channel_id} is archived")
+    current = channel["definition"]
+    defn = _changed_definition(scope, account_id, channel, body)
     old_template, new_template = current.get("welcome_template"), defn.get("welcome_template")
     if new_template != old_template:
         _attach_template(scope, account_id, new_template, channel_id)
