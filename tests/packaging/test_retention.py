@@ -30,6 +30,12 @@ EXPIRES = {
     # loss alerts' send records (a month: the event's redeliveries are long over); staff figures and the per-day
     # alert counts carry no expiry and stay (the business's figures)
     "staff_activity",
+    # member lists stay (the business's members); only a user's verification tries of an hour (two hours) and
+    # the counted-join markers (8 days) carry an expiry; the verified / refused / joined figures stay
+    "members",
+    # votes: ballots, voters and the option counters stay (the vote's results); a user's per-day limit items
+    # expire after three days
+    "votes",
 }
 KEEPS = {
     # every draw is a line of the campaign's report (wins per prize, thanks, fallbacks), a win carries its

@@ -3,14 +3,11 @@ or CSV, one follower's profile, and the sync's progress."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from ...domain import followers as rules
 from ...domain.instants import answer_times
+from ...domain.spreadsheets import csv_document
 from ...errors import NotFound, ValidationError
 from ...tenancy import Scope
-from ..channels.stats import CSV_BOM, _safe
 from . import common
 
 STATE_FIELDS = ("run", "phase", "step", "listed", "written", "unfollowed", "wechat_total", "calls")
@@ -57,22 +54,16 @@ CSV_COLUMNS = ("dimension", "value", "name", "count")
 def breakdown_csv(scope: Scope, account_id: str) -> str:
     """The breakdowns as one CSV (UTF-8 with a BOM): a row per dimension value; the notes as the last rows."""
     b = breakdown(scope, account_id)
-    buf = io.StringIO()
-    buf.write(CSV_BOM)
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    writer.writerow(["total", "", "", b["total"]])
-    for row in b["by_language"]:
-        writer.writerow(["language", _safe(row["language"]), "", row["count"]])
-    for row in b["by_subscribe_scene"]:
-        writer.writerow(["subscribe_scene", _safe(row["subscribe_scene"]), "", row["count"]])
-    for row in b["by_tag"]:
-        writer.writerow(["tag", row["tag_id"], _safe(row["name"] or ""), row["count"]])
-    for row in b["by_subscribe_month"]:
-        writer.writerow(["subscribe_month", row["month"], "", row["count"]])
-    writer.writerow(["note", "zh", _safe(rules.NOTES["zh"]), ""])
-    writer.writerow(["note", "en", _safe(rules.NOTES["en"]), ""])
-    return buf.getvalue()
+    rows = [{"dimension": "total", "count": b["total"]},
+            *({"dimension": "language", "value": r["language"], "count": r["count"]} for r in b["by_language"]),
+            *({"dimension": "subscribe_scene", "value": r["subscribe_scene"], "count": r["count"]}
+              for r in b["by_subscribe_scene"]),
+            *({"dimension": "tag", "value": r["tag_id"], "name": r["name"] or "", "count": r["count"]}
+              for r in b["by_tag"]),
+            *({"dimension": "subscribe_month", "value": r["month"], "count": r["count"]}
+              for r in b["by_subscribe_month"]),
+            *({"dimension": "note", "value": lang, "name": rules.NOTES[lang]} for lang in ("zh", "en"))]
+    return csv_document(CSV_COLUMNS, rows)
 
 
 def profile(scope: Scope, account_id: str, openid: str) -> dict:

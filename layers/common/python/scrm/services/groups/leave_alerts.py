@@ -12,6 +12,7 @@ second message. Staff members (type 1) leaving are not customers lost.
 from __future__ import annotations
 
 from ... import bootstrap
+from ...domain.callbacks import event_time
 from ...tenancy import Scope
 from ..events import on
 from ..staff import alerts
@@ -52,7 +53,7 @@ def on_member_left(payload: dict) -> dict:
     if settings["recipient"] == "staff" and not owner:
         return {"alert": "ignored", "why": "the group's owner is unknown"}
     members = store.get_members(scope, account_id, chat_id, userids)
-    at = alerts._event_time(ev)
+    at = event_time(ev, bootstrap.container().now())
     out = []
     for userid in userids:
         member = members.get(userid) or {}

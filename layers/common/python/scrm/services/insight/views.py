@@ -5,13 +5,11 @@ that WeChat did not say."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from ... import bootstrap
 from ...domain.insight import APIS, days_between
+from ...domain.spreadsheets import csv_document
 from ...tenancy import Scope
-from ..channels.stats import CSV_BOM, _safe, day_range
+from ..channels.stats import day_range
 
 CSV_COLUMNS = ("day", "new_user", "cancel_user", "net_user", "cumulate_user", "read_user", "share_user",
                "msg_count", "callback_count", "fail_count", "total_time_cost", "max_time_cost")
@@ -98,11 +96,4 @@ def figures(scope: Scope, account_id: str, query: dict, now: float) -> dict:
 
 
 def figures_csv(scope: Scope, account_id: str, query: dict, now: float) -> str:
-    data = figures(scope, account_id, query, now)
-    buf = io.StringIO()
-    buf.write(CSV_BOM)
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in data["days"]:
-        writer.writerow(["" if row.get(c) is None else _safe(row.get(c)) for c in CSV_COLUMNS])
-    return buf.getvalue()
+    return csv_document(CSV_COLUMNS, figures(scope, account_id, query, now)["days"])

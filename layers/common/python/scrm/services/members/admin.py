@@ -74,15 +74,6 @@ def figures(scope: Scope, account_id: str, channel_id: str) -> dict:
 
 def figures_csv(scope: Scope, account_id: str, channel_id: str) -> str:
     """The figures as CSV with a UTF-8 BOM (Excel reads a CSV without one as GBK), formula-safe."""
-    import csv
-    import io
+    from ...domain.spreadsheets import csv_document
 
-    from ..channels.stats import CSV_BOM, _safe
-
-    row = figures(scope, account_id, channel_id)
-    buf = io.StringIO()
-    buf.write(CSV_BOM)
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(FIGURE_COLUMNS)
-    writer.writerow(["" if row.get(c) is None else _safe(row.get(c)) for c in FIGURE_COLUMNS])
-    return buf.getvalue()
+    return csv_document(FIGURE_COLUMNS, [figures(scope, account_id, channel_id)])

@@ -18,6 +18,7 @@ import hashlib
 from ... import accounts, bootstrap
 from ...contracts import parse
 from ...contracts.staff import LossAlertSettings
+from ...domain.callbacks import event_time
 from ...domain.channels import DIRECT, UNKNOWN, day_of
 from ...domain.instants import answer_time
 from ...errors import ValidationError, WeChatBusy, WeChatError, WeChatRateLimited
@@ -57,14 +58,8 @@ def on_customer_lost(payload: dict) -> dict:
     settings = settings_of(scope, account_id)
     if not settings["enabled"] or change not in settings["events"]:
         return {"alert": "off"}
-    return alert(scope, account_id, payload["dedupe_key"], change, userid, ext, _event_time(ev), settings)
-
-
-def _event_time(ev: dict) -> int:
-    try:
-        return int(float(ev.get("CreateTime")))
-    except (TypeError, ValueError):
-        return int(bootstrap.container().now())
+    at = event_time(ev, bootstrap.container().now())
+    return alert(scope, account_id, payload["dedupe_key"], change, userid, ext, at, settings)
 
 
 def alert_key(account_id: str, dedupe_key: str) -> str:
