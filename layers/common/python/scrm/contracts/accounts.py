@@ -112,13 +112,9 @@ class QuotaPolicy:
     def schema(self) -> dict:
         rule = {"type": "object", "additionalProperties": False, "required": ["scope", "limit", "period"],
                 "properties": {"scope": {"type": "string", "enum": list(quotas.SCOPES)},
-                               "limit": {"type": "integer", "minimum": 0, "maximum": MESSAGE_LIMIT_MAX,
-                                         "description": f"at most {QUOTA_LIMIT_MAX} sends; an account's "
-                                                        f"messages (unit message): {MESSAGE_LIMIT_MAX}"},
+                               "limit": {"type": "integer", "minimum": 0, "maximum": MESSAGE_LIMIT_MAX},
                                "period": {"type": "string", "enum": list(quotas.PERIODS)},
-                               "unit": {"type": "string", "enum": list(quotas.UNITS), "default": "send",
-                                        "description": "send (a call: default) or message (every message of "
-                                                       "the account: the template cap; scope account)"}}}
+                               "unit": {"type": "string", "enum": list(quotas.UNITS), "default": "send"}}}
         return {"type": "object", "description": self.description,
                 "additionalProperties": {"type": "array", "maxItems": QUOTA_RULES_MAX, "items": rule}}
 

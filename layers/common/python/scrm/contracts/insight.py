@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from .answers import Answer
+from .fields import Instant
 from .queries import Query
 
 Day = Annotated[str, Field(json_schema_extra={"format": "date"})]
@@ -76,8 +77,8 @@ class InsightRefusal(Answer):
     errmsg: str | None = None
     begin_date: str | None = None
     end_date: str | None = None
-    at: int | None = None
-    """epoch seconds; a refused API is asked again a week later"""
+    at: Instant | None = None
+    """when WeChat refused it; a refused API is asked again a week later"""
 
 
 class InsightFigures(Answer):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from ... import bootstrap
 from ...domain.insight import APIS, days_between
+from ...domain.instants import answer_times
 from ...domain.spreadsheets import csv_document
 from ...tenancy import Scope
 from ..channels.stats import day_range
@@ -91,8 +92,8 @@ def figures(scope: Scope, account_id: str, query: dict, now: float) -> dict:
     first, last = day_range(query, now)
     refusals = [{"api": api, **e} for api, e in bootstrap.insight_store().errors(scope, account_id).items()]
     return {"from": first, "to": last, "days": day_rows(scope, account_id, first, last),
-            "refusals": [{k: r.get(k) for k in ("api", "errcode", "errmsg", "begin_date", "end_date", "at")}
-                         for r in refusals]}
+            "refusals": answer_times([{k: r.get(k) for k in ("api", "errcode", "errmsg", "begin_date", "end_date",
+                                                             "at")} for r in refusals])}
 
 
 def figures_csv(scope: Scope, account_id: str, query: dict, now: float) -> str:

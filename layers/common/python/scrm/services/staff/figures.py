@@ -5,8 +5,9 @@ sum the days), stored per staff member per day.
 
 Idempotent and back-filling: a run looks at the last BACKFILL_DAYS days up to yesterday (WeCom's group figures
 start at yesterday; one behaviour call spans at most 30 days, and WeCom keeps 180), pulls the days not yet marked
-pulled, overwrites their figures and marks each day pulled once every member's figures are in. A re-run the same
-day calls nothing; a missed run (or a failed member) is made up by the next one, within 30 days.
+pulled (and yesterday again: its figures may still fill in), overwrites their figures and marks each day pulled once
+every member's figures are in. A re-run the same day asks only for yesterday; a missed run (or a failed member) is
+made up by the next one, within 30 days.
 """
 
 from __future__ import annotations
@@ -38,7 +39,9 @@ def _window(now: float) -> list[str]:
 def days_to_pull(account_id: str, now: float) -> list[str]:
     window = _window(now)
     pulled = bootstrap.staff_store().pulled_days(Scope.system(account_id), account_id, window[0], window[-1])
-    return [d for d in window if d not in pulled]
+    # yesterday is asked again on every run: WeCom's figures of the newest day may still fill in (and a member
+    # added since the last run has it too); the rows are replaced, never added to
+    return [d for d in window if d not in pulled or d == window[-1]]
 
 
 def _behavior(gateway, userid: str, days: list[str], rows: dict) -> None:
