@@ -50,8 +50,9 @@ def test_the_daily_pull_stores_figures_and_the_api_serves_them(corp):
     assert out == {"accounts": 1, "days": 30, "rows": 60, "failed_accounts": 0}
     assert len(sb.calls(path_contains="get_user_behavior_data")) == 2  # one per member, 30 days each
     assert len(sb.calls(path_contains="groupchat/statistic")) == 30  # one per day
-    assert staff_figures(SCHEDULED, LambdaContext("StaffFigures"))["days"] == 0  # a re-run calls nothing
-    assert len(sb.calls(path_contains="get_user_behavior_data")) == 2
+    assert staff_figures(SCHEDULED, LambdaContext("StaffFigures"))["days"] == 1  # a re-run asks for yesterday only
+    assert len(sb.calls(path_contains="get_user_behavior_data")) == 4  # yesterday again, one call per member
+    assert len(sb.calls(path_contains="groupchat/statistic")) == 31
     a, key = account.account_id, _key(account.account_id)
     with Client(app) as client:
         h = {"Authorization": f"Bearer {key}"}
