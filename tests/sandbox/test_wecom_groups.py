@@ -56,7 +56,7 @@ def test_scan_leave_dismiss_send_the_callbacks(server, client, receiver):
     assert err.value.errcode == 40050
 
 
-def test_group_welcome_templates_in_wecoms_shapes_and_errcodes(server):
+def test_group_welcome_templates_in_wecoms_shapes_and_errcodes(server, client):  # client: the corp registered
     wx = wecom_client(server.url)
     body = {"text": {"content": "亲爱的%NICKNAME%，欢迎入群"}, "link": {"title": "群规", "url": "https://example.com/r"}}
     template_id = wx.post("externalcontact/group_welcome_template/add", data=body)["template_id"]
