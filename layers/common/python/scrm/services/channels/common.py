@@ -6,6 +6,7 @@ from __future__ import annotations
 from ... import accounts, bootstrap
 from ...errors import NotFound
 from ...tenancy import Scope
+from .. import seams
 
 _MISSING = object()
 
@@ -21,9 +22,7 @@ def account_of(account_id: str, allow_disabled: bool = False):
 
 
 def gateway_of(account):
-    from ...gateway import gateway_for  # lazy: the gateway loads wechatpy
-
-    return gateway_for(account)
+    return seams.gateway_of(account)
 
 
 def load(account_id: str, channel_id: str, scope: Scope | None = None) -> dict:

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from ... import accounts, bootstrap
-from ...errors import ValidationError
+from ... import bootstrap
+from .. import seams
 
 
 def store():
@@ -12,16 +12,11 @@ def store():
 
 
 def oa_account(account_id: str):
-    account = accounts.get(account_id)
-    if account.kind != "oa":
-        raise ValidationError("follower profiles belong to Official Accounts only", field="account_id")
-    return account
+    return seams.account_of_kind(account_id, "oa", "follower profiles")
 
 
 def gateway_of(account):
-    from ...gateway import gateway_for  # lazy: the gateway loads wechatpy
-
-    return gateway_for(account)
+    return seams.gateway_of(account)
 
 
 def now() -> float:

@@ -21,15 +21,14 @@ from ...domain.insight import APIS, MAX_SPAN, PAUSE_DAYS, days_between, split_da
 from ...errors import WeChatBusy, WeChatError, WeChatRateLimited, WeChatTokenInvalid, WeChatUnavailable
 from ...observability import logger
 from ...tenancy import Scope
+from .. import seams
 
 DAY_SECONDS = 86400
 
 
 def gateway_of(account_id: str):
     """The account's OA gateway (the seam unit tests replace)."""
-    from ...gateway import gateway_for  # lazy: the gateway loads wechatpy
-
-    return gateway_for(accounts.get(account_id))
+    return seams.gateway_of(accounts.get(account_id))
 
 
 def _paused(error: dict | None, now: float) -> bool:
@@ -101,8 +100,7 @@ def pull_account(account_id: str, now: float | None = None, apis=APIS) -> dict:
 
 
 def oa_accounts() -> list[str]:
-    return sorted(a.account_id for a in bootstrap.account_list().every_account()
-                  if a.kind == "oa" and a.status == "active")
+    return seams.active_accounts("oa")
 
 
 def pull_all(now: float | None = None) -> dict:

@@ -8,6 +8,7 @@ from ...domain import reassignment as rules
 from ...errors import Conflict, NotFound, ValidationError
 from ...tenancy import Scope
 from .. import reassignment as package
+from .. import seams
 from ..events import on
 from . import ledger, wecom
 from .planning import create_plan, running_plan
@@ -87,8 +88,7 @@ def active_plans() -> list[tuple[str, str]]:
 
 
 def wecom_accounts() -> list[str]:
-    return [a.account_id for a in bootstrap.account_list().every_account() if a.kind == "wecom"
-            and a.status == "active"]
+    return seams.active_accounts("wecom")
 
 
 def enqueue(account_id: str, plan_id: str, delay_seconds: int = 0) -> None:

@@ -21,6 +21,7 @@ from ...domain.staff import BEHAVIOR, GROUPCHAT, MAX_SPAN_DAYS, OWNERS_PER_CALL,
 from ...errors import WeChatError
 from ...observability import logger
 from ...tenancy import Scope
+from .. import seams
 
 BACKFILL_DAYS = MAX_SPAN_DAYS  # missed days made up, one behaviour call per member (within HISTORY_DAYS)
 
@@ -70,9 +71,7 @@ def _groupchats(gateway, staff: list[str], day: str, rows: dict) -> None:
 
 def gateway_of(account_id: str):
     """The account's WeCom gateway (the seam unit tests replace)."""
-    from ...gateway import gateway_for  # lazy: the gateway loads wechatpy
-
-    return gateway_for(accounts.get(account_id))
+    return seams.gateway_of(accounts.get(account_id))
 
 
 def pull_account(account_id: str, now: float | None = None) -> dict:
@@ -104,8 +103,7 @@ def pull_account(account_id: str, now: float | None = None) -> dict:
 
 
 def wecom_accounts() -> list[str]:
-    return sorted(a.account_id for a in bootstrap.account_list().every_account()
-                  if a.kind == "wecom" and a.status == "active")
+    return seams.active_accounts("wecom")
 
 
 def pull_all(now: float | None = None) -> dict:
