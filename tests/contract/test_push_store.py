@@ -301,3 +301,15 @@ def test_a_limit_of_zero_grants_nothing(store):
 def test_a_scoped_view_counts_round_trips_with_its_store(store):
     store.scoped(Scope.system("acct")).reserve_many("acct", keys(150), 1, "p#1", TTL)
     assert store.round_trips == 2
+
+
+def test_a_release_of_what_the_holder_holds_takes_one_round_trip(store):
+    row = "acct#template#account-messages#d20240501#@account"
+    store.reserve_amount("acct", row, 60, 100, "p#1#1", TTL)
+    store.round_trips = 0
+    store.release_amount("acct", row, 25, "p#1#1")
+    assert store.round_trips == 1
+    store.release_amount("acct", row, 50, "p#1#1")  # holds 35: refused, then the 35 given back
+    store.release_amount("acct", row, 5, "p#1#1")  # holds nothing: refused, nothing moves
+    assert store.used_many("acct", [row]) == {row: 0}
+    assert store.round_trips == 1 + 2 + 1

@@ -141,20 +141,27 @@ def reserve_amount(store, key: str, amount: int, limit: int, holder: str, ttl: i
 
 
 def release_amount(store, key: str, amount: int, holder: str) -> None:
-    """Read what the holder holds, then give back at most that, conditioned on it still being held."""
+    """Give back `amount`, conditioned on the holder still holding it: one round trip when it does (the usual
+    case). When it holds less (a release ran before), the refusal carries what it holds, and that is given back."""
     connection = Q._get_connection().connection
-    for _ in range(TX_CONFLICT_RETRIES + 1):
-        store.round_trips += 1
-        held = next(iter(Q.batch_get([_holding(key, holder)], attributes_to_get=["key", "used"])), None)
-        give = min(amount, int(held.used or 0) if held else 0)
-        if give <= 0:
-            return
+    give, conflicts = amount, 0
+    while give > 0:
         store.round_trips += 1
         try:
             with TransactWrite(connection=connection) as tx:
-                tx.update(Q(_holding(key, holder)), actions=[Q.used.add(-give)], condition=Q.used >= give)
+                tx.update(Q(_holding(key, holder)), actions=[Q.used.add(-give)], condition=Q.used >= give,
+                          return_values=ALL_OLD)
                 tx.update(Q(key), actions=[Q.used.add(-give)])
             return
-        except TransactWriteError:
-            continue  # given back meanwhile by a concurrent release: read again
-    raise RuntimeError(f"quota release on {key} kept conflicting")
+        except TransactWriteError as exc:
+            held, count = (list(exc.cancellation_reasons or []) + [None, None])[:2]
+            if _refused(held) == "ConditionalCheckFailed":
+                smaller = min(amount, _used(held.raw_item))
+                if smaller >= give:  # cannot happen unless the row changed between the check and the answer
+                    raise
+                give = smaller
+                continue
+            if "TransactionConflict" in (_refused(held), _refused(count)) and conflicts < TX_CONFLICT_RETRIES:
+                conflicts += 1
+                continue
+            raise

@@ -287,7 +287,11 @@ class MemoryPushStore(ScopedStore):
     def release_amount(self, account_id: str, key: str, amount: int, holder: str) -> None:
         self._c(account_id)
         with self.lock:
-            give = min(amount, self.holdings.get((key, holder), 0))
+            held = self.holdings.get((key, holder), 0)
+            give = min(amount, held)
+            # as DynamoDB's: one conditional transaction, and a second when the holder held less but not nothing
+            self.round_trips += 1 if amount > 0 else 0
+            self.round_trips += 1 if 0 < held < amount else 0
             if give > 0:
                 self.holdings[(key, holder)] -= give
                 self.ledger[key]["used"] -= give
