@@ -204,7 +204,8 @@ def _statement(sid: str, actions, resources) -> dict:
 
 def role_policy(lid: str, needs: dict, *, stage: str, secrets_prefix: str, consumes: list[str],
                 queue_ids: dict[str, str], table_ids: dict[str, str]) -> list[dict]:
-    """The statements one function's role grants: its log group, tracing, and exactly what `needs` lists."""
+    """The statements one function's role grants: its log group, tracing, exactly what `needs` lists, and the
+    data key's actions that its use of SQS, SSM and DynamoDB implies (key_needs)."""
     arn = "arn:${AWS::Partition}"
     statements = [
         _statement("Logs", ["logs:CreateLogStream", "logs:PutLogEvents"], [{"Fn::Sub": (
