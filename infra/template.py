@@ -10,6 +10,11 @@
 - one IAM role per function granting what `infra/access.json` lists for it (derived from the code by
   `infra.access`): its tables, indexes and DynamoDB actions, the queues it sends to or consumes, SSM reads (and
   writes for the API only) under the stage's prefix, its own log group, X-Ray;
+- one customer managed KMS key (`DataKey`, rotated yearly, alias `alias/wechat-scrm-<stage>`) encrypting the
+  tables, queues (dead letters included), log groups and the SecureStrings account registration writes; its key
+  policy lets the account root administer it and only the stack's function roles (and, through DynamoDB, SQS and
+  SSM only, the deployer and operators) use it; each role is granted the KMS actions its SQS, SSM and DynamoDB
+  use needs, on that key only and only through that service (`kms:ViaService`);
 - log groups with `LogRetentionDays`, active tracing, the API's access log (no query strings), throttling of
   the admin and `/u/` routes, API Gateway's own errors in our error shape;
 - CloudWatch alarms (dead-letter messages, function errors, throttles and durations near the timeout,
@@ -36,6 +41,16 @@ QUEUE_AGE_SECONDS = 300  # oldest message on a queue
 WELCOME_AGE_SECONDS = 10  # a WeCom welcome code lives 20 s
 API_P99_MS = 3000
 FUNCTION = "AWS::Serverless::Function"
+KEY = "DataKey"  # the stage's customer managed key (add_key)
+KEY_SERVICES = ("dynamodb", "sqs", "ssm")  # the services that use the key on a principal's behalf
+# What the account root may do with the key: administer it, never encrypt or decrypt with it.
+KEY_ADMIN_ACTIONS = sorted(f"kms:{a}" for a in (
+    "CancelKeyDeletion", "CreateAlias", "DeleteAlias", "DescribeKey", "DisableKey", "DisableKeyRotation",
+    "EnableKey", "EnableKeyRotation", "GetKeyPolicy", "GetKeyRotationStatus", "ListAliases", "ListGrants",
+    "ListKeyPolicies", "ListKeyRotations", "ListResourceTags", "PutKeyPolicy", "RevokeGrant",
+    "RotateKeyOnDemand", "ScheduleKeyDeletion", "TagResource", "UntagResource", "UpdateAlias",
+    "UpdateKeyDescription"))
+KEY_USE_ACTIONS = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
 
 
 def camel(name: str) -> str:
@@ -124,6 +139,60 @@ def protect_api(resources: dict) -> None:
             {"Type": "AWS::ApiGateway::GatewayResponse", "Properties": props})
 
 
+def role_path(stage: str) -> str:
+    return f"/wechat-scrm-{stage}/"
+
+
+def add_key(t: dict, resources: dict, outputs: dict, stage: str) -> None:
+    """One customer managed key for everything the stage keeps at rest (tables, queues, logs, SecureStrings).
+
+    Key policy: the account root administers it (no encrypt/decrypt); the stack's function roles (by their
+    path) use it through DynamoDB, SQS and SSM only; CloudWatch Logs uses it for the stage's log groups only.
+    Creating the tables and running `scrm_cli bootstrap`/`dlq` needs it too: `KeyOperatorArns` names those
+    principals (through the three services only); left empty, principals of the account whose IAM policies
+    allow it may (the default key policy's delegation to IAM, restricted to the three services). The key is
+    kept when the stack is deleted, like the tables it encrypts (a deleted key makes them unreadable)."""
+    arn = "arn:${AWS::Partition}"
+    t["Parameters"]["KeyOperatorArns"] = {
+        "Type": "CommaDelimitedList", "Default": "",
+        "Description": "IAM roles or users (ARNs) that deploy the stack and run scrm_cli (bootstrap, dlq): they "
+                       "may use the data key through DynamoDB, SQS and SSM. Empty: any principal of the account "
+                       "whose IAM policies allow it"}
+    t["Conditions"]["HasKeyOperators"] = {"Fn::Not": [{"Fn::Equals": [
+        {"Fn::Join": ["", {"Ref": "KeyOperatorArns"}]}, ""]}]}
+    root = {"AWS": {"Fn::Sub": f"{arn}:iam::${{AWS::AccountId}}:root"}}
+    services = [via(s) for s in KEY_SERVICES]
+    log_groups = [{"Fn::Sub": f"{arn}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:{group}"}
+                  for group in (f"/aws/lambda/wechat-scrm-{stage}-*", f"/aws/apigateway/wechat-scrm-{stage}-access")]
+    statements = [
+        {"Sid": "RootAdministers", "Effect": "Allow", "Principal": root, "Action": KEY_ADMIN_ACTIONS,
+         "Resource": "*"},  # in a key policy "*" is this key
+        {"Sid": "StackFunctionsThroughServices", "Effect": "Allow", "Principal": root, "Action": KEY_USE_ACTIONS,
+         "Resource": "*", "Condition": {
+             "ArnLike": {"aws:PrincipalArn": {"Fn::Sub": f"{arn}:iam::${{AWS::AccountId}}:role{role_path(stage)}*"}},
+             "StringEquals": {"kms:ViaService": services}}},
+        {"Sid": "OperatorsThroughServices", "Effect": "Allow",
+         "Principal": {"Fn::If": ["HasKeyOperators", {"AWS": {"Ref": "KeyOperatorArns"}}, root]},
+         "Action": sorted([*KEY_USE_ACTIONS, "kms:CreateGrant", "kms:DescribeKey", "kms:ReEncrypt*"]),
+         "Resource": "*", "Condition": {"StringEquals": {"kms:ViaService": services,
+                                                         "kms:CallerAccount": {"Ref": "AWS::AccountId"}}}},
+        {"Sid": "LogsForTheStageLogGroups", "Effect": "Allow",
+         "Principal": {"Service": {"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}},
+         "Action": ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+         "Resource": "*", "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": log_groups}}},
+        {"Sid": "DynamoDbDescribes", "Effect": "Allow", "Principal": {"Service": "dynamodb.amazonaws.com"},
+         "Action": ["kms:DescribeKey"], "Resource": "*"},
+    ]
+    add(resources, KEY, {"Type": "AWS::KMS::Key", "DeletionPolicy": "Retain", "UpdateReplacePolicy": "Retain",
+                         "Properties": {
+        "Description": f"WeChat SCRM {stage}: tables, queues, log groups and account secrets",
+        "EnableKeyRotation": True, "PendingWindowInDays": 30,
+        "KeyPolicy": {"Version": "2012-10-17", "Statement": statements}}})
+    add(resources, f"{KEY}Alias", {"Type": "AWS::KMS::Alias", "Properties": {
+        "AliasName": f"alias/wechat-scrm-{stage}", "TargetKeyId": {"Ref": KEY}}})
+    outputs[f"{KEY}Arn"] = {"Value": {"Fn::GetAtt": [KEY, "Arn"]}}
+
+
 def function_name(stage: str, lid: str) -> str:
     """Set explicitly so each role can name its own log group without a dependency cycle."""
     return f"wechat-scrm-{stage}-{lid}"
@@ -135,7 +204,8 @@ def _statement(sid: str, actions, resources) -> dict:
 
 def role_policy(lid: str, needs: dict, *, stage: str, secrets_prefix: str, consumes: list[str],
                 queue_ids: dict[str, str], table_ids: dict[str, str]) -> list[dict]:
-    """The statements one function's role grants: its log group, tracing, and exactly what `needs` lists."""
+    """The statements one function's role grants: its log group, tracing, exactly what `needs` lists, and the
+    data key's actions that its use of SQS, SSM and DynamoDB implies (key_needs)."""
     arn = "arn:${AWS::Partition}"
     statements = [
         _statement("Logs", ["logs:CreateLogStream", "logs:PutLogEvents"], [{"Fn::Sub": (
@@ -173,9 +243,39 @@ def role_policy(lid: str, needs: dict, *, stage: str, secrets_prefix: str, consu
     if needs.get("calls_wechat"):  # Lambda manages its network interfaces with the role (resource "*" only)
         statements.append({"Fn::If": ["UseVpc", _statement("VpcNetworkInterfaces", VPC_ACCESS, "*"),
                                       {"Ref": "AWS::NoValue"}]})
-    # No KMS statement: SecureStrings use the AWS managed key aws/ssm, whose key policy lets principals of the
-    # account decrypt through SSM (https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-restrict-decryption.html).
+    for service, actions in sorted(key_needs(needs, consumes).items()):
+        statements.append({**_statement(f"DataKeyVia{camel(service)}", [f"kms:{a}" for a in actions],
+                                        [{"Fn::GetAtt": [KEY, "Arn"]}]),
+                           "Condition": {"StringEquals": {"kms:ViaService": via(service)}}})
     return statements
+
+
+def via(service: str) -> dict:
+    return {"Fn::Sub": f"{service}.${{AWS::Region}}.amazonaws.com"}
+
+
+def key_needs(needs: dict, consumes: list[str]) -> dict[str, list[str]]:
+    """{service: KMS actions} a function's role needs on the data key, from what it does with that service:
+    - SQS (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html):
+      a producer needs GenerateDataKey and Decrypt, a consumer (Lambda's event source mapping, with the
+      function's role) Decrypt;
+    - SSM (https://docs.aws.amazon.com/systems-manager/latest/userguide/secure-string-parameter-kms-encryption.html):
+      standard-tier SecureStrings are encrypted with Encrypt (PutParameter) and read with Decrypt;
+    - DynamoDB (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/encryption.usagenotes.html):
+      the table key is decrypted with the caller's permissions, cached per caller for five minutes: Decrypt."""
+    out: dict[str, set[str]] = {}
+    if needs.get("send_to"):
+        out.setdefault("sqs", set()).update({"GenerateDataKey", "Decrypt"})
+    if consumes:
+        out.setdefault("sqs", set()).add("Decrypt")
+    ssm = set(needs.get("ssm", []))
+    if ssm & {"GetParameter", "GetParameters", "GetParametersByPath"}:
+        out.setdefault("ssm", set()).add("Decrypt")
+    if "PutParameter" in ssm:
+        out.setdefault("ssm", set()).add("Encrypt")
+    if any(needs.get("tables", {}).values()):
+        out.setdefault("dynamodb", set()).add("Decrypt")
+    return {service: sorted(actions) for service, actions in out.items()}
 
 
 def grant_roles(resources: dict, functions: dict, access: dict, *, stage: str, settings, consumers: dict,
@@ -196,6 +296,7 @@ def grant_roles(resources: dict, functions: dict, access: dict, *, stage: str, s
             raise SystemExit(f"{lid} is not in infra/access.json: run `python -m infra.access --write` and review it")
         role_id = f"{lid}Role"
         add(resources, role_id, {"Type": "AWS::IAM::Role", "Properties": {
+            "Path": role_path(stage),  # the data key's policy names the stack's function roles by this path
             "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
             "Policies": [{"PolicyName": "ScrmAccess", "PolicyDocument": {"Version": "2012-10-17", "Statement":
@@ -211,7 +312,11 @@ def grant_roles(resources: dict, functions: dict, access: dict, *, stage: str, s
 def add_vpc(t: dict, resources: dict, outputs: dict, stage: str) -> None:
     """Optional egress with a fixed IP, for the Official Account IP whitelist (errcode 40164 otherwise):
     a VPC, two private subnets routed through one NAT gateway with an Elastic IP (printed as `EgressIp`),
-    and DynamoDB (gateway) and SSM (interface) endpoints, so that traffic does not pay NAT."""
+    and endpoints for the AWS services the functions in it call, so that traffic does not pay NAT: DynamoDB
+    (gateway, free), SSM and SQS (interface, private DNS, HTTPS from the functions' security group only).
+    No KMS endpoint: the functions never call KMS themselves (SQS, SSM and DynamoDB decrypt on their side).
+    None for CloudWatch Logs (Lambda ships the logs, not the function's network interface) nor X-Ray (the
+    sampled segments are a few KB an hour through the NAT; an endpoint would cost more than their bytes)."""
     t["Parameters"]["EnableVpc"] = {
         "Type": "String", "Default": "no", "AllowedValues": ["yes", "no"],
         "Description": "Run the functions that call WeChat in a VPC behind a NAT gateway with a fixed Elastic IP "
@@ -269,15 +374,17 @@ def add_vpc(t: dict, resources: dict, outputs: dict, stage: str) -> None:
     vpc_resource("DynamoDbEndpoint", "AWS::EC2::VPCEndpoint", {
         "VpcId": {"Ref": "Vpc"}, "VpcEndpointType": "Gateway", "RouteTableIds": [{"Ref": "VpcPrivateRoutes"}],
         "ServiceName": {"Fn::Sub": "com.amazonaws.${AWS::Region}.dynamodb"}})
-    vpc_resource("SsmEndpoint", "AWS::EC2::VPCEndpoint", {
-        "VpcId": {"Ref": "Vpc"}, "VpcEndpointType": "Interface", "PrivateDnsEnabled": True,
-        "SubnetIds": [{"Ref": "VpcPrivateSubnet1"}, {"Ref": "VpcPrivateSubnet2"}],
-        "SecurityGroupIds": [{"Ref": "EndpointSecurityGroup"}],
-        "ServiceName": {"Fn::Sub": "com.amazonaws.${AWS::Region}.ssm"}})
+    for service in INTERFACE_ENDPOINTS:
+        vpc_resource(f"{camel(service)}Endpoint", "AWS::EC2::VPCEndpoint", {
+            "VpcId": {"Ref": "Vpc"}, "VpcEndpointType": "Interface", "PrivateDnsEnabled": True,
+            "SubnetIds": [{"Ref": "VpcPrivateSubnet1"}, {"Ref": "VpcPrivateSubnet2"}],
+            "SecurityGroupIds": [{"Ref": "EndpointSecurityGroup"}],
+            "ServiceName": {"Fn::Sub": f"com.amazonaws.${{AWS::Region}}.{service}"}})
     outputs["EgressIp"] = {"Condition": "UseVpc", "Value": {"Ref": "EgressIp"},
                            "Description": "paste into the Official Account console's IP whitelist"}
 
 
+INTERFACE_ENDPOINTS = ("ssm", "sqs")  # AWS APIs the functions in the VPC call (DynamoDB has a gateway endpoint)
 VPC_ACCESS = ["ec2:AssignPrivateIpAddresses", "ec2:CreateNetworkInterface", "ec2:DeleteNetworkInterface",
               "ec2:DescribeNetworkInterfaces", "ec2:UnassignPrivateIpAddresses"]  # Lambda's ENIs; "*" only
 
@@ -306,6 +413,7 @@ def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queu
 
     add_alarm_topic(t, stage)
     add_parameters(t)
+    add_key(t, resources, outputs, stage)
     if "RestAPI" in resources:
         add_api_logging(resources, stage)
     add_layer_and_logs(resources, outputs, functions, stage=stage, runtime=runtime, layer_uri=layer_uri)
@@ -317,6 +425,8 @@ def merge(template: dict, *, stage: str, settings, tables: dict[str, dict], queu
     grant_roles(resources, functions, access, stage=stage, settings=settings, consumers=consumers,
                 queue_ids={q: f"Queue{camel(q)}" for q in queues})
     for lid, function in functions.items():
+        if "PutParameter" in access.get(lid, {}).get("ssm", []):  # SecureStrings it writes use the data key
+            function["Properties"]["Environment"]["Variables"]["SCRM_KMS_KEY_ID"] = {"Ref": KEY}
         if access.get(lid, {}).get("calls_wechat"):
             function["Properties"]["VpcConfig"] = {"Fn::If": ["UseVpc", {
                 "SecurityGroupIds": [{"Ref": "FunctionSecurityGroup"}],
@@ -357,7 +467,7 @@ def add_parameters(t: dict) -> None:
 def add_api_logging(resources: dict, stage: str) -> None:
     add(resources, "ApiAccessLogGroup", {"Type": "AWS::Logs::LogGroup", "Properties": {
         "LogGroupName": f"/aws/apigateway/wechat-scrm-{stage}-access",
-        "RetentionInDays": {"Ref": "LogRetentionDays"}}})
+        "RetentionInDays": {"Ref": "LogRetentionDays"}, "KmsKeyId": {"Fn::GetAtt": [KEY, "Arn"]}}})
     add(resources, "ApiGatewayLoggingRole", {"Type": "AWS::IAM::Role", "Condition": "ConfigureApiGatewayLogging",
                                              "Properties": {
         "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
@@ -397,14 +507,16 @@ def add_layer_and_logs(resources: dict, outputs: dict, functions: dict, *, stage
         variables.setdefault("POWERTOOLS_TRACE_DISABLED", "false")
         add(resources, f"{lid}LogGroup", {"Type": "AWS::Logs::LogGroup", "Properties": {
             "LogGroupName": f"/aws/lambda/{function_name(stage, lid)}",
-            "RetentionInDays": {"Ref": "LogRetentionDays"}}})
+            "RetentionInDays": {"Ref": "LogRetentionDays"}, "KmsKeyId": {"Fn::GetAtt": [KEY, "Arn"]}}})
         function["DependsOn"] = sorted(set(function.get("DependsOn", [])) | {f"{lid}LogGroup"})
 
 
 def add_tables(resources: dict, outputs: dict, tables: dict[str, dict]) -> None:
     for name, resource in sorted(tables.items()):
         lid = f"Table{camel(name)}"
-        add(resources, lid, copy.deepcopy(resource))
+        table = copy.deepcopy(resource)
+        table["Properties"]["SSESpecification"] = {"SSEEnabled": True, "SSEType": "KMS", "KMSMasterKeyId": {"Ref": KEY}}
+        add(resources, lid, table)
         outputs[f"{lid}Name"] = {"Value": {"Ref": lid}}
 
 
@@ -427,10 +539,10 @@ def add_queues(resources: dict, outputs: dict, functions: dict, *, settings, que
         visibility = min(43200, VISIBILITY_FACTOR * max(timeouts or [default_timeout]))
         add(resources, dlq, {"Type": "AWS::SQS::Queue", "Properties": {
             "QueueName": settings.queue_name(f"{q}-dlq"), "MessageRetentionPeriod": DLQ_RETENTION,
-            "SqsManagedSseEnabled": True}})
+            "KmsMasterKeyId": {"Ref": KEY}}})
         add(resources, lid, {"Type": "AWS::SQS::Queue", "Properties": {
             "QueueName": settings.queue_name(q), "VisibilityTimeout": visibility,
-            "MessageRetentionPeriod": QUEUE_RETENTION, "SqsManagedSseEnabled": True,
+            "MessageRetentionPeriod": QUEUE_RETENTION, "KmsMasterKeyId": {"Ref": KEY},
             "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": [dlq, "Arn"]},
                               "maxReceiveCount": MAX_RECEIVE_COUNT}}})
         outputs[f"{lid}Url"] = {"Value": {"Ref": lid}}

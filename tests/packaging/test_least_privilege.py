@@ -110,7 +110,8 @@ def test_no_wildcards_for_queues_keys_tables_or_logs(template):
             if st["Resource"] == "*" or "*" in (st["Resource"] if isinstance(st["Resource"], list) else []):
                 # X-Ray's write actions and Lambda's network interfaces (in the VPC) take no resource
                 assert services in ({"xray"}, {"ec2"}), (lid, st)
-            assert "kms" not in services, (lid, st)  # aws/ssm's key policy covers SSM decryption
+            if "kms" in services:  # the stage's data key only (tests/packaging/test_data_key.py)
+                assert st["Resource"] == [{"Fn::GetAtt": ["DataKey", "Arn"]}], (lid, st)
             assert all("*" not in a for a in actions), (lid, st)
             if "logs" in services:
                 (resource,) = st["Resource"]

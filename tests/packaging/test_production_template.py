@@ -117,7 +117,7 @@ def test_admin_and_user_routes_are_throttled_and_callbacks_never(template):
         assert template["Parameters"][name]["Type"] == "Number"
 
 
-def test_optional_vpc_gives_wechat_callers_one_egress_ip_and_endpoints_for_dynamodb_and_ssm(template):
+def test_optional_vpc_gives_wechat_callers_one_egress_ip_and_endpoints_for_dynamodb_ssm_and_sqs(template):
     from infra import access
 
     assert template["Parameters"]["EnableVpc"]["Default"] == "no"  # off unless asked for
@@ -129,7 +129,16 @@ def test_optional_vpc_gives_wechat_callers_one_egress_ip_and_endpoints_for_dynam
                  for r in vpc_parts.values() if r["Type"] == "AWS::EC2::VPCEndpoint"}
     assert endpoints["dynamodb"]["VpcEndpointType"] == "Gateway"
     assert endpoints["dynamodb"]["RouteTableIds"] == [{"Ref": "VpcPrivateRoutes"}]
-    assert endpoints["ssm"]["VpcEndpointType"] == "Interface" and endpoints["ssm"]["PrivateDnsEnabled"] is True
+    # the AWS APIs the functions in the VPC call do not go through the NAT (KMS: none call it themselves)
+    assert set(endpoints) == {"dynamodb", "ssm", "sqs"}
+    for service in ("ssm", "sqs"):
+        endpoint = endpoints[service]
+        assert endpoint["VpcEndpointType"] == "Interface" and endpoint["PrivateDnsEnabled"] is True, service
+        assert endpoint["SubnetIds"] == [{"Ref": "VpcPrivateSubnet1"}, {"Ref": "VpcPrivateSubnet2"}], service
+        (group,) = endpoint["SecurityGroupIds"]
+        assert resources[group["Ref"]]["Properties"]["SecurityGroupIngress"] == [{
+            "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+            "SourceSecurityGroupId": {"Ref": "FunctionSecurityGroup"}}], service
     nat = resources["VpcNatGateway"]["Properties"]
     assert nat["AllocationId"] == {"Fn::GetAtt": ["EgressIp", "AllocationId"]}
     assert resources["VpcPrivateDefaultRoute"]["Properties"]["NatGatewayId"] == {"Ref": "VpcNatGateway"}

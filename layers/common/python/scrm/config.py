@@ -83,6 +83,9 @@ class Settings:
     console_session_seconds: int = 8 * 3600
     # WECOM_LOGIN_BASE_URL: where WeCom's QR login page is (the sandbox locally, like WECOM_BASE_URL).
     wecom_login_base_url: str = WECOM_LOGIN_PRODUCTION_BASE
+    # SCRM_KMS_KEY_ID: the KMS key SecureStrings are written with (the template sets the stage's data key on the
+    # functions that write them); None: SSM's default key aws/ssm (the local stack, moto, tests).
+    kms_key_id: str | None = None
     service: str = "wechat-scrm"
     extra: dict = field(default_factory=dict)
 
@@ -124,6 +127,7 @@ def load_settings() -> Settings:
         oauth_base_url=_url("WECHAT_OAUTH_BASE_URL", OAUTH_PRODUCTION_BASE),
         console_session_seconds=_int("SCRM_CONSOLE_SESSION_SECONDS", 8 * 3600, minimum=60, maximum=7 * 86400),
         wecom_login_base_url=_url("WECOM_LOGIN_BASE_URL", WECOM_LOGIN_PRODUCTION_BASE),
+        kms_key_id=os.environ.get("SCRM_KMS_KEY_ID") or None,
     )
 
 

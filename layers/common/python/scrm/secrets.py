@@ -24,12 +24,18 @@ def _path(account_id: str) -> str:
     return settings().secret_path("accounts", account_id)
 
 
+def _put_secure_string(ssm, name: str, value: str, *, overwrite: bool) -> None:
+    """A SecureString under the stage's data key when one is configured (SCRM_KMS_KEY_ID), else aws/ssm."""
+    key = {"KeyId": settings().kms_key_id} if settings().kms_key_id else {}
+    ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=overwrite, **key)
+
+
 def put_account_secrets(account_id: str, secrets: dict[str, str]) -> None:
     ssm = client("ssm")
     for name, value in secrets.items():
         if value is None:
             continue
-        ssm.put_parameter(Name=f"{_path(account_id)}/{name}", Value=value, Type="SecureString", Overwrite=True)
+        _put_secure_string(ssm, f"{_path(account_id)}/{name}", value, overwrite=True)
     _cache().pop(account_id)
 
 
@@ -76,7 +82,7 @@ def _create_once(name: str, value: str) -> str:
     """Put `value` at `name` unless a value is there already; returns the value stored (the first writer's)."""
     ssm = client("ssm")
     try:
-        ssm.put_parameter(Name=name, Value=value, Type="SecureString", Overwrite=False)
+        _put_secure_string(ssm, name, value, overwrite=False)
         return value
     except Exception as exc:
         if "ParameterAlreadyExists" not in str(exc):
