@@ -10,8 +10,9 @@ Exactly once, as pushes do for add_msg_template (scrm.services.pushes.senders):
    first (get_moment_list since the first attempt, same text and attachments) and keeps what it finds; it resends
    only when nothing is there and the earlier attempt had time to settle (SETTLE_SECONDS).
 4. The jobid is polled with get_moment_task_result until it settles (moment_id, invalid senders and tags, or
-   WeCom's refusal, which gives the counts back): again after JOB_POLL_SECONDS, doubling up to JOB_POLL_MAX_SECONDS
-   (a job WeCom is slow on is not looked at every tick), and given up after JOB_MAX_POLLS looks, the reason recorded.
+   WeCom's refusal, which gives the counts back): every tick for JOB_EVERY_TICK looks, then after a doubling delay
+   up to JOB_POLL_MAX_SECONDS (a job WeCom is slow on is not looked at every tick), given up after JOB_MAX_POLLS
+   looks with the reason recorded.
 5. Figures (get_moment_task: published / not; get_moment_comments per member who published) are pulled every tick
    for FAST_SECONDS, then every POLL_SECONDS, until FOLLOW_SECONDS after WeCom created it (then completed).
 
@@ -36,9 +37,10 @@ LEASE_SECONDS = 300
 SETTLE_SECONDS = 180  # an earlier attempt's task shows in get_moment_list once its job settled (seconds on WeCom)
 RETRY_SECONDS = 60
 MAX_ATTEMPTS = 6
-JOB_POLL_SECONDS = 1  # WeCom's job usually settles within seconds: the first look again is the next tick
-JOB_POLL_MAX_SECONDS = 600
-JOB_MAX_POLLS = 30  # about 3.6 hours of looks (1 + 2 + ... + 512 s, then every 10 minutes)
+JOB_EVERY_TICK = 5  # WeCom's job usually settles within seconds: the first looks again are the next ticks
+JOB_POLL_SECONDS = 60  # then after 2, 4, 8 minutes, ...
+JOB_POLL_MAX_SECONDS = 600  # ... at most every 10 minutes
+JOB_MAX_POLLS = 30  # about 3.8 hours of looks
 FAST_SECONDS = 15 * 60  # members publish soon after the task reaches them: figures every tick at first
 POLL_SECONDS = 30 * 60
 FOLLOW_SECONDS = 3 * 86400  # figures are pulled for three days (account option moment_follow_seconds)
@@ -212,7 +214,8 @@ class Publisher:
                 return {"status": "failed", "due": None, "job_polls": polls,
                         "reason": f"WeCom's job {m['jobid']} had not settled after {polls} looks "
                                   "(the task may still reach the staff: the customers' counts stay taken)"}
-            wait = min(JOB_POLL_MAX_SECONDS, JOB_POLL_SECONDS * 2 ** (polls - 1))
+            wait = 0 if polls < JOB_EVERY_TICK else min(JOB_POLL_MAX_SECONDS,
+                                                        JOB_POLL_SECONDS * 2 ** (polls - JOB_EVERY_TICK + 1))
             return {"job_polls": polls, "next_run_at": now + wait}
         result = res.get("result") or {}
         if result.get("errcode"):
