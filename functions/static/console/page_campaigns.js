@@ -87,7 +87,7 @@ addMessages({
   ca_votes: { zh: '总票数', en: 'Votes' },
   ca_voters: { zh: '投票人数', en: 'Voters' },
   ca_option_votes: { zh: '票数', en: 'Votes' },
-  ca_option_share: { zh: '占比', en: 'Share' },
+  ca_votes_unit: { zh: '票', en: 'votes' },
   ca_day: { zh: '日期', en: 'Day' },
   ca_new_voters: { zh: '新增投票人', en: 'New voters' },
   ca_votes_by_day: { zh: '每日投票', en: 'Votes per day' },
@@ -322,7 +322,7 @@ async function showVotes({ campaign, figuresBox, optionsBox, byOption, byDay, da
       h('div', { class: 'vote-option-text' }, h('h3', null, o.title),
         o.description ? h('p', { class: 'muted' }, o.description) : null,
         h('div', { class: 'vote-bar' }, h('span', { 'data-share': share(n) })),
-        h('p', { class: 'vote-count' }, h('span', { class: 'count' }, String(n)), ` ${t('ca_option_votes')} · `,
+        h('p', { class: 'vote-count' }, h('span', { class: 'count' }, String(n)), ` ${t('ca_votes_unit')} · `,
           h('span', { class: 'share' }, share(n)))));
   }));
   // the bars' widths are set as properties (the CSP allows no inline style attribute)
