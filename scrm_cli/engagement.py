@@ -7,11 +7,13 @@ from pathlib import Path
 
 import click
 
-from scrm_cli.client import Api, out
+from scrm_cli.client import Api, json_wanted, out
 
 RULE_COLUMNS = ["rule_id", "match", "keywords", "priority", "enabled", "name", "reply", "updated_at"]
 PUSH_COLUMNS = ["push_id", "name", "status", "delivery", "send_at", "next_run_at", "audience", "created_at"]
-CAMPAIGN_COLUMNS = ["campaign_id", "name", "status", "starts_at", "ends_at", "lottery_state", "version"]
+CAMPAIGN_COLUMNS = ["campaign_id", "name", "kind", "status", "starts_at", "ends_at", "lottery_state", "version"]
+VOTE_COLUMNS = ["option_id", "title", "votes", "share"]
+VOTE_DAY_COLUMNS = ["day", "votes", "new_voters"]
 
 
 def _base(account_id: str) -> str:
@@ -226,7 +228,7 @@ def pushes_status(api: Api, account_id, push_id, batches):
 
 @click.group()
 def campaigns():
-    """Campaigns: lucky wheel, share-to-win, end-of-campaign lottery."""
+    """Campaigns: lucky wheel, share-to-win, end-of-campaign lottery, votes (投票)."""
 
 
 @campaigns.command("list")
@@ -250,7 +252,8 @@ def campaigns_show(api: Api, account_id, campaign_id):
 @click.option("--file", "config", required=True, help="the campaign as JSON (a file path, or - for stdin)")
 @click.pass_obj
 def campaigns_create(api: Api, account_id, config):
-    """Create a campaign from its JSON document (campaign_id, name, starts_at, ends_at, prizes, ...)."""
+    """Create a campaign from its JSON document (campaign_id, name, starts_at, ends_at, prizes, ...; a vote:
+    kind "vote", options and voting instead of prizes)."""
     text = click.get_text_stream("stdin").read() if config == "-" else None
     body = json_argument(text if text is not None else "@" + config, "--file")
     out(api.request("POST", f"{_base(account_id)}/campaigns", body, idempotent=True))
@@ -290,3 +293,58 @@ def campaigns_report(api: Api, account_id, campaign_id):
 def campaigns_lottery(api: Api, account_id, campaign_id):
     """The published lottery facts: the seed commitment before the draw; participants, seed and winners after."""
     out(api.request("GET", f"{_base(account_id)}/campaigns/{campaign_id}/lottery"))
+
+
+def _option(text: str) -> dict:
+    """`ID=TITLE` or `ID=TITLE=IMAGE` (an https:// URL or a /media/ path) -> a vote option."""
+    parts = text.split("=", 2)
+    if len(parts) < 2 or not parts[0].strip() or not parts[1].strip():
+        raise click.BadParameter(f"{text!r}: expected ID=TITLE or ID=TITLE=IMAGE", param_hint="--option")
+    option = {"option_id": parts[0].strip(), "title": parts[1].strip()}
+    if len(parts) == 3 and parts[2].strip():
+        option["image"] = parts[2].strip()
+    return option
+
+
+@campaigns.command("new-vote")
+@click.argument("account_id")
+@click.argument("campaign_id")
+@click.option("--name", required=True, help="the campaign's name")
+@click.option("--starts", "starts_at", required=True, help="ISO 8601 with an offset, e.g. 2027-01-01T10:00:00+08:00")
+@click.option("--ends", "ends_at", required=True, help="ISO 8601 with an offset")
+@click.option("--option", "options", multiple=True, required=True,
+              help="ID=TITLE or ID=TITLE=IMAGE (an https:// URL or a /media/ path); repeat for each option")
+@click.option("--votes-per-day", type=int, default=1, show_default=True, help="votes a user may cast a day")
+@click.option("--one-per-option", is_flag=True, help="at most one vote per option per user per day")
+@click.option("--must-follow/--anyone", default=True, show_default=True,
+              help="only followers of the Official Account may vote")
+@click.option("--active", is_flag=True, help="open it now (default: a draft)")
+@click.pass_obj
+def campaigns_new_vote(api: Api, account_id, campaign_id, name, starts_at, ends_at, options, votes_per_day,
+                       one_per_option, must_follow, active):
+    """Create a vote campaign (投票) from options given on the command line."""
+    body = {"campaign_id": campaign_id, "name": name, "kind": "vote", "starts_at": starts_at, "ends_at": ends_at,
+            "status": "active" if active else "draft", "options": [_option(o) for o in options],
+            "voting": {"votes_per_day": votes_per_day, "one_per_option": one_per_option},
+            "eligibility": {"must_follow": must_follow}}
+    out(api.request("POST", f"{_base(account_id)}/campaigns", body, idempotent=True), CAMPAIGN_COLUMNS)
+
+
+@campaigns.command("votes")
+@click.argument("account_id")
+@click.argument("campaign_id")
+@click.option("--days", is_flag=True, help="votes and first-time voters per campaign-local day instead")
+@click.pass_obj
+def campaigns_votes(api: Api, account_id, campaign_id, days):
+    """A vote's live results: votes per option with its share, distinct voters (or per day with --days)."""
+    results = api.request("GET", f"{_base(account_id)}/campaigns/{campaign_id}/votes")
+    if json_wanted():
+        out(results)
+        return
+    if days:
+        out(results.get("days") or [], VOTE_DAY_COLUMNS)
+        return
+    total = int(results.get("votes") or 0)
+    rows = [{**o, "share": f"{100 * o['votes'] / total:.1f}%" if total else "–"} for o in results.get("options") or []]
+    click.echo(f"{results['campaign_id']}  {results.get('status')}  votes {total}  voters {results.get('voters')}")
+    out(rows, VOTE_COLUMNS)

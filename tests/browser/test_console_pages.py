@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
@@ -17,6 +17,8 @@ from playwright.sync_api import expect
 from tests.browser.harness import signed_in
 
 pytestmark = pytest.mark.browser
+
+CHINA = timezone(timedelta(hours=8))
 
 
 def clean(page):
@@ -165,6 +167,63 @@ def test_a_live_campaigns_report_refreshes_itself(page, stack):
     page.clock.fast_forward(46_000)
     page.wait_for_timeout(300)
     assert asked == []
+    clean(page)
+
+
+def test_a_vote_campaign_made_with_the_form_shows_its_options_pictures_and_live_results(page, stack):
+    """Issue 17's votes in the console: the form makes a vote (options with a picture), the detail shows each option
+    with its picture, votes and share, the distinct voters, and a vote cast meanwhile shows without a click."""
+    from tests.browser.test_campaign_page import DEMO_APPID
+    from tests.browser.test_campaign_votes_page import png
+
+    page.route("https://img.example.com/console-tea.png", lambda route: route.fulfill(
+        status=200, content_type="image/png", body=png((200, 140, 60))))
+    admin, api = stack.admin("demo-oa"), stack.api
+    cid = "cvote" + secrets.token_hex(4)
+    signed_in(page, stack.key("demo-oa"))
+    page.clock.install()
+    page.goto("/console#/campaigns")
+    page.fill("#ca-id", cid)
+    page.fill("#ca-name", "<b>最受欢迎</b>的新品")
+    page.select_option("#ca-kind", "vote")
+    expect(page.locator("#ca-prize-box")).to_be_hidden()
+    page.select_option("#ca-status", "active")
+    page.fill("#ca-starts", datetime.fromtimestamp(time.time() - 3600, CHINA).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#ca-ends", datetime.fromtimestamp(time.time() + 86400, CHINA).strftime("%Y-%m-%dT%H:%M"))
+    rows = page.locator("#ca-vote-box .option-row")
+    for i, (oid, title, image) in enumerate([("tea", "桂花乌龙", "https://img.example.com/console-tea.png"),
+                                             ("cake", "抹茶蛋糕", "")]):
+        rows.nth(i).locator("[data-option-field=option_id]").fill(oid)
+        rows.nth(i).locator("[data-option-field=title]").fill(title)
+        rows.nth(i).locator("[data-option-field=image]").fill(image)
+    page.fill("#ca-votes-per-day", "2")
+    page.click("#ca-create")
+    detail = page.locator("#campaign-detail[data-kind=vote]")
+    expect(detail.locator("h2")).to_have_text("投票结果: <b>最受欢迎</b>的新品")  # markup shown as text
+    made = admin.get(f"{api}/accounts/demo-oa/campaigns/{cid}", timeout=30).json()
+    assert (made["kind"], made["voting"]["votes_per_day"]) == ("vote", 2), made
+    assert [o["option_id"] for o in made["options"]] == ["tea", "cake"]
+    tea = detail.locator(".vote-option[data-option=tea]")
+    expect(tea.locator("img")).to_have_attribute("alt", "桂花乌龙")
+    page.wait_for_function("document.querySelector('.vote-option[data-option=tea] img').naturalWidth > 0")
+    expect(detail.locator(".vote-option[data-option=cake] .option-image")).to_have_text("无图片")
+    expect(detail.locator("[data-figure=votes] dd")).to_have_text("0")
+
+    # a follower votes while the page is open: the results refresh themselves
+    openid = "o-cvote-" + secrets.token_hex(6)
+    stack.sandbox.oa_event(DEMO_APPID, "subscribe", openid=openid)
+    link = admin.post(f"{api}/accounts/demo-oa/campaigns/{cid}/links", json={"openid": openid}, timeout=30).json()
+    voted = requests.post(f"{api}/u/demo-oa/campaigns/{cid}/votes", timeout=30,
+                          json={"option_id": "tea", "request_id": "cvote-req-0001"},
+                          headers={"Authorization": f"Bearer {link['token']}"})
+    assert voted.status_code == 200, voted.text
+    page.clock.fast_forward(16_000)
+    expect(tea.locator(".count")).to_have_text("1")
+    expect(tea.locator(".share")).to_have_text("100.0%")
+    expect(detail.locator("[data-figure=voters] dd")).to_have_text("1")
+    expect(detail.locator("#vote-days tr", has_text="1")).not_to_have_count(0)
+    page.wait_for_function("Number(document.getElementById('vote-option-chart').dataset.chartReady) >= 1")
+    expect(detail).not_to_contain_text("null")
     clean(page)
 
 

@@ -1,13 +1,16 @@
 """The console's WeCom pages in headless Chromium over the local stack, each over data seeded through the sandbox and
 the admin API: customer groups (a group whose name looks like HTML shows as text; its members, its size per day as a
-line, the group codes over it), moments (scheduled with the form, one published through the sandbox with its
-figures), staff figures (table, chart, CSV) and loss alerts (settings saved with the form, the alert counted); a
-read-only key sees the pages but no create button or settings form; the titles speak English on request."""
+line, the group codes over it), moments (scheduled with the form, its tags by name and a deleted one flagged, one
+published through the sandbox with its figures), staff figures (table, chart, CSV) and loss alerts (settings saved
+with the form, the alert counted); a read-only key sees the pages but no create button or settings form; the titles
+speak English on request."""
 
 from __future__ import annotations
 
 import secrets
+import time
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -97,6 +100,77 @@ def test_the_groups_page_lists_a_group_as_text_with_its_members_sizes_and_group_
     expect(row.locator("td[data-label=群名称]")).to_have_text(name)
     expect(row.locator("td[data-label=人数]")).to_have_text("3")
     expect(row.locator("td[data-label=群主]")).to_have_text(owner)
+    assert page.locator("main img").count() == 0
+    clean(page)
+
+
+def test_the_moments_page_schedules_one_and_shows_a_published_ones_figures(page, stack):
+    sb, corpid = stack.sandbox, stack.info["demo WeCom corpid"]
+    staff = f"webmom{secrets.token_hex(3)}"
+    customers = sb.wecom_customers(corpid, staff, count=3)["external_userids"]
+    admin, base = stack.admin("demo-wecom"), f"{stack.api}/accounts/demo-wecom/moments"
+    # Due now on the API's clock (the machine's), not the sandbox's: other tests move the sandbox clock forward
+    # (the moments e2e test by 10 minutes), and a moment timed by it would not be due for as long.
+    send_at = datetime.fromtimestamp(int(time.time()) - 5, ZoneInfo("Asia/Shanghai")).isoformat()
+    made = admin.post(base, json={"name": f"已发布 {staff}", "text": "年终大促", "senders": [staff],
+                                  "send_at": send_at}, timeout=30)
+    assert made.status_code == 201, made.text
+    mid = made.json()["moment_id"]
+
+    def on_wecom():
+        """A tick of the schedule (the WeCom task, then its job), the sandbox clock moved past the job's second."""
+        stack.fire("content_push")
+        sb.advance(2)
+        return admin.get(f"{base}/{mid}", timeout=30).json().get("wecom_moment_id")
+
+    wid = wait_until(on_wecom, what="the moment on WeCom", poll=0)
+    sb.wecom_publish_moment(corpid, wid, staff)
+    sb.wecom_moment_interaction(corpid, wid, staff, "like", customers[0])
+    stack.fire("content_push")
+    made = admin.post(f"{stack.api}/accounts/demo-wecom/tags", timeout=30,
+                      json={"group_name": f"朋友圈 {staff}", "tags": [{"name": "会员"}]})
+    assert made.status_code == 201, made.text
+    [corp_tag] = made.json()["tags"]
+
+    signed_in(page, stack.key("demo-wecom"))
+    page.goto(f"/console#/moments?moment={mid}")
+    detail = page.locator("#moment-detail")
+    expect(detail.locator(".mo-title")).to_have_text(f"已发布 {staff}")
+    expect(detail.locator("#moment-figures [data-figure=published] dd")).to_have_text("1")
+    expect(detail.locator("#moment-figures [data-figure=likes] dd")).to_have_text("1")
+    expect(detail.locator("#moment-figures tr", has_text=staff).locator("td[data-label=点赞]")).to_have_text("1")
+
+    # scheduled with the form: text, the staff member, China time tomorrow
+    later = (datetime.fromtimestamp(time.time(), UTC).astimezone(CHINA) + timedelta(days=1)).strftime("%Y-%m-%dT10:00")
+    page.fill("#mo-name", f"排期 {staff}")
+    page.fill("#mo-text", f"{XSS} 新品预告")
+    page.fill("#mo-senders", staff)
+    page.fill("#mo-send-at", later)
+    page.select_option("#mo-tags", corp_tag["tag_id"])  # the visible range: customers with this corp tag
+    expect(page.locator("#mo-tags option:checked")).to_have_text(f"朋友圈 {staff} / 会员")
+    page.click("#mo-create")
+    # the page opens the new moment
+    expect(detail).to_have_attribute("data-status", "scheduled")
+    expect(detail.locator(".mo-title")).to_have_text(f"排期 {staff}")
+    expect(detail.locator(".mo-text")).to_have_text(f"{XSS} 新品预告")
+    expect(detail.locator(".mo-tags")).to_have_text(f"朋友圈 {staff} / 会员")  # by name, not its id
+    row = page.locator("#moment-list tr", has_text=f"排期 {staff}")
+    expect(row.locator("td[data-label=状态]")).to_have_text("待发布")
+    expect(row.locator("td[data-label=发布时间]")).to_contain_text(later[11:16])  # shown in China time
+    listed = [m for m in admin.get(base, params={"limit": 100}, timeout=30).json()["items"]
+              if m.get("name") == f"排期 {staff}"]
+    assert len(listed) == 1 and listed[0]["status"] == "scheduled", listed
+    assert (listed[0]["senders"], listed[0]["tag_ids"]) == ([staff], [corp_tag["tag_id"]])
+    expect(detail).not_to_contain_text("null")
+    page.click("#mo-preview")  # none of the staff member's 3 customers carries the tag yet
+    expect(page.locator("#moment-preview [data-figure=visible] dd")).to_have_text("0")
+    # the tag deleted since the moment was scheduled: still named by its id, flagged
+    gone = admin.delete(f"{stack.api}/accounts/demo-wecom/tags/{corp_tag['tag_id']}", params={"force": "true"},
+                        timeout=30)
+    assert gone.status_code == 200, gone.text
+    page.reload()
+    expect(detail.locator(f".mo-tag.deleted[data-tag-id='{corp_tag['tag_id']}']")).to_have_text(
+        f"{corp_tag['tag_id']}（标签已删除）")
     assert page.locator("main img").count() == 0
     clean(page)
 

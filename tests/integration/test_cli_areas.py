@@ -146,6 +146,19 @@ def test_campaigns_create_codes_report_lottery(env, tmp_path):
     assert "春季抽奖" in listed and "spring" in listed
 
 
+def test_campaigns_new_vote_and_its_results(env):
+    run, run_json, _, oa, _ = env
+    made = run_json(oa, "campaigns", "new-vote", oa.account_id, "colors", "--name", "新品配色投票",
+                    "--starts", "2026-01-01T10:00:00+08:00", "--ends", "2099-01-01T10:00:00+08:00",
+                    "--option", "red=红色款=https://img.example.com/red.jpg", "--option", "blue=蓝色款",
+                    "--votes-per-day", "2", "--anyone")
+    assert made["kind"] == "vote" and [o["option_id"] for o in made["options"]] == ["red", "blue"]
+    results = run_json(oa, "campaigns", "votes", oa.account_id, "colors")
+    assert (results["votes"], results["voters"]) == (0, 0)
+    assert [(o["title"], o["votes"]) for o in results["options"]] == [("红色款", 0), ("蓝色款", 0)]
+    assert "红色款" in run(oa, "campaigns", "votes", oa.account_id, "colors")
+
+
 def test_reassignment_preview_create_show_items_customer(env):
     run, run_json, sb, _, wc = env
     for userid in ("t1", "t2"):

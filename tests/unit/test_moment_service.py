@@ -56,6 +56,10 @@ class FakeWeCom:
 
 @pytest.fixture
 def env():
+    from scrm import bootstrap
+    from scrm.stores.tags import MemoryTagStore
+
+    bootstrap.reset(tag_store=MemoryTagStore())
     clock = SimpleNamespace(now=NOW)
     wecom = FakeWeCom()
     account = SimpleNamespace(account_id=A, kind="wecom", account_type="", options={})
@@ -101,6 +105,7 @@ def test_one_task_its_job_and_figures_and_the_calls_it_costs(env):
     m = svc.create(scope, A, body())
     assert m["status"] == "scheduled" and m["next_run_at"]
     svc.run_due()  # counts reserved, task created, job not settled yet
+    clock.now += 60  # the next tick
     svc.run_due()  # job settled, figures pulled
     svc.run_due()  # a second run of the same tick window: nothing created again
     got = svc.get(scope, A, m["moment_id"])
@@ -137,6 +142,25 @@ def test_tags_narrow_the_visible_range(env):
     assert svc.preview(Scope.system(A), A, m["moment_id"])["visible"] == 10
 
 
+def test_a_moment_shows_its_tags_by_name_and_a_deleted_one_flagged(env):
+    from scrm import bootstrap
+
+    svc, _, _ = env
+    scope = Scope.system(A)
+    bootstrap.tag_store().replace_catalogue(scope, A, [{"group_id": "g1", "name": "客户等级", "tags": [
+        {"tag_id": "vip", "name": "VIP"}, {"tag_id": "gold", "name": "金卡"}]}], NOW)
+    m = svc.create(scope, A, body(tag_ids=["vip", "gold"]))
+    plain = svc.create(scope, A, body())
+    bootstrap.tag_store().remove(scope, A, tag_ids=["gold"])  # deleted in WeCom after the moment was made
+    got = svc.get(scope, A, m["moment_id"])
+    assert got["tag_ids"] == ["vip", "gold"]
+    assert got["tag_names"] == [{"tag_id": "vip", "name": "VIP", "group_name": "客户等级", "deleted": False},
+                                {"tag_id": "gold", "name": None, "group_name": None, "deleted": True}]
+    listed = {v["moment_id"]: v for v in svc.list_page(scope, A)[0]}
+    assert listed[m["moment_id"]]["tag_names"] == got["tag_names"]
+    assert "tag_names" not in listed[plain["moment_id"]], "no tags, nothing to name"
+
+
 def test_cancel_a_scheduled_moment_sends_nothing(env):
     svc, wecom, _ = env
     m = svc.create(Scope.system(A), A, body())
@@ -144,3 +168,62 @@ def test_cancel_a_scheduled_moment_sends_nothing(env):
     assert svc.run_due()["claimed"] == 0 and not wecom.tasks
     with pytest.raises(errors.NotFound):
         svc.get(Scope.system(A), A, "nope")
+
+
+class NeverSettles(FakeWeCom):
+    """WeCom's job for every task stays "creating" (the sandbox with a long moment_job_seconds); 40 more members
+    with 2 customers each (a moment each, so the 4-a-month rule does not end them)."""
+
+    def __init__(self):
+        super().__init__()
+        self.customers.update({f"x{i}": [f"x{i}c{j}" for j in range(2)] for i in range(40)})
+
+    def moment_task_result(self, jobid):
+        self.looks[jobid] = self.looks.get(jobid, 0) + 1
+        return {"status": 2, "type": "add_moment_task"}
+
+
+@pytest.fixture
+def stuck():
+    clock = SimpleNamespace(now=NOW)
+    wecom = NeverSettles()
+    account = SimpleNamespace(account_id=A, kind="wecom", account_type="", options={})
+    svc = MomentService(MemoryMomentStore(), account_for=lambda _a: account, gateway_for=lambda _a: wecom,
+                        clock=lambda: clock.now)
+    return svc, wecom, clock
+
+
+def test_a_new_moment_is_not_starved_by_more_than_a_batch_of_moments_whose_jobs_never_settle(stuck):
+    svc, wecom, clock = stuck
+    scope = Scope.system(A)
+    for i in range(30):  # more than one batch (25) of moments whose jobs WeCom never settles
+        svc.create(scope, A, body(text=f"旧 {i}", senders=[f"x{i}"]))
+    svc.run_due()
+    assert len(wecom.tasks) == 30, "one run works through every moment due, not only the first batch"
+    clock.now += 30
+    new = svc.create(scope, A, body(text="新品", senders=["x39"], send_at="2026-12-02T10:00:30+08:00"))
+    clock.now += 30  # the next tick: the 30 are due again, the new one too
+    out = svc.run_due()
+    assert [t["text"] for t in wecom.tasks].count("新品") == 1, out
+    assert svc.get(scope, A, new["moment_id"])["status"] == "creating"
+    assert out["claimed"] == 31 and set(wecom.looks.values()) == {2, 1}, "each run looks at each job once"
+
+
+def test_an_unsettled_job_is_looked_at_less_often_then_given_up_with_the_reason(stuck):
+    from scrm.services.moments.publisher import JOB_MAX_POLLS
+
+    svc, wecom, clock = stuck
+    scope = Scope.system(A)
+    m = svc.create(scope, A, body())
+    for _ in range(60):  # an hour of ticks
+        svc.run_due()
+        clock.now += 60
+    # every tick at first, then spaced out to every 10 minutes: 12 looks (60 before, one a tick)
+    assert wecom.looks["job1"] == 12, wecom.looks
+    for _ in range(24 * 60):
+        svc.run_due()
+        clock.now += 60
+    got = svc.get(scope, A, m["moment_id"])
+    assert wecom.looks["job1"] == JOB_MAX_POLLS
+    assert got["status"] == "failed" and "had not settled after" in got["reason"] and got["next_run_at"] is None
+    assert len(wecom.tasks) == 1 and got["reserved"] == 150, "never resent; the counts stay taken"

@@ -173,3 +173,24 @@ def test_bad_ranges_are_refused_naming_the_field(world, query, field):
     with pytest.raises(ValidationError) as err:
         views.figures_page(Scope.system(A), A, query, NOW)
     assert err.value.field == field
+
+
+def test_a_member_with_no_activity_shows_zeros_not_a_gap_and_a_refused_one_shows_nothing(world):
+    """A manager reads idle staff as 0 (who added no customers is what they look for); a blank would read as "not
+    counted". WeCom answers zeros for such a day, so a row is stored for every member of the follow list; only the
+    average reply time stays empty (no chats: no time to average, 0 would read as instant replies). A member WeCom
+    refused is not known: no row, not zeros, and the day stays open for the next run."""
+    clock, store, wecom = world
+    wecom.staff.append("carol")
+    wecom.refuse = {"carol"}
+    figures.pull_account(A)
+    scope, y = Scope.system(A), yesterday()
+    page, _ = views.figures_page(scope, A, {"from": y, "to": y}, NOW, limit=50)
+    bob = next(r for r in page["items"] if r["userid"] == "bob")
+    assert all(bob[k] == 0 for k in FIGURES if k != "avg_reply_time") and bob["avg_reply_time"] is None
+    assert "carol" not in {r["userid"] for r in page["items"]}
+    text, _ = views.figures_csv(scope, A, {"from": y, "to": y}, NOW)
+    [bob_line] = [line for line in text.split("\r\n") if ",bob," in line]
+    cells = bob_line.split(",")[2:]
+    avg = list(FIGURES).index("avg_reply_time")
+    assert cells[avg] == "" and {c for i, c in enumerate(cells) if i != avg} == {"0"}

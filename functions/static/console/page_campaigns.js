@@ -74,6 +74,24 @@ addMessages({
   ca_verify_digest: { zh: '本浏览器计算的名单摘要', en: 'Participants digest computed here' },
   ca_verify_winners: { zh: '本浏览器计算的中奖者', en: 'Winners computed here' },
   ca_verify_wait: { zh: '种子在开奖后公布，届时可验证。', en: 'The seed is revealed with the result; verify then.' },
+  ca_kind: { zh: '活动类型', en: 'Kind' },
+  ca_kind_wheel: { zh: '大转盘抽奖', en: 'Lucky wheel' },
+  ca_kind_vote: { zh: '投票', en: 'Vote' },
+  ca_options: { zh: '投票选项', en: 'Options' },
+  ca_option_id: { zh: '选项 ID', en: 'Option id' },
+  ca_option_title: { zh: '选项名称', en: 'Title' },
+  ca_option_image: { zh: '图片地址（https:// 或 /media/…）', en: 'Image (https:// or /media/…)' },
+  ca_votes_per_day: { zh: '每人每天可投票数', en: 'Votes per user per day' },
+  ca_one_per_option: { zh: '同一选项每天只能投一票', en: 'One vote per option per day' },
+  ca_vote_results: { zh: '投票结果', en: 'Results' },
+  ca_votes: { zh: '总票数', en: 'Votes' },
+  ca_voters: { zh: '投票人数', en: 'Voters' },
+  ca_option_votes: { zh: '票数', en: 'Votes' },
+  ca_votes_unit: { zh: '票', en: 'votes' },
+  ca_day: { zh: '日期', en: 'Day' },
+  ca_new_voters: { zh: '新增投票人', en: 'New voters' },
+  ca_votes_by_day: { zh: '每日投票', en: 'Votes per day' },
+  ca_no_image: { zh: '无图片', en: 'No image' },
 });
 
 const enc = encodeURIComponent;
@@ -185,7 +203,9 @@ function codesUpload(base, prize, onDone, shown) {
 
 async function detail(box, accountId, campaignId, canEdit, uploaded = {}) {
   const base = `/accounts/${enc(accountId)}/campaigns/${enc(campaignId)}`;
-  const [campaign, report] = await Promise.all([api(base), api(`${base}/report`)]);
+  const campaign = await api(base);
+  if (campaign.kind === 'vote') { await voteDetail(box, accountId, campaign, canEdit); return; }
+  const report = await api(`${base}/report`);
   const byPrize = h('div', { class: 'chart', id: 'campaign-prize-chart' });
   const bySource = h('div', { class: 'chart', id: 'campaign-source-chart' });
   const figuresBox = h('div', { id: 'campaign-figures' });
@@ -212,12 +232,12 @@ async function detail(box, accountId, campaignId, canEdit, uploaded = {}) {
 // being chosen is never lost) until the user leaves the page; a hidden tab asks nothing.
 const LIVE_EVERY_MS = 15000;
 
-function keepLive(parts, reportPath) {
+function keepLive(parts, reportPath, show = showReport) {
   const tick = async () => {
     if (!parts.figuresBox.isConnected) return; // the user moved on, or the detail was rebuilt: this loop ends
     if (!document.hidden) {
       try {
-        await showReport(parts, await api(reportPath));
+        await show(parts, await api(reportPath));
       } catch (err) {
         parts.updated.replaceChildren(errorBox(err)); // the last figures stay; the next tick tries again
       }
@@ -254,6 +274,87 @@ async function showReport({ campaign, figuresBox, lotteryBox, byPrize, bySource,
     series: [{ type: 'pie', radius: ['35%', '65%'],
       data: [...sources.map(([k, v]) => ({ name: t('ca_src_' + k), value: v })), { name: t('ca_thanks'), value: report.thanks || 0 }]
         .filter((d) => d.value > 0) }] });
+}
+
+// --- a vote campaign (投票): its options with their pictures, and the live results (GET …/votes: votes per option,
+// distinct voters, votes and first-time voters per campaign-local day), refreshed like a wheel's report.
+
+// An option's picture: /media/ paths and https URLs (the console's CSP allows https images); markup never.
+function optionImage(o) {
+  return o.image ? h('img', { src: o.image, alt: o.title, class: 'option-image', loading: 'lazy' })
+    : h('span', { class: 'option-image none' }, t('ca_no_image'));
+}
+
+async function voteDetail(box, accountId, campaign, canEdit) {
+  const base = `/accounts/${enc(accountId)}/campaigns/${enc(campaign.campaign_id)}`;
+  const results = await api(`${base}/votes`);
+  const figuresBox = h('div', { id: 'campaign-figures' });
+  const optionsBox = h('div', { id: 'vote-options', class: 'vote-options' });
+  const byOption = h('div', { class: 'chart', id: 'vote-option-chart' });
+  const byDay = h('div', { class: 'chart', id: 'vote-day-chart' });
+  const daysBox = h('div', { id: 'vote-days' });
+  const live = campaign.status === 'active';
+  const updated = h('p', { class: 'muted', id: 'campaign-updated' });
+  const voting = campaign.voting || {};
+  box.replaceChildren(h('div', { class: 'card', id: 'campaign-detail', 'data-kind': 'vote' },
+    h('h2', null, `${t('ca_vote_results')}: ${campaign.name}`),
+    figuresBox, optionsBox,
+    h('div', { class: 'charts' }, byOption, byDay), daysBox,
+    h('p', { class: 'muted' }, `${t('ca_votes_per_day')}: ${voting.votes_per_day ?? 1}`,
+      voting.one_per_option ? ` · ${t('ca_one_per_option')}` : ''),
+    updated,
+    h('button', { type: 'button', class: 'secondary', id: 'campaign-refresh',
+      onclick: () => voteDetail(box, accountId, campaign, canEdit) }, t('refresh'))));
+  const parts = { campaign, figuresBox, optionsBox, byOption, byDay, daysBox, updated, live };
+  await showVotes(parts, results);
+  if (live) keepLive(parts, `${base}/votes`, showVotes);
+}
+
+async function showVotes({ campaign, figuresBox, optionsBox, byOption, byDay, daysBox, updated, live }, results) {
+  const counts = new Map((results.options || []).map((o) => [o.option_id, o.votes]));
+  const total = results.votes || 0;
+  const share = (n) => (total ? `${((100 * n) / total).toFixed(1)}%` : '–');
+  figuresBox.replaceChildren(figures([[t('ca_status'), t('ca_status_' + (campaign.status || 'draft')), 'status'],
+    [t('ca_votes'), total, 'votes'], [t('ca_voters'), results.voters, 'voters']]));
+  optionsBox.replaceChildren(...(campaign.options || []).map((o) => {
+    const n = counts.get(o.option_id) || 0;
+    return h('div', { class: 'vote-option', 'data-option': o.option_id }, optionImage(o),
+      h('div', { class: 'vote-option-text' }, h('h3', null, o.title),
+        o.description ? h('p', { class: 'muted' }, o.description) : null,
+        h('div', { class: 'vote-bar' }, h('span', { 'data-share': share(n) })),
+        h('p', { class: 'vote-count' }, h('span', { class: 'count' }, String(n)), ` ${t('ca_votes_unit')} · `,
+          h('span', { class: 'share' }, share(n)))));
+  }));
+  // the bars' widths are set as properties (the CSP allows no inline style attribute)
+  optionsBox.querySelectorAll('.vote-bar span').forEach((bar) => {
+    const n = counts.get(bar.closest('.vote-option').dataset.option) || 0;
+    bar.style.width = total ? `${(100 * n) / total}%` : '0';
+  });
+  const days = results.days || [];
+  daysBox.replaceChildren(days.length ? table([{ key: 'day', label: t('ca_day') },
+    { key: 'votes', label: t('ca_option_votes'), class: 'num' },
+    { key: 'new_voters', label: t('ca_new_voters'), class: 'num' }], days) : null);
+  updated.textContent = fill(t(live ? 'ca_updated_live' : 'ca_updated'), { at: new Date().toLocaleTimeString() });
+  const options = campaign.options || [];
+  await chart(byOption, { title: { text: t('ca_vote_results'), left: 'center', textStyle: { fontSize: 14 } },
+    xAxis: { type: 'category', data: options.map((o) => o.title) }, yAxis: { type: 'value', minInterval: 1 },
+    series: [{ name: t('ca_option_votes'), type: 'bar', data: options.map((o) => counts.get(o.option_id) || 0) }] });
+  await chart(byDay, { title: { text: t('ca_votes_by_day'), left: 'center', textStyle: { fontSize: 14 } },
+    legend: { bottom: 0, data: [t('ca_option_votes'), t('ca_new_voters')] },
+    xAxis: { type: 'category', data: days.map((d) => d.day) }, yAxis: { type: 'value', minInterval: 1 },
+    series: [{ name: t('ca_option_votes'), type: 'line', data: days.map((d) => d.votes) },
+      { name: t('ca_new_voters'), type: 'line', data: days.map((d) => d.new_voters) }] });
+}
+
+function optionRow(i) {
+  const row = {
+    id: h('input', { 'data-option-field': 'option_id', maxLength: 48, pattern: '[a-z0-9_-]{1,48}' }),
+    title: h('input', { 'data-option-field': 'title', maxLength: 100 }),
+    image: h('input', { 'data-option-field': 'image', maxLength: 500, placeholder: 'https://' }),
+  };
+  row.el = h('div', { class: 'form-grid option-row', 'data-row': i }, field(t('ca_option_id'), row.id),
+    field(t('ca_option_title'), row.title), field(t('ca_option_image'), row.image));
+  return row;
 }
 
 function prizeRow(i) {
@@ -293,6 +394,23 @@ function createForm(base, accountId, onCreated) {
   const rows = [0, 1, 2].map(prizeRow);
   const lotPrize = h('input', { id: 'ca-lottery-prize', maxLength: 48 });
   const lotWinners = h('input', { id: 'ca-lottery-winners', type: 'number', min: 1 });
+  const kind = h('select', { id: 'ca-kind' }, ['wheel', 'vote'].map((k) => h('option', { value: k }, t('ca_kind_' + k))));
+  const optionRows = [0, 1, 2, 3].map(optionRow);
+  const perDay = h('input', { id: 'ca-votes-per-day', type: 'number', min: 1, value: 1 });
+  const onePerOption = h('input', { id: 'ca-one-per-option', type: 'checkbox' });
+  const prizeBox = h('div', { id: 'ca-prize-box' }, h('h3', null, t('ca_prizes')), rows.map((r) => r.el));
+  const voteBox = h('div', { id: 'ca-vote-box', class: 'hidden' }, h('h3', null, t('ca_options')),
+    optionRows.map((r) => r.el),
+    h('div', { class: 'form-grid' }, field(t('ca_votes_per_day'), perDay),
+      h('label', { class: 'check' }, onePerOption, t('ca_one_per_option'))));
+  const lotteryBox = h('div', { id: 'ca-lottery-box' }, h('h3', null, t('ca_lottery')),
+    h('div', { class: 'form-grid' }, field(t('ca_lottery_prize'), lotPrize), field(t('ca_lottery_winners'), lotWinners)));
+  kind.addEventListener('change', () => {
+    const vote = kind.value === 'vote';
+    voteBox.classList.toggle('hidden', !vote);
+    prizeBox.classList.toggle('hidden', vote);
+    lotteryBox.classList.toggle('hidden', vote);
+  });
   const follow = h('select', { id: 'ca-follow-channel' }, h('option', { value: '' }, t('ca_follow_none')));
   const said = h('div');
   followChannels(accountId, follow).catch((err) => said.replaceChildren(errorBox(err)));
@@ -307,13 +425,25 @@ function createForm(base, accountId, onCreated) {
       return p;
     });
     const body = { campaign_id: id.value.trim(), name: name.value, starts_at: shanghai(starts.value),
-      ends_at: shanghai(ends.value), status: status.value, prizes };
+      ends_at: shanghai(ends.value), status: status.value };
+    if (kind.value === 'vote') {
+      body.kind = 'vote';
+      body.options = optionRows.filter((r) => r.id.value.trim()).map((r) => {
+        const o = { option_id: r.id.value.trim(), title: r.title.value.trim() || r.id.value.trim() };
+        if (r.image.value.trim()) o.image = r.image.value.trim();
+        return o;
+      });
+      body.voting = { votes_per_day: Number(perDay.value || 1), one_per_option: onePerOption.checked };
+    } else {
+      body.prizes = prizes;
+      if (lotPrize.value.trim()) body.lottery = { prize_id: lotPrize.value.trim(), winners: Number(lotWinners.value || 1) };
+    }
     if (follow.value) body.eligibility = { must_follow: true, follow_channel: follow.value };
-    if (lotPrize.value.trim()) body.lottery = { prize_id: lotPrize.value.trim(), winners: Number(lotWinners.value || 1) };
     submit.disabled = true;
     try {
       const campaign = await api(base, { method: 'POST', body });
       form.reset();
+      kind.dispatchEvent(new Event('change')); // back to the wheel's fields
       said.replaceChildren(notice('ok', t('ca_created')));
       onCreated(campaign);
     } catch (err) {
@@ -323,11 +453,10 @@ function createForm(base, accountId, onCreated) {
     }
   } },
   h('h2', null, t('ca_new')),
-  h('div', { class: 'form-grid' }, field(t('ca_id'), id), field(t('ca_name'), name), field(t('ca_status'), status),
-    field(t('ca_starts'), starts), field(t('ca_ends'), ends), field(t('ca_follow_channel'), follow)),
-  h('h3', null, t('ca_prizes')), rows.map((r) => r.el),
-  h('h3', null, t('ca_lottery')),
-  h('div', { class: 'form-grid' }, field(t('ca_lottery_prize'), lotPrize), field(t('ca_lottery_winners'), lotWinners)),
+  h('div', { class: 'form-grid' }, field(t('ca_id'), id), field(t('ca_name'), name), field(t('ca_kind'), kind),
+    field(t('ca_status'), status), field(t('ca_starts'), starts), field(t('ca_ends'), ends),
+    field(t('ca_follow_channel'), follow)),
+  prizeBox, voteBox, lotteryBox,
   submit, said);
   return form;
 }
@@ -345,6 +474,7 @@ export default {
     const columns = [
       { key: 'campaign_id', label: t('ca_id') },
       { key: 'name', label: t('ca_name') },
+      { key: 'kind', label: t('ca_kind'), render: (c) => t('ca_kind_' + (c.kind || 'wheel')) },
       { key: 'status', label: t('ca_status'), render: (c) => t('ca_status_' + (c.status || 'draft')) },
       { key: 'starts_at', label: t('ca_starts'), render: (c) => fmtTime(c.starts_at) },
       { key: 'ends_at', label: t('ca_ends'), render: (c) => fmtTime(c.ends_at) },

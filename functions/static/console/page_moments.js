@@ -23,6 +23,7 @@ addMessages({
   mo_tags: { zh: '可见客户标签', en: 'Customer tags' },
   mo_tags_hint: { zh: '不选则为员工的全部客户可见', en: "None: all the staff's customers see it" },
   mo_tag_ids: { zh: '标签 ID（逗号分隔）', en: 'Tag ids (comma separated)' },
+  mo_tag_deleted: { zh: '标签已删除', en: 'tag deleted' },
   mo_visible: { zh: '可见客户', en: 'Visible to' },
   mo_new: { zh: '新建朋友圈', en: 'New moment' },
   mo_create: { zh: '创建并排期', en: 'Schedule' },
@@ -144,6 +145,16 @@ function operatorTools(base, m, box, refresh) {
   box.append(h('div', { class: 'toolbar' }, preview, cancellable ? cancel : null, cancellable ? sure : null), out);
 }
 
+// The visible range's tags by name (group / tag), from the corp's catalogue; a tag deleted since is flagged, its
+// id kept so it can still be told apart.
+function tagList(m) {
+  const named = m.tag_names || m.tag_ids.map((id) => ({ tag_id: id, name: null }));
+  return h('span', { class: 'mo-tags' }, ...named.flatMap((tg, i) => [i ? '，' : null,
+    h('span', { class: tg.deleted ? 'mo-tag deleted' : 'mo-tag', 'data-tag-id': tg.tag_id },
+      tg.name ? `${tg.group_name || ''} / ${tg.name}` : h('span', { class: 'mono' }, tg.tag_id),
+      tg.deleted ? `（${t('mo_tag_deleted')}）` : null)].filter(Boolean)));
+}
+
 async function showMoment(box, base, momentId, ctx, onChange) {
   const [m, f] = await Promise.all([api(`${base}/moments/${enc(momentId)}`),
     api(`${base}/moments/${enc(momentId)}/figures`)]);
@@ -154,7 +165,7 @@ async function showMoment(box, base, momentId, ctx, onChange) {
       [t('mo_visible'), m.visible, 'visible']]),
     h('p', { class: 'mo-text' }, m.text || ''),
     h('p', null, `${t('mo_senders')}：`, h('span', { class: 'mo-senders' }, m.senders.join(', '))),
-    m.tag_ids.length ? h('p', null, `${t('mo_tags')}：`, h('span', { class: 'mono' }, m.tag_ids.join(', '))) : null,
+    m.tag_ids.length ? h('p', null, `${t('mo_tags')}：`, tagList(m)) : null,
     m.last_error ? notice('error', `${t('mo_error')}: ${m.last_error}`) : null,
     h('h3', null, t('mo_figures')), figuresView(f)].filter(Boolean));
   if (ctx.allowed('operator')) {

@@ -11,6 +11,7 @@ from pydantic import Field, model_validator
 
 from .answers import Answer, Instant
 from .fields import Document, HttpUrl, nonblank, refuse
+from .tags import TagRef
 
 TEXT_MAX_CHARS = 2000
 TEXT_MAX_BYTES = 4000
@@ -121,6 +122,8 @@ class Moment(Answer):
     attachments: list[dict[str, Any]] | None = None
     senders: list[str]
     tag_ids: list[str]
+    tag_names: list[TagRef] | None = None
+    """each of tag_ids with its name and group from the corp's tag catalogue; `deleted` once the tag is gone"""
     send_at: Instant
     timezone: str
     next_run_at: Instant | None = None

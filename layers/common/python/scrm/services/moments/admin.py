@@ -40,6 +40,19 @@ def view(m: dict) -> dict:
     return out
 
 
+def named(scope: Scope, account_id: str, views: list[dict]) -> list[dict]:
+    """Views with `tag_names` beside their tag ids: each tag's name and group from the corp's tag catalogue, a tag
+    deleted since flagged `deleted` (one catalogue read for them all, none when no moment names a tag)."""
+    wanted = [v for v in views if v["tag_ids"]]
+    if wanted:
+        from .. import tags
+
+        catalogue = tags.common.store().catalogue(scope, account_id)
+        for v in wanted:
+            v["tag_names"] = tags.names(scope, account_id, v["tag_ids"], catalogue)
+    return views
+
+
 class MomentAdmin:
     def __init__(self, deps: MomentDeps):
         self.deps = deps
@@ -70,16 +83,16 @@ class MomentAdmin:
             "timezone": tz, "send_at": send_at, "next_run_at": send_at, "due": "1", "created_by": created_by,
             "created_at": now, "updated_at": now}
         self.store.create_moment(moment)
-        return view(moment)
+        return named(scope, account_id, [view(moment)])[0]
 
     def get(self, scope: Scope, account_id: str, moment_id: str) -> dict:
-        return view(self._get(scope, account_id, moment_id))
+        return named(scope, account_id, [view(self._get(scope, account_id, moment_id))])[0]
 
     def list_page(self, scope: Scope, account_id: str, *, limit: int = 50, start: dict | None = None
                   ) -> tuple[list[dict], dict | None]:
         scope.check(account_id)
         rows, last = self.store.page_moments(account_id, limit, start)
-        return [view(r) for r in rows], last
+        return named(scope, account_id, [view(r) for r in rows]), last
 
     def preview(self, scope: Scope, account_id: str, moment_id: str) -> dict:
         """The visible range now, and how many of its customers are already at the monthly limit in the month the

@@ -10,9 +10,15 @@ Exactly once, as pushes do for add_msg_template (scrm.services.pushes.senders):
    first (get_moment_list since the first attempt, same text and attachments) and keeps what it finds; it resends
    only when nothing is there and the earlier attempt had time to settle (SETTLE_SECONDS).
 4. The jobid is polled with get_moment_task_result until it settles (moment_id, invalid senders and tags, or
-   WeCom's refusal, which gives the counts back).
+   WeCom's refusal, which gives the counts back): every tick for JOB_EVERY_TICK looks, then after a doubling delay
+   up to JOB_POLL_MAX_SECONDS (a job WeCom is slow on is not looked at every tick), given up after JOB_MAX_POLLS
+   looks with the reason recorded.
 5. Figures (get_moment_task: published / not; get_moment_comments per member who published) are pulled every tick
    for FAST_SECONDS, then every POLL_SECONDS, until FOLLOW_SECONDS after WeCom created it (then completed).
+
+A run works through every moment due when it started, earliest first, batch after batch until none is left or its
+time is short: moments being followed (a job not settled, figures every tick) never keep a new one waiting behind
+them, and none is run twice in one run.
 """
 
 from __future__ import annotations
@@ -31,7 +37,10 @@ LEASE_SECONDS = 300
 SETTLE_SECONDS = 180  # an earlier attempt's task shows in get_moment_list once its job settled (seconds on WeCom)
 RETRY_SECONDS = 60
 MAX_ATTEMPTS = 6
-JOB_MAX_POLLS = 120
+JOB_EVERY_TICK = 5  # WeCom's job usually settles within seconds: the first looks again are the next ticks
+JOB_POLL_SECONDS = 60  # then after 2, 4, 8 minutes, ...
+JOB_POLL_MAX_SECONDS = 600  # ... at most every 10 minutes
+JOB_MAX_POLLS = 30  # about 3.8 hours of looks
 FAST_SECONDS = 15 * 60  # members publish soon after the task reaches them: figures every tick at first
 POLL_SECONDS = 30 * 60
 FOLLOW_SECONDS = 3 * 86400  # figures are pulled for three days (account option moment_follow_seconds)
@@ -52,16 +61,24 @@ class Publisher:
                 limit: int = 25) -> dict:
         owner = owner or uuid.uuid4().hex
         out = {"claimed": 0, "skipped": 0}
-        for account_id, moment_id in self.store.due(self.deps.clock(), limit):
-            if time_left() < 60:
+        start, seen = self.deps.clock(), set()
+        while time_left() >= 60:
+            # due as of the run's start: a moment this run moved on is due later and drops out; one claimed by
+            # another run stays listed, so each batch asks past the ones seen
+            batch = [k for k in self.store.due(start, len(seen) + limit) if k not in seen]
+            if not batch:
                 break
-            now = self.deps.clock()
-            m = self.store.claim(account_id, moment_id, owner, now, now + LEASE_SECONDS)
-            if m is None:
-                out["skipped"] += 1
-                continue
-            out["claimed"] += 1
-            self._run_claimed(m, owner)
+            for account_id, moment_id in batch:
+                if time_left() < 60:
+                    break
+                seen.add((account_id, moment_id))
+                now = self.deps.clock()
+                m = self.store.claim(account_id, moment_id, owner, now, now + LEASE_SECONDS)
+                if m is None:
+                    out["skipped"] += 1
+                    continue
+                out["claimed"] += 1
+                self._run_claimed(m, owner)
         return out
 
     def _run_claimed(self, m: dict, owner: str) -> None:
@@ -193,9 +210,13 @@ class Publisher:
             return self._later(m, exc)
         if int(res.get("status") or 0) != 3:
             polls = int(m.get("job_polls") or 0) + 1
-            if polls > JOB_MAX_POLLS:
-                return {"status": "failed", "due": None, "reason": "WeCom's job never settled"}
-            return {"job_polls": polls, "next_run_at": now}
+            if polls >= JOB_MAX_POLLS:  # the task may yet exist on WeCom: the counts stay taken
+                return {"status": "failed", "due": None, "job_polls": polls,
+                        "reason": f"WeCom's job {m['jobid']} had not settled after {polls} looks "
+                                  "(the task may still reach the staff: the customers' counts stay taken)"}
+            wait = 0 if polls < JOB_EVERY_TICK else min(JOB_POLL_MAX_SECONDS,
+                                                        JOB_POLL_SECONDS * 2 ** (polls - JOB_EVERY_TICK + 1))
+            return {"job_polls": polls, "next_run_at": now + wait}
         result = res.get("result") or {}
         if result.get("errcode"):
             self.release(m, account)
