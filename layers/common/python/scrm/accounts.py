@@ -135,7 +135,7 @@ def register(account_id: str, kind: str, app_id: str, name: str, *, app_secret: 
     if agent_secrets:
         if kind != "wecom":
             raise ConfigError("agent_secrets apply to WeCom corps only")
-        secrets.update(agent_secret_names(agent_secrets))
+        secrets = {**secrets, **agent_secret_names(agent_secrets)}
     now = _now()
     store = account_store()
     row = AccountRow(account_id=account_id, kind=kind, app_id=app_id, name=name, original_id=original_id,

@@ -152,7 +152,7 @@ def update(scope: Scope, account_id: str, base_url: str, **changes) -> dict:
     parse(contract.AccountUpdate, _given(**changes, **secret_changes, agent_secrets=agent_secrets))  # every wrong one
     if agent_secrets and rec.kind != "wecom":
         raise ValidationError("agent_secrets apply to WeCom corps only", field="agent_secrets")
-    secret_changes.update(accounts.agent_secret_names(agent_secrets))  # merged: other apps' Secrets stay
+    secret_changes = {**secret_changes, **accounts.agent_secret_names(agent_secrets)}  # other apps' Secrets stay
     if rec.kind == "wecom":
         for f in ("original_id", "account_type"):
             if changes.get(f) is not None:
