@@ -68,10 +68,12 @@ def main() -> None:
         ensure_tables()
         ensure_queues()
         s = demo_secrets()
-        account = accounts.register("bench-wecom", "wecom", "ww0000000000bench2", "Bench corp", **s)
+        alerts_app = {"1000002": "bench-alerts-app-secret"}  # the app the alerts go out as (its own token)
+        account = accounts.register("bench-wecom", "wecom", "ww0000000000bench2", "Bench corp", **s,
+                                    agent_secrets=alerts_app)
         a, corpid, scope = account.account_id, account.app_id, Scope.system(account.account_id)
         sb = SandboxClient(sandbox.url)
-        sb.register_wecom(corpid, s["app_secret"], s["token"], s["aes_key"])
+        sb.register_wecom(corpid, s["app_secret"], s["token"], s["aes_key"], apps=alerts_app)
         sb.wecom_staff(corpid, "owner")
         chats = sb.wecom_groupchats(corpid, "owner", count=6)["chat_ids"]
         alerts.put_settings(scope, a, {"enabled": True, "agentid": 1000002, "events": ["vip_group_leave"]})

@@ -137,10 +137,12 @@ def main() -> None:
         ensure_tables()
         ensure_queues()
         s = demo_secrets()
-        account = accounts.register("bench-wecom", "wecom", "ww0000000000bench1", "Bench corp", **s)
+        alerts_app = {"1000002": "bench-alerts-app-secret"}  # the app the alerts go out as (its own token)
+        account = accounts.register("bench-wecom", "wecom", "ww0000000000bench1", "Bench corp", **s,
+                                    agent_secrets=alerts_app)
         a, corpid = account.account_id, account.app_id
         sb = SandboxClient(sandbox.url)
-        sb.register_wecom(corpid, s["app_secret"], s["token"], s["aes_key"])
+        sb.register_wecom(corpid, s["app_secret"], s["token"], s["aes_key"], apps=alerts_app)
         sb.wecom_staff(corpid, "bench_staff")
         way = channels.create_channel(Scope.system(a), a, {"kind": "wecom_contact_way", "name": "门店海报",
                                                            "staff": ["bench_staff"]})

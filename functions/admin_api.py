@@ -53,9 +53,9 @@ def openapi_yaml():
 
 MESSAGE_MODES = ("plaintext", "compatible", "safe")
 ACCOUNT_FIELDS = ("account_id", "kind", "app_id", "name", "app_secret", "token", "aes_key", "original_id",
-                  "account_type", "options", "message_mode", "console_login_secret")
+                  "account_type", "options", "message_mode", "console_login_secret", "agent_secrets")
 UPDATABLE = ("name", "app_secret", "token", "aes_key", "original_id", "account_type", "options", "message_mode",
-             "console_login_secret")
+             "console_login_secret", "agent_secrets")
 
 
 @admin_route(bp, "/accounts", answer="answers.Account", paged=True)
@@ -79,7 +79,8 @@ def create_account(ctx):
     ToUserName of its callbacks). `message_mode` (default `safe`) is the console's 消息加解密方式: `safe` refuses
     unencrypted callbacks; WeCom corps are always `safe`. A WeCom corp whose staff sign in to the console with
     WeCom's QR login also needs `console_login_secret` (the login app's Secret, never shown again) and
-    `options.console_login_agentid`.
+    `options.console_login_agentid`. `agent_secrets` ({AgentId: Secret}, WeCom) are the Secrets of the self-built
+    apps that send loss alerts and reassignment notices (each app's messages need its own token).
     """
     from scrm.services import admin_accounts as svc
 
@@ -98,6 +99,7 @@ def create_account(ctx):
         options=ctx.field("options", dict, required=False),
         message_mode=ctx.field("message_mode", required=False, choices=MESSAGE_MODES),
         console_login_secret=ctx.field("console_login_secret", required=False, min_length=1, max_length=256),
+        agent_secrets=ctx.field("agent_secrets", dict, required=False),
     )
 
 
@@ -115,7 +117,9 @@ def update_account(ctx, account_id):
     """Update an account's name, settings, message mode or secrets (admin)
 
     Set `message_mode` to what the WeChat console says (plaintext, compatible or safe); `safe` refuses
-    unencrypted callbacks. A new `token` that another account uses is refused (409).
+    unencrypted callbacks. A new `token` that another account uses is refused (409). `agent_secrets` ({AgentId:
+    Secret}, WeCom) sets the Secrets of self-built apps (merged into those set before; answered only as "****"):
+    the app a loss alert or reassignment notice goes out as needs its Secret (its own token), else it is unsent.
     """
     from scrm.services import admin_accounts as svc
 
@@ -130,6 +134,7 @@ def update_account(ctx, account_id):
         "options": ctx.field("options", dict, required=False),
         "message_mode": ctx.field("message_mode", required=False, choices=MESSAGE_MODES),
         "console_login_secret": ctx.field("console_login_secret", required=False, min_length=1, max_length=256),
+        "agent_secrets": ctx.field("agent_secrets", dict, required=False),
     }
     return svc.update(ctx.scope, account_id, ctx.base_url, **changes)
 

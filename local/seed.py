@@ -19,6 +19,7 @@ DEMO_OA = {"account_id": "demo-oa", "app_id": "wx0000000000demo01", "original_id
            "name": "Demo Official Account", "account_type": "service"}
 DEMO_WECOM = {"account_id": "demo-wecom", "app_id": "ww0000000000demo01", "name": "Demo WeCom corp"}
 DEMO_LOGIN_AGENTID = 1000002  # the demo corp's app whose web login staff use for the console
+DEMO_ALERTS_AGENTID = 1000003  # the demo corp's app that tells staff of lost customers (its own Secret and token)
 DEMO_CONSOLE_STAFF = {"userid": "zhangsan", "name": "张三", "role": "admin"}
 
 
@@ -42,9 +43,11 @@ def seed_console_staff(sandbox_url: str) -> None:
 def seed(stack) -> dict:
     oa_secrets, wecom_secrets = demo_secrets(), demo_secrets()
     login_secret = secrets.token_hex(16)  # the login app's own Secret (its token redeems the login codes)
+    alerts_secret = secrets.token_hex(16)  # the alerts app's own Secret (its token alone sends its messages)
     accounts.register(kind="oa", **DEMO_OA, **oa_secrets)
     accounts.register(kind="wecom", **DEMO_WECOM, **wecom_secrets, console_login_secret=login_secret,
-                      options={"console_login_agentid": DEMO_LOGIN_AGENTID})
+                      options={"console_login_agentid": DEMO_LOGIN_AGENTID},
+                      agent_secrets={str(DEMO_ALERTS_AGENTID): alerts_secret})
     oa_callback = f"{stack.api_url}/wechat/oa/{DEMO_OA['account_id']}"
     wecom_callback = f"{stack.api_url}/wechat/wecom/{DEMO_WECOM['account_id']}"
     sb = stack.sandbox_url
@@ -55,7 +58,7 @@ def seed(stack) -> dict:
     requests.post(f"{sb}/_sandbox/wecom/corps", json={
         "corpid": DEMO_WECOM["app_id"], "secret": wecom_secrets["app_secret"], "token": wecom_secrets["token"],
         "aes_key": wecom_secrets["aes_key"], "callback_url": wecom_callback, "agentid": str(DEMO_LOGIN_AGENTID),
-        "agent_secret": login_secret},
+        "agent_secret": login_secret, "apps": {str(DEMO_ALERTS_AGENTID): alerts_secret}},
         timeout=5).raise_for_status()
     seed_console_staff(sb)
     seed_content()

@@ -63,6 +63,16 @@ MESSAGE_MODES = ["plaintext", "compatible", "safe"]
 LOGIN_SECRET_HELP = ("WeCom: the Secret of the app staff sign in to the console with (AgentID in "
                      "options.console_login_agentid); '-' reads it from stdin")
 
+AGENT_SECRET_HELP = ("WeCom: AGENTID SECRET of a self-built app that sends loss alerts or reassignment notices "
+                     "(repeatable); SECRET '-' reads it from stdin")
+
+
+def agent_secrets(pairs) -> dict | None:
+    """--agent-secret AGENTID SECRET pairs as the API's {AgentId: Secret}; a '-' reads the Secret from stdin."""
+    if not pairs:
+        return None
+    return {str(agentid): secret_value(secret, f"Secret of app {agentid}") for agentid, secret in pairs}
+
 
 @cli.group()
 def accounts():
@@ -96,15 +106,18 @@ def accounts_show(api: Api, account_id):
 @click.option("--account-type", type=click.Choice(["service", "subscription"]))
 @click.option("--message-mode", type=click.Choice(MESSAGE_MODES), help="as in the WeChat console (default safe)")
 @click.option("--console-login-secret", help=LOGIN_SECRET_HELP)
+@click.option("--agent-secret", "agent_secret_pairs", nargs=2, type=(int, str), multiple=True,
+              metavar="AGENTID SECRET", help=AGENT_SECRET_HELP)
 @click.pass_obj
 def accounts_create(api: Api, account_id, kind, app_id, name, app_secret, token, aes_key, original_id,
-                    account_type, message_mode, console_login_secret):
+                    account_type, message_mode, console_login_secret, agent_secret_pairs):
     """Register an account (platform key). Prints the callback URL, Token and EncodingAESKey for the console."""
     body = {"account_id": account_id, "kind": kind, "app_id": app_id, "name": name,
             "app_secret": secret_value(app_secret, "AppSecret")}
     for k, v in (("token", token), ("aes_key", aes_key), ("original_id", original_id),
                  ("account_type", account_type), ("message_mode", message_mode),
-                 ("console_login_secret", secret_value(console_login_secret, "console login Secret"))):
+                 ("console_login_secret", secret_value(console_login_secret, "console login Secret")),
+                 ("agent_secrets", agent_secrets(agent_secret_pairs))):
         if v is not None:
             body[k] = v
     out(api.request("POST", "/accounts", body, idempotent=True))
@@ -121,13 +134,16 @@ def accounts_create(api: Api, account_id, kind, app_id, name, app_secret, token,
 @click.option("--options", "options_json", help="per-account options as a JSON object")
 @click.option("--message-mode", type=click.Choice(MESSAGE_MODES))
 @click.option("--console-login-secret", help=LOGIN_SECRET_HELP)
+@click.option("--agent-secret", "agent_secret_pairs", nargs=2, type=(int, str), multiple=True,
+              metavar="AGENTID SECRET", help=AGENT_SECRET_HELP)
 @click.pass_obj
 def accounts_update(api: Api, account_id, name, app_secret, token, aes_key, original_id, account_type,
-                    options_json, message_mode, console_login_secret):
+                    options_json, message_mode, console_login_secret, agent_secret_pairs):
     body = {k: v for k, v in (("name", name), ("app_secret", secret_value(app_secret, "AppSecret")),
                               ("token", token), ("aes_key", aes_key), ("original_id", original_id),
                               ("account_type", account_type), ("message_mode", message_mode),
-                              ("console_login_secret", secret_value(console_login_secret, "console login Secret")))
+                              ("console_login_secret", secret_value(console_login_secret, "console login Secret")),
+                              ("agent_secrets", agent_secrets(agent_secret_pairs)))
             if v is not None}
     if options_json is not None:
         try:

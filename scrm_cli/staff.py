@@ -104,9 +104,9 @@ def alerts_set(api: Api, account_id, enabled, agentid, supervisor, to_staff, eve
 @click.option("--to", help="last day, YYYY-MM-DD (default today, China time)")
 @click.pass_obj
 def alerts_counts(api: Api, account_id, start, to):
-    """Alerts sent and failed per day."""
+    """Alerts sent, failed (WeCom refused) and unsent (no Secret for the app) per day."""
     params = {k: v for k, v in {"from": start, "to": to}.items() if v}
     data = api.request("GET", f"{_base(account_id)}/loss-alerts/counts", params=params)
     from scrm_cli.client import json_wanted
 
-    out(data if json_wanted() else data["days"], ["day", "sent", "failed"])
+    out(data if json_wanted() else data["days"], ["day", "sent", "failed", "unsent"])

@@ -350,8 +350,10 @@ class Sandbox:
     # ---- WeCom control
     @control("POST", "/wecom/corps")
     def c_wecom_register(self, body, q):
-        """`{corpid, secret (customer contact), token, aes_key, callback_url?, agentid?, agent_secret?}`: agentid and
-        agent_secret are the self-built app whose web login makes login codes (only its token redeems them)."""
+        """`{corpid, secret (customer contact), token, aes_key, callback_url?, agentid?, agent_secret?, apps?}`:
+        agentid and agent_secret are the self-built app whose web login makes login codes (only its token redeems
+        them); `apps` ({AgentID: Secret}, merged into what the corp had) are more self-built apps. Each app's
+        token is its own: message/send takes only the token of the app its agentid names."""
         with self.lock:
             return self.wecom.register(body)
 

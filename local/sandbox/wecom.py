@@ -48,7 +48,7 @@ class WeComCorp:
         self.cfg: dict = {}
         self.configure(cfg)
         self.token: str | None = None  # the customer-contact Secret's token
-        self.agent_token: str | None = None  # the self-built app's (cfg agentid, agent_secret): its own token
+        self.app_tokens: dict[str, str] = {}  # each self-built app's own token, by AgentID (app_secrets())
         self.staff: dict[str, dict] = {}
         self.customers: dict[str, dict] = {}
         self.contact_ways: dict[str, dict] = {}
@@ -68,11 +68,23 @@ class WeComCorp:
                   "agent_secret": "", **self.cfg, **cfg}
         if len(merged["aes_key"] or "") != 43:
             raise ApiError(47001, "aes_key (EncodingAESKey) must be 43 characters")
+        apps = cfg.get("apps") or {}
+        if not isinstance(apps, dict) or not all(str(k).isdigit() and v for k, v in apps.items()):
+            raise ApiError(47001, "apps is {AgentID: Secret} of the corp's self-built apps")
+        merged["apps"] = {**(self.cfg.get("apps") or {}), **{str(k): str(v) for k, v in apps.items()}}
         self.cfg = merged
 
+    def app_secrets(self) -> dict[str, str]:
+        """The corp's self-built apps: AgentID -> Secret (`apps`, and the login app `agentid`/`agent_secret`)."""
+        out = dict(self.cfg.get("apps") or {})
+        if self.cfg.get("agentid") and self.cfg.get("agent_secret"):
+            out[str(self.cfg["agentid"])] = self.cfg["agent_secret"]
+        return out
+
     def summary(self) -> dict:
-        public = {k: v for k, v in self.cfg.items() if k not in ("secret", "agent_secret")}
-        return {**public, "staff": len(self.staff), "customers": len(self.customers),
+        public = {k: v for k, v in self.cfg.items() if k not in ("secret", "agent_secret", "apps")}
+        return {**public, "apps": sorted(self.app_secrets()), "staff": len(self.staff),
+                "customers": len(self.customers),
                 "contact_ways": len(self.contact_ways), "msg_templates": len(self.msg_templates),
                 "transfers": len(self.transfers), "groupchats": len(self.groupchats)}
 
@@ -166,22 +178,28 @@ class WeComPlatform:
         corp = self.apps[corpid]
         # Every app has its own Secret and token ("每个应用有独立的secret,获取到的access_token只能本应用使用",
         # https://developer.work.weixin.qq.com/document/path/91039): the customer-contact Secret's, or the
-        # self-built app's (agentid), which alone redeems that app's login codes (wecom_login.getuserinfo).
+        # self-built app's (by AgentID), which alone redeems that app's login codes (wecom_login.getuserinfo) and
+        # alone sends that app's messages (app_message).
         secret = q.get("corpsecret")
         if secret and secret == corp.cfg["secret"]:
-            slot, agentid = "token", ""
-        elif secret and secret == corp.cfg.get("agent_secret"):
-            slot, agentid = "agent_token", str(corp.cfg.get("agentid") or "")
+            agentid = ""
         else:
-            raise ApiError(40001, "invalid credential (corpsecret)")
+            agentid = next((a for a, s in corp.app_secrets().items() if secret and secret == s), None)
+            if agentid is None:
+                raise ApiError(40001, "invalid credential (corpsecret)")
         tokens = self.sb.tokens
-        info = tokens.tokens.get(getattr(corp, slot) or "")
+        current = corp.token if agentid == "" else corp.app_tokens.get(agentid)
+        info = tokens.tokens.get(current or "")
         if info is None or info["expires_at"] <= self.now:
             # same token for the whole validity; a new one only after expiry
-            setattr(corp, slot, tokens.mint("wecom", corpid, self.now, agentid=agentid))
-            info = tokens.tokens[getattr(corp, slot)]
+            current = tokens.mint("wecom", corpid, self.now, agentid=agentid)
+            if agentid == "":
+                corp.token = current
+            else:
+                corp.app_tokens[agentid] = current
+            info = tokens.tokens[current]
         tokens.count_fetch(corpid)
-        return {"errcode": 0, "errmsg": "ok", "access_token": getattr(corp, slot),
+        return {"errcode": 0, "errmsg": "ok", "access_token": current,
                 "expires_in": int(info["expires_at"] - self.now)}
 
     @api("GET", "user/get")
@@ -198,7 +216,18 @@ class WeComPlatform:
 
     @api("POST", "message/send")
     def app_message(self, corp, q, body):
-        """App message to members (used to tell a takeover about inherited customers)."""
+        """发送应用消息 to members (loss alerts, reassignment notices), sent as the app `agentid` names, with that
+        app's own token: "每个应用有独立的secret,获取到的access_token只能本应用使用" (gettoken,
+        https://developer.work.weixin.qq.com/document/path/91039). A token of another app, or the customer-contact
+        Secret's, is refused with 301002 "not allow operate another agent with this accesstoken" (全局错误码 301002
+        无权限操作指定的应用: "发消息接口 指定了参数 agentid: 14, 但使用的 access_token 是通过应用 agentid: 100032
+        生成的调用凭证, 这种就会报该错误码", https://developer.work.weixin.qq.com/document/path/90313); no agentid is
+        41011 "missing agentid". https://developer.work.weixin.qq.com/document/path/90236"""
+        if body.get("agentid") in (None, ""):
+            raise ApiError(41011, "missing agentid")
+        token = self.sb.tokens.tokens.get(q.get("access_token") or "") or {}
+        if not token.get("agentid") or token["agentid"] != str(body["agentid"]):
+            raise ApiError(301002, "not allow operate another agent with this accesstoken.")
         if not body.get("msgtype") or not isinstance(body.get(body["msgtype"]), dict):
             raise ApiError(40008, "invalid message type")
         users = [u for u in str(body.get("touser") or "").split("|") if u]

@@ -80,9 +80,15 @@ def test_an_alert_is_claimed_once_finished_once_and_counted_once(store):
     assert store.count_alert(SCOPE, A, "2025-12-01", "k1", "sent") is False
     assert store.count_alert(SCOPE, A, "2025-12-01", "k2", "failed") is True
     assert store.count_alert(SCOPE, A, "2025-12-03", "k3", "sent") is True
-    assert store.alert_counts(SCOPE, A, "2025-12-01", "2025-12-02") == {"2025-12-01": {"sent": 1, "failed": 1}}
+    assert store.claim_alert(SCOPE, A, "k4", {"day": "2025-12-03", "recipient": "bob"}, NOW) is None
+    assert store.finish_alert(SCOPE, A, "k4", "unsent", {"reason": "no_app_secret"}, NOW) is True  # no app Secret
+    assert store.claim_alert(SCOPE, A, "k4", {}, NOW)["reason"] == "no_app_secret"
+    assert store.count_alert(SCOPE, A, "2025-12-03", "k4", "unsent") is True
+    assert store.count_alert(SCOPE, A, "2025-12-03", "k4", "unsent") is False
+    assert store.alert_counts(SCOPE, A, "2025-12-01", "2025-12-02") == {
+        "2025-12-01": {"sent": 1, "failed": 1, "unsent": 0}}
     assert store.alert_counts(SCOPE, A, "2025-11-01", "2025-12-31") == {
-        "2025-12-01": {"sent": 1, "failed": 1}, "2025-12-03": {"sent": 1, "failed": 0}}
+        "2025-12-01": {"sent": 1, "failed": 1, "unsent": 0}, "2025-12-03": {"sent": 1, "failed": 0, "unsent": 1}}
     with pytest.raises(ValueError):
         store.finish_alert(SCOPE, A, "k1", "pending", {}, NOW)
 

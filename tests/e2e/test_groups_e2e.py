@@ -4,6 +4,8 @@ channel statistics and the group's members and size through the groups API."""
 
 import pytest
 
+from local.seed import DEMO_ALERTS_AGENTID
+
 pytestmark = pytest.mark.e2e
 
 
@@ -55,8 +57,7 @@ def test_templates_pool_and_a_vip_leave_over_http(stack):
     assert pooled.status_code == 200 and pooled.json()["in_code"] == chats, pooled.text
     bad = admin.patch(f"{api}/channels/{ch['channel_id']}/pool", json={"add": ["wr-e2e-unknown"]}, timeout=10)
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "add[0]"
-    settings = admin.get(f"{api}/loss-alerts/settings", timeout=10).json()
-    res = admin.put(f"{api}/loss-alerts/settings", json={"enabled": True, "agentid": settings.get("agentid") or 1000002,
+    res = admin.put(f"{api}/loss-alerts/settings", json={"enabled": True, "agentid": DEMO_ALERTS_AGENTID,
                                                          "events": ["vip_group_leave"]}, timeout=10)
     assert res.status_code == 200, res.text
     try:

@@ -5,6 +5,7 @@ one sent."""
 
 from __future__ import annotations
 
+from local.seed import DEMO_ALERTS_AGENTID
 from tests.timing import wait_until
 
 
@@ -13,7 +14,11 @@ def test_a_customer_deleting_a_staff_member_sends_them_one_app_message(stack):
     admin = stack.admin("demo-wecom")
     base = f"{stack.api}/accounts/demo-wecom"
     sb.wecom_staff(corpid, "e2e_alert_staff")
-    r = admin.put(f"{base}/loss-alerts/settings", json={"enabled": True, "agentid": 1000002}, timeout=10)
+    # the demo corp's alerts app (local/seed.py): its Secret is on the account (answered only masked), its token
+    # alone sends as it
+    assert admin.get(base, timeout=10).json()["secrets"]["agent_secrets"] == {str(DEMO_ALERTS_AGENTID): "****"}
+    r = admin.put(f"{base}/loss-alerts/settings", json={"enabled": True, "agentid": DEMO_ALERTS_AGENTID},
+                  timeout=10)
     assert r.status_code == 200, r.text
     try:
         way = admin.post(f"{base}/channels", json={"kind": "wecom_contact_way", "name": "e2e 门店",
@@ -35,7 +40,7 @@ def test_a_customer_deleting_a_staff_member_sends_them_one_app_message(stack):
         got = wait_until(alerted, what="the loss alert to reach the staff member")
         stack.drain()
         got = alerted()
-        assert len(got) == 1, got
+        assert len(got) == 1 and got[0]["agentid"] == DEMO_ALERTS_AGENTID, got
         text = got[0]["body"]["text"]["content"]
         assert "删除了成员 e2e_alert_staff" in text and "来源渠道：e2e 门店" in text, text
         counts = admin.get(f"{base}/loss-alerts/counts", timeout=10).json()

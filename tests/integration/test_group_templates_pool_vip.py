@@ -18,6 +18,7 @@ from local.sandbox import SandboxClient
 from scrm import bootstrap
 from scrm.services.channels import create_channel, get_channel
 from scrm.tenancy import Scope
+from tests.integration.app_secrets import give_app
 from tests.integration.test_groups import deliver
 
 UPDATE = "wecom:externalcontact/groupchat/update_join_way"
@@ -163,8 +164,9 @@ def test_a_room_wecom_auto_creates_joins_the_pool_once(corp, monkeypatch):
     assert room in after["in_code"]
 
 
-def test_leaving_a_vip_group_is_one_alert_to_its_owner_under_4x_redelivery(corp, api):
+def test_leaving_a_vip_group_is_one_alert_to_its_owner_under_4x_redelivery(corp, api, sandbox):
     account, sb, chats = corp
+    give_app(account, sandbox.url, 1000002)  # the app the alerts go out as, with its own Secret
     sb.wecom_staff(account.app_id, "zhangsan", name="张三")
     assert api("PUT", "/loss-alerts/settings", {"enabled": True, "agentid": 1000002,
                                                  "events": ["del_follow_user", "vip_group_leave"]})[0] == 200

@@ -14,6 +14,7 @@ from local.sandbox import SandboxClient
 from scrm import bootstrap
 from scrm.services import channels, events
 from scrm.tenancy import Scope
+from tests.integration.app_secrets import give_app
 from tests.integration.test_attribution import sqs_event, wecom
 from tests.timing import Clock
 
@@ -26,6 +27,7 @@ def corp(wecom_account, sandbox, monkeypatch):
     clock = Clock()
     monkeypatch.setattr(bootstrap.container(), "clock", clock)
     sb, a = SandboxClient(sandbox.url), wecom_account.account_id
+    give_app(wecom_account, sandbox.url, 1000002)  # the app the alerts go out as, with its own Secret
     sb.wecom_staff(wecom_account.app_id, "alice", name="Alice")
     gw = gateway_for(accounts.get(a))
     made = gw.post("externalcontact/add_corp_tag", {"group_name": "客户等级", "tag": [{"name": "VIP"}]})
@@ -161,7 +163,60 @@ def test_the_cli_sets_and_reads_alerts(corp):
         assert events.process_batch(sqs_event(wecom(a, "del_follow_user", "alice", "wm-lost-1", t + 60))) == {
             "batchItemFailures": []}
         counts = run("staff", "alerts", "counts", a).splitlines()
-        assert counts[0].split() == ["day", "sent", "failed"] and counts[2].split()[1:] == ["1", "0"], counts
+        assert counts[0].split() == ["day", "sent", "failed", "unsent"] and counts[2].split()[1:] == ["1", "0", "0"], \
+            counts
         assert json.loads(run("staff", "alerts", "counts", a, "--json"))["sent"] == 1
         off = json.loads(run("staff", "alerts", "set", a, "--off", "--json"))
         assert off["enabled"] is False and off["supervisor"] == "boss"  # the rest kept
+
+
+def test_an_alert_for_an_app_without_its_secret_is_unsent_until_an_admin_sets_the_secret(corp, sandbox):
+    """No Secret for the app: the alert is recorded unsent (counted, not retried) and nothing reaches WeCom; the
+    admin sets the app's Secret over the API (answered "****") and the CLI, and the next alert goes out."""
+    import secrets as random
+
+    from chalice.test import Client
+    from click.testing import CliRunner
+
+    from app import app
+    from scrm import accounts
+    from scrm.services import admin_keys
+    from scrm_cli.main import cli
+    from tests.integration.admin_helpers import served
+
+    sb, account, t = corp
+    a, agentid = account.account_id, 1000077
+    sb.wecom_staff(account.app_id, "carol")
+    sb.wecom_customers(account.app_id, "carol", external_userids=["wm-lost-2", "wm-lost-3"])
+    with Client(app) as client:
+        call = _admin(client, a)
+        assert call("PUT", f"/accounts/{a}/loss-alerts/settings", {"enabled": True, "agentid": agentid}).status_code \
+            == 200
+        sends = len(sb.calls(path_contains="message/send"))
+        for _ in range(3):  # redelivered: recorded once, never sent
+            assert events.process_batch(sqs_event(wecom(a, "del_follow_user", "carol", "wm-lost-2", t + 60))) == {
+                "batchItemFailures": []}
+        assert len(sb.calls(path_contains="message/send")) == sends
+        counts = call("GET", f"/accounts/{a}/loss-alerts/counts").json_body
+        assert (counts["sent"], counts["failed"], counts["unsent"]) == (0, 0, 1), counts
+        secret = random.token_hex(16)
+        sb.register_wecom(account.app_id, account.app_secret, apps={str(agentid): secret})
+        bad = call("PATCH", f"/accounts/{a}", {"agent_secrets": {"abc": secret}})
+        assert bad.status_code == 400 and bad.json_body["error"]["field"].startswith("agent_secrets"), bad.body
+        key = admin_keys.issue(Scope.system(a), a, role="admin", name="cli")[1]
+        with served(app) as url:
+            result = CliRunner().invoke(cli, ["--url", url, "--key", key, "accounts", "update", a, "--agent-secret",
+                                              str(agentid), "-", "--json"], input=secret + "\n",
+                                        catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["secrets"]["agent_secrets"][str(agentid)] == "****"
+        assert secret not in result.output
+        shown = call("GET", f"/accounts/{a}")
+        assert shown.json_body["secrets"]["agent_secrets"][str(agentid)] == "****" and secret not in shown.body.decode()
+        accounts.forget_cache()
+        assert events.process_batch(sqs_event(wecom(a, "del_follow_user", "carol", "wm-lost-3", t + 120))) == {
+            "batchItemFailures": []}
+        got = [m for m in sb.wecom_app_messages(account.app_id)["messages"] if m["touser"] == ["carol"]]
+        assert len(got) == 1 and got[0]["agentid"] == agentid
+        counts = call("GET", f"/accounts/{a}/loss-alerts/counts").json_body
+        assert (counts["sent"], counts["failed"], counts["unsent"]) == (1, 0, 1), counts

@@ -450,11 +450,13 @@ def test_a_recorded_loss_alert_uses_nothing_its_roles_lack(wecom_account, sandbo
 
     from app import app
     from local.sandbox import SandboxClient
+    from tests.integration.app_secrets import give_app
 
     clock = _fixed_now(monkeypatch)
     sb = SandboxClient(sandbox.url)
     sb.wecom_staff(wecom_account.app_id, "zhangsan")
     a = wecom_account.account_id
+    give_app(wecom_account, sandbox.url, 1000002)  # the alerts app's Secret (its own token sends the message)
     recorder = Recorder(monkeypatch, "loss_alerts")
     with Client(app) as client:
         call = admin(client, key_for(a))

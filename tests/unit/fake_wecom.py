@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from itertools import count
 
-from scrm.errors import WeChatError
+from scrm.errors import NoAppSecret, WeChatError
 
 DAY = 86400
 
@@ -25,6 +25,7 @@ class FakeWeCom:
         self.transfers: list[dict] = []
         self.calls: Counter = Counter()
         self.sent_texts: list[tuple[int, list[str], str]] = []
+        self.app_secrets: dict[int, str] = {1000002: "notify-app-secret"}  # the self-built apps it has Secrets of
         self._faults: dict[str, list[tuple[Exception, bool]]] = {}
         self._ids = count(1)
 
@@ -143,10 +144,11 @@ class FakeWeCom:
             raise lost
         return {"failed_chat_list": []}
 
-    def send_app_text(self, agentid: int, touser: list[str], content: str) -> dict:
-        self._raise_before("send_app_text")
-        self.sent_texts.append((agentid, list(touser), content))
-        return {}
+    def as_app(self, agentid: int) -> _App:
+        """The corp as its app `agentid` (as WeComGateway.as_app): NoAppSecret without that app's Secret."""
+        if not self.app_secrets.get(int(agentid)):
+            raise NoAppSecret("corp-a", agentid)
+        return _App(self, int(agentid))
 
     # ---- what the tests look at
     def faults_left(self) -> int:
@@ -155,3 +157,15 @@ class FakeWeCom:
     def accepted(self) -> Counter:
         """How many transfers WeCom accepted for each customer (must be one each: never sent twice)."""
         return Counter(t["external_userid"] for t in self.transfers)
+
+
+class _App:
+    """The fake corp speaking as one of its apps: only app messages."""
+
+    def __init__(self, corp: FakeWeCom, agentid: int):
+        self.corp, self.agentid = corp, agentid
+
+    def send_app_text(self, touser: list[str], content: str) -> dict:
+        self.corp._raise_before("send_app_text")
+        self.corp.sent_texts.append((self.agentid, list(touser), content))
+        return {}

@@ -63,7 +63,8 @@ def test_a_customer_leaving_a_vip_group_is_one_alert_to_the_owner_under_4x_redel
     text = wecom.received[0]["text"]["content"]
     assert wecom.received[0]["touser"] == ["zhangsan"]
     assert "客户「王小明」退出了VIP客户群「尊享群」" in text and "客户标签：" in text, text
-    assert store.alert_counts(SCOPE, A, "2025-12-01", "2025-12-01") == {"2025-12-01": {"sent": 1, "failed": 0}}
+    assert store.alert_counts(SCOPE, A, "2025-12-01", "2025-12-01") == {
+        "2025-12-01": {"sent": 1, "failed": 0, "unsent": 0}}
 
 
 def test_a_group_of_a_vip_code_alerts_naming_the_code_and_a_supervisor_can_hear_it(world):

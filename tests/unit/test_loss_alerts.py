@@ -13,7 +13,7 @@ import pytest
 from scrm import bootstrap
 from scrm.contracts import parse
 from scrm.contracts.staff import LossAlertSettings
-from scrm.errors import ValidationError, WeChatBusy, WeChatError
+from scrm.errors import NoAppSecret, ValidationError, WeChatBusy, WeChatError
 from scrm.services.staff import alerts, views
 from scrm.stores.staff import MemoryStaffStore
 from scrm.tenancy import Scope
@@ -25,10 +25,11 @@ SCOPE = Scope.system(A)
 
 
 class FakeWeCom:
-    """externalcontact/get and message/send, with WeCom's duplicate check (the same body within the interval is
-    received once)."""
+    """externalcontact/get (the contact gateway) and message/send as one of the corp's apps (`as_app`, only the apps
+    it has Secrets of), with WeCom's duplicate check (the same body within the interval is received once)."""
 
     def __init__(self):
+        self.app_secrets = {1000002: "alerts-app-secret"}
         self.received: list[dict] = []
         self.sends = 0
         self.bodies: dict[str, str] = {}
@@ -41,6 +42,11 @@ class FakeWeCom:
         assert path == "externalcontact/get"
         return self.customer
 
+    def as_app(self, agentid):
+        if agentid not in self.app_secrets:
+            raise NoAppSecret(A, agentid)
+        return _App(self, agentid)
+
     def send_app_message(self, agentid, touser, message, *, duplicate_check_interval):
         self.sends += 1
         if self.fail:
@@ -51,6 +57,15 @@ class FakeWeCom:
         self.bodies[body] = f"msg{len(self.bodies) + 1}"
         self.received.append({"agentid": agentid, "touser": touser, **message})
         return {"invaliduser": "|".join(u for u in touser if u in self.invalid), "msgid": self.bodies[body]}
+
+
+class _App:
+    def __init__(self, corp: FakeWeCom, agentid: int):
+        self.corp, self.agentid = corp, agentid
+
+    def send_app_message(self, touser, message, *, duplicate_check_interval):
+        return self.corp.send_app_message(self.agentid, touser, message,
+                                          duplicate_check_interval=duplicate_check_interval)
 
 
 @pytest.fixture
@@ -92,7 +107,8 @@ def test_one_message_per_event_under_4x_redelivery(world):
     assert wecom.received[0]["touser"] == ["alice"] and wecom.received[0]["agentid"] == 1000002
     assert "客户「王小明」删除了成员 alice" in text and "来源渠道：门店海报" in text and "客户标签：VIP、上海" in text
     assert "2025-12-01T16:00:00+08:00" in text
-    assert store.alert_counts(SCOPE, A, "2025-12-01", "2025-12-01") == {"2025-12-01": {"sent": 1, "failed": 0}}
+    assert store.alert_counts(SCOPE, A, "2025-12-01", "2025-12-01") == {
+        "2025-12-01": {"sent": 1, "failed": 0, "unsent": 0}}
 
 
 def test_a_crash_after_sending_resends_the_same_body_and_nobody_hears_it_twice(world, monkeypatch):
@@ -123,7 +139,8 @@ def test_a_crash_between_finishing_and_counting_is_counted_on_redelivery(world, 
     assert alerts.on_customer_lost(lost())["alert"] == "duplicate"
     assert alerts.on_customer_lost(lost())["alert"] == "duplicate"
     assert wecom.sends == 1
-    assert store.alert_counts(SCOPE, A, "2025-12-01", "2025-12-01")["2025-12-01"] == {"sent": 1, "failed": 0}
+    assert store.alert_counts(SCOPE, A, "2025-12-01", "2025-12-01")["2025-12-01"] == {
+        "sent": 1, "failed": 0, "unsent": 0}
 
 
 def test_a_supervisor_hears_of_every_staff_members_losses(world):
@@ -177,10 +194,11 @@ def test_refusals_count_failed_and_a_busy_wecom_is_retried(world):
     with pytest.raises(WeChatBusy):
         alerts.on_customer_lost(lost(ext="wm-3"))
     assert alerts.on_customer_lost(lost(ext="wm-3"))["alert"] == "sent"  # the event came back
-    assert store.alert_counts(SCOPE, A, "2025-12-01", "2025-12-01") == {"2025-12-01": {"sent": 1, "failed": 2}}
+    assert store.alert_counts(SCOPE, A, "2025-12-01", "2025-12-01") == {
+        "2025-12-01": {"sent": 1, "failed": 2, "unsent": 0}}
     got = views.alert_counts(SCOPE, A, {"from": "2025-11-30", "to": "2025-12-01"}, NOW)
-    assert got == {"from": "2025-11-30", "to": "2025-12-01", "sent": 1, "failed": 2,
-                   "days": [{"day": "2025-12-01", "sent": 1, "failed": 2}]}
+    assert got == {"from": "2025-11-30", "to": "2025-12-01", "sent": 1, "failed": 2, "unsent": 0,
+                   "days": [{"day": "2025-12-01", "sent": 1, "failed": 2, "unsent": 0}]}
 
 
 @pytest.mark.parametrize("body, field", [
@@ -192,3 +210,20 @@ def test_bad_settings_are_refused_naming_the_field(body, field):
     with pytest.raises(ValidationError) as err:
         parse(LossAlertSettings, body)
     assert err.value.field == field
+
+
+def test_without_the_apps_secret_an_alert_is_recorded_unsent_once_and_counted(world):
+    store, wecom = world
+    turn_on(store, agentid=1000009)  # an app the account has no Secret of
+    first = alerts.on_customer_lost(lost())
+    assert first == {"alert": "unsent", "recipient": "alice", "reason": "no_app_secret"}
+    assert [alerts.on_customer_lost(lost())["alert"] for _ in range(3)] == ["duplicate"] * 3  # not retried
+    assert wecom.sends == 0
+    record = store.alert(A, alerts.alert_key(A, lost()["dedupe_key"]))
+    assert record["state"] == "unsent" and record["reason"] == "no_app_secret"
+    assert "agent_secrets" in record["why"] and "1000009" in record["why"]
+    got = views.alert_counts(SCOPE, A, {"from": "2025-12-01", "to": "2025-12-01"}, NOW)
+    assert (got["sent"], got["failed"], got["unsent"]) == (0, 0, 1)
+    wecom.app_secrets[1000009] = "set-later"  # a later event goes out; the one recorded unsent stays so
+    assert alerts.on_customer_lost(lost(ext="wm-2"))["alert"] == "sent"
+    assert wecom.received[0]["agentid"] == 1000009

@@ -231,3 +231,22 @@ def test_listings_page_with_a_cursor(corp):
     assert svc.plan_items(SYS, ACC, plan["plan_id"], status="waiting", limit=10) == ([], None)
     items, _ = svc.customer_items(SYS, ACC, ids[0], limit=10)
     assert [svc.customer_item_view(i)["status"] for i in items] == ["done"]
+
+
+def test_without_the_notify_apps_secret_notices_are_unsent_with_the_reason_and_the_plan_finishes(corp):
+    wecom, clock, _ = corp
+    wecom.customers("leaver2", 4)
+    wecom.leave("leaver2")
+    wecom.app_secrets.clear()
+    svc.set_policy(SYS, ACC, {"notify_agentid": 1000002})
+    plan = svc.on_departure(ACC, "leaver2", gw=wecom)
+    svc.advance(ACC, plan["plan_id"], gw=wecom)
+    clock.advance(DAY + 60)
+    assert svc.advance(ACC, plan["plan_id"], gw=wecom)["status"] == "done"
+    view = svc.get_plan(SYS, ACC, plan["plan_id"])
+    assert view["notices"] and all(n["delivery"].startswith("unsent: ") for n in view["notices"])
+    assert "no Secret for WeCom app 1000002" in view["notices"][0]["delivery"]
+    assert view["notice_counts"] == {"recorded": 0, "sent": 0, "failed": 0, "unsent": len(view["notices"])}
+    assert wecom.sent_texts == []
+    svc.advance(ACC, plan["plan_id"], gw=wecom)
+    assert svc.get_plan(SYS, ACC, plan["plan_id"])["notice_counts"]["unsent"] == len(view["notices"])  # once

@@ -29,6 +29,14 @@ SECRET_NAMES = ("app_secret", "token", "aes_key")
 # https://developer.work.weixin.qq.com/document/path/91039), and a login code is redeemed only with the token of
 # the app that did the login (https://developer.work.weixin.qq.com/document/path/98177).
 LOGIN_SECRET = "console_login_secret"
+# WeCom only, optional: the Secrets of the corp's self-built apps (自建应用) by AgentID, one SSM parameter each
+# (`agent_secret_<AgentID>`). WeCom's app messages (message/send: loss alerts, reassignment notices) go out as the
+# app whose `agentid` is in the body, with that app's own token; the customer-contact Secret's token is refused
+# (301002, https://developer.work.weixin.qq.com/document/path/90313). Keyed by AgentID because WeCom shows an app's
+# AgentId and Secret together on its page, and every feature names its app by AgentID: the token is always fetched
+# with the Secret of the very agentid the body names.
+AGENT_SECRET_PREFIX = "agent_secret_"
+MAX_AGENT_SECRETS = 20
 ACCOUNT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 AES_KEY = re.compile(r"^[A-Za-z0-9]{43}$")
 CACHE_SECONDS = 60
@@ -50,10 +58,26 @@ class Account:
     token: str = field(default="", repr=False)
     aes_key: str = field(default="", repr=False)
     console_login_secret: str = field(default="", repr=False)
+    agent_secrets: dict = field(default_factory=dict, repr=False)  # AgentID (str) -> that self-built app's Secret
 
     @property
     def is_oa(self) -> bool:
         return self.kind == "oa"
+
+    def agent_secret(self, agentid) -> str:
+        """The Secret of the self-built app `agentid`, "" when the account has none: its own entry, else the
+        console login app's Secret when `agentid` is that app (one app may both sign staff in and tell them)."""
+        key = str(agentid)
+        if self.agent_secrets.get(key):
+            return self.agent_secrets[key]
+        if self.console_login_secret and str(self.options.get("console_login_agentid") or "") == key:
+            return self.console_login_secret
+        return ""
+
+
+def agent_secret_names(agent_secrets: dict | None) -> dict[str, str]:
+    """{AgentID: Secret} as SSM parameter names (`agent_secret_<AgentID>`)."""
+    return {f"{AGENT_SECRET_PREFIX}{int(agentid)}": value for agentid, value in (agent_secrets or {}).items()}
 
 
 def validate_secrets(kind: str, secrets: dict) -> None:
@@ -87,7 +111,7 @@ def _now() -> datetime:
 def register(account_id: str, kind: str, app_id: str, name: str, *, app_secret: str, token: str,
              aes_key: str, original_id: str | None = None, account_type: str = "service",
              options: dict | None = None, create_only: bool = False, message_mode: str = "safe",
-             console_login_secret: str | None = None) -> Account:
+             console_login_secret: str | None = None, agent_secrets: dict | None = None) -> Account:
     """Create or replace an account: secrets to SSM first, then the record (so a record never lacks them).
 
     With `create_only`, the id is first claimed with a conditional write (status "registering"), so two
@@ -95,7 +119,7 @@ def register(account_id: str, kind: str, app_id: str, name: str, *, app_secret: 
     A claim left behind by a crash can be taken over after CLAIM_SECONDS.
     The callback Token is claimed for this account (the account store's Token claims): a Token another account
     uses is refused with Conflict, so one account's signatures never verify on another's URL.
-    `console_login_secret` (WeCom only) is kept in SSM beside the others.
+    `console_login_secret` and `agent_secrets` ({AgentID: Secret}; WeCom only) are kept in SSM beside the others.
     """
     if not ACCOUNT_ID.match(account_id or ""):
         raise ConfigError("account_id must be 2-63 lowercase letters, digits or dashes")
@@ -108,6 +132,10 @@ def register(account_id: str, kind: str, app_id: str, name: str, *, app_secret: 
         if kind != "wecom":
             raise ConfigError(f"{LOGIN_SECRET} applies to WeCom corps only")
         secrets[LOGIN_SECRET] = console_login_secret
+    if agent_secrets:
+        if kind != "wecom":
+            raise ConfigError("agent_secrets apply to WeCom corps only")
+        secrets = {**secrets, **agent_secret_names(agent_secrets)}
     now = _now()
     store = account_store()
     row = AccountRow(account_id=account_id, kind=kind, app_id=app_id, name=name, original_id=original_id,
@@ -159,7 +187,14 @@ def _load(account_id: str) -> Account:
     return Account(account_id=rec.account_id, kind=rec.kind, app_id=rec.app_id, name=rec.name,
                    original_id=rec.original_id, account_type=rec.account_type, status=rec.status,
                    message_mode=rec.message_mode or "safe", options=dict(rec.options),
-                   console_login_secret=secrets.get(LOGIN_SECRET, ""), **{n: secrets[n] for n in SECRET_NAMES})
+                   console_login_secret=secrets.get(LOGIN_SECRET, ""), agent_secrets=agent_secrets_of(secrets),
+                   **{n: secrets[n] for n in SECRET_NAMES})
+
+
+def agent_secrets_of(secrets: dict) -> dict[str, str]:
+    """The self-built apps' Secrets among an account's SSM values: {AgentID: Secret}."""
+    return {name[len(AGENT_SECRET_PREFIX):]: value for name, value in secrets.items()
+            if name.startswith(AGENT_SECRET_PREFIX) and value}
 
 
 def get(account_id: str, *, allow_disabled: bool = False) -> Account:

@@ -49,6 +49,17 @@ class AccountDisabled(ScrmError):
         self.account_id = account_id
 
 
+class NoAppSecret(ConfigError):
+    """The account has no Secret for the self-built app a message is to go out as: nothing can be sent (WeCom
+    would refuse any other token with 301002), so the caller records it as not sent instead of retrying."""
+
+    def __init__(self, account_id: str, agentid):
+        super().__init__(f"account {account_id} has no Secret for WeCom app {agentid}: set agent_secrets "
+                         f'{{"{agentid}": "<the app\'s Secret>"}} (PATCH /accounts/{account_id}; the app\'s page in '
+                         "WeCom's admin console shows its AgentId and Secret)")
+        self.agentid = agentid
+
+
 class WeChatError(ScrmError):
     """A WeChat/WeCom API answered with a non-zero errcode (after any retries we allow)."""
 

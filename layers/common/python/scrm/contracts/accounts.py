@@ -6,7 +6,8 @@ is generated from it, so a bound is written once. An option out of bounds is ref
 sharing a contact book is not an option (PUT /contact-books/{book_id}, platform). Readers of the options:
 scrm.services.pushes (push_mass_mode, push_quotas, push_batch_size, custom_window_seconds,
 push_rate_per_second), scrm.services.attribution (fetch_unionid), scrm.services.console_sessions
-(console_login_agentid).
+(console_login_agentid). `agent_secrets` (WeCom: the self-built apps' Secrets by AgentId) are secrets, not options:
+SSM through scrm.accounts, answered masked.
 """
 
 from __future__ import annotations
@@ -177,6 +178,9 @@ AccountId = Annotated[str, Field(pattern=accounts.ACCOUNT_ID.pattern, descriptio
                                  "digits or dashes; fixed", examples=["acme-oa"])]
 Token = Annotated[str, Field(pattern=TOKEN_PATTERN, description="the callback Token (3-32 letters and digits; "
                              "generated when absent)")]
+AgentIdKey = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,9}$", description="the app's AgentId")]
+AgentSecret = Annotated[str, Field(min_length=1, max_length=256)]
+AgentSecrets = Annotated[dict[AgentIdKey, AgentSecret], Field(min_length=1, max_length=accounts.MAX_AGENT_SECRETS)]
 AesKey = Annotated[str, Field(pattern=AES_KEY_PATTERN, description="the EncodingAESKey (43 letters and digits; "
                               "generated when absent)")]
 
@@ -195,16 +199,28 @@ class AccountChanges(StrictBody):
     console_login_secret: Annotated[str, Field(min_length=1, max_length=256)] | None = Field(
         None, description="WeCom only: the Secret of the self-built app staff sign in to the console with (its "
                           "AgentID is options.console_login_agentid); kept in SSM, never shown")
+    agent_secrets: AgentSecrets | None = Field(
+        None, description="WeCom only: the Secrets of the corp's self-built apps (自建应用) by AgentId, e.g. "
+                          '{"1000002": "..."}: the app that sends loss alerts (loss-alerts settings agentid) and '
+                          "reassignment notices (policy notify_agentid) sends with its own token, fetched with "
+                          "its Secret (WeCom refuses the customer-contact token: 301002). Merged into those set "
+                          'before; kept in SSM, answered only as "****"')
     options: AccountOptions | None = None
     message_mode: Literal[MESSAGE_MODES] | None = Field(
         None, description="callback encryption: plaintext, compatible or safe (WeCom: safe only)")
+
+
+def _agent_id_problems(agent_secrets: dict | None) -> list:
+    return [(("agent_secrets", k), f"an AgentId is at most {2 ** 31 - 1}") for k in agent_secrets or {}
+            if int(k) > 2 ** 31 - 1]
 
 
 class AccountUpdate(AccountChanges):
     @model_validator(mode="after")
     def _something(self):
         given = any(getattr(self, name) is not None for name in type(self).model_fields)
-        refuse([] if given else [((), "nothing to change: send at least one field")], "AccountUpdate")
+        refuse(([] if given else [((), "nothing to change: send at least one field")])
+               + _agent_id_problems(self.agent_secrets), "AccountUpdate")
         return self
 
 
@@ -228,5 +244,7 @@ class AccountRegistration(AccountChanges):
                 ("original_id", "is required (the OA's gh_... id, ToUserName of its callbacks)")]
             if self.console_login_secret:
                 problems.append(("console_login_secret", "applies to WeCom corps only"))
-        refuse(problems, "AccountRegistration")
+            if self.agent_secrets:
+                problems.append(("agent_secrets", "apply to WeCom corps only"))
+        refuse(problems + _agent_id_problems(self.agent_secrets), "AccountRegistration")
         return self

@@ -92,6 +92,9 @@ class ReassignmentPlan(Answer):
     rounds: int | None = None
     error: str | None = None
     notices: list[dict[str, Any]] | None = None
+    notice_counts: dict[str, int] | None = None
+    """the notices by delivery: recorded (no notify_agentid), sent, failed (WeCom refused), unsent (the account has
+    no Secret for the app notify_agentid: set agent_secrets)"""
 
 
 class ReassignmentItem(Answer):
@@ -314,6 +317,10 @@ class Secrets(Answer):
     console_login_secret: str | None = None
     """
     WeCom: "****" when the console login app's Secret is set, "" when not (never any of its characters)
+    """
+    agent_secrets: dict[str, str] | None = None
+    """
+    WeCom: the self-built apps whose Secret is set, by AgentId, each "****" (never any of its characters)
     """
 
 

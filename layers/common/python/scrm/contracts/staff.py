@@ -87,7 +87,9 @@ class LossAlertSettings(StrictBody):
     enabled: bool = False
     """send alerts at all"""
     agentid: Annotated[int, Field(ge=1, le=2**31 - 1)] | None = None
-    """the WeCom app (自建应用) whose message/send tells the recipient; required when enabled"""
+    """the WeCom app (自建应用) whose message/send tells the recipient; required when enabled. The account needs
+    that app's Secret (agent_secrets on the account: its token alone may send as it); without it, alerts are
+    recorded as unsent"""
     recipient: Literal["staff", "supervisor"] = "staff"
     """the staff member the customer left, or the supervisor named below"""
     supervisor: Userid | None = None
@@ -134,6 +136,8 @@ class LossAlertDay(Answer):
     day: Day
     sent: int
     failed: int
+    unsent: int = 0
+    """alerts not handed to WeCom: the account has no Secret for the app (agent_secrets)"""
 
 
 class LossAlertCounts(Answer):
@@ -143,4 +147,7 @@ class LossAlertCounts(Answer):
     """alerts sent over the range"""
     failed: int
     """alerts WeCom refused (no such member, app not visible to them, ...) over the range"""
+    unsent: int = 0
+    """alerts never sent over the range: the account had no Secret for the app `agentid` (set agent_secrets on the
+    account); each is recorded once with reason no_app_secret and not retried"""
     days: list[LossAlertDay]

@@ -6,7 +6,7 @@ Items (one partition per account; layouts in scrm.stores.staff.dynamo):
 - `p#<day>`: the day was pulled for every staff member (the daily pull skips it);
 - `settings#alerts`: the loss-alert settings;
 - `a#<sha256 of the event's dedupe key>`: one alert's send record (state, recipient, msgid; no customer id), TTL;
-- `c#<day>`: alerts sent / failed that day, with the keys counted (a count is added once per alert).
+- `c#<day>`: alerts sent / failed / unsent that day, with the keys counted (a count is added once per alert).
 """
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute, UnicodeSetAttribute
@@ -28,7 +28,8 @@ class StaffActivityRecord(Model):
     staff = NumberAttribute(null=True)  # p#: staff members pulled that day
     sent = NumberAttribute(null=True)  # c#: alerts sent that day
     failed = NumberAttribute(null=True)  # c#: alerts that failed that day
+    unsent = NumberAttribute(null=True)  # c#: alerts not sent that day (no Secret for the app they go out as)
     counted = UnicodeSetAttribute(null=True)  # c#: the alert keys already counted (each counts once)
-    state = UnicodeAttribute(null=True)  # a#: pending | sent | failed | skipped
+    state = UnicodeAttribute(null=True)  # a#: pending | sent | failed | skipped | unsent
     updated_at = NumberAttribute(null=True)
     expires = TTLAttribute(null=True)  # a#: a month after the alert; figures and counts never expire

@@ -18,3 +18,4 @@ def gateway_for(account: Account, **kwargs) -> Gateway:
 def login_app_for(account: Account, **kwargs) -> WeComLoginApp:
     """The WeCom corp's console login app (its own Secret and token); ConfigError when it has none."""
     return WeComLoginApp(account, **kwargs)
+

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import urllib.parse
 
-from ..errors import ConfigError, WeChatError, WeChatUnavailable
+from ..errors import ConfigError, NoAppSecret, WeChatError, WeChatUnavailable
 from .base import Gateway, _install_policy
 from .tokens import app_token_key
 
@@ -37,6 +37,13 @@ class WeComGateway(Gateway):
         from wechatpy.enterprise import WeChatClient
 
         return _install_policy(WeChatClient)(self, self.account.app_id, self.account.app_secret)
+
+    def as_app(self, agentid: int) -> WeComAppGateway:
+        """The same corp as its self-built app `agentid` (its own Secret and token), for that app's messages;
+        NoAppSecret when the account has no Secret for it."""
+        app = WeComAppGateway(self.account, agentid, base_url=self.base_url, token_cache=self.tokens)
+        app.clock = self.clock
+        return app
 
     # --- APIs wechatpy lacks (plain POSTs through the same policy)
     def transfer_customers(self, handover: str, takeover: str, external_userids: list[str], *,
@@ -148,10 +155,6 @@ class WeComGateway(Gateway):
 
     def group_chat(self, chat_id: str) -> dict:
         return self.post("externalcontact/groupchat/get", {"chat_id": chat_id, "need_name": 0})
-
-    def send_app_text(self, agentid: int, touser: list[str], content: str) -> dict:
-        return self.post("message/send", {"touser": "|".join(touser), "msgtype": "text", "agentid": agentid,
-                                          "text": {"content": content}})
 
     def unassigned_customers(self, cursor: str = "", page_size: int = 1000) -> dict:
         return self.post("externalcontact/get_unassigned_list", {"cursor": cursor, "page_size": page_size})
@@ -277,7 +280,7 @@ class WeComGateway(Gateway):
         """Stop a moment task members have not published yet (what they published stays)."""
         return self.post("externalcontact/cancel_moment_task", {"moment_id": moment_id})
 
-    # --- staff figures (统计管理) and app messages
+    # --- staff figures (统计管理); app messages are WeComAppGateway's (another app's token)
     def user_behavior(self, userid: str, start_time: int, end_time: int) -> list[dict]:
         """One member's 联系客户统计, one entry a day (`stat_time`, new_contact_cnt, chat_cnt, message_cnt,
         reply_percentage, avg_reply_time (only when there were chats), negative_feedback_cnt, new_apply_cnt).
@@ -300,8 +303,33 @@ class WeComGateway(Gateway):
             "owner_filter": {"userid_list": list(owners)}, "order_by": 2, "order_asc": 0, "offset": offset,
             "limit": limit})
 
-    def send_app_message(self, agentid: int, touser: list[str], message: dict, *,
-                         duplicate_check_interval: int = 1800) -> dict:
+
+class WeComAppGateway(WeComGateway):
+    """The corp's self-built app (自建应用) `agentid`, for its app messages (发送应用消息: loss alerts, reassignment
+    notices). Its token is its own: gettoken with the app's Secret ("每个应用有独立的secret,获取到的access_token只能本
+    应用使用", https://developer.work.weixin.qq.com/document/path/91039), cached apart from the customer-contact token
+    as `wecom:<corp>:agent-<AgentID>:<secret hash>`. message/send with a token not of the app its agentid names is
+    refused: 301002 无权限操作指定的应用 ("发消息接口指定了参数 agentid: 14, 但使用的 access_token 是通过应用 agentid:
+    100032 生成的调用凭证, 这种就会报该错误码", https://developer.work.weixin.qq.com/document/path/90313). The body's
+    agentid is always this gateway's, so the two cannot differ. NoAppSecret when the account has no Secret for it."""
+
+    def __init__(self, account, agentid: int, **kwargs):
+        super().__init__(account, **kwargs)
+        self.agentid = int(agentid)
+        self.secret = account.agent_secret(self.agentid)
+        if not self.secret:
+            raise NoAppSecret(account.account_id, self.agentid)
+        self.app = f"agent-{self.agentid}"
+
+    def app_secret(self) -> str:
+        return self.secret
+
+    def make_client(self):
+        from wechatpy.enterprise import WeChatClient
+
+        return _install_policy(WeChatClient)(self, self.account.app_id, self.secret)
+
+    def send_app_message(self, touser: list[str], message: dict, *, duplicate_check_interval: int = 1800) -> dict:
         """An app message (`message`: {"msgtype": "text", "text": {...}} or a textcard) with WeCom's
         duplicate check on: "在一定时间间隔内，同样内容（请求json）的消息，不会重复收到"
         (interval 1800 s by default, at most 4 hours). The same body sent again within the interval
@@ -311,9 +339,15 @@ class WeComGateway(Gateway):
         https://developer.work.weixin.qq.com/document/path/90236 (发送应用消息)"""
         if not 1 <= int(duplicate_check_interval) <= 14400:
             raise ValueError("duplicate_check_interval is 1..14400 seconds (WeCom: at most 4 hours)")
-        body = {"touser": "|".join(touser), "agentid": int(agentid), **message, "enable_duplicate_check": 1,
+        body = {"touser": "|".join(touser), "agentid": self.agentid, **message, "enable_duplicate_check": 1,
                 "duplicate_check_interval": int(duplicate_check_interval)}
         return self.post("message/send", body, retry_ambiguous=True)
+
+
+    def send_app_text(self, touser: list[str], content: str) -> dict:
+        """A plain text app message (no duplicate check: the caller stores the notice before sending it once)."""
+        return self.post("message/send", {"touser": "|".join(touser), "msgtype": "text", "agentid": self.agentid,
+                                          "text": {"content": content}})
 
 
 class WeComLoginApp(WeComGateway):

@@ -50,8 +50,9 @@ def view(rec, base_url: str, secrets: dict | None = None) -> dict:
 
 def _masked(kind: str, secrets: dict) -> dict:
     shown = {n: mask(secrets.get(n)) for n in accounts.SECRET_NAMES}
-    if kind == "wecom":  # the login app's Secret is never answered, not even its last characters: set or not
+    if kind == "wecom":  # the apps' Secrets are never answered, not even their last characters: set or not
         shown[accounts.LOGIN_SECRET] = "****" if secrets.get(accounts.LOGIN_SECRET) else ""
+        shown["agent_secrets"] = dict.fromkeys(sorted(accounts.agent_secrets_of(secrets), key=int), "****")
     return shown
 
 
@@ -71,14 +72,15 @@ def generate_aes_key() -> str:
 def create(scope: Scope, base_url: str, *, account_id: str, kind: str, app_id: str, name: str, app_secret: str,
            token: str | None = None, aes_key: str | None = None, original_id: str | None = None,
            account_type: str | None = None, options: dict | None = None, message_mode: str | None = None,
-           console_login_secret: str | None = None) -> dict:
+           console_login_secret: str | None = None, agent_secrets: dict | None = None) -> dict:
     """Register an account (platform scope). Returns its view plus `setup` (the callback values, once)."""
     if scope.account_id is not None:
         raise Forbidden("only a platform key may register accounts")
     parse(contract.AccountRegistration, _given(
         account_id=account_id, kind=kind, app_id=app_id, name=name, app_secret=app_secret, token=token or None,
         aes_key=aes_key or None, original_id=original_id, account_type=account_type, options=options,
-        message_mode=message_mode, console_login_secret=console_login_secret))  # every wrong field, named
+        message_mode=message_mode, console_login_secret=console_login_secret,
+        agent_secrets=agent_secrets))  # every wrong field, named
     token = token or generate_token()
     aes_key = aes_key or generate_aes_key()
     message_mode = _check_message_mode(kind, message_mode or "safe")
@@ -87,10 +89,11 @@ def create(scope: Scope, base_url: str, *, account_id: str, kind: str, app_id: s
     # the exists() check above is for a clear error; create_only closes the race
     accounts.register(account_id, kind, app_id, name, app_secret=app_secret, token=token, aes_key=aes_key,
                       original_id=original_id, account_type=account_type or "service", options=options or {},
-                      create_only=True, message_mode=message_mode, console_login_secret=console_login_secret)
+                      create_only=True, message_mode=message_mode, console_login_secret=console_login_secret,
+                      agent_secrets=agent_secrets)
     rec = account_store().get_account(Scope.system(account_id), account_id)
     secrets = {"app_secret": app_secret, "token": token, "aes_key": aes_key,
-               accounts.LOGIN_SECRET: console_login_secret or ""}
+               accounts.LOGIN_SECRET: console_login_secret or "", **accounts.agent_secret_names(agent_secrets)}
     return {**view(rec, base_url, secrets), "setup": setup_values(rec, base_url, secrets, shown_once=True)}
 
 
@@ -145,7 +148,11 @@ def update(scope: Scope, account_id: str, base_url: str, **changes) -> dict:
     rec = account_store().get_account(scope, account_id)
     secret_changes = {n: changes.pop(n) for n in (*accounts.SECRET_NAMES, accounts.LOGIN_SECRET)
                       if changes.get(n) is not None}
-    parse(contract.AccountUpdate, _given(**changes, **secret_changes))  # every wrong field, named
+    agent_secrets = changes.pop("agent_secrets", None)
+    parse(contract.AccountUpdate, _given(**changes, **secret_changes, agent_secrets=agent_secrets))  # every wrong one
+    if agent_secrets and rec.kind != "wecom":
+        raise ValidationError("agent_secrets apply to WeCom corps only", field="agent_secrets")
+    secret_changes = {**secret_changes, **accounts.agent_secret_names(agent_secrets)}  # other apps' Secrets stay
     if rec.kind == "wecom":
         for f in ("original_id", "account_type"):
             if changes.get(f) is not None:

@@ -1,11 +1,12 @@
-"""Telling each takeover what they received: one notice per takeover per plan, stored once, sent once."""
+"""Telling each takeover what they received: one notice per takeover per plan, stored once, sent once, as the app
+`notify_agentid` of the policy (its Secret among the account's agent_secrets)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 
 from ...domain import reassignment as rules
-from ...errors import WeChatError, WeChatUnavailable
+from ...errors import NoAppSecret, WeChatError, WeChatUnavailable
 from .. import reassignment as package
 from .policy import plan_policy
 from .run import Run
@@ -39,9 +40,14 @@ def notify(run: Run, items: dict) -> list[dict]:
 
 
 def _deliver(run: Run, agentid: int, notice: dict) -> None:
+    """Send the notice as the app `notify_agentid`, with that app's own token (WeCom refuses the customer-contact
+    token, 301002: https://developer.work.weixin.qq.com/document/path/90313). With no Secret for the app the notice
+    stays "unsent: ..." (the reason), sent never: the plan goes on."""
     try:
-        run.gw.send_app_text(agentid, [notice["takeover_userid"]], notice["text"])
+        run.gw.as_app(agentid).send_app_text([notice["takeover_userid"]], notice["text"])
         delivery = "sent"
+    except NoAppSecret as exc:
+        delivery = f"unsent: {exc}"[:300]
     except (WeChatError, WeChatUnavailable) as exc:
         delivery = f"failed: {exc}"[:300]
     run.store.set_notice_delivery(run.account_id, run.plan_id, notice["notice_key"], delivery)

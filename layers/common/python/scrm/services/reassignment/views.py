@@ -47,7 +47,18 @@ def get_plan(scope: Scope, account_id: str, plan_id: str) -> dict:
     out = plan_view(plan)
     out["notices"] = [{k: n[k] for k in ("takeover_userid", "customers", "chats", "delivery", "text")}
                       for n in store.notices_of_plan(account_id, plan_id)]
+    out["notice_counts"] = notice_counts(out["notices"])
     return out
+
+
+def notice_counts(notices: list[dict]) -> dict[str, int]:
+    """The plan's notices by how they went: recorded (no notify_agentid), sent, failed (WeCom refused), unsent (no
+    Secret for the app notify_agentid)."""
+    counts = dict.fromkeys(("recorded", "sent", "failed", "unsent"), 0)
+    for n in notices:
+        state = str(n.get("delivery") or "recorded").split(":", 1)[0]
+        counts[state if state in counts else "failed"] += 1
+    return counts
 
 
 def plan_items(scope: Scope, account_id: str, plan_id: str, *, status: str | None = None,

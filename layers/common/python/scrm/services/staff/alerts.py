@@ -9,6 +9,10 @@ finished sends nothing), and the message goes out with WeCom's duplicate check o
 every attempt, so a redelivery after a crash between the send and the record's finish reaches nobody twice
 (https://developer.work.weixin.qq.com/document/path/90236 发送应用消息). A send WeCom refuses (a member it cannot
 reach) is counted failed; a busy or unreachable WeCom raises, and the event comes back with a back-off.
+
+The message goes out as the app `agentid` of the settings, with that app's own token (its Secret among the account's
+`agent_secrets`, scrm.gateway.WeComAppGateway): WeCom refuses the customer-contact token (301002). An account with no
+Secret for that app records the alert as `unsent` (reason `no_app_secret`, counted), once: it is not retried.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from ...contracts.staff import LossAlertSettings
 from ...domain.callbacks import event_time
 from ...domain.channels import DIRECT, UNKNOWN, day_of
 from ...domain.instants import answer_time
-from ...errors import ValidationError, WeChatBusy, WeChatError, WeChatRateLimited
+from ...errors import NoAppSecret, ValidationError, WeChatBusy, WeChatError, WeChatRateLimited
 from ...tenancy import Scope
 from ..events import on
 
@@ -77,28 +81,38 @@ def alert(scope: Scope, account_id: str, dedupe_key: str, change: str, userid: s
     existing = store.claim_alert(scope, account_id, key, {"day": day, "event": change, "staff": userid,
                                                            "recipient": recipient}, now)
     if existing is not None and existing["state"] != "pending":
-        if existing["state"] in ("sent", "failed"):  # a crash between finishing and counting: count it now
+        if existing["state"] in ("sent", "failed", "unsent"):  # a crash between finishing and counting: count it now
             store.count_alert(scope, account_id, existing.get("day", day), key, existing["state"])
         return {"alert": "duplicate", "state": existing["state"]}
     gateway = _gateway(account_id)
+    try:
+        sender = gateway.as_app(settings["agentid"])  # the app's own token: WeCom refuses the contact one (301002)
+    except NoAppSecret as exc:  # nothing can be sent until an admin sets the Secret: say so, count it, stop
+        return _finish(scope, account_id, key, day, recipient, "unsent", {"reason": "no_app_secret",
+                                                                           "why": str(exc)[:300]})
     name, channel, tags = describe(gateway, account_id, userid, ext)
     if group is not None and group.get("channel_id"):  # they came into the group by a group code
         channel = (definition_of(account_id, group["channel_id"]) or {}).get("name") or group["channel_id"]
     message = compose(settings, change, userid, name, channel, tags, at, group_name=(group or {}).get("name"))
     try:
-        answer = gateway.send_app_message(settings["agentid"], [recipient], message,
-                                          duplicate_check_interval=settings["duplicate_check_interval"])
+        answer = sender.send_app_message([recipient], message,
+                                         duplicate_check_interval=settings["duplicate_check_interval"])
     except (WeChatBusy, WeChatRateLimited):
         raise  # WeCom busy: the event comes back (the record stays pending; the duplicate check covers a resend)
-    except WeChatError as exc:  # refused for good: 81013 nobody reachable, 60020 app not visible, ...
+    except WeChatError as exc:  # refused for good: 81013 nobody reachable, 301002 a Secret of another app, ...
         state, detail = "failed", {"errcode": exc.errcode}
     else:
         unreached = {u.lower() for u in str(answer.get("invaliduser") or "").split("|") if u}
         state = "failed" if recipient.lower() in unreached else "sent"
         detail = {"msgid": answer.get("msgid") or ""}
-    store.finish_alert(scope, account_id, key, state, detail, now)
+    return _finish(scope, account_id, key, day, recipient, state, detail)
+
+
+def _finish(scope: Scope, account_id: str, key: str, day: str, recipient: str, state: str, detail: dict) -> dict:
+    store = bootstrap.staff_store()
+    store.finish_alert(scope, account_id, key, state, detail, bootstrap.container().now())
     store.count_alert(scope, account_id, day, key, state)
-    return {"alert": state, "recipient": recipient}
+    return {"alert": state, "recipient": recipient, **({"reason": detail["reason"]} if "reason" in detail else {})}
 
 
 def _gateway(account_id: str):

@@ -42,9 +42,10 @@ def figures_csv(scope: Scope, account_id: str, query: dict, now: float, *, limit
 
 
 def alert_counts(scope: Scope, account_id: str, query: dict, now: float) -> dict:
-    """Loss alerts sent and failed per China day over ?from=&to= (default the last 30 days), with the totals."""
+    """Loss alerts sent, failed and unsent (no Secret for the app) per China day over ?from=&to= (default the last
+    30 days), with the totals."""
     first, last = day_range(query, now)
     days = bootstrap.staff_store().alert_counts(scope, account_id, first, last)
     rows = [{"day": d, **days[d]} for d in sorted(days)]
     return {"from": first, "to": last, "sent": sum(r["sent"] for r in rows),
-            "failed": sum(r["failed"] for r in rows), "days": rows}
+            "failed": sum(r["failed"] for r in rows), "unsent": sum(r.get("unsent", 0) for r in rows), "days": rows}

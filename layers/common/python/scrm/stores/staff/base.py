@@ -5,8 +5,9 @@ counts). Table `staff_activity` (scrm.data.staff_activity).
 Figures are plain dicts of WeCom's field names (numbers, `avg_reply_time` None when WeCom sent none). Writing a
 day's figures again overwrites them with what WeCom answers now (a re-run is harmless). An alert record is claimed
 once per event (`claim_alert`: False when it exists), finished once (`finish_alert`: pending -> sent | failed |
-skipped, False when it was finished already), and counted once per day (`count_alert`: a key counted twice counts
-once). Tenancy: every method takes the caller's scope and refuses (Forbidden) an account it may not act for.
+skipped | unsent, False when it was finished already), and counted once per day (`count_alert`: a key counted
+twice counts once). Tenancy: every method takes the caller's scope and refuses (Forbidden) an account it may
+not act for.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Protocol
 
 from ...tenancy import Scope
 
-ALERT_STATES = ("pending", "sent", "failed", "skipped")
-FINAL_STATES = ("sent", "failed", "skipped")
+ALERT_STATES = ("pending", "sent", "failed", "skipped", "unsent")
+FINAL_STATES = ("sent", "failed", "skipped", "unsent")
+COUNTED = ("sent", "failed", "unsent")  # unsent: never handed to WeCom (no Secret for the app it goes out as)
 
 
 class StaffStore(Protocol):
@@ -49,4 +51,4 @@ class StaffStore(Protocol):
         """Add one to the day's `outcome` (sent | failed) count unless `key` was counted; True when counted now."""
 
     def alert_counts(self, scope: Scope, account_id: str, start_day: str, end_day: str) -> dict[str, dict]:
-        """{day: {"sent": n, "failed": n}} for the days with alerts between start_day and end_day."""
+        """{day: {"sent": n, "failed": n, "unsent": n}} for the days with alerts between start_day and end_day."""

@@ -13,7 +13,7 @@ from pynamodb.exceptions import PutError, UpdateError
 from ...data.staff_activity import StaffActivityRecord as R
 from ...tenancy import Scope
 from ..cursors import check_page
-from .base import FINAL_STATES
+from .base import COUNTED, FINAL_STATES
 
 FIG, PULLED, ALERT, COUNT, SETTINGS = "f#", "p#", "a#", "c#", "settings#alerts"
 ALERT_KEEP_SECONDS = 31 * 86400
@@ -104,9 +104,9 @@ class DynamoStaffStore:
 
     def count_alert(self, scope: Scope, account_id: str, day: str, key: str, outcome: str) -> bool:
         scope.check(account_id)
-        if outcome not in ("sent", "failed"):
-            raise ValueError("an alert is counted as sent or failed")
-        counter = R.sent if outcome == "sent" else R.failed
+        if outcome not in COUNTED:
+            raise ValueError(f"an alert is counted as one of {COUNTED}")
+        counter = getattr(R, outcome)
         try:
             R(account_id, f"{COUNT}{day}").update(
                 actions=[counter.add(1), R.counted.add({key}), R.day.set(day)],
@@ -119,9 +119,9 @@ class DynamoStaffStore:
 
     def alert_counts(self, scope: Scope, account_id: str, start_day: str, end_day: str) -> dict[str, dict]:
         scope.check(account_id)
-        return {r.day: {"sent": int(r.sent or 0), "failed": int(r.failed or 0)}
+        return {r.day: {k: int(getattr(r, k) or 0) for k in COUNTED}
                 for r in R.query(account_id, R.item_id.between(f"{COUNT}{start_day}", f"{COUNT}{end_day}"),
-                                 attributes_to_get=["day", "sent", "failed"])}
+                                 attributes_to_get=["day", *COUNTED])}
 
     def alert(self, account_id: str, key: str) -> dict | None:
         try:

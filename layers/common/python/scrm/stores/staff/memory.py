@@ -7,7 +7,7 @@ import threading
 
 from ...tenancy import Scope
 from ..cursors import after, check_page, cursor
-from .base import FINAL_STATES
+from .base import COUNTED, FINAL_STATES
 
 FIG, PULLED = "f#", "p#"
 
@@ -86,10 +86,10 @@ class MemoryStaffStore:
 
     def count_alert(self, scope: Scope, account_id: str, day: str, key: str, outcome: str) -> bool:
         scope.check(account_id)
-        if outcome not in ("sent", "failed"):
-            raise ValueError("an alert is counted as sent or failed")
+        if outcome not in COUNTED:
+            raise ValueError(f"an alert is counted as one of {COUNTED}")
         with self.lock:
-            row = self.counts.setdefault((account_id, day), {"sent": 0, "failed": 0, "counted": set()})
+            row = self.counts.setdefault((account_id, day), {**dict.fromkeys(COUNTED, 0), "counted": set()})
             if key in row["counted"]:
                 return False
             row["counted"].add(key)
@@ -99,7 +99,7 @@ class MemoryStaffStore:
     def alert_counts(self, scope: Scope, account_id: str, start_day: str, end_day: str) -> dict[str, dict]:
         scope.check(account_id)
         with self.lock:
-            return {d: {"sent": r["sent"], "failed": r["failed"]} for (a, d), r in sorted(self.counts.items())
+            return {d: {k: r[k] for k in COUNTED} for (a, d), r in sorted(self.counts.items())
                     if a == account_id and start_day <= d <= end_day}
 
     # test hook: what an alert's record holds
