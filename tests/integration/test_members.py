@@ -192,3 +192,66 @@ def test_a_verification_is_exported_and_erased_with_the_person(env):
     assert bootstrap.member_store().verification(scope, "test-wecom", cid, "o-leaving") is None
     _, figures = admin(env, "get", f"/accounts/test-wecom/channels/{cid}/member-figures", key=env["reader"])
     assert figures["verified"] == 1  # the count stays
+
+
+def _one_person(external_userid: str, openid: str) -> None:
+    """The WeCom customer and the sign-in OA's follower are one contact (both bound to one Open Platform account:
+    one unionid), in a book the two accounts share."""
+    contacts = bootstrap.contact_store()
+    contacts.set_members(Scope.system(), "vip-book", ["test-wecom", "test-oa"], account_exists=lambda a: True)
+    book = contacts.open_book(Scope.system("test-wecom"), "test-wecom")
+    keys = [f"wecom:test-wecom:{external_userid}", f"oa:test-oa:{openid}"]
+    assert contacts.record_contact(book, {"contact_id": f"c-{external_userid}", "unionid": f"u-{external_userid}",
+                                          "identities": keys, "touches": [], "version": 1, "created_at": 0,
+                                          "updated_at": 0}, expected_version=None, new_pointers=keys)
+
+
+def _verify(env, openid: str, member_id: str, phone: str) -> None:
+    cid = env["channel"]["channel_id"]
+    admin(env, "post", "/accounts/test-wecom/members", body={"members": [{"member_id": member_id, "phone": phone}]})
+    status, out = user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", sign_in(env, openid),
+                       {"member_id": member_id, "phone": phone})
+    assert status == 200 and out["verified"], out
+
+
+def test_a_verified_member_who_joins_counts_joined_verified_once(env, wecom_account):
+    channel, sb = env["channel"], env["sb"]
+    _verify(env, "o-vip-1", "VIP101", "13800138101")
+    _one_person("wmv0001", "o-vip-1")
+    out = sb.wecom_group_action(wecom_account.app_id, "scan", config_id=channel["config_id"],
+                                external_userid="wmv0001")
+    deliver(wecom_account, out, times=4)
+    for ext in ("wmv0002", "wmv0003"):  # a forwarded screenshot: they never verified
+        deliver(wecom_account, sb.wecom_group_action(wecom_account.app_id, "scan", config_id=channel["config_id"],
+                                                     external_userid=ext), times=2)
+    _, figures = admin(env, "get", f"/accounts/test-wecom/channels/{channel['channel_id']}/member-figures",
+                       key=env["reader"])
+    assert (figures["verified"], figures["joined"], figures["joined_verified"]) == (1, 3, 1)
+
+
+def test_a_crash_between_the_group_change_and_the_count_loses_no_join_and_counts_none_twice(env, wecom_account,
+                                                                                              monkeypatch):
+    """The worker dies right after the membership transaction; the redelivery finds the event applied: the join's
+    figures must already be in that transaction (nothing after it may be the only place they are counted)."""
+    channel, sb = env["channel"], env["sb"]
+    _verify(env, "o-vip-2", "VIP102", "13800138102")
+    _one_person("wmv0010", "o-vip-2")
+    store = bootstrap.group_store()
+    commit, crashes = store.commit_change, []
+
+    def commit_then_die(*args, **kwargs):
+        done = commit(*args, **kwargs)
+        if done and not crashes:
+            crashes.append(1)
+            raise RuntimeError("the function died after the membership commit")
+        return done
+
+    monkeypatch.setattr(store, "commit_change", commit_then_die)
+    out = sb.wecom_group_action(wecom_account.app_id, "scan", config_id=channel["config_id"],
+                                external_userid="wmv0010")
+    with pytest.raises(RuntimeError):
+        deliver(wecom_account, out)
+    deliver(wecom_account, out, times=3)  # the queue delivers it again
+    _, figures = admin(env, "get", f"/accounts/test-wecom/channels/{channel['channel_id']}/member-figures",
+                       key=env["reader"])
+    assert crashes and (figures["joined"], figures["joined_verified"]) == (1, 1)
