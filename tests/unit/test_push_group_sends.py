@@ -229,3 +229,16 @@ def test_the_cli_builds_groups_audiences():
 
     assert _audience("groups", ("alice", "bob")) == {"type": "groups", "owners": ["alice", "bob"]}
     assert _audience("chats", ("wr1",)) == {"type": "groups", "chat_ids": ["wr1"]}
+
+
+def test_a_segment_holding_groups_is_refused_when_a_push_names_it():
+    """A segment saved before segments refused groups (or written around the API) must not send chat ids as people:
+    the push naming it is refused, saying which segment and why."""
+    svc, groups, gw, _ = make()
+    add_group(groups, "wr1", "alice")
+    svc.deps.store.put_segment({"account_id": ACCT, "segment_id": "s-old", "name": "旧群",
+                                "audience": {"type": "groups", "owners": ["alice"]}, "created_at": T0})
+    with pytest.raises(ValidationError) as e:
+        svc.preview(SCOPE, ACCT, body({"type": "segment", "segment_id": "s-old"}))
+    assert e.value.field == "audience.segment_id" and "s-old" in str(e.value) and "groups" in str(e.value)
+    assert gw.calls == []

@@ -34,6 +34,10 @@ class Audience:
             seg = self.deps.store.get_segment(account.account_id, audience["segment_id"])
             if seg is None:
                 raise errors.ValidationError(f"no segment {audience['segment_id']}", field="audience.segment_id")
+            if seg["audience"].get("type") == "groups":  # saved before segments refused groups: chat ids are no people
+                raise errors.ValidationError(
+                    f"segment {seg['segment_id']} holds customer groups; a segment saves people: give the groups "
+                    "audience (owners, chat_ids or group_tags) in the push itself", field="audience.segment_id")
             return self.resolve(scope, account, seg["audience"], strategy, segment_id=seg["segment_id"],
                                 left_out=left_out)
         if atype == "list":
