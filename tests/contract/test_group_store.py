@@ -154,3 +154,21 @@ def test_the_vip_flag_is_written_over_the_version_and_kept_by_later_commits(stor
     assert store.commit_change(SCOPE, A, marker="m2", group={**g, "size": 2}, expect_version=2, members=[],
                                day=None, now=T)
     assert store.get_groups(SCOPE, A, ["wr1"])["wr1"]["vip"] is True
+
+
+def test_an_owners_groups_are_found_through_the_owner_index_and_follow_a_handover(store):
+    for i, owner in enumerate(["alice", "alice", "bob", None]):
+        g = {**rules.new_group(f"wr{i}", T), "owner": owner, "size": 3}
+        assert store.commit_change(SCOPE, A, marker=f"o{i}", group=g, expect_version=None, members=[], day=None, now=T)
+    other = {**rules.new_group("wr9", T), "owner": "alice", "size": 1}
+    assert store.commit_change(Scope.system(B), B, marker="o9", group=other, expect_version=None, members=[],
+                               day=None, now=T)
+    assert sorted(store.groups_of_owners(SCOPE, A, ["alice"])) == ["wr0", "wr1"]  # not corp-b's wr9
+    assert sorted(store.groups_of_owners(SCOPE, A, ["alice", "bob", "carol"])) == ["wr0", "wr1", "wr2"]
+    moved = {**store.get_groups(SCOPE, A, ["wr1"])["wr1"], "owner": "bob"}  # change_owner
+    assert store.commit_change(SCOPE, A, marker="o10", group=moved, expect_version=moved["version"], members=[],
+                               day=None, now=T)
+    assert sorted(store.groups_of_owners(SCOPE, A, ["alice"])) == ["wr0"]
+    assert store.groups_of_owners(SCOPE, A, ["bob"])["wr1"]["owner"] == "bob"
+    with pytest.raises(Forbidden):
+        store.groups_of_owners(Scope("corp-b", "k", "admin"), A, ["alice"])

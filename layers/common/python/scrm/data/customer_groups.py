@@ -13,6 +13,8 @@ Hash `account_id`, range `sk`:
 - `t#<template_id>`: a group welcome template (入群欢迎语素材; WeCom's template_id), its content as JSON
   (`content`), `status` active | deleting and `used_by`, the group codes (channel ids) attached to it.
 GSI `by_member` (member_key = `<account_id>#<userid>`) finds a person's member items (privacy export/erasure).
+GSI `by_owner` (owner_key = `<account_id>#<owner userid>`, on group items only) finds an owner's groups (a push to
+the groups of some owners reads those groups, not the account's every group).
 """
 
 from pynamodb.attributes import (
@@ -37,6 +39,15 @@ class ByMember(GlobalSecondaryIndex):
     sk = UnicodeAttribute(range_key=True)
 
 
+class ByOwner(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_owner"
+        projection = AllProjection()
+
+    owner_key = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
 @table("customer_groups")
 class GroupRecord(Model):
     class Meta:
@@ -55,6 +66,7 @@ class GroupRecord(Model):
     updated_at = NumberAttribute(null=True)
     dismissed_at = NumberAttribute(null=True)
     vip = BooleanAttribute(null=True)  # a customer leaving it is a loss alert
+    owner_key = UnicodeAttribute(null=True)  # <account_id>#<owner>: the by_owner index
     # member
     userid = UnicodeAttribute(null=True)
     member_key = UnicodeAttribute(null=True)
@@ -83,3 +95,4 @@ class GroupRecord(Model):
     used_by = UnicodeSetAttribute(null=True)
 
     by_member = ByMember()
+    by_owner = ByOwner()

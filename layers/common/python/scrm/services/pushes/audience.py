@@ -174,14 +174,9 @@ class Audience:
             raise errors.ValidationError("a groups audience needs a WeCom account", field="audience.type")
         store, scope = self.deps.groups, Scope.system(account.account_id)
         found: dict[str, dict] = {}
-        owners = set(audience.get("owners") or ())
-        if owners:  # the store keeps groups by chat id: one pass over the account's groups, pages of 1,000
-            start = None
-            while True:
-                page, start = store.page_groups(scope, account.account_id, limit=1000, start=start)
-                found.update((g["chat_id"], g) for g in page if g.get("owner") in owners)
-                if not start:
-                    break
+        owners = sorted(set(audience.get("owners") or ()))
+        if owners:  # through the store's owner index: the owners' groups only, not the account's every group
+            found.update(store.groups_of_owners(scope, account.account_id, owners))
         wanted = [c for c in audience.get("chat_ids") or () if c not in found]
         known = store.get_groups(scope, account.account_id, wanted) if wanted else {}
         if set(wanted) - set(known):

@@ -64,6 +64,11 @@ class GroupStore(Protocol):
                     ) -> tuple[list[dict], dict | None]:
         """Groups in chat id order; a cursor of another account raises ValueError."""
 
+    def groups_of_owners(self, scope: Scope, account_id: str, owners: list[str]) -> dict[str, dict]:
+        """{chat_id: group} of every group (live or dismissed) these staff members own now, read through the owner
+        index (one Query per owner, run side by side; eventually consistent: a group created or handed over in
+        the last second may be missing)."""
+
     def page_members(self, scope: Scope, account_id: str, chat_id: str, *, limit: int, start: dict | None = None
                      ) -> tuple[list[dict], dict | None]:
         """Members (in or out) of one group in userid order."""

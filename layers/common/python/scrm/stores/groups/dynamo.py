@@ -96,7 +96,9 @@ class DynamoGroupStore:
         scope.check(account_id)
         chat_id = group["chat_id"]
         values = {k: v for k, v in group.items() if k in GROUP_FIELDS and k != "version" and v is not None}
-        item = GroupRecord(account_id, f"g#{chat_id}", version=(expect_version or 0) + 1, **values)
+        owner_key = f"{account_id}#{group['owner']}" if group.get("owner") else None
+        item = GroupRecord(account_id, f"g#{chat_id}", version=(expect_version or 0) + 1, owner_key=owner_key,
+                           **values)
         condition = (GroupRecord.sk.does_not_exist() if expect_version is None
                      else GroupRecord.version == expect_version)
         try:
@@ -138,6 +140,22 @@ class DynamoGroupStore:
         items, last = one_page(GroupRecord.query(account_id, GroupRecord.sk.startswith("g#"), limit=limit,
                                                  page_size=limit, last_evaluated_key=start))
         return [_group_of(i) for i in items], last
+
+    def groups_of_owners(self, scope: Scope, account_id: str, owners: list[str]) -> dict[str, dict]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        scope.check(account_id)
+        wanted = sorted(set(owners))
+
+        def of(owner: str) -> list[dict]:
+            return [_group_of(i) for i in GroupRecord.by_owner.query(f"{account_id}#{owner}",
+                                                                     GroupRecord.sk.startswith("g#"))]
+
+        out: dict[str, dict] = {}
+        with ThreadPoolExecutor(min(8, max(1, len(wanted)))) as pool:
+            for groups in pool.map(of, wanted):
+                out.update((g["chat_id"], g) for g in groups)
+        return dict(sorted(out.items()))
 
     def page_members(self, scope: Scope, account_id: str, chat_id: str, *, limit: int, start: dict | None = None):
         check_page(scope, account_id, start)

@@ -83,6 +83,13 @@ class MemoryGroupStore:
         last = group_cursor(account_id, keys[limit - 1]) if len(keys) > limit else None
         return items, last
 
+    def groups_of_owners(self, scope: Scope, account_id: str, owners: list[str]) -> dict[str, dict]:
+        scope.check(account_id)
+        wanted = set(owners)
+        with self.lock:
+            return {c: copy.deepcopy(g) for (a, c), g in sorted(self.groups.items())
+                    if a == account_id and g.get("owner") in wanted}
+
     def page_members(self, scope: Scope, account_id: str, chat_id: str, *, limit: int, start: dict | None = None):
         check_page(scope, account_id, start)
         begin = after(start, "sk")
