@@ -96,7 +96,8 @@ def test_import_verify_refuse_reveal_and_figures(env):
 
     token = sign_in(env, "o-member-1")
     status, out = user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", token,
-                       {"consent": True, "member_id": "VIP001", "phone": "13900139000"})  # the duplicate line's phone: not applied
+                       {"consent": True, "member_id": "VIP001", "phone": "13900139000"})  # the duplicate line's
+    # phone: not applied
     assert status == 403 and out["error"]["code"] == "member_mismatch" and "不匹配" in out["error"]["message"]
     status, out = user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", token,
                        {"consent": True, "member_id": "VIP001", "phone": "138 0013 8000"})
@@ -105,7 +106,8 @@ def test_import_verify_refuse_reveal_and_figures(env):
     assert b"<svg" in base64.b64decode(out["qr_image"].split(",", 1)[1])
     assert out["qr_code"] == bootstrap.channel_store().get_channel(Scope.system("test-wecom"), "test-wecom",
                                                                     cid)["qr_code"]
-    status, out = user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", token, {"consent": True, "member_id": "x", "phone": "1"})
+    status, out = user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", token,
+                       {"consent": True, "member_id": "x", "phone": "1"})
     assert status == 200 and out["replayed"]  # verified already: the code again, nothing counted
     status, figures = admin(env, "get", f"/accounts/test-wecom/channels/{cid}/member-figures", key=env["reader"])
     assert (figures["verified"], figures["refused"], figures["joined"]) == (1, 1, 0)

@@ -4,8 +4,8 @@ The event worker runs `on_chat_event` once per (account, dedupe key) (scrm.servi
 idempotency). Beneath that, each event's writes are transactions conditional on the group's version, the last one
 carrying the event's marker (scrm.stores.groups): a redelivery after a crash between the commit and the
 idempotency record finds the marker and changes nothing (the channel statistics and the members-only codes'
-figures are writes of the same transaction: counted exactly once); a crash between two slices of a large change leaves the
-first slices applied, and the redelivery recomputes from the stored state, where the membership rules
+figures are writes of the same transaction: counted exactly once); a crash between two slices of a large change
+leaves the first slices applied, and the redelivery recomputes from the stored state, where the membership rules
 (scrm.domain.groups) make an applied join or leave a no-op.
 
 DynamoDB round trips of one event: the group (GetItem), the members it names (BatchGetItem), one TransactWriteItems

@@ -58,7 +58,8 @@ def controller_of(account_id: str) -> dict:
 
 
 def privacy_notice(controller: dict) -> str:
-    return (f"{controller['name']}（企业微信）收集你填写的会员号和手机号，仅用于核对你是否为其会员、以向你展示会员群的入群码；"
+    return (f"{controller['name']}（企业微信）收集你填写的会员号和手机号，"
+            "仅用于核对你是否为其会员、以向你展示会员群的入群码；"
             "手机号只以加密摘要保存、不保存号码本身，验证记录可按你的要求导出或删除。")
 
 
@@ -145,7 +146,8 @@ def verify(account_id: str, channel_id: str, token: str | None, body: dict, now:
     if done is not None:  # verified before: the code again, no try spent
         return _reveal(account_id, channel, done, replayed=True)
     if body.get("consent") is not True:  # no member data is looked at (nor a try spent) before the person agreed
-        raise DrawRefused("consent_required", f"请先阅读并同意个人信息说明：{privacy_notice(controller_of(account_id))}",
+        notice = privacy_notice(controller_of(account_id))
+        raise DrawRefused("consent_required", f"请先阅读并同意个人信息说明：{notice}",
                           status=400)
     if not db.take_try(scope, account_id, openid, rules.hour_of(now), rules.TRIES_PER_HOUR):
         raise DrawRefused("too_many_tries", f"尝试次数过多，请一小时后再试（每小时最多 {rules.TRIES_PER_HOUR} 次）",

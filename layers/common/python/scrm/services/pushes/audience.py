@@ -168,8 +168,9 @@ class Audience:
 
     # ---- customer groups (the groups capability: scrm.services.groups keeps them from change_external_chat)
     def _groups(self, account, audience: dict, left_out: Counter) -> Pairs:
-        """(owner, chat_id) of the live groups the audience names: every group of `owners`, and the groups of
-        `chat_ids` (sent by their owner). Dismissed, unknown and ownerless groups are left out and counted."""
+        """(owner, chat_id) of the live groups the audience names: every group of `owners`, every group carrying
+        one of `group_tags`, and the groups of `chat_ids` (sent by their owner). Dismissed, unknown and ownerless
+        groups are left out and counted."""
         if account.kind != "wecom":
             raise errors.ValidationError("a groups audience needs a WeCom account", field="audience.type")
         store, scope = self.deps.groups, Scope.system(account.account_id)
@@ -177,6 +178,13 @@ class Audience:
         owners = sorted(set(audience.get("owners") or ()))
         if owners:  # through the store's owner index: the owners' groups only, not the account's every group
             found.update(store.groups_of_owners(scope, account.account_id, owners))
+        if audience.get("group_tags"):  # customer group tags (scrm.services.groups.tags); deleted ones skipped
+            from ..groups.tags import groups_of
+
+            tagged, gone = groups_of(scope, account.account_id, audience["group_tags"], store)
+            found.update(tagged)
+            for t in gone:
+                left_out[f"{rules.LEFT_GROUP_TAG_DELETED}:{t}"] += 0
         wanted = [c for c in audience.get("chat_ids") or () if c not in found]
         known = store.get_groups(scope, account.account_id, wanted) if wanted else {}
         if set(wanted) - set(known):

@@ -20,7 +20,7 @@ from ..cursors import cursor
 
 MARKER_TTL_SECONDS = 30 * 86400
 GROUP_FIELDS = ("chat_id", "name", "owner", "status", "size", "version", "created_at", "updated_at", "dismissed_at",
-                "vip")
+                "vip", "tags")
 TEMPLATE_STATES = ("active", "deleting")
 MEMBER_FIELDS = ("chat_id", "userid", "type", "join_scene", "invitor", "join_time", "quit_time", "quit_scene",
                  "state", "channel_id", "in_group")
@@ -87,6 +87,24 @@ class GroupStore(Protocol):
 
     def set_vip(self, scope: Scope, account_id: str, chat_id: str, vip: bool, expect_version: int) -> bool:
         """The group's VIP flag, over the version it was read at (version + 1, as a commit); False otherwise."""
+
+    # ---- customer group tags (客户群标签: WeCom's server API has none, the company keeps its own catalogue)
+    def put_group_tag(self, scope: Scope, account_id: str, tag: dict) -> bool:
+        """Create {tag_id, name, created_at}; False when the tag_id exists."""
+
+    def group_tags(self, scope: Scope, account_id: str) -> list[dict]:
+        """Every tag of the catalogue, deleted ones too ({tag_id, name, created_at, deleted_at}), by tag_id."""
+
+    def delete_group_tag(self, scope: Scope, account_id: str, tag_id: str, now: float) -> bool:
+        """Mark it deleted (kept: what refers to it shows it so); False unless it exists and is live."""
+
+    def set_group_tags(self, scope: Scope, account_id: str, chat_id: str, tag_ids: list[str],
+                       expect_version: int) -> bool:
+        """The group's tags, all of them, over the version it was read at (version + 1, as a commit), with the
+        tag → group entries in the same transaction; False when the version moved (read again)."""
+
+    def groups_with_tags(self, scope: Scope, account_id: str, tag_ids: list[str]) -> dict[str, dict]:
+        """{chat_id: group} of every group carrying any of these tags (one Query per tag, then the groups)."""
 
     # ---- group welcome templates (入群欢迎语素材): {template_id, name, text, image, link, miniprogram, status,
     # used_by (channel ids), created_at, updated_at}
