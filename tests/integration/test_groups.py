@@ -128,3 +128,32 @@ def test_a_group_dismissed_mid_rotation_is_skipped_once_its_dismiss_arrives_and_
     assert admin.get_group(scope, account.account_id, chats[1])["status"] == "dismissed"
     updates = [c for c in sb.calls(path_contains="update_join_way") if c["errcode"] == 0]
     assert len(updates) == 1 and updates[0]["body"]["chat_id_list"] == chats[2:7]
+
+
+def test_a_crash_between_the_membership_commit_and_the_rotation_rotates_on_redelivery(corp, monkeypatch):
+    """The worker dies after the join that fills a group is committed, before the code rotates; the redelivery finds
+    the event applied and still rotates (the hooks are idempotent), once."""
+    account, sb, chats = corp
+    scope = Scope.system(account.account_id)
+    channel = create_channel(scope, account.account_id, {"kind": "wecom_group", "name": "崩溃后轮换", "chat_ids": chats,
+                                                         "group_cap": 2})
+    store = bootstrap.group_store()
+    commit, crashes = store.commit_change, []
+
+    def commit_then_die(*args, **kwargs):
+        done = commit(*args, **kwargs)
+        if done and not crashes:
+            crashes.append(1)
+            raise RuntimeError("the function died after the membership commit")
+        return done
+
+    monkeypatch.setattr(store, "commit_change", commit_then_die)
+    out = sb.wecom_group_action(account.app_id, "scan", config_id=channel["config_id"], external_userid="wmr1")
+    sb.clear_calls()
+    with pytest.raises(RuntimeError):
+        deliver(account, out)  # chats[0] reached the cap of 2, the rotation never ran
+    assert get_channel(scope, account.account_id, channel["channel_id"])["in_code"] == chats[:5]
+    deliver(account, out, times=3)
+    assert get_channel(scope, account.account_id, channel["channel_id"])["in_code"] == chats[1:6]
+    assert admin.get_group(scope, account.account_id, chats[0])["size"] == 2
+    assert sb.call_counts("update_join_way").get("wecom:externalcontact/groupchat/update_join_way", 0) == 1
