@@ -79,6 +79,55 @@ def group_send(sb, n_groups: int, n_owners: int) -> dict:
             "again_calls": sb.call_counts(), "again_run": again_run}
 
 
+def owner_lookup(n_groups: int, n_owners: int) -> dict:
+    """DynamoDB round trips and groups read to find the groups of 1 owner and of every owner, on the DynamoDB store
+    (in-process moto, calls counted with a botocore hook): the owner index against the pass over the account's
+    groups it replaced (page_groups, pages of 1,000, keeping the owners' groups)."""
+    import botocore.client
+
+    from scrm.stores.groups.dynamo import DynamoGroupStore
+    from scrm.tenancy import Scope
+
+    store, scope, account = DynamoGroupStore(), Scope.system("bench-owners"), "bench-owners"
+    owners = [f"owner{i:03d}" for i in range(n_owners)]
+    now = time.time()
+    for i in range(n_groups):
+        store.commit_change(scope, account, marker=f"o-{i}", group={
+            "chat_id": f"wr{i:05d}", "name": f"群{i}", "owner": owners[i % n_owners], "status": "active", "size": 10,
+            "created_at": now, "updated_at": now}, expect_version=None, members=[], day=None, now=now)
+    calls: list[str] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def counting(self, operation, params):
+        if self.meta.service_model.service_name == "dynamodb":
+            calls.append(operation)
+        return original(self, operation, params)
+
+    def scan_pass(wanted: set) -> tuple[int, int]:
+        read, start, found = 0, None, 0
+        while True:
+            page, start = store.page_groups(scope, account, limit=1000, start=start)
+            read += len(page)
+            found += sum(1 for g in page if g.get("owner") in wanted)
+            if not start:
+                return read, found
+
+    out = {}
+    botocore.client.BaseClient._make_api_call = counting
+    try:
+        for label, wanted in (("1 owner", owners[:1]), (f"{n_owners} owners", owners)):
+            calls.clear()
+            read, found = scan_pass(set(wanted))
+            before = {"round_trips": len(calls), "groups_read": read, "found": found}
+            calls.clear()
+            got = store.groups_of_owners(scope, account, wanted)
+            after = {"round_trips": len(calls), "groups_read": len(got), "found": len(got)}
+            out[label] = {"scan": before, "index": after}
+    finally:
+        botocore.client.BaseClient._make_api_call = original
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--groups", type=int, default=1000)
@@ -92,6 +141,7 @@ def main(argv=None):
         sb = SandboxClient(server.url, timeout=600)
         setup(server.url)
         r = group_send(sb, args.groups, args.owners)
+        lookup = owner_lookup(args.groups, args.owners)
 
     def n(counts, key):
         return sum(v for k, v in counts.items() if key in k)
@@ -105,6 +155,12 @@ def main(argv=None):
           f"{sum(r['calls'].values())} WeChat calls in all (token included), {r['send_s']:.2f} s")
     print(f"  the same groups again today: {n(r['again_calls'], 'add_msg_template')} add_msg_template calls, "
           f"{r['again_run']['over_quota']:,} groups skipped by the once-a-day rule")
+
+    print(f"  finding the owners' groups on DynamoDB ({r['groups']:,} groups of {r['owners']} owners):")
+    for label, row in lookup.items():
+        b, a = row["scan"], row["index"]
+        print(f"    {label}: pass over the account {b['round_trips']} round trips, {b['groups_read']:,} groups read; "
+              f"owner index {a['round_trips']} round trips, {a['groups_read']:,} groups read ({a['found']:,} found)")
 
 
 if __name__ == "__main__":

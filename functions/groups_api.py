@@ -1,5 +1,6 @@
 """Admin API for WeCom customer groups (客户群): the account's groups, one group with its members, its size per day;
-a group's VIP flag; the corp's group welcome templates (入群欢迎语素材); a group code's pool."""
+a group's VIP flag and tags; the customer group tags (客户群标签); the corp's group welcome templates
+(入群欢迎语素材); a group code's pool."""
 
 from chalice import Blueprint
 
@@ -52,6 +53,49 @@ def put_group_vip(ctx, account_id, chat_id):
     from scrm.services.groups.admin import set_vip
 
     return set_vip(ctx.scope, account_id, chat_id, ctx.body)
+
+
+# ---- customer group tags (客户群标签): the company's own catalogue (WeCom's server API keeps no group tags)
+
+@admin_route(bp, "/accounts/{account_id}/group-tags", answer="groups.GroupTags")
+def list_group_tags(ctx, account_id):
+    """The account's customer group tags (客户群标签), deleted ones marked (what refers to them shows them so)"""
+    from scrm.services.groups.tags import list_tags
+
+    return {"items": list_tags(ctx.scope, account_id)}
+
+
+@admin_route(bp, "/accounts/{account_id}/group-tags", methods=("POST",), role="operator", audit="group_tag.create",
+             status=201, idempotent_create=True, body="groups.GroupTagBody", answer="groups.GroupTag",
+             raises=(errors.Conflict,))
+def create_group_tag(ctx, account_id):
+    """Add a customer group tag (a name unique among the live tags; 409 otherwise)"""
+    from scrm import bootstrap
+    from scrm.services.groups.tags import create_tag
+
+    return create_tag(ctx.scope, account_id, ctx.body, bootstrap.container().now())
+
+
+@admin_route(bp, "/accounts/{account_id}/group-tags/{tag_id}", methods=("DELETE",), role="operator",
+             audit="group_tag.delete", answer="groups.GroupTag")
+def delete_group_tag(ctx, account_id, tag_id):
+    """Delete a customer group tag, even while groups or pushes refer to it: they show it deleted, an audience by
+    it reaches nobody through it (and says so), no group can be given it any more"""
+    from scrm import bootstrap
+    from scrm.services.groups.tags import delete_tag
+
+    return delete_tag(ctx.scope, account_id, tag_id, bootstrap.container().now())
+
+
+@admin_route(bp, "/accounts/{account_id}/groups/{chat_id}/tags", methods=("PUT",), role="operator",
+             audit="group.tags", body="groups.GroupTagsChange", answer="groups.GroupTagsAnswer",
+             raises=(errors.Conflict,))
+def put_group_tags(ctx, account_id, chat_id):
+    """A customer group's tags, all of them (live tags of the catalogue; an empty list clears); a push to customer
+    groups can name them (audience `{"type": "groups", "group_tags": [...]}`)"""
+    from scrm.services.groups.tags import set_tags
+
+    return set_tags(ctx.scope, account_id, chat_id, ctx.body)
 
 
 # ---- group welcome templates (入群欢迎语素材): WeCom's group_welcome_template/add|edit|get|del

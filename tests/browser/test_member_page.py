@@ -69,8 +69,13 @@ def test_a_member_fails_then_verifies_and_sees_the_group_code(phone, stack):
     expect(phone.locator("#title")).to_have_text("VIP 会员群")
     phone.shot("1_ready_360")
 
+    # the privacy notice names who collects the data: the company's WeCom account
+    expect(phone.locator("#privacy")).to_contain_text("Demo WeCom corp（企业微信）收集你填写的会员号和手机号")
     phone.fill("#member-id", "VIP-H5-01")
     phone.fill("#phone", "13900139000")
+    phone.click("#submit")
+    expect(phone.locator("#notice")).to_have_attribute("data-code", "consent_required")
+    phone.check("#consent")
     phone.click("#submit")
     expect(phone.locator("#notice")).to_have_attribute("data-code", "member_mismatch")
     expect(phone.locator("#notice-text")).to_have_text("会员号与手机号不匹配，请核对后重试。")

@@ -154,3 +154,48 @@ def test_the_vip_flag_is_written_over_the_version_and_kept_by_later_commits(stor
     assert store.commit_change(SCOPE, A, marker="m2", group={**g, "size": 2}, expect_version=2, members=[],
                                day=None, now=T)
     assert store.get_groups(SCOPE, A, ["wr1"])["wr1"]["vip"] is True
+
+
+def test_an_owners_groups_are_found_through_the_owner_index_and_follow_a_handover(store):
+    for i, owner in enumerate(["alice", "alice", "bob", None]):
+        g = {**rules.new_group(f"wr{i}", T), "owner": owner, "size": 3}
+        assert store.commit_change(SCOPE, A, marker=f"o{i}", group=g, expect_version=None, members=[], day=None, now=T)
+    other = {**rules.new_group("wr9", T), "owner": "alice", "size": 1}
+    assert store.commit_change(Scope.system(B), B, marker="o9", group=other, expect_version=None, members=[],
+                               day=None, now=T)
+    assert sorted(store.groups_of_owners(SCOPE, A, ["alice"])) == ["wr0", "wr1"]  # not corp-b's wr9
+    assert sorted(store.groups_of_owners(SCOPE, A, ["alice", "bob", "carol"])) == ["wr0", "wr1", "wr2"]
+    moved = {**store.get_groups(SCOPE, A, ["wr1"])["wr1"], "owner": "bob"}  # change_owner
+    assert store.commit_change(SCOPE, A, marker="o10", group=moved, expect_version=moved["version"], members=[],
+                               day=None, now=T)
+    assert sorted(store.groups_of_owners(SCOPE, A, ["alice"])) == ["wr0"]
+    assert store.groups_of_owners(SCOPE, A, ["bob"])["wr1"]["owner"] == "bob"
+    with pytest.raises(Forbidden):
+        store.groups_of_owners(Scope("corp-b", "k", "admin"), A, ["alice"])
+
+
+def test_group_tags_are_kept_with_the_group_and_found_by_tag(store):
+    assert store.put_group_tag(SCOPE, A, {"tag_id": "gt1", "name": "高活跃", "created_at": T})
+    assert not store.put_group_tag(SCOPE, A, {"tag_id": "gt1", "name": "again", "created_at": T})
+    assert store.put_group_tag(SCOPE, A, {"tag_id": "gt2", "name": "老群", "created_at": T})
+    for i in range(3):
+        g = {**rules.new_group(f"wr{i}", T), "owner": "alice", "size": 2}
+        store.commit_change(SCOPE, A, marker=f"t{i}", group=g, expect_version=None, members=[], day=None, now=T)
+    assert store.set_group_tags(SCOPE, A, "wr0", ["gt1"], 1)
+    assert not store.set_group_tags(SCOPE, A, "wr0", ["gt2"], 1)  # stale version
+    assert store.set_group_tags(SCOPE, A, "wr1", ["gt1", "gt2"], 1)
+    assert sorted(store.groups_with_tags(SCOPE, A, ["gt1"])) == ["wr0", "wr1"]
+    # a membership commit over the tagged group keeps its tags
+    g = store.get_groups(SCOPE, A, ["wr1"])["wr1"]
+    assert g["tags"] == ["gt1", "gt2"] and g["version"] == 2
+    assert store.commit_change(SCOPE, A, marker="t9", group={**g, "size": 3}, expect_version=2, members=[], day=None,
+                               now=T)
+    assert store.get_groups(SCOPE, A, ["wr1"])["wr1"]["tags"] == ["gt1", "gt2"]
+    assert store.set_group_tags(SCOPE, A, "wr1", ["gt2"], 3)
+    assert sorted(store.groups_with_tags(SCOPE, A, ["gt1"])) == ["wr0"]
+    assert sorted(store.groups_with_tags(SCOPE, A, ["gt1", "gt2"])) == ["wr0", "wr1"]
+    assert store.set_group_tags(SCOPE, A, "wr0", [], 2) and store.groups_with_tags(SCOPE, A, ["gt1"]) == {}
+    assert store.delete_group_tag(SCOPE, A, "gt2", T + 1) and not store.delete_group_tag(SCOPE, A, "gt2", T + 2)
+    assert not store.delete_group_tag(SCOPE, A, "gt-none", T)
+    assert [(t["tag_id"], t["deleted_at"]) for t in store.group_tags(SCOPE, A)] == [("gt1", None), ("gt2", T + 1)]
+    assert store.group_tags(Scope.system(B), B) == []

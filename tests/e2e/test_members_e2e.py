@@ -37,11 +37,11 @@ def test_member_verified_group_code(stack):
     code = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(back.headers["Location"]).query))["code"]
     token = requests.post(f"{user}/oauth", json={"code": code}, timeout=30).json()["token"]
     bearer = {"Authorization": f"Bearer {token}"}
-    res = requests.post(f"{user}/verify", json={"member_id": member_id, "phone": "13900139000"}, headers=bearer,
-                        timeout=30)
+    res = requests.post(f"{user}/verify", json={"consent": True, "member_id": member_id, "phone": "13900139000"},
+                        headers=bearer, timeout=30)
     assert res.status_code == 403 and res.json()["error"]["code"] == "member_mismatch"
-    res = requests.post(f"{user}/verify", json={"member_id": member_id, "phone": "13800138000"}, headers=bearer,
-                        timeout=30)
+    res = requests.post(f"{user}/verify", json={"consent": True, "member_id": member_id, "phone": "13800138000"},
+                        headers=bearer, timeout=30)
     assert res.status_code == 200 and res.json()["qr_image"].startswith("data:image/svg+xml;base64,"), res.text
 
     out = stack.sandbox.wecom_group_action(corpid, "scan", config_id=ch["config_id"], external_userid="wm-e2e-vip")

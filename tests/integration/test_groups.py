@@ -99,3 +99,61 @@ def test_concurrent_rotations_call_update_join_way_once(corp, monkeypatch):
     assert results.count(True) == 1  # one claim wins; the others find the set changed
     assert sb.call_counts("update_join_way").get("wecom:externalcontact/groupchat/update_join_way", 0) == 1
     assert get_channel(scope, account.account_id, channel["channel_id"])["in_code"] == chats[1:6]
+
+
+def test_a_group_dismissed_mid_rotation_is_skipped_once_its_dismiss_arrives_and_nothing_is_half_done(corp):
+    """WeCom dismissed a pool group whose callback has not arrived yet; the rotation that would show it is refused
+    (40050): the code keeps its groups, the join stays counted once, and the dismiss, when it lands, rotates past it."""
+    from scrm.errors import WeChatError
+
+    account, sb, chats = corp
+    scope = Scope.system(account.account_id)
+    channel = create_channel(scope, account.account_id, {"kind": "wecom_group", "name": "轮换中解散", "chat_ids": chats,
+                                                         "group_cap": 3})
+    dismissed = sb.wecom_group_action(account.app_id, "dismiss", chat_id=chats[1])  # its callback is in flight
+    first = sb.wecom_group_action(account.app_id, "scan", config_id=channel["config_id"], external_userid="wmd1")
+    deliver(account, first)
+    second = sb.wecom_group_action(account.app_id, "scan", config_id=channel["config_id"], external_userid="wmd2")
+    sb.clear_calls()
+    with pytest.raises(WeChatError) as err:  # chats[0] is at the cap: the code would move to chats[1..5]
+        deliver(account, second)
+    assert err.value.errcode == 40050
+    assert get_channel(scope, account.account_id, channel["channel_id"])["in_code"] == chats[:5]  # claim given back
+    with pytest.raises(WeChatError):
+        deliver(account, second)  # redelivered before the dismiss: refused again, the join not counted again
+    deliver(account, dismissed)
+    assert get_channel(scope, account.account_id, channel["channel_id"])["in_code"] == chats[2:7]
+    deliver(account, second)  # redelivered after it: nothing left to do
+    assert admin.get_group(scope, account.account_id, chats[0])["size"] == 3
+    assert admin.get_group(scope, account.account_id, chats[1])["status"] == "dismissed"
+    updates = [c for c in sb.calls(path_contains="update_join_way") if c["errcode"] == 0]
+    assert len(updates) == 1 and updates[0]["body"]["chat_id_list"] == chats[2:7]
+
+
+def test_a_crash_between_the_membership_commit_and_the_rotation_rotates_on_redelivery(corp, monkeypatch):
+    """The worker dies after the join that fills a group is committed, before the code rotates; the redelivery finds
+    the event applied and still rotates (the hooks are idempotent), once."""
+    account, sb, chats = corp
+    scope = Scope.system(account.account_id)
+    channel = create_channel(scope, account.account_id, {"kind": "wecom_group", "name": "崩溃后轮换", "chat_ids": chats,
+                                                         "group_cap": 2})
+    store = bootstrap.group_store()
+    commit, crashes = store.commit_change, []
+
+    def commit_then_die(*args, **kwargs):
+        done = commit(*args, **kwargs)
+        if done and not crashes:
+            crashes.append(1)
+            raise RuntimeError("the function died after the membership commit")
+        return done
+
+    monkeypatch.setattr(store, "commit_change", commit_then_die)
+    out = sb.wecom_group_action(account.app_id, "scan", config_id=channel["config_id"], external_userid="wmr1")
+    sb.clear_calls()
+    with pytest.raises(RuntimeError):
+        deliver(account, out)  # chats[0] reached the cap of 2, the rotation never ran
+    assert get_channel(scope, account.account_id, channel["channel_id"])["in_code"] == chats[:5]
+    deliver(account, out, times=3)
+    assert get_channel(scope, account.account_id, channel["channel_id"])["in_code"] == chats[1:6]
+    assert admin.get_group(scope, account.account_id, chats[0])["size"] == 2
+    assert sb.call_counts("update_join_way").get("wecom:externalcontact/groupchat/update_join_way", 0) == 1

@@ -96,16 +96,18 @@ def test_import_verify_refuse_reveal_and_figures(env):
 
     token = sign_in(env, "o-member-1")
     status, out = user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", token,
-                       {"member_id": "VIP001", "phone": "13900139000"})  # the duplicate line's phone: not applied
+                       {"consent": True, "member_id": "VIP001", "phone": "13900139000"})  # the duplicate line's
+    # phone: not applied
     assert status == 403 and out["error"]["code"] == "member_mismatch" and "不匹配" in out["error"]["message"]
     status, out = user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", token,
-                       {"member_id": "VIP001", "phone": "138 0013 8000"})
+                       {"consent": True, "member_id": "VIP001", "phone": "138 0013 8000"})
     assert status == 200, out
     assert out["verified"] and not out["replayed"] and out["qr_image"].startswith("data:image/svg+xml;base64,")
     assert b"<svg" in base64.b64decode(out["qr_image"].split(",", 1)[1])
     assert out["qr_code"] == bootstrap.channel_store().get_channel(Scope.system("test-wecom"), "test-wecom",
                                                                     cid)["qr_code"]
-    status, out = user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", token, {"member_id": "x", "phone": "1"})
+    status, out = user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", token,
+                       {"consent": True, "member_id": "x", "phone": "1"})
     assert status == 200 and out["replayed"]  # verified already: the code again, nothing counted
     status, figures = admin(env, "get", f"/accounts/test-wecom/channels/{cid}/member-figures", key=env["reader"])
     assert (figures["verified"], figures["refused"], figures["joined"]) == (1, 1, 0)
@@ -120,14 +122,14 @@ def test_tries_are_limited_per_openid_per_hour(env):
                                                                           "13800138009"}]})
     token = sign_in(env, "o-walker")
     answers = [user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", token,
-                    {"member_id": f"VIP{i}", "phone": "13800138009"})[0] for i in range(6)]
+                    {"consent": True, "member_id": f"VIP{i}", "phone": "13800138009"})[0] for i in range(6)]
     assert answers == [403] * 5 + [429]
     status, out = user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", token,
-                       {"member_id": "VIP9", "phone": "13800138009"})
+                       {"consent": True, "member_id": "VIP9", "phone": "13800138009"})
     assert status == 429 and out["error"]["code"] == "too_many_tries"  # even the right answer, this hour
     env["clock"].t += 3600
     status, out = user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", token,
-                       {"member_id": "VIP9", "phone": "13800138009"})
+                       {"consent": True, "member_id": "VIP9", "phone": "13800138009"})
     assert status == 200 and out["verified"]
     _, figures = admin(env, "get", f"/accounts/test-wecom/channels/{cid}/member-figures", key=env["reader"])
     assert (figures["verified"], figures["refused"]) == (1, 5)
@@ -184,7 +186,7 @@ def test_a_verification_is_exported_and_erased_with_the_person(env):
                                                                           "name": "张三"}]})
     token = sign_in(env, "o-leaving")
     assert user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", token,
-                {"member_id": "VIP7", "phone": "13800138007"})[0] == 200
+                {"consent": True, "member_id": "VIP7", "phone": "13800138007"})[0] == 200
     scope = Scope.system("test-wecom")
     exported = privacy.export(scope, "test-wecom", {"openid": "o-leaving"})["tables"]["members"]
     assert exported[0]["member_id"] == "VIP7" and exported[0]["member"]["name"] == "张三"
@@ -192,3 +194,87 @@ def test_a_verification_is_exported_and_erased_with_the_person(env):
     assert bootstrap.member_store().verification(scope, "test-wecom", cid, "o-leaving") is None
     _, figures = admin(env, "get", f"/accounts/test-wecom/channels/{cid}/member-figures", key=env["reader"])
     assert figures["verified"] == 1  # the count stays
+
+
+def _one_person(external_userid: str, openid: str) -> None:
+    """The WeCom customer and the sign-in OA's follower are one contact (both bound to one Open Platform account:
+    one unionid), in a book the two accounts share."""
+    contacts = bootstrap.contact_store()
+    contacts.set_members(Scope.system(), "vip-book", ["test-wecom", "test-oa"], account_exists=lambda a: True)
+    book = contacts.open_book(Scope.system("test-wecom"), "test-wecom")
+    keys = [f"wecom:test-wecom:{external_userid}", f"oa:test-oa:{openid}"]
+    assert contacts.record_contact(book, {"contact_id": f"c-{external_userid}", "unionid": f"u-{external_userid}",
+                                          "identities": keys, "touches": [], "version": 1, "created_at": 0,
+                                          "updated_at": 0}, expected_version=None, new_pointers=keys)
+
+
+def _verify(env, openid: str, member_id: str, phone: str) -> None:
+    cid = env["channel"]["channel_id"]
+    admin(env, "post", "/accounts/test-wecom/members", body={"members": [{"member_id": member_id, "phone": phone}]})
+    status, out = user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", sign_in(env, openid),
+                       {"consent": True, "member_id": member_id, "phone": phone})
+    assert status == 200 and out["verified"], out
+
+
+def test_a_verified_member_who_joins_counts_joined_verified_once(env, wecom_account):
+    channel, sb = env["channel"], env["sb"]
+    _verify(env, "o-vip-1", "VIP101", "13800138101")
+    _one_person("wmv0001", "o-vip-1")
+    out = sb.wecom_group_action(wecom_account.app_id, "scan", config_id=channel["config_id"],
+                                external_userid="wmv0001")
+    deliver(wecom_account, out, times=4)
+    for ext in ("wmv0002", "wmv0003"):  # a forwarded screenshot: they never verified
+        deliver(wecom_account, sb.wecom_group_action(wecom_account.app_id, "scan", config_id=channel["config_id"],
+                                                     external_userid=ext), times=2)
+    _, figures = admin(env, "get", f"/accounts/test-wecom/channels/{channel['channel_id']}/member-figures",
+                       key=env["reader"])
+    assert (figures["verified"], figures["joined"], figures["joined_verified"]) == (1, 3, 1)
+
+
+def test_a_crash_between_the_group_change_and_the_count_loses_no_join_and_counts_none_twice(env, wecom_account,
+                                                                                              monkeypatch):
+    """The worker dies right after the membership transaction; the redelivery finds the event applied: the join's
+    figures must already be in that transaction (nothing after it may be the only place they are counted)."""
+    channel, sb = env["channel"], env["sb"]
+    _verify(env, "o-vip-2", "VIP102", "13800138102")
+    _one_person("wmv0010", "o-vip-2")
+    store = bootstrap.group_store()
+    commit, crashes = store.commit_change, []
+
+    def commit_then_die(*args, **kwargs):
+        done = commit(*args, **kwargs)
+        if done and not crashes:
+            crashes.append(1)
+            raise RuntimeError("the function died after the membership commit")
+        return done
+
+    monkeypatch.setattr(store, "commit_change", commit_then_die)
+    out = sb.wecom_group_action(wecom_account.app_id, "scan", config_id=channel["config_id"],
+                                external_userid="wmv0010")
+    with pytest.raises(RuntimeError):
+        deliver(wecom_account, out)
+    deliver(wecom_account, out, times=3)  # the queue delivers it again
+    _, figures = admin(env, "get", f"/accounts/test-wecom/channels/{channel['channel_id']}/member-figures",
+                       key=env["reader"])
+    assert crashes and (figures["joined"], figures["joined_verified"]) == (1, 1)
+
+
+def test_the_privacy_notice_names_the_wecom_account_and_nothing_is_checked_without_consent(env, wecom_account):
+    cid = env["channel"]["channel_id"]
+    status, page = user(env, "get", f"/u/test-wecom/member-codes/{cid}")
+    assert status == 200
+    assert page["controller"] == {"account_id": "test-wecom", "name": wecom_account.name, "platform": "wecom"}
+    assert page["privacy_notice"].startswith(f"{wecom_account.name}（企业微信）收集你填写的会员号和手机号")
+    admin(env, "post", "/accounts/test-wecom/members", body={"members": [{"member_id": "VIP201",
+                                                                          "phone": "13800138201"}]})
+    token = sign_in(env, "o-no-consent")
+    for body in ({"member_id": "VIP201", "phone": "13800138201"},
+                 {"member_id": "VIP201", "phone": "13800138201", "consent": False}):
+        status, out = user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", token, body)
+        assert status == 400 and out["error"]["code"] == "consent_required", out
+        assert wecom_account.name in out["error"]["message"]
+    _, figures = admin(env, "get", f"/accounts/test-wecom/channels/{cid}/member-figures", key=env["reader"])
+    assert (figures["verified"], figures["refused"]) == (0, 0)  # nothing looked up, nothing counted
+    answers = [user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", token,
+                    {"consent": True, "member_id": f"VIPX{i}", "phone": "13800138201"})[0] for i in range(6)]
+    assert answers == [403] * 5 + [429]  # the refusals without consent spent no try

@@ -22,7 +22,7 @@ def code(env):  # noqa: F811
 
 def _verify(env, token, path_suffix=""):  # noqa: F811
     cid = env["channel"]["channel_id"]
-    return user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify{path_suffix}", token, GOOD)
+    return user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify{path_suffix}", token, {**GOOD, "consent": True})
 
 
 def _refused(answer, status=401):

@@ -19,16 +19,16 @@ def test_walking_member_ids_is_refused_after_five_tries_and_never_reveals_the_co
     seen = []
     for i in range(40):
         status, out = user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", token,
-                           {"member_id": f"VIP{i:04d}", "phone": "13800138042"})
+                           {"consent": True, "member_id": f"VIP{i:04d}", "phone": "13800138042"})
         seen.append((status, out["error"]["code"]))
         assert "qr_image" not in out and "qr_code" not in out
     assert seen[:5] == [(403, "member_mismatch")] * 5 and set(seen[5:]) == {(429, "too_many_tries")}
     # an unknown id and a wrong phone read the same: the answer does not tell which members exist
     token2 = sign_in(env, "o-attacker-2")
     _, unknown = user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", token2,
-                      {"member_id": "NOPE", "phone": "13800138042"})
+                      {"consent": True, "member_id": "NOPE", "phone": "13800138042"})
     _, wrong = user(env, "post", f"/u/test-wecom/member-codes/{cid}/verify", token2,
-                    {"member_id": "VIP0042", "phone": "13800138043"})
+                    {"consent": True, "member_id": "VIP0042", "phone": "13800138043"})
     assert unknown == wrong
     _, figures = admin(env, "get", f"/accounts/test-wecom/channels/{cid}/member-figures", key=env["reader"])
     assert (figures["refused"], figures["verified"]) == (7, 0)

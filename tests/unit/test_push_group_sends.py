@@ -229,3 +229,77 @@ def test_the_cli_builds_groups_audiences():
 
     assert _audience("groups", ("alice", "bob")) == {"type": "groups", "owners": ["alice", "bob"]}
     assert _audience("chats", ("wr1",)) == {"type": "groups", "chat_ids": ["wr1"]}
+
+
+def test_a_segment_holding_groups_is_refused_when_a_push_names_it():
+    """A segment saved before segments refused groups (or written around the API) must not send chat ids as people:
+    the push naming it is refused, saying which segment and why."""
+    svc, groups, gw, _ = make()
+    add_group(groups, "wr1", "alice")
+    svc.deps.store.put_segment({"account_id": ACCT, "segment_id": "s-old", "name": "旧群",
+                                "audience": {"type": "groups", "owners": ["alice"]}, "created_at": T0})
+    with pytest.raises(ValidationError) as e:
+        svc.preview(SCOPE, ACCT, body({"type": "segment", "segment_id": "s-old"}))
+    assert e.value.field == "audience.segment_id" and "s-old" in str(e.value) and "groups" in str(e.value)
+    assert gw.calls == []
+
+
+def test_a_push_by_group_tag_reaches_the_tagged_groups_and_a_deleted_tag_reaches_none():
+    from scrm import bootstrap
+    from scrm.services.groups import tags
+
+    svc, groups, gw, clock = make()
+    bootstrap.reset(group_store=groups, clock=clock)
+    for chat_id, owner in (("wr1", "alice"), ("wr2", "bob"), ("wr3", "bob"), ("wr4", "carol")):
+        add_group(groups, chat_id, owner)
+    hot = tags.create_tag(SCOPE, ACCT, {"name": "高活跃"}, T0)
+    old = tags.create_tag(SCOPE, ACCT, {"name": "老群"}, T0)
+    tags.set_tags(SCOPE, ACCT, "wr1", {"tag_ids": [hot["tag_id"]]})
+    tags.set_tags(SCOPE, ACCT, "wr3", {"tag_ids": [hot["tag_id"], old["tag_id"]]})
+    tags.set_tags(SCOPE, ACCT, "wr4", {"tag_ids": [old["tag_id"]]})
+    audience = {"type": "groups", "group_tags": [hot["tag_id"], old["tag_id"]]}
+    preview = svc.preview(SCOPE, ACCT, body(audience))
+    assert (preview["groups"], preview["owners"]) == (3, 3)
+    p = svc.create(SCOPE, ACCT, {**body(audience), "confirm": True})
+    tags.delete_tag(SCOPE, ACCT, old["tag_id"], T0)  # deleted while the push refers to it
+    run(svc, clock)
+    assert sorted((s, tuple(c)) for _, s, c in gw.calls) == [("alice", ("wr1",)), ("bob", ("wr3",))]
+    assert svc.get(SCOPE, ACCT, p["push_id"])["runs"][0]["sent"] == 2
+    # a new push may not name it: deleted (or unknown) tags are refused where they are named
+    for bad in (old["tag_id"], "gt-nope"):
+        with pytest.raises(ValidationError) as e:
+            svc.create(SCOPE, ACCT, body({"type": "groups", "group_tags": [hot["tag_id"], bad]},
+                                         send_at="2024-05-02T13:00:00"))
+        assert e.value.field.startswith("audience.group_tags[") and bad in str(e.value)
+    left = svc.preview(SCOPE, ACCT, body({"type": "groups", "group_tags": [hot["tag_id"]]},
+                                         send_at="2024-05-02T13:00:00"))
+    assert left["groups"] == 2
+
+
+def test_a_groups_tags_are_live_tags_and_written_over_its_version():
+    from scrm import bootstrap
+    from scrm.errors import Conflict, NotFound
+    from scrm.services.groups import admin, tags
+
+    groups = MemoryGroupStore()
+    bootstrap.reset(group_store=groups, clock=lambda: T0)
+    add_group(groups, "wr1", "alice")
+    add_group(groups, "wr-gone", "alice", status="dismissed")
+    t = tags.create_tag(SCOPE, ACCT, {"name": "华东"}, T0)
+    with pytest.raises(Conflict):
+        tags.create_tag(SCOPE, ACCT, {"name": "华东"}, T0)  # one live tag per name
+    with pytest.raises(ValidationError) as e:
+        tags.set_tags(SCOPE, ACCT, "wr1", {"tag_ids": [t["tag_id"], "gt-nope"]})
+    assert e.value.field == "tag_ids[1]" and groups.get_groups(SCOPE, ACCT, ["wr1"])["wr1"]["version"] == 1
+    with pytest.raises(NotFound):
+        tags.set_tags(SCOPE, ACCT, "wr-none", {"tag_ids": [t["tag_id"]]})
+    with pytest.raises(Conflict):
+        tags.set_tags(SCOPE, ACCT, "wr-gone", {"tag_ids": [t["tag_id"]]})
+    out = tags.set_tags(SCOPE, ACCT, "wr1", {"tag_ids": [t["tag_id"], t["tag_id"]]})
+    assert out["tags"] == [{**t, "deleted": False}]
+    assert admin.get_group(SCOPE, ACCT, "wr1")["tags"] == [t["tag_id"]]
+    tags.delete_tag(SCOPE, ACCT, t["tag_id"], T0)
+    assert tags.list_tags(SCOPE, ACCT)[0]["deleted"] and admin.get_group(SCOPE, ACCT, "wr1")["tags"] == [t["tag_id"]]
+    with pytest.raises(ValidationError):
+        tags.set_tags(SCOPE, ACCT, "wr1", {"tag_ids": [t["tag_id"]]})
+    assert tags.set_tags(SCOPE, ACCT, "wr1", {"tag_ids": []})["tags"] == []

@@ -15,7 +15,10 @@
       bad_phone: "请输入 11 位手机号。", bad_member_id: "请输入会员号。",
       sign_in_needed: "请先通过微信登录。", bad_oauth_code: "登录已失效，请重新登录。",
       state_mismatch: "登录校验失败，请重新登录。", unknown_code: "该入群码不存在或已停用。",
-      network: "网络异常，请稍后再试。", error: "出错了：{m}", busy: "验证中…"
+      network: "网络异常，请稍后再试。", error: "出错了：{m}", busy: "验证中…",
+      privacy: "{controller}（企业微信）收集你填写的会员号和手机号，仅用于核对你是否为其会员、以向你展示会员群的入群码；" +
+        "手机号只以加密摘要保存、不保存号码本身，验证记录可按你的要求导出或删除。",
+      consent: "我已阅读并同意上述个人信息说明", consent_required: "请先阅读并勾选同意个人信息说明。"
     },
     en: {
       loading: "Loading…", lead: "This group is for members only. Enter your member number and registered phone to " +
@@ -29,7 +32,12 @@
       sign_in_needed: "Sign in through WeChat first.", bad_oauth_code: "Your sign-in expired; sign in again.",
       state_mismatch: "The sign-in could not be checked; sign in again.",
       unknown_code: "This group code does not exist or is no longer active.",
-      network: "Network error; please try again.", error: "Something went wrong: {m}", busy: "Checking…"
+      network: "Network error; please try again.", error: "Something went wrong: {m}", busy: "Checking…",
+      privacy: "{controller} (WeCom) collects the member number and phone you enter only to check that you are its " +
+        "member and to show you the members' group code; the phone is kept only as a keyed digest, never the " +
+        "number, and the verification can be exported or erased at your request.",
+      consent: "I have read and agree to the notice above",
+      consent_required: "Read and tick your agreement to the personal information notice first."
     }
   };
 
@@ -58,6 +66,9 @@
       el.textContent = t(el.getAttribute("data-i18n"));
     });
     $("title").textContent = (state.code && state.code.name) || t("title");
+    // the data controller is the company's WeCom account the group belongs to, named by the API
+    var controller = state.code && state.code.controller && state.code.controller.name;
+    $("privacy").textContent = controller ? t("privacy", { controller: controller }) : "";
     $("qr").alt = t("qr");
     $("lang").textContent = lang === "en" ? "中文" : "EN";
     $("lang").setAttribute("aria-label", lang === "en" ? "中文" : "English");
@@ -157,10 +168,11 @@
     var memberId = $("member-id").value.trim(), phone = $("phone").value.replace(/[\s-]/g, "");
     if (!memberId) { showError({ code: "bad_member_id" }); return; }
     if (!/^(\+?86)?1[3-9]\d{9}$/.test(phone)) { showError({ code: "bad_phone" }); return; }
+    if (!$("consent").checked) { showError({ code: "consent_required" }); return; }
     state.busy = true;
     $("submit").disabled = true;
     $("submit").textContent = t("busy");
-    call("POST", api + "/verify", { member_id: memberId, phone: phone }).then(showCode, showError).then(function () {
+    call("POST", api + "/verify", { member_id: memberId, phone: phone, consent: true }).then(showCode, showError).then(function () {
       state.busy = false;
       $("submit").disabled = false;
       $("submit").textContent = t("verify");

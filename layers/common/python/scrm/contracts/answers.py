@@ -453,7 +453,7 @@ class PushAudienceView(Answer):
     """
     all | tags (tag_ids) | channel (channel_ids) | channel_group (group) | segment (segment_id) | list
     (recipients: openids or external_userids) | staff (WeCom userids) | groups (WeCom customer groups: owners,
-    chat_ids)
+    group_tags, chat_ids)
     """
 
     type: Literal["all", "tags", "channel", "channel_group", "segment", "list", "staff", "groups"]
@@ -464,6 +464,7 @@ class PushAudienceView(Answer):
     recipients: list[Recipient] | None = None
     userids: list[str] | None = None
     owners: list[str] | None = None
+    group_tags: list[str] | None = None
     chat_ids: list[str] | None = None
 
 
@@ -970,6 +971,8 @@ class CustomerGroup(Answer):
     """members now (staff and customers), from the change_external_chat events applied"""
     vip: bool = False
     """a customer leaving it is a loss alert (PUT .../vip; or its group code's `vip`)"""
+    tags: list[str] = []
+    """its customer group tags' ids (客户群标签, PUT .../tags)"""
     created_at: Instant | None = None
     updated_at: Instant | None = None
     dismissed_at: Instant | None = None

@@ -149,6 +149,35 @@ class GroupVipAnswer(Answer):
     vip: bool
 
 
+class GroupTagBody(StrictBody):
+    """POST /accounts/{account_id}/group-tags: a customer group tag (客户群标签) of the company's catalogue."""
+
+    name: nonblank(30, "the tag's name, unique among the account's live group tags", examples=["高活跃"])
+
+
+class GroupTag(Answer):
+    tag_id: str
+    name: str
+    deleted: bool = False
+    """deleted from the catalogue: groups and pushes that refer to it show it so, audiences skip it"""
+    created_at: Instant | None = None
+
+
+class GroupTags(Answer):
+    items: list[GroupTag]
+
+
+class GroupTagsChange(StrictBody):
+    """PUT /accounts/{account_id}/groups/{chat_id}/tags: the group's tags, all of them (an empty list clears)."""
+
+    tag_ids: Annotated[list[nonblank(64, "a group tag id")], Field(max_length=100)]
+
+
+class GroupTagsAnswer(Answer):
+    chat_id: str
+    tags: list[GroupTag]
+
+
 class GroupWelcomeTemplates(Answer):
     items: list[GroupWelcomeTemplate]
     """every template of the account (WeCom keeps at most 100 a corp)"""

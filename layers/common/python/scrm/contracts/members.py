@@ -69,10 +69,21 @@ class MemberFigures(Answer):
     """of those, matched to a verified person through the contact book (unionid)"""
 
 
+class DataController(Answer):
+    """Who collects the member id and phone: the company's WeCom account the group belongs to."""
+
+    account_id: str
+    name: str
+    platform: str
+
+
 class MemberCodePage(Answer):
     channel_id: str
     name: str | None = None
     members_only: bool
+    controller: DataController
+    privacy_notice: str
+    """what is collected, by whom (the controller), why, and how it is kept: shown before the form"""
 
 
 class MemberSignIn(Answer):
@@ -85,6 +96,8 @@ class MemberVerifyRequest(Document):
 
     member_id: Annotated[str, Field(max_length=64)]
     phone: Annotated[str, Field(max_length=32)]
+    consent: bool = Field(False, description="the person agreed to the privacy notice (MemberCodePage.privacy_notice); "
+                                             "required true (400 consent_required otherwise)")
 
 
 class MemberVerifyAnswer(Answer):

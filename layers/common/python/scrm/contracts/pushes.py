@@ -145,7 +145,8 @@ Recipients = Annotated[list[Any], WithJsonSchema({
 class PushAudience(Document):
     """Who receives it: all | tags (tag_ids) | channel (channel_ids) | channel_group (group) | segment
     (segment_id) | list (recipients: openids or external_userids) | staff (WeCom userids) | groups (WeCom customer
-    groups, 客户群: the groups of `owners`, and the groups `chat_ids` names)."""
+    groups, 客户群: the groups of `owners`, the groups carrying any of `group_tags`, and the groups `chat_ids`
+    names)."""
 
     type: Literal[AUDIENCE_TYPES] = Field(description="how the audience is chosen")
     tag_ids: Annotated[list[Annotated[Any, WithJsonSchema({"type": ["integer", "string"]})]],
@@ -164,6 +165,9 @@ class PushAudience(Document):
                         Field(min_length=1, max_length=GROUP_CHATS_MAX)] | None = Field(
         None, description=f"groups (WeCom): customer groups by chat_id, at most {GROUP_CHATS_MAX} (sent by each "
                           "group's owner)")
+    group_tags: Annotated[list[nonblank(64, "a customer group tag's id")], Field(min_length=1, max_length=100)] | None \
+        = Field(None, description="groups (WeCom): every live customer group carrying any of these customer group "
+                                  "tags (客户群标签, /accounts/{account_id}/group-tags)")
 
     @model_validator(mode="after")
     def _by_type(self, info: ValidationInfo):
@@ -200,8 +204,9 @@ def _staff_rules(a: PushAudience, info) -> list:
 def _groups_rules(a: PushAudience, info) -> list:
     if _platform(info) == "oa":
         return [("type", "a groups audience needs a WeCom account")]
-    if a.owners is None and a.chat_ids is None:
-        return [("owners", "give owners (group owners' userids) or chat_ids (customer groups)")]
+    if a.owners is None and a.chat_ids is None and a.group_tags is None:
+        return [("owners", "give owners (group owners' userids), group_tags (customer group tags) or chat_ids "
+                           "(customer groups)")]
     return []
 
 

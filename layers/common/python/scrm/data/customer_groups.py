@@ -10,9 +10,15 @@ Hash `account_id`, range `sk`:
 - `e#<hash of the event's dedupe key>`: the event was applied (written in the same transaction; expires after
   30 days, longer than any redelivery);
 - `f#<chat_id>#<hash>`: an event that failed for good (groupchat/get answered an errcode), with it;
+- `gt#<tag_id>`: a customer group tag (客户群标签) of the company's catalogue: name, created_at, deleted_at (kept
+  when deleted, so what refers to it shows it deleted);
+- `gm#<tag_id>#<chat_id>`: the group carries the tag (written with the group's `tags` in one transaction): the
+  groups of a tag are one Query;
 - `t#<template_id>`: a group welcome template (入群欢迎语素材; WeCom's template_id), its content as JSON
   (`content`), `status` active | deleting and `used_by`, the group codes (channel ids) attached to it.
 GSI `by_member` (member_key = `<account_id>#<userid>`) finds a person's member items (privacy export/erasure).
+GSI `by_owner` (owner_key = `<account_id>#<owner userid>`, on group items only) finds an owner's groups (a push to
+the groups of some owners reads those groups, not the account's every group).
 """
 
 from pynamodb.attributes import (
@@ -37,6 +43,15 @@ class ByMember(GlobalSecondaryIndex):
     sk = UnicodeAttribute(range_key=True)
 
 
+class ByOwner(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_owner"
+        projection = AllProjection()
+
+    owner_key = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
 @table("customer_groups")
 class GroupRecord(Model):
     class Meta:
@@ -55,6 +70,9 @@ class GroupRecord(Model):
     updated_at = NumberAttribute(null=True)
     dismissed_at = NumberAttribute(null=True)
     vip = BooleanAttribute(null=True)  # a customer leaving it is a loss alert
+    owner_key = UnicodeAttribute(null=True)  # <account_id>#<owner>: the by_owner index
+    tags = UnicodeSetAttribute(null=True)  # its customer group tags' ids
+    deleted_at = NumberAttribute(null=True)  # a group tag deleted from the catalogue
     # member
     userid = UnicodeAttribute(null=True)
     member_key = UnicodeAttribute(null=True)
@@ -83,3 +101,4 @@ class GroupRecord(Model):
     used_by = UnicodeSetAttribute(null=True)
 
     by_member = ByMember()
+    by_owner = ByOwner()

@@ -7,7 +7,8 @@ Partition key account_id, sort key `item_id`:
 - `t#<openid>#<hour>`: verification tries of one signed-in user in one hour (count; TTL two hours);
 - `f#<channel_id>`: the code's figures (verified, refused, joined, joined_verified; ADD counters: a person types
   slowly, no code gets near a partition's 1,000 writes/s);
-- `j#<marker>`: a join already counted (the event's key hash; TTL 8 days), so a redelivered event counts once.
+- `j#<marker>`: a figure counted once per marker (the store's `count(marker=...)`; TTL 8 days). Joins are counted
+  in the membership transaction instead (scrm.services.members.joins).
 """
 
 from __future__ import annotations

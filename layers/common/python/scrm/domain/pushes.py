@@ -142,6 +142,7 @@ def validate_audience(raw, platform: str, *, nested: bool = False) -> dict:
         return {"type": "list", "recipients": list(dict.fromkeys(a.recipients))}
     if a.type == "groups":
         return {"type": "groups", **({"owners": sorted(set(a.owners))} if a.owners else {}),
+                **({"group_tags": sorted(set(a.group_tags))} if a.group_tags else {}),
                 **({"chat_ids": sorted(set(a.chat_ids))} if a.chat_ids else {})}
     return {"type": "all"}
 
@@ -154,6 +155,7 @@ LEFT_STAFF = "left_staff"  # WeCom: no longer a customer of the staff member the
 LEFT_NOT_CUSTOMER = "not_a_customer"  # WeCom: no staff member lists them as a customer now
 LEFT_DISMISSED = "dismissed"  # a customer group that was dismissed (解散)
 LEFT_UNKNOWN_GROUP = "unknown_group"  # a chat_id the groups capability does not know (no callback for it yet)
+LEFT_GROUP_TAG_DELETED = "group_tag_deleted"  # a customer group tag deleted since the push named it (0 groups)
 LEFT_NO_OWNER = "no_owner"  # a group whose owner is not known yet: nobody can send it the message
 LEFT_SENT_TODAY = "sent_today"  # a group that already received a group message today (1 a day, policy)
 

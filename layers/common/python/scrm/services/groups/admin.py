@@ -15,7 +15,8 @@ def _store():
 
 def group_view(g: dict) -> dict:
     return {"chat_id": g["chat_id"], "name": g.get("name"), "owner": g.get("owner"), "status": g["status"],
-            "size": g.get("size") or 0, "vip": bool(g.get("vip")), "created_at": answer_time(g.get("created_at")),
+            "size": g.get("size") or 0, "vip": bool(g.get("vip")), "tags": list(g.get("tags") or ()),
+            "created_at": answer_time(g.get("created_at")),
             "updated_at": answer_time(g.get("updated_at")), "dismissed_at": answer_time(g.get("dismissed_at"))}
 
 

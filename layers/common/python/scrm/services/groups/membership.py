@@ -3,8 +3,9 @@
 The event worker runs `on_chat_event` once per (account, dedupe key) (scrm.services.events, Powertools
 idempotency). Beneath that, each event's writes are transactions conditional on the group's version, the last one
 carrying the event's marker (scrm.stores.groups): a redelivery after a crash between the commit and the
-idempotency record finds the marker and changes nothing; a crash between two slices of a large change leaves the
-first slices applied, and the redelivery recomputes from the stored state, where the membership rules
+idempotency record finds the marker and changes nothing (the channel statistics and the members-only codes'
+figures are writes of the same transaction: counted exactly once); a crash between two slices of a large change
+leaves the first slices applied, and the redelivery recomputes from the stored state, where the membership rules
 (scrm.domain.groups) make an applied join or leave a no-op.
 
 DynamoDB round trips of one event: the group (GetItem), the members it names (BatchGetItem), one TransactWriteItems
@@ -125,6 +126,10 @@ def _slices(change: rules.Change) -> list[rules.Change]:
 
 
 def _counters(account_id: str, part: rules.Change, t: int) -> list:
+    """The slice's counters, written in its transaction: the channel statistics' group joins and quits, and the
+    members-only codes' figures (scrm.services.members.joins)."""
+    from ..members.joins import figure_writes
+
     deltas: Counter = Counter()
     for m in part.joins:
         if m.get("channel_id"):
@@ -132,7 +137,8 @@ def _counters(account_id: str, part: rules.Change, t: int) -> list:
     for m in part.quits:
         if m.get("channel_id"):
             deltas[(account_id, m["channel_id"], day_of(t), "group_quits")] += 1
-    return bootstrap.channel_store().counter_writes(dict(deltas)) if deltas else []
+    channel = bootstrap.channel_store().counter_writes(dict(deltas)) if deltas else []
+    return channel + (figure_writes(account_id, part.joins) if part.joins else [])
 
 
 def apply_chat_event(account_id: str, ev: dict, dedupe_key: str, kind: str = "") -> dict:
@@ -158,9 +164,10 @@ def apply_chat_event(account_id: str, ev: dict, dedupe_key: str, kind: str = "")
         change = _plan(account_id, ev, group, details, known, t)
         outcome = _commit(store, scope, account_id, change, group, marker, t, now)
         if outcome is not None:
-            if outcome.get("applied"):
-                for hook in list(after_change):
-                    hook(account_id, change.group, change)
+            # a duplicate runs the hooks too: a crash between the commit and them must not lose a rotation (they
+            # are idempotent; the counts are in the commit itself)
+            for hook in list(after_change):
+                hook(account_id, change.group, change)
             return outcome
     raise ConcurrentUpdate(f"group {chat_id} of {account_id} kept changing; retry later")
 
@@ -187,5 +194,4 @@ def _commit(store, scope, account_id: str, change: rules.Change, group: dict | N
             "joins": len(change.joins), "quits": len(change.quits), "transactions": len(parts)}
 
 
-from ..members import joins as _member_joins  # noqa: E402,F401  (counts joins through members-only codes)
 from . import codes  # noqa: E402,F401  (registers the rotation in after_change)

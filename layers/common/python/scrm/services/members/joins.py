@@ -1,8 +1,11 @@
-"""`joined` for members-only group codes: a hook of scrm.services.groups.membership (after_change).
+"""`joined` for members-only group codes, counted inside the membership transaction (scrm.services.groups.
+membership asks `figure_writes` for each slice it commits).
 
 Every join that arrives in change_external_chat through a members-only code (the join way's `state`, resolved to
-the channel by membership) counts `joined`, once per (event, member) marker. What can be matched to the person who
-verified, and what cannot:
+the channel by membership) counts `joined`. The count is one of the writes of the transaction that records the
+join (the event's marker, the group, its members): both commit or neither, so a crash after the commit leaves the
+join counted, and the redelivery, finding the event applied (or the member already in the group), counts nothing.
+What can be matched to the person who verified, and what cannot:
 - the join way's `state` is the code's, shared by everyone who scans it (WeCom has no per-scan state for 加入群聊),
   so the state tells the code, never the person;
 - the member's external_userid is matched to the verified openid through the contact book: when the WeCom corp
@@ -15,13 +18,11 @@ verified, and what cannot:
 
 from __future__ import annotations
 
-import hashlib
+from collections import Counter
 
 from ... import bootstrap
 from ...tenancy import Scope
 from .common import store
-
-MARKER_TTL = 8 * 86400  # beyond the event inbox's redelivery window
 
 
 def _openids_of(account_id: str, sign_in_account: str, external_userid: str) -> list[str]:
@@ -36,31 +37,22 @@ def _openids_of(account_id: str, sign_in_account: str, external_userid: str) -> 
     return [i[len(prefix):] for i in (contact or {}).get("identities") or [] if i.startswith(prefix)]
 
 
-def on_group_change(account_id: str, group: dict, change) -> None:
+def figure_writes(account_id: str, joins: list[dict]) -> list:
+    """The member store's writes counting these joins (members of one slice of a membership change) on the
+    members-only codes they came by: `joined`, and `joined_verified` for the people who verified on the code."""
     from ..channels.resolve import definition
 
+    deltas: dict[str, Counter] = {}
     db, scope = store(), Scope.system(account_id)
-    now = bootstrap.container().now()
-    for m in change.joins:
+    for m in joins:
         channel_id = m.get("channel_id")
         defn = definition(account_id, channel_id) if channel_id else None
         if not defn or not defn.get("members_only"):
             continue
-        key = f"{account_id}:{group['chat_id']}:{m['userid']}:{m.get('join_time')}"
-        marker = hashlib.sha256(key.encode()).hexdigest()
-        if not db.count(scope, account_id, channel_id, "joined", marker=marker, expires_at=int(now) + MARKER_TTL):
-            continue  # this join was counted already (a redelivered event)
+        figures = deltas.setdefault(channel_id, Counter())
+        figures["joined"] += 1
         openids = _openids_of(account_id, defn.get("sign_in_account") or "", m["userid"])
         if any(db.verification(scope, account_id, channel_id, o) for o in openids):
-            db.count(scope, account_id, channel_id, "joined_verified", marker=marker + ":v",
-                     expires_at=int(now) + MARKER_TTL)
-
-
-def _register() -> None:
-    from ..groups.membership import after_change
-
-    if on_group_change not in after_change:
-        after_change.append(on_group_change)
-
-
-_register()
+            figures["joined_verified"] += 1
+    return [w for channel_id, figures in sorted(deltas.items())
+            for w in db.figure_writes(account_id, channel_id, dict(figures))]

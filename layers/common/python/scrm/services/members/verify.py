@@ -4,7 +4,9 @@ The customer signs in through WeChat (网页授权 snsapi_base, https://develope
 OA_Web_Apps/Wechat_webpage_authorization.html) on the Official Account the code names (`sign_in_account`): the
 code comes back to our page, is exchanged for the openid (scrm.gateway.official_account.oauth_openid) and the page
 gets a user token signed with the group code's account's key and bound to this code (`m.<channel_id>`), so a token
-of another page or account is refused. The customer then types member id and phone: a match with the member list
+of another page or account is refused. The page shows the privacy notice naming the data controller (the company's
+WeCom account, `controller_of`); the customer agrees (`consent: true`, else 400 `consent_required`, nothing looked up
+nor counted) and types member id and phone: a match with the member list
 records `verified` (once per person) and answers the code's QR; a mismatch is refused, logged and counted
 `refused`. Every check costs one try, at most TRIES_PER_HOUR per openid per hour (a conditional counter in the
 store), so member ids cannot be walked through; a verified person sees the code again without a try.
@@ -46,10 +48,28 @@ def _code(account_id: str, channel_id: str) -> dict:
         raise DrawRefused("unknown_code", "no such members-only group code", status=404) from None
 
 
+def controller_of(account_id: str) -> dict:
+    """Who collects the member id and phone (the data controller the privacy notice names): the company's WeCom
+    account whose group the code opens, by the name it was registered under."""
+    from ..channels import common
+
+    account = common.account_of(account_id, allow_disabled=True)
+    return {"account_id": account_id, "name": account.name or account_id, "platform": "wecom"}
+
+
+def privacy_notice(controller: dict) -> str:
+    return (f"{controller['name']}（企业微信）收集你填写的会员号和手机号，"
+            "仅用于核对你是否为其会员、以向你展示会员群的入群码；"
+            "手机号只以加密摘要保存、不保存号码本身，验证记录可按你的要求导出或删除。")
+
+
 def public_code(account_id: str, channel_id: str) -> dict:
-    """What the page shows before sign-in: the code's name (no QR, no member data)."""
+    """What the page shows before sign-in: the code's name and the privacy notice naming the data controller (no QR,
+    no member data)."""
     channel = _code(account_id, channel_id)
-    return {"channel_id": channel_id, "name": channel["definition"].get("name"), "members_only": True}
+    controller = controller_of(account_id)
+    return {"channel_id": channel_id, "name": channel["definition"].get("name"), "members_only": True,
+            "controller": controller, "privacy_notice": privacy_notice(controller)}
 
 
 def _own_page(account_id: str, channel_id: str, url, base_url: str) -> str:
@@ -125,6 +145,10 @@ def verify(account_id: str, channel_id: str, token: str | None, body: dict, now:
     done = db.verification(scope, account_id, channel_id, openid)
     if done is not None:  # verified before: the code again, no try spent
         return _reveal(account_id, channel, done, replayed=True)
+    if body.get("consent") is not True:  # no member data is looked at (nor a try spent) before the person agreed
+        notice = privacy_notice(controller_of(account_id))
+        raise DrawRefused("consent_required", f"请先阅读并同意个人信息说明：{notice}",
+                          status=400)
     if not db.take_try(scope, account_id, openid, rules.hour_of(now), rules.TRIES_PER_HOUR):
         raise DrawRefused("too_many_tries", f"尝试次数过多，请一小时后再试（每小时最多 {rules.TRIES_PER_HOUR} 次）",
                           status=429)

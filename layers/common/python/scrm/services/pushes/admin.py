@@ -95,7 +95,12 @@ def spec_of(push: dict) -> dict:
 
 
 def check_tags(deps: PushDeps, scope: Scope, account, audience: dict) -> None:
-    """A WeCom audience by tags names tags of the corp's catalogue (scrm.services.tags; 400 at audience.tag_ids[i])."""
+    """A WeCom audience by tags names tags of the corp's catalogue (scrm.services.tags; 400 at audience.tag_ids[i]);
+    one by customer group tags names live group tags (scrm.services.groups.tags; 400 at audience.group_tags[i])."""
+    if audience.get("type") == "groups" and audience.get("group_tags") and account.kind == "wecom":
+        from ..groups import tags as group_tags
+
+        group_tags.check_ids(scope, account.account_id, audience["group_tags"], "audience.group_tags", deps.groups)
     if audience.get("type") == "tags" and account.kind == "wecom":
         from .. import tags
 

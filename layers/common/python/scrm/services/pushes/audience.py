@@ -34,6 +34,10 @@ class Audience:
             seg = self.deps.store.get_segment(account.account_id, audience["segment_id"])
             if seg is None:
                 raise errors.ValidationError(f"no segment {audience['segment_id']}", field="audience.segment_id")
+            if seg["audience"].get("type") == "groups":  # saved before segments refused groups: chat ids are no people
+                raise errors.ValidationError(
+                    f"segment {seg['segment_id']} holds customer groups; a segment saves people: give the groups "
+                    "audience (owners, chat_ids or group_tags) in the push itself", field="audience.segment_id")
             return self.resolve(scope, account, seg["audience"], strategy, segment_id=seg["segment_id"],
                                 left_out=left_out)
         if atype == "list":
@@ -164,20 +168,23 @@ class Audience:
 
     # ---- customer groups (the groups capability: scrm.services.groups keeps them from change_external_chat)
     def _groups(self, account, audience: dict, left_out: Counter) -> Pairs:
-        """(owner, chat_id) of the live groups the audience names: every group of `owners`, and the groups of
-        `chat_ids` (sent by their owner). Dismissed, unknown and ownerless groups are left out and counted."""
+        """(owner, chat_id) of the live groups the audience names: every group of `owners`, every group carrying
+        one of `group_tags`, and the groups of `chat_ids` (sent by their owner). Dismissed, unknown and ownerless
+        groups are left out and counted."""
         if account.kind != "wecom":
             raise errors.ValidationError("a groups audience needs a WeCom account", field="audience.type")
         store, scope = self.deps.groups, Scope.system(account.account_id)
         found: dict[str, dict] = {}
-        owners = set(audience.get("owners") or ())
-        if owners:  # the store keeps groups by chat id: one pass over the account's groups, pages of 1,000
-            start = None
-            while True:
-                page, start = store.page_groups(scope, account.account_id, limit=1000, start=start)
-                found.update((g["chat_id"], g) for g in page if g.get("owner") in owners)
-                if not start:
-                    break
+        owners = sorted(set(audience.get("owners") or ()))
+        if owners:  # through the store's owner index: the owners' groups only, not the account's every group
+            found.update(store.groups_of_owners(scope, account.account_id, owners))
+        if audience.get("group_tags"):  # customer group tags (scrm.services.groups.tags); deleted ones skipped
+            from ..groups.tags import groups_of
+
+            tagged, gone = groups_of(scope, account.account_id, audience["group_tags"], store)
+            found.update(tagged)
+            for t in gone:
+                left_out[f"{rules.LEFT_GROUP_TAG_DELETED}:{t}"] += 0
         wanted = [c for c in audience.get("chat_ids") or () if c not in found]
         known = store.get_groups(scope, account.account_id, wanted) if wanted else {}
         if set(wanted) - set(known):

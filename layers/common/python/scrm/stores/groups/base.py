@@ -20,7 +20,7 @@ from ..cursors import cursor
 
 MARKER_TTL_SECONDS = 30 * 86400
 GROUP_FIELDS = ("chat_id", "name", "owner", "status", "size", "version", "created_at", "updated_at", "dismissed_at",
-                "vip")
+                "vip", "tags")
 TEMPLATE_STATES = ("active", "deleting")
 MEMBER_FIELDS = ("chat_id", "userid", "type", "join_scene", "invitor", "join_time", "quit_time", "quit_scene",
                  "state", "channel_id", "in_group")
@@ -64,6 +64,11 @@ class GroupStore(Protocol):
                     ) -> tuple[list[dict], dict | None]:
         """Groups in chat id order; a cursor of another account raises ValueError."""
 
+    def groups_of_owners(self, scope: Scope, account_id: str, owners: list[str]) -> dict[str, dict]:
+        """{chat_id: group} of every group (live or dismissed) these staff members own now, read through the owner
+        index (one Query per owner, run side by side; eventually consistent: a group created or handed over in
+        the last second may be missing)."""
+
     def page_members(self, scope: Scope, account_id: str, chat_id: str, *, limit: int, start: dict | None = None
                      ) -> tuple[list[dict], dict | None]:
         """Members (in or out) of one group in userid order."""
@@ -82,6 +87,24 @@ class GroupStore(Protocol):
 
     def set_vip(self, scope: Scope, account_id: str, chat_id: str, vip: bool, expect_version: int) -> bool:
         """The group's VIP flag, over the version it was read at (version + 1, as a commit); False otherwise."""
+
+    # ---- customer group tags (客户群标签: WeCom's server API has none, the company keeps its own catalogue)
+    def put_group_tag(self, scope: Scope, account_id: str, tag: dict) -> bool:
+        """Create {tag_id, name, created_at}; False when the tag_id exists."""
+
+    def group_tags(self, scope: Scope, account_id: str) -> list[dict]:
+        """Every tag of the catalogue, deleted ones too ({tag_id, name, created_at, deleted_at}), by tag_id."""
+
+    def delete_group_tag(self, scope: Scope, account_id: str, tag_id: str, now: float) -> bool:
+        """Mark it deleted (kept: what refers to it shows it so); False unless it exists and is live."""
+
+    def set_group_tags(self, scope: Scope, account_id: str, chat_id: str, tag_ids: list[str],
+                       expect_version: int) -> bool:
+        """The group's tags, all of them, over the version it was read at (version + 1, as a commit), with the
+        tag → group entries in the same transaction; False when the version moved (read again)."""
+
+    def groups_with_tags(self, scope: Scope, account_id: str, tag_ids: list[str]) -> dict[str, dict]:
+        """{chat_id: group} of every group carrying any of these tags (one Query per tag, then the groups)."""
 
     # ---- group welcome templates (入群欢迎语素材): {template_id, name, text, image, link, miniprogram, status,
     # used_by (channel ids), created_at, updated_at}

@@ -20,6 +20,7 @@ _MEMBER_ATTRS = {"type": "member_type"}  # dict field -> attribute, where they d
 
 def _group_of(item: GroupRecord) -> dict:
     out = {name: getattr(item, name) for name in GROUP_FIELDS}
+    out["tags"] = sorted(out["tags"] or ())
     for name in ("size", "version", "created_at", "updated_at", "dismissed_at"):
         out[name] = int(out[name]) if out[name] is not None else None
     return out
@@ -96,7 +97,10 @@ class DynamoGroupStore:
         scope.check(account_id)
         chat_id = group["chat_id"]
         values = {k: v for k, v in group.items() if k in GROUP_FIELDS and k != "version" and v is not None}
-        item = GroupRecord(account_id, f"g#{chat_id}", version=(expect_version or 0) + 1, **values)
+        values["tags"] = set(group.get("tags") or ()) or None  # a set attribute cannot be empty
+        owner_key = f"{account_id}#{group['owner']}" if group.get("owner") else None
+        item = GroupRecord(account_id, f"g#{chat_id}", version=(expect_version or 0) + 1, owner_key=owner_key,
+                           **values)
         condition = (GroupRecord.sk.does_not_exist() if expect_version is None
                      else GroupRecord.version == expect_version)
         try:
@@ -139,6 +143,22 @@ class DynamoGroupStore:
                                                  page_size=limit, last_evaluated_key=start))
         return [_group_of(i) for i in items], last
 
+    def groups_of_owners(self, scope: Scope, account_id: str, owners: list[str]) -> dict[str, dict]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        scope.check(account_id)
+        wanted = sorted(set(owners))
+
+        def of(owner: str) -> list[dict]:
+            return [_group_of(i) for i in GroupRecord.by_owner.query(f"{account_id}#{owner}",
+                                                                     GroupRecord.sk.startswith("g#"))]
+
+        out: dict[str, dict] = {}
+        with ThreadPoolExecutor(min(8, max(1, len(wanted)))) as pool:
+            for groups in pool.map(of, wanted):
+                out.update((g["chat_id"], g) for g in groups)
+        return dict(sorted(out.items()))
+
     def page_members(self, scope: Scope, account_id: str, chat_id: str, *, limit: int, start: dict | None = None):
         check_page(scope, account_id, start)
         items, last = one_page(GroupRecord.query(account_id, GroupRecord.sk.startswith(f"m#{chat_id}#"), limit=limit,
@@ -178,6 +198,65 @@ class DynamoGroupStore:
                 return False
             raise
         return True
+
+    # ---- customer group tags
+    def put_group_tag(self, scope: Scope, account_id: str, tag: dict) -> bool:
+        scope.check(account_id)
+        try:
+            GroupRecord(account_id, f"gt#{tag['tag_id']}", name=tag["name"], created_at=int(tag["created_at"])
+                        ).save(condition=GroupRecord.sk.does_not_exist())
+        except PutError as exc:
+            if _failed_condition(exc):
+                return False
+            raise
+        return True
+
+    def group_tags(self, scope: Scope, account_id: str) -> list[dict]:
+        scope.check(account_id)
+        return [{"tag_id": i.sk[3:], "name": i.name, "created_at": int(i.created_at or 0),
+                 "deleted_at": int(i.deleted_at) if i.deleted_at is not None else None}
+                for i in GroupRecord.query(account_id, GroupRecord.sk.startswith("gt#"), consistent_read=True)]
+
+    def delete_group_tag(self, scope: Scope, account_id: str, tag_id: str, now: float) -> bool:
+        scope.check(account_id)
+        try:
+            GroupRecord(account_id, f"gt#{tag_id}").update(
+                actions=[GroupRecord.deleted_at.set(int(now))],
+                condition=GroupRecord.sk.exists() & GroupRecord.deleted_at.does_not_exist())
+        except UpdateError as exc:
+            if _failed_condition(exc):
+                return False
+            raise
+        return True
+
+    def set_group_tags(self, scope: Scope, account_id: str, chat_id: str, tag_ids: list[str],
+                       expect_version: int) -> bool:
+        scope.check(account_id)
+        group = self.get_groups(scope, account_id, [chat_id]).get(chat_id)
+        if group is None or group["version"] != expect_version:
+            return False
+        before, after = set(group["tags"]), set(tag_ids)
+        actions = [GroupRecord.tags.set(after) if after else GroupRecord.tags.remove(),
+                   GroupRecord.version.set(expect_version + 1)]
+        try:
+            with TransactWrite(connection=GroupRecord._get_connection().connection) as tx:
+                tx.update(GroupRecord(account_id, f"g#{chat_id}"), actions=actions,
+                          condition=GroupRecord.version == expect_version)
+                for tag_id in sorted(after - before):
+                    tx.save(GroupRecord(account_id, f"gm#{tag_id}#{chat_id}", chat_id=chat_id))
+                for tag_id in sorted(before - after):
+                    tx.delete(GroupRecord(account_id, f"gm#{tag_id}#{chat_id}"))
+        except TransactWriteError as exc:
+            if conflict(exc):
+                return False
+            raise
+        return True
+
+    def groups_with_tags(self, scope: Scope, account_id: str, tag_ids: list[str]) -> dict[str, dict]:
+        scope.check(account_id)
+        chat_ids = {i.chat_id for t in sorted(set(tag_ids))
+                    for i in GroupRecord.query(account_id, GroupRecord.sk.startswith(f"gm#{t}#"), consistent_read=True)}
+        return dict(sorted(self.get_groups(scope, account_id, sorted(chat_ids)).items()))
 
     # ---- group welcome templates
     def put_template(self, scope: Scope, account_id: str, template: dict) -> bool:

@@ -19,6 +19,7 @@ class MemoryGroupStore:
         self.markers: dict[tuple[str, str], float] = {}  # -> expiry
         self.failed: dict[tuple[str, str], dict] = {}
         self.templates: dict[tuple[str, str], dict] = {}
+        self.tags: dict[tuple[str, str], dict] = {}
         self.commits = 0
 
     def get_groups(self, scope: Scope, account_id: str, chat_ids: list[str]) -> dict[str, dict]:
@@ -83,6 +84,13 @@ class MemoryGroupStore:
         last = group_cursor(account_id, keys[limit - 1]) if len(keys) > limit else None
         return items, last
 
+    def groups_of_owners(self, scope: Scope, account_id: str, owners: list[str]) -> dict[str, dict]:
+        scope.check(account_id)
+        wanted = set(owners)
+        with self.lock:
+            return {c: copy.deepcopy(g) for (a, c), g in sorted(self.groups.items())
+                    if a == account_id and g.get("owner") in wanted}
+
     def page_members(self, scope: Scope, account_id: str, chat_id: str, *, limit: int, start: dict | None = None):
         check_page(scope, account_id, start)
         begin = after(start, "sk")
@@ -126,6 +134,47 @@ class MemoryGroupStore:
                 return False
             group.update(vip=bool(vip), version=expect_version + 1)
             return True
+
+    # ---- customer group tags
+    def put_group_tag(self, scope: Scope, account_id: str, tag: dict) -> bool:
+        scope.check(account_id)
+        with self.lock:
+            if (account_id, tag["tag_id"]) in self.tags:
+                return False
+            self.tags[(account_id, tag["tag_id"])] = {"tag_id": tag["tag_id"], "name": tag["name"],
+                                                      "created_at": tag["created_at"], "deleted_at": None}
+            return True
+
+    def group_tags(self, scope: Scope, account_id: str) -> list[dict]:
+        scope.check(account_id)
+        with self.lock:
+            return [dict(t) for (a, _i), t in sorted(self.tags.items()) if a == account_id]
+
+    def delete_group_tag(self, scope: Scope, account_id: str, tag_id: str, now: float) -> bool:
+        scope.check(account_id)
+        with self.lock:
+            tag = self.tags.get((account_id, tag_id))
+            if tag is None or tag["deleted_at"] is not None:
+                return False
+            tag["deleted_at"] = int(now)
+            return True
+
+    def set_group_tags(self, scope: Scope, account_id: str, chat_id: str, tag_ids: list[str],
+                       expect_version: int) -> bool:
+        scope.check(account_id)
+        with self.lock:
+            group = self.groups.get((account_id, chat_id))
+            if group is None or group["version"] != expect_version:
+                return False
+            group.update(tags=sorted(set(tag_ids)), version=expect_version + 1)
+            return True
+
+    def groups_with_tags(self, scope: Scope, account_id: str, tag_ids: list[str]) -> dict[str, dict]:
+        scope.check(account_id)
+        wanted = set(tag_ids)
+        with self.lock:
+            return {c: copy.deepcopy(g) for (a, c), g in sorted(self.groups.items())
+                    if a == account_id and wanted & set(g.get("tags") or ())}
 
     # ---- group welcome templates
     def put_template(self, scope: Scope, account_id: str, template: dict) -> bool:

@@ -5,7 +5,8 @@ A member is `{"member_id", "phone_hash", "name", "level", "created_at", "updated
 a row equal to the stored one is `unchanged` (not written), so re-importing a file counts nothing twice. Tries are
 conditional counters (never read-then-write): the sixth try of an hour is refused by the store itself, whatever
 the number of concurrent requests. A verification is written once per (code, openid) with its `verified` count in
-the same transaction; a join is counted once per event marker.
+the same transaction. Joins are counted by the customer group store's membership transaction (`figure_writes`:
+the count commits with the group change or not at all, so a redelivery after a crash counts it exactly once).
 
 Tenancy: every method takes the caller's scope and the account, and refuses (Forbidden) an account the scope may
 not act for.
@@ -46,6 +47,10 @@ class MemberStore(Protocol):
     def count(self, scope: Scope, account_id: str, channel_id: str, figure: str, n: int = 1,
               marker: str | None = None, expires_at: int | None = None) -> bool:
         """Add n to one of the code's FIGURES; with `marker`, once per marker (False: already counted)."""
+
+    def figure_writes(self, account_id: str, channel_id: str, deltas: dict[str, int]) -> list:
+        """Writes adding {figure: n} to the code's FIGURES, for another store's transaction (the `also` of
+        scrm.stores.groups commit_change): DynamoDB (item, actions) pairs, in memory callables."""
 
     def figures(self, scope: Scope, account_id: str, channel_id: str) -> dict:
         """The code's FIGURES (0 when never counted)."""

@@ -131,6 +131,12 @@ class DynamoMemberStore:
             raise
         return True
 
+    def figure_writes(self, account_id: str, channel_id: str, deltas: dict[str, int]) -> list[tuple]:
+        if any(f not in FIGURES for f in deltas):
+            raise ValueError(f"unknown figure in {sorted(deltas)}")
+        actions = [getattr(MemberRecord, f).add(n) for f, n in sorted(deltas.items()) if n]
+        return [(MemberRecord(account_id, FIG + channel_id), actions)] if actions else []
+
     def figures(self, scope: Scope, account_id: str, channel_id: str) -> dict:
         scope.check(account_id)
         try:

@@ -84,6 +84,16 @@ class MemoryMemberStore:
             self._add(account_id, channel_id, figure, n)
             return True
 
+    def figure_writes(self, account_id: str, channel_id: str, deltas: dict[str, int]) -> list:
+        if any(f not in FIGURES for f in deltas):
+            raise ValueError(f"unknown figure in {sorted(deltas)}")
+
+        def write():
+            with self.lock:
+                for figure, n in deltas.items():
+                    self._add(account_id, channel_id, figure, n)
+        return [write] if any(deltas.values()) else []
+
     def figures(self, scope: Scope, account_id: str, channel_id: str) -> dict:
         scope.check(account_id)
         with self.lock:
