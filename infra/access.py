@@ -7,18 +7,23 @@ using a table, an index, a queue or a write action shows up as a diff of access.
     python -m infra.access --write    # rewrite infra/access.json from the code
 
 How it reads the code (static, no AWS; errs on the side of granting, never of refusing):
-- reach: from a function's handler, the modules it imports (at the top of its module and inside the handler),
-  then every `scrm`/`functions` module those import anywhere (lazy imports inside functions included) and
-  every module named by a string constant, all of whose functions count as reached (imported for their
-  registrations). A string in a module-level constant (`HANDLER_MODULES` in scrm.services.events) is an import
-  of the functions that read the constant (`_load`), not of every importer of the module;
+- reach, function by function: from a function's entry points, the functions and methods they call or hand
+  on, and the top-level code of the modules they import. The API function's entry points are the route
+  handlers of every blueprint module app.py imports (`@bp.route`, or a decorator of ours that calls `.route(`:
+  admin_route, public_route) and those modules' top-level code; a schedule or queue handler of the same
+  blueprint is its own Lambda function and is not the API's. A queue or schedule function starts at its handler.
+  A module loaded by a name in a string (`HANDLER_MODULES` in scrm.services.events, read by `_load`) counts for
+  what it and the modules it loads register: their functions decorated by a decorator of ours (`@on(...)`);
+  a module merely imported contributes its top-level code, not its functions. `from pkg import name` is pkg's
+  attribute when pkg defines it (a function shadowing the submodule of that name), else the submodule;
 - methods (rapid type analysis): a class named in reached code is live; a method of a live class (or of its
   bases) is reached once its name is called anywhere in reached code (`x.m(...)`, `x.m` handed on as a
   callback, or the string "m"), whatever `x` is; its dunders and properties run unnamed and count at once.
   `super().m` is m of the enclosing class's bases of ours (a library base runs none of our code);
-- tables: in each reached module, each function (a method also sees what its class references) uses the
-  models it names; a PynamoDB call there (`Model.get/query/scan/batch_get/batch_write`, `x.save/update/
-  delete/refresh/condition_check`, `Model.<index>.query`) or a low-level client call (`put_item`, ...) is
+- tables: in each reached module, each function uses the models it names (or its callees name: a helper
+  that makes the item); a method naming none (an item kept on `self`) uses every model its class names; a
+  PynamoDB call there (`Model.get/query/scan/batch_get/batch_write`, `x.save/update/delete/refresh/
+  condition_check`, `Model.<index>.query`) or a low-level client call (`put_item`, ...) is
   an action on those models' tables (a query names its index with `IndexName=`); a model passed to a function
   of ours counts for the calls that function makes on what it was given (`_rekey(DrawRecord)`: `.save()`);
   `Model.<attr>.exists()` and the like are conditions, not calls;
@@ -269,9 +274,13 @@ def _bases(module: str, class_name: str) -> set[tuple[str, str]]:
 @cache
 def _called_names(module: str, name: str) -> frozenset[str]:
     """Method names a scope may call on an object: `x.m(...)`, `x.m` handed on (a callback), and identifier
-    strings (getattr(x, "m"), dispatch tables)."""
+    strings (getattr(x, "m"), dispatch tables). `__all__` names what `import *` takes, and calls nothing."""
     out = set()
+    exports = {id(c) for a in ast.walk(scope_node(module, name)) if isinstance(a, ast.Assign) and any(
+        isinstance(t, ast.Name) and t.id == "__all__" for t in a.targets) for c in ast.walk(a.value)}
     for n in ast.walk(scope_node(module, name)):
+        if id(n) in exports:
+            continue
         if isinstance(n, ast.Call):
             out |= {a.attr for a in [n.func, *n.args, *(k.value for k in n.keywords)] if isinstance(a, ast.Attribute)}
         elif isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.isidentifier():
