@@ -7,18 +7,23 @@ using a table, an index, a queue or a write action shows up as a diff of access.
     python -m infra.access --write    # rewrite infra/access.json from the code
 
 How it reads the code (static, no AWS; errs on the side of granting, never of refusing):
-- reach: from a function's handler, the modules it imports (at the top of its module and inside the handler),
-  then every `scrm`/`functions` module those import anywhere (lazy imports inside functions included) and
-  every module named by a string constant, all of whose functions count as reached (imported for their
-  registrations). A string in a module-level constant (`HANDLER_MODULES` in scrm.services.events) is an import
-  of the functions that read the constant (`_load`), not of every importer of the module;
+- reach, function by function: from a function's entry points, the functions and methods they call or hand
+  on, and the top-level code of the modules they import. The API function's entry points are the route
+  handlers of every blueprint module app.py imports (`@bp.route`, or a decorator of ours that calls `.route(`:
+  admin_route, public_route) and those modules' top-level code; a schedule or queue handler of the same
+  blueprint is its own Lambda function and is not the API's. A queue or schedule function starts at its handler.
+  A module loaded by a name in a string (`HANDLER_MODULES` in scrm.services.events, read by `_load`) counts for
+  what it and the modules it loads register: their functions decorated by a decorator of ours (`@on(...)`);
+  a module merely imported contributes its top-level code, not its functions. `from pkg import name` is pkg's
+  attribute when pkg defines it (a function shadowing the submodule of that name), else the submodule;
 - methods (rapid type analysis): a class named in reached code is live; a method of a live class (or of its
   bases) is reached once its name is called anywhere in reached code (`x.m(...)`, `x.m` handed on as a
   callback, or the string "m"), whatever `x` is; its dunders and properties run unnamed and count at once.
   `super().m` is m of the enclosing class's bases of ours (a library base runs none of our code);
-- tables: in each reached module, each function (a method also sees what its class references) uses the
-  models it names; a PynamoDB call there (`Model.get/query/scan/batch_get/batch_write`, `x.save/update/
-  delete/refresh/condition_check`, `Model.<index>.query`) or a low-level client call (`put_item`, ...) is
+- tables: in each reached module, each function uses the models it names (or its callees name: a helper
+  that makes the item); a method naming none (an item kept on `self`) uses every model its class names; a
+  PynamoDB call there (`Model.get/query/scan/batch_get/batch_write`, `x.save/update/delete/refresh/
+  condition_check`, `Model.<index>.query`) or a low-level client call (`put_item`, ...) is
   an action on those models' tables (a query names its index with `IndexName=`); a model passed to a function
   of ours counts for the calls that function makes on what it was given (`_rekey(DrawRecord)`: `.save()`);
   `Model.<attr>.exists()` and the like are conditions, not calls;
@@ -68,6 +73,11 @@ LIBRARY_CALLS = {  # Powertools' DynamoDBPersistenceLayer: conditional put, get,
     ("scrm.data.draw_ledger", "_Txn.put"): {"draws": {"PutItem"}},  # the draw record (DrawPlan.record)
     # a new campaign's record, and the upload lease a code upload checks in the same transaction
     ("scrm.data.campaign_changes", "commit"): {"campaigns": {"PutItem"}, "coupon_codes": {"ConditionCheckItem"}},
+    # the channel store's attribution writes: items it returns, which the contact store (record_contact) or the
+    # group store commits in its own transaction (scrm.stores.channels.base): written where they are made
+    ("scrm.stores.channels.dynamo", "DynamoChannelStore.counter_writes"): {"channel_stats": {"UpdateItem"}},
+    ("scrm.stores.channels.dynamo", "DynamoChannelStore.tagging_writes"): {"channel_tagging": {"UpdateItem"}},
+    ("scrm.stores.channels.dynamo", "DynamoChannelStore.cap_write"): {"channels": {"UpdateItem"}},
 }
 
 
@@ -204,9 +214,13 @@ def _bindings(module: str, nodes) -> dict[str, tuple]:
             if not source:
                 continue
             (source,) = source
+            defs, classes = definitions(source)
             for a in node.names:
+                # `from pkg import name` takes pkg's attribute when it has one (a package may define a function
+                # named like one of its submodules: pushes.service), else imports the submodule
                 full = f"{source}.{a.name}"
-                out[a.asname or a.name] = ("module", full) if _ours(full) else ("attr", source, a.name)
+                own = a.name in defs or a.name in classes
+                out[a.asname or a.name] = ("module", full) if _ours(full) and not own else ("attr", source, a.name)
     return out
 
 
@@ -260,9 +274,13 @@ def _bases(module: str, class_name: str) -> set[tuple[str, str]]:
 @cache
 def _called_names(module: str, name: str) -> frozenset[str]:
     """Method names a scope may call on an object: `x.m(...)`, `x.m` handed on (a callback), and identifier
-    strings (getattr(x, "m"), dispatch tables)."""
+    strings (getattr(x, "m"), dispatch tables). `__all__` names what `import *` takes, and calls nothing."""
     out = set()
+    exports = {id(c) for a in ast.walk(scope_node(module, name)) if isinstance(a, ast.Assign) and any(
+        isinstance(t, ast.Name) and t.id == "__all__" for t in a.targets) for c in ast.walk(a.value)}
     for n in ast.walk(scope_node(module, name)):
+        if id(n) in exports:
+            continue
         if isinstance(n, ast.Call):
             out |= {a.attr for a in [n.func, *n.args, *(k.value for k in n.keywords)] if isinstance(a, ast.Attribute)}
         elif isinstance(n, ast.Constant) and isinstance(n.value, str) and n.value.isidentifier():
@@ -288,8 +306,8 @@ def edges(module: str, name: str) -> set[tuple[str, str]]:
     bound = _bindings(module, [scope_node(module, TOP), node])
     named = _string_imports(module, name, node)
     out = {(m, TOP) for m in imports_in(module, [node], strings=False) | named}
-    for m in named:  # a module named in a string is imported for its registrations (@on handlers): all of it
-        out |= {(m, d) for d in definitions(m)[0]}
+    for m in named:  # a module named in a string is imported for its registrations: what they register may run
+        out |= {(r, d) for r in _imported_at_load(m) for d in registered(r)}
     calls = {id(c.func) for c in ast.walk(node) if isinstance(c, ast.Call)}
     for ref in ast.walk(node):
         if not isinstance(ref, ast.Name | ast.Attribute):
@@ -364,12 +382,81 @@ def _all_scopes(module: str) -> list[str]:
     return [TOP, *definitions(module)[0]]
 
 
+@cache
+def _imported_at_load(module: str) -> frozenset[str]:
+    """The modules importing `module` loads: its top-level imports, theirs, and their packages (what a function
+    imports when it runs is not loaded yet)."""
+    seen, todo = set(), [module]
+    while todo:
+        name = todo.pop()
+        if name not in seen:
+            seen.add(name)
+            todo += imports_in(name, [scope_node(name, TOP)], strings=False)
+            parts = name.split(".")
+            todo += [".".join(parts[:i]) for i in range(1, len(parts))]
+    return frozenset(seen)
+
+
+@cache
+def registered(module: str) -> frozenset[str]:
+    """The module's functions decorated by a decorator of ours (`@on("oa.subscribe")`): it may hand the function
+    to a registry that calls it by no name the reading can follow, so each counts as run once the module is
+    loaded by a name in a string (`HANDLER_MODULES`). A library's decorator (`@cache`) registers nothing of ours.
+    (A registration made by a call at the top, `register(fn)`, is followed from the top-level code.)"""
+    out = set()
+    for node in parsed(module).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+                _decorator_targets(module, d) for d in node.decorator_list):
+            out.add(node.name)
+    return frozenset(out)
+
+
+def _decorator_targets(module: str, decorator) -> set[tuple[str, str]]:
+    """The functions of ours a decorator (`@on(...)`, `@traced`, `@bp.route(...)`) names."""
+    chain = _chain(decorator)
+    if not chain:
+        return set()
+    bound = _bindings(module, [scope_node(module, TOP)])
+    if chain[0] in bound:
+        targets = _bound_targets(bound[chain[0]], chain[1:])
+    else:
+        defs, classes = definitions(module)
+        targets = _targets_in(module, chain[0]) if chain[0] in defs or chain[0] in classes else set()
+    return {t for t in targets if t[1] != TOP and not t[1].endswith(LIVE)}
+
+
+def _makes_routes(module: str, decorator) -> bool:
+    """Is `decorator` a route registration: `bp.route(...)`, or a function of ours that calls `.route(` (the
+    route table's `admin_route(...)` and `public_route(...)`, which register on the blueprint and record it)?"""
+    chain = _chain(decorator)
+    if chain[-1:] == ["route"]:
+        return True
+    if not isinstance(decorator, ast.Call):
+        return False
+    return any(isinstance(c, ast.Call) and _chain(c.func)[-1:] == ["route"]
+               for m, n in _decorator_targets(module, decorator) for c in ast.walk(scope_node(m, n)))
+
+
+@cache
+def routes_of(module: str) -> frozenset[str]:
+    """The module's route handlers: what the API function runs (each schedule or queue handler of the same
+    blueprint is its own Lambda function, deployed with its own role)."""
+    return frozenset(n.name for n in parsed(module).body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+                     and any(_makes_routes(module, d) for d in n.decorator_list))
+
+
+def api_entries() -> list[tuple[str, str]]:
+    """Where the API function starts: the app module's top-level code (which imports every blueprint module,
+    running their top-level code) and each route handler."""
+    modules = sorted(m for m in _closure_cached("app") if m.startswith("functions"))
+    return [("app", TOP)] + [(m, TOP) for m in modules] + [(m, r) for m in modules for r in sorted(routes_of(m))]
+
+
 def reach(entry: str) -> set[tuple[str, str]]:
-    """The (module, function) pairs a handler may run: `app.app` runs every route, `functions.x.fn` runs fn."""
+    """The (module, function) pairs a handler may run: `app.app` runs the routes, `functions.x.fn` runs fn."""
     module, _, function = entry.rpartition(".")
     if entry == API_ENTRY:
-        todo = [(m, n) for m in _closure_cached("app") if m.startswith("functions") for n in _all_scopes(m)]
-        todo.append(("app", TOP))
+        todo = api_entries()
     else:
         if function not in definitions(module)[0]:
             raise SystemExit(f"{entry}: no function {function!r} in {module}")
@@ -552,8 +639,12 @@ def scope_needs(module: str, name: str) -> dict:
         named.add(class_name)
     # A model or item handed over by a function this one calls (`contact_model, _ = _models()`,
     # `for item, actions in counter_updates(...)`): its models count for calls on unknown receivers.
-    handed = named | {m for target in edges(module, name) if target[1] != TOP and not target[1].endswith(LIVE)
-                      for m in _named_models(*target)}
+    # A method's unknown receivers (`rec.save()`) are the models it or its callees name; only a method naming none
+    # (an item kept on `self`) falls back to every model its class names.
+    own = {m for m in names if m in models} | ({class_name} & set(models))
+    handed = own | {m for target in edges(module, name) if target[1] != TOP and not target[1].endswith(LIVE)
+                    for m in _named_models(*target)}
+    handed = handed or named
     found = _Found()
     for call in (n for n in ast.walk(scope) if isinstance(n, ast.Call)):
         chain = [aliases.get(c, c) for c in _chain(call.func)]
@@ -698,7 +789,8 @@ def needs(entry: str) -> dict:
 def clear_caches() -> None:
     """Forget parsed sources (tests that change a module's source)."""
     for fn in (parsed, definitions, scope_needs, _named_models, _class_names, _model_aliases, _methods_named,
-               _closure_cached, _module_constants, _untyped_model_calls, _class_protocol, _called_names):
+               _closure_cached, _module_constants, _untyped_model_calls, _class_protocol, _called_names,
+               registered, routes_of, _imported_at_load):
         fn.cache_clear()
 
 

@@ -190,6 +190,41 @@ def test_calling_a_store_method_from_a_schedule_grants_its_table(monkeypatch):
     assert "channel_stats" in after["tables"]
 
 
+def test_the_api_role_holds_the_routes_needs_not_its_blueprints_schedules():
+    """app.py imports every blueprint module, but the API function runs only route handlers: the staff figures pull
+    (staff_activity batch writes), the OA insight pull (oa_insight writes) and the event workers (Powertools'
+    idempotency records) are other functions, with their own roles."""
+    api = access.load()["APIHandler"]
+    assert "BatchWriteItem" not in api["tables"]["staff_activity"]
+    assert api["tables"]["oa_insight"] == ["Query"]  # the figures route reads what the schedule wrote
+    assert "idempotency" not in api["tables"]
+    assert ("functions.staff_figures", "staff_figures") not in access.api_entries()
+    assert {"staff_figures", "staff_figures_csv"} <= access.routes_of("functions.staff_api")  # the routes
+
+
+def test_a_package_function_named_like_its_submodule_is_the_function():
+    """`from scrm.services.pushes import service` takes the package's function `service` (it shadows the submodule
+    pushes.service): read as the module, the push routes reached no store method and the API lacked PutItem on
+    pushes (found by the recorded push run)."""
+    bound = access._bindings("functions.pushes_api", [access.scope_node("functions.pushes_api", "_service")])
+    assert bound["service"] == ("attr", "scrm.services.pushes", "service")
+
+
+def test_handlers_registered_in_a_string_loaded_package_count_and_library_decorators_do_not():
+    """HANDLER_MODULES names the package scrm.services.followers; its @on handlers sit in followers.sync, which the
+    package loads: they run in the event worker (the follower sync sends its next step to the events queue)."""
+    assert "scrm.services.followers.sync" in access._imported_at_load("scrm.services.followers")
+    assert {"on_sync_step", "on_follow_event"} <= access.registered("scrm.services.followers.sync")
+    assert "events" in access.load()["HandleEvents"]["send_to"]
+    assert not {"_read", "_vendored"} & access.registered("functions.console")  # @cache helpers register nothing
+
+
+def test_a_method_writes_the_models_it_names_not_every_model_of_its_class():
+    """DynamoChannelStore names channels, statistics and taggings models; put_channel saves one channel."""
+    found = access.scope_needs("scrm.stores.channels.dynamo", "DynamoChannelStore.put_channel")
+    assert found["tables"] == {"channels": {"PutItem"}}
+
+
 # ---------------------------------------------------------------- a recorded run against moto
 
 def record_calls(monkeypatch) -> tuple[dict, list]:

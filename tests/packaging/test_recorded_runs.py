@@ -511,3 +511,134 @@ def test_a_recorded_oa_insight_pull_uses_nothing_its_roles_lack(oa_account, sand
             assert call("GET", f"/accounts/{a}/insight/figures.csv").status_code == 200
     assert any(t == "oa_insight" for _s, _op, t in recorder.of("OaInsight")), "the hook saw the pull"
     assert recorder.refused(["APIHandler", "OaInsight"]) == {"APIHandler": [], "OaInsight": []}
+
+
+# ---------------------------------------------------------------- menus and followers
+
+
+def drain(rec: Recorder, lid: str, queue: str, rounds: int = 20) -> int:
+    """Deliver what waits on `queue` until nothing does (a step that queues its next step), as the function `lid`."""
+    delivered = 0
+    for _ in range(rounds):
+        event = take_sqs_event(queue)
+        if not event["Records"]:
+            return delivered
+        with rec.running(lid):
+            out = _queue_worker(lid)(event, LambdaContext(lid))
+        assert not (out or {}).get("batchItemFailures"), out
+        delivered += len(event["Records"])
+    raise AssertionError(f"{queue} still has messages after {rounds} rounds")
+
+
+def test_a_recorded_menu_and_follower_sync_use_nothing_their_roles_lack(oa_account, sandbox, monkeypatch,
+                                                                        fresh_callbacks):
+    """An OA's menu over the admin API (a draft, published, a conditional menu, trymatch, a rollback, delete), a
+    click on it through the callback route counted by the event worker (menu-stats), and a follower sync: started
+    over the API, its pages run by the event worker from the events queue, then breakdowns and a profile."""
+    from chalice.test import Client
+
+    from app import app
+    from local.sandbox import SandboxClient
+
+    clock = _fixed_now(monkeypatch)
+    sb = SandboxClient(sandbox.url)
+    first = sb.oa_followers(oa_account.app_id, count=120, prefix="oR")["first_openid"]
+    a = oa_account.account_id
+    menu = {"name": "五月", "button": [{"type": "click", "name": "签到", "key": "SIGN_IN"},
+                                     {"type": "view", "name": "商城", "url": "https://shop.example.com/"}]}
+    recorder = Recorder(monkeypatch, "menus_followers")
+    with Client(app) as client:
+        call = admin(client, key_for(a, "operator"))
+        with recorder.running("APIHandler"):
+            draft = call("POST", f"/accounts/{a}/menu-drafts", menu)
+            assert draft.status_code == 201, draft.body
+            draft_id = draft.json_body["draft_id"]
+            assert call("PUT", f"/accounts/{a}/menu-drafts/{draft_id}", {**menu, "name": "六月"}).status_code == 200
+            assert call("GET", f"/accounts/{a}/menu-drafts").status_code == 200
+            assert call("POST", f"/accounts/{a}/menu/publish", {"draft_id": draft_id}).json_body["version"] == 1
+            assert call("GET", f"/accounts/{a}/menu/current").status_code == 200
+            made = call("POST", f"/accounts/{a}/menu/conditionals", {
+                "button": [{"type": "click", "name": "安卓专享", "key": "ANDROID"}],
+                "matchrule": {"client_platform_type": "2"}})
+            assert made.status_code == 201, made.body
+            assert call("GET", f"/accounts/{a}/menu/conditionals").status_code == 200
+            assert call("POST", f"/accounts/{a}/menu/trymatch", {"user_id": first}).status_code == 200
+            assert call("DELETE", f"/accounts/{a}/menu/conditionals/{made.json_body['menuid']}").status_code == 200
+            post_callback(client, "oa", oa_account, oa_xml(oa_account, clock.now, Event="CLICK", EventKey="SIGN_IN"),
+                          openid=first)
+        consume(recorder, "HandleEvents", "events")
+        with recorder.running("APIHandler"):
+            stats = call("GET", f"/accounts/{a}/menu-stats")
+            assert stats.status_code == 200, stats.body
+            assert call("GET", f"/accounts/{a}/menu/versions").status_code == 200
+            assert call("POST", f"/accounts/{a}/menu/versions/1/rollback").status_code == 200
+            assert call("DELETE", f"/accounts/{a}/menu").status_code == 200
+            assert call("DELETE", f"/accounts/{a}/menu-drafts/{draft_id}").status_code in (200, 204)
+            started = call("POST", f"/accounts/{a}/followers/sync")
+            assert started.status_code == 202, started.body
+        assert drain(recorder, "HandleEvents", "events") >= 1
+        with recorder.running("APIHandler"):
+            state = call("GET", f"/accounts/{a}/followers/sync").json_body
+            assert state["phase"] == "done" and state["listed"] == 120, state
+            assert call("GET", f"/accounts/{a}/followers/breakdown").json_body["total"] == 120
+            assert call("GET", f"/accounts/{a}/followers/breakdown.csv").status_code == 200
+            assert call("GET", f"/accounts/{a}/followers/{first}").status_code == 200
+    assert any(t == "menu_stats" for _s, _op, t in recorder.of("HandleEvents")), "the hook saw the click counted"
+    assert recorder.refused(["APIHandler", "HandleEvents"]) == {"APIHandler": [], "HandleEvents": []}
+
+
+# ---------------------------------------------------------------- tags and customer groups
+
+
+def test_recorded_tags_and_groups_use_nothing_their_roles_lack(wecom_account, sandbox, monkeypatch, fresh_callbacks):
+    """WeCom corp tags over the admin API (create, rename, a group renamed, sync, delete); customer groups made by
+    the change_external_chat callbacks (the event worker), then listed with members and sizes, flagged VIP; group
+    welcome templates created, replaced and deleted."""
+    from chalice.test import Client
+
+    from app import app
+    from local.sandbox import SandboxClient
+
+    _fixed_now(monkeypatch)
+    sb = SandboxClient(sandbox.url)
+    corpid, a = wecom_account.app_id, wecom_account.account_id
+    sb.wecom_staff(corpid, "zhangsan")
+    chats = sb.wecom_groupchats(corpid, "zhangsan", count=2)["chat_ids"]
+    recorder = Recorder(monkeypatch, "tags_groups")
+    with Client(app) as client:
+        call = admin(client, key_for(a, "operator"))
+        with recorder.running("APIHandler"):
+            made = call("POST", f"/accounts/{a}/tags", {"group_name": "会员等级", "tags": [{"name": "金卡"},
+                                                                                       {"name": "银卡"}]})
+            assert made.status_code == 201, made.body
+            group = made.json_body
+            tag = group["tags"][0]["tag_id"]
+            assert call("GET", f"/accounts/{a}/tags").status_code == 200
+            assert call("PATCH", f"/accounts/{a}/tags/{tag}", {"name": "白金"}).status_code == 200
+            assert call("PATCH", f"/accounts/{a}/tag-groups/{group['group_id']}", {"name": "等级"}).status_code == 200
+            assert call("POST", f"/accounts/{a}/tags/sync").status_code == 200
+            assert call("DELETE", f"/accounts/{a}/tags/{tag}").status_code == 200
+            assert call("DELETE", f"/accounts/{a}/tag-groups/{group['group_id']}").status_code == 200
+            for n, fields in enumerate([{"ChangeType": "create"}, {"ChangeType": "update", "UpdateDetail": "add_member",
+                                                                     "MemChangeList": ["wm-1"]}]):
+                post_callback(client, "wecom", wecom_account, wecom_xml(
+                    wecom_account, sb.now() + n, Event="change_external_chat", ChatId=chats[0], **fields))
+        drain(recorder, "HandleEvents", "events")
+        with recorder.running("APIHandler"):
+            listed = call("GET", f"/accounts/{a}/groups")
+            assert chats[0] in [g["chat_id"] for g in listed.json_body["items"]], listed.body
+            assert call("GET", f"/accounts/{a}/groups/{chats[0]}").status_code == 200
+            assert call("GET", f"/accounts/{a}/groups/{chats[0]}/members").status_code == 200
+            assert call("GET", f"/accounts/{a}/groups/{chats[0]}/sizes").status_code == 200
+            assert call("PUT", f"/accounts/{a}/groups/{chats[0]}/vip", {"vip": True}).status_code == 200
+            body = {"name": "入群欢迎", "text": {"content": "欢迎 %NICKNAME%"}}
+            made = call("POST", f"/accounts/{a}/group-welcome-templates", body)
+            assert made.status_code == 201, made.body
+            template = made.json_body["template_id"]
+            assert call("GET", f"/accounts/{a}/group-welcome-templates").status_code == 200
+            replaced = call("PUT", f"/accounts/{a}/group-welcome-templates/{template}", {**body, "name": "新人"})
+            assert replaced.status_code == 200, replaced.body
+            assert call("GET", f"/accounts/{a}/group-welcome-templates/{template}").status_code == 200
+            assert call("DELETE", f"/accounts/{a}/group-welcome-templates/{template}").status_code in (200, 204)
+    assert any(t == "customer_groups" for _s, _op, t in recorder.of("HandleEvents")), "the hook saw the groups"
+    assert recorder.refused(["APIHandler", "HandleEvents"]) == {"APIHandler": [], "HandleEvents": []}
