@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
-from .bootstrap import container, slot
+from .container import container, slot
 from .errors import ConfigError
 
 OA_PRODUCTION_BASE = "https://api.weixin.qq.com"

@@ -26,7 +26,7 @@ import contextlib
 import functools
 import warnings
 
-from .bootstrap import slot
+from .container import slot
 
 
 @slot

@@ -24,8 +24,8 @@ import random
 import time
 from datetime import UTC, datetime
 
-from ..bootstrap import slot
 from ..config import settings
+from ..container import slot
 from ..domain.campaigns import DAILY_LIMIT, TOTAL_LIMIT, shard_order
 from ..stores.campaigns.base import DrawPlan, DuplicateDraw, LedgerBusy, LimitReached
 from .campaigns import campaign_key
