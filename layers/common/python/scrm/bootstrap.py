@@ -13,9 +13,10 @@ memos of pure functions): code asks `container()` for what it needs, so
   without DynamoDB, `reset(tracer=...)` records traces.
 
 A slot is a factory decorated with `@slot` (scrm.container, the leaf module the container lives in): the
-function's name is the slot's name, and calling it gives the container's one object. The capabilities' stores are declared below; the platform's slots sit with the code that
-uses them and are made the same way: `settings` (scrm.config), `aws:<service>` clients (scrm.aws), queue URLs
-(scrm.queues), `logger`/`metrics`/`tracer` (scrm.observability), `idempotency_persistence` and `exactly_once`
+function's name is the slot's name, and calling it gives the container's one object. The capabilities' stores are
+declared below; the platform's slots sit with the code that uses them and are made the same way: `settings`
+(scrm.config), `aws:<service>` clients (scrm.aws), queue URLs (scrm.queues), `logger`/`metrics`/`tracer`
+(scrm.observability), `draw_connection` (scrm.data.draw_ledger), `idempotency_persistence` and `exactly_once`
 (scrm.idempotency), `access_tokens` (scrm.gateway.tokens).
 
 Factories import their implementation inside their body: building the container costs nothing, a function that
