@@ -25,6 +25,8 @@ def fresh(monkeypatch):
         shared.removeHandler(h)
     shared.__dict__.clear()
     shared.__dict__.update(saved[1])
+    for h in saved[0]:  # the next test's cold container builds its Logger on the configured `logging` logger
+        shared.addHandler(h)
 
 
 class Watched:
