@@ -67,7 +67,8 @@ def request_path(module: str) -> list[str]:
         elif isinstance(node, ast.Import):
             names += [a.name for a in node.names if a.name.split(".")[0] in ("scrm", "functions")]
         elif (isinstance(node, ast.keyword) and node.arg in ("body", "query")
-              and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)):
+              and isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+              and "." in node.value.value):  # "module.Class"; another keyword of that name (e.g. a page's) is not
             names.append("scrm.contracts." + node.value.value.rsplit(".", 1)[0])  # the models a request is read by
     return [n for n in dict.fromkeys(names) if not n.startswith(BEYOND_THE_REQUEST)]
 

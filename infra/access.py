@@ -69,7 +69,8 @@ BUILTIN_METHODS = frozenset(n for t in (dict, list, set, str, bytes) for n in di
 # each item of a TransactWriteItems by its action). (module, function) -> table actions; the recorded runs in
 # tests/packaging/test_least_privilege.py fail when one is missing.
 LIBRARY_CALLS = {  # Powertools' DynamoDBPersistenceLayer: conditional put, get, update, delete of its records
-    ("scrm.idempotency", "persistence_layer"): {"idempotency": {"GetItem", "PutItem", "UpdateItem", "DeleteItem"}},
+    ("scrm.idempotency", "idempotency_persistence"): {
+        "idempotency": {"GetItem", "PutItem", "UpdateItem", "DeleteItem"}},
     ("scrm.data.draw_ledger", "_Txn.put"): {"draws": {"PutItem"}},  # the draw record (DrawPlan.record)
     # a new campaign's record, and the upload lease a code upload checks in the same transaction
     ("scrm.data.campaign_changes", "commit"): {"campaigns": {"PutItem"}, "coupon_codes": {"ConditionCheckItem"}},

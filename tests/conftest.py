@@ -70,10 +70,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 def reset_layer_caches() -> None:
     """Forget everything a warm container keeps between invocations (tests are separate invocations)."""
     from scrm import bootstrap
-    from scrm.config import reset_settings
 
-    bootstrap.reset()  # the composition root: every slot and per-container cache it holds
-    reset_settings()
+    bootstrap.reset()  # the composition root: every slot, per-container cache and the parsed settings it holds
 
 
 @pytest.fixture(autouse=True)

@@ -5,6 +5,7 @@ import threading
 
 import pytest
 
+from scrm import bootstrap
 from scrm.services import events
 
 
@@ -114,14 +115,12 @@ def test_the_first_event_of_a_container_is_locked_only_for_its_invocation(aws, r
     (else a timed-out first delivery leaves a lock that refuses every retry until the record expires)."""
     from scrm import idempotency
 
-    monkeypatch.setattr(idempotency, "_CONFIGS", [])
-    monkeypatch.setattr(events, "apply_event", idempotency.once("apply_event", key="[account_id, dedupe_key]")(
-        events.apply_event.__wrapped__))
+    bootstrap.reset()  # a cold container: apply_event is wrapped (its config made) during the first invocation
 
     class Invocation(_FinishedInvocation):
         def get_remaining_time_in_millis(self):
             return 60_000
 
     events.process_batch(sqs_event(payload("first")), Invocation())
-    assert [c.lambda_context for c in idempotency._CONFIGS] and all(
-        isinstance(c.lambda_context, Invocation) for c in idempotency._CONFIGS)
+    configs = idempotency.exactly_once().configs
+    assert configs and all(isinstance(c.lambda_context, Invocation) for c in configs)

@@ -4,7 +4,7 @@ daemon), so a recording tracer stands in for Powertools' X-Ray provider."""
 
 import contextlib
 
-from scrm import observability
+from scrm import bootstrap
 from scrm.gateway import gateway_for
 
 
@@ -32,7 +32,7 @@ class RecordingTracer:
 
 def test_every_wechat_call_is_a_subsegment_with_its_path(oa_account, monkeypatch):
     recording = RecordingTracer()
-    monkeypatch.setattr(observability, "_TRACER", recording)
+    bootstrap.reset(tracer=recording)  # a cold container with the recording tracer (the account stays in moto)
     gateway_for(oa_account).get("tags/get")
     seen = [(s.name, s.annotations) for s in recording.subsegments]
     # The token is fetched inside the call's subsegment (it is part of that call's latency).

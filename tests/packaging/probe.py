@@ -90,8 +90,8 @@ out["outside"] = sorted(
     if getattr(mod, "__file__", None) and not any(os.path.abspath(mod.__file__).startswith(a) for a in allowed))
 out["origins"] = {name: os.path.abspath(sys.modules[name].__file__)
                   for name in ("scrm", "functions", "app", "botocore", "aws_xray_sdk")}
-out["tracer"] = {"built": sys.modules["scrm.observability"]._TRACER is not None,
-                 "disabled": getattr(sys.modules["scrm.observability"]._TRACER, "disabled", None)}
+built = sys.modules["scrm.bootstrap"].container()._made.get("tracer")  # the container's tracer slot, if made
+out["tracer"] = {"built": built is not None, "disabled": getattr(built, "disabled", None)}
 # Byte-code shipped in the zips: used as is when its magic number is this interpreter's and it is an
 # unchecked hash-based pyc (flags == 0b01), since then the loader never compares it with the source.
 out["pyc"] = {}

@@ -45,11 +45,11 @@ class Log:
 
 
 @pytest.fixture
-def log(monkeypatch):
-    from scrm import observability
+def log(api):  # after the api fixture made the (moto) container
+    from scrm import bootstrap
 
     recorder = Log()
-    monkeypatch.setattr(observability, "logger", lambda: recorder)
+    bootstrap.container().provide(logger=recorder)
     return recorder
 
 

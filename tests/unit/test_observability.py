@@ -6,14 +6,13 @@ import threading
 
 import pytest
 
-from scrm import observability
+from scrm import bootstrap, observability
 
 
 @pytest.fixture
 def fresh(monkeypatch):
     """Forget the built logger/metrics and the `logging` logger Powertools configured (a cold container)."""
-    monkeypatch.setattr(observability, "_LOGGER", None, raising=False)
-    monkeypatch.setattr(observability, "_METRICS", None, raising=False)
+    bootstrap.reset()
     shared = logging.getLogger("wechat-scrm")
     saved = (list(shared.handlers), dict(shared.__dict__))
     for h in list(shared.handlers):
@@ -21,15 +20,13 @@ def fresh(monkeypatch):
     for attr in ("init", "powertools_handler", "powertools_buffer_config", "powertools_buffer_cache"):
         shared.__dict__.pop(attr, None)
     yield
-    if hasattr(observability.logger, "cache_clear"):
-        observability.logger.cache_clear()
-        observability.metrics.cache_clear()
-    monkeypatch.setattr(observability, "_LOGGER", None, raising=False)
-    monkeypatch.setattr(observability, "_METRICS", None, raising=False)
+    bootstrap.reset()
     for h in list(shared.handlers):
         shared.removeHandler(h)
     shared.__dict__.clear()
     shared.__dict__.update(saved[1])
+    for h in saved[0]:  # the next test's cold container builds its Logger on the configured `logging` logger
+        shared.addHandler(h)
 
 
 class Watched:
@@ -69,7 +66,7 @@ def _race(monkeypatch, attr: str, build):
     monkeypatch.setattr(aws_lambda_powertools, attr, slow)
     watched = Watched(events)
     watched.events_changed = changed
-    monkeypatch.setattr(observability, "_BUILD_LOCK", watched, raising=False)
+    monkeypatch.setattr(bootstrap.container(), "_lock", watched)  # the lock every slot is built under
     got = {}
     first = threading.Thread(target=lambda: got.setdefault("first", build()))
     first.start()

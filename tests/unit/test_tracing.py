@@ -12,17 +12,17 @@ from pathlib import Path
 
 import pytest
 
-from scrm import observability
+from scrm import bootstrap, observability
 from tests.unit.test_observability import _race
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def fresh_tracer(monkeypatch):
-    monkeypatch.setattr(observability, "_TRACER", None, raising=False)
+def fresh_tracer():
+    bootstrap.reset()  # a cold container: the tracer is built again
     yield
-    monkeypatch.setattr(observability, "_TRACER", None, raising=False)
+    bootstrap.reset()
 
 
 class Context:

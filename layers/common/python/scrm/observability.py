@@ -1,4 +1,5 @@
-"""Structured JSON logs and metrics (Powertools), one instance per container.
+"""Structured JSON logs and metrics (Powertools), one instance per container (slots of scrm.bootstrap: a test
+passes its own, e.g. `bootstrap.reset(tracer=RecordingTracer())`).
 
 Event-triggered functions do not run Chalice middleware, so each handler calls `bind_context` at the start
 of every invocation: it clears the keys the previous invocation bound and binds the new ones.
@@ -6,9 +7,9 @@ of every invocation: it clears the keys the previous invocation bound and binds 
 Thread safety: the local dispatcher (and any code using threads) may ask for the logger from two threads
 at once on a cold start; two Powertools Loggers built at the same time race on the shared `logging`
 logger and one ends up with a plain `logging.Formatter` ("'Formatter' object has no attribute
-'append_keys'"). So each is built once under a lock. Invocation keys are Powertools' thread-local keys
-(`thread_safe_append_keys`): in Lambda one thread runs one invocation at a time, locally each dispatcher
-thread has its own, so one invocation's keys never show up in another's logs.
+'append_keys'"). So each is built once, under the container's lock (`Container.slot`). Invocation keys are
+Powertools' thread-local keys (`thread_safe_append_keys`): in Lambda one thread runs one invocation at a time,
+locally each dispatcher thread has its own, so one invocation's keys never show up in another's logs.
 
 Tracing (X-Ray, active on every function and the API in infra/template.py): `tracer()` is Powertools'
 Tracer, built on first use like the logger, so importing a handler never imports the X-Ray SDK (cold
@@ -23,47 +24,31 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import threading
 import warnings
 
-_BUILD_LOCK = threading.Lock()
-_LOGGER = None
-_METRICS = None
-_TRACER = None
+from .container import slot
 
 
-def logger():
-    global _LOGGER
-    if _LOGGER is None:
-        with _BUILD_LOCK:
-            if _LOGGER is None:
-                from aws_lambda_powertools import Logger
+@slot
+def logger(_):
+    from aws_lambda_powertools import Logger
 
-                _LOGGER = Logger(service="wechat-scrm")
-    return _LOGGER
+    return Logger(service="wechat-scrm")
 
 
-def metrics():
-    global _METRICS
-    if _METRICS is None:
-        with _BUILD_LOCK:
-            if _METRICS is None:
-                from aws_lambda_powertools import Metrics
+@slot
+def metrics(_):
+    from aws_lambda_powertools import Metrics
 
-                _METRICS = Metrics(namespace="WeChatSCRM", service="wechat-scrm")
-    return _METRICS
+    return Metrics(namespace="WeChatSCRM", service="wechat-scrm")
 
 
-def tracer():
-    global _TRACER
-    if _TRACER is None:
-        with _BUILD_LOCK:
-            if _TRACER is None:
-                from aws_lambda_powertools import Tracer
+@slot
+def tracer(_):
+    from aws_lambda_powertools import Tracer
 
-                # Only what we call: patch_all would import and patch every library the SDK knows at cold start.
-                _TRACER = Tracer(service="wechat-scrm", patch_modules=("botocore", "requests"))
-    return _TRACER
+    # Only what we call: patch_all would import and patch every library the SDK knows at cold start.
+    return Tracer(service="wechat-scrm", patch_modules=("botocore", "requests"))
 
 
 def traced(handler, *, lambda_handler: bool = False):
@@ -71,16 +56,16 @@ def traced(handler, *, lambda_handler: bool = False):
     data). Powertools' `capture_method`, or `capture_lambda_handler` (adds the ColdStart annotation) for a
     Lambda entry point `(event, context)`, applied at the first call so the X-Ray SDK is imported when a handler
     runs, not when its module is imported. Under Chalice's decorator: `@bp.schedule(...)` then `@traced`."""
-    captured = None
+    captured: tuple = (None, None)  # (the tracer it was wrapped with, the wrapped handler)
 
     @functools.wraps(handler)
     def run(*args, **kwargs):
         nonlocal captured
-        if captured is None:  # two threads may both wrap it on a cold start: same result, no harm
-            t = tracer()
+        t = tracer()
+        if captured[0] is not t:  # first call of this container (two threads may both wrap it: same result)
             capture = t.capture_lambda_handler if lambda_handler else t.capture_method
-            captured = capture(handler, capture_response=False)
-        return captured(*args, **kwargs)
+            captured = (t, capture(handler, capture_response=False))
+        return captured[1](*args, **kwargs)
 
     return run
 

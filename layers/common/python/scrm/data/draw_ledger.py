@@ -23,8 +23,9 @@ import hashlib
 import random
 import time
 from datetime import UTC, datetime
-from functools import lru_cache
 
+from ..config import settings
+from ..container import slot
 from ..domain.campaigns import DAILY_LIMIT, TOTAL_LIMIT, shard_order
 from ..stores.campaigns.base import DrawPlan, DuplicateDraw, LedgerBusy, LimitReached
 from .campaigns import campaign_key
@@ -39,11 +40,10 @@ MAX_ATTEMPTS = 64
 DAY_ITEM_TTL = 3 * 86400
 
 
-@lru_cache(maxsize=1)
-def _connection():
+@slot
+def draw_connection(_):
+    """The container's PynamoDB connection the draw transactions are sent on."""
     from pynamodb.connection import Connection
-
-    from ..config import settings
 
     return Connection(region=settings().region)
 
@@ -62,7 +62,7 @@ class _Txn:
     def __init__(self, token: str):
         from pynamodb.transactions import TransactWrite
 
-        self.tw = TransactWrite(connection=_connection(), client_request_token=token)
+        self.tw = TransactWrite(connection=draw_connection(), client_request_token=token)
         self.puts: list[str] = []
         self.updates: list[str] = []
 
