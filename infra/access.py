@@ -398,6 +398,11 @@ def _imported_at_load(module: str) -> frozenset[str]:
     return frozenset(seen)
 
 
+# Decorators of ours that wrap a function under its own name and register it nowhere: the wrapped function runs
+# when that name is called, which the reading follows (`@slot`: `bootstrap.moment_store()` makes the store).
+WRAPPERS = {("scrm.container", "slot")}
+
+
 @cache
 def registered(module: str) -> frozenset[str]:
     """The module's functions decorated by a decorator of ours (`@on("oa.subscribe")`): it may hand the function
@@ -407,7 +412,7 @@ def registered(module: str) -> frozenset[str]:
     out = set()
     for node in parsed(module).body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
-                _decorator_targets(module, d) for d in node.decorator_list):
+                _decorator_targets(module, d) - WRAPPERS for d in node.decorator_list):
             out.add(node.name)
     return frozenset(out)
 
