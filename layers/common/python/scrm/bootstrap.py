@@ -327,6 +327,17 @@ def menu_store():
     return container().slot("menu_store", make)
 
 
+def segment_store():
+    """Unified contacts' facts, their index, rule segments and RFM bands (scrm.stores.segments): DynamoDB unless a
+    test passed `segment_store=MemorySegmentStore()`."""
+    def make(_):
+        from .stores.segments.dynamo import DynamoSegmentStore
+
+        return DynamoSegmentStore()
+
+    return container().slot("segment_store", make)
+
+
 def tag_store():
     """A WeCom corp's customer tag catalogue (scrm.stores.tags): DynamoDB unless a test passed
     `tag_store=MemoryTagStore()`."""
