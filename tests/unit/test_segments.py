@@ -31,9 +31,9 @@ DAY = 86400
 @pytest.fixture
 def world(monkeypatch):
     w = SimpleNamespace(segments=MemorySegmentStore(), contacts=MemoryContactStore(), channels=MemoryChannelStore(),
-                        now=NOW)
+                        now=NOW, queued=[])
     bootstrap.reset(clock=lambda: w.now, segment_store=w.segments, contact_store=w.contacts,
-                    channel_store=w.channels)
+                    channel_store=w.channels, segment_events=w.queued.append)
     kinds = {OA: "oa", CORP: "wecom"}
     monkeypatch.setattr(accounts, "get", lambda a, **_: SimpleNamespace(account_id=a, kind=kinds[a], options={}))
     return w
@@ -46,6 +46,20 @@ def event(kind: str, openid: str, key: str, t: int = NOW, **ev) -> dict:
 
 def message(openid: str, key: str, t: int = NOW) -> dict:
     return facts.on_message(event("oa.text", openid, key, t, MsgType="text"))
+
+
+def deliver(world) -> list:
+    """The event worker's part: apply what draws and redemptions queued (each message delivered twice)."""
+    handlers = {"campaign.draw": facts.on_draw, "campaign.redemption": facts.on_redemption}
+    out = [handlers[m["kind"]](m) for m in world.queued for _ in range(2)]
+    world.queued.clear()
+    return out
+
+
+def draw(world, openid: str, draw_id: str, won: bool = True, campaign: str = "camp") -> None:
+    facts.draw_made(OA, campaign, {"draw_id": draw_id, "openid": openid, "outcome": "win" if won else "thanks",
+                                   "at": NOW})
+    deliver(world)
 
 
 def person(world, key: str, book: str = OA) -> dict:
@@ -72,12 +86,14 @@ def test_a_redelivered_event_changes_the_facts_once(world):
 
 
 def test_draws_wins_and_redemptions_count_once_even_when_answered_again(world):
-    draw = {"draw_id": "d1", "openid": "o1", "outcome": "win", "at": NOW}
-    facts.draw_made(OA, "camp", draw)
-    facts.draw_made(OA, "camp", draw)  # the same request id answered again from its record
-    facts.draw_made(OA, "camp", {"draw_id": "d2", "openid": "o1", "outcome": "lose", "at": NOW})
+    won = {"draw_id": "d1", "openid": "o1", "outcome": "win", "at": NOW}
+    facts.draw_made(OA, "camp", won)
+    facts.draw_made(OA, "camp", won)  # the same request id answered again from its record
+    facts.draw_made(OA, "camp", {"draw_id": "d2", "openid": "o1", "outcome": "thanks", "at": NOW})
     facts.prize_redeemed(OA, "camp", "o1", "d1", NOW + 10)
     facts.prize_redeemed(OA, "camp", "o1", "d1", NOW + 10)
+    w, d = WRITTEN, DUPLICATE
+    assert [r["facts"] for r in deliver(world)] == [w, d, d, d, w, d, w, d, d, d]  # each message delivered twice
     f = person(world, "oa:oa-seg:o1")
     assert f["counts"] == {"draws": 2, "wins": 1, "redemptions": 1}
     assert f["last_redemption"] == NOW + 10
@@ -128,7 +144,7 @@ def test_a_follower_and_a_customer_with_one_unionid_are_one_person(world):
 
 def test_an_openids_record_folds_into_the_unionids_once_it_is_known(world):
     message("o1", "m-1")
-    facts.draw_made(OA, "camp", {"draw_id": "d1", "openid": "o1", "outcome": "win", "at": NOW})
+    draw(world, "o1", "d1")
     _join(world, OA, "U7", ["oa:oa-seg:o1"])  # the sync (or a follow) learns the unionid afterwards
     message("o1", "m-2", NOW + 1)
     found = world.segments.facts(SCOPE, OA, OA, ["oa:oa-seg:o1", "u:U7"])
@@ -160,7 +176,7 @@ def _crowd(world, n: int, winners: int):
     for i in range(n):
         message(f"o{i}", f"m-{i}", NOW - (i % 200) * DAY)
     for i in range(winners):
-        facts.draw_made(OA, "camp", {"draw_id": f"d{i}", "openid": f"o{i}", "outcome": "win", "at": NOW})
+        draw(world, f"o{i}", f"d{i}")
 
 
 def test_a_preview_reads_the_matches_not_every_contact(world):
@@ -198,7 +214,7 @@ def test_vip_is_built_in_and_follows_the_accounts_bands(world):
         for k in range(i % 12):
             message(f"o{i}", f"m-{i}-{k}", NOW - k * 3600)
         for k in range(i % 8):
-            facts.draw_made(OA, "camp", {"draw_id": f"d{i}-{k}", "openid": f"o{i}", "outcome": "win", "at": NOW})
+            draw(world, f"o{i}", f"d{i}-{k}")
     listed, _ = admin.page(SCOPE, OA)
     assert listed[0]["segment_id"] == "vip" and listed[0]["builtin"] is True
     b = rules.DEFAULT_BANDS

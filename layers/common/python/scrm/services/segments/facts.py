@@ -1,5 +1,6 @@
 """Facts of the unified contact, kept from the events that already exist (the event worker's handlers, and the
-draw and redemption use cases), exactly once per event.
+draw and redemption use cases, which queue
+`campaign.draw` / `campaign.redemption` events for the worker), exactly once per event.
 
 Which person: the contact book the account uses (scrm.stores.contacts; shared by an OA and a WeCom corp of one
 company, it joins a follower and a customer by unionid). When the book knows the identity's unionid the record is
@@ -78,16 +79,6 @@ def record(account_id: str, platform: str, identity: str, event: dict, event_key
     raise ConcurrentUpdate(f"facts of {identity_key} kept changing; retry later")
 
 
-def record_quietly(account_id: str, platform: str, identity: str, event: dict, event_key: str) -> str | None:
-    """`record` from a use case whose own outcome must stand (a draw already committed): a failure is logged, and
-    the draw's retry (answered from its record) records it then."""
-    try:
-        return record(account_id, platform, identity, event, event_key)
-    except Exception:  # noqa: BLE001 - the draw stands; the facts catch up on its retry
-        logger().exception("segment facts not recorded", extra={"event_key": event_key})
-        return None
-
-
 # ---------------------------------------------------------------- the event worker's handlers
 
 
@@ -156,16 +147,42 @@ def on_template_delivered(payload: dict) -> dict:
 # ---------------------------------------------------------------- draws and redemptions (campaigns)
 
 
+def _hand_off(message: dict) -> None:
+    """Queue a draw's or redemption's fact for the event worker (tests put a list's append in slot
+    `segment_events`). The draw stands whatever happens here: a failure is logged, and the draw's retry (answered
+    from its record) queues it again; the marker makes a second delivery change nothing."""
+    def make(_):
+        from ... import queues
+
+        return lambda m: queues.send(queues.EVENTS, m)
+
+    try:
+        bootstrap.container().slot("segment_events", make)(message)
+    except Exception:  # noqa: BLE001 - the draw's own outcome must stand
+        logger().exception("segment fact not queued", extra={"dedupe_key": message.get("dedupe_key")})
+
+
 def draw_made(account_id: str, campaign_id: str, draw: dict) -> None:
     """A wheel draw committed (or answered again from its record): a draw, or a win."""
     openid, draw_id = draw.get("openid"), draw.get("draw_id")
-    if not openid or not draw_id:
-        return
-    kind = rules.WIN if draw.get("outcome") == "win" else rules.DRAW
-    record_quietly(account_id, "oa", openid, {"kind": kind, "t": int(draw.get("at") or bootstrap.container().now())},
-                   f"draw:{campaign_id}:{draw_id}")
+    if openid and draw_id:
+        _hand_off({"account_id": account_id, "platform": "oa", "kind": "campaign.draw",
+                   "dedupe_key": f"draw:{campaign_id}:{draw_id}",
+                   "event": {"FromUserName": openid, "CreateTime": int(draw.get("at") or 0) or None,
+                             "won": draw.get("outcome") == "win"}})
 
 
 def prize_redeemed(account_id: str, campaign_id: str, openid: str, draw_id: str, at: int) -> None:
-    record_quietly(account_id, "oa", openid, {"kind": rules.REDEMPTION, "t": int(at)},
-                   f"redeem:{campaign_id}:{draw_id}")
+    _hand_off({"account_id": account_id, "platform": "oa", "kind": "campaign.redemption",
+               "dedupe_key": f"redeem:{campaign_id}:{draw_id}", "event": {"FromUserName": openid, "CreateTime": at}})
+
+
+@on("campaign.draw")
+def on_draw(payload: dict) -> dict:
+    won = bool((payload.get("event") or {}).get("won"))
+    return _apply(payload, "oa", (payload.get("event") or {}).get("FromUserName"), rules.WIN if won else rules.DRAW)
+
+
+@on("campaign.redemption")
+def on_redemption(payload: dict) -> dict:
+    return _apply(payload, "oa", (payload.get("event") or {}).get("FromUserName"), rules.REDEMPTION)
