@@ -34,7 +34,7 @@ def world(monkeypatch):
                         now=NOW, queued=[])
     bootstrap.reset(clock=lambda: w.now, segment_store=w.segments, contact_store=w.contacts,
                     channel_store=w.channels, segment_events=w.queued.append)
-    kinds = {OA: "oa", CORP: "wecom"}
+    kinds = {OA: "oa", CORP: "wecom", "acct": "oa"}
     monkeypatch.setattr(accounts, "get", lambda a, **_: SimpleNamespace(account_id=a, kind=kinds[a], options={}))
     return w
 
@@ -279,3 +279,34 @@ def test_segments_are_listed_got_exported_and_deleted(world):
         admin.get(SCOPE, OA, seg["segment_id"])
     with pytest.raises(ValidationError):
         admin.delete(SCOPE, OA, "vip")
+
+
+# ---------------------------------------------------------------- a push to a rule segment
+
+
+def test_a_push_to_a_rule_segment_reaches_its_members_once_and_counts_who_left(world):
+    from tests.unit.test_push_service import body, make, run_until_done
+
+    svc, _store, gw, clock = make(account=None)  # account "acct", an OA, 25 followers o00000..o00024
+    clock.now = NOW
+    scope = Scope.system("acct")
+
+    def on(kind: str, openid: str, key: str, **ev):
+        payload = {"account_id": "acct", "platform": "oa", "kind": kind, "dedupe_key": key,
+                   "event": {"FromUserName": openid, "CreateTime": NOW - 60, **ev}}
+        return {"oa.text": facts.on_message, "oa.unsubscribe": facts.on_oa_follow}[kind](payload)
+
+    for i in range(6):
+        on("oa.text", f"o{i:05d}", f"m{i}", MsgType="text")
+    on("oa.unsubscribe", "o00005", "u5", Event="unsubscribe")
+    seg = admin.create(scope, "acct", {"name": "说过话", "rule": {"field": "last_message", "op": "within_days",
+                                                                   "value": 7}})
+    push = svc.create(scope, "acct", body(audience={"type": "segment", "segment_id": seg["segment_id"]},
+                                          send_at="2026-05-29T12:00:00"))
+    assert push["preview"]["audience"] == 5 and push["preview"]["left_out"] == {"unfollowed": 1}
+    run_until_done(svc, clock)
+    assert gw.deliveries == {f"o{i:05d}": 1 for i in range(5)}
+    with pytest.raises(ValidationError) as refused:
+        svc.create(scope, "acct", body(audience={"type": "segment", "segment_id": "r000000000000"},
+                                       send_at="2026-05-29T12:00:00"))
+    assert refused.value.field == "audience.segment_id"
