@@ -308,5 +308,5 @@ def test_a_push_to_a_rule_segment_reaches_its_members_once_and_counts_who_left(w
     assert gw.deliveries == {f"o{i:05d}": 1 for i in range(5)}
     with pytest.raises(ValidationError) as refused:
         svc.create(scope, "acct", body(audience={"type": "segment", "segment_id": "r000000000000"},
-                                       send_at="2026-05-29T12:00:00"))
+                                       send_at="2026-06-30T12:00:00"))
     assert refused.value.field == "audience.segment_id"
