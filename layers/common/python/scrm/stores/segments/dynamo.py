@@ -56,13 +56,20 @@ class DynamoSegmentStore:
                 for w in writes:
                     self._write(tx, book, w)
         except TransactWriteError as exc:
-            codes = [getattr(r, "code", None) if r is not None else None for r in (exc.cancellation_reasons or [])]
-            if marker is not None and codes and codes[0] == "ConditionalCheckFailed":
-                return DUPLICATE
-            if "ConditionalCheckFailed" in codes or "TransactionConflict" in codes:
-                return CONFLICT
-            raise
+            codes = {getattr(r, "code", None) for r in (exc.cancellation_reasons or []) if r is not None}
+            if not codes & {"ConditionalCheckFailed", "TransactionConflict"}:
+                raise
+            # which condition failed: asked of the marker itself (a cancellation's reasons are not relied upon)
+            return DUPLICATE if marker is not None and self._applied(marker) else CONFLICT
         return WRITTEN
+
+    @staticmethod
+    def _applied(marker: str) -> bool:
+        try:
+            SegmentFactItem.get("e#" + marker, MARKER_SK, consistent_read=True)
+        except SegmentFactItem.DoesNotExist:
+            return False
+        return True
 
     @staticmethod
     def _write(tx, book: str, w: FactWrite) -> None:
