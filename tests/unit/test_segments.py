@@ -16,7 +16,7 @@ import pytest
 from scrm import accounts, bootstrap
 from scrm.domain import segments as rules
 from scrm.errors import NotFound, ValidationError
-from scrm.services.segments import admin, facts
+from scrm.services.segments import admin, facts, hand_off
 from scrm.stores.channels import MemoryChannelStore
 from scrm.stores.contacts import MemoryContactStore
 from scrm.stores.segments import DUPLICATE, WRITTEN, MemorySegmentStore
@@ -57,7 +57,7 @@ def deliver(world) -> list:
 
 
 def draw(world, openid: str, draw_id: str, won: bool = True, campaign: str = "camp") -> None:
-    facts.draw_made(OA, campaign, {"draw_id": draw_id, "openid": openid, "outcome": "win" if won else "thanks",
+    hand_off.draw_made(OA, campaign, {"draw_id": draw_id, "openid": openid, "outcome": "win" if won else "thanks",
                                    "at": NOW})
     deliver(world)
 
@@ -87,11 +87,11 @@ def test_a_redelivered_event_changes_the_facts_once(world):
 
 def test_draws_wins_and_redemptions_count_once_even_when_answered_again(world):
     won = {"draw_id": "d1", "openid": "o1", "outcome": "win", "at": NOW}
-    facts.draw_made(OA, "camp", won)
-    facts.draw_made(OA, "camp", won)  # the same request id answered again from its record
-    facts.draw_made(OA, "camp", {"draw_id": "d2", "openid": "o1", "outcome": "thanks", "at": NOW})
-    facts.prize_redeemed(OA, "camp", "o1", "d1", NOW + 10)
-    facts.prize_redeemed(OA, "camp", "o1", "d1", NOW + 10)
+    hand_off.draw_made(OA, "camp", won)
+    hand_off.draw_made(OA, "camp", won)  # the same request id answered again from its record
+    hand_off.draw_made(OA, "camp", {"draw_id": "d2", "openid": "o1", "outcome": "thanks", "at": NOW})
+    hand_off.prize_redeemed(OA, "camp", "o1", "d1", NOW + 10)
+    hand_off.prize_redeemed(OA, "camp", "o1", "d1", NOW + 10)
     w, d = WRITTEN, DUPLICATE
     assert [r["facts"] for r in deliver(world)] == [w, d, d, d, w, d, w, d, d, d]  # each message delivered twice
     f = person(world, "oa:oa-seg:o1")

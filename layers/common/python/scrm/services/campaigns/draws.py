@@ -78,9 +78,9 @@ def draw(account_id: str, campaign_id: str, openid: str, request_id: str, now: f
 def _answer(account_id: str, campaign_id: str, record, replayed: bool = False) -> dict:
     """The draw's answer, its fact queued for the person's segment record (applied once per draw: a retry
     answered from the record queues it again, in case the first hand-off failed)."""
-    from ..segments import facts
+    from ..segments import hand_off
 
-    facts.draw_made(account_id, campaign_id, {"draw_id": record.draw_id, "openid": record.openid,
+    hand_off.draw_made(account_id, campaign_id, {"draw_id": record.draw_id, "openid": record.openid,
                                               "outcome": record.outcome, "at": record.created_at})
     return draw_view(record, replayed=replayed)
 
@@ -194,6 +194,6 @@ def redeem(scope: Scope, account_id: str, campaign_id: str, body: dict, now: flo
 
 
 def _redeemed(account_id: str, campaign_id: str, record, draw_id: str) -> None:
-    from ..segments import facts
+    from ..segments import hand_off
 
-    facts.prize_redeemed(account_id, campaign_id, record.openid, draw_id, int(record.redeemed_at))
+    hand_off.prize_redeemed(account_id, campaign_id, record.openid, draw_id, int(record.redeemed_at))

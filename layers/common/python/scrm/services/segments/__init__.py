@@ -37,6 +37,6 @@ the clock need no rewriting; value ranges come from the count entries (Σ w·c �
 `"vip"`) evaluates it through the index when it is previewed and planned, so it holds who matches at that time;
 identities that unfollowed (or are no longer a customer) are left out and counted.
 
-Modules: `facts` (the event worker's handlers and the draw / redemption hooks: the worker imports it alone),
-`admin` (preview, segments, CSV, RFM bands, push recipients).
+Modules: `facts` (the event worker's handlers: the worker imports it alone), `hand_off` (what the draw and
+redemption use cases queue for it), `admin` (preview, segments, CSV, RFM bands, push recipients).
 """

@@ -23,7 +23,6 @@ from ... import bootstrap
 from ...domain import segments as rules
 from ...domain.callbacks import event_time
 from ...domain.channels import DIRECT, UNKNOWN, parse_event_key
-from ...observability import logger
 from ...stores.segments import CONFLICT, FactWrite
 from ...tenancy import Scope
 from ..events import on
@@ -144,37 +143,7 @@ def on_template_delivered(payload: dict) -> dict:
     return _apply(payload, "oa", ev.get("FromUserName"), rules.PUSH_DELIVERY)
 
 
-# ---------------------------------------------------------------- draws and redemptions (campaigns)
-
-
-def _hand_off(message: dict) -> None:
-    """Queue a draw's or redemption's fact for the event worker (tests put a list's append in slot
-    `segment_events`). The draw stands whatever happens here: a failure is logged, and the draw's retry (answered
-    from its record) queues it again; the marker makes a second delivery change nothing."""
-    def make(_):
-        from ... import queues
-
-        return lambda m: queues.send(queues.EVENTS, m)
-
-    try:
-        bootstrap.container().slot("segment_events", make)(message)
-    except Exception:  # noqa: BLE001 - the draw's own outcome must stand
-        logger().exception("segment fact not queued", extra={"dedupe_key": message.get("dedupe_key")})
-
-
-def draw_made(account_id: str, campaign_id: str, draw: dict) -> None:
-    """A wheel draw committed (or answered again from its record): a draw, or a win."""
-    openid, draw_id = draw.get("openid"), draw.get("draw_id")
-    if openid and draw_id:
-        _hand_off({"account_id": account_id, "platform": "oa", "kind": "campaign.draw",
-                   "dedupe_key": f"draw:{campaign_id}:{draw_id}",
-                   "event": {"FromUserName": openid, "CreateTime": int(draw.get("at") or 0) or None,
-                             "won": draw.get("outcome") == "win"}})
-
-
-def prize_redeemed(account_id: str, campaign_id: str, openid: str, draw_id: str, at: int) -> None:
-    _hand_off({"account_id": account_id, "platform": "oa", "kind": "campaign.redemption",
-               "dedupe_key": f"redeem:{campaign_id}:{draw_id}", "event": {"FromUserName": openid, "CreateTime": at}})
+# ---------------------------------------------------------------- draws and redemptions (queued by hand_off)
 
 
 @on("campaign.draw")
