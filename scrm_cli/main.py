@@ -428,12 +428,13 @@ from scrm_cli.menus import menus  # noqa: E402
 from scrm_cli.moments import moments  # noqa: E402
 from scrm_cli.reassignment import reassignment  # noqa: E402
 from scrm_cli.sandbox import sandbox  # noqa: E402
+from scrm_cli.segments import segments  # noqa: E402
 from scrm_cli.smoke import smoke  # noqa: E402  (post-deploy check; its own module)
 from scrm_cli.staff import staff  # noqa: E402
 from scrm_cli.tags import tags  # noqa: E402
 
 for command in (channels, stats, replies, pushes, campaigns, reassignment, sandbox, smoke, menus, tags, moments,
-                groups, staff, insight, followers):
+                groups, staff, insight, followers, segments):
     cli.add_command(command)
 
 if __name__ == "__main__":

@@ -28,9 +28,10 @@ class World:
     def __init__(self, monkeypatch):
         self.clock = Clock(START)
         self.store = MemoryCampaignStore()
+        self.segment_events: list[dict] = []  # draws' and redemptions' facts for segments (scrm.services.segments)
         self.ssm: dict[tuple, str] = {}
         self.disabled: set[str] = set()
-        bootstrap.reset(clock=self.clock, campaign_store=self.store)
+        bootstrap.reset(clock=self.clock, campaign_store=self.store, segment_events=self.segment_events.append)
         monkeypatch.setattr(accounts, "get", self.account)
         monkeypatch.setattr(secrets, "claim_campaign_seed", lambda a, c, seed: self.ssm.setdefault((a, c), seed))
         monkeypatch.setattr(secrets, "campaign_seed", lambda a, c: self.ssm[(a, c)])
@@ -398,7 +399,7 @@ class ReferenceModel:
 @settings(max_examples=150)
 def test_stock_and_limits_match_a_simple_model(ops, stock, per_day, total, max_wins):
     store = MemoryCampaignStore()
-    bootstrap.reset(campaign_store=store)
+    bootstrap.reset(campaign_store=store, segment_events=lambda message: None)  # draws' facts: not this test's
     real_get = accounts.get
     accounts.get = lambda a, **k: Account(a, "oa", "wx0000000000000001", "Acme")
     try:

@@ -134,6 +134,13 @@ def menu_store(_):
 
 
 @slot
+def segment_store(_):
+    """Unified contacts' facts, their index, rule segments and RFM bands (scrm.stores.segments)."""
+    from .stores.segments.dynamo import DynamoSegmentStore
+    return DynamoSegmentStore()
+
+
+@slot
 def tag_store(_):
     """A WeCom corp's customer tag catalogue (scrm.stores.tags)."""
     from .stores.tags.dynamo import DynamoTagStore

@@ -32,6 +32,7 @@ HANDLER_MODULES: list[str] = [
     "scrm.services.staff.alerts",
     "scrm.services.groups.leave_alerts",  # after membership: the group and its members as this event left them
     "scrm.services.followers",
+    "scrm.services.segments.facts",  # after attribution: the contact (and its unionid) as this event left it
 ]
 
 _HANDLERS: dict[str, list[Callable[[dict], object]]] = defaultdict(list)

@@ -50,7 +50,7 @@ def draw(account_id: str, campaign_id: str, openid: str, request_id: str, now: f
     draw_id = instant_id(openid, request_id)
     done = db.get_draw(account_id, campaign_id, draw_id)
     if done is not None:  # a retry of a finished draw answers from the record, whatever the campaign state is now
-        return draw_view(done, replayed=True)
+        return _answer(account_id, campaign_id, done, replayed=True)
     campaign = active_campaign(account_id, campaign_id, openid, now)
     if campaign.is_vote:
         raise DrawRefused(rules.NOT_A_WHEEL, "this campaign is a vote: POST …/votes", status=400)
@@ -66,13 +66,23 @@ def draw(account_id: str, campaign_id: str, openid: str, request_id: str, now: f
     try:
         record = db.commit_draw(plan, rng=rng)
     except DuplicateDraw as dup:
-        return draw_view(dup.record, replayed=True)
+        return _answer(account_id, campaign_id, dup.record, replayed=True)
     except LimitReached as limit:  # a refusal, not throttling: 429 would make clients retry
         raise DrawRefused(limit.reason, "you have no draws left" + (" today" if limit.reason == rules.DAILY_LIMIT
                                                                       else ""), status=403) from None
     except LedgerBusy:
         raise RateLimited("too many draws at once; retry with the same request_id") from None
-    return draw_view(record)
+    return _answer(account_id, campaign_id, record)
+
+
+def _answer(account_id: str, campaign_id: str, record, replayed: bool = False) -> dict:
+    """The draw's answer, its fact queued for the person's segment record (applied once per draw: a retry
+    answered from the record queues it again, in case the first hand-off failed)."""
+    from ..segments import hand_off
+
+    hand_off.draw_made(account_id, campaign_id, {"draw_id": record.draw_id, "openid": record.openid,
+                                              "outcome": record.outcome, "at": record.created_at})
+    return draw_view(record, replayed=replayed)
 
 
 def enter(account_id: str, campaign_id: str, openid: str, now: float | None = None) -> dict:
@@ -175,7 +185,15 @@ def redeem(scope: Scope, account_id: str, campaign_id: str, body: dict, now: flo
     try:
         record = db.redeem_draw(account_id, campaign_id, draw_id, int(_now(now)), scope.key_id, request.note or None)
     except AlreadyRedeemed as done:
+        _redeemed(account_id, campaign_id, done.record, draw_id)  # a retry fills in what a failure left out
         raise Conflict(f"already redeemed at {rules.iso(int(done.record.redeemed_at))}") from None
+    _redeemed(account_id, campaign_id, record, draw_id)
     out = draw_view(record)
     out.update(draw_id=draw_id, openid=record.openid, redeemed_at=int(record.redeemed_at))
     return out
+
+
+def _redeemed(account_id: str, campaign_id: str, record, draw_id: str) -> None:
+    from ..segments import hand_off
+
+    hand_off.prize_redeemed(account_id, campaign_id, record.openid, draw_id, int(record.redeemed_at))

@@ -32,6 +32,9 @@ class Audience:
         atype = audience["type"]
         if atype == "segment":
             seg = self.deps.store.get_segment(account.account_id, audience["segment_id"])
+            if seg is None and _rule_segment(audience["segment_id"]):
+                return self._with_senders(gw, account, self._rule_members(scope, account, audience, left_out),
+                                          left_out)
             if seg is None:
                 raise errors.ValidationError(f"no segment {audience['segment_id']}", field="audience.segment_id")
             if seg["audience"].get("type") == "groups":  # saved before segments refused groups: chat ids are no people
@@ -201,6 +204,16 @@ class Audience:
                 out.append((g["owner"], chat_id))
         return out
 
+    # ---- rule segments (scrm.services.segments: evaluated through the facts' index at preview and planning)
+    def _rule_members(self, scope: Scope, account, audience: dict, left_out: Counter) -> Pairs:
+        from ..segments import admin as segments
+
+        try:
+            ids = segments.recipients(scope, account.account_id, audience["segment_id"], left_out)
+        except errors.NotFound:
+            raise errors.ValidationError(f"no segment {audience['segment_id']}", field="audience.segment_id") from None
+        return [(None, i) for i in ids]
+
     # ---- channels (the attribution feature's contact book)
     def _channel_members(self, scope: Scope, account, audience: dict, left_out: Counter) -> Pairs:
         directory = self.deps.contacts or ContactsChannelAudience()
@@ -279,6 +292,12 @@ class Segments:
         scope.check(account_id)
         rows, last = self.deps.store.page_segments(account_id, limit, start)
         return [named(scope, segment_view(r)) for r in rows], last
+
+
+def _rule_segment(segment_id: str) -> bool:
+    from ..segments.admin import is_rule_segment
+
+    return is_rule_segment(segment_id)
 
 
 def check_tags(deps, scope: Scope, account, audience: dict) -> None:

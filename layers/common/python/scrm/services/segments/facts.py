@@ -1,0 +1,157 @@
+"""Facts of the unified contact, kept from the events that already exist (the event worker's handlers, and the
+draw and redemption use cases, which queue
+`campaign.draw` / `campaign.redemption` events for the worker), exactly once per event.
+
+Which person: the contact book the account uses (scrm.stores.contacts; shared by an OA and a WeCom corp of one
+company, it joins a follower and a customer by unionid). When the book knows the identity's unionid the record is
+`u:<unionid>`; otherwise the identity's own key. When a unionid becomes known later, the identity's record is
+folded into the unionid's in the same transaction (and deleted with its index entries).
+
+Exactly once: every event has a key (the callback's dedupe key, `draw:<campaign>:<draw_id>`,
+`redeem:<campaign>:<draw_id>`); its marker (SHA-256 of account and key) is written in the same transaction as the
+facts and their index entries, conditional on its absence, and the facts conditional on their version. A
+redelivered event, a draw answered again from its record, or a crash between the write and the queue's
+acknowledgement changes nothing twice; a concurrent event for the same person makes the write fail and it is
+read again and retried (MAX_ATTEMPTS, then the event goes back to the queue).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from ... import bootstrap
+from ...domain import segments as rules
+from ...domain.callbacks import event_time
+from ...domain.channels import DIRECT, UNKNOWN, parse_event_key
+from ...stores.segments import CONFLICT, FactWrite
+from ...tenancy import Scope
+from ..events import on
+
+MAX_ATTEMPTS = 6
+MARKER_TTL_SECONDS = 15 * 86400  # longer than any redelivery (SQS keeps a message and its DLQ at most 14 days)
+MESSAGE_KINDS = ("oa.text", "oa.image", "oa.voice", "oa.video", "oa.shortvideo", "oa.location", "oa.link")
+
+
+class ConcurrentUpdate(RuntimeError):
+    """The person's facts kept changing under us; the event goes back to the queue."""
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
+
+
+def person_key(contacts, book, identity_key: str) -> str:
+    """`u:<unionid>` when the contact book knows this identity's unionid, else the identity's key."""
+    contact_id = contacts.contact_id_for(book, identity_key)
+    contact = contacts.load_contact(book, contact_id) if contact_id else None
+    union = (contact or {}).get("unionid")
+    return f"u:{union}" if union else identity_key
+
+
+def record(account_id: str, platform: str, identity: str, event: dict, event_key: str) -> str:
+    """Apply one event {kind, t, channel?, tags?} to the person's facts: WRITTEN or DUPLICATE (see the module)."""
+    scope = Scope.system(account_id)
+    contacts = bootstrap.contact_store()
+    book = contacts.open_book(scope, account_id)
+    identity_key = f"{platform}:{account_id}:{identity}"
+    person = person_key(contacts, book, identity_key)
+    store = bootstrap.segment_store()
+    marker = _hash(account_id, event_key)
+    expires = int(bootstrap.container().now()) + MARKER_TTL_SECONDS
+    for _attempt in range(MAX_ATTEMPTS):
+        keys = [person] + ([identity_key] if person != identity_key else [])
+        found = store.facts(scope, account_id, book.partition, keys)
+        current = found.get(person)
+        base = current or rules.empty_facts(person)
+        writes = []
+        folded = found.get(identity_key) if person != identity_key else None
+        if folded is not None:  # the unionid became known: this identity's own record joins the person's
+            base = rules.merge_facts(base, folded)
+            writes.append(FactWrite(identity_key, folded["version"], None, frozenset(rules.index_entries(folded))))
+        after = rules.apply_event(base, {**event, "identity": identity_key})
+        writes.insert(0, FactWrite(person, current["version"] if current else None, after,
+                                   frozenset(rules.index_entries(current)) if current else frozenset(),
+                                   frozenset(rules.index_entries(after))))
+        outcome = store.write_facts(scope, account_id, book.partition, writes, marker, expires)
+        if outcome != CONFLICT:
+            return outcome
+    raise ConcurrentUpdate(f"facts of {identity_key} kept changing; retry later")
+
+
+# ---------------------------------------------------------------- the event worker's handlers
+
+
+def _channel(account_id: str, kind: str, value: str | None) -> tuple[str | None, list]:
+    """The channel a scene (OA) or state (WeCom) belongs to and the tags it gives, or (None, [])."""
+    from ..channels.resolve import definition, resolve
+
+    channel = resolve(account_id, kind, value) if value else None
+    if channel in (None, DIRECT, UNKNOWN):
+        return None, []
+    defn = definition(account_id, channel) or {}
+    return channel, [str(t) for t in (defn.get("tags") or [])]
+
+
+def _apply(payload: dict, platform: str, identity: str | None, kind: str, **extra) -> dict:
+    if not identity:
+        return {"facts": "no identity"}
+    t = event_time(payload.get("event") or {}, bootstrap.container().now())
+    outcome = record(payload["account_id"], platform, identity, {"kind": kind, "t": t, **extra},
+                     payload["dedupe_key"])
+    return {"facts": outcome}
+
+
+@on("oa.subscribe", "oa.scan", "oa.unsubscribe")
+def on_oa_follow(payload: dict) -> dict:
+    ev = payload.get("event") or {}
+    event = (ev.get("Event") or "").lower()
+    if event == "unsubscribe":
+        return _apply(payload, "oa", ev.get("FromUserName"), rules.UNFOLLOW)
+    channel, tags = _channel(payload["account_id"], "sc", parse_event_key(event, ev.get("EventKey")))
+    kind = rules.FOLLOW if event == "subscribe" else "touch"
+    return _apply(payload, "oa", ev.get("FromUserName"), kind, channel=channel, tags=tags)
+
+
+@on("wecom.change_external_contact.add_external_contact", "wecom.change_external_contact.del_follow_user",
+    "wecom.change_external_contact.del_external_contact")
+def on_wecom_contact(payload: dict) -> dict:
+    ev = payload.get("event") or {}
+    if ev.get("ChangeType") != "add_external_contact":
+        if ev.get("Source") == "DELETE_BY_TRANSFER":
+            return {"facts": "transfer"}
+        return _apply(payload, "wecom", ev.get("ExternalUserID"), rules.UNFOLLOW)
+    channel, tags = _channel(payload["account_id"], "st", ev.get("State") or None)
+    return _apply(payload, "wecom", ev.get("ExternalUserID"), rules.FOLLOW, channel=channel, tags=tags)
+
+
+@on(*MESSAGE_KINDS)
+def on_message(payload: dict) -> dict:
+    return _apply(payload, "oa", (payload.get("event") or {}).get("FromUserName"), rules.MESSAGE)
+
+
+@on("oa.click", "oa.view")
+def on_menu_click(payload: dict) -> dict:
+    return _apply(payload, "oa", (payload.get("event") or {}).get("FromUserName"), rules.MENU_CLICK)
+
+
+@on("oa.templatesendjobfinish")
+def on_template_delivered(payload: dict) -> dict:
+    """A template message delivered (Status success): the one push WeChat reports per person."""
+    ev = payload.get("event") or {}
+    if ev.get("Status") != "success":
+        return {"facts": "not delivered"}
+    return _apply(payload, "oa", ev.get("FromUserName"), rules.PUSH_DELIVERY)
+
+
+# ---------------------------------------------------------------- draws and redemptions (queued by hand_off)
+
+
+@on("campaign.draw")
+def on_draw(payload: dict) -> dict:
+    won = bool((payload.get("event") or {}).get("won"))
+    return _apply(payload, "oa", (payload.get("event") or {}).get("FromUserName"), rules.WIN if won else rules.DRAW)
+
+
+@on("campaign.redemption")
+def on_redemption(payload: dict) -> dict:
+    return _apply(payload, "oa", (payload.get("event") or {}).get("FromUserName"), rules.REDEMPTION)
