@@ -391,3 +391,14 @@ def insight_store():
         return DynamoInsightStore()
 
     return container().slot("insight_store", make)
+
+
+def privacy_store():
+    """Erasure requests and their progress (scrm.stores.privacy): DynamoDB unless a test passed
+    `privacy_store=MemoryPrivacyStore()`."""
+    def make(_):
+        from .stores.privacy.dynamo import DynamoPrivacyStore
+
+        return DynamoPrivacyStore()
+
+    return container().slot("privacy_store", make)
