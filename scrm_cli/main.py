@@ -6,7 +6,8 @@
     python -m scrm_cli accounts create --id shop-oa --kind oa --app-id wx... --name "Shop" --app-secret -
     python -m scrm_cli keys create shop-oa --role operator --name "campaign team"
     python -m scrm_cli audit shop-oa --action key.
-    python -m scrm_cli privacy export|erase shop-oa --openid o... [--yes]
+    python -m scrm_cli privacy export|erase shop-oa --openid o... [--yes] [--wait 120]
+    python -m scrm_cli privacy erasure shop-oa er-...
     python -m scrm_cli contact-books set shop --member shop-oa --member shop-wecom     # platform key
 
 `bootstrap`, `platform-keys` and `dlq` do not use the API: with AWS credentials for the stage, they write the first
@@ -318,14 +319,38 @@ def privacy_export(api: Api, account_id, openid, external_userid, unionid):
 @click.argument("account_id")
 @_person_options
 @click.option("--yes", is_flag=True, help="do not ask for confirmation")
+@click.option("--wait", "wait_seconds", type=int, default=0, metavar="SECONDS",
+              help="follow the erasure until it is done or failed, at most this long (default: answer at once)")
 @click.pass_obj
-def privacy_erase(api: Api, account_id, openid, external_userid, unionid, yes):
-    """Erase the person everywhere (figures already reported stay). Repeating it is harmless."""
+def privacy_erase(api: Api, account_id, openid, external_userid, unionid, yes, wait_seconds):
+    """Ask for the person to be erased everywhere (figures already reported stay); the erasure is queued: this
+    prints the request (its id and status URL), or with --wait follows it. Repeating it is harmless."""
     person = _person(openid, external_userid, unionid)
     if not yes:
         click.confirm(f"Erase {next(iter(person))} {next(iter(person.values()))} from {account_id}?", abort=True,
                       err=True)
-    out(api.request("POST", f"/accounts/{account_id}/privacy/erase", person))
+    asked = api.request("POST", f"/accounts/{account_id}/privacy/erase", person)
+    out(_follow(api, asked, wait_seconds) if wait_seconds > 0 else asked)
+
+
+def _follow(api: Api, asked: dict, wait_seconds: int, poll_seconds: float = 1.0) -> dict:
+    import time
+
+    deadline = time.monotonic() + wait_seconds
+    status = asked
+    while status["status"] not in ("done", "failed") and time.monotonic() < deadline:
+        time.sleep(poll_seconds)
+        status = api.request("GET", asked["status_url"])
+    return status
+
+
+@privacy.command("erasure")
+@click.argument("account_id")
+@click.argument("request_id")
+@click.pass_obj
+def privacy_erasure(api: Api, account_id, request_id):
+    """An erasure request's status: pending, running, done or failed, and the items erased per table."""
+    out(api.request("GET", f"/accounts/{account_id}/privacy/erasures/{request_id}"))
 
 
 # --- bootstrap (direct to AWS: no key exists yet)

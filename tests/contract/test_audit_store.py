@@ -73,3 +73,29 @@ def test_another_accounts_log_is_out_of_reach(store):
     with pytest.raises(ValueError):  # a cursor of another account's listing
         store.entries_page(Scope.system(A), A, limit=5, start={"account_id": {"S": "acct-b"},
                                                        "entry_id": {"S": entry(1).entry_id}})
+
+
+def test_an_erasure_finds_entries_mentioning_a_person_and_scrubs_only_their_object_and_detail(store):
+    scope = Scope.system(A)
+    store.add_entry(entry(1))
+    mentioned = AuditRow(account_id=A, entry_id=entry_id(T0, "aa"), at=T0, key_id="acct-a.k1",
+                         action="contact.read", outcome="error", object=f"/accounts/{A}/contacts/o-1",
+                         status=404, method="GET", detail="no contact o-1")
+    store.add_entry(mentioned)
+    store.add_entry(AuditRow(**{**mentioned.__dict__, "account_id": "acct-b"}))
+    found = store.entries_mentioning(scope, A, {"o-1", "u-9"})
+    assert found == [mentioned] and store.entries_mentioning(scope, A, set()) == []
+    store.scrub_entry(scope, A, mentioned.entry_id, object=f"/accounts/{A}/contacts/erased-1", detail=None)
+    store.scrub_entry(scope, A, mentioned.entry_id, object=f"/accounts/{A}/contacts/erased-1", detail=None)  # again
+    store.scrub_entry(scope, A, entry_id(T0, "none"), object="x", detail=None)  # not there: nothing made
+    rows = read_all(store, scope, A, 10)
+    assert len(rows) == 2 and store.entries_mentioning(scope, A, {"o-1"}) == []
+    scrubbed = next(r for r in rows if r.entry_id == mentioned.entry_id)
+    assert (scrubbed.object, scrubbed.detail, scrubbed.action, scrubbed.at, scrubbed.status) == (
+        f"/accounts/{A}/contacts/erased-1", None, "contact.read", T0, 404)
+    assert store.entries_mentioning(Scope.system("acct-b"), "acct-b", {"o-1"})  # another account's stays
+    with pytest.raises(Forbidden):
+        store.scrub_entry(Scope(account_id="acct-b", key_id="acct-b.k1", role="admin"), A, mentioned.entry_id,
+                          object="x", detail=None)
+    with pytest.raises(Forbidden):
+        store.entries_mentioning(Scope(account_id="acct-b", key_id="acct-b.k1", role="admin"), A, {"o-1"})

@@ -42,6 +42,19 @@ def seed():
     assert campaigns.draw(A, "spring", OPENID, "req-000001")["outcome"] == "win"
 
 
+def drain_erasures() -> int:
+    """Run the erasure worker on what waits on its queue, as Lambda would, until nothing is left; messages taken."""
+    from functions.privacy_worker import erasure_worker
+    from tests.packaging.recorded import LambdaContext, take_sqs_event
+
+    taken = 0
+    while (event := take_sqs_event("erasure"))["Records"]:
+        taken += len(event["Records"])
+        out = erasure_worker(event, LambdaContext("ErasureWorker"))
+        assert not out["batchItemFailures"], out
+    return taken
+
+
 def audit_actions(api, prefix):
     res = api.call("GET", f"/accounts/{A}/audit?action={prefix}", api.key(A))
     assert res.status_code == 200
@@ -61,19 +74,45 @@ def test_export_and_erase_need_the_admin_role_of_the_account(api):
     assert {e["outcome"] for e in denied} == {"ok", "denied"}
 
 
-def test_erase_through_the_api_is_audited_and_leaves_nothing(api):
+def test_erase_through_the_api_is_queued_audited_and_leaves_nothing(api, monkeypatch):
+    from scrm.services.privacy import job
+
+    monkeypatch.setattr(job, "STEPS_PER_RUN", 5)  # the worker hands the request on to itself several times
     seed()
     res = api.call("POST", f"/accounts/{A}/privacy/erase", api.key(A), {"openid": OPENID})
+    assert res.status_code == 202, res.body
+    asked = json.loads(res.body)
+    assert asked["status"] == "pending" and asked["kind"] == "openid" and asked["erased"] == {}
+    assert asked["status_url"] == f"/accounts/{A}/privacy/erasures/{asked['request_id']}"
+    assert OPENID not in res.body.decode()
+    assert drain_erasures() == 5  # 22 tables, 5 a run
+    res = api.call("GET", asked["status_url"], api.key(A))
     assert res.status_code == 200, res.body
     body = json.loads(res.body)
-    assert body["erased"]["contacts"] == 2 and body["erased"]["draws"] == 1
+    assert body["status"] == "done" and body["tables_done"] == body["tables"] and body["finished_at"]
+    assert body["erased"]["contacts"] == 2 and body["erased"]["draws"] == 1 and OPENID not in res.body.decode()
     res = api.call("POST", f"/accounts/{A}/privacy/export", api.key(A), {"openid": OPENID})
     assert json.loads(res.body)["tables"] == {}
     res = api.call("POST", f"/accounts/{A}/privacy/erase", api.key(A), {"openid": OPENID})  # harmless again
-    assert res.status_code == 200 and json.loads(res.body)["items"] == 0
+    assert res.status_code == 202
+    drain_erasures()
+    again = json.loads(api.call("GET", json.loads(res.body)["status_url"], api.key(A)).body)
+    assert again["status"] == "done" and again["items"] == 0
     entries = audit_actions(api, "privacy.")
-    assert [e["action"] for e in entries] == ["privacy.erase", "privacy.export", "privacy.erase"]
+    assert [e["action"] for e in entries] == ["privacy.erase.done", "privacy.erase", "privacy.export",
+                                              "privacy.erase.done", "privacy.erase"]
+    assert entries[0]["key_id"] == entries[1]["key_id"] and entries[0]["object"] == again["status_url"]
     assert all(OPENID not in json.dumps(e) for e in entries)  # the identifier travels in the body only
+
+
+def test_an_erasure_status_is_the_accounts_own_and_admins_only(api):
+    seed()
+    asked = json.loads(api.call("POST", f"/accounts/{A}/privacy/erase", api.key(A), {"openid": OPENID}).body)
+    for key in (api.key(A, "operator"), api.key("acct-b", "admin")):
+        assert api.call("GET", asked["status_url"], key).status_code == 403
+    res = api.call("GET", f"/accounts/{A}/privacy/erasures/er-0000000000000000", api.key(A))
+    assert res.status_code == 404 and json.loads(res.body)["error"]
+    drain_erasures()
 
 
 @pytest.mark.parametrize(("body", "field"), [({}, "openid"), ({"openid": "a", "unionid": "b"}, "openid"),
@@ -120,6 +159,10 @@ def test_cli_exports_and_erases(aws):
         code, out = run("erase", A, "--openid", OPENID, input="n\n")
         assert code == 1  # not confirmed: nothing erased
         code, out = run("erase", A, "--openid", OPENID, "--yes")
-        assert code == 0 and json.loads(out)["items"] > 0
+        asked = json.loads(out)
+        assert code == 0 and asked["status"] == "pending"
+        drain_erasures()
+        code, out = run("erasure", A, asked["request_id"])
+        assert code == 0 and json.loads(out)["status"] == "done" and json.loads(out)["items"] > 0
         code, out = run("export", A, "--openid", OPENID, "--unionid", "u")
         assert code == 2 and "exactly one" in out

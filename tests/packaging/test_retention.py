@@ -19,8 +19,9 @@ EXPIRES = {
     "push_batches",
     # a departure's per-customer items, transfer calls and notices: its counts stay in `transfer_plans`
     "transfers", "transfer_batches", "transfer_notices",
-    # audit entries and erasure tombstones carry their own (optional) expiry
-    "audit_log", "erasures",
+    # audit entries and erasure tombstones carry their own (optional) expiry; an erasure request is the record that
+    # it was met, kept as long as the audit log
+    "audit_log", "erasures", "erasure_requests",
     # console sign-in sessions and WeCom login states end with their expiry (staff roles carry none and stay)
     "console_access",
     # menu click counters keep (the menu's figures); only their exactly-once markers carry an expiry (15 days)

@@ -141,6 +141,13 @@ def segment_store(_):
 
 
 @slot
+def privacy_store(_):
+    """Erasure requests and their progress (scrm.stores.privacy)."""
+    from .stores.privacy.dynamo import DynamoPrivacyStore
+    return DynamoPrivacyStore()
+
+
+@slot
 def tag_store(_):
     """A WeCom corp's customer tag catalogue (scrm.stores.tags)."""
     from .stores.tags.dynamo import DynamoTagStore

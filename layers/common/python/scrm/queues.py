@@ -13,7 +13,8 @@ from .observability import logger
 EVENTS = "events"  # callback events -> attribution / reassignment workers
 WELCOME = "welcome"  # WeCom events carrying a WelcomeCode (valid 20 s): never behind a burst of other events
 REASSIGNMENT = "reassignment"  # plans of staff-departure reassignment to advance
-ALL_QUEUES = (EVENTS, WELCOME, REASSIGNMENT)
+ERASURE = "erasure"  # erasure requests of personal data (PIPL) to carry out, a table per step
+ALL_QUEUES = (EVENTS, WELCOME, REASSIGNMENT, ERASURE)
 
 
 def queue_for(payload: dict) -> str:

@@ -762,12 +762,28 @@ class ExportPersonAnswer(Answer):
     exported_at: Instant | None = None
 
 
-class ErasePersonAnswer(Answer):
+class ErasureRequestAnswer(Answer):
+    request_id: str
     account_id: str
+    status: Literal["pending", "running", "done", "failed"]
+    kind: Literal["openid", "external_userid", "unionid"]
+    """
+    the identifier the person was named by (never the identifier itself)
+    """
+    requested_by: str
+    requested_at: Instant
+    updated_at: Instant
+    finished_at: Instant | None = None
+    tables_done: int
+    tables: int
+    steps: int
     erased: dict[str, int]
+    """
+    table name -> the person's items erased or pseudonymised in it
+    """
     items: int
-    identifiers: int | None = None
-    erased_at: Instant | None = None
+    error: str | None = None
+    status_url: str
 
 
 class MatchedRule(Answer):

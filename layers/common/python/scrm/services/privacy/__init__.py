@@ -12,6 +12,9 @@ person, the same across tables so "distinct" counts stay distinct); items that o
 records and their pointers, interactions, pending taggings, inbox payloads, the on-job transfer ledger, stored
 admin responses) are deleted. Channel counters, campaign reports and push figures are never touched.
 
+Erasure is a queued job (job.py): the admin API records the request and answers 202 with its id; the erasure
+worker erases one table per step, resumable from the request's cursor, every step idempotent.
+
 Queue-held payloads cannot be edited in SQS, so an erasure also writes a tombstone per identifier
 (`scrm.data.erasures`, hashed) and `scrm.services.erased_events.drop_if_erased` (called by the event worker
 before applying an event) drops an event of that person created before the erasure. Erasing twice is harmless:
@@ -22,12 +25,15 @@ Cost: keyed queries per campaign, push run and transfer plan of the account; `in
 
 Modules: person (who is asked about, and the finders' shared shape), own (contacts and channel taggings, through
 the channels capability's stores), stored (the other capabilities' tables, on their PynamoDB models until they
-have stores), tables (the table list), requests (export, erase).
+have stores), tables (the table list), job (the erasure request and
+the worker's steps), requests (export, and erase run in one process).
 """
 
+from .job import STEPS_PER_RUN, enqueue, erasure_status, fail, request_erasure, run_erasure
 from .person import KINDS, Person, found
 from .person import swap_sk as _swap_sk
 from .requests import erase, export
 from .tables import NO_PERSONAL_DATA, TABLES
 
-__all__ = ["KINDS", "NO_PERSONAL_DATA", "TABLES", "Person", "_swap_sk", "erase", "export", "found"]
+__all__ = ["KINDS", "NO_PERSONAL_DATA", "STEPS_PER_RUN", "TABLES", "Person", "_swap_sk", "enqueue", "erase",
+           "erasure_status", "export", "fail", "found", "request_erasure", "run_erasure"]

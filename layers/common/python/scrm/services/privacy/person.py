@@ -54,6 +54,21 @@ class Person:
             text = re.sub(rf"(?<![A-Za-z0-9_-]){re.escape(old)}(?![A-Za-z0-9_-])", new, text)
         return text
 
+    def state(self) -> dict:
+        """What a resumed erasure needs to go on exactly as it began (JSON): the identifiers found when it was
+        asked for (the contact book that joined them is erased on the way), the pseudonym and the share ids'
+        new names (a re-run step must write the same ones, or one person would count as two)."""
+        return {"openids": sorted(self.openids), "external_userids": sorted(self.external_userids),
+                "unionids": sorted(self.unionids), "contact_id": self.contact_id, "pseudonym": self.pseudonym,
+                "renames": dict(self.renames)}
+
+    @classmethod
+    def resumed(cls, account_id: str, state: dict, book: object | None) -> Person:
+        return cls(account_id=account_id, openids=set(state["openids"]),
+                   external_userids=set(state["external_userids"]), unionids=set(state["unionids"]),
+                   contact_id=state.get("contact_id"), book=book, pseudonym=state["pseudonym"],
+                   renames=dict(state.get("renames") or {}))
+
     def swap(self, value: str | None) -> str | None:
         if value in self.ids:
             return self.pseudonym

@@ -1,38 +1,36 @@
-"""The two requests: export everything held about a person in an account, or erase it."""
+"""The two requests: export everything held about a person in an account, or erase it (queued: job.py)."""
 
 from __future__ import annotations
 
 import time
 
-from ...data import erasures
+from ... import bootstrap
 from ...domain.instants import answer_time
 from ...tenancy import Scope
-from . import stored
-from .person import Person, identify
+from . import job
+from .person import Person
 from .tables import TABLES
 
 
-def _identify(scope: Scope, account_id: str, identity: dict) -> Person:
-    return identify(scope, account_id, identity, lambda person: stored.share_ids(scope, person))
-
-
 def export(scope: Scope, account_id: str, identity: dict) -> dict:
-    """Everything held about the person in the account, per table (JSON-ready)."""
-    person = _identify(scope, account_id, identity)
+    """Everything held about the person in the account, per table (JSON-ready). Synchronous: it only reads, so a
+    request cut short by a timeout has changed nothing and leaves nothing to resume."""
+    person = job._identify(scope, account_id, identity)
     tables = {name: items for name, fn in TABLES.items() if (items := fn(scope, person, False))}
     return {"account_id": account_id, "identifiers": _identifiers(person), "tables": tables,
             "exported_at": answer_time(time.time())}
 
 
-def erase(scope: Scope, account_id: str, identity: dict, clock=time.time) -> dict:
-    """Erase or pseudonymise the person everywhere; tombstones first, so an event racing the erasure is dropped."""
-    person = _identify(scope, account_id, identity)
-    at = clock()
-    for kind, value in person.identities():
-        erasures.record(scope, account_id, kind, value, at)
-    counts = {name: n for name, fn in TABLES.items() if (n := len(fn(scope, person, True)))}
-    return {"account_id": account_id, "erased": counts, "items": sum(counts.values()),
-            "identifiers": len(person.identities()), "erased_at": answer_time(at)}
+def erase(scope: Scope, account_id: str, identity: dict, clock=None, requested_by: str = "system") -> dict:
+    """The whole erasure in this process: the request opened as the API opens it, every step run here (scripts
+    and tests; the API queues it instead: job.request_erasure)."""
+    req = job.open_request(scope, account_id, identity, requested_by, clock)
+    while job.run_erasure(account_id, req.request_id, steps=len(TABLES) + 1)["more"]:
+        pass
+    done = job.view(bootstrap.privacy_store().get_request(scope, account_id, req.request_id))
+    return {"account_id": account_id, "erased": done["erased"], "items": done["items"],
+            "identifiers": sum(len(req.person[k]) for k in ("openids", "external_userids", "unionids")),
+            "erased_at": answer_time(req.requested_at), "request_id": req.request_id}
 
 
 def _identifiers(person: Person) -> dict:

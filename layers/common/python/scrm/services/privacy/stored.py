@@ -1,6 +1,7 @@
 """Personal data in other capabilities' tables (callbacks' inbox and interactions, campaigns, pushes,
-reassignment, audit, admin idempotency), read on their PynamoDB models. Kept in this one module so each can
-move to its capability's store when that exists; nothing else in scrm.services.privacy touches a model.
+reassignment, admin idempotency), read on their PynamoDB models; the audit log through its store. Kept in this
+one module so each can move to its capability's store when that exists (as the audit log's has); nothing else in
+scrm.services.privacy touches a model.
 
 Each finder is (scope, person, erase) -> the person's items as JSON (read before any erasure), in the shape
 of `person.found`: records, which of them are the person's, how they are shown, how they are erased.
@@ -9,11 +10,12 @@ of `person.found`: records, which of them are the person's, how they are shown, 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 
 from pynamodb.attributes import BinaryAttribute
 
+from ... import bootstrap
 from ...data.admin_idempotency import AdminRequest
-from ...data.audit_log import AuditEntry
 from ...data.campaigns import CampaignRecord, campaign_key
 from ...data.coupon_codes import CouponCode
 from ...data.draws import DrawRecord
@@ -30,6 +32,7 @@ from ...data.transfer_ledger import TransferLedgerEntry
 from ...data.transfer_notices import TransferNotice
 from ...data.transfers import TransferItem
 from ...data.votes import VoteRecord
+from ...domain.instants import answer_time
 from ...stores.pushes.layout import pack, run_pk, unpack
 from ...tenancy import Scope
 from .person import Person, found, swap_sk
@@ -296,12 +299,14 @@ def transfer_ledger(scope: Scope, p: Person, erase: bool) -> list[dict]:
 # --- audit and admin requests
 
 def audit_log(scope: Scope, p: Person, erase: bool) -> list[dict]:
-    """Entries stay (who did what, when); an identifier in their object or detail becomes the pseudonym."""
-    scope.check(p.account_id)
-    condition = _any_of(p, lambda v: AuditEntry.object.contains(v) | AuditEntry.detail.contains(v))
-    return found(AuditEntry.query(p.account_id, filter_condition=condition), lambda _: True, dump,
-                 lambda e: e.update(actions=[AuditEntry.object.set(p.scrub(e.object)),
-                                             AuditEntry.detail.set(p.scrub(e.detail) or "")]), erase)
+    """Entries stay (who did what, when); an identifier in their object or detail becomes the pseudonym
+    (through the audit store)."""
+    store = bootstrap.audit_store()
+    return found(store.entries_mentioning(scope, p.account_id, p.ids),
+                 lambda r: p.mentions(r.object) or p.mentions(r.detail),
+                 lambda r: {**asdict(r), "at": answer_time(r.at)},
+                 lambda r: store.scrub_entry(scope, p.account_id, r.entry_id, object=p.scrub(r.object) or "",
+                                             detail=p.scrub(r.detail)), erase)
 
 
 def admin_idempotency(scope: Scope, p: Person, erase: bool) -> list[dict]:

@@ -23,6 +23,9 @@ NO_PERSONAL_DATA = {
     "tokens": "WeChat access tokens per app",
     "idempotency": "hashed event keys and handler results (counts); expire after 7 days",
     "transfer_plans": "a departing staff member's plan: staff userids and counts, no customer ids",
+    "erasure_requests": "erasure requests: the person's identifiers, pseudonym and new share ids only while the "
+                        "erasure is under way (the worker resumes with them), dropped when it is done; then the "
+                        "identifier's kind, who asked, when and the counts per table (nobody's identifier)",
     "erasures": "tombstones of erased people: SHA-256 of account and identifier only",
     "callback_claims": "Token hashes, and per signed query the event's dedupe key for the clock-skew window only "
                        "(TTL; a replay guard, never read back as data about a person)",

@@ -3,7 +3,8 @@ model in scrm.data.audit_log).
 
 An entry is an `AuditRow`, filed under the account the action concerned (`_platform` for platform-level actions).
 Entries are only appended (by the admin API after it authenticated the caller: a caller cannot forge one) and
-read newest first. Tenancy: `entries_page` takes the caller's scope and refuses (Forbidden) another account's log.
+read newest first; the one change an entry ever gets is an erasure's pseudonymising of its object and detail.
+Tenancy: every read and the scrub take the caller's scope and refuse (Forbidden) another account's log.
 """
 
 from __future__ import annotations
@@ -55,3 +56,11 @@ class AuditStore(Protocol):
                      action: str | None = None, key_id: str | None = None) -> tuple[list[AuditRow], dict | None]:
         """At most `limit` of the account's entries matching the filter (`matches`), newest first, and the cursor
         of the next page (None when none is left; a page may come back short with a cursor: follow it)."""
+
+    def entries_mentioning(self, scope: Scope, account_id: str, values: set[str]) -> list[AuditRow]:
+        """The account's entries whose object or detail contains any of `values` (an erasure's finder: a
+        substring test, which the caller narrows to whole identifiers), oldest first."""
+
+    def scrub_entry(self, scope: Scope, account_id: str, entry_id: str, *, object: str, detail: str | None) -> None:
+        """Replace an existing entry's object and detail (an erasure pseudonymises the person in them; who did
+        what, when and how it ended stay). An entry that is not there is left so (never created)."""

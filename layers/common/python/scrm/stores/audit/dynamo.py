@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import PutError
+from pynamodb.exceptions import PutError, UpdateError
 
 from ...data.audit_log import AuditEntry
 from ...errors import Conflict
@@ -42,3 +42,23 @@ class DynamoAuditStore:
                                    filter_condition=condition)
         rows = [row_of(e) for e in results]
         return rows, results.last_evaluated_key
+
+    def entries_mentioning(self, scope: Scope, account_id: str, values: set[str]) -> list[AuditRow]:
+        scope.check(account_id)
+        condition = None
+        for value in sorted(values):
+            c = AuditEntry.object.contains(value) | AuditEntry.detail.contains(value)
+            condition = c if condition is None else condition | c
+        if condition is None:
+            return []
+        return [row_of(e) for e in AuditEntry.query(account_id, filter_condition=condition, consistent_read=True)]
+
+    def scrub_entry(self, scope: Scope, account_id: str, entry_id: str, *, object: str, detail: str | None) -> None:
+        scope.check(account_id)
+        actions = [AuditEntry.object.set(object),
+                   AuditEntry.detail.set(detail) if detail else AuditEntry.detail.remove()]
+        try:
+            AuditEntry(account_id, entry_id).update(actions=actions, condition=AuditEntry.entry_id.exists())
+        except UpdateError as exc:
+            if exc.cause_response_code != "ConditionalCheckFailedException":
+                raise

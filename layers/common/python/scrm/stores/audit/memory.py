@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 
 from ...errors import Conflict
 from ...tenancy import Scope
@@ -30,3 +31,16 @@ class MemoryAuditStore:
             found = [r for r in (self.rows[(account_id, e)] for e in ids) if matches(r, action, key_id)]
         rows = found[:limit]
         return rows, (cursor(account_id, entry_id=rows[-1].entry_id) if len(found) > limit else None)
+
+    def entries_mentioning(self, scope: Scope, account_id: str, values: set[str]) -> list[AuditRow]:
+        scope.check(account_id)
+        with self.lock:
+            rows = [r for (a, _e), r in sorted(self.rows.items()) if a == account_id]
+        return [r for r in rows if any(v in r.object or v in (r.detail or "") for v in values)] if values else []
+
+    def scrub_entry(self, scope: Scope, account_id: str, entry_id: str, *, object: str, detail: str | None) -> None:
+        scope.check(account_id)
+        with self.lock:
+            row = self.rows.get((account_id, entry_id))
+            if row is not None:
+                self.rows[(account_id, entry_id)] = replace(row, object=object, detail=detail or None)
