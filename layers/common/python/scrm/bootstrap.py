@@ -391,3 +391,14 @@ def insight_store():
         return DynamoInsightStore()
 
     return container().slot("insight_store", make)
+
+
+def journey_store():
+    """Journeys (SOP), their entrants and figures (scrm.stores.journeys): DynamoDB unless a test passed
+    `journey_store=MemoryJourneyStore()`."""
+    def make(_):
+        from .stores.journeys.dynamo import DynamoJourneyStore
+
+        return DynamoJourneyStore()
+
+    return container().slot("journey_store", make)
