@@ -57,6 +57,7 @@ class EntrantRecord(Model):
     attempts = NumberAttribute(null=True)  # transient failures of the current step
     outcomes = UnicodeAttribute(null=True)  # JSON [{step, outcome, reason?, at}]
     exit_reason = UnicodeAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)  # the transient error the current step is retried after
     entered_at = NumberAttribute()
     updated_at = NumberAttribute()
 
