@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .answers import Answer, Instant
 from .fields import Document, nonblank, refuse
@@ -104,3 +104,12 @@ class JourneyEntrant(Answer):
     outcomes: list[dict[str, Any]] | None = None
     exit_reason: str | None = None
     staff: str | None = None
+
+
+class EntrantsQuery(BaseModel):
+    """Query of the entrants route."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True, populate_by_name=True)
+
+    step: Annotated[int, Field(ge=0, le=STEPS_MAX - 1)] = None
+    """only the people at this step (0-based)"""

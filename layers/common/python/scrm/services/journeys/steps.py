@@ -110,12 +110,14 @@ class StepRunner:
     def _send(self, gw, kind: str, step: dict, journey: dict, entrant: dict) -> bool:
         person = entrant["person"]
         if kind == "custom":
-            # 客服消息 (customer-service message), text: https://developers.weixin.qq.com/doc/service/api/customer/message/api_sendcustommessage
+            # 客服消息 (customer-service message), text, inside the 48 hours:
+            # https://developers.weixin.qq.com/doc/service/en/api/customer/message/api_sendcustommessage
             self.deps.call(gw.post, "message/custom/send",
                            {"touser": person, "msgtype": "text", "text": {"content": step["text"]}})
             return True
         if kind == "template":
-            # 发送模板消息 (client_msg_id dedupes a resend): https://developers.weixin.qq.com/doc/service/api/notify/template/api_sendtemplatemessage
+            # 发送模板消息 (client_msg_id dedupes a resend):
+            # https://developers.weixin.qq.com/doc/service/en/guide/product/template_message/Template_Message_Interface.html
             cid = push_rules.client_msg_id(journey["account_id"], journey["journey_id"], 0, entrant["step"], person)
             self.deps.call(gw.send_template, person, step["template_id"], step["data"], cid, url=step.get("url"))
             return True
@@ -129,11 +131,13 @@ class StepRunner:
         person, tag, remove = entrant["person"], step["tag_id"], bool(step.get("remove"))
         try:
             if account.kind == "oa":
-                # 批量为用户打标签 / 取消标签: https://developers.weixin.qq.com/doc/service/api/usermanage/tag/api_batchtagging
+                # 批量为用户打标签 / 取消标签 (openid_list, tagid a number):
+                # https://developers.weixin.qq.com/doc/subscription/en/api/usermanage/tag/api_batchtagging.html
                 endpoint = "tags/members/batchuntagging" if remove else "tags/members/batchtagging"
                 self.deps.call(gw.post, endpoint, {"openid_list": [person], "tagid": int(tag)})
             else:
-                # 编辑客户企业标签: https://developer.work.weixin.qq.com/document/path/92118
+                # 编辑客户企业标签 (userid, external_userid, add_tag, remove_tag; not both empty):
+                # https://developer.work.weixin.qq.com/document/path/92118 (third-party apps: path/92697)
                 self.deps.call(gw.mark_tag, entrant.get("staff") or "", person, [] if remove else [tag],
                                [tag] if remove else [])
         except (*TRANSIENT, errors.WeChatUnavailable) as exc:  # tagging twice is harmless: retry
