@@ -15,13 +15,14 @@ from ...domain import journeys as rules
 from .deps import JourneyDeps
 from .steps import StepRunner
 
-DUE_PAGE = 100
+DUE_PAGE = 100  # due hints read a round (the benchmark reads larger pages)
 MAX_ROUNDS = 1000  # one tick's bound on due pages (each person advances at most one step a round)
 
 
 class Runner:
-    def __init__(self, deps: JourneyDeps, steps: StepRunner | None = None):
+    def __init__(self, deps: JourneyDeps, steps: StepRunner | None = None, due_page: int = DUE_PAGE):
         self.deps = deps
+        self.due_page = due_page
         self.steps = steps or StepRunner(deps)
         self.owner = "r" + secrets.token_hex(6)
 
@@ -36,7 +37,7 @@ class Runner:
         for _ in range(MAX_ROUNDS):
             if time_left() <= 0:
                 break
-            hints = self.store.due(self.deps.clock(), DUE_PAGE)
+            hints = self.store.due(self.deps.clock(), self.due_page)
             moved = 0
             for account_id, journey_id, person in hints:
                 if time_left() <= 0:
