@@ -79,3 +79,18 @@ def test_a_refusal_is_recorded_and_not_retried_and_an_unfollow_exits(oa):
     f = svc.admin.figures(Scope.system(A), A, jid)["steps"]
     assert f[0]["refused"] == 1 and f[0]["exited"] == 1
 
+
+
+def test_a_persons_journey_places_are_exported_and_erased_and_the_figures_stay(oa):
+    from scrm.services import privacy
+
+    sb, oa_account, tag = oa
+    svc = journeys.service()
+    jid = make(svc, tag)
+    follow(sb, oa_account, "oJ1", "sub-privacy-oJ1")
+    svc.run_due()
+    exported = privacy.export(Scope.system(A), A, {"openid": "oJ1"})
+    assert [e["person"] for e in exported["tables"]["journey_entrants"]] == ["oJ1"]
+    privacy.erase(Scope.system(A), A, {"openid": "oJ1"}, clock=lambda: 1_800_000_000.0)
+    assert svc.store.get_entrant(A, jid, "oJ1") is None
+    assert svc.admin.figures(Scope.system(A), A, jid)["entrants"] == 1
