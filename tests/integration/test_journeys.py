@@ -94,3 +94,42 @@ def test_a_persons_journey_places_are_exported_and_erased_and_the_figures_stay(o
     privacy.erase(Scope.system(A), A, {"openid": "oJ1"}, clock=lambda: 1_800_000_000.0)
     assert svc.store.get_entrant(A, jid, "oJ1") is None
     assert svc.admin.figures(Scope.system(A), A, jid)["entrants"] == 1
+
+
+@pytest.fixture
+def api(aws):
+    from chalice.test import Client
+
+    from app import app
+    from tests.integration.admin_helpers import make_api
+
+    with Client(app) as client:
+        yield make_api(client)
+
+
+def test_the_admin_api_refuses_bad_journeys_clearly_and_keeps_accounts_apart(api):
+    base = "/accounts/acct-a/journeys"
+    op = api.key("acct-a", "operator")
+    bad = api.call("POST", base, op, {"name": "坏的", "trigger": {"kind": "followed"}, "steps": [{"type": "custom"}]})
+    assert bad.status_code == 400 and "steps[0].text" in bad.body.decode() and "坏的" not in bad.body.decode()
+    assert json_error(bad)["code"] == "validation_error"
+    assert api.call("GET", base, op).json_body["items"] == []  # nothing stored
+    good = api.call("POST", base, op, {"name": "欢迎", "trigger": {"kind": "followed"},
+                                       "steps": [{"type": "custom", "text": "你好"}]})
+    assert good.status_code == 201 and "欢迎" in good.body.decode("utf-8")  # Chinese unescaped
+    jid = good.json_body["journey_id"]
+    assert api.call("POST", f"{base}/{jid}/activate", api.key("acct-a", "read-only")).status_code == 403
+    assert api.call("POST", f"{base}/{jid}/activate", op).json_body["status"] == "active"
+    assert api.call("PUT", f"{base}/{jid}", op, {"name": "x", "trigger": {"kind": "followed"},
+                                                 "steps": [{"type": "custom", "text": "x"}]}).status_code == 409
+    other = api.key("acct-b", "admin")
+    assert api.call("GET", f"{base}/{jid}", other).status_code == 403
+    assert api.call("GET", f"/accounts/acct-b/journeys/{jid}", other).status_code == 404
+    steps = api.call("GET", f"{base}/{jid}/figures", op).json_body["steps"]
+    assert steps == [{"step": 0, "type": "custom", "entered": 0, "done": 0, "sent": 0, "skipped_quota": 0,
+                      "refused": 0, "unknown": 0, "exited": 0}]
+    assert api.call("GET", f"{base}/{jid}/entrants?step=x", op).status_code == 400
+
+
+def json_error(response) -> dict:
+    return response.json_body["error"]
