@@ -15,6 +15,7 @@ from functions import (
     groups_api,
     inbox_sweeper,
     insight_api,
+    journeys_api,
     member_page,
     members_api,
     menus_api,
@@ -70,5 +71,6 @@ for module in (
     oa_insight,
     insight_api,
     followers_api,
+    journeys_api,
 ):
     app.register_blueprint(module.bp)

@@ -1,9 +1,12 @@
 """Content push scheduler: every minute, claim due pushes (a lease), plan them and send their batches; then the due
-customer moments (scrm.services.moments: create each WeCom task once, follow its job, pull its figures).
+customer moments (scrm.services.moments: create each WeCom task once, follow its job, pull its figures); then the
+due journey steps (scrm.services.journeys: each person's step once). Journeys share this tick rather than a schedule
+of their own: they spend the pushes' quota ledger, so running them after the pushes of the same minute lets a
+scheduled push take its planned slots first, and one Lambda keeps one warm push store.
 
-Thin: binds logging context and calls the two scheduled use cases, scrm.services.pushes.run_scheduled and
-scrm.services.moments.run_scheduled. Stops starting batches (and moments) well before the Lambda timeout; an
-unfinished run keeps its plan and resumes on the next tick.
+Thin: binds logging context and calls the three scheduled use cases, scrm.services.pushes.run_scheduled,
+scrm.services.moments.run_scheduled and scrm.services.journeys.run_scheduled. Stops starting batches (moments,
+journey steps) well before the Lambda timeout; unfinished work resumes on the next tick.
 """
 
 from chalice import Blueprint, Rate
@@ -19,7 +22,7 @@ SAFETY_MS = 30_000
 @traced
 def content_push(event):
     from scrm.observability import bind_context, flush_metrics
-    from scrm.services import moments
+    from scrm.services import journeys, moments
     from scrm.services.pushes import run_scheduled
 
     context = getattr(event, "context", None)
@@ -32,6 +35,6 @@ def content_push(event):
 
     try:
         out = run_scheduled(time_left)
-        return {**out, "moments": moments.run_scheduled(time_left)}
+        return {**out, "moments": moments.run_scheduled(time_left), "journeys": journeys.run_scheduled(time_left)}
     finally:
         flush_metrics()

@@ -14,8 +14,8 @@
 platform admin key straight to the `admin_keys` table (the API cannot create platform keys), list or revoke platform
 keys, and list or redrive the dead-letter queues (`dlq list [--queue events] [--peek 5]`, `dlq redrive [--queue
 events] [--max N]`).
-Every area of the admin API has its commands (channels, stats, replies, pushes, moments, campaigns, reassignment;
-each in its own module) and `sandbox` drives the local stack's WeChat sandbox (docs/sandbox.md).
+Every area of the admin API has its commands (channels, stats, replies, pushes, moments, journeys, campaigns,
+reassignment; each in its own module) and `sandbox` drives the local stack's WeChat sandbox (docs/sandbox.md).
 Output is a readable table; `--json` (anywhere on the line) prints JSON for scripts. Errors print the API's error
 and exit with status 1.
 """
@@ -449,6 +449,7 @@ from scrm_cli.engagement import campaigns, pushes, replies  # noqa: E402
 from scrm_cli.followers import followers  # noqa: E402
 from scrm_cli.groups import groups  # noqa: E402
 from scrm_cli.insight import insight  # noqa: E402
+from scrm_cli.journeys import journeys  # noqa: E402
 from scrm_cli.menus import menus  # noqa: E402
 from scrm_cli.moments import moments  # noqa: E402
 from scrm_cli.reassignment import reassignment  # noqa: E402
@@ -459,7 +460,7 @@ from scrm_cli.staff import staff  # noqa: E402
 from scrm_cli.tags import tags  # noqa: E402
 
 for command in (channels, stats, replies, pushes, campaigns, reassignment, sandbox, smoke, menus, tags, moments,
-                groups, staff, insight, followers, segments):
+                groups, staff, insight, followers, segments, journeys):
     cli.add_command(command)
 
 if __name__ == "__main__":

@@ -127,6 +127,13 @@ def reply_reads(_):
 
 
 @slot
+def journey_store(_):
+    """Journeys (SOP), their entrants and figures (scrm.stores.journeys)."""
+    from .stores.journeys.dynamo import DynamoJourneyStore
+    return DynamoJourneyStore()
+
+
+@slot
 def menu_store(_):
     """Menu drafts, published versions, conditional menus and click counters (scrm.stores.menus)."""
     from .stores.menus.dynamo import DynamoMenuStore

@@ -33,6 +33,7 @@ HANDLER_MODULES: list[str] = [
     "scrm.services.groups.leave_alerts",  # after membership: the group and its members as this event left them
     "scrm.services.followers",
     "scrm.services.segments.facts",  # after attribution: the contact (and its unionid) as this event left it
+    "scrm.services.journeys",  # after pushes: a follow has touched the 48-hour window before a journey enrols
 ]
 
 _HANDLERS: dict[str, list[Callable[[dict], object]]] = defaultdict(list)

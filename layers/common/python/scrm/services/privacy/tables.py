@@ -40,7 +40,28 @@ NO_PERSONAL_DATA = {
     "staff_activity": "staff figures per member and day (WeCom's counts), loss-alert settings, alert send records "
                       "(a SHA-256 of the event's key, the staff recipient, WeCom's msgid: no customer id or text) "
                       "and per-day alert counts",
+    "journeys": "the company's journey definitions: trigger, steps (texts, template and tag ids), no customers",
+    "journey_figures": "per-journey, per-step counters only",
 }
+
+
+def journey_entrants(scope: Scope, p: Person, erase: bool) -> list[dict]:
+    """The person's place in each journey (by openid or external_userid): step, outcomes, the staff member they
+    added. Erased: deleted (the per-step figures stay as counts)."""
+    from ...data.journeys import EntrantRecord, JourneyRecord
+    from ...stores.journeys.memory import journey_key
+
+    scope.check(p.account_id)
+
+    def get(journey_id: str, person: str):
+        try:
+            return EntrantRecord.get(journey_key(p.account_id, journey_id), person, consistent_read=True)
+        except EntrantRecord.DoesNotExist:
+            return None
+
+    records = (get(j.journey_id, v) for j in JourneyRecord.query(p.account_id)
+               for v in sorted(p.openids | p.external_userids))
+    return found(records, lambda r: r is not None, stored.dump, lambda r: r.delete(), erase)
 
 
 def members(scope: Scope, p: Person, erase: bool) -> list[dict]:
@@ -68,6 +89,7 @@ def members(scope: Scope, p: Person, erase: bool) -> list[dict]:
 TABLES: dict[str, Callable[[Scope, Person, bool], list[dict]]] = {
     "contacts": own.contacts,
     "interactions": stored.interactions,
+    "journey_entrants": journey_entrants,
     "channel_tagging": own.channel_tagging,
     "customer_groups": own.customer_groups,
     "members": members,

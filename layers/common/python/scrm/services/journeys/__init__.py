@@ -1,0 +1,74 @@
+"""Journeys (SOP): a trigger (an OA follow, optionally through one channel; a WeCom customer added, optionally
+through one contact way), then steps run once per person in order (wait, a customer-service message inside the
+48-hour window, a template message within the daily cap, a WeCom message once a day per customer, add or remove a
+tag), with exits (unfollowed, deleted the staff member, reached the goal tag). Figures per step.
+
+Modules: deps (stores, accounts, gateways, clock), admin (the admin use cases), triggers (the event handlers that
+enrol and exit), steps (one step for one person: quota, WeChat call, outcome), runner (the minute schedule: claim,
+run, record). The store is scrm.stores.journeys (bootstrap.journey_store); quotas and the 48-hour window are the
+pushes' (bootstrap.push_store), so journeys and pushes spend one budget.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from ... import bootstrap
+from ...stores.journeys.base import JourneyStore
+from ...tenancy import Scope
+from ..events import on
+from ..pushes.deps import default_account, default_gateway
+from .admin import JourneyAdmin, entrant_view, view
+from .deps import JourneyDeps
+from .runner import Runner
+from .steps import StepRunner
+from .triggers import Triggers
+
+__all__ = ["ENTRY_POINTS", "JourneyService", "Runner", "StepRunner", "Triggers", "entrant_view", "run_scheduled",
+           "service", "view"]
+
+
+class JourneyService:
+    """The journey use cases over one store (wiring only)."""
+
+    def __init__(self, store: JourneyStore, pushes, *, account_for: Callable = default_account,
+                 gateway_for: Callable = default_gateway, clock: Callable[[], float] = time.time):
+        self.deps = JourneyDeps(store, pushes, account_for=account_for, gateway_for=gateway_for, clock=clock)
+        self.admin = JourneyAdmin(self.deps)
+        self.triggers = Triggers(self.deps)
+        self.runner = Runner(self.deps)
+        self.run_due = self.runner.run_due
+
+    @property
+    def store(self) -> JourneyStore:
+        return self.deps.store
+
+    @property
+    def calls(self) -> int:
+        return self.deps.calls
+
+
+def service(scope: Scope | None = None) -> JourneyService:
+    scope = scope or Scope.system()
+    return JourneyService(bootstrap.journey_store().scoped(scope), bootstrap.push_store().scoped(scope),
+                          clock=bootstrap.container().now)
+
+
+def run_scheduled(time_left: Callable[[], float]) -> dict:
+    return service().run_due(time_left=time_left)
+
+
+@on("oa.subscribe", "oa.unsubscribe")
+def on_follow_change(payload: dict) -> dict:
+    return service(Scope.system(payload["account_id"])).triggers.on_oa(payload)
+
+
+@on("wecom.change_external_contact.add_external_contact", "wecom.change_external_contact.del_follow_user",
+    "wecom.change_external_contact.del_external_contact")
+def on_customer_change(payload: dict) -> dict:
+    return service(Scope.system(payload["account_id"])).triggers.on_wecom(payload)
+
+
+# What the event worker and the schedule run through this package (infra/access.py follows these).
+ENTRY_POINTS = (on_follow_change, on_customer_change, run_scheduled)
