@@ -91,7 +91,7 @@ ASSUMPTIONS = {
     "wechat_call_ms": 120.0,  # one WeChat API call from the region (Hong Kong to api.weixin.qq.com)
     "handler_cpu_ms": 0.25,  # bench/callbacks.py: ours 0.15-0.24 ms per encrypted event
     "log_bytes_per_invocation": 600,
-    "alarms": 129,  # what the prod template creates (13 functions x 3, 3 queues x 2, 41 tables x 2, the API x 2)
+    "alarms": 144,  # what the prod template creates (14 functions x 3, 4 queues x 2, 46 tables x 2, the API x 2)
     # KMS: each (role, table) and (role, queue) pair in use re-decrypts its key about every 5 minutes (DynamoDB
     # caches a table key per caller for 5 minutes; SQS reuses a data key 300 s by default): 12 requests an hour.
     # Schedules keep about 20 pairs warm when idle; 1M callbacks a month (0.4/s, never idle) another 30.

@@ -37,6 +37,9 @@ EXPIRES = {
     # votes: ballots, voters and the option counters stay (the vote's results); a user's per-day limit items
     # expire after three days
     "votes",
+    # segment facts: a person's facts, their index entries, rule segments and RFM bands stay (until an erasure);
+    # only the applied-event markers carry an expiry (15 days, past any redelivery)
+    "segment_facts",
 }
 KEEPS = {
     # every draw is a line of the campaign's report (wins per prize, thanks, fallbacks), a win carries its
@@ -56,6 +59,9 @@ KEEPS = {
     "corp_tags",
     # customer moments: content, staff and figures (the customers' monthly counts expire in quota_ledger)
     "moments",
+    # journeys: definitions, each person's place and outcomes (a person enters a journey once: the entrant record
+    # is what keeps them from entering again) and the per-step figures
+    "journeys", "journey_entrants", "journey_figures",
 }
 
 

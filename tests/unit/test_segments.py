@@ -310,3 +310,20 @@ def test_a_push_to_a_rule_segment_reaches_its_members_once_and_counts_who_left(w
         svc.create(scope, "acct", body(audience={"type": "segment", "segment_id": "r000000000000"},
                                        send_at="2026-06-30T12:00:00"))
     assert refused.value.field == "audience.segment_id"
+
+
+def test_an_erased_person_leaves_the_facts_and_every_index_entry(world):
+    from scrm.services.privacy import tables
+    from scrm.services.privacy.person import Person
+
+    for n, openid in enumerate(("o1", "o2")):
+        message(openid, f"m-{n}")
+        hand_off.draw_made(OA, "camp", {"draw_id": f"d{n}", "openid": openid, "outcome": "win", "at": NOW})
+    deliver(world)
+    assert preview({"field": "wins", "op": "gte", "value": 1})["count"] == 2
+    gone = Person(account_id=OA, openids={"o1"})
+    exported = tables.segment_facts(SCOPE, gone, erase=True)
+    assert [e["key"] for e in exported] == ["oa:oa-seg:o1"] and exported[0]["counts"]["wins"] == 1
+    assert preview({"field": "wins", "op": "gte", "value": 1})["count"] == 1  # o2 only: no stale entry of o1
+    assert tables.segment_facts(SCOPE, gone, erase=False) == []
+    assert person(world, "oa:oa-seg:o2")["counts"]["wins"] == 1

@@ -64,6 +64,19 @@ def journey_entrants(scope: Scope, p: Person, erase: bool) -> list[dict]:
     return found(records, lambda r: r is not None, stored.dump, lambda r: r.delete(), erase)
 
 
+def segment_facts(scope: Scope, p: Person, erase: bool) -> list[dict]:
+    """The person's facts for segments (first touch, last interactions, counts, tags and channels), under the
+    unionid and each identity. Erased: deleted with their index entries."""
+    from ... import bootstrap
+    from ..segments import facts
+
+    book = (p.book or bootstrap.contact_store().open_book(scope, p.account_id)).partition
+    records = facts.facts_of(scope, p.account_id, book,
+                             facts.person_keys(p.account_id, p.openids, p.external_userids, p.unionids))
+    return found(records.items(), lambda _: True, lambda kv: {"key": kv[0], **kv[1]},
+                 lambda kv: facts.erase_facts(scope, p.account_id, book, *kv), erase)
+
+
 def members(scope: Scope, p: Person, erase: bool) -> list[dict]:
     """The person's verifications on members-only group codes (by openid), with the member id they proved. Erased:
     deleted (the codes' counts stay). The member list itself is keyed by the company's member id and a phone
@@ -90,6 +103,7 @@ TABLES: dict[str, Callable[[Scope, Person, bool], list[dict]]] = {
     "contacts": own.contacts,
     "interactions": stored.interactions,
     "journey_entrants": journey_entrants,
+    "segment_facts": segment_facts,
     "channel_tagging": own.channel_tagging,
     "customer_groups": own.customer_groups,
     "members": members,

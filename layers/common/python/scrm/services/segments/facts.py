@@ -155,3 +155,25 @@ def on_draw(payload: dict) -> dict:
 @on("campaign.redemption")
 def on_redemption(payload: dict) -> dict:
     return _apply(payload, "oa", (payload.get("event") or {}).get("FromUserName"), rules.REDEMPTION)
+
+
+# ---------------------------------------------------------------- a person's facts, for privacy export and erasure
+
+
+def person_keys(account_id: str, openids, external_userids, unionids) -> list[str]:
+    """Every record a person's facts may stand under: the unionid's, and each identity's own (not folded yet)."""
+    return ([f"u:{u}" for u in sorted(unionids)] + [f"oa:{account_id}:{o}" for o in sorted(openids)]
+            + [f"wecom:{account_id}:{e}" for e in sorted(external_userids)])
+
+
+def facts_of(scope: Scope, account_id: str, book: str, keys: list[str]) -> dict[str, dict]:
+    return bootstrap.segment_store().facts(scope, account_id, book, keys)
+
+
+def erase_facts(scope: Scope, account_id: str, book: str, key: str, facts: dict) -> None:
+    """Delete one person's record with its index entries (previews and segments stop counting them; the totals
+    already reported stay). Conditional on its version: a concurrent event makes it raise, and the erasure step
+    is run again."""
+    write = FactWrite(key, facts["version"], None, frozenset(rules.index_entries(facts)))
+    if bootstrap.segment_store().write_facts(scope, account_id, book, [write], None, 0) == CONFLICT:
+        raise ConcurrentUpdate(f"facts of {key} changed while being erased; retry")
