@@ -9,6 +9,7 @@ from scrm_cli.client import Api, json_wanted, out
 
 GROUP_COLUMNS = ["chat_id", "name", "owner", "status", "size", "vip", "updated_at"]
 TEMPLATE_COLUMNS = ["template_id", "name", "used_by", "updated_at"]
+GROUP_TAG_COLUMNS = ["tag_id", "name", "deleted", "created_at"]
 MEMBER_COLUMNS = ["userid", "type", "in_group", "join_scene", "invitor", "join_time", "quit_time", "state",
                   "channel_id"]
 DAY_COLUMNS = ["day", "joins", "quits", "size"]
@@ -74,6 +75,46 @@ def groups_pool(api: Api, account_id, channel_id, add, remove, cap):
     """Change a group code's pool; WeCom's join way changes only when the code's groups do."""
     body = {"add": list(add), "remove": list(remove), **({"group_cap": cap} if cap is not None else {})}
     out(api.request("PATCH", f"/accounts/{account_id}/channels/{channel_id}/pool", body))
+
+
+@groups.group("tags")
+def group_tags():
+    """Customer group tags (客户群标签): the company's own catalogue (WeCom's server API keeps none for groups);
+    a push to customer groups can name them."""
+
+
+@group_tags.command("list")
+@click.argument("account_id")
+@click.pass_obj
+def group_tags_list(api: Api, account_id):
+    out(api.request("GET", f"/accounts/{account_id}/group-tags")["items"], GROUP_TAG_COLUMNS)
+
+
+@group_tags.command("create")
+@click.argument("account_id")
+@click.option("--name", required=True, help="unique among the live group tags")
+@click.pass_obj
+def group_tags_create(api: Api, account_id, name):
+    out(api.request("POST", f"/accounts/{account_id}/group-tags", {"name": name}, idempotent=True))
+
+
+@group_tags.command("delete")
+@click.argument("account_id")
+@click.argument("tag_id")
+@click.pass_obj
+def group_tags_delete(api: Api, account_id, tag_id):
+    """Groups and pushes that name it show it deleted; an audience by it reaches nobody through it."""
+    out(api.request("DELETE", f"/accounts/{account_id}/group-tags/{tag_id}"))
+
+
+@groups.command("tag")
+@click.argument("account_id")
+@click.argument("chat_id")
+@click.option("--tag", "tag_ids", multiple=True, help="a group tag id (repeatable; none clears the group's tags)")
+@click.pass_obj
+def groups_tag(api: Api, account_id, chat_id, tag_ids):
+    """Set a customer group's tags, all of them."""
+    out(api.request("PUT", f"/accounts/{account_id}/groups/{chat_id}/tags", {"tag_ids": list(tag_ids)}))
 
 
 @groups.group("templates")

@@ -224,3 +224,35 @@ def test_the_cli_flags_vip_edits_the_pool_and_manages_templates(corp):
         assert made["text"] == {"content": "欢迎入群"}
         assert made["template_id"] in run("groups", "templates", "list", a)
         assert json.loads(run("groups", "templates", "delete", a, made["template_id"], "--json"))["deleted"]
+
+
+def test_the_cli_manages_group_tags_and_tags_a_group(corp):
+    from click.testing import CliRunner
+
+    from app import app
+    from scrm.services import admin_keys
+    from scrm_cli.main import cli
+    from tests.integration.admin_helpers import served
+
+    account, sb, chats = corp
+    a = account.account_id
+    key = admin_keys.issue(Scope.system(a), a, role="admin", name="cli")[1]
+    code = create_channel(Scope.system(a), a, {"kind": "wecom_group", "name": "标签群码", "chat_ids": chats[:1]})
+    deliver(account, sb.wecom_group_action(account.app_id, "scan", config_id=code["config_id"],
+                                           external_userid="wm-t1"))  # the group is known once someone joins
+    with served(app) as url:
+        def run(*args, code=0):
+            result = CliRunner().invoke(cli, ["--url", url, "--key", key, *args], catch_exceptions=False)
+            assert result.exit_code == code, result.output
+            return result.stdout
+
+        made = json.loads(run("groups", "tags", "create", a, "--name", "高活跃", "--json"))
+        assert made["name"] == "高活跃" and not made["deleted"]
+        assert "高活跃" in run("groups", "tags", "list", a)
+        tagged = json.loads(run("groups", "tag", a, chats[0], "--tag", made["tag_id"], "--json"))
+        assert [t["tag_id"] for t in tagged["tags"]] == [made["tag_id"]]
+        run("groups", "tag", a, chats[0], "--tag", "no-such-tag", code=1)  # the API's refusal, named
+        assert json.loads(run("groups", "tags", "delete", a, made["tag_id"], "--json"))["deleted"]
+        listed = json.loads(run("groups", "tags", "list", a, "--json"))
+        assert [t["deleted"] for t in listed if t["tag_id"] == made["tag_id"]] == [True]
+        assert json.loads(run("groups", "tag", a, chats[0], "--json"))["tags"] == []
