@@ -122,15 +122,20 @@ def test_channels_and_pushes_refer_to_tags_by_id(api, wecom_account, sandbox):
     seg = svc.create_segment(system, acct, {"name": "展会客户", "audience": {"type": "tags", "tag_ids": [fair]}})
     assert seg["audience"]["tag_names"][0]["group_name"] == "来源"
 
+    moment = api("POST", "/moments", {"text": "展会见", "senders": ["alice"], "tag_ids": [fair],
+                                      "send_at": "2099-01-01T09:00:00+08:00"})
+    assert moment.status_code == 201, moment.json_body
+
     in_use = api("DELETE", f"/tags/{fair}")
     assert in_use.status_code == 409
     refs = in_use.json_body["error"]["details"]["references"]
     assert sorted((r["kind"], r["id"]) for r in refs) == sorted([("channel", ch["channel_id"]),
                                                                  ("push", made["push_id"]),
-                                                                 ("segment", seg["segment_id"])])
+                                                                 ("segment", seg["segment_id"]),
+                                                                 ("moment", moment.json_body["moment_id"])])
     assert api("DELETE", f"/tags/{fair}?force=maybe").status_code == 400
     forced = api("DELETE", f"/tags/{fair}?force=true")
-    assert forced.status_code == 200 and len(forced.json_body["references"]) == 3
+    assert forced.status_code == 200 and len(forced.json_body["references"]) == 4
     shown = api("GET", f"/channels/{ch['channel_id']}").json_body["tag_names"]
     assert shown[1] == {"tag_id": fair, "name": None, "group_name": None, "deleted": True}
     pushed = api("GET", f"/pushes/{made['push_id']}").json_body

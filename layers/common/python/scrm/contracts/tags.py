@@ -113,7 +113,7 @@ class TagRef(Answer):
 
 
 class TagReference(Answer):
-    kind: Literal["channel", "push", "segment"]
+    kind: Literal["channel", "push", "segment", "moment"]
     id: str
     name: str | None = None
     field: str

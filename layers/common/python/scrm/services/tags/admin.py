@@ -142,8 +142,9 @@ def delete(scope: Scope, account_id: str, item_id: str, *, group: bool = False, 
     ids = [t["tag_id"] for t in where["tags"]] if group else [item_id]
     refs = references.references(scope, account_id, ids)
     if refs and not force:
-        raise TagInUse(f"{len(refs)} channel(s), push(es) or segment(s) refer to {'the group' if group else 'the tag'}"
-                       f" {item_id}; change them first or delete with force=true", refs)
+        what = "the group" if group else "the tag"
+        raise TagInUse(f"{len(refs)} channel(s), push(es), segment(s) or moment(s) refer to {what} {item_id}; "
+                       "change them first or delete with force=true", refs)
     try:
         gw.del_corp_tag(group_ids=[item_id]) if group else gw.del_corp_tag(tag_ids=[item_id])
     except WeChatError as exc:

@@ -51,7 +51,8 @@ def deleted_ids(scope: Scope, account_id: str, ids: list) -> list:
 
 
 def references(scope: Scope, account_id: str, tag_ids: list[str]) -> list[dict]:
-    """Active channels, pushes not finished and segments that refer to any of these tags."""
+    """Active channels, pushes not finished, segments and moments not yet created at WeCom that refer to any of
+    these tags."""
     wanted = set(tag_ids)
     out = []
     for c in bootstrap.channel_store().all_channels(scope, account_id):
@@ -76,6 +77,24 @@ def references(scope: Scope, account_id: str, tag_ids: list[str]) -> list[dict]:
         if hit:
             out.append({"kind": "segment", "id": s["segment_id"], "name": s.get("name") or "",
                         "field": "audience.tag_ids", "tag_ids": hit})
+    return out + _moments(scope, account_id, wanted)
+
+
+def _moments(scope: Scope, account_id: str, wanted: set[str]) -> list[dict]:
+    """Moments still to be created at WeCom whose visible range names one of the tags (once created, WeCom has
+    resolved the range: deleting the tag changes nothing for them)."""
+    moments, out = bootstrap.moment_store().scoped(scope), []
+    start, seen = None, 0
+    while seen < MAX_PUSHES_CHECKED:
+        items, start = moments.page_moments(account_id, 100, start)
+        seen += len(items)
+        for m in items:
+            hit = [t for t in (m.get("visible_range") or {}).get("tag_ids") or [] if t in wanted]
+            if hit and m["status"] == "scheduled":
+                out.append({"kind": "moment", "id": m["moment_id"], "name": m.get("name") or "",
+                            "field": "visible_range.tag_ids", "tag_ids": hit})
+        if not start:
+            break
     return out
 
 
