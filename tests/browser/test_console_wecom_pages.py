@@ -217,11 +217,15 @@ def test_the_loss_alerts_page_saves_settings_and_counts_an_alert(page, stack):
     member, supervisor = f"web_alert_{tag}", f"web_boss_{tag}"
     sb.wecom_staff(corpid, member)
     sb.wecom_staff(corpid, supervisor)
-    before = admin.get(f"{base}/loss-alerts/counts", timeout=30).json()["sent"]
+    counts = admin.get(f"{base}/loss-alerts/counts", timeout=30).json()
+    before = counts["sent"]
     signed_in(page, stack.key("demo-wecom"))
     expect(page.locator("nav a[data-page=alerts]")).to_have_text("流失提醒")
     page.goto("/console#/alerts")
     expect(page.locator("#la-counts [data-figure=sent] dd")).to_have_text(str(before))
+    # alerts for an app without its Secret are counted apart (nothing went to WeCom)
+    expect(page.locator("#la-counts [data-figure=unsent] dt")).to_have_text("未发送（应用未配置 Secret）")
+    expect(page.locator("#la-counts [data-figure=unsent] dd")).to_have_text(str(counts["unsent"]))
     try:
         page.check("#la-enabled")
         page.fill("#la-agentid", "1000002")

@@ -26,6 +26,7 @@ addMessages({
   la_counts: { zh: '提醒次数', en: 'Alerts' },
   la_sent: { zh: '已发送', en: 'Sent' },
   la_failed: { zh: '发送失败', en: 'Failed' },
+  la_unsent: { zh: '未发送（应用未配置 Secret）', en: 'Unsent (no Secret for the app)' },
   la_day: { zh: '日期', en: 'Day' },
   la_from: { zh: '开始日期', en: 'From' },
   la_to: { zh: '结束日期', en: 'To' },
@@ -134,9 +135,11 @@ export default {
     async function loadCounts() {
       try {
         const c = await api(`${base}/loss-alerts/counts`, { query: { from: from.value, to: to.value } });
-        countsBox.replaceChildren(figures([[t('la_sent'), c.sent, 'sent'], [t('la_failed'), c.failed, 'failed']]),
+        countsBox.replaceChildren(figures([[t('la_sent'), c.sent, 'sent'], [t('la_failed'), c.failed, 'failed'],
+          [t('la_unsent'), c.unsent || 0, 'unsent']]),
           table([{ key: 'day', label: t('la_day') }, { key: 'sent', label: t('la_sent'), class: 'num' },
-            { key: 'failed', label: t('la_failed'), class: 'num' }], c.days.filter((d) => d.sent || d.failed)));
+            { key: 'failed', label: t('la_failed'), class: 'num' }, { key: 'unsent', label: t('la_unsent'), class: 'num' }],
+            c.days.filter((d) => d.sent || d.failed || d.unsent)));
         if (drawn) drawn.dispose();
         drawn = await chart(plot, countsOption(c));
       } catch (err) { countsBox.replaceChildren(errorBox(err)); }
