@@ -70,8 +70,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 def reset_layer_caches() -> None:
     """Forget everything a warm container keeps between invocations (tests are separate invocations)."""
     from scrm import bootstrap
+    from scrm.config import reset_settings, settings
 
-    bootstrap.reset()  # the composition root: every slot, per-container cache and the parsed settings it holds
+    bootstrap.reset()  # the composition root: every slot and per-container cache it holds
+    reset_settings()  # the process's parsed environment (a test may have changed it)
+    settings()  # parsed now, outside any chalice test Client (which patches os.environ with a stage's variables)
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,6 @@
 """The composition root: everything a warm Lambda container keeps between invocations, wired in one place.
 
-Stores, gateways, AWS clients, the clock, the parsed settings, Powertools' logger, metrics and tracer, the
+Stores, gateways, AWS clients, the clock, Powertools' logger, metrics and tracer, the
 idempotency persistence layer and the per-container caches (accounts, secrets, reply settings, the /u/ negative
 cache, ...) are made on first use and kept on the one `Container`. Nothing else in the layer keeps module-level
 state (what is left at module level is registries filled at import, `@on` handlers and welcome providers, and
@@ -14,10 +14,10 @@ memos of pure functions): code asks `container()` for what it needs, so
 
 A slot is a factory decorated with `@slot` (scrm.container, the leaf module the container lives in): the
 function's name is the slot's name, and calling it gives the container's one object. The capabilities' stores are
-declared below; the platform's slots sit with the code that uses them and are made the same way: `settings`
-(scrm.config), `aws:<service>` clients (scrm.aws), queue URLs (scrm.queues), `logger`/`metrics`/`tracer`
-(scrm.observability), `draw_connection` (scrm.data.draw_ledger), `idempotency_persistence` and `exactly_once`
-(scrm.idempotency), `access_tokens` (scrm.gateway.tokens).
+declared below; the platform's slots sit with the code that uses them and are made the same way:
+`aws:<service>` clients (scrm.aws), queue URLs (scrm.queues), `logger`/`metrics`/`tracer` (scrm.observability),
+`draw_connection` (scrm.data.draw_ledger), `idempotency_persistence` and `exactly_once` (scrm.idempotency),
+`access_tokens` (scrm.gateway.tokens). The parsed settings are the process's (scrm.config says why).
 
 Factories import their implementation inside their body: building the container costs nothing, a function that
 never touches DynamoDB never imports PynamoDB, and infra/access.py reads from each factory which class (and so

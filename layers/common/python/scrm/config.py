@@ -1,4 +1,4 @@
-"""Typed configuration, parsed once per container from the environment (a slot of scrm.bootstrap).
+"""Typed configuration, parsed once per process from the environment.
 
 Every function reads its settings through `settings()`; a missing or malformed variable raises
 ConfigError naming the variable, instead of failing later somewhere deep.
@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from .container import container, slot
 from .errors import ConfigError
 
 OA_PRODUCTION_BASE = "https://api.weixin.qq.com"
@@ -131,12 +131,14 @@ def load_settings() -> Settings:
     )
 
 
-@slot
-def settings(_) -> Settings:
-    """The container's settings, parsed from the environment on first use (a test may pass `reset(settings=...)`)."""
+# Per process, not a slot of the container: the environment is the process's, and a cold start of the container
+# (`bootstrap.reset()`) must not re-read it at a moment chalice's test Client has patched it with a stage's
+# variables (SCRM_STAGE=dev inside `Client(app)`: secrets were looked up under another stage's path).
+@lru_cache(maxsize=1)
+def settings() -> Settings:
     return load_settings()
 
 
 def reset_settings() -> None:
-    """Tests change the environment; this forgets the parsed copy (the rest of the container stays)."""
-    container().forget("settings")
+    """Tests change the environment; this forgets the parsed copy."""
+    settings.cache_clear()
