@@ -30,8 +30,12 @@ def api(method: str, endpoint: str, auth: bool = True) -> Callable:
 
 
 MASS_TYPES = {"mpnews", "text", "voice", "image", "mpvideo", "wxcard", "music"}
-CUSTOM_WINDOWS = {  # trigger -> (seconds the window stays open, messages allowed); 2023-06 quotas
-    "text": (48 * 3600, 5), "click": (60, 3), "subscribe": (60, 3), "scan": (60, 3)}
+# 客服消息下发规则 (https://developers.weixin.qq.com/doc/offiaccount/Customer_Service/Customer_Service_Messages.html):
+# trigger -> (allowance, seconds it stays open, messages allowed). A message gives 5 within 48 hours; a click, follow
+# or scan 3 within a minute, and a click "不会产生用户发送消息场景的客服消息下发额度", so the two are kept apart; a
+# newer trigger of the same allowance starts it afresh. A send is counted on the open one that ends first.
+CUSTOM_WINDOWS = {"text": ("message", 48 * 3600, 5), "click": ("action", 60, 3), "subscribe": ("action", 60, 3),
+                  "scan": ("action", 60, 3)}
 JPEG = bytes.fromhex("ffd8ffe000104a46494600010100000100010000ffdb004300") + b"\x08" * 64 + bytes.fromhex("ffd9")
 
 
@@ -59,7 +63,7 @@ class OAApp:
         self.mass_day = (-1, 0)  # (day, successful calls) for subscription accounts
         self.month_receipts: dict[str, dict[str, int]] = {}  # month -> openid -> mass messages received
         self.month_to_all: dict[str, int] = {}  # month -> is_to_all sends (counted for everyone)
-        self.windows: dict[str, dict] = {}  # openid -> 客服 window
+        self.windows: dict[str, dict] = {}  # openid -> {allowance: 客服 window}
         self.templates: dict[int, dict] = {}
         self.template_client_ids: dict[str, int] = {}
         self.custom_sent: list[dict] = []
@@ -515,10 +519,12 @@ class OAPlatform(OAMenus, OAFollowers):
             raise ApiError(43004, "require subscribe")
         if not body.get("msgtype") or not isinstance(body.get(body["msgtype"]), dict):
             raise ApiError(40008, "invalid message type")
-        win = app.windows.get(openid)
-        if win is None or self.now >= win["expires_at"]:
+        live = sorted((w for w in (app.windows.get(openid) or {}).values() if self.now < w["expires_at"]),
+                      key=lambda w: w["expires_at"])
+        if not live:
             raise ApiError(45015, "response out of time limit or subscription is canceled")
-        if win["used"] >= win["quota"]:
+        win = next((w for w in live if w["used"] < w["quota"]), None)
+        if win is None:
             raise ApiError(45047, "out of response count limit")
         win["used"] += 1
         app.custom_sent.append({"touser": openid, "msgtype": body["msgtype"], "at": self.now})
@@ -592,9 +598,9 @@ class OAPlatform(OAMenus, OAFollowers):
         return {"created": created, "total": app.followers.total, "first_openid": first, "last_openid": last}
 
     def _open_window(self, app: OAApp, openid: str, trigger: str) -> None:
-        ttl, quota = CUSTOM_WINDOWS[trigger]
-        app.windows[openid] = {"trigger": trigger, "opened_at": self.now, "expires_at": self.now + ttl,
-                               "quota": quota, "used": 0}
+        allowance, ttl, quota = CUSTOM_WINDOWS[trigger]
+        app.windows.setdefault(openid, {})[allowance] = {"trigger": trigger, "opened_at": self.now,
+                                                         "expires_at": self.now + ttl, "quota": quota, "used": 0}
 
     def _ticket_for(self, app: OAApp, scene: str, ticket: str | None) -> str:
         if ticket:

@@ -7,9 +7,11 @@ paging with DynamoDB-shaped cursors."""
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from scrm.domain.service_window import Window
 from scrm.errors import Forbidden
 from scrm.stores.pushes import CHUNK, TX_MAX, DuplicatePush, MemoryPushStore
 from scrm.tenancy import Scope
@@ -215,11 +217,47 @@ def test_a_once_marker_is_taken_once(store):
 # ---------------------------------------------------------------- interactions and segments
 
 
-def test_the_last_interaction_only_moves_forward(store):
+def test_a_message_opens_five_customer_service_messages_for_48_hours_and_an_older_event_changes_nothing(store):
     store.touch("acct", "o1", NOW, "oa.text")
-    store.touch("acct", "o1", NOW - 100, "oa.click")
-    store.touch("acct", "o2", NOW - 5)
-    assert store.last_interactions("acct", ["o1", "o2", "o3"]) == {"o1": NOW, "o2": NOW - 5}
+    store.touch("acct", "o1", NOW - 100, "oa.image")  # delivered late: older than the opening it would replace
+    store.touch("acct", "o2", NOW, "oa.view")  # a view menu opens nothing
+    assert store.service_windows("acct", ["o1", "o2"]) == {"o1": Window(message_at=NOW)}
+    claims = [store.claim_service_message("acct", "o1", NOW + 47 * 3600) for _ in range(6)]
+    assert claims[:5] == [("message", NOW)] * 5 and claims[5] is None
+    store.touch("acct", "o1", NOW + 10, "oa.text")  # a new message starts the allowance afresh
+    assert store.claim_service_message("acct", "o1", NOW + 48 * 3600 + 11) is None  # ended
+    assert store.claim_service_message("acct", "o1", NOW + 3600) == ("message", NOW + 10)
+
+
+def test_a_follow_opens_three_messages_for_one_minute_used_before_the_message_allowance(store):
+    store.touch("acct", "o1", NOW, "oa.text")
+    store.touch("acct", "o1", NOW + 100, "oa.subscribe")
+    got = [store.claim_service_message("acct", "o1", NOW + 130) for _ in range(4)]
+    assert got == [("action", NOW + 100)] * 3 + [("message", NOW)]  # the one that ends first goes first
+    assert store.claim_service_message("acct", "o2", NOW) is None  # never interacted
+    store.touch("acct", "o3", NOW, "oa.scan")
+    assert store.claim_service_message("acct", "o3", NOW + 61) is None  # the minute is over
+
+
+def test_an_account_may_shorten_the_48_hours_and_a_release_gives_back_only_to_the_same_allowance(store):
+    store.touch("acct", "o1", NOW, "oa.text")
+    assert store.claim_service_message("acct", "o1", NOW + 7200, message_seconds=3600) is None
+    claim = store.claim_service_message("acct", "o1", NOW + 60)
+    store.release_service_message("acct", "o1", claim)
+    store.release_service_message("acct", "o1", claim)  # twice gives back once (never below nothing)
+    assert store.service_windows("acct", ["o1"])["o1"].message_sent == 0
+    claim = store.claim_service_message("acct", "o1", NOW + 60)
+    store.touch("acct", "o1", NOW + 90, "oa.text")
+    store.release_service_message("acct", "o1", claim)  # of the allowance that was replaced: nothing
+    assert store.service_windows("acct", ["o1"])["o1"] == Window(message_at=NOW + 90)
+
+
+def test_two_senders_claiming_together_never_exceed_the_allowance(store):
+    store.touch("acct", "o1", NOW, "oa.text")
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda _: store.claim_service_message("acct", "o1", NOW + 1), range(12)))
+    assert sum(1 for g in got if g) == 5
+    assert store.service_windows("acct", ["o1"])["o1"].message_sent == 5
 
 
 def test_segments_read_back_as_written(store):

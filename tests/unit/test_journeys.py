@@ -82,6 +82,12 @@ def follow(env, openid, key="follow-1", scene=None):
     return env.svc.triggers.on_oa({"account_id": "acct", "kind": "oa.subscribe", "dedupe_key": key, "event": ev})
 
 
+def says(env, openid):
+    """The follower sends a message: the pushes' handler opens the 48-hour allowance of 5 customer-service messages
+    (a follow alone opens 3 for one minute)."""
+    env.pushes.touch("acct", openid, env.clock.now, "oa.text")
+
+
 def figures(env, jid):
     return env.svc.admin.figures(ADMIN, "acct", jid)
 
@@ -157,6 +163,7 @@ def test_a_crash_between_the_send_and_the_outcome_never_sends_twice_and_does_not
     env = make()
     jid = journey(env, steps=[{"type": "custom", "text": "hi"}, {"type": "custom", "text": "second"}])
     follow(env, "o1")
+    says(env, "o1")
     store = env.svc.store
     real = store.finish_step
 
@@ -182,6 +189,7 @@ def test_customer_service_messages_only_inside_the_48_hour_window_and_the_skip_m
     jid = journey(env, steps=[{"type": "wait", "seconds": 49 * 3600}, {"type": "custom", "text": "late"},
                               {"type": "tag", "tag_id": "101"}])
     follow(env, "o1")
+    says(env, "o1")
     env.svc.run_due()
     env.clock.now += 49 * 3600
     env.svc.run_due()
@@ -189,7 +197,32 @@ def test_customer_service_messages_only_inside_the_48_hour_window_and_the_skip_m
     f = figures(env, jid)["steps"]
     assert f[1]["skipped_quota"] == 1 and f[1]["done"] == 0 and f[2]["done"] == 1
     reason = env.svc.store.get_entrant("acct", jid, "o1")["outcomes"][1]["reason"]
-    assert "48-hour" in reason
+    assert "48 hours" in reason
+
+
+def test_a_follow_alone_allows_three_messages_within_the_minute_and_a_message_five_within_48_hours():
+    env = make()
+    steps = [{"type": "custom", "text": f"m{i}"} for i in range(4)] + [{"type": "wait", "seconds": 120},
+                                                                       {"type": "custom", "text": "later"}]
+    jid = journey(env, steps=steps)
+    follow(env, "o1")
+    for _ in range(3):
+        env.svc.run_due()
+    env.clock.now += 120
+    for _ in range(3):
+        env.svc.run_due()
+    assert [t for _o, t in env.gw.sent] == ["m0", "m1", "m2"]  # the 4th and the one after the wait: none open
+    f = figures(env, jid)["steps"]
+    assert [f[i]["sent"] for i in (0, 1, 2, 3, 5)] == [1, 1, 1, 0, 0] and f[3]["skipped_quota"] == 1
+    env = make()
+    jid2 = journey(env, steps=[{"type": "custom", "text": f"n{i}"} for i in range(6)])
+    follow(env, "o2", key="follow-2")
+    says(env, "o2")
+    env.clock.now += 3600  # the follow's minute is over; the message's 48 hours are not
+    for _ in range(6):
+        env.svc.run_due()
+    assert [t for o, t in env.gw.sent if o == "o2"] == ["n0", "n1", "n2", "n3", "n4"]
+    assert figures(env, jid2)["steps"][5]["skipped_quota"] == 1
 
 
 def test_the_template_daily_cap_is_the_one_pushes_use():
@@ -236,6 +269,7 @@ def test_transient_errors_are_retried_a_bounded_number_of_times_then_recorded_re
     env = make()
     jid = journey(env, steps=[{"type": "custom", "text": "hi"}])
     follow(env, "o1")
+    says(env, "o1")
     env.gw.fail = [errors.WeChatBusy(-1, "system busy", "message/custom/send") for _ in range(10)]
     for _ in range(10):
         env.svc.run_due()

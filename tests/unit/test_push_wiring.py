@@ -32,10 +32,10 @@ def test_the_entry_points_use_the_store_the_container_was_given():
     assert svc.store.scope.account_id == "acct" and svc.store.pushes is store.pushes  # a view of the same data
     with pytest.raises(Forbidden):
         svc.list(svc.store.scope, "other")
-    store.touch("acct", "o1", 100.0)
+    store.touch("acct", "o1", 100.0, "oa.text")
     pushes._on_interaction({"account_id": "acct", "kind": "oa.text",
                             "event": {"FromUserName": "o1", "CreateTime": "200"}})
-    assert store.last_interactions("acct", ["o1"]) == {"o1": 200.0}
+    assert store.service_windows("acct", ["o1"])["o1"].message_at == 200.0
     assert pushes.run_scheduled(lambda: 600.0)["claimed"] == 0
 
 

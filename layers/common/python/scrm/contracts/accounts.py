@@ -20,7 +20,7 @@ from pydantic import ConfigDict, Field, create_model, model_validator
 
 from .. import accounts
 from ..domain import pushes as push_rules
-from ..domain import quotas
+from ..domain import quotas, service_window
 from .fields import StrictBody, bad, nonblank, refuse
 
 MAX_JSON_BYTES = 8192
@@ -126,9 +126,10 @@ OPTIONS = {
     "push_quotas": QuotaPolicy("quota policy overrides, same shape as SCRM_PUSH_QUOTA_POLICY"),
     "push_batch_size": Number(2 * push_rules.MASS_MIN - 1, push_rules.MASS_MAX,
                               "recipients per batch (each delivery's own maximum still applies)", integer=True),
-    "custom_window_seconds": Number(60, push_rules.CUSTOM_WINDOW_SECONDS,
-                                    "customer-service messages go only to people who interacted this recently "
-                                    "(WeChat's window is 48 hours)", integer=True),
+    "custom_window_seconds": Number(60, service_window.MESSAGE_WINDOW_SECONDS,
+                                    "shortens the 48 hours in which a follower's message lets us send them up to 5 "
+                                    "customer-service messages (a click, follow or scan: 3 within a minute)",
+                                    integer=True),
     "push_rate_per_second": Number(1, 500, "per-user sends (template, customer-service) per second"),
     "console_login_agentid": Number(1, 2 ** 31 - 1, "WeCom only: the AgentID of the self-built app whose web login "
                                     "(企业微信扫码登录) staff use to sign in to the console", integer=True),

@@ -472,7 +472,8 @@ class PushContentView(Answer):
     """
     text (text), image (media_id, or media_ids for several; optional recommend), news (media_id), template
     (template_id, data, url), wecom (text, attachments); OA text/image may set delivery: custom (customer-
-    service, 48-hour window, one image). Image mass sends go out in WeChat's current `images.media_ids` shape
+    service, within the follower's allowance, one image). Image mass sends go out in WeChat's current
+    `images.media_ids` shape
     """
 
     type: Literal["text", "image", "news", "template", "wecom"]
@@ -500,7 +501,8 @@ class PushConfig(Answer):
     """
     text (text), image (media_id, or media_ids for several; optional recommend), news (media_id), template
     (template_id, data, url), wecom (text, attachments); OA text/image may set delivery: custom (customer-
-    service, 48-hour window, one image). Image mass sends go out in WeChat's current `images.media_ids` shape
+    service, within the follower's allowance, one image). Image mass sends go out in WeChat's current
+    `images.media_ids` shape
     """
     audience: PushAudienceView
     send_at: str

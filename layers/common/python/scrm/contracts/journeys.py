@@ -2,7 +2,8 @@
 
 Triggers are callback events: `followed` (OA subscribe, optionally only through one channel's QR scene),
 `customer_added` (WeCom add_external_contact, optionally only through one contact way's `state`). Steps: `wait`
-(seconds), `custom` (an OA customer-service text, only inside the 48-hour window), `template` (an OA template
+(seconds), `custom` (an OA customer-service text, only within the customer-service allowance: a message 5 in 48 hours, a
+click, follow or scan 3 in a minute), `template` (an OA template
 message, within the account's daily template cap), `wecom` (a WeCom single message task to the customer from the
 staff member they added: add_msg_template, once a day per customer), `tag` (OA user tag or WeCom corp tag, add or
 remove). Exits: unfollowing / deleting the staff member always ends a person's journey; `goal_tag_id` ends it when
@@ -68,7 +69,7 @@ class JourneyStepFigures(Answer):
     """steps completed (a message sent, a wait over, a tag applied)"""
     sent: int
     skipped_quota: int
-    """a quota (the 48-hour window, the template or WeCom daily cap) left the person out; they moved on"""
+    """a quota (the customer-service allowance, the template or WeCom daily cap) left the person out; they moved on"""
     refused: int
     """WeChat refused it (recorded with its reason, not retried)"""
     unknown: int

@@ -59,7 +59,8 @@ TemplateData = Annotated[dict[str, Any], WithJsonSchema({
 class PushContent(Document):
     """What is sent: text (text), image (media_id, or media_ids for several; optional recommend), news
     (media_id), template (template_id, data, url), wecom (text, attachments). OA text/image may set
-    delivery: custom (customer-service, 48-hour window, one image). Image mass sends go out in WeChat's current
+    delivery: custom (customer-service: a follower's message allows 5 in 48 hours, a click/follow/scan 3 in a
+    minute; one image). Image mass sends go out in WeChat's current
     `images.media_ids` shape."""
 
     type: Literal[CONTENT_TYPES] = Field(description="text, image, news, template (OA service accounts) or "
@@ -76,7 +77,8 @@ class PushContent(Document):
         None, description="template: the page opened on tap (http(s))")
     attachments: Attachments | None = None
     delivery: Literal["mass", "custom"] | None = Field(
-        None, description="OA text/image/news: mass (default) or custom (customer-service, 48-hour window)")
+        None, description="OA text/image/news: mass (default) or custom (customer-service: only within the "
+                           "follower's allowance)")
 
     @model_validator(mode="after")
     def _by_type(self, info: ValidationInfo):

@@ -1,5 +1,6 @@
-"""Table `interactions`: a follower's last interaction with the OA (opens the 48-hour customer-service
-window). Written from callback events (text, click, subscribe, scan, ...)."""
+"""Table `interactions`: per follower, the customer-service window's allowances (domain.service_window): when a
+message from them, and when a menu click, follow or scan, last opened one, and how many customer-service messages
+were counted against each since. Written from callback events and by the senders' conditional claims."""
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
@@ -14,6 +15,8 @@ class InteractionRecord(Model):
 
     account_id = UnicodeAttribute(hash_key=True)
     openid = UnicodeAttribute(range_key=True)
-    last_at = NumberAttribute()
-    last_kind = UnicodeAttribute(null=True)
-    ttl = TTLAttribute(null=True)
+    message_at = NumberAttribute(null=True)
+    message_sent = NumberAttribute(null=True)
+    action_at = NumberAttribute(null=True)
+    action_sent = NumberAttribute(null=True)
+    ttl = TTLAttribute(null=True)  # a week after the newest opening: both allowances have ended by then

@@ -44,7 +44,6 @@ CUSTOM_BATCH = 100
 STATUSES = ("draft", "scheduled", "running", "completed", "failed", "cancelled")
 CANCELLABLE = ("draft", "scheduled")
 TERMINAL_BATCH = ("sent", "failed", "skipped")
-CUSTOM_WINDOW_SECONDS = 48 * 3600
 
 
 def validate_content(raw, platform: str) -> tuple[dict, str]:

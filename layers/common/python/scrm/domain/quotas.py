@@ -39,7 +39,7 @@ DEFAULT_POLICY: dict[str, list[dict]] = {
     "oa:subscription:mass": [{"scope": "account", "limit": 1, "period": "day"}],
     "oa:service:mass": [{"scope": "recipient", "limit": 4, "period": "month"}],
     "oa:*:template": [{"scope": "account", "limit": 100_000, "period": "day", "unit": "message"}],
-    "oa:*:custom": [],  # customer-service messages are bounded by the 48-hour window instead
+    "oa:*:custom": [],  # bounded by the follower's customer-service allowance instead (domain.service_window)
     "wecom:*:groupmsg": [{"scope": "recipient", "limit": 1, "period": "day"}],
     "wecom:*:moment": [{"scope": "recipient", "limit": 4, "period": "month"}],  # customer moments (朋友圈)
 }

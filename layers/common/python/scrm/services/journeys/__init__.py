@@ -1,12 +1,12 @@
 """Journeys (SOP): a trigger (an OA follow, optionally through one channel; a WeCom customer added, optionally
-through one contact way), then steps run once per person in order (wait, a customer-service message inside the
-48-hour window, a template message within the daily cap, a WeCom message once a day per customer, add or remove a
+through one contact way), then steps run once per person in order (wait, a customer-service message within the
+follower's allowance, a template message within the daily cap, a WeCom message once a day per customer, add or remove a
 tag), with exits (unfollowed, deleted the staff member, reached the goal tag). Figures per step.
 
 Modules: deps (stores, accounts, gateways, clock), admin (the admin use cases), triggers (the event handlers that
 enrol and exit), steps (one step for one person: quota, WeChat call, outcome), runner (the minute schedule: claim,
-run, record). The store is scrm.stores.journeys (bootstrap.journey_store); quotas and the 48-hour window are the
-pushes' (bootstrap.push_store), so journeys and pushes spend one budget.
+run, record). The store is scrm.stores.journeys (bootstrap.journey_store); quotas and the customer-service
+allowances are the pushes' (bootstrap.push_store), so journeys and pushes spend one budget.
 """
 
 from __future__ import annotations

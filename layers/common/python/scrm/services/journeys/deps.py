@@ -1,5 +1,5 @@
-"""What the journey use cases share: the journey store, the push store (its quota ledger and the last
-interactions that open the 48-hour window: one budget with pushes), accounts and gateways, the clock, and the
+"""What the journey use cases share: the journey store, the push store (its quota ledger and the
+customer-service allowances that interactions open: one budget with pushes), accounts and gateways, the clock, and the
 count of WeChat calls made."""
 
 from __future__ import annotations

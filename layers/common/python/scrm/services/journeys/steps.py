@@ -75,20 +75,26 @@ class StepRunner:
             return outcome("unknown", "the step was claimed and did not finish (a crash): not resent")
         delivery = DELIVERY[kind]
         person = entrant["person"]
-        if kind == "custom" and not self._in_window(account, person):
-            return outcome("skipped_quota", "outside the 48-hour customer-service window")
+        claim = self._claim_window(account, person) if kind == "custom" else None
+        if kind == "custom" and claim is None:
+            return outcome("skipped_quota", "no customer-service allowance open (a message in the last 48 hours, "
+                                            "or a click, follow or scan in the last minute, with messages left)")
         holder = f"journey#{journey['journey_id']}#{step_no}#{person}"
         if not self.reserve(account, delivery, person, holder):
+            self._release_window(account, person, claim)
             return outcome("skipped_quota", f"{delivery} quota used up for this period")
         try:
             sent = self._send(gw, kind, step, journey, entrant)
         except errors.WeChatUnavailable as exc:  # a timeout: it may have gone out
             return outcome("unknown", f"{type(exc).__name__}: {exc}"[:300])
-        except TRANSIENT as exc:
+        except TRANSIENT as exc:  # nothing went out
             self.release(account, delivery, person, holder)
+            self._release_window(account, person, claim)
             return self._transient(entrant, exc)
         except errors.WeChatError as exc:  # 43004 unfollowed, 45015 window closed, 45047, 41048, ...
             self.release(account, delivery, person, holder)
+            if exc.errcode not in (45015, 45047):  # those say the allowance is gone: WeChat knows better
+                self._release_window(account, person, claim)
             return outcome("refused", reason(exc), errcode=exc.errcode)
         if not sent:
             self.release(account, delivery, person, holder)
@@ -102,10 +108,15 @@ class StepRunner:
                            errcode=getattr(exc, "errcode", None))
         return outcome("retry", reason(exc), attempts=attempts, delay=rules.retry_delay(attempts))
 
-    def _in_window(self, account, person: str) -> bool:
-        window = int((account.options or {}).get("custom_window_seconds") or push_rules.CUSTOM_WINDOW_SECONDS)
-        last = self.deps.pushes.last_interactions(account.account_id, [person]).get(person, 0)
-        return last >= self.deps.clock() - window
+    def _claim_window(self, account, person: str):
+        """One message counted against the person's customer-service allowance (domain.service_window), shared
+        with pushes: None when none is open with messages left."""
+        seconds = (account.options or {}).get("custom_window_seconds")
+        return self.deps.pushes.claim_service_message(account.account_id, person, self.deps.clock(), seconds)
+
+    def _release_window(self, account, person: str, claim) -> None:
+        if claim:
+            self.deps.pushes.release_service_message(account.account_id, person, claim)
 
     def _send(self, gw, kind: str, step: dict, journey: dict, entrant: dict) -> bool:
         person = entrant["person"]

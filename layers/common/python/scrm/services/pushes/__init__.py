@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ... import bootstrap
+from ...domain import service_window as window_rules
 from ...tenancy import Scope
 from ..events import on
 from .admin import view
@@ -37,8 +38,8 @@ from .scheduler import LEASE_SECONDS, Scheduler
 from .senders import MAX_ATTEMPTS, BatchSender, RateLimiter
 from .service import PushService
 
-INTERACTION_KINDS = ("oa.text", "oa.image", "oa.voice", "oa.video", "oa.shortvideo", "oa.location", "oa.link",
-                     "oa.click", "oa.view", "oa.subscribe", "oa.scan")
+# the events that open a customer-service allowance (a view menu or a location report opens none)
+INTERACTION_KINDS = window_rules.OPENING_KINDS
 
 __all__ = ["INTERACTION_KINDS", "LEASE_SECONDS", "MAX_ATTEMPTS", "PREVIEW_EXACT_MAX", "RESULT_POLL_DAYS",
            "RESULT_POLL_SECONDS", "Audience", "BatchSender", "ContactsChannelAudience", "PushService", "QuotaLedger",

@@ -1,6 +1,6 @@
 """What happened after a push was sent: WeChat's result callbacks (mass send and template send jobs finished),
 WeCom group-message outcomes polled for up to three days, run summaries kept current, and the interactions
-that open the 48-hour customer-service window.
+that open a customer-service allowance (domain.service_window).
 
 A callback is applied once: a mass-send result only to a batch not yet `finished` (the first delivery wins),
 a template result once per message id (the store's once-mark), whatever WeChat redelivers."""

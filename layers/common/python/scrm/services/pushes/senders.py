@@ -17,6 +17,7 @@ import time
 from ... import errors
 from ...config import settings
 from ...domain import pushes as rules
+from ...domain import service_window as window_rules
 from .deps import PushDeps, account_options
 from .quotas import QuotaLedger
 
@@ -45,7 +46,7 @@ def reason(exc) -> str:
     code = getattr(exc, "errcode", None)
     msg = getattr(exc, "errmsg", None) or str(exc)
     known = {45028: "no mass send quota left (45028)", 43004: "the user does not follow the account (43004)",
-             45015: "outside the 48-hour customer-service window (45015)",
+             45015: "outside the customer-service window (45015)",
              45047: "customer-service message quota used up (45047)", 41048: "no customer to send to (41048)"}
     return known.get(code, f"errcode {code}: {msg}")[:300]
 
@@ -168,10 +169,32 @@ class BatchSender:
     # ================================================================ OA template and customer-service messages
 
     def _in_window(self, push, account, recipients: list[str]) -> list[str]:
-        """Customer-service messages reach only people who interacted within the window (48 hours)."""
-        window = int(account_options(account).get("custom_window_seconds") or rules.CUSTOM_WINDOW_SECONDS)
-        last = self.store.last_interactions(push["account_id"], recipients)
-        return [r for r in recipients if last.get(r, 0) >= self.deps.clock() - window]
+        """Customer-service messages reach only people with an allowance open now: a message from them in the last
+        48 hours, or a click, follow or scan in the last minute, with messages left (domain.service_window)."""
+        seconds = account_options(account).get("custom_window_seconds")
+        windows = self.store.service_windows(push["account_id"], recipients)
+        now = self.deps.clock()
+        return [r for r in recipients if window_rules.messages_left(windows.get(r), now, seconds) > 0]
+
+    def _claim(self, push, account, openid: str) -> tuple[str, float] | None | bool:
+        """Count the message against the person's allowance, then take the once-marker. None: no allowance left
+        (another push or a journey used it since); False: a previous attempt got to this person (at most once:
+        there is no dedupe key for customer-service messages)."""
+        acct = push["account_id"]
+        claim = self.store.claim_service_message(acct, openid, self.deps.clock(),
+                                                 account_options(account).get("custom_window_seconds"))
+        if claim is None:
+            return None
+        if not self.store.mark_once(acct, push["push_id"], push["run_no"], openid):
+            self.store.release_service_message(acct, openid, claim)  # counted by that attempt already
+            return False
+        return claim
+
+    def _unclaim(self, push, openid: str, claim, exc: errors.WeChatError) -> None:
+        """WeChat refused the message, so it did not count, unless the refusal says the allowance is gone
+        (45015 out of the window, 45047 over the limit): then WeChat knows better than our count."""
+        if claim and exc.errcode not in (45015, 45047):
+            self.store.release_service_message(push["account_id"], openid, claim)
 
     def _send_per_user(self, push, account, gw, plan, batch, *, template: bool) -> None:
         recipients = self._recipients(push, batch)
@@ -182,16 +205,21 @@ class BatchSender:
         if not account_ok or not eligible:
             self._give_up(push, plan, batch, eligible, {
                 **counts, "eligible": 0, "state": "skipped" if account_ok else "failed",
-                "reason": "nobody eligible (quota or 48-hour window)" if account_ok else ACCOUNT_QUOTA_USED})
+                "reason": "nobody eligible (quota or customer-service window)" if account_ok else ACCOUNT_QUOTA_USED})
             return
         self._start_attempt(push, batch)
         rate = float(account_options(account).get("push_rate_per_second") or settings().push_rate)
         limiter = RateLimiter(rate)
         msg_ids: list[tuple[str, dict]] = []
         fail_list: list[dict] = []
+        closed: list[str] = []
         for openid in eligible:
-            if not template and not self.store.mark_once(push["account_id"], push["push_id"], push["run_no"], openid):
-                continue  # a previous attempt got to this person (at most once: no dedupe key for custom)
+            claim = None if template else self._claim(push, account, openid)
+            if claim is False:
+                continue
+            if claim is None and not template:
+                closed.append(openid)
+                continue
             limiter.wait()
             try:
                 sent = self._send_one(push, gw, batch, openid, template)
@@ -206,7 +234,9 @@ class BatchSender:
                                   "reason": reason(exc) + " (not retried: at most once)"})
             except errors.WeChatError as exc:  # 43004 unsubscribed, 45015 window closed, 45047 over quota, ...
                 fail_list.append({"recipient": openid, "errcode": exc.errcode, "reason": reason(exc)})
-        self.ledger.release(push, plan, batch, [f["recipient"] for f in fail_list])
+                self._unclaim(push, openid, claim, exc)
+        self.ledger.release(push, plan, batch, [f["recipient"] for f in fail_list] + closed)
+        counts.update(outside_window=counts["outside_window"] + len(closed), eligible=len(eligible) - len(closed))
         self._record_per_user(push, batch, counts, msg_ids, fail_list, final=True)
 
     def _send_one(self, push, gw, batch, openid: str, template: bool) -> tuple[str, dict] | None:

@@ -23,13 +23,15 @@ from ... import bootstrap
 from ...domain import segments as rules
 from ...domain.callbacks import event_time
 from ...domain.channels import DIRECT, UNKNOWN, parse_event_key
+from ...domain.service_window import USER_MESSAGE_KINDS
 from ...stores.segments import CONFLICT, FactWrite
 from ...tenancy import Scope
 from ..events import on
 
 MAX_ATTEMPTS = 6
 MARKER_TTL_SECONDS = 15 * 86400  # longer than any redelivery (SQS keeps a message and its DLQ at most 14 days)
-MESSAGE_KINDS = ("oa.text", "oa.image", "oa.voice", "oa.video", "oa.shortvideo", "oa.location", "oa.link")
+# a follower's messages (a location *message* is oa.location_msg; oa.location is the automatic position report)
+MESSAGE_KINDS = USER_MESSAGE_KINDS
 
 
 class ConcurrentUpdate(RuntimeError):

@@ -1,6 +1,7 @@
-"""The push store: scheduled pushes, their runs' plans and batches, the quota ledger, the 48-hour interaction
-window and saved segments. Interface and conditions: base.PushStore; in-memory twin: memory.py; DynamoDB:
-dynamo.py (+ dynamo_ledger.py). The composition root hands out the one per container (bootstrap.push_store)."""
+"""The push store: scheduled pushes, their runs' plans and batches, the quota ledger, the customer-service window's
+allowances and saved segments. Interface and conditions: base.PushStore; in-memory twin: memory.py; DynamoDB:
+dynamo.py (+ dynamo_ledger.py, dynamo_windows.py). The composition root hands out the one per container
+(bootstrap.push_store)."""
 
 from __future__ import annotations
 

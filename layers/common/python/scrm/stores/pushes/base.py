@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from ...domain.service_window import Window
 from ...tenancy import Scope
 
 
@@ -131,12 +132,24 @@ class PushStore(Protocol):
     def release_amount(self, account_id: str, key: str, amount: int, holder: str) -> None:
         """Give back up to `amount` of what `holder` holds on `key` (never more than it holds)."""
 
-    # ---- interactions (the 48-hour customer-service window)
+    # ---- interactions: the customer-service window's allowances (domain.service_window)
     def touch(self, account_id: str, openid: str, at: float, kind: str = "") -> None:
-        """Record that a follower interacted at `at`; an older time never replaces a newer one."""
+        """Record a follower's action of `kind` at `at`: the allowance it opens starts afresh (nothing counted
+        against it yet) when `at` is newer than that allowance's last opening; an older or repeated action, or a
+        kind that opens nothing, changes nothing."""
 
-    def last_interactions(self, account_id: str, openids: list[str]) -> dict[str, float]:
-        """{openid: last interaction time} for those with one."""
+    def service_windows(self, account_id: str, openids: list[str]) -> dict[str, Window]:
+        """{openid: Window} for those who ever opened one."""
+
+    def claim_service_message(self, account_id: str, openid: str, now: float,
+                              message_seconds: int | None = None) -> tuple[str, float] | None:
+        """Count one customer-service message against the first usable allowance (service_window.usable), with a
+        condition that the allowance is the same one and has a message left: never more than it permits, whoever
+        else sends. (allowance name, when it opened) as the claim, or None when none is usable."""
+
+    def release_service_message(self, account_id: str, openid: str, claim: tuple[str, float]) -> None:
+        """Give back a claimed message that WeChat refused (nothing went out), if its allowance was not started
+        afresh in between."""
 
     # ---- segments (saved audiences)
     def put_segment(self, segment: dict) -> None:

@@ -7,11 +7,9 @@ transactions are in dynamo_ledger.py. Conditions and crash semantics: base.PushS
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 
 from pynamodb.exceptions import PutError, UpdateError
 
-from ...data.interactions import InteractionRecord as I
 from ...data.paging import one_page
 from ...data.push_batches import PushBatchRecord
 from ...data.push_batches import PushBatchRecord as B
@@ -20,6 +18,7 @@ from ...data.segments import SegmentRecord
 from ...tenancy import Scope
 from . import dynamo_leases as leases
 from . import dynamo_ledger as ledger
+from . import dynamo_windows as windows
 from .base import DuplicatePush
 from .layout import CHUNK, LEASE_STATUSES, PUSH_JSON, ScopedStore, batch_sk, check_cursor, pack, run_pk, unpack
 
@@ -284,25 +283,23 @@ class DynamoPushStore(ScopedStore):
         self._c(account_id)
         ledger.release_amount(self, key, amount, holder)
 
-    # ---- interactions
+    # ---- interactions: the customer-service window's allowances (dynamo_windows.py)
     def touch(self, account_id: str, openid: str, at: float, kind: str = "") -> None:
         self._c(account_id)
-        try:
-            I(account_id, openid).update(
-                actions=[I.last_at.set(at), I.last_kind.set(kind or "event"),
-                         I.ttl.set(datetime.fromtimestamp(at + 7 * 86400, UTC))],
-                condition=I.last_at.does_not_exist() | (I.last_at < at))
-        except UpdateError as exc:
-            if exc.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        windows.touch(account_id, openid, at, kind)
 
-    def last_interactions(self, account_id: str, openids: list[str]) -> dict[str, float]:
+    def service_windows(self, account_id: str, openids: list[str]) -> dict:
         self._c(account_id)
-        out = {}
-        for start in range(0, len(openids), 100):
-            for row in I.batch_get([(account_id, o) for o in openids[start:start + 100]]):
-                out[row.openid] = float(row.last_at)
-        return out
+        return windows.service_windows(account_id, openids)
+
+    def claim_service_message(self, account_id: str, openid: str, now: float,
+                              message_seconds: int | None = None) -> tuple[str, float] | None:
+        self._c(account_id)
+        return windows.claim(account_id, openid, now, message_seconds)
+
+    def release_service_message(self, account_id: str, openid: str, claim: tuple[str, float]) -> None:
+        self._c(account_id)
+        windows.release(account_id, openid, claim)
 
     # ---- segments
     def put_segment(self, segment: dict) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import copy
 import threading
+from dataclasses import replace
 
+from ...domain import service_window as window_rules
 from ...tenancy import Scope
 from .base import DuplicatePush
 from .layout import (
@@ -38,7 +40,7 @@ class MemoryPushStore(ScopedStore):
         self.msg_index: dict[tuple[str, str], dict] = {}
         self.ledger: dict[str, dict] = {}
         self.holdings: dict[tuple[str, str], int] = {}  # (row, holder) -> units held, for reserve_amount
-        self.interactions: dict[tuple[str, str], float] = {}
+        self.interactions: dict[tuple[str, str], window_rules.Window] = {}
         self.segments: dict[tuple[str, str], dict] = {}
 
     # ---- pushes
@@ -296,17 +298,44 @@ class MemoryPushStore(ScopedStore):
                 self.holdings[(key, holder)] -= give
                 self.ledger[key]["used"] -= give
 
-    # ---- interactions (48-hour window)
+    # ---- interactions: the customer-service window's allowances
     def touch(self, account_id: str, openid: str, at: float, kind: str = "") -> None:
         self._c(account_id)
+        allowance = window_rules.allowance_of(kind)
+        if allowance is None:
+            return
         with self.lock:
             key = (account_id, openid)
-            self.interactions[key] = max(at, self.interactions.get(key, 0))
+            after = window_rules.touched(self.interactions.get(key), allowance, at)
+            if after is not None:
+                self.interactions[key] = after
 
-    def last_interactions(self, account_id: str, openids: list[str]) -> dict[str, float]:
+    def service_windows(self, account_id: str, openids: list[str]) -> dict[str, window_rules.Window]:
         self._c(account_id)
         with self.lock:
             return {o: self.interactions[(account_id, o)] for o in openids if (account_id, o) in self.interactions}
+
+    def claim_service_message(self, account_id: str, openid: str, now: float,
+                              message_seconds: int | None = None) -> tuple[str, float] | None:
+        self._c(account_id)
+        with self.lock:
+            key = (account_id, openid)
+            window = self.interactions.get(key)
+            for allowance in window_rules.usable(window, now, message_seconds):
+                field = f"{allowance.name}_sent"
+                self.interactions[key] = replace(window, **{field: getattr(window, field) + 1})
+                return allowance.name, window.opened_at(allowance)
+            return None
+
+    def release_service_message(self, account_id: str, openid: str, claim: tuple[str, float]) -> None:
+        self._c(account_id)
+        name, opened_at = claim
+        with self.lock:
+            key = (account_id, openid)
+            window = self.interactions.get(key)
+            field = f"{name}_sent"
+            if window and getattr(window, f"{name}_at") == opened_at and getattr(window, field) > 0:
+                self.interactions[key] = replace(window, **{field: getattr(window, field) - 1})
 
     # ---- segments
     def put_segment(self, segment: dict) -> None:
