@@ -86,6 +86,12 @@ def usable(window: Window | None, now: float, message_seconds: int | None = None
     return [a for a in ALLOWANCES if window and left(window, a, now, message_seconds) > 0]
 
 
+def refusal_gives_back(errcode: int | None) -> bool:
+    """Whether a message WeChat refused gives its claim back: it did not count, unless the refusal says the
+    allowance is gone (45015 out of the window, 45047 over the limit), where WeChat knows better than our count."""
+    return errcode not in (45015, 45047)
+
+
 def touched(window: Window | None, allowance: Allowance, at: float) -> Window | None:
     """The window after an action at `at` opening `allowance`: started afresh when newer, else None (no change)."""
     window = window or Window()

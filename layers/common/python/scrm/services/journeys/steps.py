@@ -15,6 +15,7 @@ from ... import errors
 from ...domain import journeys as rules
 from ...domain import pushes as push_rules
 from ...domain import quotas as quota_rules
+from ...domain import service_window as window_rules
 from ..pushes.senders import TRANSIENT, reason
 from .deps import JourneyDeps
 
@@ -93,7 +94,7 @@ class StepRunner:
             return self._transient(entrant, exc)
         except errors.WeChatError as exc:  # 43004 unfollowed, 45015 window closed, 45047, 41048, ...
             self.release(account, delivery, person, holder)
-            if exc.errcode not in (45015, 45047):  # those say the allowance is gone: WeChat knows better
+            if window_rules.refusal_gives_back(exc.errcode):
                 self._release_window(account, person, claim)
             return outcome("refused", reason(exc), errcode=exc.errcode)
         if not sent:

@@ -191,9 +191,7 @@ class BatchSender:
         return claim
 
     def _unclaim(self, push, openid: str, claim, exc: errors.WeChatError) -> None:
-        """WeChat refused the message, so it did not count, unless the refusal says the allowance is gone
-        (45015 out of the window, 45047 over the limit): then WeChat knows better than our count."""
-        if claim and exc.errcode not in (45015, 45047):
+        if claim and window_rules.refusal_gives_back(exc.errcode):
             self.store.release_service_message(push["account_id"], openid, claim)
 
     def _send_per_user(self, push, account, gw, plan, batch, *, template: bool) -> None:
