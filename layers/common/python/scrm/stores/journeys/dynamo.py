@@ -18,7 +18,7 @@ from ..records import JsonRecord
 from .base import COUNTERS, DuplicateJourney
 from .memory import IN_JOURNEY, journey_key
 
-JSON_FIELDS = ("trigger", "steps", "outcomes")
+JSON_FIELDS = ("trigger", "steps", "outcomes", "goal_prize")
 EXIT_TRIES = 3  # an exit racing a step that moves the person on reads again
 
 
