@@ -12,6 +12,7 @@ from ...data.journeys import JourneyFigureRecord as F
 from ...data.journeys import JourneyRecord as J
 from ...data.paging import one_page
 from ...tenancy import Scope
+from .. import records
 from ..pushes import dynamo_leases as leases
 from ..pushes.layout import ScopedStore, check_cursor
 from ..records import JsonRecord
@@ -22,7 +23,7 @@ JSON_FIELDS = ("trigger", "steps", "outcomes", "goal_prize")
 EXIT_TRIES = 3  # an exit racing a step that moves the person on reads again
 
 
-JOURNEYS = JsonRecord(J, JSON_FIELDS, DuplicateJourney, "journey")
+JOURNEYS = JsonRecord(JSON_FIELDS)
 _encode = JOURNEYS.encode
 
 
@@ -59,16 +60,16 @@ class DynamoJourneyStore(ScopedStore):
     # ---- journeys
     def create_journey(self, journey: dict) -> None:
         self._c(journey["account_id"])
-        JOURNEYS.create(journey)
+        records.create(J, JOURNEYS, journey, DuplicateJourney, "journey")
 
     def get_journey(self, account_id: str, journey_id: str) -> dict | None:
         self._c(account_id)
-        return JOURNEYS.get(account_id, journey_id)
+        return records.get(J, JOURNEYS, account_id, journey_id)
 
     def page_journeys(self, account_id: str, limit: int = 50, start: dict | None = None
                       ) -> tuple[list[dict], dict | None]:
         self._c(account_id)
-        return JOURNEYS.page(account_id, limit, start)
+        return records.page(J, JOURNEYS, account_id, limit, start)
 
     def active_journeys(self, account_id: str) -> list[dict]:
         self._c(account_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ...data.moments import MomentRecord as M
 from ...tenancy import Scope
+from .. import records
 from ..pushes import dynamo_leases as leases
 from ..pushes import dynamo_ledger as ledger
 from ..pushes.layout import ScopedStore
@@ -12,7 +13,7 @@ from ..records import JsonRecord
 from .base import DuplicateMoment
 
 JSON_FIELDS = ("content", "visible_range", "invalid", "figures", "preview")
-RECORDS = JsonRecord(M, JSON_FIELDS, DuplicateMoment, "moment")
+RECORDS = JsonRecord(JSON_FIELDS)
 _dict, _encode = RECORDS.to_dict, RECORDS.encode
 
 
@@ -22,16 +23,16 @@ class DynamoMomentStore(ScopedStore):
 
     def create_moment(self, moment: dict) -> None:
         self._c(moment["account_id"])
-        RECORDS.create(moment)
+        records.create(M, RECORDS, moment, DuplicateMoment, "moment")
 
     def get_moment(self, account_id: str, moment_id: str) -> dict | None:
         self._c(account_id)
-        return RECORDS.get(account_id, moment_id)
+        return records.get(M, RECORDS, account_id, moment_id)
 
     def page_moments(self, account_id: str, limit: int = 50, start: dict | None = None
                      ) -> tuple[list[dict], dict | None]:
         self._c(account_id)
-        return RECORDS.page(account_id, limit, start)
+        return records.page(M, RECORDS, account_id, limit, start)
 
     def update_moment(self, account_id: str, moment_id: str, changes: dict, *, expect_status=None,
                       expect_owner: str | None = None) -> bool:
