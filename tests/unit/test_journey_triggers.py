@@ -194,7 +194,8 @@ def test_a_wecom_tag_enrols_with_the_staff_member_who_carries_it():
 def test_a_narrowing_of_another_trigger_is_refused_naming_it(trigger, field):
     env = make()
     with pytest.raises(errors.ValidationError) as caught:
-        env.svc.admin.create(ADMIN, "acct", {"name": "x", "trigger": trigger, "steps": [{"type": "wait", "seconds": 5}]})
+        env.svc.admin.create(ADMIN, "acct", {"name": "x", "trigger": trigger,
+                                             "steps": [{"type": "wait", "seconds": 5}]})
     assert field in (caught.value.field or "") + str(caught.value.details)
 
 
