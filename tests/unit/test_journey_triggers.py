@@ -248,3 +248,27 @@ def test_a_bad_customer_service_step_is_refused_naming_every_missing_field(step,
 def test_the_body_builder_defaults_to_text():
     assert rules.custom_message({"type": "custom", "text": "hi"}, "o1") == {
         "touser": "o1", "msgtype": "text", "text": {"content": "hi"}}
+
+
+def test_a_channels_tagging_applied_tells_journeys_and_a_failure_there_keeps_the_tagging_done(monkeypatch):
+    from scrm.services import journeys
+    from scrm.services.channels import tagging
+
+    told, deleted = [], []
+    store = SimpleNamespace(delete_taggings=deleted.extend)
+    gateway = SimpleNamespace(post=lambda path, body: {"errcode": 0},
+                              mark_tag=lambda userid, ext, tags: None)
+    monkeypatch.setattr(journeys, "tagged", lambda account_id, people, tag: told.append((account_id, people, tag)))
+    oa = [{"account_id": "acct", "platform": "oa", "openid": f"o{i}", "tag": 7} for i in range(2)]
+    tagging._batch(store, gateway, "acct", 7, oa, {"calls": 0, "applied": 0, "failed": 0})
+    wecom = {"account_id": "wc", "platform": "wecom", "userid": "lisi", "external_userid": "wm1", "tags": ["etA"]}
+    tagging._mark(store, gateway, wecom, {"calls": 0, "applied": 0, "failed": 0})
+    assert told == [("acct", [("o0", None), ("o1", None)], 7), ("wc", [("wm1", "lisi")], "etA")]
+
+    def broken(*_a):
+        raise RuntimeError("journey store unavailable")
+
+    monkeypatch.setattr(journeys, "tagged", broken)
+    tally = {"calls": 0, "applied": 0, "failed": 0}
+    tagging._mark(store, gateway, wecom, tally)
+    assert tally["applied"] == 1 and deleted[-1] == wecom
