@@ -9,8 +9,16 @@ import pytest
 from scrm.domain.campaigns import Prize
 from scrm.domain.persons import Person
 from scrm.errors import Forbidden
-from scrm.stores.campaigns import CampaignRow, DrawPlan, MemoryCampaignStore, ShardChange, ShareLink, VotePlan
-from scrm.stores.campaigns import instant_id, vote_id
+from scrm.stores.campaigns import (
+    CampaignRow,
+    DrawPlan,
+    MemoryCampaignStore,
+    ShardChange,
+    ShareLink,
+    VotePlan,
+    instant_id,
+    vote_id,
+)
 from scrm.tenancy import Scope
 
 A, B, CID, NOW, DAY = "acct-a", "acct-b", "spring", 1_750_000_000.0, "2025-06-15"

@@ -6,7 +6,13 @@ import json
 
 from ...domain.persons import Person
 from ...tenancy import Scope
-from .layout import pack, unpack
+from .layout import batch_sk, pack, unpack
+
+
+def _run(pk: str) -> dict:
+    """The push and run a run's partition key (run_pk) names."""
+    _account, push_id, run_no = pk.rsplit("#", 2)
+    return {"push_id": push_id, "run": int(run_no)}
 
 
 class MemoryPushPrivacy:
@@ -38,12 +44,12 @@ class MemoryPushPrivacy:
             for (pk, no), blob in sorted(self.recipients.items()):
                 ids = unpack(blob)
                 if pk.startswith(mine) and (hit := [i for i in ids if i in p.ids]):
-                    out.append({"run": pk, "batch": no, "recipient": hit})
+                    out.append({**_run(pk), "batch": batch_sk(no), "recipient": hit})
                     if erase:
                         self.recipients[(pk, no)] = pack([p.swap(i) for i in ids])
             for pk, recipient in sorted(self.markers):
                 if pk.startswith(mine) and recipient in p.ids:
-                    out.append({"run": pk, "sent_to": recipient})
+                    out.append({**_run(pk), "sent_to": recipient})
                     if erase:
                         self.markers.discard((pk, recipient))
                         self.markers.add((pk, p.pseudonym))
