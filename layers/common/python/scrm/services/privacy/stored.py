@@ -13,7 +13,6 @@ from dataclasses import asdict
 
 from ... import bootstrap
 from ...data.admin_idempotency import AdminRequest
-from ...data.inbox import InboxRecord
 from ...domain.instants import answer_time
 from ...stores.personal_dynamo import any_of as _any_of
 from ...stores.personal_dynamo import dump
@@ -30,10 +29,7 @@ def interactions(scope: Scope, p: Person, erase: bool) -> list[dict]:
 
 
 def inbox(scope: Scope, p: Person, erase: bool) -> list[dict]:
-    scope.check(p.account_id)
-    records = InboxRecord.scan((InboxRecord.account_id == p.account_id) & _any_of(p, InboxRecord.payload.contains))
-    # the dedupe key holds the sender too: the item goes (WeChat's retries are long over)
-    return found(records, lambda _: True, dump, lambda r: r.delete(), erase)
+    return bootstrap.inbox().person_entries(scope, p, erase)
 
 
 # --- campaigns
