@@ -1,7 +1,9 @@
-"""Personal data in other capabilities' tables, through each capability's store: campaigns (campaigns, draws,
-participants, votes, shares, coupon codes), pushes (pushes, segments, push batches, quota ledger, interactions),
-reassignment (transfers, their batches, notices and ledger) and the audit log. The callbacks' inbox and the
-admin API's stored responses are still read on their PynamoDB models here (they have no store yet).
+"""Personal data in other capabilities' tables, each through the store that owns it: campaigns (campaigns,
+draws, participants, votes, shares, coupon codes: scrm.stores.campaigns.privacy), pushes (pushes, segments, push
+batches, quota ledger, interactions: scrm.stores.pushes.privacy), reassignment (transfers, their batches, notices
+and ledger: scrm.stores.reassignment.privacy), the callbacks' inbox (scrm.data.inbox), the admin API's stored
+responses (scrm.data.admin_idempotency, which has no store of its own) and the audit log. Nothing here touches a
+model: each store finds, exports and erases its own items, with tenancy checked inside it.
 
 Each finder is (scope, person, erase) -> the person's items as JSON (read before any erasure), in the shape
 of `person.found`: records, which of them are the person's, how they are shown, how they are erased.
@@ -12,15 +14,10 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from ... import bootstrap
-from ...data.admin_idempotency import AdminRequest
+from ...data import admin_idempotency as admin_requests
 from ...domain.instants import answer_time
-from ...stores.personal_dynamo import any_of as _any_of
-from ...stores.personal_dynamo import dump
 from ...tenancy import Scope
 from .person import Person, found
-
-__all__ = ["dump"]
-
 
 # --- callbacks
 
@@ -130,8 +127,4 @@ def audit_log(scope: Scope, p: Person, erase: bool) -> list[dict]:
 
 def admin_idempotency(scope: Scope, p: Person, erase: bool) -> list[dict]:
     """Stored responses of idempotent creates (e.g. a push with an explicit audience); they expire in a day."""
-    scope.check(p.account_id)
-    records = AdminRequest.scan(AdminRequest.id.startswith(f"{p.account_id}#")
-                                & _any_of(p, AdminRequest.response.contains))
-    return found(records, lambda _: True, lambda r: {"id": r.id, "response": r.response},
-                 lambda r: r.delete(), erase)
+    return admin_requests.person_responses(scope, p, erase)
