@@ -17,6 +17,7 @@ from ..pushes import dynamo_leases as leases
 from ..pushes.layout import ScopedStore, check_cursor
 from ..records import JsonRecord
 from .base import COUNTERS, DuplicateJourney
+from .dynamo_privacy import DynamoJourneyPrivacy
 from .memory import IN_JOURNEY, journey_key
 
 JSON_FIELDS = ("trigger", "steps", "outcomes", "goal_prize")
@@ -53,7 +54,7 @@ def _transact(write) -> bool:
     return True
 
 
-class DynamoJourneyStore(ScopedStore):
+class DynamoJourneyStore(DynamoJourneyPrivacy, ScopedStore):
     def __init__(self, scope: Scope | None = None):
         super().__init__(scope or Scope.system())
 
