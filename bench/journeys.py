@@ -64,6 +64,7 @@ def main(n: int) -> dict:
     t0 = time.perf_counter()
     for i in range(n):
         openid = f"o{i:07d}"
+        # the window is opened by the follower's text message (a follow alone opens only a minute's)
         pushes.touch("acct", openid, NOW - (3 * 86400 if i % OUTSIDE_WINDOW_EVERY == 0 else 10), "oa.text")
         event = {"account_id": "acct", "event": {"FromUserName": openid, "Event": "subscribe"}}
         svc.triggers.on_oa(event)

@@ -1,6 +1,7 @@
 """Admin API for journeys (SOP): a trigger, steps run once per person, exits, figures per step.
 
-Flow: create a draft -> change it while a draft -> activate (follows / added customers enrol from then on) ->
+Flow: create a draft -> change it while a draft -> activate (follows, added customers, prize wins, group joins or
+tags given enrol from then on) ->
 the minute schedule (functions/content_push.py) runs each person's due step once -> figures per step and the people
 at a step. Pause stops enrolment and advancing; end lets everybody still in it go.
 """
@@ -12,7 +13,7 @@ from scrm import errors
 
 bp = Blueprint(__name__)
 BASE = "/accounts/{account_id}/journeys"
-JOURNEY_FIELDS = ("name", "trigger", "steps", "goal_tag_id")
+JOURNEY_FIELDS = ("name", "trigger", "steps", "goal_tag_id", "goal_prize")
 
 
 def _admin(ctx):

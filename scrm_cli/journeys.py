@@ -36,8 +36,10 @@ def journeys_list(api: Api, account_id, everything, limit):
 @click.argument("definition")
 @click.pass_obj
 def journeys_create(api: Api, account_id, definition):
-    """Create a draft from DEFINITION (JSON or @file): {"name", "trigger": {"kind": "followed"}, "steps": [...],
-    "goal_tag_id"}."""
+    """Create a draft from DEFINITION (JSON or @file): {"name", "trigger": {"kind": "followed" | "customer_added" |
+    "won_prize" | "joined_group" | "tag_added", narrowed by scene | state | campaign_id | chat_id, channel_id |
+    tag_id}, "steps": [...; custom: "msgtype" text | image | news | mpnews | miniprogrampage], "goal_tag_id",
+    "goal_prize": {"campaign_id"?}}."""
     out(api.request("POST", _base(account_id), json_argument(definition, "DEFINITION"), idempotent=True))
 
 

@@ -29,6 +29,37 @@ def api(method: str, endpoint: str, auth: bool = True) -> Callable:
     return register
 
 
+# 客服接口-发消息: each msgtype's object and the fields it must carry (news: one article outward, 图文消息 (点击跳转到
+# 外链), title / description / url / picurl; miniprogrampage: title, appid, pagepath, thumb_media_id):
+# https://developers.weixin.qq.com/doc/offiaccount/Customer_Service/Customer_Service_Messages.html
+CUSTOM_FIELDS = {"text": ("content",), "image": ("media_id",), "voice": ("media_id",), "mpnews": ("media_id",),
+                 "mpnewsarticle": ("article_id",), "miniprogrampage": ("title", "appid", "pagepath", "thumb_media_id")}
+CUSTOM_TYPES = {*CUSTOM_FIELDS, "news", "video", "music", "msgmenu", "wxcard"}
+
+
+def _check_custom(body: dict) -> None:
+    """Refuse a customer-service body WeChat would: an unknown msgtype (40008), a missing field (44004 empty content
+    for a text, 40007 invalid media_id, 47001 data format error otherwise)."""
+    kind, payload = body["msgtype"], body[body["msgtype"]]
+    if kind not in CUSTOM_TYPES:
+        raise ApiError(40008, "invalid message type")
+    if kind == "news":
+        articles = payload.get("articles")
+        if not isinstance(articles, list) or not articles or not all(
+                isinstance(a, dict) and a.get("title") and a.get("url") for a in articles):
+            raise ApiError(47001, "data format error")
+        if len(articles) > 1:  # an outward news message carries one article since 2018
+            raise ApiError(45008, "article size out of limit")
+        return
+    for field in CUSTOM_FIELDS.get(kind, ()):
+        if not isinstance(payload.get(field), str) or not payload[field]:
+            if field == "content":
+                raise ApiError(44004, "empty content")
+            if field.endswith("media_id"):
+                raise ApiError(40007, "invalid media_id")
+            raise ApiError(47001, "data format error")
+
+
 MASS_TYPES = {"mpnews", "text", "voice", "image", "mpvideo", "wxcard", "music"}
 # 客服消息下发规则 (https://developers.weixin.qq.com/doc/offiaccount/Customer_Service/Customer_Service_Messages.html):
 # trigger -> (allowance, seconds it stays open, messages allowed). A message gives 5 within 48 hours; a click, follow
@@ -519,6 +550,7 @@ class OAPlatform(OAMenus, OAFollowers):
             raise ApiError(43004, "require subscribe")
         if not body.get("msgtype") or not isinstance(body.get(body["msgtype"]), dict):
             raise ApiError(40008, "invalid message type")
+        _check_custom(body)
         live = sorted((w for w in (app.windows.get(openid) or {}).values() if self.now < w["expires_at"]),
                       key=lambda w: w["expires_at"])
         if not live:
@@ -527,7 +559,8 @@ class OAPlatform(OAMenus, OAFollowers):
         if win is None:
             raise ApiError(45047, "out of response count limit")
         win["used"] += 1
-        app.custom_sent.append({"touser": openid, "msgtype": body["msgtype"], "at": self.now})
+        app.custom_sent.append({"touser": openid, "msgtype": body["msgtype"], "at": self.now,
+                                "body": body[body["msgtype"]]})
         return {"errcode": 0, "errmsg": "ok"}
 
     @api("POST", "message/template/send")

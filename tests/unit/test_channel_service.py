@@ -20,6 +20,8 @@ from scrm.services import channels
 from scrm.services.channels import attribution, common, stats, tagging
 from scrm.stores.channels import MemoryChannelStore
 from scrm.stores.contacts import MemoryContactStore
+from scrm.stores.journeys import MemoryJourneyStore
+from scrm.stores.pushes import MemoryPushStore
 from scrm.stores.tags import MemoryTagStore
 from scrm.tenancy import Scope
 from tests.timing import Clock
@@ -73,7 +75,9 @@ class FakeWeChat:
 @pytest.fixture
 def world(monkeypatch):
     store, contacts, wechat = MemoryChannelStore(), MemoryContactStore(), FakeWeChat()
-    bootstrap.reset(channel_store=store, contact_store=contacts, tag_store=MemoryTagStore())
+    # journeys hear of the taggings applied (scrm.services.journeys.tagged): their twins, not DynamoDB
+    bootstrap.reset(channel_store=store, contact_store=contacts, tag_store=MemoryTagStore(),
+                    journey_store=MemoryJourneyStore(), push_store=MemoryPushStore())
     known = {OA: SimpleNamespace(account_id=OA, kind="oa", options={}),
              WECOM: SimpleNamespace(account_id=WECOM, kind="wecom", options={})}
 

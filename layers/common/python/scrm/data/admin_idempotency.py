@@ -13,6 +13,7 @@ from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
+from ..tenancy import Scope
 from .registry import table
 
 KEEP_SECONDS = 24 * 3600
@@ -63,3 +64,22 @@ def release(item_id: str) -> None:
         AdminRequest(id=item_id).delete(condition=AdminRequest.state == "in_progress")
     except Exception:  # already gone or completed: nothing to release
         pass
+
+
+def person_responses(scope: Scope, person, erase: bool) -> list[dict]:
+    """Stored responses of the account's idempotent creates that name any of the person's identifiers
+    (scrm.domain.persons.Person), e.g. a push with an explicit audience; erased: deleted (they expire in a day
+    anyway). No index by person: a filtered scan."""
+    scope.check(person.account_id)
+    if not person.ids:
+        return []
+    mentions = None
+    for value in sorted(person.ids):
+        mentions = AdminRequest.response.contains(value) if mentions is None \
+            else mentions | AdminRequest.response.contains(value)
+    out = []
+    for rec in AdminRequest.scan(AdminRequest.id.startswith(f"{person.account_id}#") & mentions):
+        out.append({"id": rec.id, "response": rec.response})
+        if erase:
+            rec.delete()
+    return out

@@ -261,6 +261,24 @@ class Inbox:
                              UpdateExpression="SET " + ", ".join(sets), ExpressionAttributeNames=names,
                              ExpressionAttributeValues=values)
 
+    def person_entries(self, scope: Scope, person, erase: bool) -> list[dict]:
+        """Entries whose payload names any of the person's identifiers (scrm.domain.persons.Person), as stored;
+        erased: deleted (the dedupe key holds the sender too, and WeChat's retries are long over). No index by
+        person: a filtered scan (items expire within RETENTION_SECONDS)."""
+        scope.check(person.account_id)
+        if not person.ids:
+            return []
+        condition = None
+        for value in sorted(person.ids):
+            condition = InboxRecord.payload.contains(value) if condition is None \
+                else condition | InboxRecord.payload.contains(value)
+        out = []
+        for rec in InboxRecord.scan((InboxRecord.account_id == person.account_id) & condition):
+            out.append(rec.to_simple_dict(force=True))
+            if erase:
+                rec.delete()
+        return out
+
 
 def _claims_table() -> str:
     return CallbackClaim.Meta.table_name
@@ -329,3 +347,16 @@ class MemoryInbox:
         with self.lock:
             hit = self.items[item_key(account_id, dedupe_key)]
             hit.welcome_status, hit.welcome_sent_at, hit.welcome_detail = status, sent_at, detail
+
+    def person_entries(self, scope: Scope, person, erase: bool) -> list[dict]:
+        """As Inbox.person_entries: the account's entries whose payload names the person; erased: deleted."""
+        scope.check(person.account_id)
+        out = []
+        with self.lock:
+            for key, e in sorted(self.items.items()):
+                payload = json.dumps(e.payload, ensure_ascii=False)
+                if e.account_id == person.account_id and any(v in payload for v in person.ids):
+                    out.append({**vars(e), "key": key, "payload": payload})
+                    if erase:
+                        del self.items[key]
+        return out

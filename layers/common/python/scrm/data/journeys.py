@@ -21,9 +21,10 @@ class JourneyRecord(Model):
     journey_id = UnicodeAttribute(range_key=True)
     name = UnicodeAttribute()
     status = UnicodeAttribute()  # draft | active | paused | ended
-    trigger = UnicodeAttribute()  # JSON {kind, scene?, state?}
+    trigger = UnicodeAttribute()  # JSON {kind, scene? | state? | campaign_id? | chat_id?, channel_id? | tag_id?}
     steps = UnicodeAttribute()  # JSON [{type, ...}]
     goal_tag_id = UnicodeAttribute(null=True)
+    goal_prize = UnicodeAttribute(null=True)  # JSON {campaign_id?}: winning a prize is the goal
     created_by = UnicodeAttribute(null=True)
     created_at = NumberAttribute()
     updated_at = NumberAttribute()

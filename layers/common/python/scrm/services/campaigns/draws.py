@@ -81,7 +81,8 @@ def _answer(account_id: str, campaign_id: str, record, replayed: bool = False) -
     from ..segments import hand_off
 
     hand_off.draw_made(account_id, campaign_id, {"draw_id": record.draw_id, "openid": record.openid,
-                                              "outcome": record.outcome, "at": record.created_at})
+                                              "outcome": record.outcome, "at": record.created_at,
+                                              "prize_id": record.prize_id})
     return draw_view(record, replayed=replayed)
 
 

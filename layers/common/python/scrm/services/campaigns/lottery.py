@@ -51,7 +51,10 @@ def _freeze_winners(record: CampaignRow, campaign: rules.Campaign, seed: str, no
 
 
 def _award(campaign: rules.Campaign, winners: list[str], now: float) -> tuple[int, int]:
-    """Record each winner's lottery draw (keyed by winner: idempotent); (awarded, unfulfilled)."""
+    """Record each winner's lottery draw (keyed by winner: idempotent), each win handed to journeys; (awarded,
+    unfulfilled)."""
+    from ..segments import hand_off
+
     db = store()
     prize = campaign.prize(campaign.lottery_prize_id)
     awarded = unfulfilled = 0
@@ -65,6 +68,8 @@ def _award(campaign: rules.Campaign, winners: list[str], now: float) -> tuple[in
             rec = dup.record
         if rec.outcome == "win":
             awarded += 1
+            hand_off.lottery_won(campaign.account_id, campaign.campaign_id, {
+                "draw_id": rec.draw_id, "openid": rec.openid, "at": rec.created_at, "prize_id": rec.prize_id})
         else:
             unfulfilled += 1
     return awarded, unfulfilled

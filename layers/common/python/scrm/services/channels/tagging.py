@@ -95,6 +95,7 @@ def _batch(store, gateway, account_id: str, tag: int, chunk: list[dict], tally: 
         return
     store.delete_taggings(chunk)
     tally["applied"] += len(chunk)
+    _journeys(account_id, [(t["openid"], None) for t in chunk], [tag])
 
 
 def _one_by_one(store, gateway, tag: int, chunk: list[dict], tally: dict) -> None:
@@ -110,6 +111,7 @@ def _one_by_one(store, gateway, tag: int, chunk: list[dict], tally: dict) -> Non
             continue
         store.delete_taggings([t])
         tally["applied"] += 1
+        _journeys(t["account_id"], [(t["openid"], None)], [tag])
 
 
 def _mark(store, gateway, t: dict, tally: dict, gone: set = frozenset()) -> None:
@@ -132,3 +134,16 @@ def _mark(store, gateway, t: dict, tally: dict, gone: set = frozenset()) -> None
         return
     store.delete_taggings([t])
     tally["applied"] += 1
+    _journeys(t["account_id"], [(t["external_userid"], t["userid"])], live)
+
+
+def _journeys(account_id: str, people: list[tuple[str, str | None]], tags: list) -> None:
+    """Tags applied: journeys triggered by a tag (and those whose goal it is) hear of it. The tagging stands
+    whatever happens there (it is deleted already); a failure is logged."""
+    from .. import journeys
+
+    for tag in tags:
+        try:
+            journeys.tagged(account_id, people, tag)
+        except Exception:  # noqa: BLE001 - the WeChat tagging is done and must not be retried for this
+            logger().exception("journeys not told of a tagging", extra={"account_id": account_id, "tag": tag})

@@ -1,7 +1,9 @@
 """Journeys (SOP): a trigger (an OA follow, optionally through one channel; a WeCom customer added, optionally
-through one contact way), then steps run once per person in order (wait, a customer-service message within the
-follower's allowance, a template message within the daily cap, a WeCom message once a day per customer, add or remove a
-tag), with exits (unfollowed, deleted the staff member, reached the goal tag). Figures per step.
+through one contact way; a campaign prize won, optionally in one campaign; a WeCom customer group joined, optionally
+one group or through one group code; a tag given, optionally one tag), then steps run once per person in order
+(wait, a customer-service message within the follower's allowance, a template message within the daily cap, a
+WeCom message once a day per customer, add or remove a tag), with exits (unfollowed, deleted the staff member, reached the goal: a tag
+or a prize). Figures per step.
 
 Modules: deps (stores, accounts, gateways, clock), admin (the admin use cases), triggers (the event handlers that
 enrol and exit), steps (one step for one person: quota, WeChat call, outcome), runner (the minute schedule: claim,
@@ -26,7 +28,7 @@ from .steps import StepRunner
 from .triggers import Triggers
 
 __all__ = ["ENTRY_POINTS", "JourneyService", "Runner", "StepRunner", "Triggers", "entrant_view", "run_scheduled",
-           "service", "view"]
+           "service", "tagged", "view"]
 
 
 class JourneyService:
@@ -70,5 +72,24 @@ def on_customer_change(payload: dict) -> dict:
     return service(Scope.system(payload["account_id"])).triggers.on_wecom(payload)
 
 
-# What the event worker and the schedule run through this package (infra/access.py follows these).
-ENTRY_POINTS = (on_follow_change, on_customer_change, run_scheduled)
+@on("campaign.draw", "campaign.win")
+def on_prize(payload: dict) -> dict:
+    return service(Scope.system(payload["account_id"])).triggers.on_prize(payload)
+
+
+@on("wecom.change_external_chat")
+def on_group_change(payload: dict) -> dict:
+    scope = Scope.system(payload["account_id"])
+    return service(scope).triggers.on_group(payload, bootstrap.group_store(), scope)
+
+
+def tagged(account_id: str, people: list[tuple[str, str | None]], tag_id) -> dict:
+    """A tag was applied to these people ((openid or external userid, WeCom staff member or None)) outside a
+    journey (a channel's tagging): tag_added journeys enrol them and journeys whose goal it is let them go. Safe
+    to repeat (enrolment and exit are conditional writes)."""
+    triggers = service(Scope.system(account_id)).triggers
+    return {person: triggers.tagged(account_id, person, tag_id, staff=staff) for person, staff in people}
+
+
+# What the event worker and the schedules run through this package (infra/access.py follows these).
+ENTRY_POINTS = (on_follow_change, on_customer_change, on_prize, on_group_change, tagged, run_scheduled)

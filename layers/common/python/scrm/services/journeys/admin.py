@@ -18,8 +18,9 @@ from .deps import JourneyDeps
 
 def view(j: dict) -> dict:
     out = {k: j.get(k) for k in ("journey_id", "account_id", "name", "status", "trigger", "steps")}
-    if j.get("goal_tag_id"):
-        out["goal_tag_id"] = j["goal_tag_id"]
+    for goal in ("goal_tag_id", "goal_prize"):
+        if j.get(goal) is not None:
+            out[goal] = j[goal]
     return {**out, "created_at": answer_time(j.get("created_at")), "updated_at": answer_time(j.get("updated_at"))}
 
 
@@ -50,8 +51,10 @@ class JourneyAdmin:
         spec = parse(JourneyBody, body)
         platform = self.deps.platform(account_id)
         problems = []
-        if rules.PLATFORM_OF_TRIGGER[spec.trigger.kind] != platform:
+        if platform not in rules.PLATFORMS_OF_TRIGGER[spec.trigger.kind]:
             problems.append(("trigger.kind", f"{spec.trigger.kind} is not an event of this account ({platform})"))
+        if spec.goal_prize is not None and platform not in rules.GOAL_PLATFORMS["goal_prize"]:
+            problems.append(("goal_prize", f"campaign prizes are won by OA followers, not here ({platform})"))
         for i, step in enumerate(spec.steps):
             if step.type not in rules.PLATFORM_STEPS[platform]:
                 problems.append((f"steps[{i}].type", f"a {step.type} step cannot run on this account ({platform})"))
@@ -61,7 +64,8 @@ class JourneyAdmin:
         return {"name": spec.name, "trigger": spec.trigger.model_dump(exclude_none=True),
                 "steps": [s.model_dump(exclude_none=True, exclude_defaults=True) | {"type": s.type}
                           for s in spec.steps],
-                "goal_tag_id": spec.goal_tag_id}
+                "goal_tag_id": spec.goal_tag_id,
+                "goal_prize": None if spec.goal_prize is None else spec.goal_prize.model_dump(exclude_none=True)}
 
     def create(self, scope: Scope, account_id: str, body: dict, created_by: str | None = None) -> dict:
         scope.check(account_id)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from ...domain import journeys as rules
 from .deps import JourneyDeps
 from .steps import StepRunner
+from .triggers import Triggers
 
 DUE_PAGE = 100  # due hints read a round (the benchmark reads larger pages)
 MAX_ROUNDS = 1000  # one tick's bound on due pages (each person advances at most one step a round)
@@ -78,8 +79,8 @@ class Runner:
             return "paused"
         result = self.steps.run(account, gw, journey, e, recovered=e["state"] == "running")
         self._record(journey, e, result)
-        if result.get("tagged"):
-            self.reach_goal(account_id, person, result["tagged"])
+        if result.get("tagged"):  # a tag given: a goal reached, maybe another journey begins
+            Triggers(self.deps).tagged(account_id, person, result["tagged"], staff=e.get("staff"))
         return result["outcome"]
 
     def _finish(self, e: dict, changes: dict, figures: dict) -> bool:
@@ -107,9 +108,4 @@ class Runner:
 
     def reach_goal(self, account_id: str, person: str, tag_id: str) -> int:
         """A person got a tag: they leave every journey of the account whose goal it is. How many they left."""
-        now = self.deps.clock()
-        left = 0
-        for j in self.store.active_journeys(account_id):
-            if j.get("goal_tag_id") == tag_id:
-                left += self.store.exit(account_id, j["journey_id"], person, "goal", now) is not None
-        return left
+        return len(Triggers(self.deps).reach_goal(account_id, person, tag_id=tag_id))

@@ -122,10 +122,9 @@ class StepRunner:
     def _send(self, gw, kind: str, step: dict, journey: dict, entrant: dict) -> bool:
         person = entrant["person"]
         if kind == "custom":
-            # 客服消息 (customer-service message), text, inside the 48 hours:
-            # https://developers.weixin.qq.com/doc/service/en/api/customer/message/api_sendcustommessage
-            self.deps.call(gw.post, "message/custom/send",
-                           {"touser": person, "msgtype": "text", "text": {"content": step["text"]}})
+            # 客服消息 (customer-service message: text, image, news, mpnews, miniprogrampage) inside the window:
+            # https://developers.weixin.qq.com/doc/offiaccount/Customer_Service/Customer_Service_Messages.html
+            self.deps.call(gw.post, "message/custom/send", rules.custom_message(step, person))
             return True
         if kind == "template":
             # 发送模板消息 (client_msg_id dedupes a resend):

@@ -24,8 +24,8 @@ Cost: keyed queries per campaign, push run and transfer plan of the account; `in
 `admin_idempotency` have no index by person and are scanned with a filter (all three expire within 40 days).
 
 Modules: person (who is asked about, and the finders' shared shape), own (contacts and channel taggings, through
-the channels capability's stores), stored (the other capabilities' tables, on their PynamoDB models until they
-have stores), tables (the table list), job (the erasure request and
+the channels capability's stores), stored (the other capabilities' tables, through their stores' privacy parts,
+e.g. scrm.stores.campaigns.privacy), tables (the table list), job (the erasure request and
 the worker's steps), requests (export, and erase run in one process).
 """
 

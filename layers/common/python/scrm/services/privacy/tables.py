@@ -48,20 +48,9 @@ NO_PERSONAL_DATA = {
 def journey_entrants(scope: Scope, p: Person, erase: bool) -> list[dict]:
     """The person's place in each journey (by openid or external_userid): step, outcomes, the staff member they
     added. Erased: deleted (the per-step figures stay as counts)."""
-    from ...data.journeys import EntrantRecord, JourneyRecord
-    from ...stores.journeys.memory import journey_key
+    from ... import bootstrap
 
-    scope.check(p.account_id)
-
-    def get(journey_id: str, person: str):
-        try:
-            return EntrantRecord.get(journey_key(p.account_id, journey_id), person, consistent_read=True)
-        except EntrantRecord.DoesNotExist:
-            return None
-
-    records = (get(j.journey_id, v) for j in JourneyRecord.query(p.account_id)
-               for v in sorted(p.openids | p.external_userids))
-    return found(records, lambda r: r is not None, stored.dump, lambda r: r.delete(), erase)
+    return bootstrap.journey_store().person_entrants(scope, p, erase)
 
 
 def segment_facts(scope: Scope, p: Person, erase: bool) -> list[dict]:

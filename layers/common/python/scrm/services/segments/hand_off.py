@@ -1,7 +1,8 @@
-"""What the campaigns' draw and redemption use cases hand to segments: a `campaign.draw` / `campaign.redemption`
-event on the events queue, which the event worker applies to the person's facts (scrm.services.segments.facts,
-exactly once by the event's marker). A module of its own, so the event worker (which applies them) is not granted
-the queue's send (infra/access.py grants per module reached)."""
+"""What the campaigns' draw and redemption use cases hand to the event worker: a `campaign.draw` /
+`campaign.redemption` event on the events queue, which it applies to the person's facts (scrm.services.segments.facts,
+exactly once by the event's marker), and the winning draws (a wheel's `campaign.draw` with won, a lottery award's
+`campaign.win`) to journeys (scrm.services.journeys: the won_prize trigger and the prize goal). A module of its own,
+so the event worker (which applies them) is not granted the queue's send (infra/access.py grants per module reached)."""
 
 from __future__ import annotations
 
@@ -25,13 +26,25 @@ def _hand_off(message: dict) -> None:
 
 
 def draw_made(account_id: str, campaign_id: str, draw: dict) -> None:
-    """A wheel draw committed (or answered again from its record): a draw, or a win."""
+    """A wheel draw committed (or answered again from its record): a draw, or a win (of which prize)."""
     openid, draw_id = draw.get("openid"), draw.get("draw_id")
     if openid and draw_id:
+        won = draw.get("outcome") == "win"
         _hand_off({"account_id": account_id, "platform": "oa", "kind": "campaign.draw",
                    "dedupe_key": f"draw:{campaign_id}:{draw_id}",
-                   "event": {"FromUserName": openid, "CreateTime": int(draw.get("at") or 0) or None,
-                             "won": draw.get("outcome") == "win"}})
+                   "event": {"FromUserName": openid, "CreateTime": int(draw.get("at") or 0) or None, "won": won,
+                             "CampaignId": campaign_id, **({"PrizeId": draw.get("prize_id")} if won else {})}})
+
+
+def lottery_won(account_id: str, campaign_id: str, draw: dict) -> None:
+    """A lottery award recorded a win (or found it recorded: a re-run after a crash queues it again; the event
+    worker applies it once by its key). Not a `campaign.draw`: a lottery award is not a draw of the wheel."""
+    openid, draw_id = draw.get("openid"), draw.get("draw_id")
+    if openid and draw_id:
+        _hand_off({"account_id": account_id, "platform": "oa", "kind": "campaign.win",
+                   "dedupe_key": f"win:{campaign_id}:{draw_id}",
+                   "event": {"FromUserName": openid, "CreateTime": int(draw.get("at") or 0) or None, "won": True,
+                             "CampaignId": campaign_id, "PrizeId": draw.get("prize_id")}})
 
 
 def prize_redeemed(account_id: str, campaign_id: str, openid: str, draw_id: str, at: int) -> None:

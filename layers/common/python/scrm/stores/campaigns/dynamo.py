@@ -32,6 +32,7 @@ from .base import (
     VoteRow,
     VoteTally,
 )
+from .dynamo_privacy import DynamoCampaignPrivacy
 
 _STAMPS = ("created_at", "updated_at")
 _MARKS = {"view": view_sk, "forward": forward_sk}
@@ -423,5 +424,6 @@ class _Votes(_Scoped):
         return VoteTally(options, sum(new_voters.values()), days, {d: n for d, n in new_voters.items() if n})
 
 
-class DynamoCampaignStore(_Campaigns, _CouponCodes, _Draws, _Participants, _Shares, _Votes, DerivedReads):
+class DynamoCampaignStore(_Campaigns, _CouponCodes, _Draws, _Participants, _Shares, _Votes, DynamoCampaignPrivacy,
+                          DerivedReads):
     """The campaign store on DynamoDB (see base.CampaignStore for each method's conditions)."""

@@ -35,6 +35,7 @@ from .base import (
     VoteTally,
     check_item_count,
 )
+from .memory_privacy import MemoryCampaignPrivacy
 
 
 class _Pool:
@@ -46,7 +47,7 @@ class _Pool:
         self.lease: tuple[str, float] | None = None  # (owner, until)
 
 
-class MemoryCampaignStore(DerivedReads):
+class MemoryCampaignStore(MemoryCampaignPrivacy, DerivedReads):
     def __init__(self, scope: Scope | None = None):
         self.scope = scope or Scope.system()
         self.lock = threading.RLock()

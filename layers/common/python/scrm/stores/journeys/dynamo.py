@@ -4,9 +4,7 @@ TransactWriteItems (at most 1 + steps touched items), so the counters never drif
 
 from __future__ import annotations
 
-import json
-
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ...data.journeys import EntrantRecord as E
@@ -14,29 +12,28 @@ from ...data.journeys import JourneyFigureRecord as F
 from ...data.journeys import JourneyRecord as J
 from ...data.paging import one_page
 from ...tenancy import Scope
+from .. import records
 from ..pushes import dynamo_leases as leases
 from ..pushes.layout import ScopedStore, check_cursor
+from ..records import JsonRecord
 from .base import COUNTERS, DuplicateJourney
+from .dynamo_privacy import DynamoJourneyPrivacy
 from .memory import IN_JOURNEY, journey_key
 
-JSON_FIELDS = ("trigger", "steps", "outcomes")
+JSON_FIELDS = ("trigger", "steps", "outcomes", "goal_prize")
 EXIT_TRIES = 3  # an exit racing a step that moves the person on reads again
 
 
+JOURNEYS = JsonRecord(JSON_FIELDS)
+_encode = JOURNEYS.encode
+
+
 def _dict(rec) -> dict:
-    out = {}
-    for name in rec.get_attributes():
-        value = getattr(rec, name)
-        if value is not None:
-            out[name] = json.loads(value) if name in JSON_FIELDS else value
+    out = JOURNEYS.to_dict(rec)
     if isinstance(rec, E):
         out.pop("journey_key", None)
         out["step"] = int(out["step"])
     return out
-
-
-def _encode(name: str, value):
-    return json.dumps(value, ensure_ascii=False) if name in JSON_FIELDS else value
 
 
 def _figure_updates(tx, key: str, figures: dict[int, dict[str, int]]) -> None:
@@ -57,35 +54,23 @@ def _transact(write) -> bool:
     return True
 
 
-class DynamoJourneyStore(ScopedStore):
+class DynamoJourneyStore(DynamoJourneyPrivacy, ScopedStore):
     def __init__(self, scope: Scope | None = None):
         super().__init__(scope or Scope.system())
 
     # ---- journeys
     def create_journey(self, journey: dict) -> None:
         self._c(journey["account_id"])
-        rec = J(**{k: _encode(k, v) for k, v in journey.items() if v is not None})
-        try:
-            rec.save(condition=J.journey_id.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                raise DuplicateJourney(f"journey {(journey['account_id'], journey['journey_id'])} exists") from exc
-            raise
+        records.create(J, JOURNEYS, journey, DuplicateJourney, "journey")
 
     def get_journey(self, account_id: str, journey_id: str) -> dict | None:
         self._c(account_id)
-        try:
-            return _dict(J.get(account_id, journey_id, consistent_read=True))
-        except J.DoesNotExist:
-            return None
+        return records.get(J, JOURNEYS, account_id, journey_id)
 
     def page_journeys(self, account_id: str, limit: int = 50, start: dict | None = None
                       ) -> tuple[list[dict], dict | None]:
         self._c(account_id)
-        check_cursor(start, "account_id", account_id, "account")
-        items, last = one_page(J.query(account_id, scan_index_forward=False, limit=limit, page_size=limit,
-                                       last_evaluated_key=start))
-        return [_dict(r) for r in items], last
+        return records.page(J, JOURNEYS, account_id, limit, start)
 
     def active_journeys(self, account_id: str) -> list[dict]:
         self._c(account_id)

@@ -10,6 +10,7 @@ from collections import defaultdict
 from ...tenancy import Scope
 from ..pushes.layout import ScopedStore, check_cursor, cursor
 from .base import COUNTERS, DuplicateJourney
+from .memory_privacy import MemoryJourneyPrivacy
 
 IN_JOURNEY = ("ready", "running")
 
@@ -18,7 +19,7 @@ def journey_key(account_id: str, journey_id: str) -> str:
     return f"{account_id}#{journey_id}"
 
 
-class MemoryJourneyStore(ScopedStore):
+class MemoryJourneyStore(MemoryJourneyPrivacy, ScopedStore):
     def __init__(self, scope: Scope | None = None):
         super().__init__(scope or Scope.system())
         self.lock = threading.RLock()

@@ -3,32 +3,18 @@ ledger transactions, scrm.stores.pushes.dynamo_ledger). Conditions and crash sem
 
 from __future__ import annotations
 
-import json
-
-from pynamodb.exceptions import PutError
-
 from ...data.moments import MomentRecord as M
-from ...data.paging import one_page
 from ...tenancy import Scope
+from .. import records
 from ..pushes import dynamo_leases as leases
 from ..pushes import dynamo_ledger as ledger
-from ..pushes.layout import ScopedStore, check_cursor
+from ..pushes.layout import ScopedStore
+from ..records import JsonRecord
 from .base import DuplicateMoment
 
 JSON_FIELDS = ("content", "visible_range", "invalid", "figures", "preview")
-
-
-def _dict(rec) -> dict:
-    out = {}
-    for name in rec.get_attributes():
-        value = getattr(rec, name)
-        if value is not None:
-            out[name] = json.loads(value) if name in JSON_FIELDS else value
-    return out
-
-
-def _encode(name: str, value):
-    return json.dumps(value, ensure_ascii=False) if name in JSON_FIELDS else value
+RECORDS = JsonRecord(JSON_FIELDS)
+_dict, _encode = RECORDS.to_dict, RECORDS.encode
 
 
 class DynamoMomentStore(ScopedStore):
@@ -37,28 +23,16 @@ class DynamoMomentStore(ScopedStore):
 
     def create_moment(self, moment: dict) -> None:
         self._c(moment["account_id"])
-        rec = M(**{k: _encode(k, v) for k, v in moment.items() if v is not None})
-        try:
-            rec.save(condition=M.moment_id.does_not_exist())
-        except PutError as exc:
-            if exc.cause_response_code == "ConditionalCheckFailedException":
-                raise DuplicateMoment(f"moment {(moment['account_id'], moment['moment_id'])} exists") from exc
-            raise
+        records.create(M, RECORDS, moment, DuplicateMoment, "moment")
 
     def get_moment(self, account_id: str, moment_id: str) -> dict | None:
         self._c(account_id)
-        try:
-            return _dict(M.get(account_id, moment_id, consistent_read=True))
-        except M.DoesNotExist:
-            return None
+        return records.get(M, RECORDS, account_id, moment_id)
 
     def page_moments(self, account_id: str, limit: int = 50, start: dict | None = None
                      ) -> tuple[list[dict], dict | None]:
         self._c(account_id)
-        check_cursor(start, "account_id", account_id, "account")
-        items, last = one_page(M.query(account_id, scan_index_forward=False, limit=limit, page_size=limit,
-                                       last_evaluated_key=start))
-        return [_dict(r) for r in items], last
+        return records.page(M, RECORDS, account_id, limit, start)
 
     def update_moment(self, account_id: str, moment_id: str, changes: dict, *, expect_status=None,
                       expect_owner: str | None = None) -> bool:

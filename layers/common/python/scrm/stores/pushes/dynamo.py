@@ -20,10 +20,11 @@ from . import dynamo_leases as leases
 from . import dynamo_ledger as ledger
 from . import dynamo_windows as windows
 from .base import DuplicatePush
+from .dynamo_privacy import DynamoPushPrivacy
 from .layout import CHUNK, LEASE_STATUSES, PUSH_JSON, ScopedStore, batch_sk, check_cursor, pack, run_pk, unpack
 
 
-class DynamoPushStore(ScopedStore):
+class DynamoPushStore(DynamoPushPrivacy, ScopedStore):
     """The push store over the `pushes`, `push_batches`, `quota_ledger` (dynamo_ledger.py), `interactions` and
     `segments` tables."""
 

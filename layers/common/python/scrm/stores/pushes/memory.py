@@ -24,9 +24,10 @@ from .layout import (
     run_pk,
     unpack,
 )
+from .memory_privacy import MemoryPushPrivacy
 
 
-class MemoryPushStore(ScopedStore):
+class MemoryPushStore(MemoryPushPrivacy, ScopedStore):
     """In-memory store with the same conditional semantics as DynamoDB (one lock, copies out)."""
 
     def __init__(self, scope: Scope | None = None):

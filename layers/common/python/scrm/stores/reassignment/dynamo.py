@@ -21,6 +21,7 @@ from ...data.transfer_plans import TransferPlan
 from ...data.transfers import TransferItem
 from ...tenancy import Scope
 from .base import LeaseLost, Page, check_plans_start, may_see
+from .dynamo_privacy import DynamoReassignmentPrivacy
 
 LEDGER_KEEP_SECONDS = 100 * 86400
 # A plan's per-customer items (a year after their last change), batches and notices (a year after the plan made
@@ -55,7 +56,7 @@ def _pk(account_id: str, plan_id: str) -> str:
     return f"{account_id}#{plan_id}"
 
 
-class DynamoReassignmentStore:
+class DynamoReassignmentStore(DynamoReassignmentPrivacy):
     """The same interface as MemoryReassignmentStore over the six reassignment tables."""
 
     def __init__(self, scope: Scope | None = None):

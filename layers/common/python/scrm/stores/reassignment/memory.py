@@ -11,6 +11,7 @@ import threading
 
 from ...tenancy import Scope
 from .base import LeaseLost, Page, check_plans_start, may_see
+from .memory_privacy import MemoryReassignmentPrivacy
 
 LEDGER_KEEP_SECONDS = 100 * 86400
 
@@ -33,7 +34,7 @@ def _page(rows: list[dict], order, key_of, limit: int | None, after) -> Page:
     return rows, key_of(rows[-1])
 
 
-class MemoryReassignmentStore:
+class MemoryReassignmentStore(MemoryReassignmentPrivacy):
     """Plans, items, batches, ledger and notices in dicts, behind one lock."""
 
     def __init__(self, scope: Scope | None = None):
