@@ -44,8 +44,8 @@ def seed(store, account_id: str) -> None:
                                             {"no": 2, "state": "sent", "recipients": ["o-3"]}])
     assert store.mark_once(account_id, "p1", 1, "o-1") and store.mark_once(account_id, "p1", 1, "o-2")
     store.reserve_many(account_id, [quota_key(account_id, "o-1"), quota_key(account_id, "o-2")], 4, "p1#1", TTL)
-    store.touch(account_id, "o-1", NOW)
-    store.touch(account_id, "o-2", NOW)
+    store.touch(account_id, "o-1", NOW, "oa.text")
+    store.touch(account_id, "o-2", NOW, "oa.text")
 
 
 def person(account_id: str = A) -> Person:
@@ -73,10 +73,10 @@ def test_each_finder_returns_the_persons_items_and_an_erasure_changes_only_those
     assert not store.mark_once(A, "p1", 1, "erased-1") and not store.mark_once(A, "p1", 1, "o-2")
     assert store.used_many(A, [quota_key(A, "o-1"), quota_key(A, "erased-1"), quota_key(A, "o-2")]) == {
         quota_key(A, "erased-1"): 1, quota_key(A, "o-2"): 1}
-    assert store.last_interactions(A, ["o-1", "o-2"]) == {"o-2": NOW}
+    assert set(store.service_windows(A, ["o-1", "o-2"])) == {"o-2"}
     # another account's same openid is untouched
     assert store.get_push(B, "p1")["audience"]["openids"] == ["o-1", "o-2"]
-    assert store.batch_recipients(B, "p1", 1, 1) == ["o-1", "o-2"] and store.last_interactions(B, ["o-1"])
+    assert store.batch_recipients(B, "p1", 1, 1) == ["o-1", "o-2"] and store.service_windows(B, ["o-1"])
     assert store.used_many(B, [quota_key(B, "o-1")]) == {quota_key(B, "o-1"): 1}
     assert {n: len(v) for n, v in ((n, getattr(store, n)(Scope.system(B), person(B), False)) for n in FINDERS)} \
         == {n: len(v) for n, v in shown.items()}
@@ -87,4 +87,4 @@ def test_another_accounts_scope_is_refused(store):
     for name in FINDERS:
         with pytest.raises(Forbidden):
             getattr(store, name)(Scope(account_id=B, key_id="acct-b.k1", role="admin"), person(), True)
-    assert store.last_interactions(A, ["o-1"]) == {"o-1": NOW}
+    assert store.service_windows(A, ["o-1"])["o-1"].message_at == NOW

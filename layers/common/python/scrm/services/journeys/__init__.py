@@ -2,8 +2,8 @@
 through one contact way; a campaign prize won, optionally in one campaign; a WeCom customer group joined, optionally
 one group or through one group code; a tag given, optionally one tag), then steps run once per person in order
 (wait, a customer-service message within the follower's allowance, a template message within the daily cap, a
-WeCom message once a day per customer, add or remove a tag), with exits (unfollowed, deleted the staff member, reached the goal: a tag
-or a prize). Figures per step.
+WeCom message once a day per customer, add or remove a tag), with exits (unfollowed, deleted the staff member,
+reached the goal: a tag or a prize). Figures per step.
 
 Modules: deps (stores, accounts, gateways, clock), admin (the admin use cases), triggers (the event handlers that
 enrol and exit), steps (one step for one person: quota, WeChat call, outcome), runner (the minute schedule: claim,

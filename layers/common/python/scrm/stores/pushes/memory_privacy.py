@@ -84,8 +84,9 @@ class MemoryPushPrivacy:
         with self.lock:
             for value in sorted(p.openids | p.external_userids):
                 if (p.account_id, value) in self.interactions:
+                    window = self.interactions[(p.account_id, value)]  # the allowances, as the table holds them
                     out.append({"account_id": p.account_id, "openid": value,
-                                "last_at": self.interactions[(p.account_id, value)]})
+                                **{k: v for k, v in vars(window).items() if v}})
                     if erase:
                         del self.interactions[(p.account_id, value)]
         return out
