@@ -1,4 +1,4 @@
-"""Channels and push audiences refer to corp tags by id: the ids are checked against the catalogue when they are
+"""Channels, push audiences, rule segments and journeys refer to corp tags by id: the ids are checked against the catalogue when they are
 saved (an unknown id is a 400 naming its place, `tags[1]`), shown with their names (`tag_names`), and listed
 when a tag is to be deleted (who still refers to it). A tag deleted while referred to shows as deleted."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ... import bootstrap
+from ...domain import segments as rules
 from ...errors import ValidationError
 from ...tenancy import Scope
 from . import common
@@ -51,8 +52,8 @@ def deleted_ids(scope: Scope, account_id: str, ids: list) -> list:
 
 
 def references(scope: Scope, account_id: str, tag_ids: list[str]) -> list[dict]:
-    """Active channels, pushes not finished, segments and moments not yet created at WeCom that refer to any of
-    these tags."""
+    """Active channels, pushes not finished, segments (tag lists and rules), journeys not ended and moments not yet
+    created at WeCom that refer to any of these tags."""
     wanted = set(tag_ids)
     out = []
     for c in bootstrap.channel_store().all_channels(scope, account_id):
@@ -77,7 +78,33 @@ def references(scope: Scope, account_id: str, tag_ids: list[str]) -> list[dict]:
         if hit:
             out.append({"kind": "segment", "id": s["segment_id"], "name": s.get("name") or "",
                         "field": "audience.tag_ids", "tag_ids": hit})
-    return out + _moments(scope, account_id, wanted)
+    return out + _rule_segments(scope, account_id, wanted) + _journeys(scope, account_id, wanted) + \
+        _moments(scope, account_id, wanted)
+
+
+def _rule_segments(scope: Scope, account_id: str, wanted: set[str]) -> list[dict]:
+    """Rule segments with a tag condition on one of the tags, each condition by its path (`rule.all[1].value`)."""
+    out, after = [], None
+    while True:
+        rows, after = bootstrap.segment_store().page_segments(scope, account_id, 100, after)
+        for s in rows:
+            for path, c in rules.conditions(s.get("rule") or {}):
+                if c.get("field") == "tag" and c.get("value") in wanted:
+                    out.append({"kind": "segment_rule", "id": s["segment_id"], "name": s.get("name") or "",
+                                "field": f"{path}.value", "tag_ids": [c["value"]]})
+        if not after:
+            return out
+
+
+def _journeys(scope: Scope, account_id: str, wanted: set[str]) -> list[dict]:
+    """Journeys not ended (active or paused) whose trigger, a tag step or the goal names one of the tags."""
+    out = []
+    for j in bootstrap.journey_store().scoped(scope).active_journeys(account_id):
+        places = [("trigger.tag_id", (j.get("trigger") or {}).get("tag_id")), ("goal_tag_id", j.get("goal_tag_id"))]
+        places += [(f"steps[{i}].tag_id", s.get("tag_id")) for i, s in enumerate(j.get("steps") or [])]
+        out += [{"kind": "journey", "id": j["journey_id"], "name": j.get("name") or "", "field": field,
+                 "tag_ids": [t]} for field, t in places if t in wanted]
+    return out
 
 
 def _moments(scope: Scope, account_id: str, wanted: set[str]) -> list[dict]:
