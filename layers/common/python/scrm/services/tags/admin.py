@@ -135,7 +135,8 @@ def _find(groups: list[dict], item_id: str, group: bool) -> dict:
 
 def delete(scope: Scope, account_id: str, item_id: str, *, group: bool = False, force: bool = False) -> dict:
     """Delete a tag (or a group with its tags) at WeCom and in the catalogue. While a channel, a push, a
-    segment, a journey or a moment refers to it, refused (409 with the references) unless `force`: then they show it as deleted."""
+    segment, a journey or a moment refers to it, refused (409 with the references) unless `force`: then they show
+    it as deleted."""
     scope.check(account_id)
     gw = _gateway(account_id)
     where = _find(common.catalogue(scope, account_id, lambda: gw), item_id, group)
@@ -143,9 +144,10 @@ def delete(scope: Scope, account_id: str, item_id: str, *, group: bool = False, 
     refs = references.references(scope, account_id, ids)
     if refs and not force:
         what, zh = ("the group", "标签组") if group else ("the tag", "标签")
-        raise TagInUse(f"{len(refs)} 处渠道、推送、分群、旅程或朋友圈仍引用{zh} {item_id}，请先修改它们，或以 force=true 删除"
-                       f" / {len(refs)} channel(s), push(es), segment(s), journey(s) or moment(s) refer to {what} "
-                       f"{item_id}; change them first or delete with force=true", refs)
+        raise TagInUse(f"{len(refs)} 处渠道、推送、分群、旅程或朋友圈仍引用{zh} {item_id}，"
+                       f"请先修改它们，或以 force=true 删除 / {len(refs)} channel(s), push(es), segment(s), "
+                       f"journey(s) or moment(s) refer to {what} {item_id}; change them first or delete with "
+                       "force=true", refs)
     try:
         gw.del_corp_tag(group_ids=[item_id]) if group else gw.del_corp_tag(tag_ids=[item_id])
     except WeChatError as exc:

@@ -1,6 +1,7 @@
-"""Channels, push audiences, rule segments and journeys refer to corp tags by id: the ids are checked against the catalogue when they are
-saved (an unknown id is a 400 naming its place, `tags[1]`), shown with their names (`tag_names`), and listed
-when a tag is to be deleted (who still refers to it). A tag deleted while referred to shows as deleted."""
+"""Channels, push audiences, rule segments and journeys refer to corp tags by id: the ids are checked against the
+catalogue when they are saved (an unknown id is a 400 naming its place, `tags[1]`), shown with their names
+(`tag_names`), and listed when a tag is to be deleted (who still refers to it). A tag deleted while referred to
+shows as deleted."""
 
 from __future__ import annotations
 
