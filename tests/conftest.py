@@ -47,7 +47,7 @@ hypothesis_settings.load_profile("scrm")
 # headless Chromium (tests/browser, and browser tests of an attack in tests/security): one browser per session;
 # the local stack over HTTP (tests/e2e, tests/browser): one stack per session
 from tests.browser.harness import browser, chromium_path, page  # noqa: E402, F401
-from tests.local_stack import stack  # noqa: E402, F401
+from tests.local_stack import running_stack, stack  # noqa: E402, F401
 
 
 def _order_line(config) -> str:

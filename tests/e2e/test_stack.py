@@ -3,6 +3,8 @@
 import pytest
 import requests
 
+from tests.local_stack import sandbox_clock_kept
+
 pytestmark = pytest.mark.e2e
 
 
@@ -21,3 +23,15 @@ def test_demo_account_reaches_the_sandbox_through_the_gateway(stack):
     assert res.status_code == 200, res.text
     body = res.json()
     assert body.get("app_id") == stack.info["demo OA appid"] or "demo-oa" in res.text
+
+
+def test_every_test_starts_on_the_machines_time_whatever_the_last_one_did(stack):
+    # A test that moved the sandbox an hour on and left it there dated later events tomorrow after 23:00 Beijing
+    # time: the figures of "today" came out empty in the tests that ran after it (tests/local_stack.stack).
+    assert stack.sandbox.clock()["offset"] == pytest.approx(0, abs=1e-6)
+    with sandbox_clock_kept(stack.sandbox):
+        stack.sandbox.advance(3600)
+        with sandbox_clock_kept(stack.sandbox):
+            stack.sandbox.advance(86400)
+        assert stack.sandbox.clock()["offset"] == 3600
+    assert stack.sandbox.clock()["offset"] == pytest.approx(0, abs=1e-6)
