@@ -257,6 +257,26 @@ def test_a_segment_naming_a_deleted_or_archived_channel_is_flagged(world):
     assert admin.get(SCOPE, OA, seg["segment_id"])["flags"] == seg["flags"]
 
 
+def test_the_segment_list_flags_each_row_reading_each_channel_once(world, monkeypatch):
+    world.channels.put_channel(Scope.system(OA), {"account_id": OA, "channel_id": "old", "status": "archived",
+                                                  "name": "旧", "definition": {}})
+    gone = {"field": "channel", "op": "has", "value": "gone"}
+    first = admin.create(SCOPE, OA, {"name": "一", "rule": {"all": [gone, {"field": "wins", "op": "gte", "value": 1}]}})
+    second = admin.create(SCOPE, OA, {"name": "二", "rule": {"any": [
+        {"field": "channel", "op": "has", "value": "old"}, gone]}})
+    clean = admin.create(SCOPE, OA, {"name": "三", "rule": {"field": "wins", "op": "gte", "value": 1}})
+    reads = []
+    real = world.channels.get_channel
+    monkeypatch.setattr(world.channels, "get_channel", lambda *a, **k: reads.append(a[2]) or real(*a, **k))
+    page, _ = admin.page(SCOPE, OA, limit=10)
+    by_id = {s["segment_id"]: s["flags"] for s in page}
+    assert by_id[first["segment_id"]] == [{"field": "rule.all[0]", "problem": "channel_deleted", "value": "gone"}]
+    assert by_id[second["segment_id"]] == [{"field": "rule.any[0]", "problem": "channel_archived", "value": "old"},
+                                           {"field": "rule.any[1]", "problem": "channel_deleted", "value": "gone"}]
+    assert by_id[clean["segment_id"]] == [] and by_id["vip"] == []
+    assert sorted(reads) == ["gone", "old"]
+
+
 def test_a_wecom_segment_naming_a_deleted_tag_is_flagged(world, monkeypatch):
     from scrm.services import tags
 

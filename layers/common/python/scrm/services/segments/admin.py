@@ -97,26 +97,38 @@ def _person(facts: dict, account_id: str, now: float, b: rules.RfmBands) -> dict
 def flags(scope: Scope, account_id: str, rule: dict) -> list[dict]:
     """Conditions naming a tag or channel that is gone (deleted from WeCom's catalogue, or a channel deleted or
     archived): they hold nobody (everybody, for `lacks`), which is rarely what was meant."""
+    return flags_of_many(scope, account_id, [rule])[0]
+
+
+def flags_of_many(scope: Scope, account_id: str, rule_list: list[dict]) -> list[list[dict]]:
+    """`flags` of each rule, for a page of segments: the tag catalogue read once and each channel named read once,
+    however many segments name it."""
     account = accounts.get(account_id, allow_disabled=True)
-    conds = list(rules.conditions(rule))
-    out = []
-    tag_ids = [c["value"] for _, c in conds if c["field"] == "tag" and isinstance(c["value"], str)]
+    conds = [list(rules.conditions(rule)) for rule in rule_list]
+    named = [c for each in conds for _, c in each]
+    tag_ids = sorted({c["value"] for c in named if c["field"] == "tag" and isinstance(c["value"], str)})
+    gone_tags: set = set()
     if account.kind == "wecom" and tag_ids:
         from .. import tags
 
-        gone = set(tags.deleted_ids(Scope.system(account_id), account_id, tag_ids))
-        out += [{"field": p, "problem": "tag_deleted", "value": c["value"]} for p, c in conds
-                if c["field"] == "tag" and c["value"] in gone]
+        gone_tags = set(tags.deleted_ids(Scope.system(account_id), account_id, tag_ids))
     channels = bootstrap.channel_store()
-    for path, c in conds:
-        if c["field"] != "channel":
-            continue
-        found = channels.get_channel(Scope.system(account_id), account_id, str(c["value"]), consistent=False)
-        if found is None:
-            out.append({"field": path, "problem": "channel_deleted", "value": c["value"]})
-        elif found.get("status") == "archived":
-            out.append({"field": path, "problem": "channel_archived", "value": c["value"]})
-    return out
+    found = {str(v): channels.get_channel(Scope.system(account_id), account_id, str(v), consistent=False)
+             for v in {str(c["value"]) for c in named if c["field"] == "channel"}}
+    return [[flag for path, c in each if (flag := _flag(path, c, gone_tags, found))] for each in conds]
+
+
+def _flag(path: str, cond: dict, gone_tags: set, channels: dict) -> dict | None:
+    if cond["field"] == "tag" and cond["value"] in gone_tags:
+        return {"field": path, "problem": "tag_deleted", "value": cond["value"]}
+    if cond["field"] != "channel":
+        return None
+    channel = channels[str(cond["value"])]
+    if channel is None:
+        return {"field": path, "problem": "channel_deleted", "value": cond["value"]}
+    if channel.get("status") == "archived":
+        return {"field": path, "problem": "channel_archived", "value": cond["value"]}
+    return None
 
 
 def preview(scope: Scope, account_id: str, body: dict) -> dict:
@@ -182,7 +194,8 @@ def page(scope: Scope, account_id: str, limit: int = 50, after: str | None = Non
     """The built-in VIP segment first (on the first page), then the saved ones in id order."""
     scope.check(account_id)
     rows, last = _store().page_segments(scope, account_id, limit, after)
-    views = [_view(s) for s in rows]
+    flagged = flags_of_many(scope, account_id, [s["rule"] for s in rows])
+    views = [_view(s, f) for s, f in zip(rows, flagged, strict=True)]
     return ([_view(VIP)] + views if after is None else views), last
 
 
