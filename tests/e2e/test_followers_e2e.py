@@ -1,7 +1,7 @@
 """End to end over HTTP: followers in the OA sandbox (three with a profile nobody else has), a follower sync started
 through the admin API and done by the workers page by page, the breakdowns counting them (tags named, the notes on
-what WeChat no longer gives), one follower's profile, the CSV; then one of them unfollows (a signed callback) and
-the breakdown counts them off once."""
+what WeChat no longer gives), one follower's profile, a segment of a tag WeChat holds for them, the CSV; then one
+of them unfollows (a signed callback) and the breakdown counts them off once."""
 
 import time
 
@@ -16,7 +16,7 @@ def test_sandbox_followers_sync_and_breakdown(stack):
     ids = ["o-e2e-follow-1", "o-e2e-follow-2", "o-e2e-follow-3"]
     stack.sandbox.oa_followers(appid, openids=ids, count=120, prefix="oE2EFollow")
     stack.sandbox.oa_followers(appid, profiles={o: {"language": "e2e_XX", "subscribe_scene": "ADD_SCENE_PAID",
-                                                    "remark": "端到端"} for o in ids})
+                                                    "remark": "端到端", "tagid_list": [2901]} for o in ids})
     res = admin.post(f"{api}/followers/sync", timeout=10)
     assert res.status_code == 202, res.text
     for _ in range(20):
@@ -34,6 +34,10 @@ def test_sandbox_followers_sync_and_breakdown(stack):
     assert "头像" in b["notes"]["zh"] and "gender" in b["notes"]["en"]
     p = admin.get(f"{api}/followers/o-e2e-follow-1", timeout=10).json()
     assert p["remark"] == "端到端" and p["subscribe_scene"] == "ADD_SCENE_PAID" and p["subscribe"] is True
+    # the OA's own tags reach the segment facts (queued by the sync, taken by the event worker)
+    preview = admin.post(f"{api}/segments/preview", json={"rule": {"field": "tag", "op": "has", "value": "2901"}},
+                         timeout=10).json()
+    assert preview["count"] == 3, preview
     csv = admin.get(f"{api}/followers/breakdown.csv", timeout=10)
     assert csv.status_code == 200 and csv.content.startswith("\ufeff".encode()) and "e2e_XX" in csv.text
 

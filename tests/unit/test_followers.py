@@ -27,13 +27,18 @@ NOW = 1_780_000_000
 
 @pytest.fixture
 def oa(monkeypatch):
-    queue: list[dict] = []
+    queue: list[dict] = []  # the sync's own steps
+    told: list[dict] = []  # what it tells the segment facts (tests/unit/test_segments.py takes it from there)
+
+    def enqueue(message: dict) -> None:
+        (told if message["kind"] == rules.TAGS_SEEN_KIND else queue).append(message)
+
     store = MemoryContactStore()
-    bootstrap.reset(clock=lambda: NOW, contact_store=store, follower_queue=queue.append)
+    bootstrap.reset(clock=lambda: NOW, contact_store=store, follower_queue=enqueue)
     fake = FakeFollowers()
     monkeypatch.setattr(common, "oa_account", lambda account_id: SimpleNamespace(account_id=account_id, kind="oa"))
     monkeypatch.setattr(common, "gateway_of", lambda account: fake)
-    return SimpleNamespace(fake=fake, queue=queue, store=store)
+    return SimpleNamespace(fake=fake, queue=queue, store=store, told=told)
 
 
 def drain(oa, limit=10_000):

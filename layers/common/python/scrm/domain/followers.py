@@ -24,6 +24,9 @@ CHINA = timezone(timedelta(hours=8))  # the business's month: a follow at 23:30 
 KEPT = ("subscribe", "language", "subscribe_scene", "subscribe_time", "tagid_list", "remark", "unionid")
 DIMENSIONS = ("language", "scene", "tag", "month")
 TOTAL = "total"
+# The event a sync (or a follow read between syncs) queues with the OA tags it read, for the segment facts.
+TAGS_SEEN_KIND = "followers.tags"
+TAGS_SEEN_BATCH = 100
 
 NOTES = {
     "zh": "自 2021 年 12 月 27 日起，微信不再返回关注者的头像和昵称；性别、城市、省份、国家也不再返回"
@@ -127,3 +130,17 @@ def pack(changes: list[tuple[dict | None, dict]], limit: int) -> list[list[tuple
     if current:
         groups.append(current)
     return groups
+
+
+def tags_seen(pairs: list[tuple[dict | None, dict]]) -> dict[str, list[str]]:
+    """The followers whose OA tags the segment facts should hear about, from (stored, read) profile pairs: those
+    first seen with tags, and those whose tags changed since last seen. Unfollowed ones say nothing of tags."""
+    out = {}
+    for old, new in pairs:
+        if not new.get("subscribe"):
+            continue
+        tags = [str(t) for t in new.get("tagid_list") or []]
+        before = [str(t) for t in (old or {}).get("tagid_list") or []]
+        if (old is None and tags) or (old is not None and tags != before):
+            out[new["openid"]] = tags
+    return out

@@ -39,8 +39,8 @@ FIELDS = (*SET_FIELDS, *DATES, *COUNTS, *RFM_FIELDS)
 VALUE_SOURCES = ("wins", "redemptions", "draws")
 
 # event kinds a fact changes on (scrm.services.segments.facts maps callbacks and draws to these)
-FOLLOW, UNFOLLOW, MESSAGE, MENU_CLICK, DRAW, WIN, REDEMPTION, PUSH_DELIVERY = (
-    "follow", "unfollow", "message", "menu_click", "draw", "win", "redemption", "push_delivery")
+FOLLOW, UNFOLLOW, MESSAGE, MENU_CLICK, DRAW, WIN, REDEMPTION, PUSH_DELIVERY, OA_TAGS = (
+    "follow", "unfollow", "message", "menu_click", "draw", "win", "redemption", "push_delivery", "oa_tags")
 INTERACTIONS = {MESSAGE: "last_message", MENU_CLICK: "last_menu_click", DRAW: "last_draw", WIN: "last_draw",
                 REDEMPTION: "last_redemption"}
 COUNTED = {MESSAGE: "messages", MENU_CLICK: "menu_clicks", DRAW: "draws", REDEMPTION: "redemptions",
@@ -147,11 +147,16 @@ def apply_event(facts: dict, event: dict) -> dict:
         out["identities"] = _add_unique(out.get("identities") or [], [event["identity"]])
     if event.get("channel"):
         out["channels"] = _add_unique(out.get("channels") or [], [event["channel"]])
-    if event.get("tags"):
+    if kind == OA_TAGS:
+        out["tags"] = oa_tags_seen(out, [str(x) for x in event["tags"]], t)
+        out["tags_at"] = _later(out.get("tags_at"), t)
+    elif event.get("tags"):
         out["tags"] = _add_unique(out.get("tags") or [], [str(x) for x in event["tags"]])
+        out["tags_at"] = _later(out.get("tags_at"), t)
     if kind in (FOLLOW,) or event.get("channel"):
         out["first_touch"] = _earlier(out.get("first_touch"), t)
-    gone = [i for i in out.get("gone") or [] if i != event.get("identity")]
+    # a sync's answer may arrive after a later unfollow: only events of the person's own doing say they are back
+    gone = [i for i in out.get("gone") or [] if i != event.get("identity") or kind == OA_TAGS]
     if kind == UNFOLLOW and event.get("identity"):  # unfollowed / no longer a customer: a push leaves it out
         gone.append(event["identity"])
     out["gone"] = gone
@@ -172,6 +177,21 @@ def apply_event(facts: dict, event: dict) -> dict:
     return out
 
 
+def is_oa_tag(tag: str) -> bool:
+    """An Official Account's tag id is a number (tags/get); WeCom's customer tag ids are strings ("et…")."""
+    return tag.isdigit()
+
+
+def oa_tags_seen(facts: dict, tags: list[str], t: int) -> list[str]:
+    """The person's tags once WeChat said which OA tags they have at `t` (a follower sync's user/info): the OA
+    tags are replaced when nothing added tags after `t`; otherwise (a channel's tags given since) only added, so
+    an older answer never takes off a newer tag. WeCom tags are kept either way."""
+    current = facts.get("tags") or []
+    if int(facts.get("tags_at") or 0) > t:
+        return _add_unique(current, tags)
+    return _add_unique([x for x in current if not is_oa_tag(x)], tags)
+
+
 def merge_facts(into: dict, other: dict) -> dict:
     """One person's facts from two records (the unionid became known: the openid's record folds into it)."""
     out = {**into, "counts": dict(into.get("counts") or {}), "days": dict(into.get("days") or {})}
@@ -182,6 +202,7 @@ def merge_facts(into: dict, other: dict) -> dict:
     for d, n in (other.get("days") or {}).items():
         out["days"][d] = int(out["days"].get(d, 0)) + int(n)
     out["first_touch"] = _earlier(into.get("first_touch"), other.get("first_touch"))
+    out["tags_at"] = _later(into.get("tags_at"), other.get("tags_at"))
     for k in LASTS:
         out[k] = _later(into.get(k), other.get(k))
     out["gone"] = _add_unique(into.get("gone") or [], other.get("gone") or [])

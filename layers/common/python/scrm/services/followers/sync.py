@@ -11,6 +11,7 @@ keep profiles current between syncs (`on_follow_event`), ordered by event time a
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from ...domain import followers as rules
@@ -182,12 +183,26 @@ def save(account_id: str, profiles: list[dict], *, run: str | None, as_of: int, 
             for old, new in group:
                 moves = rules.add(moves, rules.delta(old, new))
             versions = {o: (stored.get(o) or {}).get("version") for o in (n["openid"] for _, n in group)}
+            tell_segments(account_id, rules.tags_seen(group), run=run, as_of=as_of)
             if store.save_follower_profiles(account_id, [(versions[n["openid"]], n) for _, n in group], moves, shard):
                 written += len(group)
             else:
                 retry.update({n["openid"]: pending[n["openid"]] for _, n in group})
         pending = retry
     raise ConcurrentUpdate(f"{len(pending)} follower profiles kept changing")
+
+
+def tell_segments(account_id: str, tags: dict[str, list[str]], *, run: str | None, as_of: int) -> None:
+    """Queue the OA tags read for the segment facts (scrm.services.segments.facts), before the profiles are
+    written: a crash after the write would otherwise lose them (the redone step finds nothing changed). A retried
+    write queues them again; the facts take each follower's once (keyed by run, moment and openid)."""
+    openids = sorted(tags)
+    for i in range(0, len(openids), rules.TAGS_SEEN_BATCH):
+        part = openids[i:i + rules.TAGS_SEEN_BATCH]
+        digest = hashlib.sha256("|".join(part).encode()).hexdigest()[:16]
+        common.enqueue({"account_id": account_id, "platform": "oa", "kind": rules.TAGS_SEEN_KIND,
+                        "dedupe_key": f"follower-tags:{run or 'event'}:{as_of}:{digest}",
+                        "event": {"run": run, "as_of": as_of, "tags": {o: tags[o] for o in part}}})
 
 
 # --- events between syncs

@@ -23,6 +23,7 @@ from ... import bootstrap
 from ...domain import segments as rules
 from ...domain.callbacks import event_time
 from ...domain.channels import DIRECT, UNKNOWN, parse_event_key
+from ...domain.followers import TAGS_SEEN_KIND
 from ...domain.service_window import USER_MESSAGE_KINDS
 from ...stores.segments import CONFLICT, FactWrite
 from ...tenancy import Scope
@@ -143,6 +144,19 @@ def on_template_delivered(payload: dict) -> dict:
     if ev.get("Status") != "success":
         return {"facts": "not delivered"}
     return _apply(payload, "oa", ev.get("FromUserName"), rules.PUSH_DELIVERY)
+
+
+@on(TAGS_SEEN_KIND)
+def on_follower_tags(payload: dict) -> dict:
+    """The OA tags WeChat holds for up to 100 followers at `as_of` (a follower sync read them): each follower's
+    facts take them (rules.oa_tags_seen), exactly once per follower and sync (the key names both)."""
+    ev = payload.get("event") or {}
+    as_of, outcomes = int(ev.get("as_of") or 0), {}
+    for openid, tags in sorted((ev.get("tags") or {}).items()):
+        key = f"follower-tags:{ev.get('run') or 'event'}:{as_of}:{openid}"
+        outcome = record(payload["account_id"], "oa", openid, {"kind": rules.OA_TAGS, "t": as_of, "tags": tags}, key)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return {"facts": outcomes}
 
 
 # ---------------------------------------------------------------- draws and redemptions (queued by hand_off)
