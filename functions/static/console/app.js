@@ -7,9 +7,13 @@ import accounts from './page_accounts.js';
 import channels from './page_channels.js';
 import poster from './page_poster.js';
 import stats from './page_stats.js';
+import insight from './page_insight.js';
 import replies from './page_replies.js';
+import menus from './page_menus.js';
+import segments from './page_segments.js';
 import pushes from './page_pushes.js';
 import campaigns from './page_campaigns.js';
+import journeys from './page_journeys.js';
 import reassignment from './page_reassignment.js';
 import audit from './page_audit.js';
 import keys from './page_keys.js';
@@ -32,9 +36,13 @@ export const PAGES = [
   accounts,
   channels,
   stats,
+  insight,
   replies,
+  menus,
+  segments,
   pushes,
   campaigns,
+  journeys,
   reassignment,
   audit,
   keys,
