@@ -1,7 +1,7 @@
 // A second, in-page step before an action that cannot be undone (send a push, revoke a key, start a transfer):
 // no window.confirm, whose dialog blocks the page and which a headless test cannot see.
 import { addMessages } from './i18n.js';
-import { h, t } from './lib.js';
+import { errorBox, h, t } from './lib.js';
 
 addMessages({
   confirm_yes: { zh: '确定', en: 'Yes' },
@@ -21,4 +21,22 @@ export function confirmStep(button, question, action) {
     button.after(step);
   });
   return button;
+}
+
+// actionButton(label, {id, primary}, question, action, said): a button that runs `action()` (disabled meanwhile),
+// asking `question` first when given; a refusal shows in `said` and the button can be pressed again.
+export function actionButton(label, { id, primary }, question, action, said) {
+  const b = h('button', { type: 'button', class: primary ? 'primary' : 'secondary', id }, label);
+  const run = async () => {
+    b.disabled = true;
+    try {
+      await action();
+    } catch (err) {
+      said.replaceChildren(errorBox(err));
+      b.disabled = false;
+    }
+  };
+  if (question) confirmStep(b, question, run);
+  else b.addEventListener('click', run);
+  return b;
 }

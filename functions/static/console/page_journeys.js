@@ -5,7 +5,7 @@
 // (PUT), then activated, paused and ended. Per journey: the figures per step as a table and a bar chart, and the
 // people in it (paged, at one step if asked). The API's refusals show at the field they name (steps[1].text).
 import { addMessages } from './i18n.js';
-import { confirmStep } from './confirm.js';
+import { actionButton } from './confirm.js';
 import { ApiError, api, chart, errorBox, field, figures, fmtTime, h, idempotencyKey, notice, pager, t, table }
   from './lib.js';
 
@@ -608,22 +608,11 @@ async function showJourney(box, base, journeyId, ctx, channels, form, onChange) 
     await showJourney(box, base, journeyId, ctx, channels, form, onChange);
     onChange();
   };
-  const act = (labelKey, id, path, question) => {
-    const b = h('button', { type: 'button', class: path === 'activate' ? 'primary' : 'secondary', id }, t(labelKey));
-    const run = async () => {
-      b.disabled = true;
-      try {
-        await api(`${base}/${enc(journeyId)}/${path}`, { method: 'POST' });
-        await refresh();
-      } catch (err) {
-        said.replaceChildren(errorBox(err));
-        b.disabled = false;
-      }
-    };
-    if (question) confirmStep(b, question, run);
-    else b.addEventListener('click', run);
-    return b;
-  };
+  const act = (labelKey, id, path, question) => actionButton(t(labelKey), { id, primary: path === 'activate' },
+    question, async () => {
+      await api(`${base}/${enc(journeyId)}/${path}`, { method: 'POST' });
+      await refresh();
+    }, said);
   let tools = null;
   if (ctx.allowed('operator') && j.status !== 'ended') {
     const edit = j.status === 'draft' && form ? h('button', { type: 'button', class: 'secondary', id: 'jo-edit',

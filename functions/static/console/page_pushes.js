@@ -1,7 +1,7 @@
 // Content pushes (群发推送): a draft, its preview (audience size, who is left out and why, the quota effect), the
 // confirmation that schedules it, and each run's delivery figures. Operators create and send; viewers read.
 import { addMessages } from './i18n.js';
-import { confirmStep } from './confirm.js';
+import { actionButton } from './confirm.js';
 import { api, chart, errorBox, field, fmtTime, h, notice, pager, t, table } from './lib.js';
 
 addMessages({
@@ -128,23 +128,12 @@ function runsView(push) {
 async function detail(box, base, pushId, canSend, onChange) {
   const push = await api(`${base}/${enc(pushId)}`);
   const said = h('div');
-  const act = (label, id, path, question) => {
-    const b = h('button', { type: 'button', class: id === 'push-confirm' ? 'primary' : 'secondary', id }, label);
-    const run = async () => {
-      b.disabled = true;
-      try {
-        await api(`${base}/${enc(pushId)}/${path}`, { method: 'POST' });
-        await detail(box, base, pushId, canSend, onChange);
-        onChange();
-      } catch (err) {
-        said.replaceChildren(errorBox(err));
-        b.disabled = false;
-      }
-    };
-    if (question) confirmStep(b, question, run);
-    else b.addEventListener('click', run);
-    return b;
-  };
+  const act = (label, id, path, question) => actionButton(label, { id, primary: id === 'push-confirm' }, question,
+    async () => {
+      await api(`${base}/${enc(pushId)}/${path}`, { method: 'POST' });
+      await detail(box, base, pushId, canSend, onChange);
+      onChange();
+    }, said);
   const open = ['draft', 'scheduled'].includes(push.status);
   const chartEl = h('div', { class: 'chart', id: 'push-chart' });
   box.replaceChildren(h('div', { class: 'card', id: 'push-detail', 'data-status': push.status },

@@ -147,11 +147,9 @@ def apply_event(facts: dict, event: dict) -> dict:
         out["identities"] = _add_unique(out.get("identities") or [], [event["identity"]])
     if event.get("channel"):
         out["channels"] = _add_unique(out.get("channels") or [], [event["channel"]])
-    if kind == OA_TAGS:
-        out["tags"] = oa_tags_seen(out, [str(x) for x in event["tags"]], t)
-        out["tags_at"] = _later(out.get("tags_at"), t)
-    elif event.get("tags"):
-        out["tags"] = _add_unique(out.get("tags") or [], [str(x) for x in event["tags"]])
+    if kind == OA_TAGS or event.get("tags"):
+        given = [str(x) for x in event["tags"]]
+        out["tags"] = oa_tags_seen(out, given, t) if kind == OA_TAGS else _add_unique(out.get("tags") or [], given)
         out["tags_at"] = _later(out.get("tags_at"), t)
     if kind in (FOLLOW,) or event.get("channel"):
         out["first_touch"] = _earlier(out.get("first_touch"), t)
