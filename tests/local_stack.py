@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -45,6 +46,31 @@ class Stack:
         s = requests.Session()
         s.headers["Authorization"] = f"Bearer {self.key(account)}"
         return s
+
+    def fresh_oa(self, account_id: str, name: str) -> dict:
+        """An Official Account of the test's own, on our side (POST /accounts, platform key) and the sandbox's (its
+        app, the same Token and EncodingAESKey, our callback): {account_id, appid, key (its admin key)}. For tests
+        that assert an account's figures: the OA pull keeps a day once pulled, so the demo account's days belong to
+        whichever test pulled first."""
+        platform = {"Authorization": f"Bearer {self.info['admin key']}"}
+        appid, secret, original_id = f"wx{secrets.token_hex(8)}", secrets.token_hex(16), f"gh_{secrets.token_hex(6)}"
+        made = requests.post(f"{self.api}/accounts", headers=platform, timeout=30, json={
+            "account_id": account_id, "kind": "oa", "app_id": appid, "name": name, "app_secret": secret,
+            "original_id": original_id, "account_type": "service"})
+        assert made.status_code == 201, made.text
+        setup = made.json()["setup"]
+        self.sandbox.register_oa(appid, secret, token=setup["token"], aes_key=setup["aes_key"],
+                                 original_id=original_id, callback_url=setup["callback_url"], encrypt_mode="aes",
+                                 account_type="service")
+        return {"account_id": account_id, "appid": appid, "key": self.new_key(account_id, "admin")}
+
+    def new_key(self, account_id: str, role: str) -> str:
+        """A new admin key of `role` on the account (platform key)."""
+        platform = {"Authorization": f"Bearer {self.info['admin key']}"}
+        made = requests.post(f"{self.api}/accounts/{account_id}/keys", headers=platform, timeout=30,
+                             json={"role": role, "name": f"test {role}"})
+        assert made.status_code == 201, made.text
+        return made.json()["key"]
 
 
 def _start(info_file: Path):

@@ -6,7 +6,7 @@ article, and saves the CSV with a BOM. Then followers in the sandbox are synced 
 and the breakdowns count them, with the note that WeChat no longer returns gender or region. A read-only key sees the
 figures but no sync button; a WeCom corp has no such page; the page speaks English on request.
 
-Each test has an Official Account of its own (registered with the platform key, its app in the sandbox): WeChat's
+Each test has an Official Account of its own (stack.fresh_oa): WeChat's
 figures of a day are pulled once and kept, and followers are counted per account, so nothing another test did (or
 will do) to the demo account moves the numbers asserted here."""
 
@@ -28,30 +28,6 @@ pytestmark = pytest.mark.browser
 CHINA = timezone(timedelta(hours=8))
 
 
-def fresh_oa(stack, tag: str) -> dict:
-    """An Official Account of the test's own, on our side (POST /accounts, platform key) and the sandbox's (its app,
-    the same Token and EncodingAESKey, our callback): {account_id, appid, key (its admin key)}."""
-    platform = {"Authorization": f"Bearer {stack.info['admin key']}"}
-    account_id, appid = f"web-insight-{tag}", f"wx{secrets.token_hex(8)}"
-    secret, original_id = secrets.token_hex(16), f"gh_{secrets.token_hex(6)}"
-    made = stack.admin().post(f"{stack.api}/accounts", headers=platform, timeout=30, json={
-        "account_id": account_id, "kind": "oa", "app_id": appid, "name": f"数据分析 {tag}", "app_secret": secret,
-        "original_id": original_id, "account_type": "service"})
-    assert made.status_code == 201, made.text
-    setup = made.json()["setup"]
-    stack.sandbox.register_oa(appid, secret, token=setup["token"], aes_key=setup["aes_key"], original_id=original_id,
-                              callback_url=setup["callback_url"], encrypt_mode="aes", account_type="service")
-    return {"account_id": account_id, "appid": appid, "key": key_of(stack, account_id, "admin")}
-
-
-def key_of(stack, account_id: str, role: str) -> str:
-    platform = {"Authorization": f"Bearer {stack.info['admin key']}"}
-    made = stack.admin().post(f"{stack.api}/accounts/{account_id}/keys", headers=platform, timeout=30,
-                              json={"role": role, "name": f"insight {role}"})
-    assert made.status_code == 201, made.text
-    return made.json()["key"]
-
-
 def yesterday_of(stack) -> tuple[str, int]:
     now = stack.sandbox.now()
     day = (datetime.fromtimestamp(now, UTC).astimezone(CHINA) - timedelta(days=1)).date().isoformat()
@@ -67,7 +43,7 @@ def open_page(page, stack, key: str):
 
 def test_yesterdays_figures_show_in_the_table_and_line_and_download_as_csv(page, stack):
     tag = secrets.token_hex(3)
-    oa = fresh_oa(stack, tag)
+    oa = stack.fresh_oa(f"web-insight-{tag}", f"数据分析 {tag}")
     sb, appid = stack.sandbox, oa["appid"]
     yesterday, at = yesterday_of(stack)
     for n in range(3):  # through a code (扫描二维码, user_source 30)
@@ -138,12 +114,12 @@ def test_yesterdays_figures_show_in_the_table_and_line_and_download_as_csv(page,
 
 def test_an_operator_syncs_followers_from_the_page_and_sees_the_breakdown(page, stack):
     tag = secrets.token_hex(3)
-    oa = fresh_oa(stack, tag)
+    oa = stack.fresh_oa(f"web-insight-{tag}", f"数据分析 {tag}")
     sb, appid = stack.sandbox, oa["appid"]
     ids = [f"o-web-follow-{tag}-{n}" for n in range(3)]
     sb.oa_followers(appid, openids=ids, count=120, prefix=f"oWebFollow{tag}")
     sb.oa_followers(appid, profiles={o: {"language": "en", "subscribe_scene": "ADD_SCENE_PAID"} for o in ids})
-    signed_in(page, key_of(stack, oa["account_id"], "operator"))
+    signed_in(page, stack.new_key(oa["account_id"], "operator"))
     page.goto("/console#/insight")
     note = page.locator("#fl-note")
     expect(note).to_contain_text("微信已不再返回性别和地区")
@@ -199,8 +175,8 @@ def test_an_operator_syncs_followers_from_the_page_and_sees_the_breakdown(page, 
 
 
 def test_a_viewer_reads_the_page_without_the_sync_button_and_it_speaks_english(page, stack):
-    oa = fresh_oa(stack, secrets.token_hex(3))
-    open_page(page, stack, key_of(stack, oa["account_id"], "read-only"))
+    oa = stack.fresh_oa(f"web-insight-{secrets.token_hex(3)}", "数据分析")
+    open_page(page, stack, stack.new_key(oa["account_id"], "read-only"))
     expect(page.locator("#in-days tbody tr")).to_have_count(30)  # nothing pulled yet: a row a day, figures '—'
     expect(page.locator("#fl-refresh")).to_be_visible()
     expect(page.locator("#fl-sync-start")).to_have_count(0)

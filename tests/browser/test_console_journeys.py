@@ -149,6 +149,8 @@ def test_a_wecom_builder_has_its_own_steps_and_a_viewer_only_reads_the_figures(p
     key = read_only_key(stack, f"journeys viewer {own}")
     try:
         page.click("#sign-out")
+        # signed out once the form is back: leaving sooner can cut the DELETE short and keep the admin's session
+        expect(page.locator("#signin-form")).to_be_visible()
         signed_in(page, key)
         expect(page.locator("#role-badge")).to_have_text("只读")
         expect(page.locator("nav a[data-page=journeys]")).to_have_text("自动化旅程 (SOP)")
