@@ -1,5 +1,6 @@
-"""Admin API for a WeCom corp's customer tags (企业客户标签): the catalogue (tags with their groups), create, rename or
-reorder, delete (refused while referred to, unless forced), and sync from WeCom."""
+"""Admin API for tags. A WeCom corp's customer tags (企业客户标签): the catalogue (tags with their groups), create,
+rename or reorder, delete (refused while referred to, unless forced), and sync from WeCom. An Official Account's
+user tags (用户标签, /oa-tags): the same through WeChat's tag API."""
 
 from chalice import Blueprint
 
@@ -83,3 +84,53 @@ def _force(ctx) -> bool:
     if value not in (None, "", "true", "false", "1", "0"):
         raise errors.ValidationError("force: true or false", field="force")
     return value in ("true", "1")
+
+
+# An Official Account's user tags (用户标签): WeChat's tags have no groups, so they have routes of their own.
+
+
+@admin_route(bp, "/accounts/{account_id}/oa-tags", answer="tags.OaTag", paged=True, raises=WECHAT)
+def list_oa_tags(ctx, account_id):
+    """The Official Account's user tags by id (paged; read from WeChat the first time)"""
+    from scrm.services.tags import official
+
+    return page(lambda limit, start: official.list_page(ctx.scope, account_id, limit=limit, start=start), ctx)
+
+
+@admin_route(bp, "/accounts/{account_id}/oa-tags", methods=("POST",), role="operator", audit="oa_tag.create",
+             status=201, idempotent_create=True, body="tags.OaTagBody", answer="tags.OaTag",
+             raises=(errors.Conflict, *WECHAT))
+def create_oa_tag(ctx, account_id):
+    """Create a user tag (operator): at most 100 an account, names unique"""
+    from scrm.services.tags import official
+
+    return official.create(ctx.scope, account_id, ctx.body["name"])
+
+
+@admin_route(bp, "/accounts/{account_id}/oa-tags/sync", methods=("POST",), role="operator", audit="oa_tag.sync",
+             answer="tags.TagSync", raises=WECHAT)
+def sync_oa_tags(ctx, account_id):
+    """Read the user tags from WeChat again (operator): tags made or removed in WeChat's console show up"""
+    from scrm.services.tags import official
+
+    return official.sync(ctx.scope, account_id)
+
+
+@admin_route(bp, "/accounts/{account_id}/oa-tags/{tag_id}", methods=("PATCH",), role="operator",
+             audit="oa_tag.update", body="tags.OaTagBody", answer="tags.OaTag", raises=(errors.Conflict, *WECHAT))
+def rename_oa_tag(ctx, account_id, tag_id):
+    """Rename a user tag (operator; WeChat's reserved tags 0, 1, 2 cannot change)"""
+    from scrm.services.tags import official
+
+    return official.rename(ctx.scope, account_id, tag_id, ctx.body["name"])
+
+
+@admin_route(bp, "/accounts/{account_id}/oa-tags/{tag_id}", methods=("DELETE",), role="operator",
+             audit="oa_tag.delete", query="tags.TagDeleteQuery", answer="tags.TagDeleted",
+             raises=(errors.Conflict, *WECHAT))
+def delete_oa_tag(ctx, account_id, tag_id):
+    """Delete a user tag (operator): 409 listing the channels, pushes, segments and journeys that refer to it,
+    unless force=true (WeChat refuses a tag more than 100,000 followers carry)"""
+    from scrm.services.tags import official
+
+    return official.delete(ctx.scope, account_id, tag_id, force=_force(ctx))

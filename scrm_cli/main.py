@@ -457,10 +457,10 @@ from scrm_cli.sandbox import sandbox  # noqa: E402
 from scrm_cli.segments import segments  # noqa: E402
 from scrm_cli.smoke import smoke  # noqa: E402  (post-deploy check; its own module)
 from scrm_cli.staff import staff  # noqa: E402
-from scrm_cli.tags import tags  # noqa: E402
+from scrm_cli.tags import oa_tags, tags  # noqa: E402
 
-for command in (channels, stats, replies, pushes, campaigns, reassignment, sandbox, smoke, menus, tags, moments,
-                groups, staff, insight, followers, segments, journeys):
+for command in (channels, stats, replies, pushes, campaigns, reassignment, sandbox, smoke, menus, tags, oa_tags,
+                moments, groups, staff, insight, followers, segments, journeys):
     cli.add_command(command)
 
 if __name__ == "__main__":

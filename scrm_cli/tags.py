@@ -1,4 +1,5 @@
-"""`scrm tags`: a WeCom corp's customer tags (企业客户标签): list, create, rename / reorder, delete, sync."""
+"""`scrm tags`: a WeCom corp's customer tags (企业客户标签): list, create, rename / reorder, delete, sync.
+`scrm oa-tags`: an Official Account's user tags (用户标签), the same."""
 
 from __future__ import annotations
 
@@ -82,3 +83,56 @@ def tags_delete(api: Api, account_id, tag_id, is_group, force):
 def tags_sync(api: Api, account_id):
     """Read the whole catalogue from WeCom again (operator)."""
     out(api.request("POST", f"{_base(account_id)}/tags/sync"))
+
+
+OA_TAG_COLUMNS = ["tag_id", "name", "system"]
+
+
+@click.group("oa-tags")
+def oa_tags():
+    """User tags (用户标签) of an Official Account: kept as WeChat answers them."""
+
+
+@oa_tags.command("list")
+@click.argument("account_id")
+@click.pass_obj
+def oa_tags_list(api: Api, account_id):
+    """Every user tag by id (WeChat's reserved ones marked system)."""
+    out(list(api.pages(f"{_base(account_id)}/oa-tags", {}, True)), OA_TAG_COLUMNS)
+
+
+@oa_tags.command("create")
+@click.argument("account_id")
+@click.argument("name")
+@click.pass_obj
+def oa_tags_create(api: Api, account_id, name):
+    """Create a user tag (operator; at most 100 an account, 30 bytes a name)."""
+    out([api.request("POST", f"{_base(account_id)}/oa-tags", {"name": name}, idempotent=True)], OA_TAG_COLUMNS)
+
+
+@oa_tags.command("rename")
+@click.argument("account_id")
+@click.argument("tag_id")
+@click.argument("name")
+@click.pass_obj
+def oa_tags_rename(api: Api, account_id, tag_id, name):
+    """Rename a user tag (operator)."""
+    out([api.request("PATCH", f"{_base(account_id)}/oa-tags/{tag_id}", {"name": name})], OA_TAG_COLUMNS)
+
+
+@oa_tags.command("delete")
+@click.argument("account_id")
+@click.argument("tag_id")
+@click.option("--force", is_flag=True, help="delete even while channels, pushes, segments or journeys refer to it")
+@click.pass_obj
+def oa_tags_delete(api: Api, account_id, tag_id, force):
+    """Delete a user tag (operator); refused while referred to unless --force."""
+    out(api.request("DELETE", f"{_base(account_id)}/oa-tags/{tag_id}" + ("?force=true" if force else "")))
+
+
+@oa_tags.command("sync")
+@click.argument("account_id")
+@click.pass_obj
+def oa_tags_sync(api: Api, account_id):
+    """Read the user tags from WeChat again (operator)."""
+    out(api.request("POST", f"{_base(account_id)}/oa-tags/sync"))

@@ -84,8 +84,10 @@ class OAApp:
         self.current_token: str | None = None
         self.stable_token: str | None = None
         self.stable_force: dict[str, Any] = {"day": -1, "count": 0, "last": 0.0}
-        self.tags: dict[int, dict] = {}  # id -> {"id", "name"}
-        self.tag_members: dict[int, dict[str, None]] = {}  # id -> ordered set of openids
+        # id -> {"id", "name"}. Every account has WeChat's reserved 星标组 (id 2), as tags/get answers it in
+        # https://developers.weixin.qq.com/doc/offiaccount/User_Management/User_Tag_Management.html
+        self.tags: dict[int, dict] = {2: {"id": 2, "name": "星标组"}}
+        self.tag_members: dict[int, dict[str, None]] = {2: {}}  # id -> ordered set of openids
         self.next_tag_id = 100  # 0/1/2 are system tags
         self.qrcodes: dict[str, dict] = {}
         self.permanent_qr = 0

@@ -300,6 +300,18 @@ def test_tags_list_create_rename_delete_sync(env):
     gone = run_json(wecom, "tags", "delete", wecom.account_id, ids["金卡"])
     assert gone["tag_ids"] == [ids["金卡"]]
     assert run_json(wecom, "tags", "sync", wecom.account_id)["tags"] == 1
+def test_oa_tags_list_create_rename_delete_sync(env):
+    run, run_json, _, oa, _ = env
+    made = run_json(oa, "oa-tags", "create", oa.account_id, "金卡会员")
+    tag = made[0]["tag_id"]
+    assert made[0]["name"] == "金卡会员" and tag.isdigit()
+    header, *rows = run(oa, "oa-tags", "list", oa.account_id).splitlines()
+    assert "system" in header and any("金卡会员" in r for r in rows) and any("星标组" in r for r in rows)
+    assert run_json(oa, "oa-tags", "rename", oa.account_id, tag, "钻石会员")[0]["name"] == "钻石会员"
+    assert run_json(oa, "oa-tags", "delete", oa.account_id, tag)["tag_ids"] == [tag]
+    assert run_json(oa, "oa-tags", "sync", oa.account_id)["tags"] == 1  # 星标组 only
+
+
 def test_moments_create_preview_list_figures_cancel(env):
     run, run_json, sb, _, wecom = env
     sb.wecom_customers(wecom.app_id, "s1", count=2)

@@ -68,6 +68,20 @@ class TagDeleteQuery(Query):
     """delete even while channels, pushes or segments refer to it (they then show it as deleted)"""
 
 
+class OaTagBody(StrictBody):
+    """POST /oa-tags and PATCH /oa-tags/{id}: an Official Account's user tag (用户标签) by its name. WeChat takes
+    names of at most 30 characters and 30 bytes (45158), so a Chinese name is at most 10 characters."""
+
+    name: TagName
+
+    @model_validator(mode="after")
+    def _bytes(self):
+        if len(self.name.encode("utf-8")) > MAX_NAME:
+            refuse([("name", f"WeChat takes at most {MAX_NAME} bytes of UTF-8 (a Chinese character is 3)")],
+                   "OaTagBody")
+        return self
+
+
 # ---- answers
 
 
@@ -102,6 +116,16 @@ class TagGroup(Answer):
     tags: list[GroupTag]
 
 
+class OaTag(Answer):
+    """An Official Account's user tag as WeChat last answered it."""
+
+    tag_id: str
+    """WeChat's id (a number, as text)"""
+    name: str
+    system: bool
+    """one of WeChat's reserved tags (0, 1, 2: 星标组 …), which cannot be renamed or deleted"""
+
+
 class TagRef(Answer):
     """A tag a channel or an audience refers to, with its name; `deleted` when the catalogue no longer holds it
     (it is then skipped: a channel no longer applies it, an audience no longer reaches by it)."""
@@ -113,7 +137,7 @@ class TagRef(Answer):
 
 
 class TagReference(Answer):
-    kind: Literal["channel", "push", "segment", "moment"]
+    kind: Literal["channel", "push", "segment", "segment_rule", "journey", "moment"]
     id: str
     name: str | None = None
     field: str

@@ -185,3 +185,16 @@ class OfficialAccountGateway(Gateway):
         """tags/get: the OA's user tags [{id, name, count}] (at most 100 per account), to name tag counters.
         https://developers.weixin.qq.com/doc/offiaccount/User_Management/User_Tag_Management.html"""
         return list(self.get("tags/get").get("tags") or [])
+
+    # 用户标签管理 (https://developers.weixin.qq.com/doc/offiaccount/User_Management/User_Tag_Management.html):
+    # tags/create answers {"tag": {"id", "name"}}; tags/update and tags/delete answer errcode 0. Errors: 45157 the
+    # name is taken or invalid, 45158 longer than 30 bytes, 45056 over 100 tags, 45058 a system tag (0/1/2),
+    # 45057 over 100,000 followers carry it (untag them first), 45159 no such tag.
+    def create_follower_tag(self, name: str) -> dict:
+        return dict(self.post("tags/create", {"tag": {"name": name}})["tag"])
+
+    def rename_follower_tag(self, tag_id: int, name: str) -> None:
+        self.post("tags/update", {"tag": {"id": tag_id, "name": name}})
+
+    def delete_follower_tag(self, tag_id: int) -> None:
+        self.post("tags/delete", {"tag": {"id": tag_id}})

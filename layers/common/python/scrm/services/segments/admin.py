@@ -95,7 +95,7 @@ def _person(facts: dict, account_id: str, now: float, b: rules.RfmBands) -> dict
 
 
 def flags(scope: Scope, account_id: str, rule: dict) -> list[dict]:
-    """Conditions naming a tag or channel that is gone (deleted from WeCom's catalogue, or a channel deleted or
+    """Conditions naming a tag or channel that is gone (deleted from the tag catalogue, or a channel deleted or
     archived): they hold nobody (everybody, for `lacks`), which is rarely what was meant."""
     return flags_of_many(scope, account_id, [rule])[0]
 
@@ -103,12 +103,11 @@ def flags(scope: Scope, account_id: str, rule: dict) -> list[dict]:
 def flags_of_many(scope: Scope, account_id: str, rule_list: list[dict]) -> list[list[dict]]:
     """`flags` of each rule, for a page of segments: the tag catalogue read once and each channel named read once,
     however many segments name it."""
-    account = accounts.get(account_id, allow_disabled=True)
     conds = [list(rules.conditions(rule)) for rule in rule_list]
     named = [c for each in conds for _, c in each]
     tag_ids = sorted({c["value"] for c in named if c["field"] == "tag" and isinstance(c["value"], str)})
     gone_tags: set = set()
-    if account.kind == "wecom" and tag_ids:
+    if tag_ids:  # a corp's tags, or an OA's user tags once its catalogue is kept (services/tags/official.py)
         from .. import tags
 
         gone_tags = set(tags.deleted_ids(Scope.system(account_id), account_id, tag_ids))

@@ -1,4 +1,5 @@
-"""Channels, push audiences, rule segments and journeys refer to corp tags by id: the ids are checked against the
+"""Channels, push audiences, rule segments and journeys refer to tags by id (a corp's tags, or an OA's user tags:
+see official.py): the ids are checked against the
 catalogue when they are saved (an unknown id is a 400 naming its place, `tags[1]`), shown with their names
 (`tag_names`), and listed when a tag is to be deleted (who still refers to it). A tag deleted while referred to
 shows as deleted."""
@@ -49,16 +50,16 @@ def deleted_ids(scope: Scope, account_id: str, ids: list) -> list:
     if common.store().synced_at(scope, account_id) is None:
         return []
     known = common.index(common.store().catalogue(scope, account_id))
-    return [t for t in ids if t not in known]
+    return [t for t in ids if str(t) not in known]
 
 
 def references(scope: Scope, account_id: str, tag_ids: list[str]) -> list[dict]:
     """Active channels, pushes not finished, segments (tag lists and rules), journeys not ended and moments not yet
     created at WeCom that refer to any of these tags."""
-    wanted = set(tag_ids)
+    wanted = {str(t) for t in tag_ids}  # an OA's tag ids are integers in channels and pushes, text elsewhere
     out = []
     for c in bootstrap.channel_store().all_channels(scope, account_id):
-        hit = [t for t in (c["definition"].get("tags") or []) if t in wanted]
+        hit = [str(t) for t in (c["definition"].get("tags") or []) if str(t) in wanted]
         if hit and c["status"] == "active":
             out.append({"kind": "channel", "id": c["channel_id"], "name": c["name"], "field": "tags",
                         "tag_ids": hit})
@@ -90,7 +91,7 @@ def _rule_segments(scope: Scope, account_id: str, wanted: set[str]) -> list[dict
         rows, after = bootstrap.segment_store().page_segments(scope, account_id, 100, after)
         for s in rows:
             for path, c in rules.conditions(s.get("rule") or {}):
-                if c.get("field") == "tag" and c.get("value") in wanted:
+                if c.get("field") == "tag" and str(c.get("value")) in wanted:
                     out.append({"kind": "segment_rule", "id": s["segment_id"], "name": s.get("name") or "",
                                 "field": f"{path}.value", "tag_ids": [c["value"]]})
         if not after:
@@ -104,7 +105,7 @@ def _journeys(scope: Scope, account_id: str, wanted: set[str]) -> list[dict]:
         places = [("trigger.tag_id", (j.get("trigger") or {}).get("tag_id")), ("goal_tag_id", j.get("goal_tag_id"))]
         places += [(f"steps[{i}].tag_id", s.get("tag_id")) for i, s in enumerate(j.get("steps") or [])]
         out += [{"kind": "journey", "id": j["journey_id"], "name": j.get("name") or "", "field": field,
-                 "tag_ids": [t]} for field, t in places if t in wanted]
+                 "tag_ids": [str(t)]} for field, t in places if t is not None and str(t) in wanted]
     return out
 
 
@@ -129,7 +130,7 @@ def _moments(scope: Scope, account_id: str, wanted: set[str]) -> list[dict]:
 def _audience_hit(audience: dict | None, wanted: set) -> list:
     if not audience or audience.get("type") != "tags":
         return []
-    return [t for t in audience.get("tag_ids") or [] if t in wanted]
+    return [str(t) for t in audience.get("tag_ids") or [] if str(t) in wanted]
 
 
 def named_audience(scope: Scope, account_id: str, audience: dict) -> dict:
