@@ -9,6 +9,9 @@ import time
 import pytest
 
 from local.sandbox import SandboxClient
+from scrm import bootstrap
+from scrm.services.segments import admin as segment_admin
+from scrm.services.segments import facts
 from scrm.services.pushes import PushService
 from scrm.stores.pushes.dynamo import DynamoPushStore
 from scrm.tenancy import Scope
@@ -229,10 +232,19 @@ def test_wecom_group_messages_per_staff_quota_and_results(wecom_account, sandbox
     assert s.get(Scope.system(), "test-wecom", p2["push_id"])["runs"][0]["over_quota"] == 60
     # staff confirm in their client; results come from the groupmsg v2 APIs
     first = s.batches(Scope.system(), "test-wecom", p["push_id"])
+    queued = []
+    bootstrap.container()._made["segment_events"] = queued.append
     sb.wecom_confirm_groupmsg(corp, first[0]["msg_id"], first[0]["sender"])
     s.poll_wecom_results("test-wecom", p["push_id"])
     b = s.batches(Scope.system(), "test-wecom", p["push_id"])[0]
     assert b["delivered"] == 20 and b["results_final"] and b["pending_results"] == 0
+    # the customers it reached count it in their segment facts (push engagement), once each
+    assert sorted(i for m in queued for i in m["event"]["identities"]) == sorted(customers[first[0]["sender"]])
+    for m in queued + queued:
+        facts.on_push_delivered(m)
+    found = segment_admin.preview(Scope.system("test-wecom"), "test-wecom", {
+        "rule": {"field": "push_deliveries", "op": "eq", "value": 1}})
+    assert found["count"] == 20
 
 
 def test_wecom_unknown_outcome_is_looked_up_not_resent(wecom_account, sandbox, monkeypatch):

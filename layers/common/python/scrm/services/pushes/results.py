@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from ...domain import pushes as rules
 from .deps import PushDeps
+from .senders import tell_segments
 
 RESULT_POLL_SECONDS = 600
 RESULT_POLL_DAYS = 3
@@ -70,7 +71,10 @@ class Results:
             figures = self._groupmsg_figures(gw, b["msg_id"], b["sender"])
             if groups:
                 figures = _group_figures(figures, int(b.get("eligible") or 0))
-            final = figures.pop("_final")
+            final, reached = figures.pop("_final"), figures.pop("_reached")
+            if reached and not groups:
+                tell_segments({"account_id": account_id, "push_id": push_id, "run_no": run_no}, "wecom", reached,
+                              self.deps.clock())
             self.store.update_batch(account_id, push_id, run_no, b["no"], {**figures,
                                     "results_final": final or None})
             open_batches += 0 if final else 1
@@ -82,11 +86,13 @@ class Results:
         https://developer.work.weixin.qq.com/document/path/93338"""
         tasks = _pages(self.deps.call, gw.groupmsg_task, msgid, rows="task_list")
         done = any(t.get("userid") == sender and t.get("status") == 2 for t in tasks)
-        counts = {0: 0, 1: 0, 2: 0, 3: 0}
+        counts, reached = {0: 0, 1: 0, 2: 0, 3: 0}, []
         for row in _pages(self.deps.call, gw.groupmsg_send_result, msgid, sender, rows="send_list"):
             counts[int(row.get("status", 0))] = counts.get(int(row.get("status", 0)), 0) + 1
+            if int(row.get("status", 0)) == 1 and row.get("external_userid"):
+                reached.append(row["external_userid"])
         return {"delivered": counts[1], "not_friend": counts[2], "over_quota_platform": counts[3],
-                "pending_results": counts[0], "staff_confirmed": done, "_final": done}
+                "pending_results": counts[0], "staff_confirmed": done, "_final": done, "_reached": reached}
 
     def refresh_run_summary(self, account_id: str, push_id: str, run_no: int) -> None:
         push = self.store.get_push(account_id, push_id)

@@ -26,6 +26,14 @@ TRANSIENT = (errors.WeChatBusy, errors.WeChatRateLimited, errors.WeChatUnavailab
 ACCOUNT_QUOTA_USED = "account quota used up for this period (policy)"
 
 
+def tell_segments(push: dict, platform: str, people: list[str], at: float) -> None:
+    """The people a push run reached count it in their segment facts (push engagement)."""
+    from ..segments import hand_off
+
+    hand_off.push_delivered(push["account_id"], platform, push["push_id"], int(push.get("run_no") or 0), people,
+                            int(at))
+
+
 class RateLimiter:
     def __init__(self, per_second: float, clock=time.monotonic, sleep=time.sleep):
         self.interval = 1.0 / per_second if per_second > 0 else 0.0
@@ -211,6 +219,7 @@ class BatchSender:
         msg_ids: list[tuple[str, dict]] = []
         fail_list: list[dict] = []
         closed: list[str] = []
+        delivered: list[str] = []  # customer-service messages WeChat accepted (templates: its callback says)
         for openid in eligible:
             claim = None if template else self._claim(push, account, openid)
             if claim is False:
@@ -223,6 +232,7 @@ class BatchSender:
                 sent = self._send_one(push, gw, batch, openid, template)
                 if sent is not None:
                     msg_ids.append(sent)
+                    delivered += [] if template else [openid]
             except TRANSIENT as exc:
                 if template:  # resend the whole batch later: client_msg_id dedupes the ones that went out
                     self._record_per_user(push, batch, counts, msg_ids, fail_list, final=False)
@@ -236,6 +246,8 @@ class BatchSender:
         self.ledger.release(push, plan, batch, [f["recipient"] for f in fail_list] + closed)
         counts.update(outside_window=counts["outside_window"] + len(closed), eligible=len(eligible) - len(closed))
         self._record_per_user(push, batch, counts, msg_ids, fail_list, final=True)
+        if delivered:
+            tell_segments(push, "oa", delivered, self.deps.clock())
 
     def _send_one(self, push, gw, batch, openid: str, template: bool) -> tuple[str, dict] | None:
         """Send to one person. What counts as sent: (WeChat's msgid, the batch it belongs to: for the result

@@ -146,6 +146,20 @@ def on_template_delivered(payload: dict) -> dict:
     return _apply(payload, "oa", ev.get("FromUserName"), rules.PUSH_DELIVERY)
 
 
+@on("push.delivered")
+def on_push_delivered(payload: dict) -> dict:
+    """Customer-service messages and WeCom group messages a push delivered (hand_off.push_delivered): one push
+    delivery for each person, exactly once per push run (the key names both)."""
+    ev, outcomes = payload.get("event") or {}, {}
+    platform = payload.get("platform") or "oa"
+    for identity in ev.get("identities") or []:
+        key = f"push-delivered:{ev.get('push_id')}:{ev.get('run_no')}:{identity}"
+        outcome = record(payload["account_id"], platform, identity,
+                         {"kind": rules.PUSH_DELIVERY, "t": int(ev.get("at") or 0)}, key)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+    return {"facts": outcomes}
+
+
 @on(TAGS_SEEN_KIND)
 def on_follower_tags(payload: dict) -> dict:
     """The OA tags WeChat holds for up to 100 followers at `as_of` (a follower sync read them): each follower's

@@ -1,13 +1,19 @@
 """What the campaigns' draw and redemption use cases hand to the event worker: a `campaign.draw` /
 `campaign.redemption` event on the events queue, which it applies to the person's facts (scrm.services.segments.facts,
 exactly once by the event's marker), and the winning draws (a wheel's `campaign.draw` with won, a lottery award's
-`campaign.win`) to journeys (scrm.services.journeys: the won_prize trigger and the prize goal). A module of its own,
-so the event worker (which applies them) is not granted the queue's send (infra/access.py grants per module reached)."""
+`campaign.win`) to journeys (scrm.services.journeys: the won_prize trigger and the prize goal); and what pushes
+delivered beyond template messages (`push.delivered`: customer-service messages, WeCom group messages received).
+A module of its own, so the event worker (which applies them) is not granted the queue's send (infra/access.py
+grants per module reached)."""
 
 from __future__ import annotations
 
+import hashlib
+
 from ... import bootstrap
 from ...observability import logger
+
+DELIVERED_BATCH = 100  # people named in one push.delivered message
 
 
 def _hand_off(message: dict) -> None:
@@ -50,3 +56,16 @@ def lottery_won(account_id: str, campaign_id: str, draw: dict) -> None:
 def prize_redeemed(account_id: str, campaign_id: str, openid: str, draw_id: str, at: int) -> None:
     _hand_off({"account_id": account_id, "platform": "oa", "kind": "campaign.redemption",
                "dedupe_key": f"redeem:{campaign_id}:{draw_id}", "event": {"FromUserName": openid, "CreateTime": at}})
+
+
+def push_delivered(account_id: str, platform: str, push_id: str, run_no: int, identities: list[str], at: int) -> None:
+    """A push reached these people (a customer-service message WeChat accepted, a WeCom group message a customer
+    received): their facts count one push delivery each, once per push run (the worker's key names person and
+    run), however often the same outcome is handed off again (a WeCom result polled twice)."""
+    people = sorted(set(identities))
+    for i in range(0, len(people), DELIVERED_BATCH):
+        chunk = people[i:i + DELIVERED_BATCH]
+        digest = hashlib.sha256("\n".join(chunk).encode()).hexdigest()[:16]
+        _hand_off({"account_id": account_id, "platform": platform, "kind": "push.delivered",
+                   "dedupe_key": f"push-delivered:{push_id}:{run_no}:{digest}",
+                   "event": {"push_id": push_id, "run_no": run_no, "identities": chunk, "at": int(at)}})
