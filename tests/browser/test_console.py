@@ -29,8 +29,8 @@ def test_sign_in_with_the_demo_key_shows_what_the_role_allows_and_keeps_no_key(p
     signed_in(page, key)
     expect(page.locator("#account-picker")).to_have_value("demo-oa")
     expect(page.locator("#role-badge")).to_have_text("管理员")
-    expect(page.locator("nav a[data-page]")).to_have_count(14)  # the sandbox page too: a local stack
-    assert {"insight", "menus", "segments", "journeys", "sandbox"} <= set(
+    expect(page.locator("nav a[data-page]")).to_have_count(15)  # the sandbox page too: a local stack
+    assert {"insight", "menus", "segments", "journeys", "oa-tags", "sandbox"} <= set(
         page.locator("nav a[data-page]").evaluate_all("(links) => links.map((a) => a.dataset.page)"))
     storage = page.evaluate("JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])")
     assert key not in storage and key not in page.content()

@@ -19,6 +19,7 @@ import audit from './page_audit.js';
 import keys from './page_keys.js';
 import sandbox from './page_sandbox.js';
 import tags from './page_tags.js';
+import oaTags from './page_oa_tags.js';
 import groups from './page_groups.js';
 import moments from './page_moments.js';
 import staff from './page_staff.js';
@@ -49,6 +50,7 @@ export const PAGES = [
   sandbox,
   poster,
   tags,
+  oaTags,
   groups,
   moments,
   staff,
