@@ -41,10 +41,11 @@ VALUE_SOURCES = ("wins", "redemptions", "draws")
 # event kinds a fact changes on (scrm.services.segments.facts maps callbacks and draws to these)
 FOLLOW, UNFOLLOW, MESSAGE, MENU_CLICK, DRAW, WIN, REDEMPTION, PUSH_DELIVERY, OA_TAGS = (
     "follow", "unfollow", "message", "menu_click", "draw", "win", "redemption", "push_delivery", "oa_tags")
+PRIZE_AWARDED = "prize_awarded"  # a win without a draw (a lottery award, a share reward): counts the win alone
 INTERACTIONS = {MESSAGE: "last_message", MENU_CLICK: "last_menu_click", DRAW: "last_draw", WIN: "last_draw",
                 REDEMPTION: "last_redemption"}
 COUNTED = {MESSAGE: "messages", MENU_CLICK: "menu_clicks", DRAW: "draws", REDEMPTION: "redemptions",
-           PUSH_DELIVERY: "push_deliveries"}
+           PUSH_DELIVERY: "push_deliveries", PRIZE_AWARDED: "wins"}
 
 VIP_ID = "vip"
 VIP_RULE = {"all": [{"field": "rfm.r", "op": "gte", "value": 4}, {"field": "rfm.f", "op": "gte", "value": 4},

@@ -68,7 +68,7 @@ def _award(campaign: rules.Campaign, winners: list[str], now: float) -> tuple[in
             rec = dup.record
         if rec.outcome == "win":
             awarded += 1
-            hand_off.lottery_won(campaign.account_id, campaign.campaign_id, {
+            hand_off.prize_awarded(campaign.account_id, campaign.campaign_id, {
                 "draw_id": rec.draw_id, "openid": rec.openid, "at": rec.created_at, "prize_id": rec.prize_id})
         else:
             unfulfilled += 1

@@ -82,6 +82,15 @@ def _grant_thresholds(campaign: rules.Campaign, share_id: str, now: float) -> li
             db.commit_draw(plan)
             granted.append(threshold.threshold_id)
         except DuplicateDraw:
-            pass
+            pass  # won before (a crash before the mark): handed off again below, applied once by its key
+        _won(plan, threshold.prize_id)
         db.mark_threshold(account_id, campaign_id, share_id, threshold.threshold_id)
     return granted
+
+
+def _won(plan: DrawPlan, prize_id: str) -> None:
+    """The share reward reaches the owner's segment facts and journeys (won_prize, goal_prize) as a win."""
+    from ..segments import hand_off
+
+    hand_off.prize_awarded(plan.account_id, plan.campaign_id, {"draw_id": plan.draw_id, "openid": plan.openid,
+                                                              "at": int(plan.now), "prize_id": prize_id})

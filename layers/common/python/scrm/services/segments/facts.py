@@ -182,6 +182,12 @@ def on_draw(payload: dict) -> dict:
     return _apply(payload, "oa", (payload.get("event") or {}).get("FromUserName"), rules.WIN if won else rules.DRAW)
 
 
+@on("campaign.win")
+def on_prize_awarded(payload: dict) -> dict:
+    """A lottery award or a share reward (hand_off.prize_awarded): a win, no draw."""
+    return _apply(payload, "oa", (payload.get("event") or {}).get("FromUserName"), rules.PRIZE_AWARDED)
+
+
 @on("campaign.redemption")
 def on_redemption(payload: dict) -> dict:
     return _apply(payload, "oa", (payload.get("event") or {}).get("FromUserName"), rules.REDEMPTION)

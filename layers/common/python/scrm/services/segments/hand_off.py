@@ -42,9 +42,10 @@ def draw_made(account_id: str, campaign_id: str, draw: dict) -> None:
                              "CampaignId": campaign_id, **({"PrizeId": draw.get("prize_id")} if won else {})}})
 
 
-def lottery_won(account_id: str, campaign_id: str, draw: dict) -> None:
-    """A lottery award recorded a win (or found it recorded: a re-run after a crash queues it again; the event
-    worker applies it once by its key). Not a `campaign.draw`: a lottery award is not a draw of the wheel."""
+def prize_awarded(account_id: str, campaign_id: str, draw: dict) -> None:
+    """A prize won without a draw of the wheel: a lottery award, or a share link's threshold reward. Recorded (or
+    found recorded: a re-run after a crash queues it again; the event worker applies it once by its key). Not a
+    `campaign.draw`: the person's draws are not counted again, only the win."""
     openid, draw_id = draw.get("openid"), draw.get("draw_id")
     if openid and draw_id:
         _hand_off({"account_id": account_id, "platform": "oa", "kind": "campaign.win",
