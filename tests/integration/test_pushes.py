@@ -10,9 +10,9 @@ import pytest
 
 from local.sandbox import SandboxClient
 from scrm import bootstrap
+from scrm.services.pushes import PushService
 from scrm.services.segments import admin as segment_admin
 from scrm.services.segments import facts
-from scrm.services.pushes import PushService
 from scrm.stores.pushes.dynamo import DynamoPushStore
 from scrm.tenancy import Scope
 

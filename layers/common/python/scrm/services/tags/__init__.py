@@ -10,8 +10,8 @@ scrm.stores.tags (bootstrap.tag_store)."""
 from __future__ import annotations
 
 from ..events import on
-from .admin import TagInUse, change, create, delete, group_view, list_tags, list_tags_page, sync, tag_rows
 from . import official
+from .admin import TagInUse, change, create, delete, group_view, list_tags, list_tags_page, sync, tag_rows
 from .callbacks import on_tag_change
 from .references import check_ids, deleted_ids, named_audience, names, references
 
