@@ -117,7 +117,7 @@ def sync_oa_tags(ctx, account_id):
 
 
 @admin_route(bp, "/accounts/{account_id}/oa-tags/{tag_id}", methods=("PATCH",), role="operator",
-             audit="oa_tag.update", body="tags.OaTagBody", answer="tags.OaTag", raises=(errors.Conflict, *WECHAT))
+             audit="oa_tag.update", body="tags.OaTagChange", answer="tags.OaTag", raises=(errors.Conflict, *WECHAT))
 def rename_oa_tag(ctx, account_id, tag_id):
     """Rename a user tag (operator; WeChat's reserved tags 0, 1, 2 cannot change)"""
     from scrm.services.tags import official

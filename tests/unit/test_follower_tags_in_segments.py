@@ -19,6 +19,7 @@ from scrm.services.segments import admin, facts
 from scrm.stores.channels import MemoryChannelStore
 from scrm.stores.contacts import MemoryContactStore
 from scrm.stores.segments import DUPLICATE, MemorySegmentStore
+from scrm.stores.tags import MemoryTagStore
 from scrm.tenancy import Scope
 from tests.unit.fake_oa_followers import FakeFollowers
 
@@ -35,7 +36,7 @@ def oa(monkeypatch):
         (w.told if message["kind"] == follower_rules.TAGS_SEEN_KIND else w.steps).append(message)
 
     bootstrap.reset(clock=lambda: w.now, contact_store=MemoryContactStore(), segment_store=w.segments,
-                    channel_store=MemoryChannelStore(), follower_queue=enqueue)
+                    channel_store=MemoryChannelStore(), tag_store=MemoryTagStore(), follower_queue=enqueue)
     monkeypatch.setattr(common, "oa_account", lambda account_id: SimpleNamespace(account_id=account_id, kind="oa"))
     monkeypatch.setattr(common, "gateway_of", lambda account: w.fake)
     monkeypatch.setattr(accounts, "get", lambda a, **_: SimpleNamespace(account_id=a, kind="oa", options={}))

@@ -20,6 +20,7 @@ from scrm.services.segments import admin, facts, hand_off
 from scrm.stores.channels import MemoryChannelStore
 from scrm.stores.contacts import MemoryContactStore
 from scrm.stores.segments import DUPLICATE, WRITTEN, MemorySegmentStore
+from scrm.stores.tags import MemoryTagStore
 from scrm.tenancy import Scope
 
 OA, CORP = "oa-seg", "corp-seg"
@@ -33,7 +34,7 @@ def world(monkeypatch):
     w = SimpleNamespace(segments=MemorySegmentStore(), contacts=MemoryContactStore(), channels=MemoryChannelStore(),
                         now=NOW, queued=[])
     bootstrap.reset(clock=lambda: w.now, segment_store=w.segments, contact_store=w.contacts,
-                    channel_store=w.channels, segment_events=w.queued.append)
+                    channel_store=w.channels, tag_store=MemoryTagStore(), segment_events=w.queued.append)
     kinds = {OA: "oa", CORP: "wecom", "acct": "oa"}
     monkeypatch.setattr(accounts, "get", lambda a, **_: SimpleNamespace(account_id=a, kind=kinds[a], options={}))
     return w

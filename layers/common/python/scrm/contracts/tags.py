@@ -68,17 +68,33 @@ class TagDeleteQuery(Query):
     """delete even while channels, pushes or segments refer to it (they then show it as deleted)"""
 
 
+def _oa_name_problems(name: str | None) -> list:
+    if name is not None and len(name.encode("utf-8")) > MAX_NAME:
+        return [("name", f"WeChat takes at most {MAX_NAME} bytes of UTF-8 (a Chinese character is 3)")]
+    return []
+
+
 class OaTagBody(StrictBody):
-    """POST /oa-tags and PATCH /oa-tags/{id}: an Official Account's user tag (用户标签) by its name. WeChat takes
-    names of at most 30 characters and 30 bytes (45158), so a Chinese name is at most 10 characters."""
+    """POST /oa-tags: an Official Account's user tag (用户标签) by its name. WeChat takes names of at most 30
+    characters and 30 bytes (45158), so a Chinese name is at most 10 characters."""
 
     name: TagName
 
     @model_validator(mode="after")
     def _bytes(self):
-        if len(self.name.encode("utf-8")) > MAX_NAME:
-            refuse([("name", f"WeChat takes at most {MAX_NAME} bytes of UTF-8 (a Chinese character is 3)")],
-                   "OaTagBody")
+        refuse(_oa_name_problems(self.name), "OaTagBody")
+        return self
+
+
+class OaTagChange(StrictBody):
+    """PATCH /oa-tags/{id}: the new name (a user tag has nothing else to change)."""
+
+    name: TagName | None = None
+
+    @model_validator(mode="after")
+    def _named(self):
+        refuse([("name", "give the new name")] if self.name is None else _oa_name_problems(self.name),
+               "OaTagChange")
         return self
 
 
