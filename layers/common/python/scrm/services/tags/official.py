@@ -16,6 +16,7 @@ from . import common, references
 from .admin import TagInUse
 
 OA_GROUP = "oa"  # the one group an OA's catalogue is kept in
+RESERVED = "系统保留标签（0/1/2）不能修改或删除 / WeChat's reserved tags cannot be renamed or deleted"
 SYSTEM_TAGS = (0, 1, 2)  # WeChat's reserved tags (星标组 …): never renamed or deleted (45058)
 NAME_TAKEN, NAME_TOO_LONG, TOO_MANY = 45157, 45158, 45056
 SYSTEM_TAG, TOO_MANY_FOLLOWERS, NO_SUCH_TAG = 45058, 45057, 45159
@@ -35,11 +36,15 @@ def _gateway(account_id: str):
 
 def as_group(wechat_tags: list[dict]) -> list[dict]:
     """tags/get's answer as the store's catalogue: one group holding every tag (none when there are no tags)."""
-    if not wechat_tags:
-        return []
-    return [{"group_id": OA_GROUP, "name": "公众号标签", "order": 0, "create_time": None,
-             "tags": [{"tag_id": str(t["id"]), "name": t.get("name") or "", "order": 0, "create_time": None}
-                      for t in wechat_tags]}]
+    return [_group([_tag(t["id"], t.get("name") or "") for t in wechat_tags])] if wechat_tags else []
+
+
+def _tag(tag_id, name: str) -> dict:
+    return {"tag_id": str(tag_id), "name": name, "order": 0, "create_time": None, "group_id": OA_GROUP}
+
+
+def _group(tags: list[dict]) -> dict:
+    return {"group_id": OA_GROUP, "name": "公众号标签", "order": 0, "create_time": None, "tags": tags}
 
 
 def sync_catalogue(scope: Scope, account_id: str, gw) -> dict:
@@ -77,7 +82,7 @@ def _refused(exc: WeChatError) -> Exception:
     known = {NAME_TAKEN: (Conflict, "name: 标签名已存在或不合法 / the name is taken or invalid"),
              NAME_TOO_LONG: (ValidationError, "name: 标签名超过 30 个字节 / longer than WeChat's 30 bytes"),
              TOO_MANY: (Conflict, "公众号最多 100 个标签 / an Official Account holds at most 100 tags"),
-             SYSTEM_TAG: (ValidationError, "系统保留标签（0/1/2）不能修改 / WeChat's reserved tags cannot change"),
+             SYSTEM_TAG: (ValidationError, RESERVED),
              TOO_MANY_FOLLOWERS: (Conflict, "该标签下粉丝超过 10 万，请先取消部分粉丝的标签 / over 100,000 "
                                             "followers carry it: untag some first"),
              NO_SUCH_TAG: (NotFound, "微信没有这个标签 / WeChat knows no such tag")}
@@ -104,11 +109,9 @@ def create(scope: Scope, account_id: str, name: str) -> dict:
         if found is None or name in before:
             raise (exc if isinstance(exc, AmbiguousOutcome) else _refused(exc)) from None
         return view(found)
-    tag = {"tag_id": str(made["id"]), "name": made.get("name") or name, "order": 0, "create_time": None,
-           "group_id": OA_GROUP}
+    tag = _tag(made["id"], made.get("name") or name)
     if not common.store().catalogue(scope, account_id):
-        common.store().put_group(scope, account_id, {"group_id": OA_GROUP, "name": "公众号标签", "order": 0,
-                                                     "create_time": None, "tags": [tag]}, complete=False)
+        common.store().put_group(scope, account_id, _group([tag]), complete=False)
     else:
         common.store().put_tag(scope, account_id, tag)
     return view(tag)
@@ -128,7 +131,7 @@ def rename(scope: Scope, account_id: str, tag_id: str, name: str) -> dict:
     gw = _gateway(account_id)
     tag = _known(scope, account_id, gw, tag_id)
     if int(tag_id) in SYSTEM_TAGS:
-        raise ValidationError("系统保留标签（0/1/2）不能修改 / WeChat's reserved tags cannot change", field="tag_id")
+        raise ValidationError(RESERVED, field="tag_id")
     try:
         gw.rename_follower_tag(int(tag_id), name)
     except WeChatError as exc:
@@ -145,8 +148,7 @@ def delete(scope: Scope, account_id: str, tag_id: str, *, force: bool = False) -
     gw = _gateway(account_id)
     _known(scope, account_id, gw, tag_id)
     if int(tag_id) in SYSTEM_TAGS:
-        raise ValidationError("系统保留标签（0/1/2）不能删除 / WeChat's reserved tags cannot be deleted",
-                              field="tag_id")
+        raise ValidationError(RESERVED, field="tag_id")
     refs = references.references(scope, account_id, [tag_id])
     if refs and not force:
         raise TagInUse(f"{len(refs)} 处渠道、推送、分群或旅程仍引用标签 {tag_id}，请先修改它们，或以 force=true 删除 / "
