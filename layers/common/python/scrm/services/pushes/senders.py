@@ -232,7 +232,8 @@ class BatchSender:
                 sent = self._send_one(push, gw, batch, openid, template)
                 if sent is not None:
                     msg_ids.append(sent)
-                    delivered += [] if template else [openid]
+                    if not template:
+                        delivered.append(openid)
             except TRANSIENT as exc:
                 if template:  # resend the whole batch later: client_msg_id dedupes the ones that went out
                     self._record_per_user(push, batch, counts, msg_ids, fail_list, final=False)
